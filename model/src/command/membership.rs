@@ -1,0 +1,277 @@
+//! Creating a set, who is in it, their devices, and who facilitates.
+
+use std::collections::BTreeMap;
+
+use automerge::Automerge;
+use chrono::{DateTime, Utc};
+
+use super::{Applied, NAME_MAX, PROSE_MAX, Profile, Writer, optional, required};
+use crate::error::CommandError;
+use crate::ground_rule::GroundRule;
+use crate::ids::{DeviceId, HandoverId, MemberId, QuestionId, RuleId, SetId};
+use crate::member::{Departure, DepartureKind, Device, Member};
+use crate::practice;
+use crate::question::Question;
+use crate::set::{ActionLearningSet, Facilitation, Handover, MeetingLengths, SCHEMA_VERSION};
+use crate::text::SharedText;
+use crate::time::Timestamp;
+
+/// A set to create.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewSet {
+    /// Its name.
+    pub name: String,
+    /// What it is for.
+    pub purpose: String,
+    /// The member creating it, who facilitates its first meetings.
+    pub founder: Profile,
+    /// The founder's device.
+    pub device: DeviceId,
+}
+
+/// Creates a set's document: the founder as its first member and facilitator, the
+/// practice's suggested ground rules proposed for the set to agree, and the practice's
+/// question bank. Returns the document, the set's id and the founder's member id.
+pub fn create_set(
+    new: NewSet,
+    at: DateTime<Utc>,
+) -> Result<(Automerge, SetId, MemberId), CommandError> {
+    let name = required(&new.name, "set's name", NAME_MAX)?;
+    let purpose = optional(&new.purpose, "set's purpose", PROSE_MAX)?;
+    let (display_name, organisation) = check_profile(&new.founder)?;
+    let at = Timestamp::new(at);
+    let id = SetId::random();
+    let founder = MemberId::random();
+
+    let member = Member {
+        display_name,
+        organisation,
+        devices: BTreeMap::from([(
+            new.device,
+            Device {
+                linked_at: at,
+                linked_by: founder.clone(),
+            },
+        )]),
+        joined_at: at,
+        admitted_by: None,
+        departure: None,
+    };
+    let ground_rules = practice::SUGGESTED_GROUND_RULES
+        .iter()
+        .map(|text| {
+            let rule = GroundRule {
+                text: (*text).to_owned(),
+                proposed_by: founder.clone(),
+                proposed_at: at,
+                suggested: true,
+                agreed_by: BTreeMap::new(),
+                retired: None,
+            };
+            (RuleId::random(), rule)
+        })
+        .collect();
+    let question_bank = practice::QUESTION_BANK
+        .iter()
+        .map(|(category, text)| {
+            let question = Question {
+                text: (*text).to_owned(),
+                category: *category,
+                added_by: None,
+                added_at: at,
+            };
+            (QuestionId::random(), question)
+        })
+        .collect();
+    let facilitation = Facilitation::Facilitated {
+        facilitator: founder.clone(),
+    };
+    let set = ActionLearningSet {
+        schema: SCHEMA_VERSION,
+        id: id.clone(),
+        name,
+        purpose: SharedText::new(&purpose),
+        created_at: at,
+        created_by: founder.clone(),
+        handovers: BTreeMap::from([(
+            HandoverId::random(),
+            Handover {
+                to: facilitation.clone(),
+                by: founder.clone(),
+                at,
+            },
+        )]),
+        facilitation,
+        meeting_lengths: MeetingLengths {
+            first: practice::FIRST_MEETING_MINUTES,
+            later: practice::LATER_MEETING_MINUTES,
+        },
+        members: BTreeMap::from([(founder.clone(), member)]),
+        ground_rules,
+        issues: BTreeMap::new(),
+        meetings: BTreeMap::new(),
+        actions: BTreeMap::new(),
+        question_bank,
+        celebrations: BTreeMap::new(),
+    };
+    let mut doc = Automerge::new();
+    doc.transact_with(
+        |()| {
+            automerge::transaction::CommitOptions::default()
+                .with_message("create the set")
+                .with_time(at.get().timestamp())
+        },
+        |tx| autosurgeon::reconcile(tx, &set),
+    )
+    .map_err(|failure| CommandError::Document(failure.error.to_string()))?;
+    Ok((doc, id, founder))
+}
+
+fn check_profile(profile: &Profile) -> Result<(String, String), CommandError> {
+    Ok((
+        required(&profile.display_name, "member's name", NAME_MAX)?,
+        optional(&profile.organisation, "organisation", NAME_MAX)?,
+    ))
+}
+
+impl Writer<'_, '_> {
+    pub(super) fn edit_set(
+        &mut self,
+        name: Option<String>,
+        purpose: Option<String>,
+    ) -> Result<Applied, CommandError> {
+        if let Some(name) = name {
+            let name = required(&name, "set's name", NAME_MAX)?;
+            self.put_root("name", &name)?;
+        }
+        if let Some(purpose) = purpose {
+            let purpose = optional(&purpose, "set's purpose", PROSE_MAX)?;
+            let mut text = self.set.purpose.clone();
+            text.set(&purpose);
+            self.put_root("purpose", &text)?;
+        }
+        Ok(Applied::Done)
+    }
+
+    pub(super) fn add_member(
+        &mut self,
+        profile: &Profile,
+        device: Option<DeviceId>,
+    ) -> Result<Applied, CommandError> {
+        let (display_name, organisation) = check_profile(profile)?;
+        if let Some(device) = &device {
+            self.check_device_free(device)?;
+        }
+        let id = MemberId::random();
+        let devices = device
+            .into_iter()
+            .map(|d| {
+                let linked = Device {
+                    linked_at: self.at,
+                    linked_by: self.author.clone(),
+                };
+                (d, linked)
+            })
+            .collect();
+        let member = Member {
+            display_name,
+            organisation,
+            devices,
+            joined_at: self.at,
+            admitted_by: Some(self.author.clone()),
+            departure: None,
+        };
+        self.put("members", id.as_str(), &member)?;
+        Ok(Applied::Member(id))
+    }
+
+    fn check_device_free(&self, device: &DeviceId) -> Result<(), CommandError> {
+        match self.set.member_for_device(device) {
+            Some(owner) => Err(CommandError::DeviceTaken {
+                name: self.name_of(owner),
+            }),
+            None => Ok(()),
+        }
+    }
+
+    pub(super) fn link_device(
+        &mut self,
+        member: &MemberId,
+        device: DeviceId,
+    ) -> Result<Applied, CommandError> {
+        let mut record = self.current_member(member)?.clone();
+        self.check_device_free(&device)?;
+        record.devices.insert(
+            device,
+            Device {
+                linked_at: self.at,
+                linked_by: self.author.clone(),
+            },
+        );
+        self.put("members", member.as_str(), &record)?;
+        Ok(Applied::Done)
+    }
+
+    pub(super) fn remove_member(&mut self, member: &MemberId) -> Result<Applied, CommandError> {
+        let mut record = self.current_member(member)?.clone();
+        if self.set.current_members().len() == 1 {
+            return Err(CommandError::LastMember {
+                name: record.display_name,
+            });
+        }
+        if matches!(&self.set.facilitation, Facilitation::Facilitated { facilitator } if facilitator == member)
+        {
+            return Err(CommandError::FacilitatorLeaving {
+                name: record.display_name,
+            });
+        }
+        let kind = if *member == self.author {
+            DepartureKind::Left
+        } else {
+            DepartureKind::Removed
+        };
+        record.departure = Some(Departure {
+            kind,
+            by: self.author.clone(),
+            at: self.at,
+        });
+        self.put("members", member.as_str(), &record)?;
+        Ok(Applied::Done)
+    }
+
+    pub(super) fn change_facilitation(
+        &mut self,
+        to: Facilitation,
+    ) -> Result<Applied, CommandError> {
+        match &to {
+            Facilitation::Facilitated { facilitator } => {
+                self.current_member(facilitator)?;
+            }
+            Facilitation::Rotating { order } => {
+                if order.is_empty() {
+                    return Err(CommandError::EmptyOrder("member"));
+                }
+                for (i, m) in order.iter().enumerate() {
+                    self.current_member(m)?;
+                    if order[..i].contains(m) {
+                        return Err(CommandError::Duplicate(self.name_of(m)));
+                    }
+                }
+            }
+            Facilitation::SelfManaged => {}
+        }
+        if self.set.facilitation == to {
+            return Err(CommandError::Unchanged(
+                "The set is already facilitated that way.",
+            ));
+        }
+        self.put_root("facilitation", &to)?;
+        let handover = Handover {
+            to,
+            by: self.author.clone(),
+            at: self.at,
+        };
+        self.put("handovers", HandoverId::random().as_str(), &handover)?;
+        Ok(Applied::Done)
+    }
+}

@@ -1,0 +1,565 @@
+//! Commands: every change to a set goes through one of these. Each is checked against the
+//! document as it is now and applied as one Automerge transaction; a refused command
+//! returns a [`CommandError`] and changes nothing.
+
+mod actions;
+mod agenda;
+mod issues;
+mod meeting;
+mod membership;
+mod rules;
+mod turns;
+
+use automerge::transaction::{CommitOptions, Transaction};
+use automerge::{Automerge, ObjType, ReadDoc, Value};
+use autosurgeon::Reconcile;
+use chrono::{DateTime, Utc};
+
+use crate::Outcome;
+use crate::error::CommandError;
+use crate::ids::{
+    ActionId, CelebrationId, ContributionId, DeviceId, IssueId, MeetingId, MemberId, QuestionId,
+    RuleId,
+};
+use crate::issue::ProblemStatement;
+use crate::meeting::{ContributionKind, Meeting, Phase, Slot, Urgency};
+use crate::member::Member;
+use crate::question::QuestionCategory;
+use crate::set::{ActionLearningSet, Facilitation};
+use crate::time::Timestamp;
+
+pub use membership::{NewSet, create_set};
+
+/// The longest name (of a set, a member, an organisation, a location).
+pub const NAME_MAX: usize = 100;
+/// The longest one-line text (an issue's statement, a rule, an action, a question).
+pub const LINE_MAX: usize = 500;
+/// The longest free text (news, reviews, report-backs, the set's purpose).
+pub const PROSE_MAX: usize = 20_000;
+
+/// Who is acting, and when. Commands never read a clock: the caller passes the time, so
+/// the same command gives the same result everywhere.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Author {
+    /// The member acting.
+    pub member: MemberId,
+    /// When they act.
+    pub at: DateTime<Utc>,
+}
+
+/// A member's name and organisation, as they give them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Profile {
+    /// Their name, as the set will know them.
+    pub display_name: String,
+    /// Their organisation.
+    pub organisation: String,
+}
+
+/// A meeting to plan.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MeetingPlan {
+    /// When it starts.
+    pub scheduled_at: DateTime<Utc>,
+    /// How long; by default three hours for the set's first meeting and two after.
+    pub minutes: Option<u32>,
+    /// Where.
+    pub location: String,
+    /// The member whose workplace hosts it.
+    pub host: Option<MemberId>,
+}
+
+/// A member's answers to the set meeting review; `None` leaves an answer as it is.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MemberReviewAnswers {
+    /// "The three key things I have learned about my problem today are:"
+    pub my_problem: Option<String>,
+    /// "The one thing I've learned about myself today is:"
+    pub myself: Option<String>,
+    /// "My action steps before the next meeting are:"
+    pub my_action_steps: Option<String>,
+    /// "The most interesting thing I have learned today about the problems facing each of
+    /// the other set members is:"
+    pub other_members: Option<String>,
+    /// "The thing that stands out for me today in terms of the working of this set is:"
+    pub the_set: Option<String>,
+}
+
+/// Everything a member can do to a set.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Command {
+    /// Rename the set or change its purpose.
+    EditSet {
+        /// A new name.
+        name: Option<String>,
+        /// A new purpose.
+        purpose: Option<String>,
+    },
+    /// Admit a member, with their first device if known.
+    AddMember {
+        /// Who they are.
+        profile: Profile,
+        /// Their device.
+        device: Option<DeviceId>,
+    },
+    /// Link another device to a member.
+    LinkDevice {
+        /// The member.
+        member: MemberId,
+        /// The device.
+        device: DeviceId,
+    },
+    /// Remove a member; a member removing themself leaves.
+    RemoveMember {
+        /// Who.
+        member: MemberId,
+    },
+    /// Change who facilitates: the facilitator stepping back, or taking it up again.
+    ChangeFacilitation {
+        /// The new arrangement.
+        to: Facilitation,
+    },
+    /// Propose a ground rule.
+    ProposeRule {
+        /// The rule.
+        text: String,
+    },
+    /// Agree to a ground rule.
+    AgreeRule {
+        /// Which.
+        rule: RuleId,
+    },
+    /// Retire a ground rule.
+    RetireRule {
+        /// Which.
+        rule: RuleId,
+    },
+    /// Bring an issue to the set.
+    AddIssue {
+        /// The problem statement.
+        problem: ProblemStatement,
+    },
+    /// Rewrite one's issue.
+    EditIssue {
+        /// Which.
+        issue: IssueId,
+        /// The new problem statement.
+        problem: ProblemStatement,
+    },
+    /// Mark one's issue resolved.
+    ResolveIssue {
+        /// Which.
+        issue: IssueId,
+    },
+    /// Drop one's issue.
+    DropIssue {
+        /// Which.
+        issue: IssueId,
+    },
+    /// Agree the order in which the set takes open issues, most important first.
+    PrioritiseIssues {
+        /// Issues, first priority first.
+        order: Vec<IssueId>,
+    },
+    /// Plan a meeting.
+    PlanMeeting(MeetingPlan),
+    /// Move a meeting to its next (or back to its previous) phase.
+    MovePhase {
+        /// Which meeting.
+        meeting: MeetingId,
+        /// The phase to move to.
+        to: Phase,
+    },
+    /// Share one's news in the catch-up round.
+    CatchUp {
+        /// Which meeting.
+        meeting: MeetingId,
+        /// The news.
+        news: String,
+    },
+    /// Bid for time at a meeting (a second bid replaces the first).
+    BidForTime {
+        /// Which meeting.
+        meeting: MeetingId,
+        /// Minutes wanted; `None` for an equal share.
+        minutes: Option<u32>,
+        /// How urgent.
+        urgency: Urgency,
+        /// The issue to work on.
+        issue: Option<IssueId>,
+        /// A note for the set.
+        note: String,
+    },
+    /// Lock the batting order: the proposed one, or one the set agreed by hand.
+    LockAgenda {
+        /// Which meeting.
+        meeting: MeetingId,
+        /// The order and minutes; `None` locks the proposed order.
+        slots: Option<Vec<Slot>>,
+    },
+    /// Start a presenter's turn.
+    StartTurn {
+        /// Which meeting.
+        meeting: MeetingId,
+        /// Who presents.
+        presenter: MemberId,
+    },
+    /// End the running turn.
+    EndTurn {
+        /// Which meeting.
+        meeting: MeetingId,
+    },
+    /// Log a question or a statement during the running turn.
+    LogContribution {
+        /// Which meeting.
+        meeting: MeetingId,
+        /// Question or statement.
+        kind: ContributionKind,
+        /// The words, if noted.
+        text: String,
+    },
+    /// Note what the presenter or the set noticed during the running turn.
+    NoteInsights {
+        /// Which meeting.
+        meeting: MeetingId,
+        /// The whole of the turn's insights.
+        insights: String,
+    },
+    /// Commit to an action.
+    AddAction {
+        /// What one will do.
+        text: String,
+        /// How likely, 1 to 10.
+        likelihood: u8,
+        /// The issue it serves.
+        issue: Option<IssueId>,
+        /// The meeting it is committed at.
+        meeting: Option<MeetingId>,
+    },
+    /// Report back on one's action.
+    ReportBack {
+        /// Which action.
+        action: ActionId,
+        /// Done, partly or not.
+        outcome: Outcome,
+        /// What happened.
+        what_happened: String,
+        /// What one learned.
+        learned: String,
+    },
+    /// The set's review of the meeting; `None` leaves an answer as it is.
+    ReviewProcess {
+        /// Which meeting.
+        meeting: MeetingId,
+        /// What worked well.
+        worked_well: Option<String>,
+        /// What was difficult.
+        was_difficult: Option<String>,
+        /// How to be more effective.
+        more_effective: Option<String>,
+    },
+    /// One's own review of the meeting.
+    ReviewMeeting {
+        /// Which meeting.
+        meeting: MeetingId,
+        /// The answers.
+        answers: MemberReviewAnswers,
+    },
+    /// Celebrate a member's achievement.
+    Celebrate {
+        /// Whose.
+        member: MemberId,
+        /// What.
+        text: String,
+    },
+    /// Add a question to the set's question bank.
+    AddQuestion {
+        /// The question.
+        text: String,
+        /// When it helps.
+        category: QuestionCategory,
+    },
+}
+
+/// What a command created, for the caller to show or refer to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Applied {
+    /// The change was made; nothing new was created.
+    Done,
+    /// A member was admitted.
+    Member(MemberId),
+    /// A ground rule was proposed.
+    Rule(RuleId),
+    /// An issue was added.
+    Issue(IssueId),
+    /// A meeting was planned.
+    Meeting(MeetingId),
+    /// A contribution was logged.
+    Contribution(ContributionId),
+    /// An action was added.
+    Action(ActionId),
+    /// A celebration was recorded.
+    Celebration(CelebrationId),
+    /// A question was added to the bank.
+    Question(QuestionId),
+}
+
+impl Command {
+    /// A short description for the change's commit message; it names no content.
+    #[must_use]
+    pub fn describe(&self) -> &'static str {
+        match self {
+            Command::EditSet { .. } => "edit the set",
+            Command::AddMember { .. } => "admit a member",
+            Command::LinkDevice { .. } => "link a device",
+            Command::RemoveMember { .. } => "remove a member",
+            Command::ChangeFacilitation { .. } => "change facilitation",
+            Command::ProposeRule { .. } => "propose a ground rule",
+            Command::AgreeRule { .. } => "agree a ground rule",
+            Command::RetireRule { .. } => "retire a ground rule",
+            Command::AddIssue { .. } => "add an issue",
+            Command::EditIssue { .. } => "edit an issue",
+            Command::ResolveIssue { .. } => "resolve an issue",
+            Command::DropIssue { .. } => "drop an issue",
+            Command::PrioritiseIssues { .. } => "prioritise issues",
+            Command::PlanMeeting(_) => "plan a meeting",
+            Command::MovePhase { .. } => "move a meeting's phase",
+            Command::CatchUp { .. } => "share catch-up news",
+            Command::BidForTime { .. } => "bid for time",
+            Command::LockAgenda { .. } => "lock the agenda",
+            Command::StartTurn { .. } => "start a turn",
+            Command::EndTurn { .. } => "end a turn",
+            Command::LogContribution { .. } => "log a contribution",
+            Command::NoteInsights { .. } => "note insights",
+            Command::AddAction { .. } => "add an action",
+            Command::ReportBack { .. } => "report back",
+            Command::ReviewProcess { .. } => "review the process",
+            Command::ReviewMeeting { .. } => "review the meeting",
+            Command::Celebrate { .. } => "celebrate",
+            Command::AddQuestion { .. } => "add a question",
+        }
+    }
+}
+
+/// Applies one command to a set's document as one transaction. On error the document is
+/// left exactly as it was.
+pub fn apply(
+    doc: &mut Automerge,
+    author: &Author,
+    command: Command,
+) -> Result<Applied, CommandError> {
+    let message = command.describe();
+    let seconds = author.at.timestamp();
+    doc.transact_with(
+        |_| {
+            CommitOptions::default()
+                .with_message(message)
+                .with_time(seconds)
+        },
+        |tx| {
+            let mut w = Writer::new(tx, author)?;
+            w.execute(command)
+        },
+    )
+    .map(|success| success.result)
+    .map_err(|failure| failure.error)
+}
+
+/// A command's view of the set inside its transaction: the set as it is now, hydrated
+/// from the transaction itself (so a stale copy can never be written back), and the way
+/// to write one record at its own place in the document.
+pub(crate) struct Writer<'a, 'b> {
+    tx: &'a mut Transaction<'b>,
+    pub(crate) set: ActionLearningSet,
+    pub(crate) author: MemberId,
+    pub(crate) at: Timestamp,
+}
+
+impl<'a, 'b> Writer<'a, 'b> {
+    fn new(tx: &'a mut Transaction<'b>, author: &Author) -> Result<Self, CommandError> {
+        let set = ActionLearningSet::from_doc(&*tx)?;
+        match set.member(&author.member) {
+            None => return Err(CommandError::NotAMember),
+            Some(m) if !m.is_current() => {
+                return Err(CommandError::NoLongerAMember {
+                    name: m.display_name.clone(),
+                });
+            }
+            Some(_) => {}
+        }
+        Ok(Self {
+            tx,
+            set,
+            author: author.member.clone(),
+            at: Timestamp::new(author.at),
+        })
+    }
+
+    fn execute(&mut self, command: Command) -> Result<Applied, CommandError> {
+        match command {
+            Command::EditSet { name, purpose } => self.edit_set(name, purpose),
+            Command::AddMember { profile, device } => self.add_member(&profile, device),
+            Command::LinkDevice { member, device } => self.link_device(&member, device),
+            Command::RemoveMember { member } => self.remove_member(&member),
+            Command::ChangeFacilitation { to } => self.change_facilitation(to),
+            Command::ProposeRule { text } => self.propose_rule(&text),
+            Command::AgreeRule { rule } => self.agree_rule(&rule),
+            Command::RetireRule { rule } => self.retire_rule(&rule),
+            Command::AddIssue { problem } => self.add_issue(&problem),
+            Command::EditIssue { issue, problem } => self.edit_issue(&issue, &problem),
+            Command::ResolveIssue { issue } => {
+                self.close_issue(&issue, crate::issue::IssueStatus::Resolved)
+            }
+            Command::DropIssue { issue } => {
+                self.close_issue(&issue, crate::issue::IssueStatus::Dropped)
+            }
+            Command::PrioritiseIssues { order } => self.prioritise_issues(&order),
+            Command::PlanMeeting(plan) => self.plan_meeting(plan),
+            Command::MovePhase { meeting, to } => self.move_phase(&meeting, to),
+            Command::CatchUp { meeting, news } => self.catch_up(&meeting, &news),
+            Command::BidForTime {
+                meeting,
+                minutes,
+                urgency,
+                issue,
+                note,
+            } => self.bid_for_time(&meeting, minutes, urgency, issue, &note),
+            Command::LockAgenda { meeting, slots } => self.lock_agenda(&meeting, slots),
+            Command::StartTurn { meeting, presenter } => self.start_turn(&meeting, &presenter),
+            Command::EndTurn { meeting } => self.end_turn(&meeting),
+            Command::LogContribution {
+                meeting,
+                kind,
+                text,
+            } => self.log_contribution(&meeting, kind, &text),
+            Command::NoteInsights { meeting, insights } => self.note_insights(&meeting, &insights),
+            Command::AddAction {
+                text,
+                likelihood,
+                issue,
+                meeting,
+            } => self.add_action(&text, likelihood, issue, meeting),
+            Command::ReportBack {
+                action,
+                outcome,
+                what_happened,
+                learned,
+            } => self.report_back(&action, outcome, &what_happened, &learned),
+            Command::ReviewProcess {
+                meeting,
+                worked_well,
+                was_difficult,
+                more_effective,
+            } => self.review_process(&meeting, worked_well, was_difficult, more_effective),
+            Command::ReviewMeeting { meeting, answers } => self.review_meeting(&meeting, &answers),
+            Command::Celebrate { member, text } => self.celebrate(&member, &text),
+            Command::AddQuestion { text, category } => self.add_question(&text, category),
+        }
+    }
+
+    /// Writes one record at `collection[key]`; only what differs from the document is
+    /// written, so concurrent edits to other fields survive the merge.
+    pub(crate) fn put<V: Reconcile>(
+        &mut self,
+        collection: &'static str,
+        key: &str,
+        value: &V,
+    ) -> Result<(), CommandError> {
+        let obj = root_map(&*self.tx, collection)?;
+        autosurgeon::reconcile_prop(self.tx, obj, key, value)?;
+        Ok(())
+    }
+
+    /// Writes one field of the set itself.
+    pub(crate) fn put_root<V: Reconcile>(
+        &mut self,
+        field: &'static str,
+        value: &V,
+    ) -> Result<(), CommandError> {
+        autosurgeon::reconcile_prop(self.tx, automerge::ROOT, field, value)?;
+        Ok(())
+    }
+
+    /// Writes a meeting back after changing it.
+    pub(crate) fn put_meeting(
+        &mut self,
+        id: &MeetingId,
+        meeting: &Meeting,
+    ) -> Result<(), CommandError> {
+        self.put("meetings", id.as_str(), meeting)
+    }
+
+    /// A member, current or former.
+    pub(crate) fn member(&self, id: &MemberId) -> Result<&Member, CommandError> {
+        self.set
+            .member(id)
+            .ok_or_else(|| CommandError::UnknownMember(id.to_string()))
+    }
+
+    /// A current member.
+    pub(crate) fn current_member(&self, id: &MemberId) -> Result<&Member, CommandError> {
+        let member = self.member(id)?;
+        if member.is_current() {
+            Ok(member)
+        } else {
+            Err(CommandError::NoLongerAMember {
+                name: member.display_name.clone(),
+            })
+        }
+    }
+
+    /// A member's display name, or their short id if they are unknown.
+    pub(crate) fn name_of(&self, id: &MemberId) -> String {
+        self.set
+            .member(id)
+            .map_or_else(|| id.short().to_owned(), |m| m.display_name.clone())
+    }
+
+    /// A copy of a meeting, to change and write back.
+    pub(crate) fn meeting(&self, id: &MeetingId) -> Result<Meeting, CommandError> {
+        self.set
+            .meetings
+            .get(id)
+            .cloned()
+            .ok_or_else(|| CommandError::UnknownMeeting(id.to_string()))
+    }
+}
+
+/// The map at `key` in the document's root, where one kind of record lives.
+pub(crate) fn root_map<D: ReadDoc>(
+    doc: &D,
+    key: &'static str,
+) -> Result<automerge::ObjId, CommandError> {
+    let Some((Value::Object(ObjType::Map), id)) = doc.get(automerge::ROOT, key)? else {
+        return Err(crate::error::LoadError::Damaged(format!("the document has no {key}")).into());
+    };
+    Ok(id)
+}
+
+/// Checks a required text: trimmed, not blank, not too long.
+pub(crate) fn required(
+    text: &str,
+    field: &'static str,
+    max: usize,
+) -> Result<String, CommandError> {
+    let text = optional(text, field, max)?;
+    if text.is_empty() {
+        Err(CommandError::Blank { field })
+    } else {
+        Ok(text)
+    }
+}
+
+/// Checks an optional text: trimmed, not too long; may be empty.
+pub(crate) fn optional(
+    text: &str,
+    field: &'static str,
+    max: usize,
+) -> Result<String, CommandError> {
+    let text = text.trim();
+    if text.chars().count() > max {
+        Err(CommandError::TooLong { field, max })
+    } else {
+        Ok(text.to_owned())
+    }
+}

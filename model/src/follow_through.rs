@@ -1,0 +1,90 @@
+//! Follow-through: what each member did with the actions they committed to, and how well
+//! their 1-10 likelihoods predicted it. Derived, never stored.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::action::Outcome;
+use crate::ids::MemberId;
+use crate::set::ActionLearningSet;
+
+/// One member's record of actions.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct FollowThrough {
+    /// Actions reported done.
+    pub done: u32,
+    /// Actions reported partly done.
+    pub partly: u32,
+    /// Actions reported not done.
+    pub not: u32,
+    /// Actions not yet reported back on.
+    pub open: u32,
+    /// How well their likelihoods predicted what they did; `None` until they have
+    /// reported back on at least one action.
+    pub calibration: Option<Calibration>,
+}
+
+/// How well a member's likelihoods predicted their follow-through. An action done counts
+/// 1, partly done 0.5, not done 0; a likelihood of 7 predicts 0.7.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Calibration {
+    /// Reported actions it is computed from.
+    pub reported: u32,
+    /// Their average likelihood, 1-10.
+    pub mean_likelihood: f64,
+    /// How much of their actions they did on average, 0-1.
+    pub follow_through: f64,
+    /// Average predicted minus average done, -1 to 1: above 0 they promise more than
+    /// they do, below 0 they do more than they expect.
+    pub overconfidence: f64,
+    /// The Brier score, 0 (perfect prediction) to 1 (always wrong): the mean squared
+    /// difference between each likelihood and what happened.
+    pub brier: f64,
+}
+
+/// Every member's follow-through, for members with at least one action.
+#[must_use]
+pub fn follow_through(set: &ActionLearningSet) -> BTreeMap<MemberId, FollowThrough> {
+    let mut records: BTreeMap<MemberId, (FollowThrough, Vec<(f64, f64)>)> = BTreeMap::new();
+    for action in set.actions.values() {
+        let (record, pairs) = records.entry(action.owner.clone()).or_default();
+        let Some(report) = &action.report_back else {
+            record.open += 1;
+            continue;
+        };
+        match report.outcome {
+            Outcome::Done => record.done += 1,
+            Outcome::Partly => record.partly += 1,
+            Outcome::Not => record.not += 1,
+        }
+        pairs.push((
+            f64::from(action.likelihood.clamp(1, 10)) / 10.0,
+            report.outcome.score(),
+        ));
+    }
+    records
+        .into_iter()
+        .map(|(member, (mut record, pairs))| {
+            record.calibration = calibrate(&pairs);
+            (member, record)
+        })
+        .collect()
+}
+
+fn calibrate(pairs: &[(f64, f64)]) -> Option<Calibration> {
+    if pairs.is_empty() {
+        return None;
+    }
+    let n = pairs.len() as f64;
+    let predicted = pairs.iter().map(|(p, _)| p).sum::<f64>() / n;
+    let done = pairs.iter().map(|(_, o)| o).sum::<f64>() / n;
+    let brier = pairs.iter().map(|(p, o)| (p - o) * (p - o)).sum::<f64>() / n;
+    Some(Calibration {
+        reported: pairs.len() as u32,
+        mean_likelihood: predicted * 10.0,
+        follow_through: done,
+        overconfidence: predicted - done,
+        brier,
+    })
+}

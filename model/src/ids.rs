@@ -1,0 +1,227 @@
+//! Identifiers of everything in a set. Every id is random (UUID v4), never sequential, so
+//! two devices that create records while offline cannot collide.
+
+use std::fmt;
+
+use autosurgeon::{Hydrate, HydrateError, Reconcile, Reconciler};
+use serde::Serialize;
+
+macro_rules! random_id {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+        #[serde(transparent)]
+        pub struct $name(String);
+
+        impl $name {
+            /// A new random id.
+            #[must_use]
+            pub fn random() -> Self {
+                Self(uuid::Uuid::new_v4().simple().to_string())
+            }
+
+            /// The id as text, as it is stored in the document.
+            #[must_use]
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+
+            /// The first eight characters: enough to tell ids apart on a screen.
+            #[must_use]
+            pub fn short(&self) -> &str {
+                self.0.get(..8).unwrap_or(&self.0)
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        /// Map keys come back from the document as strings.
+        impl From<String> for $name {
+            fn from(s: String) -> Self {
+                Self(s)
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(s: &str) -> Self {
+                Self(s.to_owned())
+            }
+        }
+
+        impl Reconcile for $name {
+            type Key<'a> = autosurgeon::reconcile::NoKey;
+
+            fn reconcile<R: Reconciler>(&self, mut reconciler: R) -> Result<(), R::Error> {
+                reconciler.str(&self.0)
+            }
+        }
+
+        impl Hydrate for $name {
+            fn hydrate_string(s: &str) -> Result<Self, HydrateError> {
+                Ok(Self(s.to_owned()))
+            }
+        }
+    };
+}
+
+random_id!(
+    /// One Action Learning Set, and so one Automerge document.
+    SetId
+);
+random_id!(
+    /// A member of one set. The same person has a different member id in each set.
+    MemberId
+);
+random_id!(
+    /// A ground rule the set has proposed.
+    RuleId
+);
+random_id!(
+    /// A member's issue: the problem they bring to the set.
+    IssueId
+);
+random_id!(
+    /// A meeting of the set.
+    MeetingId
+);
+random_id!(
+    /// An action a member commits to.
+    ActionId
+);
+random_id!(
+    /// A question in the set's question bank.
+    QuestionId
+);
+random_id!(
+    /// A celebration of a member's achievement.
+    CelebrationId
+);
+random_id!(
+    /// A question or statement logged during a turn.
+    ContributionId
+);
+random_id!(
+    /// A change of the set's facilitation.
+    HandoverId
+);
+random_id!(
+    /// An entry in a member's private journal.
+    JournalEntryId
+);
+
+/// A device of a member: the 32-byte public key of its iroh endpoint, written as 64
+/// lowercase hexadecimal characters. The model only checks the form; the network layer
+/// proves a peer holds the key.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct DeviceId(String);
+
+/// A device id that is not 64 hexadecimal characters.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "\"{0}\" is not a device id: a device id is 64 hexadecimal characters, as `revans profile` prints it."
+)]
+pub struct BadDeviceId(pub String);
+
+impl DeviceId {
+    /// Parses a device id from its text form; upper-case hex is accepted and normalised.
+    pub fn parse(text: &str) -> Result<Self, BadDeviceId> {
+        let text = text.trim();
+        if text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit()) {
+            Ok(Self(text.to_ascii_lowercase()))
+        } else {
+            Err(BadDeviceId(text.chars().take(80).collect()))
+        }
+    }
+
+    /// A device id from the 32 bytes of an endpoint's public key.
+    #[must_use]
+    pub fn from_bytes(bytes: [u8; 32]) -> Self {
+        use fmt::Write;
+        let mut s = String::with_capacity(64);
+        for b in bytes {
+            let _ = write!(s, "{b:02x}");
+        }
+        Self(s)
+    }
+
+    /// The id as text, as it is stored in the document.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The first ten characters, the way iroh shortens endpoint ids for people.
+    #[must_use]
+    pub fn short(&self) -> &str {
+        self.0.get(..10).unwrap_or(&self.0)
+    }
+}
+
+impl fmt::Display for DeviceId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl AsRef<str> for DeviceId {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Map keys come back from the document as strings; a malformed one from a peer is
+/// kept as it is and simply never matches a real endpoint.
+impl From<String> for DeviceId {
+    fn from(s: String) -> Self {
+        Self(s)
+    }
+}
+
+impl Reconcile for DeviceId {
+    type Key<'a> = autosurgeon::reconcile::NoKey;
+
+    fn reconcile<R: Reconciler>(&self, mut reconciler: R) -> Result<(), R::Error> {
+        reconciler.str(&self.0)
+    }
+}
+
+impl Hydrate for DeviceId {
+    fn hydrate_string(s: &str) -> Result<Self, HydrateError> {
+        Ok(Self(s.to_owned()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn random_ids_differ_and_are_not_sequential() {
+        let a = MemberId::random();
+        let b = MemberId::random();
+        assert_ne!(a, b);
+        assert_eq!(a.as_str().len(), 32);
+    }
+
+    #[test]
+    fn device_ids_are_64_hex_characters() {
+        let ok = "AB".repeat(32);
+        assert_eq!(DeviceId::parse(&ok).unwrap().as_str(), "ab".repeat(32));
+        assert_eq!(DeviceId::from_bytes([0xab; 32]).as_str(), "ab".repeat(32));
+        assert!(DeviceId::parse("ab").is_err());
+        assert!(DeviceId::parse(&"zz".repeat(32)).is_err());
+        let err = DeviceId::parse("nonsense").unwrap_err().to_string();
+        assert!(err.contains("64 hexadecimal characters"), "{err}");
+    }
+}

@@ -1,0 +1,68 @@
+//! # revans-model
+//!
+//! An Action Learning Set as one Automerge document: the practice's domain (members,
+//! ground rules, issues, meetings with their catch-up, bids, batting order, turns,
+//! actions and reviews), the commands that change it, and the figures derived from it.
+//!
+//! Pure: no IO, no async, no clock. Callers pass the time; the network and the disk are
+//! the `revans-sync` crate's business.
+//!
+//! Where to find the practice's concepts:
+//! - [`ActionLearningSet`]: the set, its [`Facilitation`] and the hand-over.
+//! - [`Member`], [`GroundRule`], [`Issue`] (with the [`ProblemStatement`] template).
+//! - [`Meeting`] and its [`Phase`]s: [`CatchUp`], [`Bid`], [`Agenda`] of [`Slot`]s,
+//!   [`Turn`]s with [`Contribution`]s, the [`ProcessReview`] and each [`MemberReview`].
+//! - [`Action`] with its 1-10 likelihood and [`ReportBack`].
+//! - [`Question`] bank, [`Celebration`], and the private [`Journal`].
+//! - Commands: [`Command`], applied with [`apply`]; a new set with [`create_set`].
+//! - Derived: [`batting_order()`], [`turn_schedule`], [`turn_time_left`],
+//!   [`meeting_time_left`], [`airtime`], [`follow_through()`].
+
+mod action;
+mod batting_order;
+mod celebration;
+mod clock;
+mod command;
+mod error;
+mod follow_through;
+mod ground_rule;
+mod ids;
+mod issue;
+mod journal;
+mod meeting;
+mod member;
+pub mod practice;
+mod question;
+mod set;
+mod text;
+mod time;
+
+pub use action::{Action, Outcome, ReportBack};
+pub use batting_order::{BattingOrder, batting_order, propose};
+pub use celebration::Celebration;
+pub use clock::{
+    Airtime, ScheduledTurn, TurnState, airtime, meeting_time_left, minutes_for_turn, turn_schedule,
+    turn_time_left,
+};
+pub use command::{
+    Applied, Author, Command, LINE_MAX, MeetingPlan, MemberReviewAnswers, NAME_MAX, NewSet,
+    PROSE_MAX, Profile, apply, create_set,
+};
+pub use error::{CommandError, LoadError, MAX_MEETING_MINUTES, MIN_MEETING_MINUTES};
+pub use follow_through::{Calibration, FollowThrough, follow_through};
+pub use ground_rule::{GroundRule, Retirement};
+pub use ids::{
+    ActionId, BadDeviceId, CelebrationId, ContributionId, DeviceId, HandoverId, IssueId,
+    JournalEntryId, MeetingId, MemberId, QuestionId, RuleId, SetId,
+};
+pub use issue::{Issue, IssueStatus, ProblemStatement};
+pub use journal::{Journal, JournalCommand, JournalEntry, apply_journal, create_journal};
+pub use meeting::{
+    Agenda, Bid, CatchUp, Contribution, ContributionKind, Meeting, MemberReview, Phase,
+    ProcessReview, Slot, Turn, Urgency,
+};
+pub use member::{Departure, DepartureKind, Device, Member, Role};
+pub use question::{Question, QuestionCategory};
+pub use set::{ActionLearningSet, Facilitation, Handover, MeetingLengths, SCHEMA_VERSION};
+pub use text::SharedText;
+pub use time::Timestamp;

@@ -1,0 +1,266 @@
+//! The set: the root of its Automerge document, how it is facilitated, and the queries
+//! every screen asks of it.
+
+use std::collections::BTreeMap;
+
+use autosurgeon::{Hydrate, Reconcile};
+use serde::Serialize;
+
+use crate::action::Action;
+use crate::celebration::Celebration;
+use crate::error::LoadError;
+use crate::ground_rule::GroundRule;
+use crate::ids::{
+    ActionId, CelebrationId, DeviceId, HandoverId, IssueId, MeetingId, MemberId, QuestionId,
+    RuleId, SetId,
+};
+use crate::issue::{Issue, IssueStatus};
+use crate::meeting::Meeting;
+use crate::member::{Member, Role};
+use crate::question::Question;
+use crate::text::SharedText;
+use crate::time::Timestamp;
+
+/// The version of the document's layout this code writes. A document with a higher
+/// version was written by a newer Revans and is not edited by this one.
+pub const SCHEMA_VERSION: u64 = 1;
+
+/// An Action Learning Set: the whole of one set's shared record, as hydrated from its
+/// Automerge document. Fields a newer version adds are kept in the document untouched.
+#[derive(Clone, Debug, PartialEq, Eq, Reconcile, Hydrate, Serialize)]
+pub struct ActionLearningSet {
+    /// The layout version, [`SCHEMA_VERSION`] for documents this code writes.
+    pub schema: u64,
+    /// The set's id, the same on every member's device.
+    pub id: SetId,
+    /// The set's name.
+    pub name: String,
+    /// What the set is for, in its members' words.
+    pub purpose: SharedText,
+    /// When the set was created.
+    pub created_at: Timestamp,
+    /// The member who created it.
+    pub created_by: MemberId,
+    /// Who runs the meetings now.
+    pub facilitation: Facilitation,
+    /// Every change of facilitation, so the hand-over is part of the set's history.
+    pub handovers: BTreeMap<HandoverId, Handover>,
+    /// Default meeting lengths.
+    pub meeting_lengths: MeetingLengths,
+    /// Everyone who is or was in the set.
+    pub members: BTreeMap<MemberId, Member>,
+    /// Ground rules proposed, agreed and retired.
+    pub ground_rules: BTreeMap<RuleId, GroundRule>,
+    /// The problems members bring.
+    pub issues: BTreeMap<IssueId, Issue>,
+    /// The set's meetings.
+    pub meetings: BTreeMap<MeetingId, Meeting>,
+    /// Actions members commit to.
+    pub actions: BTreeMap<ActionId, Action>,
+    /// Questions offered as prompts during turns.
+    pub question_bank: BTreeMap<QuestionId, Question>,
+    /// Achievements the set celebrated.
+    pub celebrations: BTreeMap<CelebrationId, Celebration>,
+}
+
+/// Who runs the set's meetings. A facilitator runs the first meetings and steps back
+/// until the set manages itself.
+#[derive(Clone, Debug, PartialEq, Eq, Reconcile, Hydrate, Serialize)]
+pub enum Facilitation {
+    /// One member facilitates.
+    Facilitated {
+        /// The facilitator.
+        facilitator: MemberId,
+    },
+    /// Members take it in turns to facilitate, one meeting each, in this order.
+    Rotating {
+        /// The order members facilitate in.
+        order: Vec<MemberId>,
+    },
+    /// The set manages itself.
+    SelfManaged,
+}
+
+/// A change of facilitation.
+#[derive(Clone, Debug, PartialEq, Eq, Reconcile, Hydrate, Serialize)]
+pub struct Handover {
+    /// The new arrangement.
+    pub to: Facilitation,
+    /// Who made the change.
+    pub by: MemberId,
+    /// When.
+    pub at: Timestamp,
+}
+
+/// How long meetings are unless planned otherwise.
+#[derive(Clone, Debug, PartialEq, Eq, Reconcile, Hydrate, Serialize)]
+pub struct MeetingLengths {
+    /// The first meeting: three hours in the practice.
+    pub first: u32,
+    /// Later meetings: two hours.
+    pub later: u32,
+}
+
+impl ActionLearningSet {
+    /// Reads the set from its document. A document from a newer Revans, or one that is
+    /// not a set at all, is refused with an error saying so.
+    pub fn from_doc<D: autosurgeon::ReadDoc>(doc: &D) -> Result<Self, LoadError> {
+        let schema: Option<u64> = autosurgeon::hydrate_prop(doc, automerge::ROOT, "schema")
+            .map_err(|e| LoadError::NotASet(e.to_string()))?;
+        match schema {
+            None => Err(LoadError::NotASet("it has no schema version".into())),
+            Some(v) if v > SCHEMA_VERSION => Err(LoadError::TooNew(v)),
+            Some(_) => autosurgeon::hydrate(doc).map_err(|e| LoadError::Damaged(e.to_string())),
+        }
+    }
+
+    /// The member, if they are in the set (current or former).
+    #[must_use]
+    pub fn member(&self, id: &MemberId) -> Option<&Member> {
+        self.members.get(id)
+    }
+
+    /// Current members, in the order they joined.
+    #[must_use]
+    pub fn current_members(&self) -> Vec<(&MemberId, &Member)> {
+        let mut members: Vec<_> = self
+            .members
+            .iter()
+            .filter(|(_, m)| m.is_current())
+            .collect();
+        members.sort_by_key(|(id, m)| (m.joined_at, *id));
+        members
+    }
+
+    /// Whether `id` is a current member.
+    #[must_use]
+    pub fn is_current_member(&self, id: &MemberId) -> bool {
+        self.members.get(id).is_some_and(Member::is_current)
+    }
+
+    /// The current member a device acts for, if any. A device of a member who has left
+    /// or been removed acts for no one.
+    #[must_use]
+    pub fn member_for_device(&self, device: &DeviceId) -> Option<&MemberId> {
+        self.members
+            .iter()
+            .find(|(_, m)| m.is_current() && m.devices.contains_key(device))
+            .map(|(id, _)| id)
+    }
+
+    /// Every device of every current member: the only devices the set may be shared with.
+    #[must_use]
+    pub fn current_devices(&self) -> Vec<&DeviceId> {
+        self.members
+            .values()
+            .filter(|m| m.is_current())
+            .flat_map(|m| m.devices.keys())
+            .collect()
+    }
+
+    /// A member's role, derived from the set's facilitation. In a rotating set the
+    /// facilitator is whoever facilitates the set's next meeting.
+    #[must_use]
+    pub fn role_of(&self, id: &MemberId) -> Role {
+        let facilitator = match &self.facilitation {
+            Facilitation::Facilitated { facilitator } => Some(facilitator),
+            Facilitation::Rotating { .. } => {
+                let next = self
+                    .meetings_in_order()
+                    .into_iter()
+                    .find(|(_, m)| m.closed_at.is_none())
+                    .map(|(mid, _)| mid);
+                next.and_then(|mid| self.rotating_facilitator(mid))
+            }
+            Facilitation::SelfManaged => None,
+        };
+        if facilitator == Some(id) {
+            Role::Facilitator
+        } else {
+            Role::Member
+        }
+    }
+
+    /// In a rotating set, who facilitates the given meeting: members of the order take
+    /// meetings in turn, counting from the set's first meeting, skipping anyone who has
+    /// since left.
+    #[must_use]
+    pub fn rotating_facilitator(&self, meeting: &MeetingId) -> Option<&MemberId> {
+        let Facilitation::Rotating { order } = &self.facilitation else {
+            return None;
+        };
+        let current: Vec<&MemberId> = order.iter().filter(|m| self.is_current_member(m)).collect();
+        let index = self
+            .meetings_in_order()
+            .iter()
+            .position(|(id, _)| *id == meeting)?;
+        current.get(index % current.len().max(1)).copied()
+    }
+
+    /// Meetings by scheduled start (ties broken by id, the same on every device).
+    #[must_use]
+    pub fn meetings_in_order(&self) -> Vec<(&MeetingId, &Meeting)> {
+        let mut meetings: Vec<_> = self.meetings.iter().collect();
+        meetings.sort_by_key(|(id, m)| (m.scheduled_at, *id));
+        meetings
+    }
+
+    /// The meeting an action is due at: the first meeting after the one it was committed
+    /// at, or for an action added between meetings, the first meeting scheduled after it
+    /// was written. `None` while no such meeting is planned.
+    #[must_use]
+    pub fn due_meeting(&self, action: &Action) -> Option<&MeetingId> {
+        let after = action
+            .meeting
+            .as_ref()
+            .and_then(|m| self.meetings.get(m))
+            .map_or(action.created_at, |m| m.scheduled_at);
+        self.meetings_in_order()
+            .into_iter()
+            .find(|(id, m)| m.scheduled_at > after && Some(*id) != action.meeting.as_ref())
+            .map(|(id, _)| id)
+    }
+
+    /// A member's actions still to report back on, oldest first: what they see at the
+    /// next meeting's catch-up.
+    #[must_use]
+    pub fn open_actions_of(&self, member: &MemberId) -> Vec<(&ActionId, &Action)> {
+        let mut open: Vec<_> = self
+            .actions
+            .iter()
+            .filter(|(_, a)| &a.owner == member && a.is_open())
+            .collect();
+        open.sort_by_key(|(id, a)| (a.created_at, *id));
+        open
+    }
+
+    /// Open issues in the set's priority order; issues not yet prioritised come after,
+    /// oldest first.
+    #[must_use]
+    pub fn open_issues_by_priority(&self) -> Vec<(&IssueId, &Issue)> {
+        let mut issues: Vec<_> = self
+            .issues
+            .iter()
+            .filter(|(_, i)| i.status == IssueStatus::Open)
+            .collect();
+        issues.sort_by_key(|(id, i)| (i.priority.unwrap_or(u32::MAX), i.created_at, *id));
+        issues
+    }
+
+    /// Ground rules in force: not retired, agreed by every current member.
+    #[must_use]
+    pub fn agreed_ground_rules(&self) -> Vec<(&RuleId, &GroundRule)> {
+        let current: Vec<&MemberId> = self
+            .current_members()
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect();
+        let mut rules: Vec<_> = self
+            .ground_rules
+            .iter()
+            .filter(|(_, r)| r.agreed_by_all(current.iter().copied()))
+            .collect();
+        rules.sort_by_key(|(id, r)| (r.proposed_at, *id));
+        rules
+    }
+}
