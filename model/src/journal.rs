@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use automerge::Automerge;
 use automerge::transaction::CommitOptions;
-use autosurgeon::{Hydrate, Reconcile};
+use autosurgeon::{Hydrate, MaybeMissing, Reconcile};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -83,9 +83,9 @@ pub enum JournalCommand {
 impl Journal {
     /// Reads a journal from its document.
     pub fn from_doc<D: autosurgeon::ReadDoc>(doc: &D) -> Result<Self, LoadError> {
-        let kind: Option<String> = autosurgeon::hydrate_prop(doc, automerge::ROOT, "kind")
+        let kind: MaybeMissing<String> = autosurgeon::hydrate_prop(doc, automerge::ROOT, "kind")
             .map_err(|e| LoadError::NotASet(e.to_string()))?;
-        if kind.as_deref() != Some(JOURNAL_KIND) {
+        if kind != MaybeMissing::Present(JOURNAL_KIND.to_owned()) {
             return Err(LoadError::NotASet("it is not a journal".into()));
         }
         let schema: u64 = autosurgeon::hydrate_prop(doc, automerge::ROOT, "schema")

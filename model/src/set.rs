@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use autosurgeon::{Hydrate, Reconcile};
+use autosurgeon::{Hydrate, MaybeMissing, Reconcile};
 use serde::Serialize;
 
 use crate::action::Action;
@@ -105,12 +105,14 @@ impl ActionLearningSet {
     /// Reads the set from its document. A document from a newer Revans, or one that is
     /// not a set at all, is refused with an error saying so.
     pub fn from_doc<D: autosurgeon::ReadDoc>(doc: &D) -> Result<Self, LoadError> {
-        let schema: Option<u64> = autosurgeon::hydrate_prop(doc, automerge::ROOT, "schema")
+        let schema: MaybeMissing<u64> = autosurgeon::hydrate_prop(doc, automerge::ROOT, "schema")
             .map_err(|e| LoadError::NotASet(e.to_string()))?;
         match schema {
-            None => Err(LoadError::NotASet("it has no schema version".into())),
-            Some(v) if v > SCHEMA_VERSION => Err(LoadError::TooNew(v)),
-            Some(_) => autosurgeon::hydrate(doc).map_err(|e| LoadError::Damaged(e.to_string())),
+            MaybeMissing::Missing => Err(LoadError::NotASet("it has no schema version".into())),
+            MaybeMissing::Present(v) if v > SCHEMA_VERSION => Err(LoadError::TooNew(v)),
+            MaybeMissing::Present(_) => {
+                autosurgeon::hydrate(doc).map_err(|e| LoadError::Damaged(e.to_string()))
+            }
         }
     }
 

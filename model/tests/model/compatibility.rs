@@ -1,0 +1,176 @@
+//! A document written by a newer Revans: fields this version does not know survive every
+//! command and a save and load; a newer schema is refused rather than damaged.
+
+use automerge::transaction::Transactable;
+use automerge::{Automerge, ObjType, ReadDoc, ScalarValue, Value};
+use revans_model::{
+    ActionLearningSet, Command, CommandError, LoadError, MeetingPlan, Phase, Urgency, apply,
+};
+
+use crate::fixture::{Fixture, device, t};
+
+fn map_at(doc: &Automerge, path: &[&str]) -> automerge::ObjId {
+    let mut obj = automerge::ROOT;
+    for key in path {
+        let (value, id) = doc.get(&obj, *key).unwrap().unwrap();
+        assert!(
+            matches!(value, Value::Object(ObjType::Map)),
+            "{key} is a map"
+        );
+        obj = id;
+    }
+    obj
+}
+
+fn scalar(doc: &Automerge, path: &[&str], key: &str) -> Option<ScalarValue> {
+    match doc.get(map_at(doc, path), key).unwrap() {
+        Some((Value::Scalar(s), _)) => Some(s.into_owned()),
+        _ => None,
+    }
+}
+
+#[test]
+fn fields_this_version_does_not_know_survive_commands_and_a_round_trip() {
+    let mut f = Fixture::new();
+    let m = f.plan(0, 120);
+    let bo = f.members[1].clone();
+    let (meeting_path, member_path) = (["meetings", m.as_str()], ["members", bo.as_str()]);
+
+    // What a later version might add: a new collection, a new field on a member and on
+    // a meeting, and a new field inside a bid.
+    f.ok(
+        1,
+        1,
+        Command::BidForTime {
+            meeting: m.clone(),
+            minutes: None,
+            urgency: Urgency::Normal,
+            issue: None,
+            note: String::new(),
+        },
+    );
+    f.doc
+        .transact::<_, _, automerge::AutomergeError>(|tx| {
+            let invitations = tx.put_object(automerge::ROOT, "invitations", ObjType::Map)?;
+            tx.put(&invitations, "inv1", "hash")?;
+            let member = map_at_tx(tx, &member_path);
+            tx.put(&member, "pronouns", "they")?;
+            let meeting = map_at_tx(tx, &meeting_path);
+            tx.put(&meeting, "video_link", "room 4")?;
+            let bids = map_at_tx(tx, &["meetings", m.as_str(), "bids", bo.as_str()]);
+            tx.put(&bids, "energy", 7_i64)?;
+            Ok(())
+        })
+        .unwrap();
+
+    // This version edits every one of those records.
+    f.ok(
+        0,
+        2,
+        Command::LinkDevice {
+            member: bo.clone(),
+            device: device(9),
+        },
+    );
+    f.advance(&m, Phase::Agenda, 3);
+    f.ok(
+        1,
+        4,
+        Command::BidForTime {
+            meeting: m.clone(),
+            minutes: Some(20),
+            urgency: Urgency::High,
+            issue: None,
+            note: "Changed my mind.".into(),
+        },
+    );
+    f.ok(
+        0,
+        5,
+        Command::EditSet {
+            name: Some("Renamed".into()),
+            purpose: None,
+        },
+    );
+
+    let loaded = Automerge::load(&f.doc.save()).unwrap();
+    assert_eq!(
+        scalar(&loaded, &["invitations"], "inv1"),
+        Some("hash".into())
+    );
+    assert_eq!(
+        scalar(&loaded, &member_path, "pronouns"),
+        Some("they".into())
+    );
+    assert_eq!(
+        scalar(&loaded, &meeting_path, "video_link"),
+        Some("room 4".into())
+    );
+    assert_eq!(
+        scalar(
+            &loaded,
+            &["meetings", m.as_str(), "bids", bo.as_str()],
+            "energy"
+        ),
+        Some(ScalarValue::Int(7))
+    );
+    // And what this version knows reads as it should.
+    let set = ActionLearningSet::from_doc(&loaded).unwrap();
+    assert_eq!(set.name, "Renamed");
+    assert_eq!(set.members[&bo].devices.len(), 2);
+    assert_eq!(set.meetings[&m].bids[&bo].minutes, Some(20));
+}
+
+fn map_at_tx(tx: &automerge::transaction::Transaction<'_>, path: &[&str]) -> automerge::ObjId {
+    let mut obj = automerge::ROOT;
+    for key in path {
+        obj = tx.get(&obj, *key).unwrap().unwrap().1;
+    }
+    obj
+}
+
+#[test]
+fn a_set_from_a_newer_schema_is_refused_not_rewritten() {
+    let mut f = Fixture::new();
+    f.doc
+        .transact::<_, _, automerge::AutomergeError>(|tx| {
+            tx.put(automerge::ROOT, "schema", 2_u64)?;
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(
+        ActionLearningSet::from_doc(&f.doc),
+        Err(LoadError::TooNew(2))
+    );
+    let author = f.by(0, 1);
+    let before = f.doc.save();
+    let e = apply(
+        &mut f.doc,
+        &author,
+        Command::PlanMeeting(MeetingPlan {
+            scheduled_at: t(10),
+            minutes: None,
+            location: "Here".into(),
+            host: None,
+        }),
+    )
+    .unwrap_err();
+    assert_eq!(e, CommandError::Load(LoadError::TooNew(2)));
+    assert!(e.to_string().contains("update Revans"), "{e}");
+    assert_eq!(f.doc.save(), before);
+}
+
+#[test]
+fn a_damaged_record_is_reported_not_panicked_on() {
+    let mut f = Fixture::new();
+    let bo = f.members[1].clone();
+    f.doc
+        .transact::<_, _, automerge::AutomergeError>(|tx| {
+            let member = map_at_tx(tx, &["members", bo.as_str()]);
+            tx.put(&member, "joined_at", "not a time")?;
+            Ok(())
+        })
+        .unwrap();
+    let e = ActionLearningSet::from_doc(&f.doc).unwrap_err();
+    assert!(matches!(e, LoadError::Damaged(_)), "{e}");
+}

@@ -1,0 +1,284 @@
+//! Figures derived from the document: the proposed batting order, the turn clock with
+//! overruns, airtime, follow-through and calibration.
+
+use chrono::TimeDelta;
+use revans_model::{
+    Applied, Command, MeetingId, Outcome, Phase, TurnState, Urgency, airtime, batting_order,
+    follow_through, meeting_time_left, turn_schedule, turn_time_left,
+};
+
+use crate::fixture::{Fixture, t};
+
+fn bid(
+    f: &mut Fixture,
+    member: usize,
+    minute: i64,
+    m: &MeetingId,
+    minutes: Option<u32>,
+    urgency: Urgency,
+) {
+    f.ok(
+        member,
+        minute,
+        Command::BidForTime {
+            meeting: m.clone(),
+            minutes,
+            urgency,
+            issue: None,
+            note: String::new(),
+        },
+    );
+}
+
+fn minutes_by_member(f: &Fixture, m: &MeetingId) -> Vec<(String, u32)> {
+    let set = f.set();
+    batting_order(&set, &set.meetings[m])
+        .slots
+        .iter()
+        .map(|s| (set.members[&s.member].display_name.clone(), s.minutes))
+        .collect()
+}
+
+#[test]
+fn equal_shares_by_default() {
+    let mut f = Fixture::new();
+    let m = f.plan(0, 120); // 90 minutes for turns
+    for member in 0..4 {
+        bid(&mut f, member, 1 + member as i64, &m, None, Urgency::Normal);
+    }
+    let order = minutes_by_member(&f, &m);
+    // Who bid first goes first; 90 minutes split 23, 23, 22, 22.
+    assert_eq!(
+        order,
+        vec![
+            ("Ada".into(), 23),
+            ("Bo".into(), 23),
+            ("Cy".into(), 22),
+            ("Di".into(), 22)
+        ]
+    );
+}
+
+#[test]
+fn bids_for_minutes_are_met_and_equal_shares_split_the_rest() {
+    let mut f = Fixture::new();
+    let m = f.plan(0, 120);
+    bid(&mut f, 0, 1, &m, Some(10), Urgency::Normal);
+    bid(&mut f, 1, 2, &m, None, Urgency::Normal);
+    bid(&mut f, 2, 3, &m, None, Urgency::Normal);
+    assert_eq!(
+        minutes_by_member(&f, &m),
+        vec![("Ada".into(), 10), ("Bo".into(), 40), ("Cy".into(), 40)]
+    );
+}
+
+#[test]
+fn urgent_bids_go_first_and_keep_more_when_time_is_short() {
+    let mut f = Fixture::new();
+    let m = f.plan(0, 120);
+    bid(&mut f, 0, 1, &m, Some(60), Urgency::Low);
+    bid(&mut f, 1, 2, &m, Some(60), Urgency::High);
+    bid(&mut f, 2, 3, &m, Some(60), Urgency::Normal);
+    let order = minutes_by_member(&f, &m);
+    assert_eq!(
+        order,
+        vec![("Bo".into(), 45), ("Cy".into(), 30), ("Ada".into(), 15)]
+    );
+    let total: u32 = order.iter().map(|(_, m)| m).sum();
+    assert_eq!(total, 90);
+}
+
+#[test]
+fn the_proposal_is_the_same_on_every_device_and_skips_removed_members() {
+    let mut f = Fixture::new();
+    let m = f.plan(0, 120);
+    for member in 0..4 {
+        bid(&mut f, member, 1, &m, None, Urgency::Normal);
+    }
+    let other = f.doc.fork();
+    let here = f.set();
+    let there = revans_model::ActionLearningSet::from_doc(&other).unwrap();
+    assert_eq!(
+        batting_order(&here, &here.meetings[&m]),
+        batting_order(&there, &there.meetings[&m])
+    );
+
+    let di = f.members[3].clone();
+    f.ok(0, 5, Command::RemoveMember { member: di.clone() });
+    let set = f.set();
+    let order = batting_order(&set, &set.meetings[&m]);
+    assert!(order.slots.iter().all(|s| s.member != di));
+    assert_eq!(order.allocated(), 90);
+    assert_eq!(order.spare(), 0);
+}
+
+/// A two-hour meeting, begun at minute 0, with Ada, Bo and Cy locked at 30 minutes each
+/// and turns under way from minute 15.
+fn running_meeting(f: &mut Fixture) -> MeetingId {
+    let m = f.plan(0, 120);
+    f.advance(&m, Phase::Agenda, 0);
+    for member in 0..3 {
+        bid(f, member, 1 + member as i64, &m, None, Urgency::Normal);
+    }
+    f.ok(
+        0,
+        14,
+        Command::LockAgenda {
+            meeting: m.clone(),
+            slots: None,
+        },
+    );
+    f.advance(&m, Phase::Turns, 15);
+    m
+}
+
+#[test]
+fn an_overrun_is_taken_from_the_turns_still_to_come() {
+    let mut f = Fixture::new();
+    let m = running_meeting(&mut f);
+    let (ada, bo) = (f.members[0].clone(), f.members[1].clone());
+    f.ok(
+        0,
+        15,
+        Command::StartTurn {
+            meeting: m.clone(),
+            presenter: ada.clone(),
+        },
+    );
+
+    let set = f.set();
+    let meeting = &set.meetings[&m];
+    // Ten minutes in, Ada has twenty left; the meeting has 110.
+    assert_eq!(
+        turn_time_left(meeting, t(25)),
+        Some((ada.clone(), TimeDelta::minutes(20)))
+    );
+    assert_eq!(
+        meeting_time_left(meeting, t(10)),
+        Some(TimeDelta::minutes(110))
+    );
+    let schedule = turn_schedule(&set, meeting, t(25));
+    assert!(schedule.iter().all(|turn| turn.minutes_lost() == 0));
+
+    // At minute 55 Ada is ten minutes over; Bo and Cy lose five each, visibly.
+    assert_eq!(
+        turn_time_left(meeting, t(55)),
+        Some((ada.clone(), TimeDelta::minutes(-10)))
+    );
+    let schedule = turn_schedule(&set, meeting, t(55));
+    assert_eq!(
+        schedule[0].state,
+        TurnState::Running {
+            started_at: revans_model::Timestamp::new(t(15))
+        }
+    );
+    let later: Vec<_> = schedule[1..]
+        .iter()
+        .map(|s| (s.agreed_minutes, s.minutes, s.minutes_lost()))
+        .collect();
+    assert_eq!(later, vec![(30, 25, 5), (30, 25, 5)]);
+
+    f.ok(0, 55, Command::EndTurn { meeting: m.clone() });
+    f.ok(
+        0,
+        55,
+        Command::StartTurn {
+            meeting: m.clone(),
+            presenter: bo.clone(),
+        },
+    );
+    let set = f.set();
+    let meeting = &set.meetings[&m];
+    // Bo's turn starts with the 25 minutes the schedule left him, on every device.
+    assert_eq!(meeting.turns[&bo].allocated_minutes, 25);
+    assert_eq!(
+        turn_time_left(meeting, t(55)),
+        Some((bo, TimeDelta::minutes(25)))
+    );
+    let schedule = turn_schedule(&set, meeting, t(56));
+    assert_eq!(
+        schedule[0].state,
+        TurnState::Done {
+            used_seconds: 40 * 60
+        }
+    );
+}
+
+#[test]
+fn airtime_per_meeting_and_over_the_sets_life() {
+    let mut f = Fixture::new();
+    let m = running_meeting(&mut f);
+    let (ada, bo) = (f.members[0].clone(), f.members[1].clone());
+    f.ok(
+        0,
+        15,
+        Command::StartTurn {
+            meeting: m.clone(),
+            presenter: ada.clone(),
+        },
+    );
+    f.ok(0, 40, Command::EndTurn { meeting: m.clone() });
+    f.ok(
+        0,
+        41,
+        Command::StartTurn {
+            meeting: m.clone(),
+            presenter: bo.clone(),
+        },
+    );
+    let set = f.set();
+    let now = airtime(&set, t(51));
+    assert_eq!(now.per_meeting[&m][&ada], 25 * 60);
+    // A running turn counts up to now.
+    assert_eq!(now.per_meeting[&m][&bo], 10 * 60);
+    assert_eq!(now.total[&ada], 25 * 60);
+    assert!(!now.total.contains_key(&f.members[2]));
+}
+
+#[test]
+fn follow_through_and_how_well_likelihoods_predicted_it() {
+    let mut f = Fixture::new();
+    let add = |f: &mut Fixture, member, likelihood| match f.ok(
+        member,
+        5,
+        Command::AddAction {
+            text: "Do it.".into(),
+            likelihood,
+            issue: None,
+            meeting: None,
+        },
+    ) {
+        Applied::Action(id) => id,
+        other => panic!("{other:?}"),
+    };
+    let a = add(&mut f, 1, 10);
+    let b = add(&mut f, 1, 8);
+    let c = add(&mut f, 1, 6);
+    add(&mut f, 1, 9);
+    add(&mut f, 2, 5);
+    for (id, outcome) in [(a, Outcome::Done), (b, Outcome::Partly), (c, Outcome::Not)] {
+        f.ok(
+            1,
+            60,
+            Command::ReportBack {
+                action: id,
+                outcome,
+                what_happened: String::new(),
+                learned: String::new(),
+            },
+        );
+    }
+    let figures = follow_through(&f.set());
+    let bo = &figures[&f.members[1]];
+    assert_eq!((bo.done, bo.partly, bo.not, bo.open), (1, 1, 1, 1));
+    let cal = bo.calibration.as_ref().unwrap();
+    assert_eq!(cal.reported, 3);
+    assert!((cal.mean_likelihood - 8.0).abs() < 1e-9);
+    assert!((cal.follow_through - 0.5).abs() < 1e-9);
+    assert!((cal.overconfidence - 0.3).abs() < 1e-9);
+    // (1.0-1)^2 + (0.8-0.5)^2 + (0.6-0)^2 = 0.45, over 3.
+    assert!((cal.brier - 0.15).abs() < 1e-9);
+    let cy = &figures[&f.members[2]];
+    assert_eq!(cy.open, 1);
+    assert!(cy.calibration.is_none());
+}
