@@ -1,7 +1,6 @@
 //! What can go wrong, in sentences that say what to do next. Every command returns one
 //! of these for bad input and leaves the document exactly as it was.
 
-use crate::ids::BadDeviceId;
 use crate::meeting::Phase;
 
 /// A document that cannot be read as a set or a journal.
@@ -196,9 +195,6 @@ pub enum CommandError {
         /// Whose it is.
         name: String,
     },
-    /// A malformed device id.
-    #[error(transparent)]
-    BadDevice(#[from] BadDeviceId),
     /// A change that changes nothing.
     #[error("{0}")]
     Unchanged(&'static str),

@@ -97,6 +97,65 @@ fn a_removal_and_that_members_bid_made_at_once_both_stay_and_the_removal_wins_fo
     assert_eq!(e, CommandError::NoLongerAMember { name: "Di".into() });
 }
 
+#[test]
+fn a_turn_started_while_another_device_stepped_back_to_the_agenda_keeps_the_order_locked() {
+    let mut f = Fixture::new();
+    let m = f.plan(0, 120);
+    f.advance(&m, Phase::Agenda, 1);
+    f.ok(
+        0,
+        2,
+        Command::BidForTime {
+            meeting: m.clone(),
+            minutes: None,
+            urgency: Urgency::Normal,
+            issue: None,
+            note: String::new(),
+        },
+    );
+    f.ok(
+        0,
+        3,
+        Command::LockAgenda {
+            meeting: m.clone(),
+            slots: None,
+        },
+    );
+    f.advance(&m, Phase::Turns, 4);
+    let mut other = f.doc.fork();
+    let ada = f.members[0].clone();
+    f.ok(
+        0,
+        5,
+        Command::StartTurn {
+            meeting: m.clone(),
+            presenter: ada,
+        },
+    );
+    apply(
+        &mut other,
+        &author(&f, 1, 5),
+        Command::MovePhase {
+            meeting: m.clone(),
+            to: Phase::Agenda,
+        },
+    )
+    .unwrap();
+    let mut doc = merged(&f.doc, &other);
+    let set = ActionLearningSet::from_doc(&doc).unwrap();
+    assert_eq!(set.meetings[&m].phase, Phase::Agenda);
+    let e = apply(
+        &mut doc,
+        &author(&f, 1, 6),
+        Command::LockAgenda {
+            meeting: m,
+            slots: None,
+        },
+    )
+    .unwrap_err();
+    assert_eq!(e, CommandError::TurnsBegun);
+}
+
 /// One random step, chosen by shape; its details are resolved against the fork's state.
 #[derive(Clone, Debug)]
 enum Step {
