@@ -38,17 +38,7 @@ fn fields_this_version_does_not_know_survive_commands_and_a_round_trip() {
 
     // What a later version might add: a new collection, a new field on a member and on
     // a meeting, and a new field inside a bid.
-    f.ok(
-        1,
-        1,
-        Command::BidForTime {
-            meeting: m.clone(),
-            minutes: None,
-            urgency: Urgency::Normal,
-            issue: None,
-            note: String::new(),
-        },
-    );
+    f.bid_equal_share(&m, 1, 1);
     f.doc
         .transact::<_, _, automerge::AutomergeError>(|tx| {
             let invitations = tx.put_object(automerge::ROOT, "invitations", ObjType::Map)?;

@@ -102,25 +102,8 @@ fn a_turn_started_while_another_device_stepped_back_to_the_agenda_keeps_the_orde
     let mut f = Fixture::new();
     let m = f.plan(0, 120);
     f.advance(&m, Phase::Agenda, 1);
-    f.ok(
-        0,
-        2,
-        Command::BidForTime {
-            meeting: m.clone(),
-            minutes: None,
-            urgency: Urgency::Normal,
-            issue: None,
-            note: String::new(),
-        },
-    );
-    f.ok(
-        0,
-        3,
-        Command::LockAgenda {
-            meeting: m.clone(),
-            slots: None,
-        },
-    );
+    f.bid_equal_share(&m, 0, 2);
+    f.lock(&m, 0, 3);
     f.advance(&m, Phase::Turns, 4);
     let mut other = f.doc.fork();
     let ada = f.members[0].clone();

@@ -120,14 +120,7 @@ fn running_meeting(f: &mut Fixture) -> MeetingId {
     for member in 0..3 {
         bid(f, member, 1 + member as i64, &m, None, Urgency::Normal);
     }
-    f.ok(
-        0,
-        14,
-        Command::LockAgenda {
-            meeting: m.clone(),
-            slots: None,
-        },
-    );
+    f.lock(&m, 0, 14);
     f.advance(&m, Phase::Turns, 15);
     m
 }

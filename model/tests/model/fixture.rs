@@ -5,7 +5,7 @@ use automerge::Automerge;
 use chrono::{DateTime, TimeDelta, Utc};
 use revans_model::{
     ActionLearningSet, Applied, Author, Command, CommandError, DeviceId, IssueId, MeetingId,
-    MeetingPlan, MemberId, NewSet, Phase, ProblemStatement, Profile, apply, create_set,
+    MeetingPlan, MemberId, NewSet, Phase, ProblemStatement, Profile, Urgency, apply, create_set,
 };
 
 /// 2026-03-02 09:00 UTC, a Monday: the fixture's "now" at minute 0.
@@ -121,6 +121,33 @@ impl Fixture {
             Applied::Meeting(id) => id,
             other => panic!("expected a meeting, got {other:?}"),
         }
+    }
+
+    /// `member` bids for an equal share of the meeting, at normal urgency.
+    pub fn bid_equal_share(&mut self, meeting: &MeetingId, member: usize, minute: i64) {
+        self.ok(
+            member,
+            minute,
+            Command::BidForTime {
+                meeting: meeting.clone(),
+                minutes: None,
+                urgency: Urgency::Normal,
+                issue: None,
+                note: String::new(),
+            },
+        );
+    }
+
+    /// `member` locks the proposed batting order.
+    pub fn lock(&mut self, meeting: &MeetingId, member: usize, minute: i64) {
+        self.ok(
+            member,
+            minute,
+            Command::LockAgenda {
+                meeting: meeting.clone(),
+                slots: None,
+            },
+        );
     }
 
     /// Moves a meeting forward until it reaches `to`.

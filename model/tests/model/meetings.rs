@@ -146,14 +146,7 @@ fn a_meeting_moves_through_its_phases_one_at_a_time() {
 fn a_meeting_moves_on_only_once_its_agenda_is_locked_and_its_turns_are_over() {
     let mut f = Fixture::new();
     let m = meeting_with_bids(&mut f);
-    f.ok(
-        0,
-        20,
-        Command::LockAgenda {
-            meeting: m.clone(),
-            slots: None,
-        },
-    );
+    f.lock(&m, 0, 20);
     f.advance(&m, Phase::Turns, 20);
     let ada = f.members[0].clone();
     f.ok(
@@ -251,14 +244,7 @@ fn each_member_shares_their_news_in_the_catch_up() {
     );
     f.advance(&m, Phase::Agenda, 5);
     f.ok(0, 6, bid(&m, None, Urgency::Normal));
-    f.ok(
-        0,
-        6,
-        Command::LockAgenda {
-            meeting: m.clone(),
-            slots: None,
-        },
-    );
+    f.lock(&m, 0, 6);
     f.advance(&m, Phase::Closed, 100);
     let e = f.refused(
         1,
@@ -357,14 +343,7 @@ fn bid_errors() {
 
     f.advance(&m, Phase::Agenda, 5);
     f.ok(0, 6, bid(&m, None, Urgency::Normal));
-    f.ok(
-        0,
-        7,
-        Command::LockAgenda {
-            meeting: m.clone(),
-            slots: None,
-        },
-    );
+    f.lock(&m, 0, 7);
     assert_eq!(
         f.refused(2, 8, bid(&m, None, Urgency::Normal)),
         CommandError::BiddingClosed {
@@ -391,14 +370,7 @@ fn locking_the_agenda_stores_the_proposed_batting_order() {
     let m = meeting_with_bids(&mut f);
     let proposed = revans_model::batting_order(&f.set(), &f.set().meetings[&m]);
     assert!(!proposed.locked);
-    f.ok(
-        2,
-        10,
-        Command::LockAgenda {
-            meeting: m.clone(),
-            slots: None,
-        },
-    );
+    f.lock(&m, 2, 10);
     let set = f.set();
     let agenda = set.meetings[&m].agenda.as_ref().unwrap();
     assert_eq!(agenda.slots, proposed.slots);
@@ -503,14 +475,7 @@ fn agenda_errors() {
 fn a_turn_runs_from_its_start_until_it_is_ended() {
     let mut f = Fixture::new();
     let m = meeting_with_bids(&mut f);
-    f.ok(
-        0,
-        14,
-        Command::LockAgenda {
-            meeting: m.clone(),
-            slots: None,
-        },
-    );
+    f.lock(&m, 0, 14);
     f.advance(&m, Phase::Turns, 15);
     let bo = f.members[1].clone();
     f.ok(
@@ -585,14 +550,7 @@ fn turn_errors() {
             ..
         }
     ));
-    f.ok(
-        0,
-        14,
-        Command::LockAgenda {
-            meeting: m.clone(),
-            slots: None,
-        },
-    );
+    f.lock(&m, 0, 14);
     f.advance(&m, Phase::Turns, 15);
     assert_eq!(
         f.refused(0, 15, start(&di)),
@@ -672,14 +630,7 @@ fn the_process_review_and_each_members_review() {
         CommandError::WrongPhase { .. }
     ));
 
-    f.ok(
-        0,
-        14,
-        Command::LockAgenda {
-            meeting: m.clone(),
-            slots: None,
-        },
-    );
+    f.lock(&m, 0, 14);
     f.advance(&m, Phase::Review, 100);
     f.ok(0, 101, review(Some("Timekeeping.")));
     f.ok(
