@@ -1,6 +1,7 @@
 //! What can go wrong, in sentences that say what to do next. Every command returns one
 //! of these for bad input and leaves the document exactly as it was.
 
+use crate::invitation::InvitationState;
 use crate::meeting::Phase;
 
 /// A document that cannot be read as a set or a journal.
@@ -51,6 +52,23 @@ pub enum CommandError {
     /// A journal entry id that is not in the journal.
     #[error("Your journal has no entry with the id {0}; check it against `revans journal list`.")]
     UnknownJournalEntry(String),
+    /// An invitation id that is not in the set, or whose secret does not match.
+    #[error("This set has no invitation {0} with that secret; ask a member for a new ticket.")]
+    UnknownInvitation(String),
+    /// An invitation that can no longer admit anyone.
+    #[error("This invitation {}; ask a member for a new ticket.", match .0 {
+        InvitationState::Used => "has been used already",
+        InvitationState::Expired => "has expired",
+        InvitationState::Revoked => "was withdrawn",
+        InvitationState::Open => "is open",
+    })]
+    InvitationClosed(InvitationState),
+    /// An expiry that has already passed.
+    #[error("An invitation must expire in the future; give a later expiry.")]
+    ExpiryInThePast,
+    /// An invitation whose secret hash is not a hash.
+    #[error("An invitation's secret hash must be 64 hexadecimal characters.")]
+    MalformedInvitation,
     /// A required text is empty.
     #[error("The {field} is empty: write something first.")]
     Blank {

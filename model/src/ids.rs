@@ -115,6 +115,10 @@ random_id!(
     HandoverId
 );
 random_id!(
+    /// An invitation to join the set.
+    InvitationId
+);
+random_id!(
     /// An entry in a member's private journal.
     JournalEntryId
 );

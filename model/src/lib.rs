@@ -27,6 +27,7 @@ mod error;
 mod follow_through;
 mod ground_rule;
 mod ids;
+mod invitation;
 mod issue;
 mod journal;
 mod meeting;
@@ -52,9 +53,10 @@ pub use error::{CommandError, LoadError, MAX_MEETING_MINUTES, MIN_MEETING_MINUTE
 pub use follow_through::{Calibration, FollowThrough, follow_through};
 pub use ground_rule::{GroundRule, Retirement};
 pub use ids::{
-    ActionId, BadDeviceId, CelebrationId, ContributionId, DeviceId, HandoverId, IssueId,
-    JournalEntryId, MeetingId, MemberId, QuestionId, RuleId, SetId,
+    ActionId, BadDeviceId, CelebrationId, ContributionId, DeviceId, HandoverId, InvitationId,
+    IssueId, JournalEntryId, MeetingId, MemberId, QuestionId, RuleId, SetId,
 };
+pub use invitation::{Invitation, InvitationState, InvitationUse};
 pub use issue::{Issue, IssueStatus, ProblemStatement};
 pub use journal::{Journal, JournalCommand, JournalEntry, apply_journal, create_journal};
 pub use meeting::{

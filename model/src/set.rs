@@ -11,9 +11,10 @@ use crate::celebration::Celebration;
 use crate::error::LoadError;
 use crate::ground_rule::GroundRule;
 use crate::ids::{
-    ActionId, CelebrationId, DeviceId, HandoverId, IssueId, MeetingId, MemberId, QuestionId,
-    RuleId, SetId,
+    ActionId, CelebrationId, DeviceId, HandoverId, InvitationId, IssueId, MeetingId, MemberId,
+    QuestionId, RuleId, SetId,
 };
+use crate::invitation::Invitation;
 use crate::issue::{Issue, IssueStatus};
 use crate::meeting::Meeting;
 use crate::member::{Member, Role};
@@ -61,6 +62,9 @@ pub struct ActionLearningSet {
     pub question_bank: BTreeMap<QuestionId, Question>,
     /// Achievements the set celebrated.
     pub celebrations: BTreeMap<CelebrationId, Celebration>,
+    /// Invitations: who may join, by hash of a one-time secret.
+    #[autosurgeon(missing = "BTreeMap::new")]
+    pub invitations: BTreeMap<InvitationId, Invitation>,
 }
 
 /// Who runs the set's meetings. A facilitator runs the first meetings and steps back

@@ -113,6 +113,7 @@ pub fn create_set(
         actions: BTreeMap::new(),
         question_bank,
         celebrations: BTreeMap::new(),
+        invitations: BTreeMap::new(),
     };
     let mut doc = Automerge::new();
     doc.transact_with(

@@ -4,22 +4,23 @@
 
 mod actions;
 mod agenda;
+mod invitations;
 mod issues;
 mod meeting;
 mod membership;
 mod rules;
 mod turns;
 
-use automerge::transaction::{CommitOptions, Transaction};
+use automerge::transaction::{CommitOptions, Transactable, Transaction};
 use automerge::{Automerge, ObjType, ReadDoc, Value};
 use autosurgeon::Reconcile;
 use chrono::{DateTime, Utc};
 
 use crate::Outcome;
-use crate::error::CommandError;
+use crate::error::{CommandError, LoadError};
 use crate::ids::{
-    ActionId, CelebrationId, ContributionId, DeviceId, IssueId, MeetingId, MemberId, QuestionId,
-    RuleId,
+    ActionId, CelebrationId, ContributionId, DeviceId, InvitationId, IssueId, MeetingId, MemberId,
+    QuestionId, RuleId,
 };
 use crate::issue::ProblemStatement;
 use crate::meeting::{ContributionKind, Meeting, Phase, Slot, Urgency};
@@ -272,6 +273,36 @@ pub enum Command {
         /// What.
         text: String,
     },
+    /// Invite someone: a new member, or (with `link_to`) a member's second device. The
+    /// caller makes the secret and passes only its hash.
+    Invite {
+        /// The invitation's id, also in the ticket.
+        id: InvitationId,
+        /// Who it is for.
+        for_name: String,
+        /// The hash of the ticket's secret, 64 hex characters.
+        secret_hash: String,
+        /// When it stops admitting.
+        expires_at: DateTime<Utc>,
+        /// The member whose device is being linked, if it is not for a new member.
+        link_to: Option<MemberId>,
+    },
+    /// Withdraw an invitation.
+    RevokeInvitation {
+        /// Which.
+        invitation: InvitationId,
+    },
+    /// Admit the person presenting an invitation: any current member's device may.
+    Admit {
+        /// The invitation presented.
+        invitation: InvitationId,
+        /// The hash of the secret they presented.
+        secret_hash: String,
+        /// Who they say they are (ignored when linking a device).
+        profile: Profile,
+        /// The device they presented it from, proven by the network layer.
+        device: DeviceId,
+    },
     /// Add a question to the set's question bank.
     AddQuestion {
         /// The question.
@@ -337,6 +368,9 @@ impl Command {
             Command::ReviewMeeting { .. } => "review the meeting",
             Command::Celebrate { .. } => "celebrate",
             Command::AddQuestion { .. } => "add a question",
+            Command::Invite { .. } => "invite",
+            Command::RevokeInvitation { .. } => "withdraw an invitation",
+            Command::Admit { .. } => "admit by invitation",
         }
     }
 }
@@ -454,6 +488,20 @@ impl<'a, 'b> Writer<'a, 'b> {
             Command::ReviewMeeting { meeting, answers } => self.review_meeting(&meeting, &answers),
             Command::Celebrate { member, text } => self.celebrate(&member, &text),
             Command::AddQuestion { text, category } => self.add_question(&text, category),
+            Command::Invite {
+                id,
+                for_name,
+                secret_hash,
+                expires_at,
+                link_to,
+            } => self.invite(&id, &for_name, &secret_hash, expires_at, link_to),
+            Command::RevokeInvitation { invitation } => self.revoke_invitation(&invitation),
+            Command::Admit {
+                invitation,
+                secret_hash,
+                profile,
+                device,
+            } => self.admit(&invitation, &secret_hash, &profile, device),
         }
     }
 
@@ -465,7 +513,19 @@ impl<'a, 'b> Writer<'a, 'b> {
         key: &str,
         value: &V,
     ) -> Result<(), CommandError> {
-        let obj = root_map(&*self.tx, collection)?;
+        let obj = match self.tx.get(automerge::ROOT, collection)? {
+            Some((Value::Object(ObjType::Map), id)) => id,
+            // A collection newer than the document (added in a later schema) is created
+            // on first use.
+            None => self
+                .tx
+                .put_object(automerge::ROOT, collection, ObjType::Map)?,
+            Some(_) => {
+                return Err(
+                    LoadError::Damaged(format!("the set's {collection} is not a map")).into(),
+                );
+            }
+        };
         autosurgeon::reconcile_prop(self.tx, obj, key, value)?;
         Ok(())
     }

@@ -12,6 +12,7 @@ mod compatibility;
 mod convergence;
 mod derived;
 mod fixture;
+mod invitations;
 mod issues_and_rules;
 mod journal;
 mod meetings;

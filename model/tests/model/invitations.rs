@@ -1,0 +1,161 @@
+//! Invitations: any member admits the person holding one, once, before it expires.
+
+use revans_model::{
+    Applied, Command, CommandError, InvitationId, InvitationState, MemberId, Profile,
+};
+
+use crate::fixture::{Fixture, device, profile, t};
+
+const HASH: &str = "0f0e0d0c0b0a09080706050403020100f0e0d0c0b0a090807060504030201000";
+
+fn invite(f: &mut Fixture, by: usize, link_to: Option<MemberId>) -> InvitationId {
+    let id = InvitationId::random();
+    f.ok(
+        by,
+        10,
+        Command::Invite {
+            id: id.clone(),
+            for_name: "Eve".into(),
+            secret_hash: HASH.into(),
+            expires_at: t(60 * 24 * 7),
+            link_to,
+        },
+    );
+    id
+}
+
+fn admit(invitation: &InvitationId, hash: &str, who: Profile, n: u8) -> Command {
+    Command::Admit {
+        invitation: invitation.clone(),
+        secret_hash: hash.into(),
+        profile: who,
+        device: device(n),
+    }
+}
+
+#[test]
+fn a_member_who_did_not_invite_admits_the_newcomer_once() {
+    let mut f = Fixture::new();
+    let id = invite(&mut f, 0, None);
+    // Ada invited; Cy admits while Ada is away.
+    let Applied::Member(eve) = f.ok(2, 20, admit(&id, HASH, profile("Eve", "Library"), 50)) else {
+        panic!("admitting returns the new member")
+    };
+    let set = f.set();
+    assert_eq!(set.members[&eve].display_name, "Eve");
+    assert_eq!(set.members[&eve].admitted_by.as_ref(), Some(&f.members[2]));
+    assert_eq!(set.member_for_device(&device(50)), Some(&eve));
+    let used = set.invitations[&id].used.as_ref().unwrap();
+    assert_eq!((&used.member, &used.admitted_by), (&eve, &f.members[2]));
+
+    let e = f.refused(1, 21, admit(&id, HASH, profile("Mallory", ""), 51));
+    assert_eq!(e, CommandError::InvitationClosed(InvitationState::Used));
+    assert_eq!(
+        e.to_string(),
+        "This invitation has been used already; ask a member for a new ticket."
+    );
+}
+
+#[test]
+fn a_second_device_is_linked_to_its_member() {
+    let mut f = Fixture::new();
+    let bo = f.members[1].clone();
+    let id = invite(&mut f, 1, Some(bo.clone()));
+    let applied = f.ok(0, 20, admit(&id, HASH, Profile::default(), 60));
+    assert_eq!(applied, Applied::Member(bo.clone()));
+    let set = f.set();
+    assert_eq!(set.members.len(), 4, "no new member");
+    assert_eq!(set.member_for_device(&device(60)), Some(&bo));
+}
+
+#[test]
+fn wrong_secrets_expired_and_withdrawn_invitations_admit_no_one() {
+    let mut f = Fixture::new();
+    let id = invite(&mut f, 0, None);
+    let wrong = HASH.replace('0', "1");
+    assert_eq!(
+        f.refused(1, 20, admit(&id, &wrong, profile("Eve", ""), 50)),
+        CommandError::UnknownInvitation(id.to_string())
+    );
+    let made_up = InvitationId::random();
+    assert_eq!(
+        f.refused(1, 20, admit(&made_up, HASH, profile("Eve", ""), 50)),
+        CommandError::UnknownInvitation(made_up.to_string())
+    );
+    assert_eq!(
+        f.refused(1, 60 * 24 * 8, admit(&id, HASH, profile("Eve", ""), 50)),
+        CommandError::InvitationClosed(InvitationState::Expired)
+    );
+    assert_eq!(
+        f.refused(1, 20, admit(&id, HASH, profile("Eve", ""), 2)),
+        CommandError::DeviceTaken { name: "Bo".into() }
+    );
+    f.ok(
+        1,
+        30,
+        Command::RevokeInvitation {
+            invitation: id.clone(),
+        },
+    );
+    assert_eq!(
+        f.refused(1, 31, admit(&id, HASH, profile("Eve", ""), 50)),
+        CommandError::InvitationClosed(InvitationState::Revoked)
+    );
+    assert_eq!(
+        f.refused(1, 31, Command::RevokeInvitation { invitation: id }),
+        CommandError::InvitationClosed(InvitationState::Revoked)
+    );
+}
+
+#[test]
+fn invitation_errors() {
+    let mut f = Fixture::new();
+    let invite = |expires, hash: &str, name: &str, link_to| Command::Invite {
+        id: InvitationId::random(),
+        for_name: name.into(),
+        secret_hash: hash.into(),
+        expires_at: t(expires),
+        link_to,
+    };
+    assert_eq!(
+        f.refused(0, 10, invite(10, HASH, "Eve", None)),
+        CommandError::ExpiryInThePast
+    );
+    assert_eq!(
+        f.refused(0, 10, invite(99, "abc", "Eve", None)),
+        CommandError::MalformedInvitation
+    );
+    assert_eq!(
+        f.refused(0, 10, invite(99, HASH, " ", None)),
+        CommandError::Blank {
+            field: "name of the person invited"
+        }
+    );
+    assert_eq!(
+        f.refused(0, 10, invite(99, HASH, "Eve", Some("ghost".into()))),
+        CommandError::UnknownMember("ghost".into())
+    );
+    let id = InvitationId::random();
+    let same = || Command::Invite {
+        id: id.clone(),
+        for_name: "Eve".into(),
+        secret_hash: HASH.into(),
+        expires_at: t(99),
+        link_to: None,
+    };
+    f.ok(0, 10, same());
+    assert_eq!(
+        f.refused(0, 11, same()),
+        CommandError::Unchanged("That invitation exists already.")
+    );
+    assert_eq!(
+        f.refused(
+            0,
+            11,
+            Command::RevokeInvitation {
+                invitation: "nope".into()
+            }
+        ),
+        CommandError::UnknownInvitation("nope".into())
+    );
+}

@@ -1,0 +1,237 @@
+//! The data directory: the device's key, the documents, and settings, owned by one
+//! process at a time.
+//!
+//! ```text
+//! <data dir>/
+//!   lock          held (an OS file lock) by the process that owns the directory
+//!   device.key    the iroh secret key: this device's identity (owner-only)
+//!   settings.json which documents are this device's sets and journal, its profile
+//!   docs/         the documents, as samod storage chunks (see `storage`)
+//! ```
+
+use std::fs::{self, File, OpenOptions};
+use std::io;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::fsutil::{create_private_dir, write_atomic};
+
+/// What can go wrong with the data directory.
+#[derive(Debug, thiserror::Error)]
+pub enum DataDirError {
+    /// No home directory to put the default data directory in.
+    #[error("Could not find a data directory for this user; pass --data-dir DIR.")]
+    NoDefault,
+    /// Another process holds the directory.
+    #[error(
+        "Another Revans process is using the data directory {0}; close it (or stop `revans serve`) and try again."
+    )]
+    Busy(PathBuf),
+    /// A file could not be read or written.
+    #[error("Could not use {path}: {source}. Check the folder exists and is yours.")]
+    Io {
+        /// The file or folder.
+        path: PathBuf,
+        /// What the system said.
+        source: io::Error,
+    },
+    /// The device key file is not a key.
+    #[error(
+        "The device key {0} is damaged (it should be 32 bytes). Restore it from a backup; deleting it gives this device a new identity that no set knows."
+    )]
+    BadKey(PathBuf),
+    /// The settings file does not parse.
+    #[error("The settings file {path} is damaged ({reason}); fix or remove it.")]
+    BadSettings {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+fn io_error(path: &Path) -> impl FnOnce(io::Error) -> DataDirError + '_ {
+    move |source| DataDirError::Io {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+/// Settings kept beside the documents.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// The document ids of the sets this device holds.
+    pub sets: Vec<String>,
+    /// The document id of this device's journal, once it has one.
+    pub journal: Option<String>,
+}
+
+/// An open data directory. Holding it holds the lock; dropping it releases it.
+#[derive(Debug)]
+pub struct DataDir {
+    root: PathBuf,
+    _lock: File,
+}
+
+impl DataDir {
+    /// The platform's data directory for Revans (for example `~/.local/share/revans`).
+    pub fn default_path() -> Result<PathBuf, DataDirError> {
+        directories::ProjectDirs::from("", "", "Revans")
+            .map(|dirs| dirs.data_dir().to_owned())
+            .ok_or(DataDirError::NoDefault)
+    }
+
+    /// Opens (creating if needed) the data directory at `root` and takes its lock.
+    pub fn open(root: &Path) -> Result<Self, DataDirError> {
+        create_private_dir(root).map_err(io_error(root))?;
+        let lock_path = root.join("lock");
+        let lock = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(io_error(&lock_path))?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(fs::TryLockError::WouldBlock) => return Err(DataDirError::Busy(root.to_owned())),
+            Err(fs::TryLockError::Error(e)) => return Err(io_error(&lock_path)(e)),
+        }
+        let docs = root.join("docs");
+        create_private_dir(&docs).map_err(io_error(&docs))?;
+        Ok(Self {
+            root: root.to_owned(),
+            _lock: lock,
+        })
+    }
+
+    /// The directory's path.
+    #[must_use]
+    pub fn path(&self) -> &Path {
+        &self.root
+    }
+
+    /// Where documents are stored.
+    #[must_use]
+    pub fn docs(&self) -> PathBuf {
+        self.root.join("docs")
+    }
+
+    /// The device's 32-byte secret key, created on first use with `fresh`.
+    pub fn device_key(&self, fresh: impl FnOnce() -> [u8; 32]) -> Result<[u8; 32], DataDirError> {
+        let path = self.root.join("device.key");
+        match fs::read(&path) {
+            Ok(bytes) => {
+                restrict_to_owner(&path).map_err(io_error(&path))?;
+                <[u8; 32]>::try_from(bytes.as_slice()).map_err(|_| DataDirError::BadKey(path))
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                let key = fresh();
+                write_atomic(&path, &key).map_err(io_error(&path))?;
+                Ok(key)
+            }
+            Err(e) => Err(io_error(&path)(e)),
+        }
+    }
+
+    /// The settings, or the defaults if there are none yet.
+    pub fn settings(&self) -> Result<Settings, DataDirError> {
+        let path = self.root.join("settings.json");
+        match fs::read(&path) {
+            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| DataDirError::BadSettings {
+                path,
+                reason: e.to_string(),
+            }),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Settings::default()),
+            Err(e) => Err(io_error(&path)(e)),
+        }
+    }
+
+    /// Saves the settings durably.
+    pub fn save_settings(&self, settings: &Settings) -> Result<(), DataDirError> {
+        let path = self.root.join("settings.json");
+        let bytes = serde_json::to_vec_pretty(settings).map_err(|e| DataDirError::BadSettings {
+            path: path.clone(),
+            reason: e.to_string(),
+        })?;
+        write_atomic(&path, &bytes).map_err(io_error(&path))
+    }
+}
+
+/// A key file someone loosened is tightened back: the key is the device's identity.
+fn restrict_to_owner(path: &Path) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = fs::metadata(path)?.permissions().mode() & 0o777;
+        if mode != 0o600 {
+            tracing::warn!(path = %path.display(), mode = format!("{mode:o}"), "device key was not owner-only; tightening it");
+            fs::set_permissions(path, fs::Permissions::from_mode(0o600))?;
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_process_at_a_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = DataDir::open(dir.path()).unwrap();
+        let second = DataDir::open(dir.path()).unwrap_err();
+        assert!(matches!(second, DataDirError::Busy(_)));
+        assert!(
+            second.to_string().contains("Another Revans process"),
+            "{second}"
+        );
+        drop(first);
+        DataDir::open(dir.path()).unwrap();
+    }
+
+    #[test]
+    fn the_device_key_is_made_once_and_kept_owner_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = DataDir::open(dir.path()).unwrap();
+        let key = data.device_key(|| [7; 32]).unwrap();
+        assert_eq!(data.device_key(|| [9; 32]).unwrap(), key);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let path = dir.path().join("device.key");
+            fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
+            data.device_key(|| [9; 32]).unwrap();
+            assert_eq!(
+                fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+                0o600
+            );
+        }
+        fs::write(dir.path().join("device.key"), b"short").unwrap();
+        assert!(matches!(
+            data.device_key(|| [9; 32]),
+            Err(DataDirError::BadKey(_))
+        ));
+    }
+
+    #[test]
+    fn settings_round_trip_and_damage_is_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = DataDir::open(dir.path()).unwrap();
+        assert_eq!(data.settings().unwrap(), Settings::default());
+        let settings = Settings {
+            sets: vec!["abc".into()],
+            journal: None,
+        };
+        data.save_settings(&settings).unwrap();
+        assert_eq!(data.settings().unwrap(), settings);
+        fs::write(dir.path().join("settings.json"), b"{not json").unwrap();
+        assert!(matches!(
+            data.settings(),
+            Err(DataDirError::BadSettings { .. })
+        ));
+    }
+}
