@@ -69,6 +69,9 @@ pub enum CommandError {
     /// An invitation whose secret hash is not a hash.
     #[error("An invitation's secret hash must be 64 hexadecimal characters.")]
     MalformedInvitation,
+    /// A device that is not the author's.
+    #[error("That device is not one of yours, so you cannot record its addresses.")]
+    NotYourDevice,
     /// A required text is empty.
     #[error("The {field} is empty: write something first.")]
     Blank {

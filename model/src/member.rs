@@ -41,6 +41,14 @@ pub struct Device {
     pub linked_at: Timestamp,
     /// Who linked it (the member themself, or the member who admitted them).
     pub linked_by: MemberId,
+    /// Where the device was last reachable, as it wrote it: direct socket addresses
+    /// (`ip:port`) and relay URLs. Members dial each other from these, with no discovery
+    /// service.
+    #[autosurgeon(missing = "Vec::new")]
+    pub addresses: Vec<String>,
+    /// When the device last wrote its addresses.
+    #[autosurgeon(missing = "Option::default")]
+    pub addresses_at: Option<Timestamp>,
 }
 
 /// How a member's time in the set ended.

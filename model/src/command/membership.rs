@@ -19,6 +19,9 @@ use crate::time::Timestamp;
 /// A set to create.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NewSet {
+    /// Its id: the sync layer uses its document's id, so the two are one; otherwise
+    /// [`SetId::random`].
+    pub id: SetId,
     /// Its name.
     pub name: String,
     /// What it is for.
@@ -40,7 +43,7 @@ pub fn create_set(
     let purpose = optional(&new.purpose, "set's purpose", PROSE_MAX)?;
     let (display_name, organisation) = check_profile(&new.founder)?;
     let at = Timestamp::new(at);
-    let id = SetId::random();
+    let id = new.id;
     let founder = MemberId::random();
 
     let member = Member {
@@ -51,6 +54,8 @@ pub fn create_set(
             Device {
                 linked_at: at,
                 linked_by: founder.clone(),
+                addresses: Vec::new(),
+                addresses_at: None,
             },
         )]),
         joined_at: at,
@@ -170,6 +175,8 @@ impl Writer<'_, '_> {
                 let linked = Device {
                     linked_at: self.at,
                     linked_by: self.author.clone(),
+                    addresses: Vec::new(),
+                    addresses_at: None,
                 };
                 (d, linked)
             })
@@ -207,9 +214,40 @@ impl Writer<'_, '_> {
             Device {
                 linked_at: self.at,
                 linked_by: self.author.clone(),
+                addresses: Vec::new(),
+                addresses_at: None,
             },
         );
         self.put("members", member.as_str(), &record)?;
+        Ok(Applied::Done)
+    }
+
+    pub(super) fn record_addresses(
+        &mut self,
+        device: &DeviceId,
+        addresses: Vec<String>,
+    ) -> Result<Applied, CommandError> {
+        let mut record = self.member(&self.author)?.clone();
+        let Some(entry) = record.devices.get_mut(device) else {
+            return Err(CommandError::NotYourDevice);
+        };
+        let mut addresses: Vec<String> = addresses
+            .into_iter()
+            .map(|a| a.trim().to_owned())
+            .filter(|a| !a.is_empty() && a.len() <= NAME_MAX * 2)
+            .collect();
+        addresses.sort();
+        addresses.dedup();
+        addresses.truncate(16);
+        if entry.addresses == addresses {
+            return Err(CommandError::Unchanged(
+                "The device's addresses are already recorded.",
+            ));
+        }
+        entry.addresses = addresses;
+        entry.addresses_at = Some(self.at);
+        let author = self.author.clone();
+        self.put("members", author.as_str(), &record)?;
         Ok(Applied::Done)
     }
 

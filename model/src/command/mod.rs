@@ -110,6 +110,13 @@ pub enum Command {
         /// The device.
         device: DeviceId,
     },
+    /// Record where one of the author's devices can be reached now.
+    RecordAddresses {
+        /// The device.
+        device: DeviceId,
+        /// Its socket addresses and relay URLs.
+        addresses: Vec<String>,
+    },
     /// Remove a member; a member removing themself leaves.
     RemoveMember {
         /// Who.
@@ -343,6 +350,7 @@ impl Command {
             Command::EditSet { .. } => "edit the set",
             Command::AddMember { .. } => "admit a member",
             Command::LinkDevice { .. } => "link a device",
+            Command::RecordAddresses { .. } => "record a device's addresses",
             Command::RemoveMember { .. } => "remove a member",
             Command::ChangeFacilitation { .. } => "change facilitation",
             Command::ProposeRule { .. } => "propose a ground rule",
@@ -434,6 +442,9 @@ impl<'a, 'b> Writer<'a, 'b> {
             Command::EditSet { name, purpose } => self.edit_set(name, purpose),
             Command::AddMember { profile, device } => self.add_member(&profile, device),
             Command::LinkDevice { member, device } => self.link_device(&member, device),
+            Command::RecordAddresses { device, addresses } => {
+                self.record_addresses(&device, addresses)
+            }
             Command::RemoveMember { member } => self.remove_member(&member),
             Command::ChangeFacilitation { to } => self.change_facilitation(to),
             Command::ProposeRule { text } => self.propose_rule(&text),

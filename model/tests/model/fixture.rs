@@ -5,7 +5,8 @@ use automerge::Automerge;
 use chrono::{DateTime, TimeDelta, Utc};
 use revans_model::{
     ActionLearningSet, Applied, Author, Command, CommandError, DeviceId, IssueId, MeetingId,
-    MeetingPlan, MemberId, NewSet, Phase, ProblemStatement, Profile, Urgency, apply, create_set,
+    MeetingPlan, MemberId, NewSet, Phase, ProblemStatement, Profile, SetId, Urgency, apply,
+    create_set,
 };
 
 /// 2026-03-02 09:00 UTC, a Monday: the fixture's "now" at minute 0.
@@ -38,6 +39,7 @@ impl Fixture {
     pub fn new() -> Self {
         let (doc, _, ada) = create_set(
             NewSet {
+                id: SetId::random(),
                 name: "Northern Leaders".into(),
                 purpose: "Learning our way through knotty problems.".into(),
                 founder: profile("Ada", "Council"),

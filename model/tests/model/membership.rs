@@ -54,6 +54,7 @@ fn a_new_set_has_its_founder_as_facilitator_and_the_practice_as_defaults() {
 #[test]
 fn creating_a_set_refuses_a_blank_or_overlong_name() {
     let new = |name: &str, founder: &str| NewSet {
+        id: revans_model::SetId::random(),
         name: name.into(),
         purpose: String::new(),
         founder: profile(founder, ""),
@@ -393,4 +394,47 @@ fn a_document_that_is_not_a_set_is_refused_with_a_reason() {
     let doc = automerge::Automerge::new();
     let e = ActionLearningSet::from_doc(&doc).unwrap_err();
     assert!(e.to_string().contains("not a Revans set"), "{e}");
+}
+
+#[test]
+fn a_device_records_where_it_can_be_reached() {
+    let mut f = Fixture::new();
+    f.ok(
+        1,
+        5,
+        Command::RecordAddresses {
+            device: device(2),
+            addresses: vec!["127.0.0.1:4000".into(), " ".into(), "127.0.0.1:4000".into()],
+        },
+    );
+    let set = f.set();
+    let bo = &set.members[&f.members[1]].devices[&device(2)];
+    assert_eq!(bo.addresses, vec!["127.0.0.1:4000".to_owned()]);
+    assert_eq!(
+        bo.addresses_at.map(revans_model::Timestamp::get),
+        Some(t(5))
+    );
+    assert_eq!(
+        f.refused(
+            1,
+            6,
+            Command::RecordAddresses {
+                device: device(2),
+                addresses: vec!["127.0.0.1:4000".into()],
+            }
+        ),
+        CommandError::Unchanged("The device's addresses are already recorded.")
+    );
+    // Only a device's own member records its addresses.
+    assert_eq!(
+        f.refused(
+            2,
+            6,
+            Command::RecordAddresses {
+                device: device(2),
+                addresses: vec![],
+            }
+        ),
+        CommandError::NotYourDevice
+    );
 }
