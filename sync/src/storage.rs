@@ -100,6 +100,25 @@ impl FsStorage {
         path
     }
 
+    /// Writes a chunk now and returns once it is on disk: the barrier a command waits on
+    /// before it returns. The same key samod uses, so samod's own later write of it (or
+    /// its compaction) changes nothing.
+    pub async fn write_now(&self, key: &StorageKey, data: Vec<u8>) -> Result<(), StorageProblem> {
+        let path = self.path_of(key);
+        let written = path.clone();
+        let result = tokio::task::spawn_blocking(move || write_atomic(&written, &data))
+            .await
+            .unwrap_or_else(|e| Err(io::Error::other(e)));
+        result.map_err(|e| {
+            let problem = StorageProblem::Write {
+                path,
+                reason: e.to_string(),
+            };
+            self.problem(problem.clone());
+            problem
+        })
+    }
+
     fn problem(&self, problem: StorageProblem) {
         tracing::error!(%problem, "storage");
         (self.report)(problem);

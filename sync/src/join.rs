@@ -1,0 +1,200 @@
+//! Admission over `revans/join/1`: the joiner presents an invitation to any member's
+//! device named in the ticket; that device checks it against the set (only a hash of the
+//! secret is stored there), admits the joiner as a member (or links the device), and says
+//! so. The joiner then syncs the set from the members.
+
+use std::collections::HashSet;
+use std::panic::AssertUnwindSafe;
+use std::str::FromStr;
+use std::sync::{Arc, OnceLock, Weak};
+use std::time::Duration;
+
+use futures::FutureExt;
+use iroh::EndpointId;
+use iroh::endpoint::Connection;
+use iroh::protocol::{AcceptError, ProtocolHandler};
+use revans_model::{Applied, Command, CommandError, InvitationState, Profile, SetId};
+use samod::DocumentId;
+
+use crate::node::{Inner, Node, NodeError, secret_hash};
+use crate::protocol::{
+    JOIN_ALPN, JoinRequest, JoinResponse, Refusal, close, read_message, write_message,
+};
+use crate::ticket::InviteTicket;
+
+/// The member's side: answers join requests.
+#[derive(Clone, Debug)]
+pub struct JoinProtocol {
+    node: Arc<OnceLock<Weak<Inner>>>,
+}
+
+impl JoinProtocol {
+    pub(crate) fn new(node: Arc<OnceLock<Weak<Inner>>>) -> Self {
+        Self { node }
+    }
+}
+
+impl std::fmt::Debug for Inner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Inner")
+            .field("device", &self.device)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ProtocolHandler for JoinProtocol {
+    async fn accept(&self, conn: Connection) -> Result<(), AcceptError> {
+        let remote = conn.remote_id();
+        let span = tracing::info_span!("join", peer = %remote.fmt_short());
+        let _enter = span.enter();
+        let Some(inner) = self.node.get().and_then(Weak::upgrade) else {
+            conn.close(close::SHUTDOWN, b"shutting down");
+            return Ok(());
+        };
+        let (mut send, mut recv) = conn.accept_bi().await?;
+        let answered = AssertUnwindSafe(async {
+            let response = match read_message::<JoinRequest>(&mut recv).await {
+                Ok(request) => admit(&inner, remote, request).await,
+                Err(e) => {
+                    tracing::info!(error = %e, "malformed join request; closing");
+                    conn.close(close::MALFORMED, b"malformed join request");
+                    return;
+                }
+            };
+            tracing::info!(?response, "join answered");
+            if write_message(&mut send, &response).await.is_ok() {
+                let _ = send.finish();
+                // Let the joiner read the answer and close.
+                let _ = tokio::time::timeout(Duration::from_secs(10), conn.closed()).await;
+            }
+        })
+        .catch_unwind()
+        .await;
+        if answered.is_err() {
+            tracing::error!("a panic while answering a join request; connection closed");
+            conn.close(close::MALFORMED, b"internal error");
+        }
+        Ok(())
+    }
+}
+
+async fn admit(inner: &Inner, remote: EndpointId, request: JoinRequest) -> JoinResponse {
+    let set = SetId::from(request.set.as_str());
+    if inner.handle(&set).is_err() {
+        return JoinResponse::Refused(Refusal::NotHere);
+    }
+    let command = Command::Admit {
+        invitation: request.invitation.as_str().into(),
+        secret_hash: secret_hash(&request.secret),
+        profile: Profile {
+            display_name: request.name,
+            organisation: request.organisation,
+        },
+        device: crate::node::device_of(&remote),
+    };
+    match inner.apply(&set, command).await {
+        Ok(Applied::Member(member)) => JoinResponse::Admitted {
+            member: member.to_string(),
+        },
+        Ok(_) => JoinResponse::Refused(Refusal::Failed),
+        Err(NodeError::Command(e)) => JoinResponse::Refused(match e {
+            CommandError::UnknownInvitation(_) | CommandError::MalformedInvitation => {
+                Refusal::Unknown
+            }
+            CommandError::InvitationClosed(InvitationState::Used) => Refusal::Used,
+            CommandError::InvitationClosed(InvitationState::Expired) => Refusal::Expired,
+            CommandError::InvitationClosed(_) => Refusal::Revoked,
+            CommandError::DeviceTaken { .. } => Refusal::DeviceTaken,
+            CommandError::Blank { .. } | CommandError::TooLong { .. } => Refusal::Malformed,
+            _ => Refusal::Failed,
+        }),
+        Err(NodeError::NotInSet) => JoinResponse::Refused(Refusal::NotHere),
+        Err(e) => {
+            tracing::warn!(error = %e, "could not admit");
+            JoinResponse::Refused(Refusal::Failed)
+        }
+    }
+}
+
+/// The joiner's side.
+pub(crate) async fn join(
+    node: &Node,
+    ticket: &str,
+    profile: Profile,
+    timeout: Duration,
+) -> Result<SetId, NodeError> {
+    let ticket: InviteTicket = ticket.parse()?;
+    let set = SetId::from(ticket.set.as_str());
+    let doc =
+        DocumentId::from_str(&ticket.set).map_err(|_| NodeError::UnknownSet(ticket.set.clone()))?;
+    if node.inner().handle(&set).is_ok() {
+        return Err(NodeError::AlreadyMember);
+    }
+    let inner = node.inner();
+    let request = JoinRequest {
+        set: ticket.set.clone(),
+        invitation: ticket.invitation.clone(),
+        secret: ticket.secret,
+        name: profile.display_name,
+        organisation: profile.organisation,
+    };
+    let mut tried = Vec::new();
+    let mut admitted_by = None;
+    for peer in &ticket.peers {
+        if peer.id == inner.endpoint.id() {
+            continue;
+        }
+        node.add_peer_addr(peer.clone());
+        tried.push(peer.id.fmt_short().to_string());
+        match tokio::time::timeout(timeout, ask(&inner.endpoint, peer.id, &request)).await {
+            Ok(Ok(JoinResponse::Admitted { .. })) => {
+                admitted_by = Some(peer.id);
+                break;
+            }
+            Ok(Ok(JoinResponse::Refused(Refusal::NotHere))) => {}
+            Ok(Ok(JoinResponse::Refused(refusal))) => return Err(NodeError::Refused(refusal)),
+            Ok(Err(e)) => tracing::info!(peer = %peer.id.fmt_short(), error = %e, "could not ask"),
+            Err(_) => tracing::info!(peer = %peer.id.fmt_short(), "no answer in time"),
+        }
+    }
+    let Some(admitted_by) = admitted_by else {
+        return Err(NodeError::Unreachable(tried.join(", ")));
+    };
+    // Until the set arrives, the devices in the ticket are the ones it may come from.
+    let peers: HashSet<EndpointId> = ticket
+        .peers
+        .iter()
+        .map(|p| p.id)
+        .filter(|id| *id != inner.endpoint.id())
+        .collect();
+    inner.allow_provisionally(doc.clone(), peers);
+    let found = tokio::time::timeout(timeout, async {
+        loop {
+            match inner.repo.find(doc.clone()).await {
+                Ok(Some(handle)) => return Ok(handle),
+                Ok(None) => tokio::time::sleep(Duration::from_millis(100)).await,
+                Err(_) => return Err(NodeError::Stopped),
+            }
+        }
+    })
+    .await
+    .map_err(|_| NodeError::Unreachable(admitted_by.fmt_short().to_string()))??;
+    node.hold_joined(found);
+    inner.remember_set(&set)?;
+    inner.refresh();
+    Ok(set)
+}
+
+async fn ask(
+    endpoint: &iroh::Endpoint,
+    peer: EndpointId,
+    request: &JoinRequest,
+) -> Result<JoinResponse, Box<dyn std::error::Error + Send + Sync>> {
+    let conn = endpoint.connect(peer, JOIN_ALPN).await?;
+    let (mut send, mut recv) = conn.open_bi().await?;
+    write_message(&mut send, request).await?;
+    send.finish()?;
+    let response = read_message(&mut recv).await?;
+    conn.close(0u32.into(), b"thanks");
+    Ok(response)
+}

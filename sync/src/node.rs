@@ -1,0 +1,790 @@
+//! The node: one iroh endpoint, one samod repo, the sets this device holds, and the API
+//! the app and the command line call. Commands in, events out.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::sync::{Arc, Mutex, OnceLock, Weak};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use futures::StreamExt;
+use iroh::address_lookup::MemoryLookup;
+use iroh::endpoint::presets;
+use iroh::protocol::Router;
+use iroh::{Endpoint, EndpointAddr, EndpointId, RelayMode, RelayUrl, SecretKey, TransportAddr};
+use revans_model::{
+    ActionLearningSet, Applied, Author, Command, CommandError, DeviceId, InvitationId, LoadError,
+    MemberId, NewSet, Profile, SetId,
+};
+use samod::storage::StorageKey;
+use samod::{AcceptorHandle, BackoffConfig, DialerHandle, DocHandle, DocumentId, PeerId, Repo};
+use sha2::{Digest, Sha256};
+use tokio::sync::{broadcast, watch};
+use tokio::task::JoinHandle;
+
+use crate::access::{Access, Gate, share_policy};
+use crate::data_dir::{DataDir, DataDirError};
+use crate::join::{self, JoinProtocol};
+use crate::peer::{Connections, IrohDialer, SyncProtocol};
+use crate::protocol::{JOIN_ALPN, Refusal, SYNC_ALPN};
+use crate::storage::{FsStorage, StorageProblem};
+use crate::ticket::{BadTicket, InviteTicket};
+
+/// Which relays the node uses.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RelayChoice {
+    /// None: direct connections only (tests, one room's Wi-Fi).
+    Disabled,
+    /// iroh's public relays.
+    Default,
+    /// Self-hosted `iroh-relay` servers.
+    Custom(Vec<RelayUrl>),
+}
+
+/// How to start a node.
+#[derive(Clone, Debug)]
+pub struct NodeConfig {
+    /// The data directory.
+    pub data_dir: PathBuf,
+    /// Relays.
+    pub relay: RelayChoice,
+    /// The address to bind; `None` binds every interface on a random port.
+    pub bind: Option<SocketAddr>,
+    /// Find members' devices on the local network (mDNS).
+    pub local_discovery: bool,
+}
+
+impl NodeConfig {
+    /// What the app uses: iroh's relays and local-network discovery.
+    #[must_use]
+    pub fn app(data_dir: PathBuf) -> Self {
+        Self {
+            data_dir,
+            relay: RelayChoice::Default,
+            bind: None,
+            local_discovery: true,
+        }
+    }
+
+    /// Loopback only, no relays, no discovery: what tests use.
+    #[must_use]
+    pub fn loopback(data_dir: PathBuf) -> Self {
+        Self {
+            data_dir,
+            relay: RelayChoice::Disabled,
+            bind: Some(SocketAddr::from(([127, 0, 0, 1], 0))),
+            local_discovery: false,
+        }
+    }
+}
+
+/// What the node tells the app.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// A set changed, here or on a peer.
+    SetChanged(SetId),
+    /// A member's device connected.
+    PeerConnected(DeviceId),
+    /// A member's device went away.
+    PeerGone {
+        /// Which.
+        device: DeviceId,
+        /// Why.
+        reason: String,
+    },
+    /// Something could not be saved or read.
+    Storage(StorageProblem),
+    /// Something on the network went wrong.
+    Network(String),
+}
+
+/// What can go wrong.
+#[derive(Debug, thiserror::Error)]
+pub enum NodeError {
+    /// The data directory.
+    #[error(transparent)]
+    DataDir(#[from] DataDirError),
+    /// The network endpoint could not start.
+    #[error("Could not start networking: {0}.")]
+    Network(String),
+    /// No such set here.
+    #[error("This device holds no set {0}; list the sets it holds with `revans set list`.")]
+    UnknownSet(String),
+    /// This device acts for no current member of the set.
+    #[error("This device is not a current member's device in that set.")]
+    NotInSet,
+    /// A command was refused.
+    #[error(transparent)]
+    Command(#[from] CommandError),
+    /// A document did not load.
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    /// A ticket did not parse.
+    #[error(transparent)]
+    Ticket(#[from] BadTicket),
+    /// The set's member refused the join.
+    #[error("The set refused to admit this device: {0}. Ask a member for a new ticket.")]
+    Refused(Refusal),
+    /// No member's device could be reached.
+    #[error(
+        "No member's device could be reached (tried {0}). Check you are online, or ask a member to start Revans, then try again."
+    )]
+    Unreachable(String),
+    /// Already a member.
+    #[error("This device is already in that set.")]
+    AlreadyMember,
+    /// Storage failed.
+    #[error(transparent)]
+    Storage(#[from] StorageProblem),
+    /// The node has stopped.
+    #[error("Revans is shutting down.")]
+    Stopped,
+}
+
+/// One device's view of a member's device: connected, and holding our latest change?
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeviceSync {
+    /// The device.
+    pub device: DeviceId,
+    /// Whether it is this device.
+    pub this_device: bool,
+    /// Whether it is connected now.
+    pub connected: bool,
+    /// Whether it has acknowledged our latest change to the set.
+    pub up_to_date: bool,
+    /// When we last heard from it about this set.
+    pub last_heard: Option<DateTime<Utc>>,
+}
+
+pub(crate) struct Inner {
+    pub(crate) data: DataDir,
+    pub(crate) device: DeviceId,
+    pub(crate) endpoint: Endpoint,
+    router: Router,
+    pub(crate) repo: Repo,
+    pub(crate) storage: FsStorage,
+    pub(crate) events: broadcast::Sender<Event>,
+    pub(crate) sets: Mutex<BTreeMap<String, DocHandle>>,
+    access: watch::Sender<Access>,
+    /// Access granted before a document is held: the peers a joiner was admitted by.
+    provisional: Mutex<HashMap<DocumentId, HashSet<EndpointId>>>,
+    lookup: MemoryLookup,
+    dialers: Mutex<HashMap<EndpointId, DialerHandle>>,
+    connections: Connections,
+    tasks: Mutex<Vec<JoinHandle<()>>>,
+}
+
+/// A running node. Cheap to clone.
+#[derive(Clone)]
+pub struct Node {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Node {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Node")
+            .field("device", &self.inner.device)
+            .finish_non_exhaustive()
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // A panic elsewhere while holding one of these small maps leaves it usable.
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn doc_id(set: &SetId) -> Result<DocumentId, NodeError> {
+    DocumentId::from_str(set.as_str()).map_err(|_| NodeError::UnknownSet(set.to_string()))
+}
+
+/// The device id of an endpoint.
+#[must_use]
+pub fn device_of(id: &EndpointId) -> DeviceId {
+    DeviceId::from_bytes(*id.as_bytes())
+}
+
+/// The endpoint of a device id, if it is a valid key.
+#[must_use]
+pub fn endpoint_of(device: &DeviceId) -> Option<EndpointId> {
+    EndpointId::from_str(device.as_str()).ok()
+}
+
+/// SHA-256 in lowercase hex.
+fn hex_sha256(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    Sha256::digest(bytes)
+        .iter()
+        .fold(String::with_capacity(64), |mut hex, b| {
+            let _ = write!(hex, "{b:02x}");
+            hex
+        })
+}
+
+/// The hash of an invitation secret, as the set stores it.
+#[must_use]
+pub fn secret_hash(secret: &[u8; 32]) -> String {
+    hex_sha256(secret)
+}
+
+/// A device's recorded addresses as an endpoint address.
+fn endpoint_addr(id: EndpointId, addresses: &[String]) -> EndpointAddr {
+    let addrs = addresses.iter().filter_map(|a| {
+        if let Ok(ip) = a.parse::<SocketAddr>() {
+            Some(TransportAddr::Ip(ip))
+        } else {
+            a.parse::<RelayUrl>().ok().map(TransportAddr::Relay)
+        }
+    });
+    EndpointAddr::from_parts(id, addrs)
+}
+
+impl Node {
+    /// Starts a node on its data directory: the lock, the key, the endpoint (which never
+    /// waits for the internet), and the sets it holds.
+    pub async fn start(config: NodeConfig) -> Result<Self, NodeError> {
+        let data = DataDir::open(&config.data_dir)?;
+        let key = SecretKey::from_bytes(&data.device_key(rand::random)?);
+        let (events, _) = broadcast::channel(1024);
+        let report_to = events.clone();
+        let storage = FsStorage::new(
+            data.docs(),
+            Arc::new(move |problem| {
+                let _ = report_to.send(Event::Storage(problem));
+            }),
+        );
+        let (access_tx, access_rx) = watch::channel(Access::default());
+        let lookup = MemoryLookup::new();
+        let relay_mode = match &config.relay {
+            RelayChoice::Disabled => RelayMode::Disabled,
+            RelayChoice::Default => RelayMode::Default,
+            RelayChoice::Custom(urls) => RelayMode::custom(urls.clone()),
+        };
+        let mut builder = Endpoint::builder(presets::Minimal)
+            .secret_key(key)
+            .relay_mode(relay_mode)
+            .address_lookup(lookup.clone())
+            .hooks(Gate {
+                access: access_rx.clone(),
+            });
+        if let Some(bind) = config.bind {
+            builder = builder
+                .clear_ip_transports()
+                .bind_addr(bind)
+                .map_err(|e| NodeError::Network(e.to_string()))?;
+            if bind.ip().is_loopback() {
+                builder = builder.portmapper_config(iroh::endpoint::PortmapperConfig::Disabled);
+            }
+        }
+        if config.local_discovery {
+            builder =
+                builder.address_lookup(iroh_mdns_address_lookup::MdnsAddressLookup::builder());
+        }
+        let endpoint = builder
+            .bind()
+            .await
+            .map_err(|e| NodeError::Network(e.to_string()))?;
+        let device = device_of(&endpoint.id());
+
+        let repo = Repo::build_tokio()
+            .with_storage(storage.clone())
+            .with_peer_id(PeerId::from(endpoint.id().to_string()))
+            .with_share_policy(share_policy(access_rx))
+            .load()
+            .await;
+        let acceptor: AcceptorHandle = repo
+            .make_acceptor(
+                samod::Url::parse("iroh://revans-sync")
+                    .map_err(|e| NodeError::Network(e.to_string()))?,
+            )
+            .map_err(|_| NodeError::Stopped)?;
+        let connections = Connections::new(events.clone());
+        let node_slot: Arc<OnceLock<Weak<Inner>>> = Arc::new(OnceLock::new());
+        let router = Router::builder(endpoint.clone())
+            .accept(SYNC_ALPN, SyncProtocol::new(acceptor, connections.clone()))
+            .accept(JOIN_ALPN, JoinProtocol::new(node_slot.clone()))
+            .spawn();
+
+        let inner = Arc::new(Inner {
+            data,
+            device,
+            endpoint,
+            router,
+            repo,
+            storage,
+            events,
+            sets: Mutex::new(BTreeMap::new()),
+            access: access_tx,
+            provisional: Mutex::new(HashMap::new()),
+            lookup,
+            dialers: Mutex::new(HashMap::new()),
+            connections,
+            tasks: Mutex::new(Vec::new()),
+        });
+        let _ = node_slot.set(Arc::downgrade(&inner));
+        let node = Node { inner };
+
+        let settings = node.inner.data.settings()?;
+        for id in settings.sets {
+            match DocumentId::from_str(&id) {
+                Ok(doc) => match node.inner.repo.find(doc).await {
+                    Ok(Some(handle)) => node.hold(handle),
+                    Ok(None) => node
+                        .inner
+                        .report_network(format!("the set {id} could not be loaded from disk")),
+                    Err(_) => return Err(NodeError::Stopped),
+                },
+                Err(_) => node
+                    .inner
+                    .report_network(format!("the settings name an invalid set id {id}")),
+            }
+        }
+        node.inner.refresh();
+        node.spawn_address_recorder();
+        tracing::info!(device = %node.inner.device.short(), "node started");
+        Ok(node)
+    }
+
+    /// This device's id (its iroh endpoint id).
+    #[must_use]
+    pub fn device(&self) -> &DeviceId {
+        &self.inner.device
+    }
+
+    /// Where this device can be reached now.
+    #[must_use]
+    pub fn addr(&self) -> EndpointAddr {
+        self.inner.endpoint.addr()
+    }
+
+    /// The node's events.
+    #[must_use]
+    pub fn subscribe(&self) -> broadcast::Receiver<Event> {
+        self.inner.events.subscribe()
+    }
+
+    /// Adds a known address for a device (for tests and the command line's `--peer`).
+    pub fn add_peer_addr(&self, addr: EndpointAddr) {
+        self.inner.lookup.add_endpoint_info(addr);
+    }
+
+    /// Creates a set with this device's member as its founder and facilitator.
+    pub async fn create_set(
+        &self,
+        name: &str,
+        purpose: &str,
+        founder: Profile,
+    ) -> Result<SetId, NodeError> {
+        let doc = DocumentId::try_from(rand::random::<[u8; 16]>().to_vec())
+            .map_err(|_| NodeError::Stopped)?;
+        let id = SetId::from(doc.to_string());
+        let (document, _, _) = revans_model::create_set(
+            NewSet {
+                id: id.clone(),
+                name: name.to_owned(),
+                purpose: purpose.to_owned(),
+                founder,
+                device: self.inner.device.clone(),
+            },
+            Utc::now(),
+        )?;
+        // The first snapshot goes to disk before anything else can happen to the set.
+        let name = hex_sha256(&document.save());
+        let key = StorageKey::from_parts([doc.to_string().as_str(), "snapshot", name.as_str()])
+            .map_err(|e| NodeError::Network(e.to_string()))?;
+        self.inner.storage.write_now(&key, document.save()).await?;
+        let handle = self
+            .inner
+            .repo
+            .find(doc)
+            .await
+            .map_err(|_| NodeError::Stopped)?
+            .ok_or_else(|| NodeError::UnknownSet(id.to_string()))?;
+        self.hold(handle);
+        self.inner.remember_set(&id)?;
+        self.inner.refresh();
+        self.record_addresses().await;
+        Ok(id)
+    }
+
+    /// The sets this device holds.
+    #[must_use]
+    pub fn sets(&self) -> Vec<(SetId, Result<ActionLearningSet, LoadError>)> {
+        let handles: Vec<(String, DocHandle)> = lock(&self.inner.sets)
+            .iter()
+            .map(|(k, h)| (k.clone(), h.clone()))
+            .collect();
+        handles
+            .into_iter()
+            .map(|(id, handle)| {
+                (
+                    SetId::from(id),
+                    handle.with_document(|doc| ActionLearningSet::from_doc(doc)),
+                )
+            })
+            .collect()
+    }
+
+    /// One set, as it is now.
+    pub fn set(&self, set: &SetId) -> Result<ActionLearningSet, NodeError> {
+        let handle = self.inner.handle(set)?;
+        Ok(handle.with_document(|doc| ActionLearningSet::from_doc(doc))?)
+    }
+
+    /// The set's document as Automerge bytes.
+    pub fn save(&self, set: &SetId) -> Result<Vec<u8>, NodeError> {
+        Ok(self.inner.handle(set)?.with_document(|doc| doc.save()))
+    }
+
+    /// The set's heads, to compare devices.
+    pub fn heads(&self, set: &SetId) -> Result<Vec<automerge::ChangeHash>, NodeError> {
+        Ok(self.inner.handle(set)?.with_document(|doc| doc.get_heads()))
+    }
+
+    /// This device's member in the set.
+    pub fn me(&self, set: &SetId) -> Result<MemberId, NodeError> {
+        self.set(set)?
+            .member_for_device(&self.inner.device)
+            .cloned()
+            .ok_or(NodeError::NotInSet)
+    }
+
+    /// Applies a command as this device's member. Returns once the change is on disk.
+    pub async fn apply(&self, set: &SetId, command: Command) -> Result<Applied, NodeError> {
+        self.inner.apply(set, command).await
+    }
+
+    /// Invites someone: returns the ticket to give them. With `link_to`, the ticket links
+    /// a second device to that member instead.
+    pub async fn invite(
+        &self,
+        set: &SetId,
+        for_name: &str,
+        valid_for: Duration,
+        link_to: Option<MemberId>,
+    ) -> Result<InviteTicket, NodeError> {
+        let secret: [u8; 32] = rand::random();
+        let invitation = InvitationId::random();
+        let expires_at =
+            Utc::now() + chrono::Duration::from_std(valid_for).unwrap_or(chrono::Duration::days(7));
+        self.apply(
+            set,
+            Command::Invite {
+                id: invitation.clone(),
+                for_name: for_name.to_owned(),
+                secret_hash: secret_hash(&secret),
+                expires_at,
+                link_to,
+            },
+        )
+        .await?;
+        let state = self.set(set)?;
+        let mut peers = vec![self.addr()];
+        for member in state.members.values().filter(|m| m.is_current()) {
+            for (device, record) in &member.devices {
+                if *device == self.inner.device {
+                    continue;
+                }
+                if let Some(id) = endpoint_of(device) {
+                    peers.push(endpoint_addr(id, &record.addresses));
+                }
+            }
+        }
+        peers.truncate(32);
+        Ok(InviteTicket {
+            set: set.to_string(),
+            invitation: invitation.to_string(),
+            secret,
+            peers,
+        })
+    }
+
+    /// Joins a set with a ticket: any reachable member's device admits this one, then the
+    /// set syncs here. Returns the set's id once it is held.
+    pub async fn join(
+        &self,
+        ticket: &str,
+        profile: Profile,
+        timeout: Duration,
+    ) -> Result<SetId, NodeError> {
+        join::join(self, ticket, profile, timeout).await
+    }
+
+    /// Per member of the set: their devices, connected or not, holding our latest change
+    /// or not, and when we last heard from them.
+    pub fn sync_status(&self, set: &SetId) -> Result<Vec<(MemberId, Vec<DeviceSync>)>, NodeError> {
+        let handle = self.inner.handle(set)?;
+        let state = handle.with_document(|doc| ActionLearningSet::from_doc(doc))?;
+        let our_heads = handle.with_document(|doc| doc.get_heads());
+        let (connections, _) = self.inner.repo.connected_peers();
+        let peer_of: HashMap<_, _> = connections
+            .iter()
+            .filter_map(|c| match &c.state {
+                samod::ConnectionState::Connected { their_peer_id } => {
+                    Some((c.id, their_peer_id.to_string()))
+                }
+                samod::ConnectionState::Handshaking => None,
+            })
+            .collect();
+        let (docs, _) = handle.peers();
+        let mut per_device: HashMap<String, (bool, Option<DateTime<Utc>>)> = HashMap::new();
+        for (conn, doc_state) in docs {
+            let Some(peer) = peer_of.get(&conn) else {
+                continue;
+            };
+            let current = doc_state.shared_heads.as_ref() == Some(&our_heads);
+            let entry = per_device.entry(peer.clone()).or_insert((false, None));
+            entry.0 |= current;
+            entry.1 = entry.1.max(doc_state.last_received);
+        }
+        let connected: HashSet<String> = peer_of.values().cloned().collect();
+        Ok(state
+            .current_members()
+            .into_iter()
+            .map(|(id, member)| {
+                let devices = member
+                    .devices
+                    .keys()
+                    .map(|device| {
+                        let this_device = *device == self.inner.device;
+                        let (up_to_date, last_heard) = per_device
+                            .get(device.as_str())
+                            .copied()
+                            .unwrap_or((false, None));
+                        DeviceSync {
+                            device: device.clone(),
+                            this_device,
+                            connected: this_device || connected.contains(device.as_str()),
+                            up_to_date: this_device || up_to_date,
+                            last_heard,
+                        }
+                    })
+                    .collect();
+                (id.clone(), devices)
+            })
+            .collect())
+    }
+
+    /// Stops the node: connections close, everything on disk, the data directory freed.
+    pub async fn shutdown(self) {
+        for handle in lock(&self.inner.tasks).drain(..) {
+            handle.abort();
+        }
+        for (_, dialer) in lock(&self.inner.dialers).drain() {
+            dialer.close();
+        }
+        self.inner.repo.stop().await;
+        let _ = self.inner.router.shutdown().await;
+        tracing::info!(device = %self.inner.device.short(), "node stopped");
+    }
+
+    /// Starts watching a set: its changes refresh access and dials, and reach the app.
+    fn hold(&self, handle: DocHandle) {
+        let id = handle.document_id().to_string();
+        lock(&self.inner.sets).insert(id.clone(), handle.clone());
+        let weak = Arc::downgrade(&self.inner);
+        let task = tokio::spawn(async move {
+            let mut changes = handle.changes();
+            while changes.next().await.is_some() {
+                let Some(inner) = weak.upgrade() else { break };
+                inner.refresh();
+                let _ = inner
+                    .events
+                    .send(Event::SetChanged(SetId::from(id.clone())));
+            }
+        });
+        lock(&self.inner.tasks).push(task);
+    }
+
+    /// Writes this device's addresses into each set whenever they change.
+    fn spawn_address_recorder(&self) {
+        let weak = Arc::downgrade(&self.inner);
+        let mut watcher = iroh::Watcher::stream(self.inner.endpoint.watch_addr());
+        let task = tokio::spawn(async move {
+            while watcher.next().await.is_some() {
+                let Some(inner) = weak.upgrade() else { break };
+                Node { inner }.record_addresses().await;
+            }
+        });
+        lock(&self.inner.tasks).push(task);
+    }
+
+    async fn record_addresses(&self) {
+        let addr = self.inner.endpoint.addr();
+        let addresses: Vec<String> = addr.addrs.iter().map(ToString::to_string).collect();
+        let ids: Vec<String> = lock(&self.inner.sets).keys().cloned().collect();
+        for id in ids {
+            let set = SetId::from(id);
+            let command = Command::RecordAddresses {
+                device: self.inner.device.clone(),
+                addresses: addresses.clone(),
+            };
+            match self.apply(&set, command).await {
+                Ok(_)
+                | Err(NodeError::Command(CommandError::Unchanged(_)) | NodeError::NotInSet) => {}
+                Err(e) => self
+                    .inner
+                    .report_network(format!("could not record this device's addresses: {e}")),
+            }
+        }
+    }
+
+    pub(crate) fn inner(&self) -> &Arc<Inner> {
+        &self.inner
+    }
+
+    pub(crate) fn hold_joined(&self, handle: DocHandle) {
+        self.hold(handle);
+    }
+}
+
+impl Inner {
+    pub(crate) fn handle(&self, set: &SetId) -> Result<DocHandle, NodeError> {
+        lock(&self.sets)
+            .get(set.as_str())
+            .cloned()
+            .ok_or_else(|| NodeError::UnknownSet(set.to_string()))
+    }
+
+    pub(crate) fn report_network(&self, message: String) {
+        tracing::warn!(%message, "network");
+        let _ = self.events.send(Event::Network(message));
+    }
+
+    pub(crate) fn remember_set(&self, set: &SetId) -> Result<(), NodeError> {
+        let mut settings = self.data.settings()?;
+        if !settings.sets.iter().any(|s| s == set.as_str()) {
+            settings.sets.push(set.to_string());
+            self.data.save_settings(&settings)?;
+        }
+        Ok(())
+    }
+
+    pub(crate) fn allow_provisionally(&self, doc: DocumentId, peers: HashSet<EndpointId>) {
+        lock(&self.provisional).insert(doc, peers);
+        self.refresh();
+    }
+
+    /// Applies a command as this device's member, then waits until its change is on disk.
+    pub(crate) async fn apply(&self, set: &SetId, command: Command) -> Result<Applied, NodeError> {
+        let handle = self.handle(set)?;
+        let doc = doc_id(set)?;
+        let device = self.device.clone();
+        let (applied, changes) = handle.with_document(|document| {
+            let state = ActionLearningSet::from_doc(document)?;
+            let member = state
+                .member_for_device(&device)
+                .cloned()
+                .ok_or(NodeError::NotInSet)?;
+            let before = document.get_heads();
+            let applied = revans_model::apply(
+                document,
+                &Author {
+                    member,
+                    at: Utc::now(),
+                },
+                command,
+            )?;
+            let changes: Vec<_> = document
+                .get_changes(&before)
+                .into_iter()
+                .map(|c| (c.hash(), c.raw_bytes().to_vec()))
+                .collect();
+            Ok::<_, NodeError>((applied, changes))
+        })?;
+        for (hash, bytes) in changes {
+            self.storage
+                .write_now(&StorageKey::incremental_path(&doc, hash), bytes)
+                .await?;
+        }
+        self.refresh();
+        let _ = self.events.send(Event::SetChanged(set.clone()));
+        Ok(applied)
+    }
+
+    /// Rebuilds who may have what from the documents, closes connections to devices no
+    /// longer allowed anything, and dials the members' devices not yet dialled.
+    pub(crate) fn refresh(&self) {
+        let handles: Vec<(String, DocHandle)> = lock(&self.sets)
+            .iter()
+            .map(|(k, h)| (k.clone(), h.clone()))
+            .collect();
+        let mut access = Access::default();
+        let mut addresses: HashMap<EndpointId, Vec<String>> = HashMap::new();
+        for (doc, peers) in lock(&self.provisional).iter() {
+            access.set(doc.clone(), peers.clone());
+        }
+        for (id, handle) in handles {
+            let Ok(doc) = DocumentId::from_str(&id) else {
+                continue;
+            };
+            let Ok(state) = handle.with_document(|d| ActionLearningSet::from_doc(d)) else {
+                continue;
+            };
+            let mut allowed = HashSet::new();
+            // A device removed from the set is refused even if we still hold its record.
+            if state.member_for_device(&self.device).is_some() {
+                for member in state.members.values().filter(|m| m.is_current()) {
+                    for (device, record) in &member.devices {
+                        let Some(endpoint) = endpoint_of(device) else {
+                            continue;
+                        };
+                        if *device != self.device {
+                            allowed.insert(endpoint);
+                            addresses.insert(endpoint, record.addresses.clone());
+                        }
+                    }
+                }
+            }
+            lock(&self.provisional).remove(&doc);
+            access.set(doc, allowed);
+        }
+        let endpoints = access.endpoints();
+        self.access.send_if_modified(|current| {
+            if *current == access {
+                false
+            } else {
+                *current = access;
+                true
+            }
+        });
+        // Close what is no longer allowed; a dialler would only reconnect, so it goes too.
+        self.connections.close_all_except(&endpoints);
+        let mut dialers = lock(&self.dialers);
+        dialers.retain(|endpoint, dialer| {
+            let keep = endpoints.contains(endpoint);
+            if !keep {
+                dialer.close();
+            }
+            keep
+        });
+        for endpoint in endpoints {
+            if let Some(addrs) = addresses.get(&endpoint)
+                && !addrs.is_empty()
+            {
+                self.lookup
+                    .add_endpoint_info(endpoint_addr(endpoint, addrs));
+            }
+            if dialers.contains_key(&endpoint) {
+                continue;
+            }
+            let Some(dialer) =
+                IrohDialer::new(self.endpoint.clone(), endpoint, self.connections.clone())
+            else {
+                continue;
+            };
+            let backoff = BackoffConfig {
+                initial_delay: Duration::from_millis(200),
+                max_delay: Duration::from_secs(30),
+                max_retries: None,
+            };
+            match self.repo.dial(backoff, Arc::new(dialer)) {
+                Ok(handle) => {
+                    dialers.insert(endpoint, handle);
+                }
+                Err(_) => return,
+            }
+        }
+    }
+}

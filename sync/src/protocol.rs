@@ -1,0 +1,186 @@
+//! The wire: two versioned ALPNs, their framing and limits, and the join messages.
+//!
+//! - [`SYNC_ALPN`] carries the automerge-repo protocol (samod) over one QUIC bi-stream,
+//!   framed as samod frames it (a 4-byte big-endian length, then the message), with a
+//!   size limit samod's own framing lacks.
+//! - [`JOIN_ALPN`] carries admission: one [`JoinRequest`] each way answered by one
+//!   [`JoinResponse`], each a length-prefixed postcard message.
+
+use futures::{SinkExt, TryStreamExt};
+use iroh::endpoint::{RecvStream, SendStream};
+use serde::{Deserialize, Serialize};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio_util::codec::{FramedRead, FramedWrite, LengthDelimitedCodec};
+
+/// Sync of sets and journals; bump the number on any wire change.
+pub const SYNC_ALPN: &[u8] = b"revans/sync/1";
+/// Admission of newcomers and linked devices.
+pub const JOIN_ALPN: &[u8] = b"revans/join/1";
+
+/// The largest sync message. A two-year set's whole history is well under a megabyte;
+/// anything larger is refused before it is allocated.
+pub const MAX_SYNC_FRAME: usize = 32 * 1024 * 1024;
+/// The largest join message: a name, an organisation, ids and a secret.
+pub const MAX_JOIN_MESSAGE: usize = 16 * 1024;
+
+/// QUIC close codes, so a peer's log says why.
+pub mod close {
+    use iroh::endpoint::VarInt;
+    /// The remote device is not a member's device.
+    pub const NOT_A_MEMBER: VarInt = VarInt::from_u32(1);
+    /// The remote sent something malformed.
+    pub const MALFORMED: VarInt = VarInt::from_u32(2);
+    /// The member was removed from the set.
+    pub const REMOVED: VarInt = VarInt::from_u32(3);
+    /// The node is shutting down.
+    pub const SHUTDOWN: VarInt = VarInt::from_u32(4);
+}
+
+/// A samod transport over a QUIC bi-stream with a frame size limit: an over-long frame is
+/// an error that closes the connection, before any memory is reserved for it.
+#[must_use]
+pub fn sync_transport(send: SendStream, recv: RecvStream) -> samod::Transport {
+    let codec = || {
+        LengthDelimitedCodec::builder()
+            .max_frame_length(MAX_SYNC_FRAME)
+            .new_codec()
+    };
+    let stream = FramedRead::new(recv, codec()).map_ok(|bytes| bytes.to_vec());
+    let sink = FramedWrite::new(send, codec()).with(|message: Vec<u8>| {
+        futures::future::ready(Ok::<_, std::io::Error>(bytes::Bytes::from(message)))
+    });
+    samod::Transport::new(stream, sink)
+}
+
+/// What a joiner presents.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JoinRequest {
+    /// The set's document id, as in the ticket.
+    pub set: String,
+    /// The invitation's id.
+    pub invitation: String,
+    /// The invitation's secret.
+    pub secret: [u8; 32],
+    /// The joiner's name.
+    pub name: String,
+    /// The joiner's organisation.
+    pub organisation: String,
+}
+
+/// The answer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum JoinResponse {
+    /// Admitted: the joiner's member id in the set.
+    Admitted {
+        /// Their member id.
+        member: String,
+    },
+    /// Refused, and why.
+    Refused(Refusal),
+}
+
+/// Why a join was refused. The joiner sees it in words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum Refusal {
+    /// No such invitation, or the secret does not match.
+    #[error("the invitation is not known to the set (check the ticket was copied whole)")]
+    Unknown,
+    /// Already used.
+    #[error("the invitation has been used already")]
+    Used,
+    /// Expired.
+    #[error("the invitation has expired")]
+    Expired,
+    /// Withdrawn.
+    #[error("the invitation was withdrawn")]
+    Revoked,
+    /// This device already belongs to a member of the set.
+    #[error("this device already belongs to a member of the set")]
+    DeviceTaken,
+    /// The device asked does not hold the set (any more).
+    #[error("that device does not hold the set")]
+    NotHere,
+    /// The request did not parse.
+    #[error("the request was malformed")]
+    Malformed,
+    /// The member's node failed to record the admission.
+    #[error("the member's device could not record the admission")]
+    Failed,
+}
+
+/// A join protocol error.
+#[derive(Debug, thiserror::Error)]
+pub enum WireError {
+    /// The stream failed.
+    #[error("connection failed: {0}")]
+    Io(#[from] std::io::Error),
+    /// Too long.
+    #[error("message of {0} bytes is over the limit")]
+    TooLong(usize),
+    /// Did not parse.
+    #[error("malformed message: {0}")]
+    Malformed(#[from] postcard::Error),
+}
+
+/// Writes one length-prefixed postcard message.
+pub async fn write_message<T: Serialize>(
+    send: &mut SendStream,
+    message: &T,
+) -> Result<(), WireError> {
+    let bytes = postcard::to_stdvec(message)?;
+    if bytes.len() > MAX_JOIN_MESSAGE {
+        return Err(WireError::TooLong(bytes.len()));
+    }
+    let len = u32::try_from(bytes.len()).map_err(|_| WireError::TooLong(bytes.len()))?;
+    AsyncWriteExt::write_all(send, &len.to_be_bytes()).await?;
+    AsyncWriteExt::write_all(send, &bytes).await?;
+    Ok(())
+}
+
+/// Reads one length-prefixed postcard message, refusing one over the limit before
+/// reading it.
+pub async fn read_message<T: for<'de> Deserialize<'de>>(
+    recv: &mut RecvStream,
+) -> Result<T, WireError> {
+    let mut len = [0u8; 4];
+    AsyncReadExt::read_exact(recv, &mut len).await?;
+    let len = u32::from_be_bytes(len) as usize;
+    if len > MAX_JOIN_MESSAGE {
+        return Err(WireError::TooLong(len));
+    }
+    let mut bytes = vec![0u8; len];
+    AsyncReadExt::read_exact(recv, &mut bytes).await?;
+    Ok(postcard::from_bytes(&bytes)?)
+}
+
+/// Decodes a join request from its bytes: the function the fuzz target drives.
+pub fn decode_join_request(bytes: &[u8]) -> Result<JoinRequest, WireError> {
+    if bytes.len() > MAX_JOIN_MESSAGE {
+        return Err(WireError::TooLong(bytes.len()));
+    }
+    Ok(postcard::from_bytes(bytes)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn join_requests_round_trip_and_garbage_is_an_error() {
+        let request = JoinRequest {
+            set: "set".into(),
+            invitation: "inv".into(),
+            secret: [7; 32],
+            name: "Eve".into(),
+            organisation: "Library".into(),
+        };
+        let bytes = postcard::to_stdvec(&request).unwrap();
+        assert_eq!(decode_join_request(&bytes).unwrap(), request);
+        assert!(decode_join_request(&bytes[..bytes.len() / 2]).is_err());
+        assert!(decode_join_request(&[0xff; 40]).is_err());
+        assert!(matches!(
+            decode_join_request(&vec![0; MAX_JOIN_MESSAGE + 1]),
+            Err(WireError::TooLong(_))
+        ));
+    }
+}

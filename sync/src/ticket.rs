@@ -1,0 +1,139 @@
+//! The invitation ticket: everything a newcomer's device needs to find the set's members
+//! and present the invitation. A string of our own kind (`revans...`), encoded with
+//! `iroh-tickets`.
+
+use std::fmt;
+use std::str::FromStr;
+
+use iroh::EndpointAddr;
+use iroh_tickets::{ParseError, Ticket};
+use serde::{Deserialize, Serialize};
+
+/// An invitation to a set.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InviteTicket {
+    /// The set's document id (bs58check, as samod writes it).
+    pub set: String,
+    /// The invitation's id in the set.
+    pub invitation: String,
+    /// The one-time secret: 256 bits. The set holds only its hash.
+    pub secret: [u8; 32],
+    /// Where members' devices were reachable when the ticket was made.
+    pub peers: Vec<EndpointAddr>,
+}
+
+#[derive(Serialize, Deserialize)]
+enum Wire {
+    V1 {
+        set: String,
+        invitation: String,
+        secret: [u8; 32],
+        peers: Vec<EndpointAddr>,
+    },
+}
+
+impl Ticket for InviteTicket {
+    const KIND: &'static str = "revans";
+
+    fn encode_bytes(&self) -> Vec<u8> {
+        let wire = Wire::V1 {
+            set: self.set.clone(),
+            invitation: self.invitation.clone(),
+            secret: self.secret,
+            peers: self.peers.clone(),
+        };
+        // Serialising owned strings, bytes and addresses into a Vec cannot fail.
+        postcard::to_stdvec(&wire).unwrap_or_default()
+    }
+
+    fn decode_bytes(bytes: &[u8]) -> Result<Self, ParseError> {
+        let Wire::V1 {
+            set,
+            invitation,
+            secret,
+            peers,
+        } = postcard::from_bytes(bytes)?;
+        if set.is_empty() || set.len() > 64 || invitation.is_empty() || invitation.len() > 64 {
+            return Err(ParseError::verification_failed(
+                "the set or invitation id is malformed",
+            ));
+        }
+        if peers.is_empty() || peers.len() > 64 {
+            return Err(ParseError::verification_failed(
+                "a ticket names 1 to 64 devices",
+            ));
+        }
+        Ok(Self {
+            set,
+            invitation,
+            secret,
+            peers,
+        })
+    }
+}
+
+impl fmt::Display for InviteTicket {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.encode_string())
+    }
+}
+
+/// A ticket that does not parse, said so a person knows what to do.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "That is not a Revans invitation ticket ({0}); ask the member who invited you to send it again, and copy all of it."
+)]
+pub struct BadTicket(String);
+
+impl FromStr for InviteTicket {
+    type Err = BadTicket;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let s = s.trim();
+        if s.len() > 64 * 1024 {
+            return Err(BadTicket("it is far too long".into()));
+        }
+        Self::decode_string(s).map_err(|e| BadTicket(e.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ticket() -> InviteTicket {
+        let id = iroh::SecretKey::from_bytes(&[5; 32]).public();
+        InviteTicket {
+            set: "2Zy8nExampleDocId".into(),
+            invitation: "0123456789abcdef0123456789abcdef".into(),
+            secret: [9; 32],
+            peers: vec![EndpointAddr::new(id).with_ip_addr("127.0.0.1:4433".parse().unwrap())],
+        }
+    }
+
+    #[test]
+    fn a_ticket_round_trips_through_its_string() {
+        let t = ticket();
+        let s = t.to_string();
+        assert!(s.starts_with("revans"));
+        assert_eq!(s.parse::<InviteTicket>().unwrap(), t);
+    }
+
+    #[test]
+    fn altered_or_truncated_tickets_are_refused_in_words() {
+        let s = ticket().to_string();
+        for bad in [
+            &s[..s.len() / 2],
+            "revansnotbase32!",
+            "endpointabc",
+            "",
+            &s.replace("revans", ""),
+        ] {
+            let e = bad.parse::<InviteTicket>().unwrap_err();
+            assert!(
+                e.to_string().contains("not a Revans invitation ticket"),
+                "{e}"
+            );
+        }
+    }
+}

@@ -1,0 +1,5 @@
+//! Multi-peer scenarios: real iroh endpoints on 127.0.0.1, relays off, one test binary.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod invitations;
