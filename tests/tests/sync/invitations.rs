@@ -19,7 +19,7 @@ async fn create_invite_join_both_edit_both_converge() -> Result<()> {
         .await?;
     let ticket = ada
         .node()
-        .invite(&set, "Bo", Duration::from_secs(3600), None)
+        .invite(&set, "Bo", Duration::from_hours(1), None)
         .await?;
 
     let joined = bo
@@ -99,7 +99,7 @@ async fn a_used_invitation_is_refused_with_its_reason() -> Result<()> {
     let set = ada.node().create_set("Set", "", profile("Ada")).await?;
     let ticket = ada
         .node()
-        .invite(&set, "Bo", Duration::from_secs(3600), None)
+        .invite(&set, "Bo", Duration::from_hours(1), None)
         .await?
         .to_string();
     bo.node().join(&ticket, profile("Bo"), TIMEOUT).await?;
