@@ -66,6 +66,9 @@ pub struct Settings {
     pub sets: Vec<String>,
     /// The document id of this device's journal, once it has one.
     pub journal: Option<String>,
+    /// The UDP port this device last listened on: keeping it lets members reach the
+    /// device at the address it recorded in their sets.
+    pub port: Option<u16>,
 }
 
 /// An open data directory. Holding it holds the lock; dropping it releases it.
@@ -225,6 +228,7 @@ mod tests {
         let settings = Settings {
             sets: vec!["abc".into()],
             journal: None,
+            port: Some(4433),
         };
         data.save_settings(&settings).unwrap();
         assert_eq!(data.settings().unwrap(), settings);

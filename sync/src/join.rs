@@ -15,6 +15,7 @@ use iroh::endpoint::Connection;
 use iroh::protocol::{AcceptError, ProtocolHandler};
 use revans_model::{Applied, Command, CommandError, InvitationState, Profile, SetId};
 use samod::DocumentId;
+use tracing::Instrument;
 
 use crate::node::{Inner, Node, NodeError, secret_hash};
 use crate::protocol::{
@@ -46,28 +47,30 @@ impl ProtocolHandler for JoinProtocol {
     async fn accept(&self, conn: Connection) -> Result<(), AcceptError> {
         let remote = conn.remote_id();
         let span = tracing::info_span!("join", peer = %remote.fmt_short());
-        let _enter = span.enter();
         let Some(inner) = self.node.get().and_then(Weak::upgrade) else {
             conn.close(close::SHUTDOWN, b"shutting down");
             return Ok(());
         };
         let (mut send, mut recv) = conn.accept_bi().await?;
-        let answered = AssertUnwindSafe(async {
-            let response = match read_message::<JoinRequest>(&mut recv).await {
-                Ok(request) => admit(&inner, remote, request).await,
-                Err(e) => {
-                    tracing::info!(error = %e, "malformed join request; closing");
-                    conn.close(close::MALFORMED, b"malformed join request");
-                    return;
+        let answered = AssertUnwindSafe(
+            async {
+                let response = match read_message::<JoinRequest>(&mut recv).await {
+                    Ok(request) => admit(&inner, remote, request).await,
+                    Err(e) => {
+                        tracing::info!(error = %e, "malformed join request; closing");
+                        conn.close(close::MALFORMED, b"malformed join request");
+                        return;
+                    }
+                };
+                tracing::info!(?response, "join answered");
+                if write_message(&mut send, &response).await.is_ok() {
+                    let _ = send.finish();
+                    // Let the joiner read the answer and close.
+                    let _ = tokio::time::timeout(Duration::from_secs(10), conn.closed()).await;
                 }
-            };
-            tracing::info!(?response, "join answered");
-            if write_message(&mut send, &response).await.is_ok() {
-                let _ = send.finish();
-                // Let the joiner read the answer and close.
-                let _ = tokio::time::timeout(Duration::from_secs(10), conn.closed()).await;
             }
-        })
+            .instrument(span),
+        )
         .catch_unwind()
         .await;
         if answered.is_err() {
@@ -140,6 +143,7 @@ pub(crate) async fn join(
     };
     let mut tried = Vec::new();
     let mut admitted_by = None;
+    let mut not_here = false;
     for peer in &ticket.peers {
         if peer.id == inner.endpoint.id() {
             continue;
@@ -151,13 +155,16 @@ pub(crate) async fn join(
                 admitted_by = Some(peer.id);
                 break;
             }
-            Ok(Ok(JoinResponse::Refused(Refusal::NotHere))) => {}
+            Ok(Ok(JoinResponse::Refused(Refusal::NotHere))) => not_here = true,
             Ok(Ok(JoinResponse::Refused(refusal))) => return Err(NodeError::Refused(refusal)),
             Ok(Err(e)) => tracing::info!(peer = %peer.id.fmt_short(), error = %e, "could not ask"),
             Err(_) => tracing::info!(peer = %peer.id.fmt_short(), "no answer in time"),
         }
     }
     let Some(admitted_by) = admitted_by else {
+        if not_here {
+            return Err(NodeError::Refused(Refusal::NotHere));
+        }
         return Err(NodeError::Unreachable(tried.join(", ")));
     };
     // Until the set arrives, the devices in the ticket are the ones it may come from.
@@ -182,6 +189,7 @@ pub(crate) async fn join(
     node.hold_joined(found);
     inner.remember_set(&set)?;
     inner.refresh();
+    node.record_addresses().await;
     Ok(set)
 }
 

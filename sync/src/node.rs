@@ -240,6 +240,44 @@ fn endpoint_addr(id: EndpointId, addresses: &[String]) -> EndpointAddr {
     EndpointAddr::from_parts(id, addrs)
 }
 
+/// Binds the endpoint: no relay, no discovery service and no internet are waited for.
+async fn bind_endpoint(
+    config: &NodeConfig,
+    key: &SecretKey,
+    bind: Option<SocketAddr>,
+    lookup: &MemoryLookup,
+    access: &watch::Receiver<Access>,
+) -> Result<Endpoint, NodeError> {
+    let relay_mode = match &config.relay {
+        RelayChoice::Disabled => RelayMode::Disabled,
+        RelayChoice::Default => RelayMode::Default,
+        RelayChoice::Custom(urls) => RelayMode::custom(urls.clone()),
+    };
+    let mut builder = Endpoint::builder(presets::Minimal)
+        .secret_key(key.clone())
+        .relay_mode(relay_mode)
+        .address_lookup(lookup.clone())
+        .hooks(Gate {
+            access: access.clone(),
+        });
+    if let Some(bind) = bind {
+        builder = builder
+            .clear_ip_transports()
+            .bind_addr(bind)
+            .map_err(|e| NodeError::Network(e.to_string()))?;
+        if bind.ip().is_loopback() {
+            builder = builder.portmapper_config(iroh::endpoint::PortmapperConfig::Disabled);
+        }
+    }
+    if config.local_discovery {
+        builder = builder.address_lookup(iroh_mdns_address_lookup::MdnsAddressLookup::builder());
+    }
+    builder
+        .bind()
+        .await
+        .map_err(|e| NodeError::Network(e.to_string()))
+}
+
 impl Node {
     /// Starts a node on its data directory: the lock, the key, the endpoint (which never
     /// waits for the internet), and the sets it holds.
@@ -256,35 +294,29 @@ impl Node {
         );
         let (access_tx, access_rx) = watch::channel(Access::default());
         let lookup = MemoryLookup::new();
-        let relay_mode = match &config.relay {
-            RelayChoice::Disabled => RelayMode::Disabled,
-            RelayChoice::Default => RelayMode::Default,
-            RelayChoice::Custom(urls) => RelayMode::custom(urls.clone()),
+        let settings = data.settings()?;
+        // Listen where members last saw this device if the port is free, else anywhere.
+        let remembered = match (config.bind, settings.port) {
+            (Some(bind), _) => Some(bind),
+            (None, Some(port)) => Some(SocketAddr::from(([0, 0, 0, 0], port))),
+            (None, None) => None,
         };
-        let mut builder = Endpoint::builder(presets::Minimal)
-            .secret_key(key)
-            .relay_mode(relay_mode)
-            .address_lookup(lookup.clone())
-            .hooks(Gate {
-                access: access_rx.clone(),
-            });
-        if let Some(bind) = config.bind {
-            builder = builder
-                .clear_ip_transports()
-                .bind_addr(bind)
-                .map_err(|e| NodeError::Network(e.to_string()))?;
-            if bind.ip().is_loopback() {
-                builder = builder.portmapper_config(iroh::endpoint::PortmapperConfig::Disabled);
+        let endpoint = match bind_endpoint(&config, &key, remembered, &lookup, &access_rx).await {
+            Ok(endpoint) => endpoint,
+            Err(e) if config.bind.is_none() && remembered.is_some() => {
+                tracing::info!(error = %e, "the remembered port is taken; listening on another");
+                bind_endpoint(&config, &key, None, &lookup, &access_rx).await?
             }
+            Err(e) => return Err(e),
+        };
+        if let Some(port) = endpoint.bound_sockets().first().map(SocketAddr::port)
+            && settings.port != Some(port)
+        {
+            data.save_settings(&crate::data_dir::Settings {
+                port: Some(port),
+                ..settings.clone()
+            })?;
         }
-        if config.local_discovery {
-            builder =
-                builder.address_lookup(iroh_mdns_address_lookup::MdnsAddressLookup::builder());
-        }
-        let endpoint = builder
-            .bind()
-            .await
-            .map_err(|e| NodeError::Network(e.to_string()))?;
         let device = device_of(&endpoint.id());
 
         let repo = Repo::build_tokio()
@@ -325,7 +357,6 @@ impl Node {
         let _ = node_slot.set(Arc::downgrade(&inner));
         let node = Node { inner };
 
-        let settings = node.inner.data.settings()?;
         for id in settings.sets {
             match DocumentId::from_str(&id) {
                 Ok(doc) => match node.inner.repo.find(doc).await {
@@ -610,7 +641,7 @@ impl Node {
         lock(&self.inner.tasks).push(task);
     }
 
-    async fn record_addresses(&self) {
+    pub(crate) async fn record_addresses(&self) {
         let addr = self.inner.endpoint.addr();
         let addresses: Vec<String> = addr.addrs.iter().map(ToString::to_string).collect();
         let ids: Vec<String> = lock(&self.inner.sets).keys().cloned().collect();

@@ -6,13 +6,14 @@ use std::collections::{HashMap, HashSet};
 use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex};
 
-use futures::FutureExt;
 use futures::future::BoxFuture;
+use futures::{FutureExt, StreamExt};
 use iroh::endpoint::{Connection, WeakConnectionHandle};
 use iroh::protocol::{AcceptError, ProtocolHandler};
 use iroh::{Endpoint, EndpointId};
-use samod::{AcceptorHandle, DialError, Dialer, PeerId, Transport};
+use samod::{AcceptorEvent, AcceptorHandle, DialError, Dialer, PeerId, Transport};
 use tokio::sync::broadcast;
+use tracing::Instrument;
 
 use crate::node::{Event, device_of};
 use crate::protocol::{SYNC_ALPN, close, sync_transport};
@@ -106,26 +107,48 @@ impl ProtocolHandler for SyncProtocol {
     async fn accept(&self, conn: Connection) -> Result<(), AcceptError> {
         let remote = conn.remote_id();
         let span = tracing::info_span!("sync", peer = %remote.fmt_short());
-        let _enter = span.enter();
         // A panic while handling this peer's input ends this connection, not the node.
-        let served = AssertUnwindSafe(async {
-            let (send, recv) = conn.accept_bi().await?;
-            self.connections.register(&conn);
-            let transport =
-                sync_transport(send, recv).with_expected_peer_id(PeerId::from(remote.to_string()));
-            self.acceptor
-                .accept(transport)
-                .map_err(AcceptError::from_err)?;
-            conn.closed().await;
-            Ok::<_, AcceptError>(())
-        })
-        .catch_unwind()
-        .await;
+        let served = AssertUnwindSafe(self.serve(&conn).instrument(span))
+            .catch_unwind()
+            .await;
         served.unwrap_or_else(|_| {
-            tracing::error!("a panic while serving this peer; connection closed");
+            tracing::error!(peer = %remote.fmt_short(), "a panic while serving this peer; connection closed");
             conn.close(close::MALFORMED, b"internal error");
             Ok(())
         })
+    }
+}
+
+impl SyncProtocol {
+    async fn serve(&self, conn: &Connection) -> Result<(), AcceptError> {
+        let remote = conn.remote_id();
+        let (send, recv) = conn.accept_bi().await?;
+        self.connections.register(conn);
+        let transport =
+            sync_transport(send, recv).with_expected_peer_id(PeerId::from(remote.to_string()));
+        let handle = self
+            .acceptor
+            .accept(transport)
+            .map_err(AcceptError::from_err)?;
+        let mut events = handle.events();
+        let samod_done = async {
+            while let Some(event) = events.next().await {
+                if let AcceptorEvent::ClientDisconnected { reason, .. } = event {
+                    return reason.to_string();
+                }
+            }
+            "the sync engine stopped".to_owned()
+        };
+        tokio::select! {
+            _ = conn.closed() => {}
+            // samod ended it (a malformed message, a protocol error, or shutdown): the QUIC
+            // connection goes too, with the reason in the peer's log.
+            reason = samod_done => {
+                tracing::info!(%reason, "sync connection ended");
+                conn.close(close::MALFORMED, reason.as_bytes());
+            }
+        }
+        Ok(())
     }
 }
 

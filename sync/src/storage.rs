@@ -125,7 +125,7 @@ impl FsStorage {
     }
 
     /// Reads a chunk; a missing one is `None`, a damaged or unreadable one is reported.
-    fn read_chunk(&self, path: &Path) -> Option<Vec<u8>> {
+    fn read_chunk(&self, key: &StorageKey, path: &Path) -> Option<Vec<u8>> {
         let data = match std::fs::read(path) {
             Ok(data) => data,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return None,
@@ -137,21 +137,25 @@ impl FsStorage {
                 return None;
             }
         };
-        if path.file_name().and_then(|n| n.to_str()) == Some("storage-adapter-id") {
-            return Some(data);
-        }
         // samod writes two kinds of chunk: a saved document (a snapshot) and one change
-        // (an incremental, which alone may lack its dependencies, so it is parsed, not
-        // applied). Both carry checksums, so a torn or altered chunk fails here.
-        if automerge::Automerge::load(&data).is_ok() {
-            return Some(data);
-        }
-        match automerge::Change::from_bytes(data.clone()) {
-            Ok(_) => Some(data),
-            Err(e) => {
+        // (an incremental, which alone lacks its dependencies, so it is parsed, not
+        // applied). Both carry checksums, so a torn or altered chunk fails here. Other
+        // keys (samod's storage id) are not Automerge data.
+        let check = match key.into_iter().nth(1).map(String::as_str) {
+            Some("snapshot") => automerge::Automerge::load(&data)
+                .map(|_| ())
+                .map_err(|e| e.to_string()),
+            Some("incremental") => automerge::Change::from_bytes(data.clone())
+                .map(|_| ())
+                .map_err(|e| e.to_string()),
+            _ => Ok(()),
+        };
+        match check {
+            Ok(()) => Some(data),
+            Err(reason) => {
                 self.problem(StorageProblem::Damaged {
                     path: path.to_owned(),
-                    reason: e.to_string(),
+                    reason,
                 });
                 None
             }
@@ -186,7 +190,7 @@ impl FsStorage {
             };
             if path.is_dir() {
                 self.walk(&path, &key, out);
-            } else if let Some(data) = self.read_chunk(&path) {
+            } else if let Some(data) = self.read_chunk(&key, &path) {
                 out.insert(key, data);
             }
         }
@@ -198,7 +202,7 @@ impl Storage for FsStorage {
         let this = self.clone();
         async move {
             let path = this.path_of(&key);
-            tokio::task::spawn_blocking(move || this.read_chunk(&path))
+            tokio::task::spawn_blocking(move || this.read_chunk(&key, &path))
                 .await
                 .ok()
                 .flatten()

@@ -2,12 +2,13 @@
 //! 127.0.0.1 with relays and discovery off, and waits that give up after [`TIMEOUT`].
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use revans_model::Profile;
-use revans_sync::{Node, NodeConfig};
+use revans_sync::{Node, NodeConfig, NodeError};
 
 /// The longest any wait in a scenario may take before the scenario fails.
 pub const TIMEOUT: Duration = Duration::from_secs(30);
@@ -24,6 +25,8 @@ pub fn init_logging() {
 pub struct TestNode {
     /// The running node (`None` while stopped).
     pub node: Option<Node>,
+    /// The port it listens on, kept across restarts.
+    port: Option<u16>,
     /// Its data directory, kept for restarts.
     pub dir: tempfile::TempDir,
 }
@@ -33,8 +36,10 @@ impl TestNode {
     pub async fn start() -> Result<Self> {
         let dir = tempfile::tempdir()?;
         let node = Node::start(NodeConfig::loopback(dir.path().to_owned())).await?;
+        let port = node.addr().ip_addrs().next().map(SocketAddr::port);
         Ok(Self {
             node: Some(node),
+            port,
             dir,
         })
     }
@@ -57,10 +62,29 @@ impl TestNode {
         }
     }
 
-    /// Starts the node again from its data directory.
+    /// Starts the node again from its data directory, on the port it had, so the address
+    /// it recorded in its sets still reaches it.
     pub async fn restart(&mut self) -> Result<()> {
         self.stop().await;
-        self.node = Some(Node::start(NodeConfig::loopback(self.path())).await?);
+        let mut config = NodeConfig::loopback(self.path());
+        if let Some(port) = self.port {
+            config.bind = Some(SocketAddr::from(([127, 0, 0, 1], port)));
+        }
+        // The old socket may take a moment to be released by the system.
+        let node = tokio::time::timeout(TIMEOUT, async {
+            loop {
+                match Node::start(config.clone()).await {
+                    Err(NodeError::Network(e)) => {
+                        tracing::debug!(%e, "port not free yet");
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                    }
+                    other => return other,
+                }
+            }
+        })
+        .await
+        .context("timed out restarting on the same port")??;
+        self.node = Some(node);
         Ok(())
     }
 
