@@ -9,7 +9,8 @@ use std::str::FromStr;
 use std::sync::{Arc, OnceLock, Weak};
 use std::time::Duration;
 
-use futures::FutureExt;
+use futures::stream::FuturesUnordered;
+use futures::{FutureExt, StreamExt};
 use iroh::EndpointId;
 use iroh::endpoint::Connection;
 use iroh::protocol::{AcceptError, ProtocolHandler};
@@ -141,25 +142,52 @@ pub(crate) async fn join(
         name: profile.display_name,
         organisation: profile.organisation,
     };
-    let mut tried = Vec::new();
+    // Dial every device in the ticket at once and ask the first that answers: an
+    // offline device costs nothing, and asking one at a time means an invitation is
+    // never admitted twice.
+    let mut dials: FuturesUnordered<_> = ticket
+        .peers
+        .iter()
+        .filter(|peer| peer.id != inner.endpoint.id())
+        .map(|peer| {
+            node.add_peer_addr(peer.clone());
+            let endpoint = inner.endpoint.clone();
+            let id = peer.id;
+            async move { (id, endpoint.connect(id, JOIN_ALPN).await) }
+        })
+        .collect();
+    let tried: Vec<String> = ticket
+        .peers
+        .iter()
+        .map(|p| p.id.fmt_short().to_string())
+        .collect();
     let mut admitted_by = None;
     let mut not_here = false;
-    for peer in &ticket.peers {
-        if peer.id == inner.endpoint.id() {
-            continue;
-        }
-        node.add_peer_addr(peer.clone());
-        tried.push(peer.id.fmt_short().to_string());
-        match tokio::time::timeout(timeout, ask(&inner.endpoint, peer.id, &request)).await {
-            Ok(Ok(JoinResponse::Admitted { .. })) => {
-                admitted_by = Some(peer.id);
-                break;
+    let asking = async {
+        while let Some((id, connected)) = dials.next().await {
+            let conn = match connected {
+                Ok(conn) => conn,
+                Err(e) => {
+                    tracing::info!(peer = %id.fmt_short(), error = %e, "could not reach");
+                    continue;
+                }
+            };
+            match ask(&conn, &request).await {
+                Ok(JoinResponse::Admitted { .. }) => {
+                    admitted_by = Some(id);
+                    return Ok(());
+                }
+                Ok(JoinResponse::Refused(Refusal::NotHere)) => not_here = true,
+                Ok(JoinResponse::Refused(refusal)) => return Err(NodeError::Refused(refusal)),
+                Err(e) => tracing::info!(peer = %id.fmt_short(), error = %e, "could not ask"),
             }
-            Ok(Ok(JoinResponse::Refused(Refusal::NotHere))) => not_here = true,
-            Ok(Ok(JoinResponse::Refused(refusal))) => return Err(NodeError::Refused(refusal)),
-            Ok(Err(e)) => tracing::info!(peer = %peer.id.fmt_short(), error = %e, "could not ask"),
-            Err(_) => tracing::info!(peer = %peer.id.fmt_short(), "no answer in time"),
         }
+        Ok(())
+    };
+    if let Ok(result) = tokio::time::timeout(timeout, asking).await {
+        result?;
+    } else {
+        tracing::info!("no member's device answered in time");
     }
     let Some(admitted_by) = admitted_by else {
         if not_here {
@@ -194,11 +222,9 @@ pub(crate) async fn join(
 }
 
 async fn ask(
-    endpoint: &iroh::Endpoint,
-    peer: EndpointId,
+    conn: &Connection,
     request: &JoinRequest,
 ) -> Result<JoinResponse, Box<dyn std::error::Error + Send + Sync>> {
-    let conn = endpoint.connect(peer, JOIN_ALPN).await?;
     let (mut send, mut recv) = conn.open_bi().await?;
     write_message(&mut send, request).await?;
     send.finish()?;

@@ -606,7 +606,12 @@ impl Node {
             dialer.close();
         }
         self.inner.repo.stop().await;
-        let _ = self.inner.router.shutdown().await;
+        if let Err(e) = self.inner.router.shutdown().await {
+            tracing::warn!(error = %e, "a protocol handler did not stop cleanly");
+        }
+        // The router closes the endpoint; closing it again makes sure its socket is gone
+        // before this returns, so a restart can listen on the same port.
+        self.inner.endpoint.close().await;
         tracing::info!(device = %self.inner.device.short(), "node stopped");
     }
 
@@ -643,7 +648,16 @@ impl Node {
 
     pub(crate) async fn record_addresses(&self) {
         let addr = self.inner.endpoint.addr();
-        let addresses: Vec<String> = addr.addrs.iter().map(ToString::to_string).collect();
+        // Written plainly (`ip:port`, a relay URL) so any version can read them back.
+        let addresses: Vec<String> = addr
+            .addrs
+            .iter()
+            .filter_map(|a| match a {
+                TransportAddr::Ip(ip) => Some(ip.to_string()),
+                TransportAddr::Relay(url) => Some(url.to_string()),
+                _ => None,
+            })
+            .collect();
         let ids: Vec<String> = lock(&self.inner.sets).keys().cloned().collect();
         for id in ids {
             let set = SetId::from(id);

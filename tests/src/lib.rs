@@ -4,6 +4,7 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU16, Ordering};
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
@@ -32,16 +33,34 @@ pub struct TestNode {
 }
 
 impl TestNode {
-    /// Starts a node on a fresh data directory.
+    /// Starts a node on a fresh data directory, on a port of its own.
+    ///
+    /// Ports come from a range below the system's ephemeral ports, one per node, so a
+    /// node restarted on its port cannot find it taken by a node of another scenario.
     pub async fn start() -> Result<Self> {
         let dir = tempfile::tempdir()?;
-        let node = Node::start(NodeConfig::loopback(dir.path().to_owned())).await?;
-        let port = node.addr().ip_addrs().next().map(SocketAddr::port);
+        let (node, port) = Self::start_in(dir.path()).await?;
         Ok(Self {
             node: Some(node),
             port,
             dir,
         })
+    }
+
+    async fn start_in(dir: &std::path::Path) -> Result<(Node, Option<u16>)> {
+        for _ in 0..64 {
+            let port = next_port();
+            let mut config = NodeConfig::loopback(dir.to_owned());
+            config.bind = Some(SocketAddr::from(([127, 0, 0, 1], port)));
+            match Node::start(config).await {
+                Ok(node) => return Ok((node, Some(port))),
+                Err(NodeError::Network(e)) => {
+                    tracing::info!(port, %e, "port taken; trying the next")
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        bail!("no free port for a test node")
     }
 
     /// The running node.
@@ -62,29 +81,34 @@ impl TestNode {
         }
     }
 
-    /// Starts the node again from its data directory, on the port it had, so the address
-    /// it recorded in its sets still reaches it.
+    /// Starts the node again from its data directory, on the port it had if the system
+    /// frees it within a few seconds (so the address it recorded in its sets still
+    /// reaches it), else on a new one, as a real device whose port was taken would.
     pub async fn restart(&mut self) -> Result<()> {
         self.stop().await;
         let mut config = NodeConfig::loopback(self.path());
         if let Some(port) = self.port {
             config.bind = Some(SocketAddr::from(([127, 0, 0, 1], port)));
-        }
-        // The old socket may take a moment to be released by the system.
-        let node = tokio::time::timeout(TIMEOUT, async {
-            loop {
-                match Node::start(config.clone()).await {
-                    Err(NodeError::Network(e)) => {
-                        tracing::debug!(%e, "port not free yet");
-                        tokio::time::sleep(Duration::from_millis(100)).await;
+            let same_port = tokio::time::timeout(Duration::from_secs(3), async {
+                loop {
+                    match Node::start(config.clone()).await {
+                        Err(NodeError::Network(e)) => {
+                            tracing::debug!(%e, "port not free yet");
+                            tokio::time::sleep(Duration::from_millis(100)).await;
+                        }
+                        other => return other,
                     }
-                    other => return other,
                 }
+            })
+            .await;
+            if let Ok(started) = same_port {
+                self.node = Some(started?);
+                return Ok(());
             }
-        })
-        .await
-        .context("timed out restarting on the same port")??;
-        self.node = Some(node);
+        }
+        let fresh = Self::start_in(self.dir.path()).await?;
+        self.port = fresh.1;
+        self.node = Some(fresh.0);
         Ok(())
     }
 
@@ -93,6 +117,13 @@ impl TestNode {
     pub fn path(&self) -> PathBuf {
         self.dir.path().to_owned()
     }
+}
+
+/// The next port for a test node: a block per test process, below the ephemeral range.
+fn next_port() -> u16 {
+    static NEXT: AtomicU16 = AtomicU16::new(0);
+    let base = 20_000 + (std::process::id() % 40) as u16 * 250;
+    base + NEXT.fetch_add(1, Ordering::Relaxed) % 250
 }
 
 /// A member's profile.
