@@ -55,7 +55,7 @@ impl TestNode {
             match Node::start(config).await {
                 Ok(node) => return Ok((node, Some(port))),
                 Err(NodeError::Network(e)) => {
-                    tracing::info!(port, %e, "port taken; trying the next")
+                    tracing::info!(port, %e, "port taken; trying the next");
                 }
                 Err(e) => return Err(e.into()),
             }
