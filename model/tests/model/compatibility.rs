@@ -41,8 +41,8 @@ fn fields_this_version_does_not_know_survive_commands_and_a_round_trip() {
     f.bid_equal_share(&m, 1, 1);
     f.doc
         .transact::<_, _, automerge::AutomergeError>(|tx| {
-            let invitations = tx.put_object(automerge::ROOT, "invitations", ObjType::Map)?;
-            tx.put(&invitations, "inv1", "hash")?;
+            let later = tx.put_object(automerge::ROOT, "agreements_log", ObjType::Map)?;
+            tx.put(&later, "entry1", "kept")?;
             let member = map_at_tx(tx, &member_path);
             tx.put(&member, "pronouns", "they")?;
             let meeting = map_at_tx(tx, &meeting_path);
@@ -85,8 +85,8 @@ fn fields_this_version_does_not_know_survive_commands_and_a_round_trip() {
 
     let loaded = Automerge::load(&f.doc.save()).unwrap();
     assert_eq!(
-        scalar(&loaded, &["invitations"], "inv1"),
-        Some("hash".into())
+        scalar(&loaded, &["agreements_log"], "entry1"),
+        Some("kept".into())
     );
     assert_eq!(
         scalar(&loaded, &member_path, "pronouns"),
