@@ -41,6 +41,10 @@ pub enum RelayChoice {
     Default,
     /// Self-hosted `iroh-relay` servers.
     Custom(Vec<RelayUrl>),
+    /// Only through iroh's in-process test relay: no direct paths, its self-signed
+    /// certificate accepted. For tests; never in a release build.
+    #[cfg(feature = "test-relay")]
+    TestRelayOnly(iroh::RelayMap),
 }
 
 /// How to start a node.
@@ -252,6 +256,8 @@ async fn bind_endpoint(
         RelayChoice::Disabled => RelayMode::Disabled,
         RelayChoice::Default => RelayMode::Default,
         RelayChoice::Custom(urls) => RelayMode::custom(urls.clone()),
+        #[cfg(feature = "test-relay")]
+        RelayChoice::TestRelayOnly(map) => RelayMode::Custom(map.clone()),
     };
     let mut builder = Endpoint::builder(presets::Minimal)
         .secret_key(key.clone())
@@ -271,6 +277,13 @@ async fn bind_endpoint(
     }
     if config.local_discovery {
         builder = builder.address_lookup(iroh_mdns_address_lookup::MdnsAddressLookup::builder());
+    }
+    #[cfg(feature = "test-relay")]
+    if matches!(config.relay, RelayChoice::TestRelayOnly(_)) {
+        builder = builder
+            .ca_tls_config(iroh::tls::CaTlsConfig::insecure_skip_verify())
+            .clear_ip_transports()
+            .portmapper_config(iroh::endpoint::PortmapperConfig::Disabled);
     }
     builder
         .bind()

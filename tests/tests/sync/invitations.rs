@@ -87,6 +87,23 @@ async fn create_invite_join_both_edit_both_converge() -> Result<()> {
             .any(|r| r.text == "Phones away.")
     );
     assert_eq!(on_ada.meetings[&meeting].bids[&bo_member].minutes, Some(20));
+
+    // Ada's view of who has her latest change: Bo's device, connected and current.
+    let bo_device = bo.node().device().clone();
+    eventually("Ada sees Bo's device up to date", || async {
+        ada.node().sync_status(&set).is_ok_and(|members| {
+            members.iter().any(|(member, devices)| {
+                *member == bo_member
+                    && devices.iter().any(|d| {
+                        d.device == bo_device
+                            && d.connected
+                            && d.up_to_date
+                            && d.last_heard.is_some()
+                    })
+            })
+        })
+    })
+    .await?;
     Ok(())
 }
 

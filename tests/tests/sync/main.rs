@@ -2,7 +2,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod crash;
 mod invitations;
 mod membership;
 mod offline;
+mod relay;
 mod strangers;
