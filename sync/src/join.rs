@@ -218,6 +218,9 @@ pub(crate) async fn join(
     inner.remember_set(&set)?;
     inner.refresh();
     node.record_addresses().await;
+    if let Some(journal) = &ticket.journal {
+        node.adopt_journal(journal, timeout).await?;
+    }
     Ok(set)
 }
 

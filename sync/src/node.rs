@@ -18,6 +18,7 @@ use revans_model::{
     ActionLearningSet, Applied, Author, Command, CommandError, DeviceId, InvitationId, LoadError,
     MemberId, NewSet, Profile, SetId,
 };
+use revans_model::{Journal, JournalCommand, JournalEntryId, apply_journal, create_journal};
 use samod::storage::StorageKey;
 use samod::{AcceptorHandle, BackoffConfig, DialerHandle, DocHandle, DocumentId, PeerId, Repo};
 use sha2::{Digest, Sha256};
@@ -171,6 +172,8 @@ pub(crate) struct Inner {
     pub(crate) storage: FsStorage,
     pub(crate) events: broadcast::Sender<Event>,
     pub(crate) sets: Mutex<BTreeMap<String, DocHandle>>,
+    /// The private journal: its id once this device has or expects one, its handle once held.
+    journal: Mutex<(Option<DocumentId>, Option<DocHandle>)>,
     access: watch::Sender<Access>,
     /// Access granted before a document is held: the peers a joiner was admitted by.
     provisional: Mutex<HashMap<DocumentId, HashSet<EndpointId>>>,
@@ -360,6 +363,7 @@ impl Node {
             storage,
             events,
             sets: Mutex::new(BTreeMap::new()),
+            journal: Mutex::new((None, None)),
             access: access_tx,
             provisional: Mutex::new(HashMap::new()),
             lookup,
@@ -370,6 +374,14 @@ impl Node {
         let _ = node_slot.set(Arc::downgrade(&inner));
         let node = Node { inner };
 
+        if let Some(id) = &settings.journal
+            && let Ok(doc) = DocumentId::from_str(id)
+        {
+            lock(&node.inner.journal).0 = Some(doc.clone());
+            if let Ok(Some(handle)) = node.inner.repo.find(doc).await {
+                lock(&node.inner.journal).1 = Some(handle);
+            }
+        }
         for id in settings.sets {
             match DocumentId::from_str(&id) {
                 Ok(doc) => match node.inner.repo.find(doc).await {
@@ -433,18 +445,7 @@ impl Node {
             },
             Utc::now(),
         )?;
-        // The first snapshot goes to disk before anything else can happen to the set.
-        let name = hex_sha256(&document.save());
-        let key = StorageKey::from_parts([doc.to_string().as_str(), "snapshot", name.as_str()])
-            .map_err(|e| NodeError::Network(e.to_string()))?;
-        self.inner.storage.write_now(&key, document.save()).await?;
-        let handle = self
-            .inner
-            .repo
-            .find(doc)
-            .await
-            .map_err(|_| NodeError::Stopped)?
-            .ok_or_else(|| NodeError::UnknownSet(id.to_string()))?;
+        let handle = self.inner.seed(&doc, &document).await?;
         self.hold(handle);
         self.inner.remember_set(&id)?;
         self.inner.refresh();
@@ -510,6 +511,7 @@ impl Node {
     ) -> Result<InviteTicket, NodeError> {
         let secret: [u8; 32] = rand::random();
         let invitation = InvitationId::random();
+        let link_to_copy = link_to.clone();
         let expires_at =
             Utc::now() + chrono::Duration::from_std(valid_for).unwrap_or(chrono::Duration::days(7));
         self.apply(
@@ -519,7 +521,7 @@ impl Node {
                 for_name: for_name.to_owned(),
                 secret_hash: secret_hash(&secret),
                 expires_at,
-                link_to,
+                link_to: link_to_copy,
             },
         )
         .await?;
@@ -536,11 +538,22 @@ impl Node {
             }
         }
         peers.truncate(32);
+        let mine =
+            link_to.is_some() && link_to.as_ref() == state.member_for_device(&self.inner.device);
+        let journal = if mine {
+            lock(&self.inner.journal)
+                .0
+                .as_ref()
+                .map(ToString::to_string)
+        } else {
+            None
+        };
         Ok(InviteTicket {
             set: set.to_string(),
             invitation: invitation.to_string(),
             secret,
             peers,
+            journal,
         })
     }
 
@@ -553,6 +566,72 @@ impl Node {
         timeout: Duration,
     ) -> Result<SetId, NodeError> {
         join::join(self, ticket, profile, timeout).await
+    }
+
+    /// The private journal's document id, if this device has or expects one.
+    #[must_use]
+    pub fn journal_id(&self) -> Option<String> {
+        lock(&self.inner.journal)
+            .0
+            .as_ref()
+            .map(ToString::to_string)
+    }
+
+    /// The private journal, if this device has one yet.
+    pub fn journal(&self) -> Result<Option<Journal>, NodeError> {
+        let handle = lock(&self.inner.journal).1.clone();
+        match handle {
+            Some(handle) => Ok(Some(handle.with_document(|doc| Journal::from_doc(doc))?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Changes the private journal, creating it on first use. It syncs only with this
+    /// member's own devices. Returns the id of a new entry. Returns once on disk.
+    pub async fn journal_apply(
+        &self,
+        command: JournalCommand,
+    ) -> Result<Option<JournalEntryId>, NodeError> {
+        // Bound first: a guard in the match's scrutinee would live through create_journal.
+        let held = lock(&self.inner.journal).1.clone();
+        let handle = match held {
+            Some(handle) => handle,
+            None => self.create_journal().await?,
+        };
+        let doc = handle.document_id().clone();
+        let (entry, changes) = handle.with_document(|document| {
+            let before = document.get_heads();
+            let entry = apply_journal(document, Utc::now(), command)?;
+            Ok::<_, NodeError>((entry, new_changes(document, &before)))
+        })?;
+        self.inner.persist(&doc, changes).await?;
+        Ok(entry)
+    }
+
+    async fn create_journal(&self) -> Result<DocHandle, NodeError> {
+        let doc = DocumentId::try_from(rand::random::<[u8; 16]>().to_vec())
+            .map_err(|_| NodeError::Stopped)?;
+        let document = create_journal(self.inner.device.clone(), Utc::now())?;
+        let handle = self.inner.seed(&doc, &document).await?;
+        *lock(&self.inner.journal) = (Some(doc.clone()), Some(handle.clone()));
+        let mut settings = self.inner.data.settings()?;
+        settings.journal = Some(doc.to_string());
+        self.inner.data.save_settings(&settings)?;
+        self.inner.refresh();
+        Ok(handle)
+    }
+
+    /// Fetches the journal a linking ticket named from the member's other devices.
+    pub(crate) async fn adopt_journal(&self, id: &str, timeout: Duration) -> Result<(), NodeError> {
+        let doc = DocumentId::from_str(id).map_err(|_| NodeError::UnknownSet(id.to_owned()))?;
+        lock(&self.inner.journal).0 = Some(doc.clone());
+        let mut settings = self.inner.data.settings()?;
+        settings.journal = Some(doc.to_string());
+        self.inner.data.save_settings(&settings)?;
+        self.inner.refresh();
+        let handle = self.inner.find(doc, timeout).await?;
+        lock(&self.inner.journal).1 = Some(handle);
+        Ok(())
     }
 
     /// Per member of the set: their devices, connected or not, holding our latest change
@@ -697,7 +776,70 @@ impl Node {
     }
 }
 
+/// The changes made since `before`, with their hashes, for the durability barrier.
+fn new_changes(
+    document: &automerge::Automerge,
+    before: &[automerge::ChangeHash],
+) -> Vec<(automerge::ChangeHash, Vec<u8>)> {
+    document
+        .get_changes(before)
+        .into_iter()
+        .map(|c| (c.hash(), c.raw_bytes().to_vec()))
+        .collect()
+}
+
 impl Inner {
+    /// Writes a new document's first snapshot to disk, then opens it through samod.
+    async fn seed(
+        &self,
+        doc: &DocumentId,
+        document: &automerge::Automerge,
+    ) -> Result<DocHandle, NodeError> {
+        let bytes = document.save();
+        let name = hex_sha256(&bytes);
+        let key = StorageKey::from_parts([doc.to_string().as_str(), "snapshot", name.as_str()])
+            .map_err(|e| NodeError::Network(e.to_string()))?;
+        self.storage.write_now(&key, bytes).await?;
+        self.repo
+            .find(doc.clone())
+            .await
+            .map_err(|_| NodeError::Stopped)?
+            .ok_or_else(|| NodeError::UnknownSet(doc.to_string()))
+    }
+
+    /// Waits for a document to arrive from the peers allowed it.
+    pub(crate) async fn find(
+        &self,
+        doc: DocumentId,
+        timeout: Duration,
+    ) -> Result<DocHandle, NodeError> {
+        tokio::time::timeout(timeout, async {
+            loop {
+                match self.repo.find(doc.clone()).await {
+                    Ok(Some(handle)) => return Ok(handle),
+                    Ok(None) => tokio::time::sleep(Duration::from_millis(100)).await,
+                    Err(_) => return Err(NodeError::Stopped),
+                }
+            }
+        })
+        .await
+        .map_err(|_| NodeError::Unreachable("the member's other devices".into()))?
+    }
+
+    /// The durability barrier: each new change's chunk written and synced to disk.
+    async fn persist(
+        &self,
+        doc: &DocumentId,
+        changes: Vec<(automerge::ChangeHash, Vec<u8>)>,
+    ) -> Result<(), NodeError> {
+        for (hash, bytes) in changes {
+            self.storage
+                .write_now(&StorageKey::incremental_path(doc, hash), bytes)
+                .await?;
+        }
+        Ok(())
+    }
+
     pub(crate) fn handle(&self, set: &SetId) -> Result<DocHandle, NodeError> {
         lock(&self.sets)
             .get(set.as_str())
@@ -744,18 +886,9 @@ impl Inner {
                 },
                 command,
             )?;
-            let changes: Vec<_> = document
-                .get_changes(&before)
-                .into_iter()
-                .map(|c| (c.hash(), c.raw_bytes().to_vec()))
-                .collect();
-            Ok::<_, NodeError>((applied, changes))
+            Ok::<_, NodeError>((applied, new_changes(document, &before)))
         })?;
-        for (hash, bytes) in changes {
-            self.storage
-                .write_now(&StorageKey::incremental_path(&doc, hash), bytes)
-                .await?;
-        }
+        self.persist(&doc, changes).await?;
         self.refresh();
         let _ = self.events.send(Event::SetChanged(set.clone()));
         Ok(applied)
@@ -770,6 +903,8 @@ impl Inner {
             .collect();
         let mut access = Access::default();
         let mut addresses: HashMap<EndpointId, Vec<String>> = HashMap::new();
+        // The journal goes only to this member's own other devices.
+        let mut own_devices: HashSet<EndpointId> = HashSet::new();
         for (doc, peers) in lock(&self.provisional).iter() {
             access.set(doc.clone(), peers.clone());
         }
@@ -782,7 +917,16 @@ impl Inner {
             };
             let mut allowed = HashSet::new();
             // A device removed from the set is refused even if we still hold its record.
-            if state.member_for_device(&self.device).is_some() {
+            if let Some(me) = state.member_for_device(&self.device) {
+                if let Some(record) = state.members.get(me) {
+                    own_devices.extend(
+                        record
+                            .devices
+                            .keys()
+                            .filter(|d| **d != self.device)
+                            .filter_map(endpoint_of),
+                    );
+                }
                 for member in state.members.values().filter(|m| m.is_current()) {
                     for (device, record) in &member.devices {
                         let Some(endpoint) = endpoint_of(device) else {
@@ -797,6 +941,9 @@ impl Inner {
             }
             lock(&self.provisional).remove(&doc);
             access.set(doc, allowed);
+        }
+        if let Some(journal) = lock(&self.journal).0.clone() {
+            access.set(journal, own_devices);
         }
         let endpoints = access.endpoints();
         self.access.send_if_modified(|current| {

@@ -20,6 +20,9 @@ pub struct InviteTicket {
     pub secret: [u8; 32],
     /// Where members' devices were reachable when the ticket was made.
     pub peers: Vec<EndpointAddr>,
+    /// When the ticket links a member's own new device: their private journal's id, so
+    /// the new device can fetch it from the member's other devices.
+    pub journal: Option<String>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -29,6 +32,7 @@ enum Wire {
         invitation: String,
         secret: [u8; 32],
         peers: Vec<EndpointAddr>,
+        journal: Option<String>,
     },
 }
 
@@ -41,6 +45,7 @@ impl Ticket for InviteTicket {
             invitation: self.invitation.clone(),
             secret: self.secret,
             peers: self.peers.clone(),
+            journal: self.journal.clone(),
         };
         // Serialising owned strings, bytes and addresses into a Vec cannot fail.
         postcard::to_stdvec(&wire).unwrap_or_default()
@@ -52,6 +57,7 @@ impl Ticket for InviteTicket {
             invitation,
             secret,
             peers,
+            journal,
         } = postcard::from_bytes(bytes)?;
         if set.is_empty() || set.len() > 64 || invitation.is_empty() || invitation.len() > 64 {
             return Err(ParseError::verification_failed(
@@ -63,11 +69,20 @@ impl Ticket for InviteTicket {
                 "a ticket names 1 to 64 devices",
             ));
         }
+        if journal
+            .as_ref()
+            .is_some_and(|j| j.is_empty() || j.len() > 64)
+        {
+            return Err(ParseError::verification_failed(
+                "the journal id is malformed",
+            ));
+        }
         Ok(Self {
             set,
             invitation,
             secret,
             peers,
+            journal,
         })
     }
 }
@@ -108,6 +123,7 @@ mod tests {
             invitation: "0123456789abcdef0123456789abcdef".into(),
             secret: [9; 32],
             peers: vec![EndpointAddr::new(id).with_ip_addr("127.0.0.1:4433".parse().unwrap())],
+            journal: Some("3JournalDocId".into()),
         }
     }
 

@@ -4,6 +4,7 @@
 
 mod crash;
 mod invitations;
+mod journal;
 mod membership;
 mod offline;
 mod relay;

@@ -51,6 +51,7 @@ async fn made_up_and_altered_tickets_are_refused_and_nothing_of_the_set_arrives(
         invitation: "00000000000000000000000000000000".into(),
         secret: [1; 32],
         peers: real.peers.clone(),
+        journal: None,
     };
     let e = eve
         .node()

@@ -1,0 +1,79 @@
+//! The private journal syncs among its owner's devices and reaches no one else.
+
+use std::time::Duration;
+
+use anyhow::Result;
+use revans_model::JournalCommand;
+use revans_tests::{TIMEOUT, TestNode, eventually, init_logging, profile};
+
+fn write(text: &str) -> JournalCommand {
+    JournalCommand::Write {
+        text: text.into(),
+        set: None,
+        meeting: None,
+    }
+}
+
+fn holds(dir: &std::path::Path, doc: &str) -> bool {
+    // samod's layout splays a document id over two folders: ab/cdef...
+    dir.join("docs").join(&doc[..2]).join(&doc[2..]).exists()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_journal_follows_its_owner_to_a_linked_device_and_nowhere_else() -> Result<()> {
+    init_logging();
+    let ada = TestNode::start().await?;
+    let bo = TestNode::start().await?;
+    let bo_laptop = TestNode::start().await?;
+    let set = ada.node().create_set("Set", "", profile("Ada")).await?;
+    let ticket = ada
+        .node()
+        .invite(&set, "Bo", Duration::from_hours(1), None)
+        .await?;
+    bo.node()
+        .join(&ticket.to_string(), profile("Bo"), TIMEOUT)
+        .await?;
+    bo.node()
+        .journal_apply(write("I rush to fix things."))
+        .await?;
+    let journal = bo.node().journal_id().expect("Bo has a journal");
+
+    let me = bo.node().me(&set)?;
+    let link = bo
+        .node()
+        .invite(&set, "laptop", Duration::from_hours(1), Some(me))
+        .await?;
+    assert_eq!(link.journal.as_deref(), Some(journal.as_str()));
+    bo_laptop
+        .node()
+        .join(&link.to_string(), profile("ignored"), TIMEOUT)
+        .await?;
+    let on_laptop = bo_laptop.node().journal()?.expect("the journal arrived");
+    assert!(
+        on_laptop
+            .entries
+            .values()
+            .any(|e| e.text.as_str() == "I rush to fix things.")
+    );
+
+    bo_laptop
+        .node()
+        .journal_apply(write("Written on the laptop."))
+        .await?;
+    eventually("Bo's phone has the laptop's entry", || async {
+        bo.node().journal().ok().flatten().is_some_and(|j| {
+            j.entries
+                .values()
+                .any(|e| e.text.as_str() == "Written on the laptop.")
+        })
+    })
+    .await?;
+    // Ada, in the same set and connected to both, holds none of it.
+    assert!(ada.node().journal()?.is_none());
+    assert!(
+        !holds(&ada.path(), &journal),
+        "the journal never reaches another member"
+    );
+    assert!(holds(&bo_laptop.path(), &journal));
+    Ok(())
+}
