@@ -69,6 +69,17 @@ pub struct Settings {
     /// The UDP port this device last listened on: keeping it lets members reach the
     /// device at the address it recorded in their sets.
     pub port: Option<u16>,
+    /// The name and organisation this device's person gives when they create or join a set.
+    pub profile: Option<StoredProfile>,
+}
+
+/// A member's profile as this device remembers it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredProfile {
+    /// Their name, as sets will know them.
+    pub display_name: String,
+    /// Their organisation.
+    pub organisation: String,
 }
 
 /// An open data directory. Holding it holds the lock; dropping it releases it.
@@ -229,6 +240,10 @@ mod tests {
             sets: vec!["abc".into()],
             journal: None,
             port: Some(4433),
+            profile: Some(StoredProfile {
+                display_name: "Ada".into(),
+                organisation: String::new(),
+            }),
         };
         data.save_settings(&settings).unwrap();
         assert_eq!(data.settings().unwrap(), settings);

@@ -26,7 +26,7 @@ use tokio::sync::{broadcast, watch};
 use tokio::task::JoinHandle;
 
 use crate::access::{Access, Gate, share_policy};
-use crate::data_dir::{DataDir, DataDirError};
+use crate::data_dir::{DataDir, DataDirError, StoredProfile};
 use crate::join::{self, JoinProtocol};
 use crate::peer::{Connections, IrohDialer, SyncProtocol};
 use crate::protocol::{JOIN_ALPN, Refusal, SYNC_ALPN};
@@ -46,6 +46,21 @@ pub enum RelayChoice {
     /// certificate accepted. For tests; never in a release build.
     #[cfg(feature = "test-relay")]
     TestRelayOnly(iroh::RelayMap),
+}
+
+impl RelayChoice {
+    /// Reads `disabled`, `default`, or the URL of a self-hosted `iroh-relay`.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        match text.trim() {
+            "disabled" | "off" | "none" => Ok(Self::Disabled),
+            "default" => Ok(Self::Default),
+            url => url.parse::<RelayUrl>().map(|u| Self::Custom(vec![u])).map_err(|_| {
+                format!(
+                    "\"{url}\" is not a relay: give disabled, default, or a relay's URL such as https://relay.example.org"
+                )
+            }),
+        }
+    }
 }
 
 /// How to start a node.
@@ -149,6 +164,8 @@ pub enum NodeError {
 }
 
 /// One device's view of a member's device: connected, and holding our latest change?
+// Four independent facts a screen shows side by side; not a state machine in disguise.
+#[allow(clippy::struct_excessive_bools)]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DeviceSync {
     /// The device.
@@ -161,6 +178,8 @@ pub struct DeviceSync {
     pub up_to_date: bool,
     /// When we last heard from it about this set.
     pub last_heard: Option<DateTime<Utc>>,
+    /// Whether it last told us it holds exactly what we hold: converged, both ways.
+    pub same_heads: bool,
 }
 
 pub(crate) struct Inner {
@@ -297,6 +316,7 @@ async fn bind_endpoint(
 impl Node {
     /// Starts a node on its data directory: the lock, the key, the endpoint (which never
     /// waits for the internet), and the sets it holds.
+    #[allow(clippy::too_many_lines)] // the start-up sequence, in order
     pub async fn start(config: NodeConfig) -> Result<Self, NodeError> {
         let data = DataDir::open(&config.data_dir)?;
         let key = SecretKey::from_bytes(&data.device_key(rand::random)?);
@@ -312,16 +332,19 @@ impl Node {
         let lookup = MemoryLookup::new();
         let settings = data.settings()?;
         // Listen where members last saw this device if the port is free, else anywhere.
+        // A bind address with port 0 means "this interface, any port": the remembered
+        // port first, then any.
         let remembered = match (config.bind, settings.port) {
+            (Some(bind), Some(port)) if bind.port() == 0 => Some(SocketAddr::new(bind.ip(), port)),
             (Some(bind), _) => Some(bind),
             (None, Some(port)) => Some(SocketAddr::from(([0, 0, 0, 0], port))),
             (None, None) => None,
         };
         let endpoint = match bind_endpoint(&config, &key, remembered, &lookup, &access_rx).await {
             Ok(endpoint) => endpoint,
-            Err(e) if config.bind.is_none() && remembered.is_some() => {
+            Err(e) if remembered != config.bind => {
                 tracing::info!(error = %e, "the remembered port is taken; listening on another");
-                bind_endpoint(&config, &key, None, &lookup, &access_rx).await?
+                bind_endpoint(&config, &key, config.bind, &lookup, &access_rx).await?
             }
             Err(e) => return Err(e),
         };
@@ -568,6 +591,32 @@ impl Node {
         join::join(self, ticket, profile, timeout).await
     }
 
+    /// The profile this device's person gave, if they have.
+    pub fn profile(&self) -> Result<Option<Profile>, NodeError> {
+        Ok(self.inner.data.settings()?.profile.map(|p| Profile {
+            display_name: p.display_name,
+            organisation: p.organisation,
+        }))
+    }
+
+    /// Remembers this device's person's name and organisation, for the sets they create
+    /// or join from now on.
+    pub fn set_profile(&self, profile: &Profile) -> Result<(), NodeError> {
+        let mut settings = self.inner.data.settings()?;
+        settings.profile = Some(StoredProfile {
+            display_name: profile.display_name.clone(),
+            organisation: profile.organisation.clone(),
+        });
+        self.inner.data.save_settings(&settings)?;
+        Ok(())
+    }
+
+    /// The data directory this node holds.
+    #[must_use]
+    pub fn data_dir(&self) -> &std::path::Path {
+        self.inner.data.path()
+    }
+
     /// The private journal's document id, if this device has or expects one.
     #[must_use]
     pub fn journal_id(&self) -> Option<String> {
@@ -651,15 +700,25 @@ impl Node {
             })
             .collect();
         let (docs, _) = handle.peers();
-        let mut per_device: HashMap<String, (bool, Option<DateTime<Utc>>)> = HashMap::new();
+        let mut ours_sorted = our_heads.clone();
+        ours_sorted.sort();
+        let mut per_device: HashMap<String, (bool, Option<DateTime<Utc>>, bool)> = HashMap::new();
         for (conn, doc_state) in docs {
             let Some(peer) = peer_of.get(&conn) else {
                 continue;
             };
             let current = doc_state.shared_heads.as_ref() == Some(&our_heads);
-            let entry = per_device.entry(peer.clone()).or_insert((false, None));
+            let same = doc_state.their_heads.as_ref().is_some_and(|theirs| {
+                let mut theirs = theirs.clone();
+                theirs.sort();
+                theirs == ours_sorted
+            });
+            let entry = per_device
+                .entry(peer.clone())
+                .or_insert((false, None, false));
             entry.0 |= current;
             entry.1 = entry.1.max(doc_state.last_received);
+            entry.2 |= current && same;
         }
         let connected: HashSet<String> = peer_of.values().cloned().collect();
         Ok(state
@@ -671,16 +730,17 @@ impl Node {
                     .keys()
                     .map(|device| {
                         let this_device = *device == self.inner.device;
-                        let (up_to_date, last_heard) = per_device
+                        let (up_to_date, last_heard, same_heads) = per_device
                             .get(device.as_str())
                             .copied()
-                            .unwrap_or((false, None));
+                            .unwrap_or((false, None, false));
                         DeviceSync {
                             device: device.clone(),
                             this_device,
                             connected: this_device || connected.contains(device.as_str()),
                             up_to_date: this_device || up_to_date,
                             last_heard,
+                            same_heads: this_device || same_heads,
                         }
                     })
                     .collect();

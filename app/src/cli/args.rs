@@ -1,0 +1,589 @@
+//! The command line's grammar: DESIGN.md section 8. Names, flags and exit codes are a
+//! contract scripts rely on; add to them, never rename.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Revans: one shared record for an Action Learning Set, kept on every member's machine.
+///
+/// With no command it opens the desktop app. Every command below works headless, on the
+/// same data directory; while `revans serve` or the app holds that directory, a command is
+/// carried out by the running node.
+#[derive(Debug, Parser)]
+#[command(name = "revans", version, propagate_version = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Option<Cmd>,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args, Clone)]
+pub struct Global {
+    /// The data directory: this device's key, its sets and settings.
+    /// Default: the platform's data directory (on Linux ~/.local/share/revans).
+    #[arg(long, global = true, env = "REVANS_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Relays: `disabled`, `default` (iroh's public relays) or the URL of a self-hosted
+    /// iroh-relay.
+    #[arg(
+        long,
+        global = true,
+        env = "REVANS_RELAY",
+        value_name = "disabled|default|URL"
+    )]
+    pub relay: Option<String>,
+    /// The address to listen on, for example 0.0.0.0:7777 or 127.0.0.1:0.
+    #[arg(long, global = true, env = "REVANS_BIND", value_name = "ADDR")]
+    pub bind: Option<String>,
+    /// Find members' devices on the local network (mDNS).
+    #[arg(
+        long,
+        global = true,
+        env = "REVANS_MDNS",
+        value_name = "on|off",
+        default_value = "on"
+    )]
+    pub mdns: OnOff,
+    /// Print one JSON document on stdout instead of text for people.
+    #[arg(long, global = true)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OnOff {
+    On,
+    Off,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Cmd {
+    /// Show or set this device's member profile, and its endpoint id.
+    ///
+    /// Example: revans profile --name "Ada Lovelace" --org "Analytical Engines"
+    Profile {
+        /// Your name, as sets will know you.
+        #[arg(long)]
+        name: Option<String>,
+        /// Your organisation.
+        #[arg(long)]
+        org: Option<String>,
+    },
+    /// Create, list and show sets.
+    #[command(subcommand)]
+    Set(SetCmd),
+    /// Invite someone to a set: prints a ticket to give them.
+    ///
+    /// Example: revans invite "Tuesday set" --for "Bo" --expires 7d
+    Invite {
+        /// The set (id, unique id prefix, or name).
+        set: String,
+        /// Who the ticket is for.
+        #[arg(long = "for", value_name = "NAME")]
+        for_name: String,
+        /// How long the ticket admits: 30m, 12h, 7d.
+        #[arg(long, default_value = "7d", value_name = "DURATION")]
+        expires: String,
+    },
+    /// Join a set with a ticket: any reachable member admits you; prints the set's id.
+    ///
+    /// Example: revans join revansab3f... --name "Bo" --org "City Council"
+    Join {
+        /// The ticket a member gave you.
+        ticket: String,
+        /// Your name (default: your profile's).
+        #[arg(long)]
+        name: Option<String>,
+        /// Your organisation (default: your profile's).
+        #[arg(long)]
+        org: Option<String>,
+        /// How long to try reaching a member: 30s, 2m.
+        #[arg(long, default_value = "30s", value_name = "DURATION")]
+        timeout: String,
+    },
+    /// Join as a second device of a member you already are, with a ticket made by
+    /// `revans link SET` on your other device.
+    ///
+    /// Example: revans link-device revansab3f...
+    LinkDevice {
+        /// The ticket made on your other device.
+        ticket: String,
+        /// How long to try reaching a member: 30s, 2m.
+        #[arg(long, default_value = "30s", value_name = "DURATION")]
+        timeout: String,
+    },
+    /// Make a ticket that links another device of yours to your membership.
+    ///
+    /// Example: revans link "Tuesday set" --expires 1h
+    Link {
+        /// The set.
+        set: String,
+        /// How long the ticket works.
+        #[arg(long, default_value = "1h", value_name = "DURATION")]
+        expires: String,
+    },
+    /// Members of a set.
+    #[command(subcommand)]
+    Member(MemberCmd),
+    /// Who facilitates: a named facilitator, rotating, or the set managing itself.
+    ///
+    /// Example: revans facilitation "Tuesday set" self-managed
+    Facilitation {
+        /// The set.
+        set: String,
+        /// facilitated, rotating or self-managed.
+        mode: FacilitationMode,
+        /// The facilitator, with `facilitated`.
+        member: Option<String>,
+    },
+    /// The set's ground rules.
+    #[command(subcommand)]
+    Rule(RuleCmd),
+    /// The issues members bring.
+    #[command(subcommand)]
+    Issue(IssueCmd),
+    /// Plan meetings and move them through their phases.
+    #[command(subcommand)]
+    Meeting(MeetingCmd),
+    /// Share your news in a meeting's catch-up round.
+    ///
+    /// Example: revans catchup "Tuesday set" 3f2a "The restructure went ahead."
+    Catchup {
+        /// The set.
+        set: String,
+        /// The meeting (id or prefix, or `next`).
+        meeting: String,
+        /// Your news.
+        text: String,
+    },
+    /// Bid for time at a meeting; a second bid replaces your first.
+    ///
+    /// Example: revans bid "Tuesday set" next --minutes 25 --urgency high
+    Bid {
+        /// The set.
+        set: String,
+        /// The meeting (id or prefix, or `next`).
+        meeting: String,
+        /// Minutes you want (default: an equal share).
+        #[arg(long)]
+        minutes: Option<u32>,
+        /// How urgent.
+        #[arg(long, default_value = "normal")]
+        urgency: UrgencyArg,
+        /// The issue to work on (id or prefix).
+        #[arg(long)]
+        issue: Option<String>,
+        /// A note for the set.
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Show the proposed (or locked) batting order with minutes; `--lock` locks it.
+    ///
+    /// Example: revans agenda "Tuesday set" next --lock
+    Agenda {
+        /// The set.
+        set: String,
+        /// The meeting (id or prefix, or `next`).
+        meeting: String,
+        /// Lock the proposed order.
+        #[arg(long)]
+        lock: bool,
+    },
+    /// Start or end a presenter's turn.
+    ///
+    /// Example: revans turn start "Tuesday set" next Bo
+    Turn {
+        /// start or end.
+        action: TurnAction,
+        /// The set.
+        set: String,
+        /// The meeting (id or prefix, or `next`).
+        meeting: String,
+        /// Who presents (default: the next on the agenda).
+        member: Option<String>,
+    },
+    /// Log a question (or with --statement, a statement) in the running turn.
+    ///
+    /// Example: revans question "Tuesday set" next "What would success look like?"
+    Question {
+        /// The set.
+        set: String,
+        /// The meeting (id or prefix, or `next`).
+        meeting: String,
+        /// The words.
+        text: String,
+        /// It was a statement, not a question.
+        #[arg(long)]
+        statement: bool,
+    },
+    /// Actions: commit to one, report back on one, list them.
+    #[command(subcommand)]
+    Action(ActionCmd),
+    /// The set's review of a meeting, and your own.
+    ///
+    /// Example: revans review "Tuesday set" 3f2a --worked-well "Good questions"
+    Review(ReviewArgs),
+    /// Your private journal: only your own devices ever hold it.
+    #[command(subcommand)]
+    Journal(JournalCmd),
+    /// Dial the set's members, exchange changes; exit 0 once converged with one of them.
+    ///
+    /// Example: revans sync "Tuesday set" --timeout 30s
+    Sync {
+        /// The set (default: every set).
+        set: Option<String>,
+        /// How long to try.
+        #[arg(long, default_value = "30s", value_name = "DURATION")]
+        timeout: String,
+    },
+    /// Run as a headless, always-on peer until interrupted (SIGINT or SIGTERM).
+    ///
+    /// Example: revans serve --bind 0.0.0.0:7777
+    Serve,
+    /// Per member: their devices, whether connected, whether they hold our latest change.
+    ///
+    /// Example: revans status "Tuesday set"
+    Status {
+        /// The set (default: every set).
+        set: Option<String>,
+    },
+    /// Export a set: md (a readable record), json, ics (meetings) or automerge.
+    ///
+    /// Example: revans export "Tuesday set" --format ics -o meetings.ics
+    Export {
+        /// The set.
+        set: String,
+        /// The format.
+        #[arg(long)]
+        format: ExportFormat,
+        /// Write to this file instead of standard output.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SetCmd {
+    /// Create a set with you as its founder and facilitator; prints its id.
+    ///
+    /// Example: revans set create "Tuesday set" --purpose "Leading change in the public sector"
+    Create {
+        /// The set's name.
+        name: String,
+        /// What the set is for.
+        #[arg(long, default_value = "")]
+        purpose: String,
+    },
+    /// The sets this device holds.
+    ///
+    /// Example: revans set list
+    List,
+    /// The whole set (--json: the same shape as `export --format json`).
+    ///
+    /// Example: revans set show "Tuesday set"
+    Show {
+        /// The set.
+        set: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MemberCmd {
+    /// Remove a member: they keep what they already had, and get nothing after.
+    ///
+    /// Example: revans member remove "Tuesday set" Bo
+    Remove {
+        /// The set.
+        set: String,
+        /// The member (name, id or prefix).
+        member: String,
+    },
+    /// The set's members and their organisations.
+    ///
+    /// Example: revans member list "Tuesday set"
+    List {
+        /// The set.
+        set: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RuleCmd {
+    /// Propose a ground rule.
+    ///
+    /// Example: revans rule propose "Tuesday set" "What is said here stays here"
+    Propose {
+        /// The set.
+        set: String,
+        /// The rule.
+        text: String,
+    },
+    /// Agree to a ground rule.
+    ///
+    /// Example: revans rule agree "Tuesday set" 8c1e
+    Agree {
+        /// The set.
+        set: String,
+        /// The rule (id or prefix).
+        rule: String,
+    },
+    /// Retire a ground rule.
+    ///
+    /// Example: revans rule retire "Tuesday set" 8c1e
+    Retire {
+        /// The set.
+        set: String,
+        /// The rule (id or prefix).
+        rule: String,
+    },
+    /// The ground rules and who agreed them.
+    ///
+    /// Example: revans rule list "Tuesday set"
+    List {
+        /// The set.
+        set: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum IssueCmd {
+    /// Bring an issue, in the practice's problem-statement template.
+    ///
+    /// Example: revans issue add "Tuesday set" "My team will not adopt the new rota" --why-me "I designed it"
+    Add {
+        /// The set.
+        set: String,
+        /// The problem, in a sentence.
+        statement: String,
+        /// Why is it important to me?
+        #[arg(long)]
+        why_me: Option<String>,
+        /// Why is it important to my practice or organisation?
+        #[arg(long)]
+        why_practice: Option<String>,
+        /// How would I recognise progress?
+        #[arg(long)]
+        progress: Option<String>,
+        /// Who else would like to see progress?
+        #[arg(long)]
+        who_else: Option<String>,
+        /// What difficulties do I anticipate?
+        #[arg(long)]
+        difficulties: Option<String>,
+        /// What benefits would progress bring to me?
+        #[arg(long)]
+        benefits_me: Option<String>,
+        /// ... to others?
+        #[arg(long)]
+        benefits_others: Option<String>,
+        /// ... to the practice?
+        #[arg(long)]
+        benefits_practice: Option<String>,
+    },
+    /// Mark your issue resolved.
+    ///
+    /// Example: revans issue resolve "Tuesday set" 4d2c
+    Resolve {
+        /// The set.
+        set: String,
+        /// The issue (id or prefix).
+        issue: String,
+    },
+    /// Drop your issue.
+    ///
+    /// Example: revans issue drop "Tuesday set" 4d2c
+    Drop {
+        /// The set.
+        set: String,
+        /// The issue (id or prefix).
+        issue: String,
+    },
+    /// The set's issues, open ones by priority.
+    ///
+    /// Example: revans issue list "Tuesday set"
+    List {
+        /// The set.
+        set: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MeetingCmd {
+    /// Plan a meeting (the first defaults to 180 minutes, later ones to 120).
+    ///
+    /// Example: revans meeting plan "Tuesday set" --at 2026-12-01T09:30:00Z --location "Room 4"
+    Plan {
+        /// The set.
+        set: String,
+        /// When it starts, RFC 3339 (2026-12-01T09:30:00Z or with an offset).
+        #[arg(long, value_name = "RFC3339")]
+        at: String,
+        /// How long, in minutes.
+        #[arg(long)]
+        minutes: Option<u32>,
+        /// Where.
+        #[arg(long, default_value = "")]
+        location: String,
+        /// The member whose workplace hosts it.
+        #[arg(long)]
+        host: Option<String>,
+    },
+    /// Move a meeting to a phase: catch-up, agenda, turns, review, closed.
+    ///
+    /// Example: revans meeting phase "Tuesday set" next catch-up
+    Phase {
+        /// The set.
+        set: String,
+        /// The meeting (id or prefix, or `next`).
+        meeting: String,
+        /// The phase.
+        phase: PhaseArg,
+    },
+    /// The set's meetings.
+    ///
+    /// Example: revans meeting list "Tuesday set"
+    List {
+        /// The set.
+        set: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ActionCmd {
+    /// Commit to an action, with how likely you are to do it (1-10).
+    ///
+    /// Example: revans action add "Tuesday set" "Talk to the rota team" --likelihood 8
+    Add {
+        /// The set.
+        set: String,
+        /// What you will do.
+        text: String,
+        /// How likely you are to do it, 1 to 10.
+        #[arg(long)]
+        likelihood: u8,
+        /// The issue it serves (id or prefix).
+        #[arg(long)]
+        issue: Option<String>,
+        /// The meeting it is committed at (id or prefix, or `next`).
+        #[arg(long)]
+        meeting: Option<String>,
+    },
+    /// Report back on your action: done, partly or not, and what happened.
+    ///
+    /// Example: revans action report "Tuesday set" 9a0b --status partly "Met them once" --learned "Ask earlier"
+    Report {
+        /// The set.
+        set: String,
+        /// The action (id or prefix).
+        action: String,
+        /// done, partly or not.
+        #[arg(long)]
+        status: OutcomeArg,
+        /// What happened.
+        text: String,
+        /// What you learned.
+        #[arg(long, default_value = "")]
+        learned: String,
+    },
+    /// Actions: yours first, then everyone's.
+    ///
+    /// Example: revans action list "Tuesday set"
+    List {
+        /// The set.
+        set: String,
+    },
+}
+
+/// The review of a meeting: the set's three questions, and your own five.
+#[derive(Debug, Args)]
+pub struct ReviewArgs {
+    /// The set.
+    pub set: String,
+    /// The meeting (id or prefix, or `next`).
+    pub meeting: String,
+    /// What worked well?
+    #[arg(long)]
+    pub worked_well: Option<String>,
+    /// What was difficult?
+    #[arg(long)]
+    pub difficult: Option<String>,
+    /// How could we be more effective?
+    #[arg(long)]
+    pub more_effective: Option<String>,
+    /// The three key things I have learned about my problem today.
+    #[arg(long)]
+    pub my_problem: Option<String>,
+    /// The one thing I've learned about myself today.
+    #[arg(long)]
+    pub myself: Option<String>,
+    /// My action steps before the next meeting.
+    #[arg(long)]
+    pub my_action_steps: Option<String>,
+    /// The most interesting thing I learned about the other members' problems.
+    #[arg(long)]
+    pub other_members: Option<String>,
+    /// What stands out about the working of this set.
+    #[arg(long)]
+    pub the_set: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum JournalCmd {
+    /// Write an entry.
+    ///
+    /// Example: revans journal add "I notice I rush to fix things."
+    Add {
+        /// The entry.
+        text: String,
+    },
+    /// Your entries, newest first.
+    ///
+    /// Example: revans journal list
+    List,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FacilitationMode {
+    Facilitated,
+    Rotating,
+    SelfManaged,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum UrgencyArg {
+    Low,
+    Normal,
+    High,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TurnAction {
+    Start,
+    End,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PhaseArg {
+    CatchUp,
+    Agenda,
+    Turns,
+    Review,
+    Closed,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutcomeArg {
+    Done,
+    Partly,
+    Not,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    Md,
+    Json,
+    Ics,
+    Automerge,
+}

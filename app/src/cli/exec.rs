@@ -1,0 +1,1110 @@
+//! Carrying out a command on a running node. The same code runs in a one-shot `revans`
+//! process and inside `revans serve` or the app, for a command handed over the local
+//! socket; it writes to an [`Output`] rather than to the terminal.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use anyhow::{Context as _, Result, anyhow, bail};
+use chrono::{DateTime, Utc};
+use revans_model::{
+    ActionLearningSet, Applied, Command, ContributionKind, Facilitation, JournalCommand,
+    MeetingPlan, MemberReviewAnswers, Outcome, Phase, ProblemStatement, Profile, SetId, TurnState,
+    Urgency, batting_order, follow_through, turn_schedule,
+};
+use revans_sync::Node;
+use serde_json::{Value, json};
+
+use super::args::{
+    ActionCmd, Cmd, ExportFormat, FacilitationMode, IssueCmd, JournalCmd, MeetingCmd, MemberCmd,
+    OutcomeArg, PhaseArg, ReviewArgs, RuleCmd, SetCmd, TurnAction, UrgencyArg,
+};
+use super::refs::{self, name_of};
+use crate::export;
+use crate::render::{Table, ago, line, local, minutes};
+
+/// What a command printed: bytes for standard output (an export can be binary) and text
+/// for standard error.
+#[derive(Debug, Default)]
+pub struct Output {
+    /// For standard output.
+    pub stdout: Vec<u8>,
+    /// For standard error (progress and notes; the failure itself is the error).
+    pub stderr: String,
+    /// Whether stdout is a terminal, where binary output would be garbage.
+    pub stdout_is_terminal: bool,
+    /// The directory the person ran the command in, for relative file names (a running
+    /// node carrying out a handed-over command has its own).
+    pub cwd: std::path::PathBuf,
+}
+
+impl Output {
+    pub fn print(&mut self, text: &str) {
+        self.stdout.extend_from_slice(text.as_bytes());
+        if !text.ends_with('\n') {
+            self.stdout.push(b'\n');
+        }
+    }
+
+    /// One result, as JSON or for people.
+    pub fn emit(&mut self, json: bool, value: &Value, human: &str) {
+        if json {
+            let text = serde_json::to_string_pretty(value).unwrap_or_else(|_| "{}".to_owned());
+            self.print(&text);
+        } else if !human.is_empty() {
+            self.print(human);
+        }
+    }
+}
+
+/// Parses a duration such as `90s`, `30m`, `12h` or `7d`.
+pub fn parse_duration(text: &str) -> Result<Duration> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let n: u64 = number.parse().map_err(|_| {
+        anyhow!(
+            "\"{text}\" is not a duration; write a number and a unit, such as 30s, 10m, 12h or 7d."
+        )
+    })?;
+    let seconds = match unit {
+        "s" | "" => n,
+        "m" => n.saturating_mul(60),
+        "h" => n.saturating_mul(3600),
+        "d" => n.saturating_mul(86_400),
+        _ => bail!("\"{text}\" has an unknown unit; use s, m, h or d (for example 7d)."),
+    };
+    if seconds == 0 {
+        bail!("A duration of zero is too short; give at least 1s.");
+    }
+    if seconds > 365 * 86_400 {
+        bail!("\"{text}\" is more than a year; give a shorter duration.");
+    }
+    Ok(Duration::from_secs(seconds))
+}
+
+fn profile_or(node: &Node, name: Option<String>, org: Option<String>) -> Result<Profile> {
+    let stored = node.profile()?.unwrap_or_default();
+    let display_name = name.unwrap_or(stored.display_name);
+    if display_name.trim().is_empty() {
+        bail!(
+            "Revans does not know your name yet; give it with --name, or once with `revans profile --name \"Your Name\"`."
+        );
+    }
+    Ok(Profile {
+        display_name,
+        organisation: org.unwrap_or(stored.organisation),
+    })
+}
+
+fn applied_id(applied: &Applied) -> Option<String> {
+    match applied {
+        Applied::Done => None,
+        Applied::Member(id) => Some(id.to_string()),
+        Applied::Rule(id) => Some(id.to_string()),
+        Applied::Issue(id) => Some(id.to_string()),
+        Applied::Meeting(id) => Some(id.to_string()),
+        Applied::Contribution(id) => Some(id.to_string()),
+        Applied::Action(id) => Some(id.to_string()),
+        Applied::Celebration(id) => Some(id.to_string()),
+        Applied::Question(id) => Some(id.to_string()),
+    }
+}
+
+/// Carries out one command (not `serve`) with the node.
+pub async fn execute(node: &Node, cmd: Cmd, json: bool, out: &mut Output) -> Result<()> {
+    match cmd {
+        Cmd::Profile { name, org } => {
+            if name.is_some() || org.is_some() {
+                let mut profile = node.profile()?.unwrap_or_default();
+                if let Some(name) = name {
+                    if name.trim().is_empty() || name.chars().count() > revans_model::NAME_MAX {
+                        bail!(
+                            "A name is 1 to {} characters; give another.",
+                            revans_model::NAME_MAX
+                        );
+                    }
+                    name.trim().clone_into(&mut profile.display_name);
+                }
+                if let Some(org) = org {
+                    org.trim().clone_into(&mut profile.organisation);
+                }
+                node.set_profile(&profile)?;
+            }
+            let profile = node.profile()?.unwrap_or_default();
+            let device = node.device().to_string();
+            out.emit(
+                json,
+                &json!({
+                    "name": profile.display_name,
+                    "organisation": profile.organisation,
+                    "device": device,
+                    "data_dir": node.data_dir(),
+                }),
+                &format!(
+                    "Name:          {}\nOrganisation:  {}\nDevice:        {device}\nData:          {}",
+                    if profile.display_name.is_empty() {
+                        "(not set: revans profile --name \"Your Name\")"
+                    } else {
+                        &profile.display_name
+                    },
+                    profile.organisation,
+                    node.data_dir().display()
+                ),
+            );
+        }
+        Cmd::Set(SetCmd::Create { name, purpose }) => {
+            let profile = profile_or(node, None, None)?;
+            let id = node.create_set(&name, &purpose, profile).await?;
+            out.emit(json, &json!({ "set": id, "name": name }), id.as_str());
+        }
+        Cmd::Set(SetCmd::List) => {
+            let mut rows = Vec::new();
+            let mut table = Table::new(&["SET", "NAME", "MEMBERS", "NEXT MEETING"]);
+            for (id, loaded) in node.sets() {
+                match loaded {
+                    Ok(set) => {
+                        let next = set
+                            .meetings_in_order()
+                            .into_iter()
+                            .find(|(_, m)| m.closed_at.is_none())
+                            .map(|(_, m)| m.scheduled_at.get());
+                        table.row(vec![
+                            id.as_str().chars().take(10).collect(),
+                            set.name.clone(),
+                            set.current_members().len().to_string(),
+                            next.map_or_else(|| "none planned".to_owned(), local),
+                        ]);
+                        rows.push(json!({
+                            "id": id,
+                            "name": set.name,
+                            "members": set.current_members().len(),
+                            "next_meeting": next,
+                        }));
+                    }
+                    Err(e) => {
+                        table.row(vec![
+                            id.as_str().chars().take(10).collect(),
+                            format!("(does not load: {e})"),
+                            String::new(),
+                            String::new(),
+                        ]);
+                        rows.push(json!({ "id": id, "error": e.to_string() }));
+                    }
+                }
+            }
+            let human = if table.is_empty() {
+                "This device holds no sets yet: create one with `revans set create NAME`, or join with `revans join TICKET`.".to_owned()
+            } else {
+                table.render()
+            };
+            out.emit(json, &json!({ "sets": rows }), &human);
+        }
+        Cmd::Set(SetCmd::Show { set }) => {
+            let (_, state) = refs::set(node, &set)?;
+            if json {
+                out.print(&export::json(&state)?);
+            } else {
+                out.print(&export::markdown(&state, Utc::now()));
+            }
+        }
+        Cmd::Invite {
+            set,
+            for_name,
+            expires,
+        } => {
+            let (id, _) = refs::set(node, &set)?;
+            let valid = parse_duration(&expires)?;
+            let ticket = node.invite(&id, &for_name, valid, None).await?;
+            let expires_at = Utc::now() + chrono::Duration::from_std(valid).unwrap_or_default();
+            out.emit(
+                json,
+                &json!({
+                    "ticket": ticket.to_string(),
+                    "invitation": ticket.invitation,
+                    "for": for_name,
+                    "expires_at": expires_at,
+                }),
+                &ticket.to_string(),
+            );
+            let _ = writeln!(
+                out.stderr,
+                "Give this ticket to {for_name} by a private channel; it admits one device until {}.",
+                local(expires_at)
+            );
+        }
+        Cmd::Link { set, expires } => {
+            let (id, _) = refs::set(node, &set)?;
+            let me = node.me(&id)?;
+            let valid = parse_duration(&expires)?;
+            let ticket = node.invite(&id, "another device", valid, Some(me)).await?;
+            out.emit(
+                json,
+                &json!({ "ticket": ticket.to_string(), "invitation": ticket.invitation }),
+                &ticket.to_string(),
+            );
+            out.stderr
+                .push_str("On your other device, run: revans link-device TICKET\n");
+        }
+        Cmd::Join {
+            ticket,
+            name,
+            org,
+            timeout,
+        } => {
+            let profile = profile_or(node, name, org)?;
+            let timeout = parse_duration(&timeout)?;
+            let id = node.join(&ticket, profile, timeout).await?;
+            let state = node.set(&id)?;
+            let member = node.me(&id)?;
+            out.emit(
+                json,
+                &json!({ "set": id, "name": state.name, "member": member }),
+                id.as_str(),
+            );
+            let _ = writeln!(out.stderr, "You are now a member of {}.", state.name);
+        }
+        Cmd::LinkDevice { ticket, timeout } => {
+            let timeout = parse_duration(&timeout)?;
+            let profile = node.profile()?.unwrap_or_default();
+            let id = node.join(&ticket, profile, timeout).await?;
+            let state = node.set(&id)?;
+            let member = node.me(&id)?;
+            out.emit(
+                json,
+                &json!({ "set": id, "name": state.name, "member": member }),
+                id.as_str(),
+            );
+            let _ = writeln!(
+                out.stderr,
+                "This device now acts for {} in {}.",
+                name_of(&state, &member),
+                state.name
+            );
+        }
+        Cmd::Member(MemberCmd::Remove { set, member }) => {
+            let (id, state) = refs::set(node, &set)?;
+            let who = refs::member(&state, &member)?;
+            node.apply(
+                &id,
+                Command::RemoveMember {
+                    member: who.clone(),
+                },
+            )
+            .await?;
+            let who_name = name_of(&state, &who);
+            out.emit(
+                json,
+                &json!({ "removed": who, "name": who_name }),
+                &format!(
+                    "{who_name} is no longer a member. They keep what their devices already hold, and receive nothing from now on."
+                ),
+            );
+        }
+        Cmd::Member(MemberCmd::List { set }) => {
+            let (_, state) = refs::set(node, &set)?;
+            let mut table = Table::new(&["MEMBER", "NAME", "ORGANISATION", "ROLE", "DEVICES"]);
+            let mut rows = Vec::new();
+            for (id, m) in state.current_members() {
+                let role = match state.role_of(id) {
+                    revans_model::Role::Facilitator => "facilitator",
+                    revans_model::Role::Member => "member",
+                };
+                table.row(vec![
+                    id.short().to_owned(),
+                    m.display_name.clone(),
+                    m.organisation.clone(),
+                    role.to_owned(),
+                    m.devices.len().to_string(),
+                ]);
+                rows.push(json!({
+                    "id": id, "name": m.display_name, "organisation": m.organisation,
+                    "role": role, "devices": m.devices.keys().collect::<Vec<_>>(),
+                }));
+            }
+            out.emit(json, &json!({ "members": rows }), &table.render());
+        }
+        Cmd::Facilitation { set, mode, member } => {
+            let (id, state) = refs::set(node, &set)?;
+            let to = match mode {
+                FacilitationMode::Facilitated => {
+                    let Some(member) = member else {
+                        bail!("Name the facilitator: revans facilitation SET facilitated MEMBER.");
+                    };
+                    Facilitation::Facilitated {
+                        facilitator: refs::member(&state, &member)?,
+                    }
+                }
+                FacilitationMode::Rotating => Facilitation::Rotating {
+                    order: state
+                        .current_members()
+                        .into_iter()
+                        .map(|(id, _)| id.clone())
+                        .collect(),
+                },
+                FacilitationMode::SelfManaged => Facilitation::SelfManaged,
+            };
+            node.apply(&id, Command::ChangeFacilitation { to }).await?;
+            let state = node.set(&id)?;
+            let words = export::facilitation(&state);
+            out.emit(
+                json,
+                &json!({ "facilitation": state.facilitation }),
+                &format!("{} is now {words}.", state.name),
+            );
+        }
+        Cmd::Rule(rule) => execute_rule(node, rule, json, out).await?,
+        Cmd::Issue(issue) => execute_issue(node, issue, json, out).await?,
+        Cmd::Meeting(meeting) => execute_meeting(node, meeting, json, out).await?,
+        Cmd::Catchup { set, meeting, text } => {
+            let (id, state) = refs::set(node, &set)?;
+            let meeting = refs::meeting(&state, &meeting)?;
+            node.apply(
+                &id,
+                Command::CatchUp {
+                    meeting: meeting.clone(),
+                    news: text,
+                },
+            )
+            .await?;
+            out.emit(json, &json!({ "meeting": meeting }), "Your news is shared.");
+        }
+        Cmd::Bid {
+            set,
+            meeting,
+            minutes: wanted,
+            urgency,
+            issue,
+            note,
+        } => {
+            let (id, state) = refs::set(node, &set)?;
+            let meeting = refs::meeting(&state, &meeting)?;
+            let issue = issue.map(|i| refs::issue(&state, &i)).transpose()?;
+            let urgency = match urgency {
+                UrgencyArg::Low => Urgency::Low,
+                UrgencyArg::Normal => Urgency::Normal,
+                UrgencyArg::High => Urgency::High,
+            };
+            node.apply(
+                &id,
+                Command::BidForTime {
+                    meeting: meeting.clone(),
+                    minutes: wanted,
+                    urgency,
+                    issue,
+                    note,
+                },
+            )
+            .await?;
+            let human = match wanted {
+                Some(m) => format!("You bid for {} ({} urgency).", minutes(m), urgency.name()),
+                None => format!("You bid for an equal share ({} urgency).", urgency.name()),
+            };
+            out.emit(
+                json,
+                &json!({ "meeting": meeting, "minutes": wanted, "urgency": urgency }),
+                &human,
+            );
+        }
+        Cmd::Agenda { set, meeting, lock } => {
+            let (id, state) = refs::set(node, &set)?;
+            let meeting_id = refs::meeting(&state, &meeting)?;
+            let state = if lock {
+                node.apply(
+                    &id,
+                    Command::LockAgenda {
+                        meeting: meeting_id.clone(),
+                        slots: None,
+                    },
+                )
+                .await?;
+                node.set(&id)?
+            } else {
+                state
+            };
+            agenda(&state, &meeting_id, json, out)?;
+        }
+        Cmd::Turn {
+            action,
+            set,
+            meeting,
+            member,
+        } => {
+            let (id, state) = refs::set(node, &set)?;
+            let meeting_id = refs::meeting(&state, &meeting)?;
+            let m = state
+                .meetings
+                .get(&meeting_id)
+                .ok_or_else(|| anyhow!("The meeting is gone."))?;
+            match action {
+                TurnAction::Start => {
+                    let presenter = match member {
+                        Some(member) => refs::member(&state, &member)?,
+                        None => turn_schedule(&state, m, Utc::now())
+                            .into_iter()
+                            .find(|t| t.state == TurnState::Waiting)
+                            .map(|t| t.member)
+                            .ok_or_else(|| {
+                                anyhow!(
+                                    "No one on the agenda is waiting for a turn; name the presenter, or lock the agenda first."
+                                )
+                            })?,
+                    };
+                    node.apply(
+                        &id,
+                        Command::StartTurn {
+                            meeting: meeting_id.clone(),
+                            presenter: presenter.clone(),
+                        },
+                    )
+                    .await?;
+                    let state = node.set(&id)?;
+                    let allocated = state
+                        .meetings
+                        .get(&meeting_id)
+                        .and_then(|m| m.turns.get(&presenter))
+                        .map_or(0, |t| t.allocated_minutes);
+                    let who = name_of(&state, &presenter);
+                    out.emit(
+                        json,
+                        &json!({ "meeting": meeting_id, "presenter": presenter, "minutes": allocated }),
+                        &format!("{who}'s turn has started: {}.", minutes(allocated)),
+                    );
+                }
+                TurnAction::End => {
+                    let presenter = m.running_turn().map(|(p, _)| p.clone());
+                    node.apply(
+                        &id,
+                        Command::EndTurn {
+                            meeting: meeting_id.clone(),
+                        },
+                    )
+                    .await?;
+                    let who = presenter
+                        .as_ref()
+                        .map_or_else(String::new, |p| name_of(&state, p));
+                    out.emit(
+                        json,
+                        &json!({ "meeting": meeting_id, "presenter": presenter }),
+                        &format!("{who}'s turn has ended."),
+                    );
+                }
+            }
+        }
+        Cmd::Question {
+            set,
+            meeting,
+            text,
+            statement,
+        } => {
+            let (id, state) = refs::set(node, &set)?;
+            let meeting = refs::meeting(&state, &meeting)?;
+            let kind = if statement {
+                ContributionKind::Statement
+            } else {
+                ContributionKind::Question
+            };
+            let applied = node
+                .apply(
+                    &id,
+                    Command::LogContribution {
+                        meeting: meeting.clone(),
+                        kind,
+                        text,
+                    },
+                )
+                .await?;
+            out.emit(
+                json,
+                &json!({ "contribution": applied_id(&applied), "kind": kind }),
+                if statement {
+                    "Statement logged."
+                } else {
+                    "Question logged."
+                },
+            );
+        }
+        Cmd::Action(action) => execute_action(node, action, json, out).await?,
+        Cmd::Review(review) => execute_review(node, review, json, out).await?,
+        Cmd::Journal(JournalCmd::Add { text }) => {
+            let entry = node
+                .journal_apply(JournalCommand::Write {
+                    text,
+                    set: None,
+                    meeting: None,
+                })
+                .await?;
+            out.emit(
+                json,
+                &json!({ "entry": entry }),
+                "Written in your journal; only your own devices hold it.",
+            );
+        }
+        Cmd::Journal(JournalCmd::List) => {
+            let journal = node.journal()?;
+            let mut entries = Vec::new();
+            let mut human = String::new();
+            if let Some(journal) = &journal {
+                for (id, e) in journal.newest_first() {
+                    entries.push(json!({
+                        "id": id, "written_at": e.written_at, "text": e.text,
+                        "set": e.set, "meeting": e.meeting,
+                    }));
+                    let _ = writeln!(
+                        human,
+                        "{}\n{}\n",
+                        local(e.written_at.get()),
+                        e.text.as_str().trim()
+                    );
+                }
+            }
+            if human.is_empty() {
+                "Your journal is empty: write with `revans journal add TEXT`."
+                    .clone_into(&mut human);
+            }
+            out.emit(json, &json!({ "entries": entries }), human.trim_end());
+        }
+        Cmd::Sync { set, timeout } => {
+            let timeout = parse_duration(&timeout)?;
+            super::sync::sync(node, set.as_deref(), timeout, json, out).await?;
+        }
+        Cmd::Status { set } => status(node, set.as_deref(), json, out)?,
+        Cmd::Export {
+            set,
+            format,
+            output,
+        } => {
+            let (id, state) = refs::set(node, &set)?;
+            let bytes = match format {
+                ExportFormat::Md => export::markdown(&state, Utc::now()).into_bytes(),
+                ExportFormat::Json => export::json(&state)?.into_bytes(),
+                ExportFormat::Ics => export::ics(&state).into_bytes(),
+                ExportFormat::Automerge => node.save(&id)?,
+            };
+            if let Some(path) = output {
+                let path = out.cwd.join(path);
+                std::fs::write(&path, &bytes).with_context(|| {
+                    format!(
+                        "Could not write {}; check the folder exists and you may write there",
+                        path.display()
+                    )
+                })?;
+                out.emit(
+                    json,
+                    &json!({ "written": path, "bytes": bytes.len() }),
+                    &format!("Wrote {} ({} bytes).", path.display(), bytes.len()),
+                );
+            } else {
+                if format == ExportFormat::Automerge && out.stdout_is_terminal {
+                    bail!(
+                        "The automerge export is binary; write it to a file with -o FILE (or redirect the output)."
+                    );
+                }
+                out.stdout.extend_from_slice(&bytes);
+            }
+        }
+        Cmd::Serve => bail!(
+            "A node is already running on this data directory; stop it before starting `revans serve`."
+        ),
+    }
+    Ok(())
+}
+
+async fn execute_rule(node: &Node, cmd: RuleCmd, json: bool, out: &mut Output) -> Result<()> {
+    match cmd {
+        RuleCmd::Propose { set, text } => {
+            let (id, _) = refs::set(node, &set)?;
+            let applied = node.apply(&id, Command::ProposeRule { text }).await?;
+            let rule = applied_id(&applied).unwrap_or_default();
+            out.emit(json, &json!({ "rule": rule }), &rule);
+        }
+        RuleCmd::Agree { set, rule } => {
+            let (id, state) = refs::set(node, &set)?;
+            let rule = refs::rule(&state, &rule)?;
+            node.apply(&id, Command::AgreeRule { rule: rule.clone() })
+                .await?;
+            out.emit(
+                json,
+                &json!({ "rule": rule, "agreed": true }),
+                "You have agreed to the rule.",
+            );
+        }
+        RuleCmd::Retire { set, rule } => {
+            let (id, state) = refs::set(node, &set)?;
+            let rule = refs::rule(&state, &rule)?;
+            node.apply(&id, Command::RetireRule { rule: rule.clone() })
+                .await?;
+            out.emit(
+                json,
+                &json!({ "rule": rule, "retired": true }),
+                "The rule is retired.",
+            );
+        }
+        RuleCmd::List { set } => {
+            let (_, state) = refs::set(node, &set)?;
+            let mut table = Table::new(&["RULE", "TEXT", "AGREED BY"]);
+            let mut rows = Vec::new();
+            for (id, rule) in state
+                .ground_rules
+                .iter()
+                .filter(|(_, r)| r.retired.is_none())
+            {
+                let agreed: Vec<String> =
+                    rule.agreed_by.keys().map(|m| name_of(&state, m)).collect();
+                table.row(vec![
+                    id.short().to_owned(),
+                    line(&rule.text, 60),
+                    agreed.join(", "),
+                ]);
+                rows.push(json!({ "id": id, "text": rule.text, "agreed_by": rule.agreed_by.keys().collect::<Vec<_>>() }));
+            }
+            out.emit(json, &json!({ "rules": rows }), &table.render());
+        }
+    }
+    Ok(())
+}
+
+async fn execute_issue(node: &Node, cmd: IssueCmd, json: bool, out: &mut Output) -> Result<()> {
+    match cmd {
+        IssueCmd::Add {
+            set,
+            statement,
+            why_me,
+            why_practice,
+            progress,
+            who_else,
+            difficulties,
+            benefits_me,
+            benefits_others,
+            benefits_practice,
+        } => {
+            let (id, _) = refs::set(node, &set)?;
+            let mut problem = ProblemStatement::new(&statement);
+            problem.important_to_me = why_me.unwrap_or_default();
+            problem.important_to_my_practice = why_practice.unwrap_or_default();
+            problem.recognising_progress = progress.unwrap_or_default();
+            problem.who_else_wants_progress = who_else.unwrap_or_default();
+            problem.anticipated_difficulties = difficulties.unwrap_or_default();
+            problem.benefits_to_me = benefits_me.unwrap_or_default();
+            problem.benefits_to_others = benefits_others.unwrap_or_default();
+            problem.benefits_to_the_practice = benefits_practice.unwrap_or_default();
+            let applied = node.apply(&id, Command::AddIssue { problem }).await?;
+            let issue = applied_id(&applied).unwrap_or_default();
+            out.emit(json, &json!({ "issue": issue }), &issue);
+        }
+        IssueCmd::Resolve { set, issue } => {
+            let (id, state) = refs::set(node, &set)?;
+            let issue = refs::issue(&state, &issue)?;
+            node.apply(
+                &id,
+                Command::ResolveIssue {
+                    issue: issue.clone(),
+                },
+            )
+            .await?;
+            out.emit(
+                json,
+                &json!({ "issue": issue, "status": "resolved" }),
+                "The issue is resolved.",
+            );
+        }
+        IssueCmd::Drop { set, issue } => {
+            let (id, state) = refs::set(node, &set)?;
+            let issue = refs::issue(&state, &issue)?;
+            node.apply(
+                &id,
+                Command::DropIssue {
+                    issue: issue.clone(),
+                },
+            )
+            .await?;
+            out.emit(
+                json,
+                &json!({ "issue": issue, "status": "dropped" }),
+                "The issue is dropped.",
+            );
+        }
+        IssueCmd::List { set } => {
+            let (_, state) = refs::set(node, &set)?;
+            let mut table = Table::new(&["ISSUE", "OWNER", "STATUS", "STATEMENT"]);
+            let mut rows = Vec::new();
+            let mut issues: Vec<_> = state.issues.iter().collect();
+            issues.sort_by_key(|(id, i)| (i.status.name(), i.priority, i.created_at, *id));
+            for (id, issue) in issues {
+                table.row(vec![
+                    id.short().to_owned(),
+                    name_of(&state, &issue.owner),
+                    issue.status.name().to_owned(),
+                    line(&issue.statement, 60),
+                ]);
+                rows.push(json!({
+                    "id": id, "owner": issue.owner, "status": issue.status,
+                    "statement": issue.statement, "priority": issue.priority,
+                }));
+            }
+            out.emit(json, &json!({ "issues": rows }), &table.render());
+        }
+    }
+    Ok(())
+}
+
+async fn execute_meeting(node: &Node, cmd: MeetingCmd, json: bool, out: &mut Output) -> Result<()> {
+    match cmd {
+        MeetingCmd::Plan {
+            set,
+            at,
+            minutes: length,
+            location,
+            host,
+        } => {
+            let (id, state) = refs::set(node, &set)?;
+            let scheduled_at = DateTime::parse_from_rfc3339(at.trim())
+                .map_err(|_| {
+                    anyhow!(
+                        "\"{at}\" is not a date and time in RFC 3339; write it like 2026-12-01T09:30:00Z or 2026-12-01T09:30:00+01:00."
+                    )
+                })?
+                .with_timezone(&Utc);
+            let host = host.map(|h| refs::member(&state, &h)).transpose()?;
+            // Sets meet at members' workplaces in turn: the host's organisation is the
+            // place unless one is given.
+            let location = match (location.trim(), &host) {
+                ("", Some(host)) => state
+                    .members
+                    .get(host)
+                    .map(|m| m.organisation.trim().to_owned())
+                    .filter(|o| !o.is_empty())
+                    .ok_or_else(|| anyhow!("Say where the meeting is with --location PLACE."))?,
+                ("", None) => bail!(
+                    "Say where the meeting is with --location PLACE (or --host MEMBER to meet at their organisation)."
+                ),
+                _ => location,
+            };
+            let applied = node
+                .apply(
+                    &id,
+                    Command::PlanMeeting(MeetingPlan {
+                        scheduled_at,
+                        minutes: length,
+                        location,
+                        host,
+                    }),
+                )
+                .await?;
+            let meeting = applied_id(&applied).unwrap_or_default();
+            let state = node.set(&id)?;
+            let planned = state
+                .meetings
+                .iter()
+                .find(|(m, _)| m.as_str() == meeting)
+                .map_or(0, |(_, m)| m.minutes);
+            out.emit(
+                json,
+                &json!({ "meeting": meeting, "scheduled_at": scheduled_at, "minutes": planned }),
+                &meeting,
+            );
+            let _ = writeln!(
+                out.stderr,
+                "Planned for {}, {}.",
+                local(scheduled_at),
+                minutes(planned)
+            );
+        }
+        MeetingCmd::Phase {
+            set,
+            meeting,
+            phase,
+        } => {
+            let (id, state) = refs::set(node, &set)?;
+            let meeting = refs::meeting(&state, &meeting)?;
+            let to = match phase {
+                PhaseArg::CatchUp => Phase::CatchUp,
+                PhaseArg::Agenda => Phase::Agenda,
+                PhaseArg::Turns => Phase::Turns,
+                PhaseArg::Review => Phase::Review,
+                PhaseArg::Closed => Phase::Closed,
+            };
+            node.apply(
+                &id,
+                Command::MovePhase {
+                    meeting: meeting.clone(),
+                    to,
+                },
+            )
+            .await?;
+            out.emit(
+                json,
+                &json!({ "meeting": meeting, "phase": to }),
+                &format!("The meeting is in its {} phase.", to.name()),
+            );
+        }
+        MeetingCmd::List { set } => {
+            let (_, state) = refs::set(node, &set)?;
+            let mut table = Table::new(&["MEETING", "WHEN", "LENGTH", "WHERE", "PHASE"]);
+            let mut rows = Vec::new();
+            for (id, m) in state.meetings_in_order() {
+                table.row(vec![
+                    id.short().to_owned(),
+                    local(m.scheduled_at.get()),
+                    minutes(m.minutes),
+                    m.location.clone(),
+                    m.phase.name().to_owned(),
+                ]);
+                rows.push(json!({
+                    "id": id, "scheduled_at": m.scheduled_at, "minutes": m.minutes,
+                    "location": m.location, "phase": m.phase, "host": m.host,
+                }));
+            }
+            out.emit(json, &json!({ "meetings": rows }), &table.render());
+        }
+    }
+    Ok(())
+}
+
+async fn execute_action(node: &Node, cmd: ActionCmd, json: bool, out: &mut Output) -> Result<()> {
+    match cmd {
+        ActionCmd::Add {
+            set,
+            text,
+            likelihood,
+            issue,
+            meeting,
+        } => {
+            let (id, state) = refs::set(node, &set)?;
+            let issue = issue.map(|i| refs::issue(&state, &i)).transpose()?;
+            let meeting = meeting.map(|m| refs::meeting(&state, &m)).transpose()?;
+            let applied = node
+                .apply(
+                    &id,
+                    Command::AddAction {
+                        text,
+                        likelihood,
+                        issue,
+                        meeting,
+                    },
+                )
+                .await?;
+            let action = applied_id(&applied).unwrap_or_default();
+            out.emit(
+                json,
+                &json!({ "action": action, "likelihood": likelihood }),
+                &action,
+            );
+        }
+        ActionCmd::Report {
+            set,
+            action,
+            status,
+            text,
+            learned,
+        } => {
+            let (id, state) = refs::set(node, &set)?;
+            let action = refs::action(&state, &action)?;
+            let outcome = match status {
+                OutcomeArg::Done => Outcome::Done,
+                OutcomeArg::Partly => Outcome::Partly,
+                OutcomeArg::Not => Outcome::Not,
+            };
+            node.apply(
+                &id,
+                Command::ReportBack {
+                    action: action.clone(),
+                    outcome,
+                    what_happened: text,
+                    learned,
+                },
+            )
+            .await?;
+            out.emit(
+                json,
+                &json!({ "action": action, "status": outcome }),
+                &format!("Reported back: {}.", outcome.name()),
+            );
+        }
+        ActionCmd::List { set } => {
+            let (id, state) = refs::set(node, &set)?;
+            let me = node.me(&id).ok();
+            let mut actions: Vec<_> = state.actions.iter().collect();
+            actions.sort_by_key(|(aid, a)| (Some(&a.owner) != me.as_ref(), a.created_at, *aid));
+            let mut table = Table::new(&["ACTION", "OWNER", "LIKELY", "STATUS", "TEXT"]);
+            let mut rows = Vec::new();
+            for (aid, a) in actions {
+                let status = a.report_back.as_ref().map_or("open", |r| r.outcome.name());
+                table.row(vec![
+                    aid.short().to_owned(),
+                    name_of(&state, &a.owner),
+                    format!("{}/10", a.likelihood),
+                    status.to_owned(),
+                    line(&a.text, 60),
+                ]);
+                rows.push(json!({
+                    "id": aid, "owner": a.owner, "text": a.text, "likelihood": a.likelihood,
+                    "status": status, "meeting": a.meeting, "issue": a.issue,
+                }));
+            }
+            let figures: BTreeMap<_, _> = follow_through(&state)
+                .into_iter()
+                .map(|(m, f)| {
+                    (
+                        m.to_string(),
+                        json!({ "done": f.done, "partly": f.partly, "not": f.not, "open": f.open,
+                                "calibration": f.calibration.map(|c| json!({
+                                    "reported": c.reported, "mean_likelihood": c.mean_likelihood,
+                                    "follow_through": c.follow_through, "brier": c.brier })) }),
+                    )
+                })
+                .collect();
+            out.emit(
+                json,
+                &json!({ "actions": rows, "follow_through": figures }),
+                &table.render(),
+            );
+        }
+    }
+    Ok(())
+}
+
+async fn execute_review(node: &Node, r: ReviewArgs, json: bool, out: &mut Output) -> Result<()> {
+    let (id, state) = refs::set(node, &r.set)?;
+    let meeting = refs::meeting(&state, &r.meeting)?;
+    let process = r.worked_well.is_some() || r.difficult.is_some() || r.more_effective.is_some();
+    let own = MemberReviewAnswers {
+        my_problem: r.my_problem,
+        myself: r.myself,
+        my_action_steps: r.my_action_steps,
+        other_members: r.other_members,
+        the_set: r.the_set,
+    };
+    let personal = own != MemberReviewAnswers::default();
+    if !process && !personal {
+        bail!(
+            "Give at least one answer, such as --worked-well, --difficult, --more-effective or --my-problem."
+        );
+    }
+    if process {
+        node.apply(
+            &id,
+            Command::ReviewProcess {
+                meeting: meeting.clone(),
+                worked_well: r.worked_well,
+                was_difficult: r.difficult,
+                more_effective: r.more_effective,
+            },
+        )
+        .await?;
+    }
+    if personal {
+        node.apply(
+            &id,
+            Command::ReviewMeeting {
+                meeting: meeting.clone(),
+                answers: own,
+            },
+        )
+        .await?;
+    }
+    out.emit(json, &json!({ "meeting": meeting }), "Review recorded.");
+    Ok(())
+}
+
+fn agenda(
+    state: &ActionLearningSet,
+    meeting: &revans_model::MeetingId,
+    json: bool,
+    out: &mut Output,
+) -> Result<()> {
+    let m = state
+        .meetings
+        .get(meeting)
+        .ok_or_else(|| anyhow!("The meeting is gone."))?;
+    let order = batting_order(state, m);
+    let mut table = Table::new(&["#", "MEMBER", "MINUTES", "ISSUE"]);
+    let mut slots = Vec::new();
+    for (i, slot) in order.slots.iter().enumerate() {
+        let issue = slot
+            .issue
+            .as_ref()
+            .and_then(|i| state.issues.get(i))
+            .map(|i| line(&i.statement, 50))
+            .unwrap_or_default();
+        table.row(vec![
+            (i + 1).to_string(),
+            name_of(state, &slot.member),
+            minutes(slot.minutes),
+            issue,
+        ]);
+        slots.push(json!({
+            "member": slot.member, "name": name_of(state, &slot.member),
+            "minutes": slot.minutes, "issue": slot.issue,
+        }));
+    }
+    let human = if order.slots.is_empty() {
+        "No one has bid for time yet.".to_owned()
+    } else {
+        format!(
+            "{} batting order ({} of {} for turns):\n{}",
+            if order.locked { "Locked" } else { "Proposed" },
+            minutes(order.allocated()),
+            minutes(order.minutes_for_turns),
+            table.render()
+        )
+    };
+    out.emit(
+        json,
+        &json!({
+            "meeting": meeting, "locked": order.locked,
+            "minutes_for_turns": order.minutes_for_turns, "spare": order.spare(),
+            "slots": slots,
+        }),
+        &human,
+    );
+    Ok(())
+}
+
+fn status(node: &Node, set: Option<&str>, json: bool, out: &mut Output) -> Result<()> {
+    let ids: Vec<SetId> = match set {
+        Some(given) => vec![refs::set(node, given)?.0],
+        None => node.sets().into_iter().map(|(id, _)| id).collect(),
+    };
+    let now = Utc::now();
+    let mut sets = Vec::new();
+    let mut human = String::new();
+    for id in ids {
+        let state = node.set(&id)?;
+        let mut table = Table::new(&["MEMBER", "DEVICE", "ONLINE", "HAS OUR LATEST", "LAST HEARD"]);
+        let mut members = Vec::new();
+        for (member, devices) in node.sync_status(&id)? {
+            let mut ds = Vec::new();
+            for d in &devices {
+                table.row(vec![
+                    name_of(&state, &member),
+                    if d.this_device {
+                        format!("{} (this one)", d.device.short())
+                    } else {
+                        d.device.short().to_owned()
+                    },
+                    if d.connected { "yes" } else { "no" }.to_owned(),
+                    if d.up_to_date { "yes" } else { "not yet" }.to_owned(),
+                    d.last_heard
+                        .map_or_else(|| "never".to_owned(), |at| ago(at, now)),
+                ]);
+                ds.push(json!({
+                    "device": d.device, "this_device": d.this_device, "connected": d.connected,
+                    "up_to_date": d.up_to_date, "last_heard": d.last_heard,
+                }));
+            }
+            members
+                .push(json!({ "member": member, "name": name_of(&state, &member), "devices": ds }));
+        }
+        let _ = writeln!(human, "{}\n{}", state.name, table.render());
+        sets.push(json!({ "set": id, "name": state.name, "members": members }));
+    }
+    if human.is_empty() {
+        "This device holds no sets yet.".clone_into(&mut human);
+    }
+    out.emit(json, &json!({ "sets": sets }), human.trim_end());
+    Ok(())
+}

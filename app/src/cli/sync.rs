@@ -1,0 +1,129 @@
+//! `revans sync`: dial the set's members, exchange changes, and finish once converged with
+//! at least one of their devices; or say, after the timeout, whom it tried and how.
+
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use anyhow::{Result, bail};
+use revans_model::SetId;
+use revans_sync::Node;
+use serde_json::json;
+use tokio::time::Instant;
+
+use super::exec::Output;
+use super::refs::{self, name_of};
+
+/// Waits until every set asked for has converged with at least one other device.
+pub async fn sync(
+    node: &Node,
+    set: Option<&str>,
+    timeout: Duration,
+    json: bool,
+    out: &mut Output,
+) -> Result<()> {
+    let mut ids: Vec<SetId> = match set {
+        Some(given) => vec![refs::set(node, given)?.0],
+        None => node.sets().into_iter().map(|(id, _)| id).collect(),
+    };
+    // A set whose only device is this one has no one to sync with.
+    let mut alone = Vec::new();
+    ids.retain(|id| {
+        let others = node
+            .set(id)
+            .is_ok_and(|s| s.current_devices().into_iter().any(|d| d != node.device()));
+        if !others {
+            alone.push(id.clone());
+        }
+        others
+    });
+    if ids.is_empty() {
+        match set {
+            Some(given) => bail!(
+                "No other device is in \"{given}\" yet, so there is no one to sync with; invite someone with `revans invite`."
+            ),
+            None => bail!(
+                "No set on this device has another member's device to sync with; invite someone with `revans invite`."
+            ),
+        }
+    }
+    let mut events = node.subscribe();
+    let deadline = Instant::now() + timeout;
+    loop {
+        let mut converged = Vec::new();
+        let mut waiting = Vec::new();
+        for id in &ids {
+            let with: Vec<_> = node
+                .sync_status(id)?
+                .into_iter()
+                .flat_map(|(member, devices)| {
+                    devices
+                        .into_iter()
+                        .filter(|d| !d.this_device && d.same_heads)
+                        .map(move |d| (member.clone(), d.device))
+                })
+                .collect();
+            if with.is_empty() {
+                waiting.push(id.clone());
+            } else {
+                converged.push((id.clone(), with));
+            }
+        }
+        if waiting.is_empty() {
+            let mut human = String::new();
+            let mut sets = Vec::new();
+            for (id, with) in &converged {
+                let state = node.set(id)?;
+                let names: Vec<String> = with.iter().map(|(m, _)| name_of(&state, m)).collect();
+                let _ = writeln!(human, "{}: in step with {}.", state.name, names.join(", "));
+                sets.push(json!({
+                    "set": id,
+                    "name": state.name,
+                    "converged_with": with.iter().map(|(m, d)| json!({ "member": m, "device": d })).collect::<Vec<_>>(),
+                    "heads": node.heads(id)?.iter().map(ToString::to_string).collect::<Vec<_>>(),
+                }));
+            }
+            out.emit(json, &json!({ "sets": sets }), human.trim_end());
+            return Ok(());
+        }
+        let now = Instant::now();
+        if now >= deadline {
+            bail!("{}", unreachable_report(node, &waiting, timeout));
+        }
+        tokio::select! {
+            _ = events.recv() => {}
+            () = tokio::time::sleep((deadline - now).min(Duration::from_millis(250))) => {}
+        }
+    }
+}
+
+/// One line: the sets that did not converge, whom it tried, and at which addresses.
+fn unreachable_report(node: &Node, waiting: &[SetId], timeout: Duration) -> String {
+    let mut parts = Vec::new();
+    for id in waiting {
+        let Ok(state) = node.set(id) else { continue };
+        let mut tried = Vec::new();
+        for (_, member) in state.current_members() {
+            for (device, record) in &member.devices {
+                if device == node.device() {
+                    continue;
+                }
+                let how = if record.addresses.is_empty() {
+                    "no recorded address, local discovery only".to_owned()
+                } else {
+                    record.addresses.join(", ")
+                };
+                tried.push(format!(
+                    "{} (device {} at {how})",
+                    member.display_name,
+                    device.short()
+                ));
+            }
+        }
+        parts.push(format!("{}: tried {}", state.name, tried.join("; ")));
+    }
+    format!(
+        "No member's device answered within {}s. {}. Ask a member to start Revans or `revans serve`, then try again.",
+        timeout.as_secs(),
+        parts.join(". ")
+    )
+}

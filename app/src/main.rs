@@ -1,0 +1,258 @@
+//! `revans`: the desktop app for an Action Learning Set, and the command line that drives
+//! the same node headless. With no command it opens the app.
+
+// A screen or a command's dispatch reads best as one function, top to bottom.
+#![allow(clippy::too_many_lines)]
+
+mod cli;
+mod control;
+mod export;
+mod render;
+
+use std::io::{IsTerminal as _, Write as _};
+use std::process::ExitCode;
+
+use anyhow::{Context as _, Result};
+use clap::Parser as _;
+use revans_sync::data_dir::{DataDir, DataDirError};
+use revans_sync::{Event, Node, NodeConfig, NodeError, RelayChoice};
+
+use crate::cli::args::{Cli, Cmd, Global, OnOff};
+use crate::cli::exec::{Output, execute};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let serving = matches!(cli.command, Some(Cmd::Serve));
+    // samod reports every closed connection as an error; the node reports what matters.
+    init_logging(if serving {
+        "info,iroh=warn,samod=error,samod::io_loop=off"
+    } else {
+        "error,samod=off"
+    });
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("Could not start: {e}.");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = match cli.command {
+        None => {
+            let mut help = <Cli as clap::CommandFactory>::command();
+            let _ = help.print_help();
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Cmd::Serve) => runtime
+            .block_on(serve(&cli.global))
+            .map(|()| ExitCode::SUCCESS),
+        Some(cmd) => runtime.block_on(one_shot(&cli.global, cmd)),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("{}", one_line(&e));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging(default: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .try_init();
+}
+
+/// An error and its causes on one line, for standard error.
+#[must_use]
+pub fn one_line(e: &anyhow::Error) -> String {
+    format!("{e:#}").replace('\n', " ")
+}
+
+/// The node's configuration from the global options.
+pub fn node_config(global: &Global) -> Result<NodeConfig> {
+    let data_dir = match &global.data_dir {
+        Some(dir) => dir.clone(),
+        None => DataDir::default_path()?,
+    };
+    let mut config = NodeConfig::app(data_dir);
+    if let Some(relay) = &global.relay {
+        config.relay = RelayChoice::parse(relay).map_err(anyhow::Error::msg)?;
+    }
+    if let Some(bind) = &global.bind {
+        config.bind = Some(bind.trim().parse().map_err(|_| {
+            anyhow::anyhow!(
+                "\"{bind}\" is not an address to listen on; write one like 0.0.0.0:7777 or 127.0.0.1:0."
+            )
+        })?);
+    }
+    config.local_discovery = global.mdns == OnOff::On;
+    Ok(config)
+}
+
+/// Runs one command: on its own node, or handed to the node already running on the data
+/// directory.
+async fn one_shot(global: &Global, cmd: Cmd) -> Result<ExitCode> {
+    let config = node_config(global)?;
+    let data_dir = config.data_dir.clone();
+    let cwd = std::env::current_dir().context("Could not read the current directory")?;
+    let stdout_is_terminal = std::io::stdout().is_terminal();
+    match Node::start(config).await {
+        Ok(node) => {
+            let mut out = Output {
+                stdout_is_terminal,
+                cwd,
+                ..Output::default()
+            };
+            let result = execute(&node, cmd, global.json, &mut out).await;
+            node.shutdown().await;
+            write_out(&out.stdout, &out.stderr)?;
+            result.map(|()| ExitCode::SUCCESS)
+        }
+        Err(NodeError::DataDir(DataDirError::Busy(dir))) => {
+            let request = control::Request {
+                argv: std::env::args().skip(1).collect(),
+                cwd,
+                stdout_is_terminal,
+            };
+            match control::forward(&dir, &request).await {
+                Some(Ok((header, stdout))) => {
+                    write_out(&stdout, &header.stderr)?;
+                    Ok(ExitCode::from(header.code))
+                }
+                Some(Err(e)) => Err(e.context(format!(
+                    "The Revans running on {} did not answer",
+                    dir.display()
+                ))),
+                None => Err(NodeError::DataDir(DataDirError::Busy(dir)).into()),
+            }
+        }
+        Err(e) => Err(e).with_context(|| format!("Could not open {}", data_dir.display())),
+    }
+}
+
+fn write_out(stdout: &[u8], stderr: &str) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(stdout)?;
+    out.flush()?;
+    if !stderr.is_empty() {
+        eprint!("{stderr}");
+    }
+    Ok(())
+}
+
+/// `revans serve`: a headless peer that holds the data directory until SIGINT or SIGTERM.
+async fn serve(global: &Global) -> Result<()> {
+    let config = node_config(global)?;
+    let node = Node::start(config).await?;
+    let control = control::listen(node.clone())?;
+    let addrs: Vec<String> = node.addr().addrs.iter().map(|a| format!("{a:?}")).collect();
+    tracing::info!(
+        device = %node.device(),
+        sets = node.sets().len(),
+        addresses = %addrs.join(", "),
+        data_dir = %node.data_dir().display(),
+        "serving; stop with Ctrl-C or SIGTERM"
+    );
+    let mut events = node.subscribe();
+    let mut logged = std::collections::HashMap::new();
+    let stop = stop_signal();
+    tokio::pin!(stop);
+    loop {
+        tokio::select! {
+            () = &mut stop => break,
+            event = events.recv() => match event {
+                Ok(event) => log_event(&node, &event, &mut logged),
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
+                    tracing::warn!(missed = n, "events came faster than they could be logged");
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+            },
+        }
+    }
+    tracing::info!("stopping");
+    control.abort();
+    let socket = control::socket_path(node.data_dir());
+    node.shutdown().await;
+    let _ = std::fs::remove_file(socket);
+    tracing::info!("stopped; everything is on disk");
+    Ok(())
+}
+
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// Who a device belongs to, in the first set that knows it.
+fn device_name(node: &Node, device: &revans_model::DeviceId) -> String {
+    for (_, set) in node.sets() {
+        let Ok(set) = set else { continue };
+        if let Some(member) = set
+            .members
+            .values()
+            .find(|m| m.devices.contains_key(device))
+        {
+            return format!("{} (device {})", member.display_name, device.short());
+        }
+    }
+    format!("device {}", device.short())
+}
+
+/// Logs an event; a set's change is logged once per new state (`logged` keeps the last).
+fn log_event(
+    node: &Node,
+    event: &Event,
+    logged: &mut std::collections::HashMap<revans_model::SetId, String>,
+) {
+    match event {
+        Event::SetChanged(set) => {
+            let name = node.set(set).map(|s| s.name).unwrap_or_default();
+            let heads = node
+                .heads(set)
+                .map(|h| {
+                    h.iter()
+                        .map(|c| c.to_string().chars().take(8).collect::<String>())
+                        .collect::<Vec<_>>()
+                        .join(",")
+                })
+                .unwrap_or_default();
+            if logged.get(set) == Some(&heads) {
+                return;
+            }
+            tracing::info!(set = %name, %heads, "set changed");
+            logged.insert(set.clone(), heads);
+        }
+        Event::PeerConnected(device) => {
+            tracing::info!(peer = %device_name(node, device), "connected");
+        }
+        Event::PeerGone { device, reason } => {
+            tracing::info!(peer = %device_name(node, device), %reason, "disconnected");
+        }
+        Event::Storage(problem) => tracing::error!(%problem, "storage"),
+        Event::Network(problem) => tracing::warn!(%problem, "network"),
+    }
+}

@@ -1,0 +1,161 @@
+//! Two members on 127.0.0.1 through a whole meeting, from the command line alone.
+
+use crate::Device;
+
+#[test]
+fn two_peers_go_from_invitation_to_an_exported_record() {
+    let root = tempfile::tempdir().unwrap();
+    let ada = Device::new(root.path(), "ada");
+    let bo = Device::new(root.path(), "bo");
+
+    ada.ok(&["profile", "--name", "Ada", "--org", "Engines Ltd"]);
+    let created = ada.json(&[
+        "set",
+        "create",
+        "Tuesday set",
+        "--purpose",
+        "Leading change",
+    ]);
+    let set = created["set"].as_str().unwrap().to_owned();
+    let planned = ada.json(&[
+        "meeting",
+        "plan",
+        "Tuesday set",
+        "--at",
+        "2026-12-01T09:30:00Z",
+        "--location",
+        "Room 4",
+    ]);
+    assert_eq!(
+        planned["minutes"], 180,
+        "a set's first meeting is three hours"
+    );
+    let meeting = planned["meeting"].as_str().unwrap().to_owned();
+    let ticket = ada.ok(&["invite", "Tuesday set", "--for", "Bo", "--expires", "1h"]);
+
+    // Ada's device stays up as a headless peer; Bo joins through it.
+    let served = ada.serve();
+    let joined = bo.json(&["join", &ticket, "--name", "Bo", "--org", "City Council"]);
+    assert_eq!(joined["set"], set.as_str());
+    assert_eq!(joined["name"], "Tuesday set");
+
+    // With serve holding Ada's data directory, her commands go to it over the socket.
+    ada.ok(&["meeting", "phase", &set, &meeting[..6], "catch-up"]);
+    ada.ok(&["catchup", &set, "next", "The restructure went ahead."]);
+    ada.ok(&["meeting", "phase", &set, "next", "agenda"]);
+    let issue = bo.json(&["issue", "add", &set, "My team will not adopt the rota"]);
+    bo.ok(&["sync", &set, "--timeout", "20s"]);
+    bo.ok(&[
+        "bid",
+        &set,
+        "next",
+        "--minutes",
+        "40",
+        "--urgency",
+        "high",
+        "--issue",
+        issue["issue"].as_str().unwrap(),
+    ]);
+    ada.ok(&["bid", &set, "next", "--minutes", "30"]);
+    let synced = bo.json(&["sync", &set, "--timeout", "20s"]);
+    assert_eq!(
+        synced["sets"][0]["converged_with"][0]["device"]
+            .as_str()
+            .map(str::len),
+        Some(64)
+    );
+
+    let agenda = ada.json(&["agenda", &set, "next", "--lock"]);
+    assert_eq!(agenda["locked"], true);
+    let slots = agenda["slots"].as_array().unwrap();
+    let names: Vec<&str> = slots.iter().map(|s| s["name"].as_str().unwrap()).collect();
+    assert_eq!(names.len(), 2, "both bids are on the agenda: {agenda}");
+    assert_eq!(names[0], "Bo", "the urgent bid goes first");
+    let allocated: u64 = slots.iter().map(|s| s["minutes"].as_u64().unwrap()).sum();
+    assert!(allocated <= agenda["minutes_for_turns"].as_u64().unwrap());
+
+    ada.ok(&["meeting", "phase", &set, "next", "turns"]);
+    let turn = ada.json(&["turn", "start", &set, "next"]);
+    assert_eq!(
+        turn["minutes"], slots[0]["minutes"],
+        "the turn gets its slot's minutes"
+    );
+    ada.ok(&["question", &set, "next", "What would success look like?"]);
+    bo.ok(&["sync", &set, "--timeout", "20s"]);
+    let action = bo.json(&[
+        "action",
+        "add",
+        &set,
+        "Talk to the rota team",
+        "--likelihood",
+        "8",
+        "--meeting",
+        "next",
+    ]);
+    bo.ok(&["sync", &set, "--timeout", "20s"]);
+    ada.ok(&["turn", "end", &set, "next"]);
+    ada.ok(&["meeting", "phase", &set, "next", "review"]);
+    ada.ok(&[
+        "review",
+        &set,
+        "next",
+        "--worked-well",
+        "Good questions",
+        "--my-problem",
+        "It is about trust",
+    ]);
+
+    let (status, log) = served.stop();
+    assert!(status.success(), "serve stops cleanly on SIGTERM: {log}");
+    assert!(log.contains("connected"), "serve logs who connected: {log}");
+
+    // Everything Ada's serve accepted is on disk: a fresh process sees it.
+    let md = ada.ok(&["export", &set, "--format", "md"]);
+    for expected in [
+        "# Tuesday set",
+        "Bo, City Council",
+        "The restructure went ahead.",
+        "1. Bo, ",
+        "Question from Ada: What would success look like?",
+        "Talk to the rota team (likelihood 8/10) (open)",
+        "What worked well: Good questions",
+        "About my problem: It is about trust",
+    ] {
+        assert!(
+            md.contains(expected),
+            "the record lacks {expected:?}:\n{md}"
+        );
+    }
+    let whole: serde_json::Value =
+        serde_json::from_str(&ada.ok(&["export", &set, "--format", "json"])).unwrap();
+    assert_eq!(whole["name"], "Tuesday set");
+    assert!(whole["actions"][action["action"].as_str().unwrap()]["likelihood"] == 8);
+    assert_eq!(
+        ada.json(&["set", "show", &set]),
+        whole,
+        "set show --json is the export"
+    );
+
+    let ics = ada.ok(&["export", &set, "--format", "ics"]);
+    assert!(ics.starts_with("BEGIN:VCALENDAR"));
+    assert!(ics.contains(&format!("UID:{meeting}@revans")));
+    assert!(ics.contains("DTSTART:20261201T093000Z"));
+    assert!(
+        ics.contains("DTEND:20261201T123000Z"),
+        "three hours long: {ics}"
+    );
+    assert!(ics.contains("LOCATION:Room 4"));
+
+    let file = root.path().join("set.automerge");
+    ada.ok(&[
+        "export",
+        &set,
+        "--format",
+        "automerge",
+        "-o",
+        file.to_str().unwrap(),
+    ]);
+    let doc = automerge::Automerge::load(&std::fs::read(&file).unwrap()).unwrap();
+    let set_back = revans_model::ActionLearningSet::from_doc(&doc).unwrap();
+    assert_eq!(set_back.members.len(), 2);
+}
