@@ -7,6 +7,7 @@
 mod cli;
 mod control;
 mod export;
+mod gui;
 mod render;
 
 use std::io::{IsTerminal as _, Write as _};
@@ -41,9 +42,11 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         None => {
-            let mut help = <Cli as clap::CommandFactory>::command();
-            let _ = help.print_help();
-            Ok(ExitCode::SUCCESS)
+            // The window's own event loop runs here; the node has its own runtime.
+            drop(runtime);
+            node_config(&cli.global)
+                .and_then(gui::run)
+                .map(|()| ExitCode::SUCCESS)
         }
         Some(Cmd::Serve) => runtime
             .block_on(serve(&cli.global))

@@ -1,0 +1,580 @@
+//! The meeting console: the phase stepper and each phase's work, live for every member.
+//!
+//! Shortcuts: F5 logs a question, F6 a statement, F7 starts the next turn or ends the
+//! running one, F8 moves the meeting to its next phase.
+
+use chrono::TimeDelta;
+use egui::RichText;
+use revans_model::{
+    ActionLearningSet, Command, ContributionKind, Meeting, MeetingId, MemberReviewAnswers,
+    Outcome as ActionOutcome, Phase, TurnState, Urgency, batting_order, meeting_time_left,
+    turn_schedule, turn_time_left,
+};
+
+use super::RevansApp;
+use crate::cli::refs::name_of;
+use crate::render::local;
+
+/// `12:05`, or `-3:10` once over.
+fn clock(delta: TimeDelta) -> String {
+    let seconds = delta.num_seconds();
+    let sign = if seconds < 0 { "-" } else { "" };
+    let s = seconds.unsigned_abs();
+    format!("{sign}{}:{:02}", s / 60, s % 60)
+}
+
+const PHASES: [Phase; 5] = [
+    Phase::CatchUp,
+    Phase::Agenda,
+    Phase::Turns,
+    Phase::Review,
+    Phase::Closed,
+];
+
+fn phase_title(phase: Phase) -> &'static str {
+    match phase {
+        Phase::Planned => "Planned",
+        Phase::CatchUp => "Catch-up",
+        Phase::Agenda => "Agenda",
+        Phase::Turns => "Turns",
+        Phase::Review => "Review",
+        Phase::Closed => "Closed",
+    }
+}
+
+impl RevansApp {
+    /// The meeting the console shows: the one chosen, else the first not yet closed.
+    fn console_meeting(&self, set: &ActionLearningSet) -> Option<MeetingId> {
+        self.console_meeting
+            .clone()
+            .filter(|m| set.meetings.contains_key(m))
+            .or_else(|| {
+                set.meetings_in_order()
+                    .into_iter()
+                    .find(|(_, m)| m.closed_at.is_none())
+                    .map(|(id, _)| id.clone())
+            })
+            .or_else(|| {
+                set.meetings_in_order()
+                    .into_iter()
+                    .last()
+                    .map(|(id, _)| id.clone())
+            })
+    }
+
+    pub(super) fn console(&mut self, ui: &mut egui::Ui) {
+        let Some(set) = self.set().cloned() else {
+            return;
+        };
+        let Some(meeting_id) = self.console_meeting(&set) else {
+            ui.heading("Meeting console");
+            ui.label("No meeting is planned yet: plan one under Meetings.");
+            return;
+        };
+        let Some(meeting) = set.meetings.get(&meeting_id).cloned() else {
+            return;
+        };
+        let now = RevansApp::now();
+        ui.horizontal(|ui| {
+            ui.heading("Meeting console");
+            egui::ComboBox::from_label("Meeting")
+                .selected_text(local(meeting.scheduled_at.get()))
+                .show_ui(ui, |ui| {
+                    for (id, m) in set.meetings_in_order() {
+                        let text =
+                            format!("{} · {}", local(m.scheduled_at.get()), phase_title(m.phase));
+                        if ui.selectable_label(*id == meeting_id, text).clicked() {
+                            self.console_meeting = Some(id.clone());
+                        }
+                    }
+                });
+        });
+        if let Some(left) = meeting_time_left(&meeting, now) {
+            ui.label(format!(
+                "{} · {} minutes · {} left in the meeting",
+                meeting.location,
+                meeting.minutes,
+                clock(left)
+            ));
+        }
+
+        self.stepper(ui, &meeting_id, &meeting);
+        ui.separator();
+        match meeting.phase {
+            Phase::Planned => {
+                ui.label("The meeting opens with a catch-up round: move on to Catch-up when the set has gathered.");
+            }
+            Phase::CatchUp => self.catch_up(ui, &set, &meeting_id, &meeting),
+            Phase::Agenda => self.agenda(ui, &set, &meeting_id, &meeting),
+            Phase::Turns => self.turns(ui, &set, &meeting_id, &meeting),
+            Phase::Review => self.review(ui, &meeting_id, &meeting),
+            Phase::Closed => {
+                ui.label(format!(
+                    "This meeting is closed: {} turns, {} actions.",
+                    meeting.turns.len(),
+                    set.actions
+                        .values()
+                        .filter(|a| a.meeting.as_ref() == Some(&meeting_id))
+                        .count()
+                ));
+            }
+        }
+    }
+
+    fn stepper(&mut self, ui: &mut egui::Ui, meeting_id: &MeetingId, meeting: &Meeting) {
+        ui.horizontal(|ui| {
+            for phase in PHASES {
+                let text = RichText::new(phase_title(phase));
+                let text = if phase == meeting.phase {
+                    text.strong().underline()
+                } else {
+                    text.weak()
+                };
+                ui.label(text);
+                if phase != Phase::Closed {
+                    ui.label(">");
+                }
+            }
+        });
+        ui.horizontal(|ui| {
+            if let Some(previous) = meeting.phase.previous()
+                && previous != Phase::Planned
+                && meeting.phase != Phase::Closed
+                && ui
+                    .button(format!("Back to {}", phase_title(previous)))
+                    .clicked()
+            {
+                self.apply(
+                    "phase",
+                    "Moving…",
+                    Command::MovePhase {
+                        meeting: meeting_id.clone(),
+                        to: previous,
+                    },
+                );
+            }
+            if let Some(next) = meeting.phase.next() {
+                let label = if next == Phase::Closed {
+                    "Close the meeting".to_owned()
+                } else {
+                    format!("Move on to {}", phase_title(next))
+                };
+                let pressed = ui.input(|i| i.key_pressed(egui::Key::F8));
+                if ui.button(label).on_hover_text("F8").clicked() || pressed {
+                    self.apply(
+                        "phase",
+                        "Moving…",
+                        Command::MovePhase {
+                            meeting: meeting_id.clone(),
+                            to: next,
+                        },
+                    );
+                }
+            }
+        });
+        self.status(ui, "phase");
+    }
+
+    fn catch_up(
+        &mut self,
+        ui: &mut egui::Ui,
+        set: &ActionLearningSet,
+        meeting_id: &MeetingId,
+        meeting: &Meeting,
+    ) {
+        ui.label(RichText::new("Catching up").strong());
+        ui.label("A round which allows each person to share immediate news.");
+        for (member, news) in &meeting.catch_up {
+            ui.label(format!("{}: {}", name_of(set, member), news.news.as_str()));
+        }
+        self.prose(ui, "Your news", "news.text");
+        if ui.button("Share news").clicked() {
+            let news = self.value("news.text");
+            self.apply(
+                "news",
+                "Sharing…",
+                Command::CatchUp {
+                    meeting: meeting_id.clone(),
+                    news,
+                },
+            );
+        }
+        self.status(ui, "news");
+
+        let Some(me) = self.me() else { return };
+        let open = set.open_actions_of(&me);
+        if open.is_empty() {
+            return;
+        }
+        ui.add_space(8.0);
+        ui.label(RichText::new("Your actions to report back on").strong());
+        for (action_id, action) in open {
+            let action_id = action_id.clone();
+            ui.group(|ui| {
+                ui.label(format!("{} ({}/10 likely)", action.text, action.likelihood));
+                self.text(ui, "What happened", "report.what");
+                self.text(ui, "What I learned", "report.learned");
+                ui.horizontal(|ui| {
+                    for (outcome, label) in [
+                        (ActionOutcome::Done, "Done"),
+                        (ActionOutcome::Partly, "Partly"),
+                        (ActionOutcome::Not, "Not done"),
+                    ] {
+                        if ui
+                            .button(label)
+                            .on_hover_text(format!("Report: {label}"))
+                            .clicked()
+                        {
+                            let what_happened = self.value("report.what");
+                            let learned = self.value("report.learned");
+                            self.apply(
+                                "report",
+                                "Reporting…",
+                                Command::ReportBack {
+                                    action: action_id.clone(),
+                                    outcome,
+                                    what_happened,
+                                    learned,
+                                },
+                            );
+                        }
+                    }
+                });
+            });
+        }
+        self.status(ui, "report");
+    }
+
+    fn agenda(
+        &mut self,
+        ui: &mut egui::Ui,
+        set: &ActionLearningSet,
+        meeting_id: &MeetingId,
+        meeting: &Meeting,
+    ) {
+        ui.label(RichText::new("Bids for time").strong());
+        egui::Grid::new("bids").striped(true).show(ui, |ui| {
+            for (member, bid) in &meeting.bids {
+                ui.label(name_of(set, member));
+                ui.label(
+                    bid.minutes
+                        .map_or("an equal share".to_owned(), |m| format!("{m} min")),
+                );
+                ui.label(format!("{} urgency", bid.urgency.name()));
+                ui.label(&bid.note);
+                ui.end_row();
+            }
+        });
+        if meeting.agenda.is_none() {
+            self.text(
+                ui,
+                "Minutes wanted (blank for an equal share)",
+                "bid.minutes",
+            );
+            ui.horizontal(|ui| {
+                ui.label("Urgency");
+                let urgency = self.field("bid.urgency.keep");
+                if urgency.is_empty() {
+                    "normal".clone_into(urgency);
+                }
+                for u in ["low", "normal", "high"] {
+                    let selected = self.value("bid.urgency.keep") == u;
+                    if ui.selectable_label(selected, u).clicked() {
+                        u.clone_into(self.field("bid.urgency.keep"));
+                    }
+                }
+            });
+            if ui.button("Bid for time").clicked() {
+                let minutes = self.value("bid.minutes");
+                let minutes = if minutes.trim().is_empty() {
+                    Ok(None)
+                } else {
+                    minutes.trim().parse::<u32>().map(Some)
+                };
+                let urgency = match self.value("bid.urgency.keep").as_str() {
+                    "low" => Urgency::Low,
+                    "high" => Urgency::High,
+                    _ => Urgency::Normal,
+                };
+                match minutes {
+                    Err(_) => self.error("bid", "Write the minutes as a whole number, or leave it blank for an equal share."),
+                    Ok(minutes) => self.apply(
+                        "bid",
+                        "Bidding…",
+                        Command::BidForTime {
+                            meeting: meeting_id.clone(),
+                            minutes,
+                            urgency,
+                            issue: None,
+                            note: String::new(),
+                        },
+                    ),
+                }
+            }
+            self.status(ui, "bid");
+        }
+        ui.add_space(8.0);
+        let order = batting_order(set, meeting);
+        ui.label(
+            RichText::new(if order.locked {
+                "Batting order (locked)"
+            } else {
+                "Proposed batting order"
+            })
+            .strong(),
+        );
+        ui.label(format!(
+            "{} of {} minutes for turns allocated",
+            order.allocated(),
+            order.minutes_for_turns
+        ));
+        egui::Grid::new("order").striped(true).show(ui, |ui| {
+            for (i, slot) in order.slots.iter().enumerate() {
+                ui.label(format!("{}.", i + 1));
+                ui.label(name_of(set, &slot.member));
+                ui.label(format!("{} min", slot.minutes));
+                ui.label(
+                    slot.issue
+                        .as_ref()
+                        .and_then(|i| set.issues.get(i))
+                        .map(|i| i.statement.clone())
+                        .unwrap_or_default(),
+                );
+                ui.end_row();
+            }
+        });
+        if !order.locked && !order.slots.is_empty() && ui.button("Lock batting order").clicked() {
+            self.apply(
+                "lock",
+                "Locking…",
+                Command::LockAgenda {
+                    meeting: meeting_id.clone(),
+                    slots: None,
+                },
+            );
+        }
+        self.status(ui, "lock");
+    }
+
+    fn turns(
+        &mut self,
+        ui: &mut egui::Ui,
+        set: &ActionLearningSet,
+        meeting_id: &MeetingId,
+        meeting: &Meeting,
+    ) {
+        let now = RevansApp::now();
+        let schedule = turn_schedule(set, meeting, now);
+        egui::Grid::new("schedule").striped(true).show(ui, |ui| {
+            for t in &schedule {
+                ui.label(name_of(set, &t.member));
+                let lost = t.minutes_lost();
+                if lost > 0 && t.state == TurnState::Waiting {
+                    ui.colored_label(
+                        RevansApp::warn_color(ui),
+                        format!("{} min ({lost} min lost to overruns)", t.minutes),
+                    );
+                } else {
+                    ui.label(format!("{} min", t.minutes));
+                }
+                ui.label(match t.state {
+                    TurnState::Waiting => "to come",
+                    TurnState::Running { .. } => "presenting",
+                    TurnState::Done { .. } => "done",
+                    TurnState::Withdrawn => "withdrawn",
+                });
+                ui.end_row();
+            }
+        });
+        ui.add_space(8.0);
+        let f7 = ui.input(|i| i.key_pressed(egui::Key::F7));
+        if let Some((presenter, left)) = turn_time_left(meeting, now) {
+            let issue = schedule
+                .iter()
+                .find(|t| t.member == presenter)
+                .and_then(|t| t.issue.as_ref())
+                .and_then(|i| set.issues.get(i))
+                .map(|i| i.statement.clone());
+            ui.label(
+                RichText::new(format!("{} is presenting", name_of(set, &presenter))).heading(),
+            );
+            if let Some(issue) = issue {
+                ui.label(format!("Issue: {issue}"));
+            }
+            let text = RichText::new(clock(left)).size(40.0).monospace();
+            if left < TimeDelta::zero() {
+                ui.colored_label(RevansApp::warn_color(ui), text)
+                    .on_hover_text("Over time: the turns still to come lose these minutes");
+            } else {
+                ui.label(text);
+            }
+            ui.label(RichText::new("Ask questions rather than give advice.").italics());
+            for q in set.question_bank.values().take(4) {
+                ui.label(format!("· {}", q.text));
+            }
+            self.text(ui, "Words (optional)", "said.text");
+            let f5 = ui.input(|i| i.key_pressed(egui::Key::F5));
+            let f6 = ui.input(|i| i.key_pressed(egui::Key::F6));
+            ui.horizontal(|ui| {
+                let question = ui.button("Log question").on_hover_text("F5").clicked() || f5;
+                let statement = ui.button("Log statement").on_hover_text("F6").clicked() || f6;
+                for (pressed, kind) in [
+                    (question, ContributionKind::Question),
+                    (statement, ContributionKind::Statement),
+                ] {
+                    if pressed {
+                        let text = self.value("said.text");
+                        self.apply(
+                            "said",
+                            "Logging…",
+                            Command::LogContribution {
+                                meeting: meeting_id.clone(),
+                                kind,
+                                text,
+                            },
+                        );
+                    }
+                }
+            });
+            if let Some((_, turn)) = meeting.running_turn() {
+                let questions = turn
+                    .contributions
+                    .values()
+                    .filter(|c| c.kind == ContributionKind::Question)
+                    .count();
+                ui.label(format!(
+                    "{questions} questions, {} statements so far",
+                    turn.contributions.len() - questions
+                ));
+            }
+            self.status(ui, "said");
+            if self.me().as_ref() == Some(&presenter) {
+                self.action_capture(ui, meeting_id);
+            }
+            if ui.button("End turn").on_hover_text("F7").clicked() || f7 {
+                self.apply(
+                    "turn",
+                    "Ending the turn…",
+                    Command::EndTurn {
+                        meeting: meeting_id.clone(),
+                    },
+                );
+            }
+        } else if let Some(next) = schedule.iter().find(|t| t.state == TurnState::Waiting) {
+            let who = name_of(set, &next.member);
+            if self.me().is_some_and(|me| meeting.turns.contains_key(&me)) {
+                self.action_capture(ui, meeting_id);
+            }
+            if ui
+                .button(format!("Start {who}'s turn"))
+                .on_hover_text("F7")
+                .clicked()
+                || f7
+            {
+                self.apply(
+                    "turn",
+                    "Starting the turn…",
+                    Command::StartTurn {
+                        meeting: meeting_id.clone(),
+                        presenter: next.member.clone(),
+                    },
+                );
+            }
+        } else {
+            if self.me().is_some_and(|me| meeting.turns.contains_key(&me)) {
+                self.action_capture(ui, meeting_id);
+            }
+            ui.label("Every turn is done: move on to the review.");
+        }
+        self.status(ui, "turn");
+    }
+
+    /// The presenter's actions, each with how likely they are to do it.
+    fn action_capture(&mut self, ui: &mut egui::Ui, meeting_id: &MeetingId) {
+        ui.group(|ui| {
+            ui.label(RichText::new("Your actions before the next meeting").strong());
+            self.text(ui, "Action", "action.text");
+            ui.add(egui::Slider::new(&mut self.likelihood, 1..=10).text("Likelihood (1-10)"));
+            if ui.button("Add action").clicked() {
+                let text = self.value("action.text");
+                let likelihood = self.likelihood;
+                self.apply(
+                    "action",
+                    "Adding…",
+                    Command::AddAction {
+                        text,
+                        likelihood,
+                        issue: None,
+                        meeting: Some(meeting_id.clone()),
+                    },
+                );
+            }
+            self.status(ui, "action");
+        });
+    }
+
+    fn review(&mut self, ui: &mut egui::Ui, meeting_id: &MeetingId, meeting: &Meeting) {
+        ui.label(RichText::new("Review of the meeting").strong());
+        let r = &meeting.process_review;
+        for (label, text) in [
+            ("Worked well", &r.worked_well),
+            ("Was difficult", &r.was_difficult),
+            ("More effective", &r.more_effective),
+        ] {
+            if !text.is_blank() {
+                ui.label(format!("{label}: {}", text.as_str()));
+            }
+        }
+        self.prose(ui, "What worked well?", "review.worked");
+        self.prose(ui, "What was difficult?", "review.difficult");
+        self.prose(ui, "How could we be more effective?", "review.effective");
+        if ui.button("Save set review").clicked() {
+            let some = |s: String| (!s.trim().is_empty()).then_some(s);
+            self.apply(
+                "review",
+                "Saving…",
+                Command::ReviewProcess {
+                    meeting: meeting_id.clone(),
+                    worked_well: some(self.value("review.worked")),
+                    was_difficult: some(self.value("review.difficult")),
+                    more_effective: some(self.value("review.effective")),
+                },
+            );
+        }
+        self.status(ui, "review");
+        ui.add_space(8.0);
+        ui.label(RichText::new("Your own review").strong());
+        self.prose(
+            ui,
+            "The three key things I have learned about my problem today",
+            "mine.problem",
+        );
+        self.prose(
+            ui,
+            "The one thing I've learned about myself today",
+            "mine.myself",
+        );
+        self.prose(
+            ui,
+            "What stands out about the working of this set",
+            "mine.set",
+        );
+        if ui.button("Save my review").clicked() {
+            let some = |s: String| (!s.trim().is_empty()).then_some(s);
+            self.apply(
+                "mine",
+                "Saving…",
+                Command::ReviewMeeting {
+                    meeting: meeting_id.clone(),
+                    answers: MemberReviewAnswers {
+                        my_problem: some(self.value("mine.problem")),
+                        myself: some(self.value("mine.myself")),
+                        the_set: some(self.value("mine.set")),
+                        ..MemberReviewAnswers::default()
+                    },
+                },
+            );
+        }
+        self.status(ui, "mine");
+    }
+}

@@ -1,0 +1,683 @@
+//! The desktop app. The UI thread never waits: commands go to the node on the app's own
+//! tokio runtime, and what comes back (results, the node's events) arrives on a channel
+//! that each frame drains, waking the UI with a repaint.
+
+mod console;
+mod screens;
+#[cfg(test)]
+mod tests;
+
+use std::collections::{BTreeMap, HashMap};
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::mpsc;
+
+use chrono::Utc;
+use egui::{Color32, RichText};
+use revans_model::{ActionLearningSet, Command, Journal, MemberId, Profile, SetId};
+use revans_sync::{DeviceSync, Event, Node, NodeConfig, NodeError};
+
+/// The areas of a set, in the order of the tab bar.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Tab {
+    Overview,
+    Issues,
+    Meetings,
+    Console,
+    Actions,
+    Journal,
+    History,
+    People,
+}
+
+impl Tab {
+    const ALL: [Tab; 8] = [
+        Tab::Overview,
+        Tab::Issues,
+        Tab::Meetings,
+        Tab::Console,
+        Tab::Actions,
+        Tab::Journal,
+        Tab::History,
+        Tab::People,
+    ];
+
+    fn title(self) -> &'static str {
+        match self {
+            Tab::Overview => "Overview",
+            Tab::Issues => "Issues",
+            Tab::Meetings => "Meetings",
+            Tab::Console => "Meeting console",
+            Tab::Actions => "Actions",
+            Tab::Journal => "Journal",
+            Tab::History => "History",
+            Tab::People => "People and sync",
+        }
+    }
+}
+
+/// What the app remembers between runs (window size is eframe's own).
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+struct Remembered {
+    last_set: Option<String>,
+    tab: Option<Tab>,
+}
+
+/// What came back from a piece of work on the node.
+enum Outcome {
+    Done,
+    Ticket(String),
+    Set(SetId),
+    Written(String),
+}
+
+enum Msg {
+    Started(Result<Node, String>),
+    Event(Event),
+    Done {
+        place: &'static str,
+        result: Result<Outcome, String>,
+    },
+}
+
+enum NodeSlot {
+    Starting,
+    Ready(Node),
+    Failed(String),
+}
+
+/// The app.
+pub struct RevansApp {
+    runtime: Arc<tokio::runtime::Runtime>,
+    ctx: egui::Context,
+    slot: NodeSlot,
+    tx: mpsc::Sender<Msg>,
+    rx: mpsc::Receiver<Msg>,
+    sets: Vec<(SetId, Result<ActionLearningSet, String>)>,
+    selected: Option<SetId>,
+    tab: Tab,
+    profile: Option<Profile>,
+    journal: Option<Journal>,
+    sync: HashMap<SetId, Vec<(MemberId, Vec<DeviceSync>)>>,
+    /// What is under way, by the place in the UI where it was asked for.
+    pending: BTreeMap<&'static str, String>,
+    /// What went wrong, by place, in words.
+    errors: BTreeMap<&'static str, String>,
+    /// What went right and is worth saying (a ticket, a file written), by place.
+    notices: BTreeMap<&'static str, String>,
+    /// Every text field's contents, by name.
+    fields: HashMap<&'static str, String>,
+    /// The meeting the console shows.
+    console_meeting: Option<revans_model::MeetingId>,
+    /// A removal waiting for its confirmation.
+    confirm_remove: Option<MemberId>,
+    remembered: Remembered,
+    control: Option<tokio::task::JoinHandle<()>>,
+    /// Whether the person asked to create or join another set.
+    adding: bool,
+    /// The likelihood on the action form, 1 to 10.
+    likelihood: u8,
+}
+
+impl RevansApp {
+    /// Starts the app: the runtime, then the node in the background.
+    pub fn new(cc: &eframe::CreationContext<'_>, config: NodeConfig) -> anyhow::Result<Self> {
+        let remembered: Remembered = cc
+            .storage
+            .and_then(|s| eframe::get_value(s, eframe::APP_KEY))
+            .unwrap_or_default();
+        Self::with_context(cc.egui_ctx.clone(), config, remembered)
+    }
+
+    fn with_context(
+        ctx: egui::Context,
+        config: NodeConfig,
+        remembered: Remembered,
+    ) -> anyhow::Result<Self> {
+        let runtime = Arc::new(
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .thread_name("revans-node")
+                .build()
+                .map_err(|e| anyhow::anyhow!("Could not start the app's worker threads: {e}"))?,
+        );
+        let (tx, rx) = mpsc::channel();
+        let app = Self {
+            runtime,
+            ctx,
+            slot: NodeSlot::Starting,
+            tx,
+            rx,
+            sets: Vec::new(),
+            selected: remembered.last_set.clone().map(SetId::from),
+            tab: remembered.tab.unwrap_or(Tab::Overview),
+            profile: None,
+            journal: None,
+            sync: HashMap::new(),
+            pending: BTreeMap::new(),
+            errors: BTreeMap::new(),
+            notices: BTreeMap::new(),
+            fields: HashMap::new(),
+            console_meeting: None,
+            confirm_remove: None,
+            remembered,
+            control: None,
+            adding: false,
+            likelihood: 7,
+        };
+        app.start_node(config);
+        Ok(app)
+    }
+
+    fn start_node(&self, config: NodeConfig) {
+        let tx = self.tx.clone();
+        let ctx = self.ctx.clone();
+        self.runtime.spawn(async move {
+            let result = Node::start(config).await.map_err(|e| match e {
+                NodeError::DataDir(revans_sync::data_dir::DataDirError::Busy(dir)) => format!(
+                    "Another Revans is using {}: close it (or stop `revans serve`) and open the app again.",
+                    dir.display()
+                ),
+                e => e.to_string(),
+            });
+            if let Ok(node) = &result {
+                let mut events = node.subscribe();
+                let tx = tx.clone();
+                let ctx = ctx.clone();
+                tokio::spawn(async move {
+                    loop {
+                        match events.recv().await {
+                            Ok(event) => {
+                                if tx.send(Msg::Event(event)).is_err() {
+                                    break;
+                                }
+                                ctx.request_repaint();
+                            }
+                            Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                            Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+                        }
+                    }
+                });
+            }
+            let _ = tx.send(Msg::Started(result));
+            ctx.request_repaint();
+        });
+    }
+
+    /// The node, once it runs.
+    fn node(&self) -> Option<&Node> {
+        match &self.slot {
+            NodeSlot::Ready(node) => Some(node),
+            _ => None,
+        }
+    }
+
+    /// Runs `work` on the node in the background; `place` shows its progress and result.
+    fn run<F, E>(&mut self, place: &'static str, doing: &str, work: impl FnOnce(Node) -> F)
+    where
+        F: Future<Output = Result<Outcome, E>> + Send + 'static,
+        E: std::fmt::Display,
+    {
+        let Some(node) = self.node().cloned() else {
+            return;
+        };
+        self.errors.remove(place);
+        self.notices.remove(place);
+        self.pending.insert(place, doing.to_owned());
+        let tx = self.tx.clone();
+        let ctx = self.ctx.clone();
+        let future = work(node);
+        self.runtime.spawn(async move {
+            let result = future.await.map_err(|e| e.to_string());
+            let _ = tx.send(Msg::Done { place, result });
+            ctx.request_repaint();
+        });
+    }
+
+    /// Applies a command to the selected set, in the background.
+    fn apply(&mut self, place: &'static str, doing: &str, command: Command) {
+        let Some(set) = self.selected.clone() else {
+            return;
+        };
+        self.run(place, doing, move |node| async move {
+            node.apply(&set, command).await.map(|_| Outcome::Done)
+        });
+    }
+
+    fn drain(&mut self) {
+        let mut changed = false;
+        while let Ok(msg) = self.rx.try_recv() {
+            match msg {
+                Msg::Started(Ok(node)) => {
+                    let _guard = self.runtime.enter();
+                    match crate::control::listen(node.clone()) {
+                        Ok(handle) => self.control = Some(handle),
+                        Err(e) => {
+                            self.errors.insert(
+                                "app",
+                                format!("Commands from `revans` cannot reach this window: {e:#}."),
+                            );
+                        }
+                    }
+                    self.slot = NodeSlot::Ready(node);
+                    changed = true;
+                }
+                Msg::Started(Err(e)) => self.slot = NodeSlot::Failed(e),
+                Msg::Event(event) => {
+                    if let Event::Storage(problem) = &event {
+                        self.errors.insert(
+                            "app",
+                            format!("Something could not be saved or read: {problem}"),
+                        );
+                    }
+                    changed = true;
+                }
+                Msg::Done { place, result } => {
+                    self.pending.remove(place);
+                    match result {
+                        Ok(outcome) => {
+                            self.errors.remove(place);
+                            self.finished(place, outcome);
+                        }
+                        Err(e) => {
+                            self.errors.insert(place, e);
+                        }
+                    }
+                    changed = true;
+                }
+            }
+        }
+        if changed {
+            self.refresh();
+        }
+    }
+
+    /// What to do once work succeeded: clear its form, show what it made.
+    fn finished(&mut self, place: &'static str, outcome: Outcome) {
+        match outcome {
+            Outcome::Ticket(ticket) => {
+                self.notices.insert(place, ticket);
+            }
+            Outcome::Written(what) => {
+                self.notices.insert(place, what);
+            }
+            Outcome::Set(id) => {
+                self.selected = Some(id);
+                self.adding = false;
+                self.tab = Tab::Overview;
+            }
+            Outcome::Done => {}
+        }
+        // A form that did its work empties, ready for the next.
+        let prefix = format!("{place}.");
+        for (name, value) in &mut self.fields {
+            if name.starts_with(&prefix)
+                && name.rsplit('.').next().is_none_or(|last| last != "keep")
+            {
+                value.clear();
+            }
+        }
+    }
+
+    /// Reads the sets, the journal and sync status again from the node (in memory).
+    fn refresh(&mut self) {
+        let Some(node) = self.node() else { return };
+        let sets: Vec<_> = node
+            .sets()
+            .into_iter()
+            .map(|(id, s)| (id, s.map_err(|e| e.to_string())))
+            .collect();
+        let profile = node.profile().ok().flatten();
+        let journal = node.journal().ok().flatten();
+        let mut sync = HashMap::new();
+        for (id, _) in &sets {
+            if let Ok(status) = node.sync_status(id) {
+                sync.insert(id.clone(), status);
+            }
+        }
+        self.sets = sets;
+        self.profile = profile;
+        self.journal = journal;
+        self.sync = sync;
+        let known = self
+            .selected
+            .as_ref()
+            .is_some_and(|s| self.sets.iter().any(|(id, _)| id == s));
+        if !known && !self.adding {
+            self.selected = self.sets.first().map(|(id, _)| id.clone());
+        }
+    }
+
+    fn set(&self) -> Option<&ActionLearningSet> {
+        let id = self.selected.as_ref()?;
+        self.sets
+            .iter()
+            .find(|(s, _)| s == id)
+            .and_then(|(_, s)| s.as_ref().ok())
+    }
+
+    fn me(&self) -> Option<MemberId> {
+        let node = self.node()?;
+        self.set()?.member_for_device(node.device()).cloned()
+    }
+
+    fn field(&mut self, name: &'static str) -> &mut String {
+        self.fields.entry(name).or_default()
+    }
+
+    fn value(&self, name: &'static str) -> String {
+        self.fields.get(name).cloned().unwrap_or_default()
+    }
+
+    /// A labelled one-line text field; AccessKit and tests find it by its label.
+    fn text(&mut self, ui: &mut egui::Ui, label: &str, name: &'static str) -> egui::Response {
+        ui.horizontal(|ui| {
+            let l = ui.label(label);
+            let buffer = self.fields.entry(name).or_default();
+            ui.add(egui::TextEdit::singleline(buffer).desired_width(320.0))
+                .labelled_by(l.id)
+        })
+        .inner
+    }
+
+    /// A labelled text area.
+    fn prose(&mut self, ui: &mut egui::Ui, label: &str, name: &'static str) -> egui::Response {
+        let l = ui.label(label);
+        let buffer = self.fields.entry(name).or_default();
+        ui.add(
+            egui::TextEdit::multiline(buffer)
+                .desired_rows(3)
+                .desired_width(f32::INFINITY),
+        )
+        .labelled_by(l.id)
+    }
+
+    /// Progress or the error for a place, in words, where the person acted.
+    fn status(&self, ui: &mut egui::Ui, place: &'static str) {
+        if let Some(doing) = self.pending.get(place) {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.label(doing);
+            });
+        }
+        if let Some(error) = self.errors.get(place) {
+            ui.colored_label(ui.visuals().error_fg_color, error);
+        }
+    }
+
+    fn busy(&self, place: &'static str) -> bool {
+        self.pending.contains_key(place)
+    }
+
+    fn error(&mut self, place: &'static str, message: impl Into<String>) {
+        self.errors.insert(place, message.into());
+    }
+
+    fn first_run(&mut self, ui: &mut egui::Ui) {
+        ui.heading("Welcome to Revans");
+        ui.label(
+            "Revans keeps your Action Learning Set's shared record on your members' own machines. First, how should your set know you?",
+        );
+        ui.add_space(8.0);
+        self.text(ui, "Your name", "profile.name");
+        self.text(ui, "Your organisation", "profile.org");
+        if ui.button("Save profile").clicked() {
+            let name = self.value("profile.name").trim().to_owned();
+            if name.is_empty() {
+                self.error("profile", "Write your name first.");
+            } else {
+                let profile = Profile {
+                    display_name: name,
+                    organisation: self.value("profile.org").trim().to_owned(),
+                };
+                self.run("profile", "Saving…", move |node| async move {
+                    node.set_profile(&profile).map(|()| Outcome::Done)
+                });
+            }
+        }
+        self.status(ui, "profile");
+    }
+
+    fn start_or_join(&mut self, ui: &mut egui::Ui) {
+        ui.heading("Start a set, or join one");
+        ui.add_space(6.0);
+        ui.group(|ui| {
+            ui.label(RichText::new("Create a set").strong());
+            self.text(ui, "Set name", "create.name");
+            self.text(ui, "Purpose", "create.purpose");
+            if ui
+                .add_enabled(!self.busy("create"), egui::Button::new("Create set"))
+                .clicked()
+            {
+                let name = self.value("create.name").trim().to_owned();
+                let purpose = self.value("create.purpose");
+                let founder = self.profile.clone().unwrap_or_default();
+                self.run("create", "Creating the set…", move |node| async move {
+                    node.create_set(&name, &purpose, founder)
+                        .await
+                        .map(Outcome::Set)
+                });
+            }
+            self.status(ui, "create");
+        });
+        ui.add_space(6.0);
+        ui.group(|ui| {
+            ui.label(RichText::new("Join with a ticket").strong());
+            ui.label("Paste the ticket a member gave you. Any member's device that is online can let you in.");
+            self.text(ui, "Ticket", "join.ticket");
+            if ui
+                .add_enabled(!self.busy("join"), egui::Button::new("Join set"))
+                .clicked()
+            {
+                let ticket = self.value("join.ticket").trim().to_owned();
+                let profile = self.profile.clone().unwrap_or_default();
+                self.run(
+                    "join",
+                    "Reaching the set's members…",
+                    move |node| async move {
+                        node.join(&ticket, profile, std::time::Duration::from_secs(30))
+                            .await
+                            .map(Outcome::Set)
+                    },
+                );
+            }
+            self.status(ui, "join");
+        });
+    }
+
+    /// The sets, each with its sync badge: how many members' devices hold our latest.
+    fn sets_panel(&mut self, ui: &mut egui::Ui) {
+        ui.heading("Sets");
+        ui.separator();
+        let mut pick = None;
+        for (id, set) in &self.sets {
+            let (title, badge) = match set {
+                Ok(set) => {
+                    let status = self.sync.get(id);
+                    let (current, all) = status.map_or((0, 0), |members| {
+                        let others: Vec<_> = members
+                            .iter()
+                            .flat_map(|(_, d)| d.iter())
+                            .filter(|d| !d.this_device)
+                            .collect();
+                        (others.iter().filter(|d| d.up_to_date).count(), others.len())
+                    });
+                    (set.name.clone(), format!("{current}/{all} devices current"))
+                }
+                Err(e) => (
+                    format!("{} (damaged)", &id.as_str()[..6.min(id.as_str().len())]),
+                    e.clone(),
+                ),
+            };
+            let selected = self.selected.as_ref() == Some(id);
+            let response = ui.selectable_label(selected, &title);
+            ui.label(RichText::new(badge).small().weak());
+            if response.clicked() {
+                pick = Some(id.clone());
+            }
+            ui.add_space(4.0);
+        }
+        if let Some(id) = pick {
+            self.selected = Some(id);
+            self.adding = false;
+        }
+        ui.separator();
+        if ui.button("New or join…").clicked() {
+            self.selected = None;
+            self.adding = true;
+        }
+    }
+}
+
+impl eframe::App for RevansApp {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        self.drain();
+        egui::Panel::top("top").show(ui, |ui| {
+            ui.horizontal(|ui| {
+                ui.label(RichText::new("Revans").strong());
+                if let Some(profile) = &self.profile {
+                    ui.label(format!("· {}", profile.display_name));
+                }
+                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                    let current = ui.ctx().options(|o| o.theme_preference);
+                    for (preference, label) in [
+                        (egui::ThemePreference::System, "System theme"),
+                        (egui::ThemePreference::Dark, "Dark"),
+                        (egui::ThemePreference::Light, "Light"),
+                    ] {
+                        if ui.selectable_label(current == preference, label).clicked() {
+                            ui.ctx().set_theme(preference);
+                        }
+                    }
+                });
+            });
+            self.status(ui, "app");
+        });
+        match &self.slot {
+            NodeSlot::Starting => {
+                egui::CentralPanel::default_margins().show(ui, |ui| {
+                    ui.horizontal(|ui| {
+                        ui.spinner();
+                        ui.label("Opening your sets…");
+                    });
+                });
+                return;
+            }
+            NodeSlot::Failed(e) => {
+                let e = e.clone();
+                egui::CentralPanel::default_margins().show(ui, |ui| {
+                    ui.heading("Revans could not start");
+                    ui.colored_label(ui.visuals().error_fg_color, e);
+                });
+                return;
+            }
+            NodeSlot::Ready(_) => {}
+        }
+        if self.profile.is_none() {
+            egui::CentralPanel::default_margins().show(ui, |ui| self.first_run(ui));
+            return;
+        }
+        egui::Panel::left("sets")
+            .default_size(200.0)
+            .show(ui, |ui| self.sets_panel(ui));
+        egui::CentralPanel::default_margins().show(ui, |ui| {
+            if self.set().is_none() {
+                self.start_or_join(ui);
+                return;
+            }
+            ui.horizontal_wrapped(|ui| {
+                for tab in Tab::ALL {
+                    if ui.selectable_label(self.tab == tab, tab.title()).clicked() {
+                        self.tab = tab;
+                    }
+                }
+            });
+            ui.separator();
+            egui::ScrollArea::vertical()
+                .auto_shrink([false, false])
+                .show(ui, |ui| match self.tab {
+                    Tab::Overview => self.overview(ui),
+                    Tab::Issues => self.issues(ui),
+                    Tab::Meetings => self.meetings(ui),
+                    Tab::Console => self.console(ui),
+                    Tab::Actions => self.actions(ui),
+                    Tab::Journal => self.journal_view(ui),
+                    Tab::History => self.history(ui),
+                    Tab::People => self.people(ui),
+                });
+        });
+        // The clock moves only while a turn runs or people's status is on screen.
+        if self.tab == Tab::Console && self.turn_running() {
+            ui.ctx()
+                .request_repaint_after(std::time::Duration::from_secs(1));
+        } else if self.tab == Tab::People {
+            ui.ctx()
+                .request_repaint_after(std::time::Duration::from_secs(2));
+            self.refresh_sync_soon();
+        }
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        self.remembered.last_set = self.selected.as_ref().map(ToString::to_string);
+        self.remembered.tab = Some(self.tab);
+        eframe::set_value(storage, eframe::APP_KEY, &self.remembered);
+    }
+
+    fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
+        self.shutdown();
+    }
+}
+
+impl RevansApp {
+    fn refresh_sync_soon(&mut self) {
+        if let (Some(node), Some(id)) = (self.node(), self.selected.clone())
+            && let Ok(status) = node.sync_status(&id)
+        {
+            self.sync.insert(id, status);
+        }
+    }
+
+    fn turn_running(&self) -> bool {
+        self.set()
+            .is_some_and(|set| set.meetings.values().any(|m| m.running_turn().is_some()))
+    }
+
+    /// Stops the node with everything on disk.
+    fn shutdown(&mut self) {
+        if let Some(control) = self.control.take() {
+            control.abort();
+        }
+        if let NodeSlot::Ready(node) = std::mem::replace(&mut self.slot, NodeSlot::Starting) {
+            let socket = crate::control::socket_path(node.data_dir());
+            self.runtime.block_on(node.shutdown());
+            let _ = std::fs::remove_file(socket);
+        }
+    }
+
+    fn now() -> chrono::DateTime<Utc> {
+        Utc::now()
+    }
+
+    fn warn_color(ui: &egui::Ui) -> Color32 {
+        ui.visuals().warn_fg_color
+    }
+}
+
+/// Opens the desktop app on the data directory the options name.
+pub fn run(config: NodeConfig) -> anyhow::Result<()> {
+    let options = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title("Revans")
+            .with_inner_size([1100.0, 760.0])
+            .with_min_inner_size([640.0, 480.0]),
+        persist_window: true,
+        ..Default::default()
+    };
+    eframe::run_native(
+        "Revans",
+        options,
+        Box::new(move |cc| Ok(Box::new(RevansApp::new(cc, config)?))),
+    )
+    .map_err(|e| anyhow::anyhow!("The window could not open: {e}"))
+}
