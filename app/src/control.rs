@@ -129,6 +129,7 @@ mod unix {
             Ok(Cli {
                 command: Some(cmd),
                 global,
+                ..
             }) => {
                 tracing::info!(command = ?std::mem::discriminant(&cmd), "carrying out a command from the control socket");
                 match execute(node, cmd, global.json, &mut out).await {

@@ -15,6 +15,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,
+    /// With no command: open the app on this area of the last open set.
+    #[arg(long, value_name = "AREA")]
+    pub show: Option<Area>,
     #[command(subcommand)]
     pub command: Option<Cmd>,
 }
@@ -586,4 +589,17 @@ pub enum ExportFormat {
     Json,
     Ics,
     Automerge,
+}
+
+/// An area of a set in the app.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Area {
+    Overview,
+    Issues,
+    Meetings,
+    Console,
+    Actions,
+    Journal,
+    History,
+    People,
 }

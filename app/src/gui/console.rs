@@ -90,11 +90,14 @@ impl RevansApp {
                 });
         });
         if let Some(left) = meeting_time_left(&meeting, now) {
+            let left = if left < TimeDelta::zero() {
+                format!("{} min over time", -left.num_minutes())
+            } else {
+                format!("{} min left in the meeting", left.num_minutes())
+            };
             ui.label(format!(
-                "{} · {} minutes · {} left in the meeting",
-                meeting.location,
-                meeting.minutes,
-                clock(left)
+                "{} · {} minutes · {left}",
+                meeting.location, meeting.minutes
             ));
         }
 

@@ -117,6 +117,8 @@ pub struct RevansApp {
     adding: bool,
     /// The likelihood on the action form, 1 to 10.
     likelihood: u8,
+    /// How the node was started, to try again after a failure.
+    config: NodeConfig,
 }
 
 impl RevansApp {
@@ -165,6 +167,7 @@ impl RevansApp {
             control: None,
             adding: false,
             likelihood: 7,
+            config: config.clone(),
         };
         app.start_node(config);
         Ok(app)
@@ -566,10 +569,16 @@ impl eframe::App for RevansApp {
             }
             NodeSlot::Failed(e) => {
                 let e = e.clone();
+                let mut retry = false;
                 egui::CentralPanel::default_margins().show(ui, |ui| {
                     ui.heading("Revans could not start");
                     ui.colored_label(ui.visuals().error_fg_color, e);
+                    retry = ui.button("Try again").clicked();
                 });
+                if retry {
+                    self.slot = NodeSlot::Starting;
+                    self.start_node(self.config.clone());
+                }
                 return;
             }
             NodeSlot::Ready(_) => {}
@@ -664,8 +673,24 @@ impl RevansApp {
     }
 }
 
-/// Opens the desktop app on the data directory the options name.
-pub fn run(config: NodeConfig) -> anyhow::Result<()> {
+impl From<crate::cli::args::Area> for Tab {
+    fn from(area: crate::cli::args::Area) -> Self {
+        use crate::cli::args::Area;
+        match area {
+            Area::Overview => Tab::Overview,
+            Area::Issues => Tab::Issues,
+            Area::Meetings => Tab::Meetings,
+            Area::Console => Tab::Console,
+            Area::Actions => Tab::Actions,
+            Area::Journal => Tab::Journal,
+            Area::History => Tab::History,
+            Area::People => Tab::People,
+        }
+    }
+}
+
+/// Opens the desktop app on the data directory the options name, on `show` if given.
+pub fn run(config: NodeConfig, show: Option<Tab>) -> anyhow::Result<()> {
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("Revans")
@@ -677,7 +702,13 @@ pub fn run(config: NodeConfig) -> anyhow::Result<()> {
     eframe::run_native(
         "Revans",
         options,
-        Box::new(move |cc| Ok(Box::new(RevansApp::new(cc, config)?))),
+        Box::new(move |cc| {
+            let mut app = RevansApp::new(cc, config)?;
+            if let Some(tab) = show {
+                app.tab = tab;
+            }
+            Ok(Box::new(app))
+        }),
     )
     .map_err(|e| anyhow::anyhow!("The window could not open: {e}"))
 }
