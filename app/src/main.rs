@@ -255,6 +255,17 @@ fn log_event(
         Event::PeerGone { device, reason } => {
             tracing::info!(peer = %device_name(node, device), %reason, "disconnected");
         }
+        Event::PeerAcknowledged {
+            set, device, heads, ..
+        } => {
+            let name = node.set(set).map(|s| s.name).unwrap_or_default();
+            tracing::info!(
+                set = %name,
+                peer = %device_name(node, device),
+                heads = heads.len(),
+                "peer holds our changes"
+            );
+        }
         Event::Storage(problem) => tracing::error!(%problem, "storage"),
         Event::Network(problem) => tracing::warn!(%problem, "network"),
     }

@@ -5,9 +5,23 @@
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The suffix of temporary files; a file with it is an interrupted write, never data.
 pub const TEMP_MARKER: &str = ".tmp-";
+
+static BYTES_WRITTEN: AtomicU64 = AtomicU64::new(0);
+static FSYNCS: AtomicU64 = AtomicU64::new(0);
+
+/// What this process has written durably so far: bytes of file contents, and fsyncs
+/// (of files and of folders). For the durability benchmark.
+#[must_use]
+pub fn io_counters() -> (u64, u64) {
+    (
+        BYTES_WRITTEN.load(Ordering::Relaxed),
+        FSYNCS.load(Ordering::Relaxed),
+    )
+}
 
 /// Writes `data` to `path` atomically and durably, creating the folder if needed.
 pub fn write_atomic(path: &Path, data: &[u8]) -> io::Result<()> {
@@ -25,6 +39,8 @@ pub fn write_atomic(path: &Path, data: &[u8]) -> io::Result<()> {
         let mut file = private_options().write(true).create_new(true).open(&temp)?;
         file.write_all(data)?;
         file.sync_all()?;
+        BYTES_WRITTEN.fetch_add(data.len() as u64, Ordering::Relaxed);
+        FSYNCS.fetch_add(1, Ordering::Relaxed);
         drop(file);
         fs::rename(&temp, path)?;
         sync_dir(dir)
@@ -77,6 +93,7 @@ fn private_options() -> OpenOptions {
 pub fn sync_dir(dir: &Path) -> io::Result<()> {
     #[cfg(unix)]
     {
+        FSYNCS.fetch_add(1, Ordering::Relaxed);
         File::open(dir)?.sync_all()
     }
     #[cfg(not(unix))]

@@ -163,6 +163,9 @@ pub(crate) async fn join(
         .collect();
     let mut admitted_by = None;
     let mut not_here = false;
+    // A member whose device has not yet received the invitation (made moments ago on
+    // another device) does not know it: ask the others before believing that.
+    let mut unknown = false;
     let asking = async {
         while let Some((id, connected)) = dials.next().await {
             let conn = match connected {
@@ -178,6 +181,7 @@ pub(crate) async fn join(
                     return Ok(());
                 }
                 Ok(JoinResponse::Refused(Refusal::NotHere)) => not_here = true,
+                Ok(JoinResponse::Refused(Refusal::Unknown)) => unknown = true,
                 Ok(JoinResponse::Refused(refusal)) => return Err(NodeError::Refused(refusal)),
                 Err(e) => tracing::info!(peer = %id.fmt_short(), error = %e, "could not ask"),
             }
@@ -190,6 +194,9 @@ pub(crate) async fn join(
         tracing::info!("no member's device answered in time");
     }
     let Some(admitted_by) = admitted_by else {
+        if unknown {
+            return Err(NodeError::Refused(Refusal::Unknown));
+        }
         if not_here {
             return Err(NodeError::Refused(Refusal::NotHere));
         }

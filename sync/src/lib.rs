@@ -8,6 +8,7 @@
 pub mod access;
 pub mod data_dir;
 mod fsutil;
+pub use fsutil::io_counters;
 pub mod join;
 mod node;
 pub mod peer;
@@ -17,5 +18,5 @@ pub mod ticket;
 
 pub use node::{
     DeviceSync, Event, Node, NodeConfig, NodeError, RelayChoice, device_of, endpoint_of,
-    secret_hash,
+    new_set_id, secret_hash,
 };

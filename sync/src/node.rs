@@ -114,6 +114,17 @@ pub enum Event {
         /// Why.
         reason: String,
     },
+    /// A member's device told us which heads of a set it holds: our change reached it.
+    PeerAcknowledged {
+        /// The set.
+        set: SetId,
+        /// The device.
+        device: DeviceId,
+        /// The heads it acknowledged, as hex hashes.
+        heads: Vec<String>,
+        /// When we heard it.
+        at: DateTime<Utc>,
+    },
     /// Something could not be saved or read.
     Storage(StorageProblem),
     /// Something on the network went wrong.
@@ -223,6 +234,14 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 fn doc_id(set: &SetId) -> Result<DocumentId, NodeError> {
     DocumentId::from_str(set.as_str()).map_err(|_| NodeError::UnknownSet(set.to_string()))
+}
+
+/// A fresh id for a set: random, and usable as its document's id.
+#[must_use]
+pub fn new_set_id() -> SetId {
+    let bytes: [u8; 16] = rand::random();
+    DocumentId::try_from(bytes.to_vec())
+        .map_or_else(|_| SetId::random(), |doc| SetId::from(doc.to_string()))
 }
 
 /// The device id of an endpoint.
@@ -492,6 +511,39 @@ impl Node {
                 )
             })
             .collect()
+    }
+
+    /// Restores a set from its Automerge bytes (`revans export --format automerge`): a
+    /// backup, or a set made elsewhere. The bytes are untrusted: they must load, be a set
+    /// this version reads, and name this device as a current member's. A set already held
+    /// merges with them. Returns once on disk.
+    pub async fn import_set(&self, bytes: &[u8]) -> Result<SetId, NodeError> {
+        let mut incoming = automerge::Automerge::load(bytes)
+            .map_err(|e| LoadError::NotASet(format!("its bytes do not load: {e}")))?;
+        let state = ActionLearningSet::from_doc(&incoming)?;
+        if state.member_for_device(&self.inner.device).is_none() {
+            return Err(NodeError::NotInSet);
+        }
+        let id = state.id.clone();
+        let doc = doc_id(&id)?;
+        let held = lock(&self.inner.sets).get(id.as_str()).cloned();
+        if let Some(handle) = held {
+            let changes = handle.with_document(|document| {
+                let before = document.get_heads();
+                document
+                    .merge(&mut incoming)
+                    .map_err(|e| LoadError::Damaged(e.to_string()))?;
+                Ok::<_, NodeError>(new_changes(document, &before))
+            })?;
+            self.inner.persist(&doc, changes).await?;
+        } else {
+            let handle = self.inner.seed(&doc, &incoming).await?;
+            self.hold(handle);
+            self.inner.remember_set(&id)?;
+            self.inner.refresh();
+            self.record_addresses().await;
+        }
+        Ok(id)
     }
 
     /// One set, as it is now.
@@ -771,6 +823,7 @@ impl Node {
     fn hold(&self, handle: DocHandle) {
         let id = handle.document_id().to_string();
         lock(&self.inner.sets).insert(id.clone(), handle.clone());
+        let (handle_for_acks, id_for_acks) = (handle.clone(), id.clone());
         let weak = Arc::downgrade(&self.inner);
         let task = tokio::spawn(async move {
             let mut changes = handle.changes();
@@ -780,6 +833,50 @@ impl Node {
                 let _ = inner
                     .events
                     .send(Event::SetChanged(SetId::from(id.clone())));
+            }
+        });
+        lock(&self.inner.tasks).push(task);
+        self.report_acknowledgements(handle_for_acks, id_for_acks);
+    }
+
+    /// Emits [`Event::PeerAcknowledged`] whenever a peer tells us the heads it holds.
+    fn report_acknowledgements(&self, handle: DocHandle, id: String) {
+        let weak = Arc::downgrade(&self.inner);
+        let task = tokio::spawn(async move {
+            let (_, updates) = handle.peers();
+            let mut updates = Box::pin(updates);
+            let mut last: HashMap<samod::ConnectionId, Vec<automerge::ChangeHash>> = HashMap::new();
+            while let Some(changed) = updates.next().await {
+                let Some(inner) = weak.upgrade() else { break };
+                let (connections, _) = inner.repo.connected_peers();
+                for (conn, state) in changed {
+                    let Some(heads) = state.last_acked_heads else {
+                        continue;
+                    };
+                    if last.get(&conn) == Some(&heads) {
+                        continue;
+                    }
+                    last.insert(conn, heads.clone());
+                    let peer =
+                        connections
+                            .iter()
+                            .find(|c| c.id == conn)
+                            .and_then(|c| match &c.state {
+                                samod::ConnectionState::Connected { their_peer_id } => {
+                                    Some(their_peer_id.to_string())
+                                }
+                                samod::ConnectionState::Handshaking => None,
+                            });
+                    let Some(Ok(device)) = peer.map(|p| DeviceId::parse(&p)) else {
+                        continue;
+                    };
+                    let _ = inner.events.send(Event::PeerAcknowledged {
+                        set: SetId::from(id.clone()),
+                        device,
+                        heads: heads.iter().map(ToString::to_string).collect(),
+                        at: state.last_received.unwrap_or_else(Utc::now),
+                    });
+                }
             }
         });
         lock(&self.inner.tasks).push(task);

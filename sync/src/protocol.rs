@@ -6,6 +6,8 @@
 //! - [`JOIN_ALPN`] carries admission: one [`JoinRequest`] each way answered by one
 //!   [`JoinResponse`], each a length-prefixed postcard message.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use futures::{SinkExt, TryStreamExt};
 use iroh::endpoint::{RecvStream, SendStream};
 use serde::{Deserialize, Serialize};
@@ -36,6 +38,39 @@ pub mod close {
     pub const SHUTDOWN: VarInt = VarInt::from_u32(4);
 }
 
+static SENT: [AtomicU64; 2] = [AtomicU64::new(0), AtomicU64::new(0)];
+static RECEIVED: [AtomicU64; 2] = [AtomicU64::new(0), AtomicU64::new(0)];
+
+/// Sync messages and their bytes (with framing) that this process has sent and received,
+/// over every connection so far. For the benchmarks.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WireCounters {
+    /// Messages sent.
+    pub messages_sent: u64,
+    /// Bytes sent, frame headers included.
+    pub bytes_sent: u64,
+    /// Messages received.
+    pub messages_received: u64,
+    /// Bytes received, frame headers included.
+    pub bytes_received: u64,
+}
+
+/// The counters as they are now.
+#[must_use]
+pub fn wire_counters() -> WireCounters {
+    WireCounters {
+        messages_sent: SENT[0].load(Ordering::Relaxed),
+        bytes_sent: SENT[1].load(Ordering::Relaxed),
+        messages_received: RECEIVED[0].load(Ordering::Relaxed),
+        bytes_received: RECEIVED[1].load(Ordering::Relaxed),
+    }
+}
+
+fn count(counter: &[AtomicU64; 2], len: usize) {
+    counter[0].fetch_add(1, Ordering::Relaxed);
+    counter[1].fetch_add(len as u64 + 4, Ordering::Relaxed);
+}
+
 /// A samod transport over a QUIC bi-stream with a frame size limit: an over-long frame is
 /// an error that closes the connection, before any memory is reserved for it.
 #[must_use]
@@ -45,8 +80,12 @@ pub fn sync_transport(send: SendStream, recv: RecvStream) -> samod::Transport {
             .max_frame_length(MAX_SYNC_FRAME)
             .new_codec()
     };
-    let stream = FramedRead::new(recv, codec()).map_ok(|bytes| bytes.to_vec());
+    let stream = FramedRead::new(recv, codec()).map_ok(|bytes| {
+        count(&RECEIVED, bytes.len());
+        bytes.to_vec()
+    });
     let sink = FramedWrite::new(send, codec()).with(|message: Vec<u8>| {
+        count(&SENT, message.len());
         futures::future::ready(Ok::<_, std::io::Error>(bytes::Bytes::from(message)))
     });
     samod::Transport::new(stream, sink)

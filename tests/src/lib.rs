@@ -1,6 +1,8 @@
 //! The harness for multi-peer scenarios: nodes on temporary data directories, bound to
 //! 127.0.0.1 with relays and discovery off, and waits that give up after [`TIMEOUT`].
 
+pub mod history;
+
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;

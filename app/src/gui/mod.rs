@@ -93,7 +93,8 @@ pub struct RevansApp {
     slot: NodeSlot,
     tx: mpsc::Sender<Msg>,
     rx: mpsc::Receiver<Msg>,
-    sets: Vec<(SetId, Result<ActionLearningSet, String>)>,
+    /// Each set as last read from the node; shared, so a frame never copies a set.
+    sets: Vec<(SetId, Result<Arc<ActionLearningSet>, String>)>,
     selected: Option<SetId>,
     tab: Tab,
     profile: Option<Profile>,
@@ -329,7 +330,7 @@ impl RevansApp {
         let sets: Vec<_> = node
             .sets()
             .into_iter()
-            .map(|(id, s)| (id, s.map_err(|e| e.to_string())))
+            .map(|(id, s)| (id, s.map(Arc::new).map_err(|e| e.to_string())))
             .collect();
         let profile = node.profile().ok().flatten();
         let journal = node.journal().ok().flatten();
@@ -352,7 +353,7 @@ impl RevansApp {
         }
     }
 
-    fn set(&self) -> Option<&ActionLearningSet> {
+    fn set(&self) -> Option<&Arc<ActionLearningSet>> {
         let id = self.selected.as_ref()?;
         self.sets
             .iter()

@@ -203,3 +203,51 @@ fn a_bid_made_in_one_app_appears_in_the_other() {
             && h.query_all_by_label("Ada").next().is_some()
     });
 }
+
+#[test]
+fn an_idle_app_stops_drawing() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app(dir.path());
+    profile_and_set(&mut h, "Ada");
+    click(&mut h, "Meeting console");
+    settled(&mut h);
+    // With nothing running and nothing arriving, the app asks for no more frames: egui
+    // settles instead of redrawing forever (which `try_run` reports as an error).
+    let frames = h.try_run();
+    assert!(frames.is_ok(), "the idle app kept asking to redraw");
+}
+
+/// One frame of the meeting console during a turn, for `valgrind --tool=callgrind`
+/// (see BENCHMARKS.md); ignored in the test run.
+#[test]
+#[ignore = "a benchmark, run under callgrind"]
+fn draw_the_console_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app(dir.path());
+    profile_and_set(&mut h, "Ada");
+    click(&mut h, "Meetings");
+    type_into(
+        &mut h,
+        "When (YYYY-MM-DD HH:MM, local time)",
+        "2026-12-01 09:30",
+    );
+    type_into(&mut h, "Where", "Room 4");
+    click(&mut h, "Plan meeting");
+    settled(&mut h);
+    click(&mut h, "Meeting console");
+    for step in ["Move on to Catch-up", "Move on to Agenda"] {
+        click(&mut h, step);
+        settled(&mut h);
+    }
+    click(&mut h, "Bid for time");
+    settled(&mut h);
+    click(&mut h, "Lock batting order");
+    settled(&mut h);
+    click(&mut h, "Move on to Turns");
+    settled(&mut h);
+    click(&mut h, "Start Ada's turn");
+    settled(&mut h);
+    for _ in 0..10 {
+        h.step();
+    }
+}

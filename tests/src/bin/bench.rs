@@ -1,0 +1,514 @@
+//! Benchmarks of what a set's members feel, printed as Markdown for BENCHMARKS.md.
+//!
+//!   cargo run --release -p revans-tests --bin bench            # the whole suite
+//!   cargo run --release -p revans-tests --bin bench -- --quick # under a minute
+//!
+//! Every figure is measured in this run, beside its reference measured in the same run:
+//! an edit's trip to six other nodes beside a raw iroh echo; catching up beside
+//! automerge's own in-memory sync of the same documents; opening sets beside
+//! `automerge::load` of the same bytes. Nodes are real, on 127.0.0.1, relays off.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::cast_precision_loss,
+    clippy::cast_sign_loss,
+    clippy::too_many_lines
+)]
+
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, Result, bail};
+use automerge::sync::SyncDoc as _;
+use automerge::transaction::Transactable as _;
+use chrono::Utc;
+use iroh::endpoint::presets;
+use iroh::protocol::{AcceptError, ProtocolHandler, Router};
+use revans_model::{Author, Command, DeviceId};
+use revans_sync::protocol::wire_counters;
+use revans_sync::{io_counters, new_set_id};
+use revans_tests::TestNode;
+use revans_tests::history::{self, History};
+
+const ECHO_ALPN: &[u8] = b"revans/bench-echo/0";
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let rank = ((sorted.len() - 1) as f64 * p).round() as usize;
+    sorted[rank.min(sorted.len() - 1)]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
+}
+
+struct Sizes {
+    edits: usize,
+    meetings: u32,
+    offline: usize,
+    sets: usize,
+}
+
+/// Starts `n` nodes and gives them one generated set with `meetings` meetings of
+/// history, with every device's address in it so they find each other at once.
+async fn set_on(n: usize, meetings: u32, seed: u64) -> Result<(Vec<TestNode>, History)> {
+    let mut nodes = Vec::new();
+    for _ in 0..n {
+        nodes.push(TestNode::start().await?);
+    }
+    let devices: Vec<DeviceId> = nodes.iter().map(|t| t.node().device().clone()).collect();
+    let mut history = history::generate(new_set_id(), &devices, meetings, seed, Utc::now())?;
+    for (t, member) in nodes.iter().zip(&history.members) {
+        let addresses = t
+            .node()
+            .addr()
+            .addrs
+            .iter()
+            .filter_map(|a| match a {
+                iroh::TransportAddr::Ip(ip) => Some(ip.to_string()),
+                _ => None,
+            })
+            .collect();
+        revans_model::apply(
+            &mut history.doc,
+            &Author {
+                member: member.clone(),
+                at: Utc::now(),
+            },
+            Command::RecordAddresses {
+                device: t.node().device().clone(),
+                addresses,
+            },
+        )?;
+    }
+    Ok((nodes, history))
+}
+
+/// Raw iroh: one bi-stream, 64 bytes there and back, `rounds` times.
+async fn echo_round_trips(rounds: usize) -> Result<Vec<Duration>> {
+    #[derive(Debug, Clone)]
+    struct Echo;
+    impl ProtocolHandler for Echo {
+        async fn accept(&self, connection: iroh::endpoint::Connection) -> Result<(), AcceptError> {
+            let (mut send, mut recv) = connection.accept_bi().await?;
+            let mut buf = [0u8; 64];
+            while recv.read_exact(&mut buf).await.is_ok() {
+                if send.write_all(&buf).await.is_err() {
+                    break;
+                }
+            }
+            connection.closed().await;
+            Ok(())
+        }
+    }
+    let bind = |ep: iroh::endpoint::Builder| ep.clear_ip_transports().bind_addr("127.0.0.1:0");
+    let server = bind(iroh::Endpoint::builder(presets::Minimal))?
+        .bind()
+        .await?;
+    let router = Router::builder(server.clone())
+        .accept(ECHO_ALPN, Echo)
+        .spawn();
+    let client = bind(iroh::Endpoint::builder(presets::Minimal))?
+        .bind()
+        .await?;
+    let connection = client.connect(server.addr(), ECHO_ALPN).await?;
+    let (mut send, mut recv) = connection.open_bi().await?;
+    let mut times = Vec::with_capacity(rounds);
+    let payload = [7u8; 64];
+    let mut buf = [0u8; 64];
+    for i in 0..rounds + 10 {
+        let start = Instant::now();
+        send.write_all(&payload).await?;
+        recv.read_exact(&mut buf).await?;
+        if i >= 10 {
+            times.push(start.elapsed());
+        }
+    }
+    connection.close(0u32.into(), b"done");
+    router.shutdown().await.ok();
+    client.close().await;
+    Ok(times)
+}
+
+async fn wait_identical(
+    nodes: &[TestNode],
+    set: &revans_model::SetId,
+    limit: Duration,
+) -> Result<Duration> {
+    let start = Instant::now();
+    loop {
+        let first = nodes[0].node().heads(set)?;
+        let mut same = true;
+        for t in &nodes[1..] {
+            if t.node().heads(set).map_or(true, |h| h != first) {
+                same = false;
+                break;
+            }
+        }
+        if same {
+            return Ok(start.elapsed());
+        }
+        if start.elapsed() > limit {
+            bail!("the nodes did not converge within {limit:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+}
+
+/// 1. One change on one node until all six others hold it, beside a raw iroh echo.
+async fn edit_to_the_set(sizes: &Sizes) -> Result<()> {
+    let (nodes, history) = set_on(7, 0, 1).await?;
+    let bytes = history.doc.save();
+    for t in &nodes {
+        t.node().import_set(&bytes).await?;
+    }
+    let set = history.id.clone();
+    // Wait until every node is connected to every other.
+    let start = Instant::now();
+    loop {
+        let mut all = true;
+        for t in &nodes {
+            let status = t.node().sync_status(&set)?;
+            all &= status.iter().all(|(_, ds)| ds.iter().all(|d| d.connected));
+        }
+        if all {
+            break;
+        }
+        if start.elapsed() > Duration::from_mins(1) {
+            bail!("the seven nodes did not all connect");
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    wait_identical(&nodes, &set, Duration::from_mins(1)).await?;
+
+    let mut commit = Vec::new();
+    let mut reach = Vec::new();
+    for i in 0..sizes.edits {
+        let from = i % nodes.len();
+        let started = Instant::now();
+        nodes[from]
+            .node()
+            .apply(
+                &set,
+                Command::ProposeRule {
+                    text: format!("Rule number {i}: we keep to time."),
+                },
+            )
+            .await?;
+        let committed = Instant::now();
+        let head = nodes[from].node().heads(&set)?;
+        let others: Vec<_> = nodes
+            .iter()
+            .enumerate()
+            .filter(|(j, _)| *j != from)
+            .map(|(_, t)| t.node().clone())
+            .collect();
+        let waits = others.into_iter().map(|node| {
+            let set = set.clone();
+            let head = head.clone();
+            async move {
+                let mut events = node.subscribe();
+                loop {
+                    let heads = node.heads(&set)?;
+                    if head.iter().all(|h| heads.contains(h)) {
+                        return Ok::<_, anyhow::Error>(());
+                    }
+                    tokio::time::timeout(Duration::from_millis(50), events.recv())
+                        .await
+                        .ok();
+                }
+            }
+        });
+        tokio::time::timeout(
+            Duration::from_secs(30),
+            futures::future::try_join_all(waits),
+        )
+        .await
+        .context("an edit never reached every node")??;
+        reach.push(committed.elapsed());
+        commit.push(committed - started);
+    }
+    let echo = echo_round_trips(sizes.edits).await?;
+    for v in [&mut commit, &mut reach] {
+        v.sort();
+    }
+    let mut echo = echo;
+    echo.sort();
+    let (m, p) = (percentile(&reach, 0.5), percentile(&reach, 0.99));
+    let (em, ep) = (percentile(&echo, 0.5), percentile(&echo, 0.99));
+    println!("## 1. Edit to the set ({} edits, 7 nodes)\n", sizes.edits);
+    println!("| | median | p99 |\n|---|---|---|");
+    println!(
+        "| committed on the editing node (change on disk) | {} | {} |",
+        ms(percentile(&commit, 0.5)),
+        ms(percentile(&commit, 0.99))
+    );
+    println!(
+        "| from commit until all 6 other nodes hold it | {} | {} |",
+        ms(m),
+        ms(p)
+    );
+    println!(
+        "| raw iroh echo round trip, 64 bytes (the limit) | {} | {} |",
+        ms(em),
+        ms(ep)
+    );
+    println!(
+        "| ratio, edit reach / echo round trip | {:.1}x | {:.1}x |\n",
+        m.as_secs_f64() / em.as_secs_f64(),
+        p.as_secs_f64() / ep.as_secs_f64()
+    );
+    for mut t in nodes {
+        t.stop().await;
+    }
+    Ok(())
+}
+
+/// Automerge's own sync of the same documents in memory: every pair in turn until all
+/// hold the same heads. Returns (time, messages, bytes).
+fn in_memory_sync(mut docs: Vec<automerge::Automerge>) -> Result<(Duration, u64, u64)> {
+    let n = docs.len();
+    let mut states: Vec<Vec<automerge::sync::State>> = (0..n)
+        .map(|_| (0..n).map(|_| automerge::sync::State::new()).collect())
+        .collect();
+    let (mut messages, mut bytes) = (0u64, 0u64);
+    let start = Instant::now();
+    loop {
+        let mut any = false;
+        for i in 0..n {
+            for j in 0..n {
+                if i == j {
+                    continue;
+                }
+                if let Some(message) = docs[i].generate_sync_message(&mut states[i][j]) {
+                    any = true;
+                    let encoded = message.encode();
+                    messages += 1;
+                    bytes += encoded.len() as u64;
+                    let decoded = automerge::sync::Message::decode(&encoded)?;
+                    docs[j].receive_sync_message(&mut states[j][i], decoded)?;
+                }
+            }
+        }
+        if !any {
+            break;
+        }
+    }
+    let elapsed = start.elapsed();
+    let first = docs[0].get_heads();
+    if docs.iter().any(|d| d.get_heads() != first) {
+        bail!("in-memory sync ended without converging");
+    }
+    Ok((elapsed, messages, bytes))
+}
+
+/// 3. Seven nodes, each with changes made offline on a set with history, then connected.
+async fn catching_up(sizes: &Sizes) -> Result<Vec<u8>> {
+    let (mut nodes, history) = set_on(7, sizes.meetings, 2).await?;
+    let bytes = history.doc.save();
+    let set = history.id.clone();
+    for t in &mut nodes {
+        t.stop().await;
+    }
+    // Each node alone: the set, then its changes made offline.
+    let mut offline_docs = Vec::new();
+    for (i, t) in nodes.iter_mut().enumerate() {
+        t.restart().await?;
+        t.node().import_set(&bytes).await?;
+        for k in 0..sizes.offline {
+            t.node()
+                .apply(
+                    &set,
+                    Command::ProposeRule {
+                        text: format!("Device {i}'s offline rule {k}"),
+                    },
+                )
+                .await?;
+        }
+        offline_docs.push(automerge::Automerge::load(&t.node().save(&set)?)?);
+        t.stop().await;
+    }
+    let before = wire_counters();
+    let restarts = futures::future::try_join_all(nodes.iter_mut().map(TestNode::restart));
+    restarts.await?;
+    let start = Instant::now();
+    let converged = wait_identical(&nodes, &set, Duration::from_mins(2)).await?;
+    let total = start.elapsed();
+    let after = wire_counters();
+    let (reference, ref_messages, ref_bytes) = in_memory_sync(offline_docs)?;
+    println!(
+        "## 3. Catching up ({} meetings of history, {} bytes saved; 7 nodes x {} offline changes)\n",
+        sizes.meetings,
+        bytes.len(),
+        sizes.offline
+    );
+    println!("| | time | sync messages | bytes |\n|---|---|---|---|");
+    println!(
+        "| Revans nodes on 127.0.0.1, from all started to identical heads | {} | {} | {} |",
+        ms(converged.max(total)),
+        after.messages_sent - before.messages_sent,
+        after.bytes_sent - before.bytes_sent
+    );
+    println!(
+        "| automerge in-memory sync of the same 7 documents (every pair until quiet) | {} | {} | {} |\n",
+        ms(reference),
+        ref_messages,
+        ref_bytes
+    );
+    for mut t in nodes {
+        t.stop().await;
+    }
+    Ok(bytes)
+}
+
+/// 4. Opening sets from disk, beside `automerge::load` of the same bytes.
+async fn opening(sizes: &Sizes, one_set: &[u8]) -> Result<()> {
+    let mut node = TestNode::start().await?;
+    let device = node.node().device().clone();
+    // The same history, re-keyed to this device and to twenty ids.
+    let mut saved = Vec::new();
+    for _ in 0..sizes.sets {
+        let mut doc = automerge::Automerge::load(one_set)?;
+        let state = revans_model::ActionLearningSet::from_doc(&doc)?;
+        let founder = state.created_by.clone();
+        revans_model::apply(
+            &mut doc,
+            &Author {
+                member: founder.clone(),
+                at: Utc::now(),
+            },
+            Command::LinkDevice {
+                member: founder,
+                device: device.clone(),
+            },
+        )?;
+        let id = new_set_id();
+        let mut tx = doc.transaction();
+        tx.put(automerge::ROOT, "id", id.as_str())?;
+        tx.commit();
+        let bytes = doc.save();
+        node.node().import_set(&bytes).await?;
+        saved.push(bytes);
+    }
+    node.stop().await;
+    let mut starts = Vec::new();
+    for _ in 0..5 {
+        let t = Instant::now();
+        node.restart().await?;
+        let held = node.node().sets().len();
+        starts.push(t.elapsed());
+        if held != sizes.sets {
+            bail!("the node opened {held} sets, not {}", sizes.sets);
+        }
+        node.stop().await;
+    }
+    let mut empty = TestNode::start().await?;
+    empty.stop().await;
+    let mut bare = Vec::new();
+    for _ in 0..5 {
+        let t = Instant::now();
+        empty.restart().await?;
+        bare.push(t.elapsed());
+        empty.stop().await;
+    }
+    let mut loads = Vec::new();
+    for _ in 0..5 {
+        let t = Instant::now();
+        for bytes in &saved {
+            let doc = automerge::Automerge::load(bytes)?;
+            std::hint::black_box(doc);
+        }
+        loads.push(t.elapsed());
+    }
+    for v in [&mut starts, &mut bare, &mut loads] {
+        v.sort();
+    }
+    println!(
+        "## 4. Opening {} sets from disk (median of 5)\n",
+        sizes.sets
+    );
+    println!("| | time |\n|---|---|");
+    println!(
+        "| Node::start holding them (lock, key, endpoint, load, hydrate) | {} |",
+        ms(starts[2])
+    );
+    println!(
+        "| Node::start holding none (the endpoint alone) | {} |",
+        ms(bare[2])
+    );
+    println!("| automerge::load of the same bytes | {} |", ms(loads[2]));
+    println!(
+        "| ratio, (start with sets - start with none) / automerge::load | {:.1}x |\n",
+        starts[2].saturating_sub(bare[2]).as_secs_f64() / loads[2].as_secs_f64()
+    );
+    Ok(())
+}
+
+/// 6. Bytes written and fsyncs per edit as the set grows.
+async fn durability(sizes: &Sizes) -> Result<()> {
+    println!("## 6. Durability cost per edit (20 edits each)\n");
+    println!(
+        "| history | document size | bytes written per edit | fsyncs per edit |\n|---|---|---|---|"
+    );
+    for meetings in [0, sizes.meetings / 2, sizes.meetings] {
+        let (mut nodes, history) = set_on(1, meetings, 3).await?;
+        let bytes = history.doc.save();
+        let set = history.id.clone();
+        nodes[0].node().import_set(&bytes).await?;
+        let (b0, f0) = io_counters();
+        for k in 0..20 {
+            nodes[0]
+                .node()
+                .apply(
+                    &set,
+                    Command::ProposeRule {
+                        text: format!("Durable rule {k}"),
+                    },
+                )
+                .await?;
+        }
+        let (b1, f1) = io_counters();
+        println!(
+            "| {meetings} meetings | {} bytes | {} | {:.1} |",
+            bytes.len(),
+            (b1 - b0) / 20,
+            (f1 - f0) as f64 / 20.0
+        );
+        nodes[0].stop().await;
+    }
+    println!();
+    Ok(())
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() -> Result<()> {
+    let quick = std::env::args().any(|a| a == "--quick");
+    let sizes = if quick {
+        Sizes {
+            edits: 40,
+            meetings: 4,
+            offline: 10,
+            sets: 5,
+        }
+    } else {
+        Sizes {
+            edits: 300,
+            meetings: 26,
+            offline: 50,
+            sets: 20,
+        }
+    };
+    let began = Instant::now();
+    println!(
+        "# Revans benchmarks{}\n",
+        if quick { " (quick)" } else { "" }
+    );
+    edit_to_the_set(&sizes).await?;
+    let one_set = catching_up(&sizes).await?;
+    opening(&sizes, &one_set).await?;
+    durability(&sizes).await?;
+    println!("(the suite took {:.0} s)", began.elapsed().as_secs_f64());
+    Ok(())
+}

@@ -1,0 +1,314 @@
+//! A seeded generator of a set's history: seven members from different organisations,
+//! a meeting every four weeks for two years, each with catch-up news, bids, a locked
+//! batting order, turns with questions, actions reported back on, and reviews. Every
+//! change goes through the model's commands, so the document is what the app would make.
+
+use chrono::{DateTime, Duration, Utc};
+use rand::rngs::StdRng;
+use rand::seq::IndexedRandom as _;
+use rand::{Rng as _, SeedableRng as _};
+use revans_model::{
+    Applied, Author, Command, ContributionKind, DeviceId, MeetingPlan, MemberId,
+    MemberReviewAnswers, NewSet, Outcome, Phase, ProblemStatement, Profile, SetId, Urgency, apply,
+    create_set,
+};
+
+const NAMES: [(&str, &str); 7] = [
+    ("Ada Okafor", "Northgate Council"),
+    ("Bo Lindqvist", "St Anne's Hospital"),
+    ("Cy Mensah", "Riverside Housing"),
+    ("Dana Whitfield", "County Fire and Rescue"),
+    ("Eli Novak", "Harbour College"),
+    ("Fen Achebe", "Eastside Library Service"),
+    ("Gus Moreau", "Valley Water"),
+];
+
+const PROBLEMS: [&str; 7] = [
+    "My ward sisters will not adopt the new rota",
+    "Two teams I now lead have never worked together",
+    "Tenants do not trust our repairs service",
+    "I cannot get the board to fund prevention work",
+    "Our best lecturers are leaving within two years",
+    "The library's volunteers resist the new system",
+    "I avoid the conversation about my deputy's performance",
+];
+
+const NEWS: [&str; 6] = [
+    "The restructure went ahead; two of my team left.",
+    "A quieter month. I took a week off and it helped.",
+    "We lost the funding bid, which I am still digesting.",
+    "My manager has moved on; I am acting up for now.",
+    "Good news: the pilot started on time.",
+    "A difficult complaint took most of my energy.",
+];
+
+const QUESTIONS: [&str; 8] = [
+    "What would success look like?",
+    "Who else wants this to work?",
+    "What is stopping you?",
+    "How did that make you feel?",
+    "What have you tried already?",
+    "What would happen if you did nothing?",
+    "What is the first small step?",
+    "Whose support do you need?",
+];
+
+const ACTIONS: [&str; 6] = [
+    "Talk to the three people most affected before the next meeting",
+    "Write a one-page case for the board",
+    "Ask my deputy for an honest conversation",
+    "Visit a service that has solved this",
+    "Keep a log of when the problem shows up",
+    "Try the new rota on one ward for a fortnight",
+];
+
+/// A generated set: its document, id, and the member acting for each device.
+pub struct History {
+    /// The document.
+    pub doc: automerge::Automerge,
+    /// The set's id.
+    pub id: SetId,
+    /// The members, in the order of the devices given.
+    pub members: Vec<MemberId>,
+}
+
+fn author(member: &MemberId, at: DateTime<Utc>) -> Author {
+    Author {
+        member: member.clone(),
+        at,
+    }
+}
+
+fn run(doc: &mut automerge::Automerge, who: &Author, command: Command) -> anyhow::Result<Applied> {
+    apply(doc, who, command).map_err(|e| anyhow::anyhow!("the generator made a bad command: {e}"))
+}
+
+/// Generates `meetings` meetings of history for a set whose members act through
+/// `devices` (seven of them), the first meeting `meetings * 4` weeks before `end`.
+#[allow(clippy::too_many_lines)] // one meeting, start to finish
+pub fn generate(
+    id: SetId,
+    devices: &[DeviceId],
+    meetings: u32,
+    seed: u64,
+    end: DateTime<Utc>,
+) -> anyhow::Result<History> {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let start = end - Duration::weeks(4 * i64::from(meetings) + 1);
+    let (mut doc, id, founder) = create_set(
+        NewSet {
+            id,
+            name: "Public Service Leaders".into(),
+            purpose: "Leading change across public services, one real problem at a time.".into(),
+            founder: Profile {
+                display_name: NAMES[0].0.into(),
+                organisation: NAMES[0].1.into(),
+            },
+            device: devices[0].clone(),
+        },
+        start,
+    )?;
+    let mut members = vec![founder.clone()];
+    for (i, device) in devices.iter().enumerate().skip(1) {
+        let (name, org) = NAMES[i % NAMES.len()];
+        let applied = run(
+            &mut doc,
+            &author(&founder, start),
+            Command::AddMember {
+                profile: Profile {
+                    display_name: name.into(),
+                    organisation: org.into(),
+                },
+                device: Some(device.clone()),
+            },
+        )?;
+        let Applied::Member(member) = applied else {
+            anyhow::bail!("adding a member made no member");
+        };
+        members.push(member);
+    }
+    let mut issues = Vec::new();
+    for (i, member) in members.iter().enumerate() {
+        let mut problem = ProblemStatement::new(PROBLEMS[i % PROBLEMS.len()]);
+        problem.important_to_me = "It keeps me awake, and it is mine to solve.".into();
+        problem.recognising_progress = "People would raise it before I do.".into();
+        let Applied::Issue(issue) = run(
+            &mut doc,
+            &author(member, start),
+            Command::AddIssue { problem },
+        )?
+        else {
+            anyhow::bail!("adding an issue made no issue");
+        };
+        issues.push(issue);
+    }
+    let mut open_actions: Vec<(MemberId, revans_model::ActionId)> = Vec::new();
+    for n in 0..meetings {
+        let at = start + Duration::weeks(4 * i64::from(n) + 1);
+        let host = members[n as usize % members.len()].clone();
+        let Applied::Meeting(meeting) = run(
+            &mut doc,
+            &author(&host, at - Duration::weeks(3)),
+            Command::PlanMeeting(MeetingPlan {
+                scheduled_at: at,
+                minutes: None,
+                location: NAMES[n as usize % NAMES.len()].1.into(),
+                host: Some(host.clone()),
+            }),
+        )?
+        else {
+            anyhow::bail!("planning made no meeting");
+        };
+        let chair = &members[0];
+        let mut clock = at;
+        let mut tick = |minutes: i64| {
+            clock += Duration::minutes(minutes);
+            clock
+        };
+        let phase = |to| Command::MovePhase {
+            meeting: meeting.clone(),
+            to,
+        };
+        run(&mut doc, &author(chair, tick(0)), phase(Phase::CatchUp))?;
+        for member in &members {
+            let news = NEWS.choose(&mut rng).copied().unwrap_or(NEWS[0]);
+            run(
+                &mut doc,
+                &author(member, tick(2)),
+                Command::CatchUp {
+                    meeting: meeting.clone(),
+                    news: news.into(),
+                },
+            )?;
+        }
+        for (owner, action) in open_actions.drain(..) {
+            let outcome = match rng.random_range(0..3) {
+                0 => Outcome::Done,
+                1 => Outcome::Partly,
+                _ => Outcome::Not,
+            };
+            run(
+                &mut doc,
+                &author(&owner, tick(1)),
+                Command::ReportBack {
+                    action,
+                    outcome,
+                    what_happened: "I spoke to them; it went better than I feared.".into(),
+                    learned: "Asking early costs less than fixing late.".into(),
+                },
+            )?;
+        }
+        run(&mut doc, &author(chair, tick(1)), phase(Phase::Agenda))?;
+        for (i, member) in members.iter().enumerate() {
+            let urgency = match rng.random_range(0..4) {
+                0 => Urgency::High,
+                1 => Urgency::Low,
+                _ => Urgency::Normal,
+            };
+            let minutes = rng.random_bool(0.5).then(|| rng.random_range(10..30));
+            run(
+                &mut doc,
+                &author(member, tick(1)),
+                Command::BidForTime {
+                    meeting: meeting.clone(),
+                    minutes,
+                    urgency,
+                    issue: Some(issues[i].clone()),
+                    note: String::new(),
+                },
+            )?;
+        }
+        run(
+            &mut doc,
+            &author(chair, tick(1)),
+            Command::LockAgenda {
+                meeting: meeting.clone(),
+                slots: None,
+            },
+        )?;
+        run(&mut doc, &author(chair, tick(1)), phase(Phase::Turns))?;
+        let state = revans_model::ActionLearningSet::from_doc(&doc)?;
+        let order = state
+            .meetings
+            .get(&meeting)
+            .and_then(|m| m.agenda.clone())
+            .map(|a| a.slots)
+            .unwrap_or_default();
+        for slot in order {
+            run(
+                &mut doc,
+                &author(chair, tick(1)),
+                Command::StartTurn {
+                    meeting: meeting.clone(),
+                    presenter: slot.member.clone(),
+                },
+            )?;
+            for _ in 0..rng.random_range(3..7) {
+                let asker = members.choose(&mut rng).unwrap_or(chair);
+                let question = QUESTIONS.choose(&mut rng).copied().unwrap_or(QUESTIONS[0]);
+                run(
+                    &mut doc,
+                    &author(asker, tick(2)),
+                    Command::LogContribution {
+                        meeting: meeting.clone(),
+                        kind: if rng.random_bool(0.85) {
+                            ContributionKind::Question
+                        } else {
+                            ContributionKind::Statement
+                        },
+                        text: question.into(),
+                    },
+                )?;
+            }
+            let text = ACTIONS.choose(&mut rng).copied().unwrap_or(ACTIONS[0]);
+            let Applied::Action(action) = run(
+                &mut doc,
+                &author(&slot.member, tick(2)),
+                Command::AddAction {
+                    text: text.into(),
+                    likelihood: rng.random_range(4..=10),
+                    issue: slot.issue.clone(),
+                    meeting: Some(meeting.clone()),
+                },
+            )?
+            else {
+                anyhow::bail!("adding an action made no action");
+            };
+            open_actions.push((slot.member.clone(), action));
+            run(
+                &mut doc,
+                &author(chair, tick(slot.minutes.into())),
+                Command::EndTurn {
+                    meeting: meeting.clone(),
+                },
+            )?;
+        }
+        run(&mut doc, &author(chair, tick(1)), phase(Phase::Review))?;
+        run(
+            &mut doc,
+            &author(chair, tick(3)),
+            Command::ReviewProcess {
+                meeting: meeting.clone(),
+                worked_well: Some("Good questions; we kept to time.".into()),
+                was_difficult: Some("Not giving advice when it was obvious.".into()),
+                more_effective: Some("Bid more honestly for time.".into()),
+            },
+        )?;
+        for member in members.iter().take(3) {
+            run(
+                &mut doc,
+                &author(member, tick(2)),
+                Command::ReviewMeeting {
+                    meeting: meeting.clone(),
+                    answers: MemberReviewAnswers {
+                        my_problem: Some("It is about trust more than rotas.".into()),
+                        myself: Some("I rush to fix things.".into()),
+                        ..MemberReviewAnswers::default()
+                    },
+                },
+            )?;
+        }
+        run(&mut doc, &author(chair, tick(1)), phase(Phase::Closed))?;
+    }
+    Ok(History { doc, id, members })
+}

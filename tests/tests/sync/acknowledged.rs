@@ -1,0 +1,66 @@
+//! A change's arrival is reported: the peer's device acknowledges our heads, and the
+//! per-member status says so.
+
+use std::time::Duration;
+
+use anyhow::{Result, bail};
+use revans_model::Command;
+use revans_sync::Event;
+use revans_tests::{TIMEOUT, TestNode, init_logging, profile};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_peer_acknowledging_our_latest_change_is_an_event_and_a_status() -> Result<()> {
+    init_logging();
+    let ada = TestNode::start().await?;
+    let bo = TestNode::start().await?;
+    let set = ada.node().create_set("Set", "", profile("Ada")).await?;
+    let ticket = ada
+        .node()
+        .invite(&set, "Bo", Duration::from_hours(1), None)
+        .await?;
+    bo.node()
+        .join(&ticket.to_string(), profile("Bo"), TIMEOUT)
+        .await?;
+
+    let mut events = ada.node().subscribe();
+    ada.node()
+        .apply(
+            &set,
+            Command::ProposeRule {
+                text: "We start on time.".into(),
+            },
+        )
+        .await?;
+    let ours: Vec<String> = ada
+        .node()
+        .heads(&set)?
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    let bo_device = bo.node().device().clone();
+    let acknowledged = tokio::time::timeout(TIMEOUT, async {
+        loop {
+            match events.recv().await {
+                Ok(Event::PeerAcknowledged {
+                    set: s,
+                    device,
+                    heads,
+                    ..
+                }) if s == set && device == bo_device && heads == ours => return Ok(()),
+                Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                Err(e) => bail!("the event channel closed: {e}"),
+            }
+        }
+    })
+    .await;
+    assert!(
+        matches!(acknowledged, Ok(Ok(()))),
+        "Bo's device acknowledged Ada's latest heads"
+    );
+    let status = ada.node().sync_status(&set)?;
+    let bo_member = bo.node().me(&set)?;
+    let (_, devices) = status.iter().find(|(m, _)| *m == bo_member).unwrap();
+    assert!(devices[0].up_to_date, "{devices:?}");
+    assert!(devices[0].last_heard.is_some());
+    Ok(())
+}
