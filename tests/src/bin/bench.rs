@@ -260,40 +260,107 @@ async fn edit_to_the_set(sizes: &Sizes) -> Result<()> {
         m.as_secs_f64() / em.as_secs_f64(),
         p.as_secs_f64() / ep.as_secs_f64()
     );
+    against_automerge_repo(sizes, m, p);
     for mut t in nodes {
         t.stop().await;
     }
     Ok(())
 }
 
-/// Automerge's own sync of the same documents in memory: every pair in turn until all
-/// hold the same heads. Returns (time, messages, bytes).
+/// One sync message from `from` to `to`, if it has one; counts it.
+fn send(
+    from: &mut automerge::Automerge,
+    to: &mut automerge::Automerge,
+    sf: &mut automerge::sync::State,
+    st: &mut automerge::sync::State,
+    counts: &mut (u64, u64),
+) -> Result<bool> {
+    let Some(message) = from.generate_sync_message(sf) else {
+        return Ok(false);
+    };
+    let encoded = message.encode();
+    counts.0 += 1;
+    counts.1 += encoded.len() as u64;
+    to.receive_sync_message(st, automerge::sync::Message::decode(&encoded)?)?;
+    Ok(true)
+}
+
+/// Item 2, the same edit through automerge-repo (JavaScript) and its websocket server, run by
+/// `bench/js/edit.mjs` in this same run.
+fn against_automerge_repo(sizes: &Sizes, ours_median: Duration, ours_p99: Duration) {
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../bench/js/edit.mjs");
+    println!("## 2. Against a peer: automerge-repo with its websocket server\n");
+    let mut cmd = std::process::Command::new("node");
+    cmd.arg(&script);
+    if sizes.edits < 100 {
+        cmd.arg("--quick");
+    }
+    let output = match cmd.output() {
+        Ok(o) if o.status.success() => o,
+        Ok(o) => {
+            println!(
+                "Not measured: {} failed ({}). Install it with `cd bench/js && npm ci`.\n",
+                script.display(),
+                String::from_utf8_lossy(&o.stderr)
+                    .lines()
+                    .last()
+                    .unwrap_or("")
+            );
+            return;
+        }
+        Err(e) => {
+            println!("Not measured: Node.js could not run ({e}).\n");
+            return;
+        }
+    };
+    let parsed: serde_json::Value = match serde_json::from_slice(&output.stdout) {
+        Ok(v) => v,
+        Err(e) => {
+            println!("Not measured: the script's output did not parse ({e}).\n");
+            return;
+        }
+    };
+    let theirs_median = parsed["median_ms"].as_f64().unwrap_or(f64::NAN);
+    let theirs_p99 = parsed["p99_ms"].as_f64().unwrap_or(f64::NAN);
+    println!("| | median | p99 |\n|---|---|---|");
+    println!(
+        "| automerge-repo {} (7 repos, one sync server, in memory) | {theirs_median:.2} ms | {theirs_p99:.2} ms |",
+        parsed["automerge_repo"].as_str().unwrap_or("?")
+    );
+    println!(
+        "| Revans, from commit until all 6 others hold it | {} | {} |",
+        ms(ours_median),
+        ms(ours_p99)
+    );
+    println!(
+        "| ratio, ours / theirs | {:.2}x | {:.2}x |\n",
+        ours_median.as_secs_f64() * 1000.0 / theirs_median,
+        ours_p99.as_secs_f64() * 1000.0 / theirs_p99
+    );
+}
+
+/// Automerge's own sync of the same documents in memory, the protocol's minimum: every
+/// document syncs with the first (a hub) until quiet, then the hub with every document
+/// again. Returns (time, messages, bytes).
 fn in_memory_sync(mut docs: Vec<automerge::Automerge>) -> Result<(Duration, u64, u64)> {
-    let n = docs.len();
-    let mut states: Vec<Vec<automerge::sync::State>> = (0..n)
-        .map(|_| (0..n).map(|_| automerge::sync::State::new()).collect())
-        .collect();
-    let (mut messages, mut bytes) = (0u64, 0u64);
-    let start = Instant::now();
-    loop {
-        let mut any = false;
-        for i in 0..n {
-            for j in 0..n {
-                if i == j {
-                    continue;
-                }
-                if let Some(message) = docs[i].generate_sync_message(&mut states[i][j]) {
-                    any = true;
-                    let encoded = message.encode();
-                    messages += 1;
-                    bytes += encoded.len() as u64;
-                    let decoded = automerge::sync::Message::decode(&encoded)?;
-                    docs[j].receive_sync_message(&mut states[j][i], decoded)?;
-                }
+    fn pair(docs: &mut [automerge::Automerge], j: usize, counts: &mut (u64, u64)) -> Result<()> {
+        let (hub, rest) = docs.split_at_mut(1);
+        let (a, b) = (&mut hub[0], &mut rest[j - 1]);
+        let (mut sa, mut sb) = (automerge::sync::State::new(), automerge::sync::State::new());
+        loop {
+            let there = send(a, b, &mut sa, &mut sb, counts)?;
+            let back = send(b, a, &mut sb, &mut sa, counts)?;
+            if !there && !back {
+                return Ok(());
             }
         }
-        if !any {
-            break;
+    }
+    let n = docs.len();
+    let mut counts = (0u64, 0u64);
+    let start = Instant::now();
+    for _ in 0..2 {
+        for j in 1..n {
+            pair(&mut docs, j, &mut counts)?;
         }
     }
     let elapsed = start.elapsed();
@@ -301,7 +368,7 @@ fn in_memory_sync(mut docs: Vec<automerge::Automerge>) -> Result<(Duration, u64,
     if docs.iter().any(|d| d.get_heads() != first) {
         bail!("in-memory sync ended without converging");
     }
-    Ok((elapsed, messages, bytes))
+    Ok((elapsed, counts.0, counts.1))
 }
 
 /// 3. Seven nodes, each with changes made offline on a set with history, then connected.
@@ -352,7 +419,7 @@ async fn catching_up(sizes: &Sizes) -> Result<Vec<u8>> {
         after.bytes_sent - before.bytes_sent
     );
     println!(
-        "| automerge in-memory sync of the same 7 documents (every pair until quiet) | {} | {} | {} |\n",
+        "| automerge in-memory sync of the same 7 documents (each with a hub, twice) | {} | {} | {} |\n",
         ms(reference),
         ref_messages,
         ref_bytes
