@@ -299,7 +299,7 @@ fn against_automerge_repo(sizes: &Sizes, ours_median: Duration, ours_p99: Durati
         Ok(o) if o.status.success() => o,
         Ok(o) => {
             println!(
-                "Not measured: {} failed ({}). Install it with `cd bench/js && npm ci`.\n",
+                "Not measured: {} failed ({}). Install it with `cd bench/js && npm install`.\n",
                 script.display(),
                 String::from_utf8_lossy(&o.stderr)
                     .lines()
@@ -520,7 +520,11 @@ async fn durability(sizes: &Sizes) -> Result<()> {
         "| history | document size | bytes written per edit | fsyncs per edit |\n|---|---|---|---|"
     );
     for meetings in [0, sizes.meetings / 2, sizes.meetings] {
-        let (mut nodes, history) = set_on(1, meetings, 3).await?;
+        // Seven members, as in a real set; one device of theirs does the writing.
+        let (mut nodes, history) = set_on(7, meetings, 3).await?;
+        for t in &mut nodes[1..] {
+            t.stop().await;
+        }
         let bytes = history.doc.save();
         let set = history.id.clone();
         nodes[0].node().import_set(&bytes).await?;
