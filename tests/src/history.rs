@@ -312,3 +312,84 @@ pub fn generate(
     }
     Ok(History { doc, id, members })
 }
+
+/// Opens one more meeting in `history`, as of `at`: every member bids, the batting order
+/// is locked and the first presenter's turn is running. The largest console there is.
+pub fn open_a_meeting_in_turns(history: &mut History, at: DateTime<Utc>) -> anyhow::Result<()> {
+    let chair = history.members[0].clone();
+    let doc = &mut history.doc;
+    let Applied::Meeting(meeting) = run(
+        doc,
+        &author(&chair, at - Duration::weeks(1)),
+        Command::PlanMeeting(MeetingPlan {
+            scheduled_at: at - Duration::minutes(30),
+            minutes: None,
+            location: NAMES[0].1.into(),
+            host: Some(chair.clone()),
+        }),
+    )?
+    else {
+        anyhow::bail!("planning made no meeting");
+    };
+    let phase = |to| Command::MovePhase {
+        meeting: meeting.clone(),
+        to,
+    };
+    run(
+        doc,
+        &author(&chair, at - Duration::minutes(30)),
+        phase(Phase::CatchUp),
+    )?;
+    run(
+        doc,
+        &author(&chair, at - Duration::minutes(15)),
+        phase(Phase::Agenda),
+    )?;
+    for (i, member) in history.members.iter().enumerate() {
+        run(
+            doc,
+            &author(member, at - Duration::minutes(14)),
+            Command::BidForTime {
+                meeting: meeting.clone(),
+                minutes: (i % 2 == 0).then_some(20),
+                urgency: if i == 1 {
+                    Urgency::High
+                } else {
+                    Urgency::Normal
+                },
+                issue: None,
+                note: String::new(),
+            },
+        )?;
+    }
+    run(
+        doc,
+        &author(&chair, at - Duration::minutes(10)),
+        Command::LockAgenda {
+            meeting: meeting.clone(),
+            slots: None,
+        },
+    )?;
+    run(
+        doc,
+        &author(&chair, at - Duration::minutes(9)),
+        phase(Phase::Turns),
+    )?;
+    let state = revans_model::ActionLearningSet::from_doc(doc)?;
+    let first = state
+        .meetings
+        .get(&meeting)
+        .and_then(|m| m.agenda.as_ref())
+        .and_then(|a| a.slots.first())
+        .map(|s| s.member.clone())
+        .ok_or_else(|| anyhow::anyhow!("the locked agenda is empty"))?;
+    run(
+        doc,
+        &author(&chair, at - Duration::minutes(8)),
+        Command::StartTurn {
+            meeting,
+            presenter: first,
+        },
+    )?;
+    Ok(())
+}

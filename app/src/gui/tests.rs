@@ -217,37 +217,33 @@ fn an_idle_app_stops_drawing() {
     assert!(frames.is_ok(), "the idle app kept asking to redraw");
 }
 
-/// One frame of the meeting console during a turn, for `valgrind --tool=callgrind`
+/// Frames of the meeting console for the largest set there is (two years of seeded
+/// history, seven members, a turn running), for `valgrind --tool=callgrind`
 /// (see BENCHMARKS.md); ignored in the test run.
 #[test]
 #[ignore = "a benchmark, run under callgrind"]
-fn draw_the_console_once() {
+fn draw_the_console_of_the_largest_set() {
     let dir = tempfile::tempdir().unwrap();
     let mut h = app(dir.path());
-    profile_and_set(&mut h, "Ada");
-    click(&mut h, "Meetings");
-    type_into(
-        &mut h,
-        "When (YYYY-MM-DD HH:MM, local time)",
-        "2026-12-01 09:30",
-    );
-    type_into(&mut h, "Where", "Room 4");
-    click(&mut h, "Plan meeting");
+    type_into(&mut h, "Your name", "Ada");
+    click(&mut h, "Save profile");
     settled(&mut h);
+    let node = h.state().node().cloned().unwrap();
+    let mut devices = vec![node.device().clone()];
+    devices.extend((0..6).map(|_| revans_model::DeviceId::from_bytes(rand::random())));
+    let now = chrono::Utc::now();
+    let mut history =
+        revans_tests::history::generate(revans_sync::new_set_id(), &devices, 26, 7, now).unwrap();
+    revans_tests::history::open_a_meeting_in_turns(&mut history, now).unwrap();
+    let bytes = history.doc.save();
+    let runtime = h.state().runtime.clone();
+    runtime.block_on(node.import_set(&bytes)).unwrap();
+    see(&mut h, "Public Service Leaders");
+    click(&mut h, "Public Service Leaders");
     click(&mut h, "Meeting console");
-    for step in ["Move on to Catch-up", "Move on to Agenda"] {
-        click(&mut h, step);
-        settled(&mut h);
-    }
-    click(&mut h, "Bid for time");
-    settled(&mut h);
-    click(&mut h, "Lock batting order");
-    settled(&mut h);
-    click(&mut h, "Move on to Turns");
-    settled(&mut h);
-    click(&mut h, "Start Ada's turn");
-    settled(&mut h);
-    for _ in 0..10 {
+    see_text(&mut h, "is presenting");
+    // What callgrind counts: these frames, each drawing the console in full.
+    for _ in 0..20 {
         h.step();
     }
 }
