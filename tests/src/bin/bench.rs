@@ -555,7 +555,25 @@ async fn durability(sizes: &Sizes) -> Result<()> {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> Result<()> {
-    let quick = std::env::args().any(|a| a == "--quick");
+    let args: Vec<String> = std::env::args().collect();
+    let quick = args.iter().any(|a| a == "--quick");
+    // `--save-set FILE`: write the two-year set with a turn running, for the drawing
+    // benchmark under callgrind, and stop.
+    if let Some(path) = args
+        .iter()
+        .position(|a| a == "--save-set")
+        .and_then(|i| args.get(i + 1))
+    {
+        let devices: Vec<DeviceId> = (0..7)
+            .map(|_| DeviceId::from_bytes(rand::random()))
+            .collect();
+        let now = Utc::now();
+        let mut history = history::generate(new_set_id(), &devices, 26, 7, now)?;
+        history::open_a_meeting_in_turns(&mut history, now)?;
+        std::fs::write(path, history.doc.save())?;
+        println!("wrote {path}");
+        return Ok(());
+    }
     let sizes = if quick {
         Sizes {
             edits: 40,
