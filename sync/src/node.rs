@@ -933,6 +933,26 @@ impl Node {
     }
 }
 
+/// A set's members alone, read without hydrating the rest of the set.
+fn members_of(
+    doc: &automerge::Automerge,
+) -> Result<BTreeMap<MemberId, revans_model::Member>, LoadError> {
+    // The same gate as a whole set: a document of a newer schema is not read.
+    let schema: autosurgeon::MaybeMissing<u64> =
+        autosurgeon::hydrate_prop(doc, automerge::ROOT, "schema")
+            .map_err(|e| LoadError::NotASet(e.to_string()))?;
+    match schema {
+        autosurgeon::MaybeMissing::Present(v) if v <= revans_model::SCHEMA_VERSION => {
+            autosurgeon::hydrate_prop(doc, automerge::ROOT, "members")
+                .map_err(|e| LoadError::Damaged(e.to_string()))
+        }
+        autosurgeon::MaybeMissing::Present(v) => Err(LoadError::TooNew(v)),
+        autosurgeon::MaybeMissing::Missing => {
+            Err(LoadError::NotASet("it has no schema version".into()))
+        }
+    }
+}
+
 /// The changes made since `before`, with their hashes, for the durability barrier.
 fn new_changes(
     document: &automerge::Automerge,
@@ -1069,13 +1089,19 @@ impl Inner {
             let Ok(doc) = DocumentId::from_str(&id) else {
                 continue;
             };
-            let Ok(state) = handle.with_document(|d| ActionLearningSet::from_doc(d)) else {
+            // Only the members: hydrating a whole set (two years of meetings) on every
+            // change of every set was most of the cost of catching up and of opening.
+            let Ok(members) = handle.with_document(|d| members_of(d)) else {
                 continue;
             };
             let mut allowed = HashSet::new();
+            let me = members
+                .iter()
+                .find(|(_, m)| m.is_current() && m.devices.contains_key(&self.device))
+                .map(|(id, _)| id.clone());
             // A device removed from the set is refused even if we still hold its record.
-            if let Some(me) = state.member_for_device(&self.device) {
-                if let Some(record) = state.members.get(me) {
+            if let Some(me) = me {
+                if let Some(record) = members.get(&me) {
                     own_devices.extend(
                         record
                             .devices
@@ -1084,7 +1110,7 @@ impl Inner {
                             .filter_map(endpoint_of),
                     );
                 }
-                for member in state.members.values().filter(|m| m.is_current()) {
+                for member in members.values().filter(|m| m.is_current()) {
                     for (device, record) in &member.devices {
                         let Some(endpoint) = endpoint_of(device) else {
                             continue;
