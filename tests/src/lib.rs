@@ -128,6 +128,20 @@ fn next_port() -> u16 {
     base + NEXT.fetch_add(1, Ordering::Relaxed) % 250
 }
 
+/// The opening most scenarios share: Ada creates a set called "Set", invites Bo, and Bo
+/// joins with the ticket. Returns the set's id.
+pub async fn ada_admits_bo(ada: &TestNode, bo: &TestNode) -> Result<revans_model::SetId> {
+    let set = ada.node().create_set("Set", "", profile("Ada")).await?;
+    let ticket = ada
+        .node()
+        .invite(&set, "Bo", Duration::from_hours(1), None)
+        .await?;
+    bo.node()
+        .join(&ticket.to_string(), profile("Bo"), TIMEOUT)
+        .await?;
+    Ok(set)
+}
+
 /// A member's profile.
 #[must_use]
 pub fn profile(name: &str) -> Profile {

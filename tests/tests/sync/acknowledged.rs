@@ -1,26 +1,17 @@
 //! A change's arrival is reported: the peer's device acknowledges our heads, and the
 //! per-member status says so.
 
-use std::time::Duration;
-
 use anyhow::{Result, bail};
 use revans_model::Command;
 use revans_sync::Event;
-use revans_tests::{TIMEOUT, TestNode, init_logging, profile};
+use revans_tests::{TIMEOUT, TestNode, ada_admits_bo, init_logging};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_peer_acknowledging_our_latest_change_is_an_event_and_a_status() -> Result<()> {
     init_logging();
     let ada = TestNode::start().await?;
     let bo = TestNode::start().await?;
-    let set = ada.node().create_set("Set", "", profile("Ada")).await?;
-    let ticket = ada
-        .node()
-        .invite(&set, "Bo", Duration::from_hours(1), None)
-        .await?;
-    bo.node()
-        .join(&ticket.to_string(), profile("Bo"), TIMEOUT)
-        .await?;
+    let set = ada_admits_bo(&ada, &bo).await?;
 
     let mut events = ada.node().subscribe();
     ada.node()

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use anyhow::Result;
 use revans_model::JournalCommand;
-use revans_tests::{TIMEOUT, TestNode, eventually, init_logging, profile};
+use revans_tests::{TIMEOUT, TestNode, ada_admits_bo, eventually, init_logging, profile};
 
 fn write(text: &str) -> JournalCommand {
     JournalCommand::Write {
@@ -25,14 +25,7 @@ async fn a_journal_follows_its_owner_to_a_linked_device_and_nowhere_else() -> Re
     let ada = TestNode::start().await?;
     let bo = TestNode::start().await?;
     let bo_laptop = TestNode::start().await?;
-    let set = ada.node().create_set("Set", "", profile("Ada")).await?;
-    let ticket = ada
-        .node()
-        .invite(&set, "Bo", Duration::from_hours(1), None)
-        .await?;
-    bo.node()
-        .join(&ticket.to_string(), profile("Bo"), TIMEOUT)
-        .await?;
+    let set = ada_admits_bo(&ada, &bo).await?;
     bo.node()
         .journal_apply(write("I rush to fix things."))
         .await?;

@@ -6,7 +6,7 @@ use anyhow::Result;
 use revans_model::Command;
 use revans_sync::NodeError;
 use revans_sync::protocol::Refusal;
-use revans_tests::{TIMEOUT, TestNode, eventually, init_logging, profile};
+use revans_tests::{TIMEOUT, TestNode, ada_admits_bo, eventually, init_logging, profile};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_member_who_is_not_the_creator_admits_a_newcomer_while_the_creator_is_offline()
@@ -87,14 +87,7 @@ async fn a_second_device_links_to_its_member() -> Result<()> {
     let ada = TestNode::start().await?;
     let bo = TestNode::start().await?;
     let bo_laptop = TestNode::start().await?;
-    let set = ada.node().create_set("Set", "", profile("Ada")).await?;
-    let ticket = ada
-        .node()
-        .invite(&set, "Bo", Duration::from_hours(1), None)
-        .await?;
-    bo.node()
-        .join(&ticket.to_string(), profile("Bo"), TIMEOUT)
-        .await?;
+    let set = ada_admits_bo(&ada, &bo).await?;
     let bo_member = bo.node().me(&set)?;
     let link = bo
         .node()
@@ -121,14 +114,7 @@ async fn a_removed_member_is_refused_and_gets_no_later_change() -> Result<()> {
     init_logging();
     let ada = TestNode::start().await?;
     let bo = TestNode::start().await?;
-    let set = ada.node().create_set("Set", "", profile("Ada")).await?;
-    let ticket = ada
-        .node()
-        .invite(&set, "Bo", Duration::from_hours(1), None)
-        .await?;
-    bo.node()
-        .join(&ticket.to_string(), profile("Bo"), TIMEOUT)
-        .await?;
+    let set = ada_admits_bo(&ada, &bo).await?;
     let bo_member = bo.node().me(&set)?;
 
     ada.node()

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use anyhow::Result;
 use revans_model::Command;
-use revans_tests::{TIMEOUT, TestNode, eventually, init_logging, profile};
+use revans_tests::{TIMEOUT, TestNode, ada_admits_bo, eventually, init_logging, profile};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn five_devices_edit_apart_then_meet_with_identical_heads() -> Result<()> {
@@ -94,14 +94,7 @@ async fn a_device_restarted_from_its_data_directory_catches_up() -> Result<()> {
     init_logging();
     let ada = TestNode::start().await?;
     let mut bo = TestNode::start().await?;
-    let set = ada.node().create_set("Set", "", profile("Ada")).await?;
-    let ticket = ada
-        .node()
-        .invite(&set, "Bo", Duration::from_hours(1), None)
-        .await?;
-    bo.node()
-        .join(&ticket.to_string(), profile("Bo"), TIMEOUT)
-        .await?;
+    let set = ada_admits_bo(&ada, &bo).await?;
     bo.stop().await;
     ada.node()
         .apply(

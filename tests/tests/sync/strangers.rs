@@ -9,7 +9,7 @@ use iroh::{Endpoint, SecretKey};
 use revans_sync::NodeError;
 use revans_sync::protocol::{JOIN_ALPN, Refusal, SYNC_ALPN};
 use revans_sync::ticket::InviteTicket;
-use revans_tests::{TIMEOUT, TestNode, eventually, init_logging, profile};
+use revans_tests::{TIMEOUT, TestNode, ada_admits_bo, eventually, init_logging, profile};
 
 /// A bare endpoint on loopback, for speaking to a node as a stranger would.
 async fn stranger(seed: u8) -> Result<Endpoint> {
@@ -131,14 +131,7 @@ async fn garbage_on_either_protocol_closes_that_connection_and_the_node_keeps_se
     init_logging();
     let mut ada = TestNode::start().await?;
     let mut bo = TestNode::start().await?;
-    let set = ada.node().create_set("Set", "", profile("Ada")).await?;
-    let ticket = ada
-        .node()
-        .invite(&set, "Bo", Duration::from_hours(1), None)
-        .await?;
-    bo.node()
-        .join(&ticket.to_string(), profile("Bo"), TIMEOUT)
-        .await?;
+    let set = ada_admits_bo(&ada, &bo).await?;
 
     // Bo's own device key speaks garbage: it passes the membership gate, so the framing
     // and the protocol are what must hold.
