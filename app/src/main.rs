@@ -45,7 +45,7 @@ fn main() -> ExitCode {
             // The window's own event loop runs here; the node has its own runtime.
             drop(runtime);
             node_config(&cli.global)
-                .and_then(|config| gui::run(config, cli.show.map(gui::Tab::from)))
+                .and_then(|config| gui::run(config, cli.show))
                 .map(|()| ExitCode::SUCCESS)
         }
         Some(Cmd::Serve) => runtime

@@ -65,6 +65,8 @@ pub use meeting::{
 };
 pub use member::{Departure, DepartureKind, Device, Member, Role};
 pub use question::{Question, QuestionCategory};
-pub use set::{ActionLearningSet, Facilitation, Handover, MeetingLengths, SCHEMA_VERSION};
+pub use set::{
+    ActionLearningSet, Facilitation, Handover, MeetingLengths, SCHEMA_VERSION, current_members,
+};
 pub use text::SharedText;
 pub use time::Timestamp;

@@ -129,13 +129,7 @@ impl ActionLearningSet {
     /// Current members, in the order they joined.
     #[must_use]
     pub fn current_members(&self) -> Vec<(&MemberId, &Member)> {
-        let mut members: Vec<_> = self
-            .members
-            .iter()
-            .filter(|(_, m)| m.is_current())
-            .collect();
-        members.sort_by_key(|(id, m)| (m.joined_at, *id));
-        members
+        current_members(&self.members)
     }
 
     /// Whether `id` is a current member.
@@ -269,4 +263,13 @@ impl ActionLearningSet {
         rules.sort_by_key(|(id, r)| (r.proposed_at, *id));
         rules
     }
+}
+
+/// The current members among `members`, in the order they joined: what
+/// [`ActionLearningSet::current_members`] gives, for a caller that read only the members.
+#[must_use]
+pub fn current_members(members: &BTreeMap<MemberId, Member>) -> Vec<(&MemberId, &Member)> {
+    let mut current: Vec<_> = members.iter().filter(|(_, m)| m.is_current()).collect();
+    current.sort_by_key(|(id, m)| (m.joined_at, *id));
+    current
 }

@@ -739,7 +739,8 @@ impl Node {
     /// or not, and when we last heard from them.
     pub fn sync_status(&self, set: &SetId) -> Result<Vec<(MemberId, Vec<DeviceSync>)>, NodeError> {
         let handle = self.inner.handle(set)?;
-        let state = handle.with_document(|doc| ActionLearningSet::from_doc(doc))?;
+        // Only the members: the UI asks this after every change, for every set.
+        let members = handle.with_document(|doc| members_of(doc))?;
         let our_heads = handle.with_document(|doc| doc.get_heads());
         let (connections, _) = self.inner.repo.connected_peers();
         let peer_of: HashMap<_, _> = connections
@@ -773,8 +774,7 @@ impl Node {
             entry.2 |= current && same;
         }
         let connected: HashSet<String> = peer_of.values().cloned().collect();
-        Ok(state
-            .current_members()
+        Ok(revans_model::current_members(&members)
             .into_iter()
             .map(|(id, member)| {
                 let devices = member

@@ -17,7 +17,7 @@ pub struct Cli {
     pub global: Global,
     /// With no command: open the app on this area of the last open set.
     #[arg(long, value_name = "AREA")]
-    pub show: Option<Area>,
+    pub show: Option<crate::gui::Tab>,
     #[command(subcommand)]
     pub command: Option<Cmd>,
 }
@@ -589,17 +589,4 @@ pub enum ExportFormat {
     Json,
     Ics,
     Automerge,
-}
-
-/// An area of a set in the app.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Area {
-    Overview,
-    Issues,
-    Meetings,
-    Console,
-    Actions,
-    Journal,
-    History,
-    People,
 }

@@ -17,8 +17,10 @@ use egui::{Color32, RichText};
 use revans_model::{ActionLearningSet, Command, Journal, MemberId, Profile, SetId};
 use revans_sync::{DeviceSync, Event, Node, NodeConfig, NodeError};
 
-/// The areas of a set, in the order of the tab bar.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+/// The areas of a set, in the order of the tab bar; `revans --show AREA` names one.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, clap::ValueEnum,
+)]
 pub enum Tab {
     Overview,
     Issues,
@@ -250,7 +252,11 @@ impl RevansApp {
     }
 
     fn drain(&mut self) {
+        // A node event re-reads only what it touched; the person's own work, or the node
+        // starting, re-reads everything (their profile among it).
         let mut changed = false;
+        let mut changed_sets = std::collections::HashSet::new();
+        let mut peers_changed = false;
         while let Ok(msg) = self.rx.try_recv() {
             match msg {
                 Msg::Started(Ok(node)) => {
@@ -268,15 +274,21 @@ impl RevansApp {
                     changed = true;
                 }
                 Msg::Started(Err(e)) => self.slot = NodeSlot::Failed(e),
-                Msg::Event(event) => {
-                    if let Event::Storage(problem) = &event {
+                Msg::Event(event) => match &event {
+                    Event::Storage(problem) => {
                         self.errors.insert(
                             "app",
                             format!("Something could not be saved or read: {problem}"),
                         );
                     }
-                    changed = true;
-                }
+                    Event::SetChanged(set) => {
+                        changed_sets.insert(set.clone());
+                    }
+                    Event::PeerConnected(_)
+                    | Event::PeerGone { .. }
+                    | Event::PeerAcknowledged { .. } => peers_changed = true,
+                    Event::Network(_) => {}
+                },
                 Msg::Done { place, result } => {
                     self.pending.remove(place);
                     match result {
@@ -294,6 +306,40 @@ impl RevansApp {
         }
         if changed {
             self.refresh();
+        } else if !changed_sets.is_empty() || peers_changed {
+            self.refresh_after_events(&changed_sets);
+        }
+    }
+
+    /// Re-reads the sets that changed, every set's sync status, and the journal (whose
+    /// changes from the person's other devices come with no event of their own).
+    fn refresh_after_events(&mut self, changed: &std::collections::HashSet<SetId>) {
+        let Some(node) = self.node().cloned() else {
+            return;
+        };
+        for id in changed {
+            let state = node.set(id).map(Arc::new).map_err(|e| e.to_string());
+            match self.sets.iter_mut().find(|(s, _)| s == id) {
+                Some(entry) => entry.1 = state,
+                None => self.sets.push((id.clone(), state)),
+            }
+        }
+        for (id, _) in &self.sets {
+            if let Ok(status) = node.sync_status(id) {
+                self.sync.insert(id.clone(), status);
+            }
+        }
+        self.journal = node.journal().ok().flatten();
+        self.keep_a_set_selected();
+    }
+
+    fn keep_a_set_selected(&mut self) {
+        let known = self
+            .selected
+            .as_ref()
+            .is_some_and(|s| self.sets.iter().any(|(id, _)| id == s));
+        if !known && !self.adding {
+            self.selected = self.sets.first().map(|(id, _)| id.clone());
         }
     }
 
@@ -344,13 +390,7 @@ impl RevansApp {
         self.profile = profile;
         self.journal = journal;
         self.sync = sync;
-        let known = self
-            .selected
-            .as_ref()
-            .is_some_and(|s| self.sets.iter().any(|(id, _)| id == s));
-        if !known && !self.adding {
-            self.selected = self.sets.first().map(|(id, _)| id.clone());
-        }
+        self.keep_a_set_selected();
     }
 
     fn set(&self) -> Option<&Arc<ActionLearningSet>> {
@@ -671,22 +711,6 @@ impl RevansApp {
 
     fn warn_color(ui: &egui::Ui) -> Color32 {
         ui.visuals().warn_fg_color
-    }
-}
-
-impl From<crate::cli::args::Area> for Tab {
-    fn from(area: crate::cli::args::Area) -> Self {
-        use crate::cli::args::Area;
-        match area {
-            Area::Overview => Tab::Overview,
-            Area::Issues => Tab::Issues,
-            Area::Meetings => Tab::Meetings,
-            Area::Console => Tab::Console,
-            Area::Actions => Tab::Actions,
-            Area::Journal => Tab::Journal,
-            Area::History => Tab::History,
-            Area::People => Tab::People,
-        }
     }
 }
 

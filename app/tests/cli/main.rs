@@ -19,6 +19,16 @@ use std::time::{Duration, Instant};
 use assert_cmd::Command;
 use serde_json::Value;
 
+/// What keeps every device on 127.0.0.1: no relays, no local-network discovery.
+const LOOPBACK: [&str; 6] = [
+    "--relay",
+    "disabled",
+    "--bind",
+    "127.0.0.1:0",
+    "--mdns",
+    "off",
+];
+
 /// The longest any wait in these tests may take.
 pub const TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -42,14 +52,7 @@ impl Device {
         cmd.env_remove("RUST_LOG")
             .arg("--data-dir")
             .arg(&self.dir)
-            .args([
-                "--relay",
-                "disabled",
-                "--bind",
-                "127.0.0.1:0",
-                "--mdns",
-                "off",
-            ])
+            .args(LOOPBACK)
             .timeout(TIMEOUT * 2);
         cmd
     }
@@ -110,14 +113,7 @@ impl Device {
             .env_remove("RUST_LOG")
             .arg("--data-dir")
             .arg(&self.dir)
-            .args([
-                "--relay",
-                "disabled",
-                "--bind",
-                "127.0.0.1:0",
-                "--mdns",
-                "off",
-            ])
+            .args(LOOPBACK)
             .arg("serve")
             .env("RUST_LOG", "info,revans_sync=debug,iroh=warn")
             .stdout(Stdio::null())
