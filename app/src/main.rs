@@ -24,12 +24,8 @@ use crate::cli::exec::{Output, execute};
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let serving = matches!(cli.command, Some(Cmd::Serve));
-    // samod reports every closed connection as an error; the node reports what matters.
-    init_logging(if serving {
-        "info,iroh=warn,samod=error,samod::io_loop=off"
-    } else {
-        "error,samod=off"
-    });
+    // A headless peer logs who connects and what changes; a command only what fails.
+    init_logging(if serving { "info,iroh=warn" } else { "error" });
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -1,48 +1,61 @@
-//! Who may have what: for each document this node holds, the endpoints of the devices
-//! allowed to sync it (every device of every current member of a set). Rebuilt from the
-//! documents whenever one changes, and watched by the connection gate and samod's share
-//! policy, so a removal takes effect on live connections at once.
+//! Who may have what: for each document this node holds, the peer devices allowed to sync
+//! it (every device of every current member of a set; a journal only to its owner's own
+//! devices), and where they were last seen. Worked out by the engine's thread whenever a
+//! set's members change, and watched by the connection gate and the dialler, so a removal
+//! takes effect on live connections at once.
 
-use std::collections::{HashMap, HashSet};
-use std::str::FromStr;
+use std::collections::{BTreeMap, BTreeSet};
 
-use futures::Stream;
-use iroh::EndpointId;
 use iroh::endpoint::{AfterHandshakeOutcome, Connection, EndpointHooks};
-use samod::{DocumentId, PeerId, ShareConfig};
 use tokio::sync::watch;
 
+use crate::ids::{DocId, PeerId};
 use crate::protocol::{JOIN_ALPN, close};
 
-/// The endpoints allowed each document.
+/// The peers allowed each document, and their recorded addresses.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Access {
-    docs: HashMap<DocumentId, HashSet<EndpointId>>,
+    docs: BTreeMap<DocId, BTreeSet<PeerId>>,
+    addresses: BTreeMap<PeerId, Vec<String>>,
 }
 
 impl Access {
     /// Sets who may have `doc`.
-    pub fn set(&mut self, doc: DocumentId, allowed: HashSet<EndpointId>) {
+    pub fn set(&mut self, doc: DocId, allowed: BTreeSet<PeerId>) {
         self.docs.insert(doc, allowed);
     }
 
-    /// Whether `doc` may go to `peer`.
+    /// Who may have `doc`.
     #[must_use]
-    pub fn allows(&self, doc: &DocumentId, peer: &EndpointId) -> bool {
-        self.docs
-            .get(doc)
-            .is_some_and(|allowed| allowed.contains(peer))
+    pub fn allowed(&self, doc: &DocId) -> BTreeSet<PeerId> {
+        self.docs.get(doc).cloned().unwrap_or_default()
+    }
+
+    /// Records where a peer was last seen (`ip:port` or a relay URL).
+    pub fn add_addresses(&mut self, peer: PeerId, addresses: &[String]) {
+        let known = self.addresses.entry(peer).or_default();
+        for address in addresses {
+            if !known.contains(address) {
+                known.push(address.clone());
+            }
+        }
+    }
+
+    /// Where a peer was last seen.
+    #[must_use]
+    pub fn addresses(&self, peer: &PeerId) -> &[String] {
+        self.addresses.get(peer).map_or(&[], Vec::as_slice)
     }
 
     /// Whether `peer` may have any document here: the gate for the sync protocol.
     #[must_use]
-    pub fn allows_any(&self, peer: &EndpointId) -> bool {
+    pub fn allows_any(&self, peer: &PeerId) -> bool {
         self.docs.values().any(|allowed| allowed.contains(peer))
     }
 
-    /// Every endpoint allowed anything.
+    /// Every peer allowed anything.
     #[must_use]
-    pub fn endpoints(&self) -> HashSet<EndpointId> {
+    pub fn peers(&self) -> BTreeSet<PeerId> {
         self.docs.values().flatten().copied().collect()
     }
 }
@@ -57,7 +70,8 @@ pub struct Gate {
 
 impl EndpointHooks for Gate {
     async fn after_handshake<'a>(&'a self, conn: &'a Connection) -> AfterHandshakeOutcome {
-        if conn.alpn() == JOIN_ALPN || self.access.borrow().allows_any(&conn.remote_id()) {
+        let peer = PeerId(*conn.remote_id().as_bytes());
+        if conn.alpn() == JOIN_ALPN || self.access.borrow().allows_any(&peer) {
             AfterHandshakeOutcome::Accept
         } else {
             tracing::info!(peer = %conn.remote_id().fmt_short(), "refused: not a member's device");
@@ -66,34 +80,5 @@ impl EndpointHooks for Gate {
                 reason: b"not a member".to_vec(),
             }
         }
-    }
-}
-
-/// samod's share policy: a document goes only to the devices allowed it, decided again
-/// each time the access list changes.
-pub fn share_policy(
-    access: watch::Receiver<Access>,
-) -> impl Fn(DocumentId, PeerId) -> std::pin::Pin<Box<dyn Stream<Item = ShareConfig> + Send>>
-+ Clone
-+ Send
-+ 'static {
-    move |doc: DocumentId, peer: PeerId| {
-        let peer = EndpointId::from_str(peer.as_str()).ok();
-        let stream = futures::stream::unfold((access.clone(), true), move |(mut rx, first)| {
-            let doc = doc.clone();
-            async move {
-                if !first {
-                    rx.changed().await.ok()?;
-                }
-                let allowed = peer.is_some_and(|p| rx.borrow_and_update().allows(&doc, &p));
-                let config = if allowed {
-                    ShareConfig::read_write()
-                } else {
-                    ShareConfig::none()
-                };
-                Some((config, (rx, false)))
-            }
-        });
-        Box::pin(stream) as std::pin::Pin<Box<dyn Stream<Item = ShareConfig> + Send>>
     }
 }

@@ -6,7 +6,8 @@
 //!   lock          held (an OS file lock) by the process that owns the directory
 //!   device.key    the iroh secret key: this device's identity (owner-only)
 //!   settings.json which documents are this device's sets and journal, its profile
-//!   docs/         the documents, as samod storage chunks (see `storage`)
+//!   docs/         one folder per document (a set or the journal): its log and snapshot
+//!                 (see `log`)
 //! ```
 
 use std::fs::{self, File, OpenOptions};
@@ -71,6 +72,9 @@ pub struct Settings {
     pub port: Option<u16>,
     /// The name and organisation this device's person gives when they create or join a set.
     pub profile: Option<StoredProfile>,
+    /// Per set, the devices of its members as last known: a set whose files are all
+    /// damaged is refilled from them.
+    pub known_peers: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 /// A member's profile as this device remembers it.
@@ -87,6 +91,8 @@ pub struct StoredProfile {
 pub struct DataDir {
     root: PathBuf,
     _lock: File,
+    /// Held while the settings are read, changed and written back.
+    settings: std::sync::Mutex<()>,
 }
 
 impl DataDir {
@@ -117,6 +123,7 @@ impl DataDir {
         Ok(Self {
             root: root.to_owned(),
             _lock: lock,
+            settings: std::sync::Mutex::new(()),
         })
     }
 
@@ -162,8 +169,20 @@ impl DataDir {
         }
     }
 
+    /// Reads the settings, changes them with `change`, and saves them durably, with no
+    /// other change in between.
+    pub fn update_settings(&self, change: impl FnOnce(&mut Settings)) -> Result<(), DataDirError> {
+        let _held = self
+            .settings
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut settings = self.settings()?;
+        change(&mut settings);
+        self.save_settings(&settings)
+    }
+
     /// Saves the settings durably.
-    pub fn save_settings(&self, settings: &Settings) -> Result<(), DataDirError> {
+    fn save_settings(&self, settings: &Settings) -> Result<(), DataDirError> {
         let path = self.root.join("settings.json");
         let bytes = serde_json::to_vec_pretty(settings).map_err(|e| DataDirError::BadSettings {
             path: path.clone(),
@@ -244,8 +263,9 @@ mod tests {
                 display_name: "Ada".into(),
                 organisation: String::new(),
             }),
+            known_peers: std::collections::BTreeMap::new(),
         };
-        data.save_settings(&settings).unwrap();
+        data.update_settings(|s| *s = settings.clone()).unwrap();
         assert_eq!(data.settings().unwrap(), settings);
         fs::write(dir.path().join("settings.json"), b"{not json").unwrap();
         assert!(matches!(

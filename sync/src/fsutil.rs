@@ -51,35 +51,49 @@ pub fn write_atomic(path: &Path, data: &[u8]) -> io::Result<()> {
     result
 }
 
-/// Removes a file durably; a file already gone is not an error.
-pub fn remove_durably(path: &Path) -> io::Result<()> {
-    match fs::remove_file(path) {
-        Ok(()) => path.parent().map_or(Ok(()), sync_dir),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(e),
-    }
-}
-
-/// Creates a folder (and its parents) readable by the owner only.
+/// Creates a folder (and any missing parents) readable by the owner only, durably: each
+/// new folder's parent is synced, so the folder survives a crash.
 pub fn create_private_dir(dir: &Path) -> io::Result<()> {
     if dir.is_dir() {
         return Ok(());
     }
+    if let Some(parent) = dir.parent()
+        && !parent.as_os_str().is_empty()
+    {
+        create_private_dir(parent)?;
+    }
     let mut builder = fs::DirBuilder::new();
-    builder.recursive(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::DirBuilderExt;
         builder.mode(0o700);
     }
-    builder.create(dir)?;
-    if let Some(parent) = dir.parent() {
+    match builder.create(dir) {
+        Ok(()) => {}
+        // Made meanwhile by someone else: it is there, which is all we want.
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists && dir.is_dir() => return Ok(()),
+        Err(e) => return Err(e),
+    }
+    if let Some(parent) = dir.parent()
+        && !parent.as_os_str().is_empty()
+    {
         sync_dir(parent)?;
     }
     Ok(())
 }
 
-fn private_options() -> OpenOptions {
+/// `fdatasync`: the file's data (not its times) on disk. Counted.
+pub fn datasync(file: &File) -> io::Result<()> {
+    FSYNCS.fetch_add(1, Ordering::Relaxed);
+    file.sync_data()
+}
+
+/// Counts bytes written to a log.
+pub fn count_written(len: usize) {
+    BYTES_WRITTEN.fetch_add(len as u64, Ordering::Relaxed);
+}
+
+pub(crate) fn private_options() -> OpenOptions {
     let mut options = OpenOptions::new();
     #[cfg(unix)]
     {
@@ -131,8 +145,5 @@ mod tests {
                 & 0o777;
             assert_eq!(mode, 0o700, "data folders are owner-only");
         }
-        remove_durably(&path).unwrap();
-        remove_durably(&path).unwrap();
-        assert!(!path.exists());
     }
 }

@@ -1,11 +1,11 @@
-//! Admission over `revans/join/1`: the joiner presents an invitation to any member's
+//! Admission over `revans/join/2`: the joiner presents an invitation to any member's
 //! device named in the ticket; that device checks it against the set (only a hash of the
 //! secret is stored there), admits the joiner as a member (or links the device), and says
-//! so. The joiner then syncs the set from the members.
+//! so. The joiner then fetches the set through the sync engine, from the devices in the
+//! ticket until the set itself names its members.
 
-use std::collections::HashSet;
+use std::collections::BTreeSet;
 use std::panic::AssertUnwindSafe;
-use std::str::FromStr;
 use std::sync::{Arc, OnceLock, Weak};
 use std::time::Duration;
 
@@ -15,13 +15,14 @@ use iroh::EndpointId;
 use iroh::endpoint::Connection;
 use iroh::protocol::{AcceptError, ProtocolHandler};
 use revans_model::{Applied, Command, CommandError, InvitationState, Profile, SetId};
-use samod::DocumentId;
 use tracing::Instrument;
 
-use crate::node::{Inner, Node, NodeError, secret_hash};
+use crate::ids::PeerId;
+use crate::node::{Inner, Node, NodeError, doc_id, secret_hash};
 use crate::protocol::{
     JOIN_ALPN, JoinRequest, JoinResponse, Refusal, close, read_message, write_message,
 };
+use crate::runtime::DocKind;
 use crate::ticket::InviteTicket;
 
 /// The member's side: answers join requests.
@@ -33,14 +34,6 @@ pub struct JoinProtocol {
 impl JoinProtocol {
     pub(crate) fn new(node: Arc<OnceLock<Weak<Inner>>>) -> Self {
         Self { node }
-    }
-}
-
-impl std::fmt::Debug for Inner {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Inner")
-            .field("device", &self.device)
-            .finish_non_exhaustive()
     }
 }
 
@@ -84,7 +77,7 @@ impl ProtocolHandler for JoinProtocol {
 
 async fn admit(inner: &Inner, remote: EndpointId, request: JoinRequest) -> JoinResponse {
     let set = SetId::from(request.set.as_str());
-    if inner.handle(&set).is_err() {
+    if inner.view(&set).is_err() {
         return JoinResponse::Refused(Refusal::NotHere);
     }
     let command = Command::Admit {
@@ -129,9 +122,8 @@ pub(crate) async fn join(
 ) -> Result<SetId, NodeError> {
     let ticket: InviteTicket = ticket.parse()?;
     let set = SetId::from(ticket.set.as_str());
-    let doc =
-        DocumentId::from_str(&ticket.set).map_err(|_| NodeError::UnknownSet(ticket.set.clone()))?;
-    if node.inner().handle(&set).is_ok() {
+    let doc = doc_id(&set)?;
+    if node.inner().view(&set).is_ok() {
         return Err(NodeError::AlreadyMember);
     }
     let inner = node.inner();
@@ -203,27 +195,30 @@ pub(crate) async fn join(
         return Err(NodeError::Unreachable(tried.join(", ")));
     };
     // Until the set arrives, the devices in the ticket are the ones it may come from.
-    let peers: HashSet<EndpointId> = ticket
+    let peers: BTreeSet<PeerId> = ticket
         .peers
         .iter()
-        .map(|p| p.id)
-        .filter(|id| *id != inner.endpoint.id())
+        .filter(|p| p.id != inner.endpoint.id())
+        .map(|p| PeerId(*p.id.as_bytes()))
         .collect();
-    inner.allow_provisionally(doc.clone(), peers);
-    let found = tokio::time::timeout(timeout, async {
-        loop {
-            match inner.repo.find(doc.clone()).await {
-                Ok(Some(handle)) => return Ok(handle),
-                Ok(None) => tokio::time::sleep(Duration::from_millis(100)).await,
-                Err(_) => return Err(NodeError::Stopped),
-            }
-        }
-    })
-    .await
-    .map_err(|_| NodeError::Unreachable(admitted_by.fmt_short().to_string()))??;
-    node.hold_joined(found);
+    inner.engine.open(doc, DocKind::Set, None, peers).await?;
+    let me = inner.device.clone();
+    let arrived = inner
+        .wait_for(timeout, |shared| {
+            shared
+                .view(&doc)
+                .and_then(|v| v.set.clone())
+                .is_some_and(|s| {
+                    s.as_ref()
+                        .as_ref()
+                        .is_ok_and(|s| s.member_for_device(&me).is_some())
+                })
+        })
+        .await;
+    if arrived.is_err() {
+        return Err(NodeError::Unreachable(admitted_by.fmt_short().to_string()));
+    }
     inner.remember_set(&set)?;
-    inner.refresh();
     node.record_addresses().await;
     if let Some(journal) = &ticket.journal {
         node.adopt_journal(journal, timeout).await?;

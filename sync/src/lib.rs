@@ -1,21 +1,30 @@
 //! # revans-sync
 //!
-//! The node that the app and the command line both drive: the device's identity
-//! ([`data_dir`]), the crash-safe storage of its sets ([`storage`]), samod over iroh
-//! ([`peer`], [`protocol`]), who may have what ([`access`]), and invitations ([`ticket`],
-//! [`join`]). Start one with [`Node::start`].
+//! The node that the app and the command line both drive. Where things live:
+//! - [`engine`]: the sans-IO sync core (per document, per peer, an Automerge sync state);
+//! - [`log`]: each document's append-only log and snapshot on disk;
+//! - [`runtime`]: the engine's thread (group commit, who may have what, what the screens
+//!   read) and [`runtime::links`], the iroh connections;
+//! - [`protocol`]: the wire (ALPNs, frames, limits); [`access`]: the gate;
+//! - [`ticket`] and [`join`]: invitations and admission; [`data_dir`]: the device's key
+//!   and settings.
+//!
+//! Start one with [`Node::start`].
 
 pub mod access;
 pub mod data_dir;
+pub mod engine;
 mod fsutil;
 pub use fsutil::io_counters;
+pub mod ids;
 pub mod join;
+pub mod log;
 mod node;
-pub mod peer;
 pub mod protocol;
-pub mod storage;
+pub mod runtime;
 pub mod ticket;
 
+pub use log::file::StorageProblem;
 pub use node::{
     DeviceSync, Event, Node, NodeConfig, NodeError, RelayChoice, device_of, endpoint_of,
     new_set_id, secret_hash,

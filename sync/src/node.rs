@@ -1,7 +1,8 @@
-//! The node: one iroh endpoint, one samod repo, the sets this device holds, and the API
-//! the app and the command line call. Commands in, events out.
+//! The node: one iroh endpoint, the sync engine's thread, the sets this device holds, and
+//! the API the app and the command line call. Commands in, events out; reads come from
+//! the views the engine publishes, never from a locked document.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::str::FromStr;
@@ -19,18 +20,18 @@ use revans_model::{
     MemberId, NewSet, Profile, SetId,
 };
 use revans_model::{Journal, JournalCommand, JournalEntryId, apply_journal, create_journal};
-use samod::storage::StorageKey;
-use samod::{AcceptorHandle, BackoffConfig, DialerHandle, DocHandle, DocumentId, PeerId, Repo};
 use sha2::{Digest, Sha256};
 use tokio::sync::{broadcast, watch};
 use tokio::task::JoinHandle;
 
-use crate::access::{Access, Gate, share_policy};
+use crate::access::{Access, Gate};
 use crate::data_dir::{DataDir, DataDirError, StoredProfile};
+use crate::ids::{DocId, PeerId};
 use crate::join::{self, JoinProtocol};
-use crate::peer::{Connections, IrohDialer, SyncProtocol};
+use crate::log::file::StorageProblem;
 use crate::protocol::{JOIN_ALPN, Refusal, SYNC_ALPN};
-use crate::storage::{FsStorage, StorageProblem};
+use crate::runtime::links::{Links, endpoint_addr};
+use crate::runtime::{DocKind, DocView, EngineHandle, Shared};
 use crate::ticket::{BadTicket, InviteTicket};
 
 /// Which relays the node uses.
@@ -194,23 +195,24 @@ pub struct DeviceSync {
 }
 
 pub(crate) struct Inner {
-    pub(crate) data: DataDir,
+    pub(crate) data: Arc<DataDir>,
     pub(crate) device: DeviceId,
     pub(crate) endpoint: Endpoint,
     router: Router,
-    pub(crate) repo: Repo,
-    pub(crate) storage: FsStorage,
+    pub(crate) engine: EngineHandle,
+    pub(crate) links: Links,
     pub(crate) events: broadcast::Sender<Event>,
-    pub(crate) sets: Mutex<BTreeMap<String, DocHandle>>,
-    /// The private journal: its id once this device has or expects one, its handle once held.
-    journal: Mutex<(Option<DocumentId>, Option<DocHandle>)>,
-    access: watch::Sender<Access>,
-    /// Access granted before a document is held: the peers a joiner was admitted by.
-    provisional: Mutex<HashMap<DocumentId, HashSet<EndpointId>>>,
-    lookup: MemoryLookup,
-    dialers: Mutex<HashMap<EndpointId, DialerHandle>>,
-    connections: Connections,
+    /// The private journal's id, once this device has or expects one.
+    journal: Mutex<Option<DocId>>,
     tasks: Mutex<Vec<JoinHandle<()>>>,
+}
+
+impl std::fmt::Debug for Inner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Inner")
+            .field("device", &self.device)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A running node. Cheap to clone.
@@ -228,20 +230,18 @@ impl std::fmt::Debug for Node {
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    // A panic elsewhere while holding one of these small maps leaves it usable.
+    // A panic elsewhere while holding one of these small values leaves it usable.
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-fn doc_id(set: &SetId) -> Result<DocumentId, NodeError> {
-    DocumentId::from_str(set.as_str()).map_err(|_| NodeError::UnknownSet(set.to_string()))
+pub(crate) fn doc_id(set: &SetId) -> Result<DocId, NodeError> {
+    DocId::of_set(set).map_err(|_| NodeError::UnknownSet(set.to_string()))
 }
 
 /// A fresh id for a set: random, and usable as its document's id.
 #[must_use]
 pub fn new_set_id() -> SetId {
-    let bytes: [u8; 16] = rand::random();
-    DocumentId::try_from(bytes.to_vec())
-        .map_or_else(|_| SetId::random(), |doc| SetId::from(doc.to_string()))
+    DocId::random().set_id()
 }
 
 /// The device id of an endpoint.
@@ -271,18 +271,6 @@ fn hex_sha256(bytes: &[u8]) -> String {
 #[must_use]
 pub fn secret_hash(secret: &[u8; 32]) -> String {
     hex_sha256(secret)
-}
-
-/// A device's recorded addresses as an endpoint address.
-fn endpoint_addr(id: EndpointId, addresses: &[String]) -> EndpointAddr {
-    let addrs = addresses.iter().filter_map(|a| {
-        if let Ok(ip) = a.parse::<SocketAddr>() {
-            Some(TransportAddr::Ip(ip))
-        } else {
-            a.parse::<RelayUrl>().ok().map(TransportAddr::Relay)
-        }
-    });
-    EndpointAddr::from_parts(id, addrs)
 }
 
 /// Binds the endpoint: no relay, no discovery service and no internet are waited for.
@@ -334,19 +322,12 @@ async fn bind_endpoint(
 
 impl Node {
     /// Starts a node on its data directory: the lock, the key, the endpoint (which never
-    /// waits for the internet), and the sets it holds.
+    /// waits for the internet), the engine's thread, and the sets it holds.
     #[allow(clippy::too_many_lines)] // the start-up sequence, in order
     pub async fn start(config: NodeConfig) -> Result<Self, NodeError> {
-        let data = DataDir::open(&config.data_dir)?;
+        let data = Arc::new(DataDir::open(&config.data_dir)?);
         let key = SecretKey::from_bytes(&data.device_key(rand::random)?);
         let (events, _) = broadcast::channel(1024);
-        let report_to = events.clone();
-        let storage = FsStorage::new(
-            data.docs(),
-            Arc::new(move |problem| {
-                let _ = report_to.send(Event::Storage(problem));
-            }),
-        );
         let (access_tx, access_rx) = watch::channel(Access::default());
         let lookup = MemoryLookup::new();
         let settings = data.settings()?;
@@ -370,75 +351,83 @@ impl Node {
         if let Some(port) = endpoint.bound_sockets().first().map(SocketAddr::port)
             && settings.port != Some(port)
         {
-            data.save_settings(&crate::data_dir::Settings {
-                port: Some(port),
-                ..settings.clone()
-            })?;
+            data.update_settings(|s| s.port = Some(port))?;
         }
-        let device = device_of(&endpoint.id());
-
-        let repo = Repo::build_tokio()
-            .with_storage(storage.clone())
-            .with_peer_id(PeerId::from(endpoint.id().to_string()))
-            .with_share_policy(share_policy(access_rx))
-            .load()
-            .await;
-        let acceptor: AcceptorHandle = repo
-            .make_acceptor(
-                samod::Url::parse("iroh://revans-sync")
-                    .map_err(|e| NodeError::Network(e.to_string()))?,
-            )
-            .map_err(|_| NodeError::Stopped)?;
-        let connections = Connections::new(events.clone());
+        let me = PeerId(*endpoint.id().as_bytes());
+        let journal = settings
+            .journal
+            .as_deref()
+            .and_then(|j| j.parse::<DocId>().ok());
+        let shared = Arc::new(Shared::new(events.clone()));
+        let engine = EngineHandle::spawn(me, data.clone(), journal, access_tx, shared)?;
+        let links = Links::start(
+            endpoint.clone(),
+            engine.clone(),
+            events.clone(),
+            lookup,
+            access_rx,
+        );
         let node_slot: Arc<OnceLock<Weak<Inner>>> = Arc::new(OnceLock::new());
         let router = Router::builder(endpoint.clone())
-            .accept(SYNC_ALPN, SyncProtocol::new(acceptor, connections.clone()))
+            .accept(SYNC_ALPN, links.protocol())
             .accept(JOIN_ALPN, JoinProtocol::new(node_slot.clone()))
             .spawn();
-
         let inner = Arc::new(Inner {
             data,
-            device,
+            device: me.device(),
             endpoint,
             router,
-            repo,
-            storage,
+            engine,
+            links,
             events,
-            sets: Mutex::new(BTreeMap::new()),
-            journal: Mutex::new((None, None)),
-            access: access_tx,
-            provisional: Mutex::new(HashMap::new()),
-            lookup,
-            dialers: Mutex::new(HashMap::new()),
-            connections,
+            journal: Mutex::new(journal),
             tasks: Mutex::new(Vec::new()),
         });
         let _ = node_slot.set(Arc::downgrade(&inner));
         let node = Node { inner };
 
-        if let Some(id) = &settings.journal
-            && let Ok(doc) = DocumentId::from_str(id)
+        // Every document opens in one round of the engine.
+        let mut opening = Vec::new();
+        if let Some(journal) = journal {
+            opening.push((
+                journal.to_string(),
+                node.inner
+                    .engine
+                    .open(journal, DocKind::Journal, None, BTreeSet::new()),
+            ));
+        }
+        for id in &settings.sets {
+            let Ok(doc) = id.parse::<DocId>() else {
+                node.inner
+                    .report_network(format!("the settings name an invalid set id {id}"));
+                continue;
+            };
+            let hints = settings
+                .known_peers
+                .get(id)
+                .map(|peers| {
+                    peers
+                        .iter()
+                        .filter_map(|p| DeviceId::parse(p).ok())
+                        .filter_map(|d| PeerId::of_device(&d))
+                        .collect()
+                })
+                .unwrap_or_default();
+            opening.push((
+                id.clone(),
+                node.inner.engine.open(doc, DocKind::Set, None, hints),
+            ));
+        }
+        let (names, futures): (Vec<String>, Vec<_>) = opening.into_iter().unzip();
+        for (id, opened) in names
+            .into_iter()
+            .zip(futures::future::join_all(futures).await)
         {
-            lock(&node.inner.journal).0 = Some(doc.clone());
-            if let Ok(Some(handle)) = node.inner.repo.find(doc).await {
-                lock(&node.inner.journal).1 = Some(handle);
+            if let Err(e) = opened {
+                node.inner
+                    .report_network(format!("the set {id} could not be opened: {e}"));
             }
         }
-        for id in settings.sets {
-            match DocumentId::from_str(&id) {
-                Ok(doc) => match node.inner.repo.find(doc).await {
-                    Ok(Some(handle)) => node.hold(handle),
-                    Ok(None) => node
-                        .inner
-                        .report_network(format!("the set {id} could not be loaded from disk")),
-                    Err(_) => return Err(NodeError::Stopped),
-                },
-                Err(_) => node
-                    .inner
-                    .report_network(format!("the settings name an invalid set id {id}")),
-            }
-        }
-        node.inner.refresh();
         node.spawn_address_recorder();
         tracing::info!(device = %node.inner.device.short(), "node started");
         Ok(node)
@@ -464,7 +453,12 @@ impl Node {
 
     /// Adds a known address for a device (for tests and the command line's `--peer`).
     pub fn add_peer_addr(&self, addr: EndpointAddr) {
-        self.inner.lookup.add_endpoint_info(addr);
+        self.inner.links.add_addr(addr);
+    }
+
+    /// Dials every member's device now, without waiting out a retry's backoff.
+    pub fn sync_now(&self) {
+        self.inner.links.sync_now();
     }
 
     /// Creates a set with this device's member as its founder and facilitator.
@@ -474,9 +468,8 @@ impl Node {
         purpose: &str,
         founder: Profile,
     ) -> Result<SetId, NodeError> {
-        let doc = DocumentId::try_from(rand::random::<[u8; 16]>().to_vec())
-            .map_err(|_| NodeError::Stopped)?;
-        let id = SetId::from(doc.to_string());
+        let doc = DocId::random();
+        let id = doc.set_id();
         let (document, _, _) = revans_model::create_set(
             NewSet {
                 id: id.clone(),
@@ -487,28 +480,27 @@ impl Node {
             },
             Utc::now(),
         )?;
-        let handle = self.inner.seed(&doc, &document).await?;
-        self.hold(handle);
+        self.inner
+            .engine
+            .open(doc, DocKind::Set, Some(document), BTreeSet::new())
+            .await?;
         self.inner.remember_set(&id)?;
-        self.inner.refresh();
         self.record_addresses().await;
         Ok(id)
     }
 
-    /// The sets this device holds.
+    /// The sets this device holds. A set whose saved files were damaged is listed with
+    /// the error, until a member's device refills it.
     #[must_use]
     pub fn sets(&self) -> Vec<(SetId, Result<ActionLearningSet, LoadError>)> {
-        let handles: Vec<(String, DocHandle)> = lock(&self.inner.sets)
-            .iter()
-            .map(|(k, h)| (k.clone(), h.clone()))
-            .collect();
-        handles
+        self.inner
+            .engine
+            .shared
+            .views()
             .into_iter()
-            .map(|(id, handle)| {
-                (
-                    SetId::from(id),
-                    handle.with_document(|doc| ActionLearningSet::from_doc(doc)),
-                )
+            .filter_map(|(id, view)| {
+                let set = view.set.as_ref()?;
+                Some((id.set_id(), loaded(&view, set)))
             })
             .collect()
     }
@@ -526,21 +518,22 @@ impl Node {
         }
         let id = state.id.clone();
         let doc = doc_id(&id)?;
-        let held = lock(&self.inner.sets).get(id.as_str()).cloned();
-        if let Some(handle) = held {
-            let changes = handle.with_document(|document| {
-                let before = document.get_heads();
-                document
-                    .merge(&mut incoming)
-                    .map_err(|e| LoadError::Damaged(e.to_string()))?;
-                Ok::<_, NodeError>(new_changes(document, &before))
-            })?;
-            self.inner.persist(&doc, changes).await?;
+        if self.inner.engine.shared.view(&doc).is_some() {
+            self.inner
+                .engine
+                .edit(doc, move |document| {
+                    document
+                        .merge(&mut incoming)
+                        .map(|_| ())
+                        .map_err(|e| NodeError::Load(LoadError::Damaged(e.to_string())))
+                })
+                .await?;
         } else {
-            let handle = self.inner.seed(&doc, &incoming).await?;
-            self.hold(handle);
+            self.inner
+                .engine
+                .open(doc, DocKind::Set, Some(incoming), BTreeSet::new())
+                .await?;
             self.inner.remember_set(&id)?;
-            self.inner.refresh();
             self.record_addresses().await;
         }
         Ok(id)
@@ -548,26 +541,27 @@ impl Node {
 
     /// One set, as it is now.
     pub fn set(&self, set: &SetId) -> Result<ActionLearningSet, NodeError> {
-        let handle = self.inner.handle(set)?;
-        Ok(handle.with_document(|doc| ActionLearningSet::from_doc(doc))?)
+        let view = self.inner.view(set)?;
+        let loaded_set = view
+            .set
+            .as_ref()
+            .ok_or_else(|| NodeError::UnknownSet(set.to_string()))?;
+        Ok(loaded(&view, loaded_set)?)
     }
 
     /// The set's document as Automerge bytes.
-    pub fn save(&self, set: &SetId) -> Result<Vec<u8>, NodeError> {
-        Ok(self.inner.handle(set)?.with_document(|doc| doc.save()))
+    pub async fn save(&self, set: &SetId) -> Result<Vec<u8>, NodeError> {
+        self.inner.engine.save(doc_id(set)?).await
     }
 
     /// The set's heads, to compare devices.
     pub fn heads(&self, set: &SetId) -> Result<Vec<automerge::ChangeHash>, NodeError> {
-        Ok(self.inner.handle(set)?.with_document(|doc| doc.get_heads()))
+        Ok(self.inner.view(set)?.heads.clone())
     }
 
     /// This device's member in the set.
     pub fn me(&self, set: &SetId) -> Result<MemberId, NodeError> {
-        self.set(set)?
-            .member_for_device(&self.inner.device)
-            .cloned()
-            .ok_or(NodeError::NotInSet)
+        self.inner.me(set)
     }
 
     /// Applies a command as this device's member. Returns once the change is on disk.
@@ -586,7 +580,6 @@ impl Node {
     ) -> Result<InviteTicket, NodeError> {
         let secret: [u8; 32] = rand::random();
         let invitation = InvitationId::random();
-        let link_to_copy = link_to.clone();
         let expires_at =
             Utc::now() + chrono::Duration::from_std(valid_for).unwrap_or(chrono::Duration::days(7));
         self.apply(
@@ -596,7 +589,7 @@ impl Node {
                 for_name: for_name.to_owned(),
                 secret_hash: secret_hash(&secret),
                 expires_at,
-                link_to: link_to_copy,
+                link_to: link_to.clone(),
             },
         )
         .await?;
@@ -615,11 +608,10 @@ impl Node {
         peers.truncate(32);
         let mine =
             link_to.is_some() && link_to.as_ref() == state.member_for_device(&self.inner.device);
+        // A linked device shares the journal from the start, so an entry written on
+        // either device reaches the other even if the journal was empty until now.
         let journal = if mine {
-            lock(&self.inner.journal)
-                .0
-                .as_ref()
-                .map(ToString::to_string)
+            Some(self.journal_doc().await?.to_string())
         } else {
             None
         };
@@ -654,12 +646,12 @@ impl Node {
     /// Remembers this device's person's name and organisation, for the sets they create
     /// or join from now on.
     pub fn set_profile(&self, profile: &Profile) -> Result<(), NodeError> {
-        let mut settings = self.inner.data.settings()?;
-        settings.profile = Some(StoredProfile {
-            display_name: profile.display_name.clone(),
-            organisation: profile.organisation.clone(),
-        });
-        self.inner.data.save_settings(&settings)?;
+        self.inner.data.update_settings(|settings| {
+            settings.profile = Some(StoredProfile {
+                display_name: profile.display_name.clone(),
+                organisation: profile.organisation.clone(),
+            });
+        })?;
         Ok(())
     }
 
@@ -672,17 +664,22 @@ impl Node {
     /// The private journal's document id, if this device has or expects one.
     #[must_use]
     pub fn journal_id(&self) -> Option<String> {
-        lock(&self.inner.journal)
-            .0
-            .as_ref()
-            .map(ToString::to_string)
+        lock(&self.inner.journal).as_ref().map(ToString::to_string)
     }
 
     /// The private journal, if this device has one yet.
     pub fn journal(&self) -> Result<Option<Journal>, NodeError> {
-        let handle = lock(&self.inner.journal).1.clone();
-        match handle {
-            Some(handle) => Ok(Some(handle.with_document(|doc| Journal::from_doc(doc))?)),
+        let Some(id) = *lock(&self.inner.journal) else {
+            return Ok(None);
+        };
+        let Some(view) = self.inner.engine.shared.view(&id) else {
+            return Ok(None);
+        };
+        match view.journal.as_deref() {
+            Some(Ok(journal)) => Ok(Some(journal.clone())),
+            // Expected from this member's other devices, not arrived yet.
+            Some(Err(_)) if view.heads.is_empty() => Ok(None),
+            Some(Err(e)) => Err(e.clone().into()),
             None => Ok(None),
         }
     }
@@ -693,88 +690,68 @@ impl Node {
         &self,
         command: JournalCommand,
     ) -> Result<Option<JournalEntryId>, NodeError> {
-        // Bound first: a guard in the match's scrutinee would live through create_journal.
-        let held = lock(&self.inner.journal).1.clone();
-        let handle = match held {
-            Some(handle) => handle,
-            None => self.create_journal().await?,
-        };
-        let doc = handle.document_id().clone();
-        let (entry, changes) = handle.with_document(|document| {
-            let before = document.get_heads();
-            let entry = apply_journal(document, Utc::now(), command)?;
-            Ok::<_, NodeError>((entry, new_changes(document, &before)))
-        })?;
-        self.inner.persist(&doc, changes).await?;
-        Ok(entry)
+        let id = self.journal_doc().await?;
+        self.inner
+            .engine
+            .edit(id, move |document| {
+                Ok(apply_journal(document, Utc::now(), command)?)
+            })
+            .await
     }
 
-    async fn create_journal(&self) -> Result<DocHandle, NodeError> {
-        let doc = DocumentId::try_from(rand::random::<[u8; 16]>().to_vec())
-            .map_err(|_| NodeError::Stopped)?;
+    /// The journal's document, created now if this device has none.
+    async fn journal_doc(&self) -> Result<DocId, NodeError> {
+        if let Some(id) = *lock(&self.inner.journal) {
+            return Ok(id);
+        }
+        let id = DocId::random();
         let document = create_journal(self.inner.device.clone(), Utc::now())?;
-        let handle = self.inner.seed(&doc, &document).await?;
-        *lock(&self.inner.journal) = (Some(doc.clone()), Some(handle.clone()));
-        let mut settings = self.inner.data.settings()?;
-        settings.journal = Some(doc.to_string());
-        self.inner.data.save_settings(&settings)?;
-        self.inner.refresh();
-        Ok(handle)
+        self.inner
+            .engine
+            .open(id, DocKind::Journal, Some(document), BTreeSet::new())
+            .await?;
+        self.inner
+            .data
+            .update_settings(|s| s.journal = Some(id.to_string()))?;
+        *lock(&self.inner.journal) = Some(id);
+        Ok(id)
     }
 
     /// Fetches the journal a linking ticket named from the member's other devices.
     pub(crate) async fn adopt_journal(&self, id: &str, timeout: Duration) -> Result<(), NodeError> {
-        let doc = DocumentId::from_str(id).map_err(|_| NodeError::UnknownSet(id.to_owned()))?;
-        lock(&self.inner.journal).0 = Some(doc.clone());
-        let mut settings = self.inner.data.settings()?;
-        settings.journal = Some(doc.to_string());
-        self.inner.data.save_settings(&settings)?;
-        self.inner.refresh();
-        let handle = self.inner.find(doc, timeout).await?;
-        lock(&self.inner.journal).1 = Some(handle);
-        Ok(())
+        let doc: DocId = id
+            .parse()
+            .map_err(|_| NodeError::UnknownSet(id.to_owned()))?;
+        self.inner
+            .engine
+            .open(doc, DocKind::Journal, None, BTreeSet::new())
+            .await?;
+        self.inner
+            .data
+            .update_settings(|s| s.journal = Some(doc.to_string()))?;
+        *lock(&self.inner.journal) = Some(doc);
+        self.inner
+            .wait_for(timeout, |shared| {
+                shared
+                    .view(&doc)
+                    .and_then(|v| v.journal.clone())
+                    .is_some_and(|j| j.is_ok())
+            })
+            .await
+            .map_err(|()| NodeError::Unreachable("the member's other devices".into()))
     }
 
     /// Per member of the set: their devices, connected or not, holding our latest change
     /// or not, and when we last heard from them.
     pub fn sync_status(&self, set: &SetId) -> Result<Vec<(MemberId, Vec<DeviceSync>)>, NodeError> {
-        let handle = self.inner.handle(set)?;
-        // Only the members: the UI asks this after every change, for every set.
-        let members = handle.with_document(|doc| members_of(doc))?;
-        let our_heads = handle.with_document(|doc| doc.get_heads());
-        let (connections, _) = self.inner.repo.connected_peers();
-        let peer_of: HashMap<_, _> = connections
-            .iter()
-            .filter_map(|c| match &c.state {
-                samod::ConnectionState::Connected { their_peer_id } => {
-                    Some((c.id, their_peer_id.to_string()))
-                }
-                samod::ConnectionState::Handshaking => None,
-            })
-            .collect();
-        let (docs, _) = handle.peers();
-        let mut ours_sorted = our_heads.clone();
-        ours_sorted.sort();
-        let mut per_device: HashMap<String, (bool, Option<DateTime<Utc>>, bool)> = HashMap::new();
-        for (conn, doc_state) in docs {
-            let Some(peer) = peer_of.get(&conn) else {
-                continue;
-            };
-            let current = doc_state.shared_heads.as_ref() == Some(&our_heads);
-            let same = doc_state.their_heads.as_ref().is_some_and(|theirs| {
-                let mut theirs = theirs.clone();
-                theirs.sort();
-                theirs == ours_sorted
-            });
-            let entry = per_device
-                .entry(peer.clone())
-                .or_insert((false, None, false));
-            entry.0 |= current;
-            entry.1 = entry.1.max(doc_state.last_received);
-            entry.2 |= current && same;
-        }
-        let connected: HashSet<String> = peer_of.values().cloned().collect();
-        Ok(revans_model::current_members(&members)
+        let view = self.inner.view(set)?;
+        let state = match view.set.as_deref() {
+            Some(Ok(state)) => state,
+            Some(Err(e)) => return Err(e.clone().into()),
+            None => return Err(NodeError::UnknownSet(set.to_string())),
+        };
+        Ok(state
+            .current_members()
             .into_iter()
             .map(|(id, member)| {
                 let devices = member
@@ -782,17 +759,18 @@ impl Node {
                     .keys()
                     .map(|device| {
                         let this_device = *device == self.inner.device;
-                        let (up_to_date, last_heard, same_heads) = per_device
-                            .get(device.as_str())
-                            .copied()
-                            .unwrap_or((false, None, false));
+                        let peer =
+                            PeerId::of_device(device).and_then(|p| view.peers.get(&p).cloned());
                         DeviceSync {
                             device: device.clone(),
                             this_device,
-                            connected: this_device || connected.contains(device.as_str()),
-                            up_to_date: this_device || up_to_date,
-                            last_heard,
-                            same_heads: this_device || same_heads,
+                            connected: this_device
+                                || peer.as_ref().is_some_and(|p| p.status.connected),
+                            up_to_date: this_device
+                                || peer.as_ref().is_some_and(|p| p.status.holds_ours),
+                            last_heard: peer.as_ref().and_then(|p| p.last_heard),
+                            same_heads: this_device
+                                || peer.as_ref().is_some_and(|p| p.status.same_heads),
                         }
                     })
                     .collect();
@@ -806,10 +784,8 @@ impl Node {
         for handle in lock(&self.inner.tasks).drain(..) {
             handle.abort();
         }
-        for (_, dialer) in lock(&self.inner.dialers).drain() {
-            dialer.close();
-        }
-        self.inner.repo.stop().await;
+        self.inner.links.shutdown();
+        self.inner.engine.shutdown().await;
         if let Err(e) = self.inner.router.shutdown().await {
             tracing::warn!(error = %e, "a protocol handler did not stop cleanly");
         }
@@ -817,69 +793,6 @@ impl Node {
         // before this returns, so a restart can listen on the same port.
         self.inner.endpoint.close().await;
         tracing::info!(device = %self.inner.device.short(), "node stopped");
-    }
-
-    /// Starts watching a set: its changes refresh access and dials, and reach the app.
-    fn hold(&self, handle: DocHandle) {
-        let id = handle.document_id().to_string();
-        lock(&self.inner.sets).insert(id.clone(), handle.clone());
-        let (handle_for_acks, id_for_acks) = (handle.clone(), id.clone());
-        let weak = Arc::downgrade(&self.inner);
-        let task = tokio::spawn(async move {
-            let mut changes = handle.changes();
-            while changes.next().await.is_some() {
-                let Some(inner) = weak.upgrade() else { break };
-                inner.refresh();
-                let _ = inner
-                    .events
-                    .send(Event::SetChanged(SetId::from(id.clone())));
-            }
-        });
-        lock(&self.inner.tasks).push(task);
-        self.report_acknowledgements(handle_for_acks, id_for_acks);
-    }
-
-    /// Emits [`Event::PeerAcknowledged`] whenever a peer tells us the heads it holds.
-    fn report_acknowledgements(&self, handle: DocHandle, id: String) {
-        let weak = Arc::downgrade(&self.inner);
-        let task = tokio::spawn(async move {
-            let (_, updates) = handle.peers();
-            let mut updates = Box::pin(updates);
-            let mut last: HashMap<samod::ConnectionId, Vec<automerge::ChangeHash>> = HashMap::new();
-            while let Some(changed) = updates.next().await {
-                let Some(inner) = weak.upgrade() else { break };
-                let (connections, _) = inner.repo.connected_peers();
-                for (conn, state) in changed {
-                    let Some(heads) = state.last_acked_heads else {
-                        continue;
-                    };
-                    if last.get(&conn) == Some(&heads) {
-                        continue;
-                    }
-                    last.insert(conn, heads.clone());
-                    let peer =
-                        connections
-                            .iter()
-                            .find(|c| c.id == conn)
-                            .and_then(|c| match &c.state {
-                                samod::ConnectionState::Connected { their_peer_id } => {
-                                    Some(their_peer_id.to_string())
-                                }
-                                samod::ConnectionState::Handshaking => None,
-                            });
-                    let Some(Ok(device)) = peer.map(|p| DeviceId::parse(&p)) else {
-                        continue;
-                    };
-                    let _ = inner.events.send(Event::PeerAcknowledged {
-                        set: SetId::from(id.clone()),
-                        device,
-                        heads: heads.iter().map(ToString::to_string).collect(),
-                        at: state.last_received.unwrap_or_else(Utc::now),
-                    });
-                }
-            }
-        });
-        lock(&self.inner.tasks).push(task);
     }
 
     /// Writes this device's addresses into each set whenever they change.
@@ -907,16 +820,18 @@ impl Node {
                 _ => None,
             })
             .collect();
-        let ids: Vec<String> = lock(&self.inner.sets).keys().cloned().collect();
-        for id in ids {
-            let set = SetId::from(id);
+        for (set, _) in self.sets() {
             let command = Command::RecordAddresses {
                 device: self.inner.device.clone(),
                 addresses: addresses.clone(),
             };
             match self.apply(&set, command).await {
                 Ok(_)
-                | Err(NodeError::Command(CommandError::Unchanged(_)) | NodeError::NotInSet) => {}
+                | Err(
+                    NodeError::Command(CommandError::Unchanged(_))
+                    | NodeError::NotInSet
+                    | NodeError::Load(_),
+                ) => {}
                 Err(e) => self
                     .inner
                     .report_network(format!("could not record this device's addresses: {e}")),
@@ -927,101 +842,43 @@ impl Node {
     pub(crate) fn inner(&self) -> &Arc<Inner> {
         &self.inner
     }
-
-    pub(crate) fn hold_joined(&self, handle: DocHandle) {
-        self.hold(handle);
-    }
 }
 
-/// A set's members alone, read without hydrating the rest of the set.
-fn members_of(
-    doc: &automerge::Automerge,
-) -> Result<BTreeMap<MemberId, revans_model::Member>, LoadError> {
-    // The same gate as a whole set: a document of a newer schema is not read.
-    let schema: autosurgeon::MaybeMissing<u64> =
-        autosurgeon::hydrate_prop(doc, automerge::ROOT, "schema")
-            .map_err(|e| LoadError::NotASet(e.to_string()))?;
-    match schema {
-        autosurgeon::MaybeMissing::Present(v) if v <= revans_model::SCHEMA_VERSION => {
-            autosurgeon::hydrate_prop(doc, automerge::ROOT, "members")
-                .map_err(|e| LoadError::Damaged(e.to_string()))
-        }
-        autosurgeon::MaybeMissing::Present(v) => Err(LoadError::TooNew(v)),
-        autosurgeon::MaybeMissing::Missing => {
-            Err(LoadError::NotASet("it has no schema version".into()))
-        }
+/// A set's view as the model reads it; a set with no history at all is one whose files
+/// were lost or damaged.
+fn loaded(
+    view: &DocView,
+    set: &Result<ActionLearningSet, LoadError>,
+) -> Result<ActionLearningSet, LoadError> {
+    match set {
+        Ok(state) => Ok(state.clone()),
+        Err(_) if view.heads.is_empty() => Err(LoadError::Damaged(
+            "its saved files are damaged or missing; it is refilled from a member's device at the next sync"
+                .into(),
+        )),
+        Err(e) => Err(e.clone()),
     }
-}
-
-/// The changes made since `before`, with their hashes, for the durability barrier.
-fn new_changes(
-    document: &automerge::Automerge,
-    before: &[automerge::ChangeHash],
-) -> Vec<(automerge::ChangeHash, Vec<u8>)> {
-    document
-        .get_changes(before)
-        .into_iter()
-        .map(|c| (c.hash(), c.raw_bytes().to_vec()))
-        .collect()
 }
 
 impl Inner {
-    /// Writes a new document's first snapshot to disk, then opens it through samod.
-    async fn seed(
-        &self,
-        doc: &DocumentId,
-        document: &automerge::Automerge,
-    ) -> Result<DocHandle, NodeError> {
-        let bytes = document.save();
-        let name = hex_sha256(&bytes);
-        let key = StorageKey::from_parts([doc.to_string().as_str(), "snapshot", name.as_str()])
-            .map_err(|e| NodeError::Network(e.to_string()))?;
-        self.storage.write_now(&key, bytes).await?;
-        self.repo
-            .find(doc.clone())
-            .await
-            .map_err(|_| NodeError::Stopped)?
-            .ok_or_else(|| NodeError::UnknownSet(doc.to_string()))
-    }
-
-    /// Waits for a document to arrive from the peers allowed it.
-    pub(crate) async fn find(
-        &self,
-        doc: DocumentId,
-        timeout: Duration,
-    ) -> Result<DocHandle, NodeError> {
-        tokio::time::timeout(timeout, async {
-            loop {
-                match self.repo.find(doc.clone()).await {
-                    Ok(Some(handle)) => return Ok(handle),
-                    Ok(None) => tokio::time::sleep(Duration::from_millis(100)).await,
-                    Err(_) => return Err(NodeError::Stopped),
-                }
-            }
-        })
-        .await
-        .map_err(|_| NodeError::Unreachable("the member's other devices".into()))?
-    }
-
-    /// The durability barrier: each new change's chunk written and synced to disk.
-    async fn persist(
-        &self,
-        doc: &DocumentId,
-        changes: Vec<(automerge::ChangeHash, Vec<u8>)>,
-    ) -> Result<(), NodeError> {
-        for (hash, bytes) in changes {
-            self.storage
-                .write_now(&StorageKey::incremental_path(doc, hash), bytes)
-                .await?;
-        }
-        Ok(())
-    }
-
-    pub(crate) fn handle(&self, set: &SetId) -> Result<DocHandle, NodeError> {
-        lock(&self.sets)
-            .get(set.as_str())
-            .cloned()
+    pub(crate) fn view(&self, set: &SetId) -> Result<Arc<DocView>, NodeError> {
+        self.engine
+            .shared
+            .view(&doc_id(set)?)
+            .filter(|v| v.kind == DocKind::Set)
             .ok_or_else(|| NodeError::UnknownSet(set.to_string()))
+    }
+
+    pub(crate) fn me(&self, set: &SetId) -> Result<MemberId, NodeError> {
+        let view = self.view(set)?;
+        match view.set.as_deref() {
+            Some(Ok(state)) => state
+                .member_for_device(&self.device)
+                .cloned()
+                .ok_or(NodeError::NotInSet),
+            Some(Err(e)) => Err(e.clone().into()),
+            None => Err(NodeError::UnknownSet(set.to_string())),
+        }
     }
 
     pub(crate) fn report_network(&self, message: String) {
@@ -1030,149 +887,46 @@ impl Inner {
     }
 
     pub(crate) fn remember_set(&self, set: &SetId) -> Result<(), NodeError> {
-        let mut settings = self.data.settings()?;
-        if !settings.sets.iter().any(|s| s == set.as_str()) {
-            settings.sets.push(set.to_string());
-            self.data.save_settings(&settings)?;
-        }
+        self.data.update_settings(|settings| {
+            if !settings.sets.iter().any(|s| s == set.as_str()) {
+                settings.sets.push(set.to_string());
+            }
+        })?;
         Ok(())
     }
 
-    pub(crate) fn allow_provisionally(&self, doc: DocumentId, peers: HashSet<EndpointId>) {
-        lock(&self.provisional).insert(doc, peers);
-        self.refresh();
+    /// Waits until `check` holds of the published views; `Err` after `timeout`.
+    pub(crate) async fn wait_for(
+        &self,
+        timeout: Duration,
+        check: impl Fn(&Shared) -> bool,
+    ) -> Result<(), ()> {
+        let mut version = self.engine.shared.version.subscribe();
+        tokio::time::timeout(timeout, async {
+            loop {
+                if check(&self.engine.shared) {
+                    return;
+                }
+                if version.changed().await.is_err() {
+                    std::future::pending::<()>().await;
+                }
+            }
+        })
+        .await
+        .map_err(|_| ())
     }
 
     /// Applies a command as this device's member, then waits until its change is on disk.
     pub(crate) async fn apply(&self, set: &SetId, command: Command) -> Result<Applied, NodeError> {
-        let handle = self.handle(set)?;
-        let doc = doc_id(set)?;
-        let device = self.device.clone();
-        let (applied, changes) = handle.with_document(|document| {
-            let state = ActionLearningSet::from_doc(document)?;
-            let member = state
-                .member_for_device(&device)
-                .cloned()
-                .ok_or(NodeError::NotInSet)?;
-            let before = document.get_heads();
-            let applied = revans_model::apply(
-                document,
-                &Author {
-                    member,
-                    at: Utc::now(),
-                },
-                command,
-            )?;
-            Ok::<_, NodeError>((applied, new_changes(document, &before)))
-        })?;
-        self.persist(&doc, changes).await?;
-        self.refresh();
-        let _ = self.events.send(Event::SetChanged(set.clone()));
-        Ok(applied)
-    }
-
-    /// Rebuilds who may have what from the documents, closes connections to devices no
-    /// longer allowed anything, and dials the members' devices not yet dialled.
-    pub(crate) fn refresh(&self) {
-        let handles: Vec<(String, DocHandle)> = lock(&self.sets)
-            .iter()
-            .map(|(k, h)| (k.clone(), h.clone()))
-            .collect();
-        let mut access = Access::default();
-        let mut addresses: HashMap<EndpointId, Vec<String>> = HashMap::new();
-        // The journal goes only to this member's own other devices.
-        let mut own_devices: HashSet<EndpointId> = HashSet::new();
-        for (doc, peers) in lock(&self.provisional).iter() {
-            access.set(doc.clone(), peers.clone());
-        }
-        for (id, handle) in handles {
-            let Ok(doc) = DocumentId::from_str(&id) else {
-                continue;
-            };
-            // Only the members: hydrating a whole set (two years of meetings) on every
-            // change of every set was most of the cost of catching up and of opening.
-            let Ok(members) = handle.with_document(|d| members_of(d)) else {
-                continue;
-            };
-            let mut allowed = HashSet::new();
-            let me = members
-                .iter()
-                .find(|(_, m)| m.is_current() && m.devices.contains_key(&self.device))
-                .map(|(id, _)| id.clone());
-            // A device removed from the set is refused even if we still hold its record.
-            if let Some(me) = me {
-                if let Some(record) = members.get(&me) {
-                    own_devices.extend(
-                        record
-                            .devices
-                            .keys()
-                            .filter(|d| **d != self.device)
-                            .filter_map(endpoint_of),
-                    );
-                }
-                for member in members.values().filter(|m| m.is_current()) {
-                    for (device, record) in &member.devices {
-                        let Some(endpoint) = endpoint_of(device) else {
-                            continue;
-                        };
-                        if *device != self.device {
-                            allowed.insert(endpoint);
-                            addresses.insert(endpoint, record.addresses.clone());
-                        }
-                    }
-                }
-            }
-            lock(&self.provisional).remove(&doc);
-            access.set(doc, allowed);
-        }
-        if let Some(journal) = lock(&self.journal).0.clone() {
-            access.set(journal, own_devices);
-        }
-        let endpoints = access.endpoints();
-        self.access.send_if_modified(|current| {
-            if *current == access {
-                false
-            } else {
-                *current = access;
-                true
-            }
-        });
-        // Close what is no longer allowed; a dialler would only reconnect, so it goes too.
-        self.connections.close_all_except(&endpoints);
-        let mut dialers = lock(&self.dialers);
-        dialers.retain(|endpoint, dialer| {
-            let keep = endpoints.contains(endpoint);
-            if !keep {
-                dialer.close();
-            }
-            keep
-        });
-        for endpoint in endpoints {
-            if let Some(addrs) = addresses.get(&endpoint)
-                && !addrs.is_empty()
-            {
-                self.lookup
-                    .add_endpoint_info(endpoint_addr(endpoint, addrs));
-            }
-            if dialers.contains_key(&endpoint) {
-                continue;
-            }
-            let Some(dialer) =
-                IrohDialer::new(self.endpoint.clone(), endpoint, self.connections.clone())
-            else {
-                continue;
-            };
-            let backoff = BackoffConfig {
-                initial_delay: Duration::from_millis(200),
-                max_delay: Duration::from_secs(30),
-                max_retries: None,
-            };
-            match self.repo.dial(backoff, Arc::new(dialer)) {
-                Ok(handle) => {
-                    dialers.insert(endpoint, handle);
-                }
-                Err(_) => return,
-            }
-        }
+        let member = self.me(set)?;
+        let author = Author {
+            member,
+            at: Utc::now(),
+        };
+        self.engine
+            .edit(doc_id(set)?, move |document| {
+                Ok(revans_model::apply(document, &author, command)?)
+            })
+            .await
     }
 }

@@ -1,29 +1,33 @@
 //! The wire: two versioned ALPNs, their framing and limits, and the join messages.
 //!
-//! - [`SYNC_ALPN`] carries the automerge-repo protocol (samod) over one QUIC bi-stream,
-//!   framed as samod frames it (a 4-byte big-endian length, then the message), with a
-//!   size limit samod's own framing lacks.
-//! - [`JOIN_ALPN`] carries admission: one [`JoinRequest`] each way answered by one
+//! - [`SYNC_ALPN`] carries the sync engine: one QUIC connection per pair of devices, one
+//!   bi-stream on it, and on that stream length-prefixed [`Frame`]s (a 4-byte big-endian
+//!   length, then a postcard message), each sync message tagged with its document, so
+//!   every set the two devices share (and a member's journal) goes over the one stream.
+//!   The dialling side speaks first, with [`Frame::Hello`].
+//! - [`JOIN_ALPN`] carries admission: one [`JoinRequest`] answered by one
 //!   [`JoinResponse`], each a length-prefixed postcard message.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use futures::{SinkExt, TryStreamExt};
 use iroh::endpoint::{RecvStream, SendStream};
 use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio_util::codec::{FramedRead, FramedWrite, LengthDelimitedCodec};
+
+use crate::ids::DocId;
 
 /// Sync of sets and journals; bump the number on any wire change.
-pub const SYNC_ALPN: &[u8] = b"revans/sync/1";
+pub const SYNC_ALPN: &[u8] = b"revans/sync/2";
 /// Admission of newcomers and linked devices.
-pub const JOIN_ALPN: &[u8] = b"revans/join/1";
+pub const JOIN_ALPN: &[u8] = b"revans/join/2";
 
-/// The largest sync message. A two-year set's whole history is well under a megabyte;
-/// anything larger is refused before it is allocated.
-pub const MAX_SYNC_FRAME: usize = 32 * 1024 * 1024;
+/// The largest frame. A two-year set's whole history is well under a megabyte; anything
+/// larger is refused before it is allocated, and the connection closed.
+pub const MAX_FRAME: usize = 16 * 1024 * 1024;
 /// The largest join message: a name, an organisation, ids and a secret.
 pub const MAX_JOIN_MESSAGE: usize = 16 * 1024;
+/// The version a dialler announces in its hello.
+pub const WIRE_VERSION: u32 = 2;
 
 /// QUIC close codes, so a peer's log says why.
 pub mod close {
@@ -36,22 +40,98 @@ pub mod close {
     pub const REMOVED: VarInt = VarInt::from_u32(3);
     /// The node is shutting down.
     pub const SHUTDOWN: VarInt = VarInt::from_u32(4);
+    /// Both devices dialled at once; this connection gives way to the other.
+    pub const DUPLICATE: VarInt = VarInt::from_u32(5);
+}
+
+/// One frame on a sync stream.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Frame {
+    /// The dialler's first frame: the wire version it speaks.
+    Hello {
+        /// [`WIRE_VERSION`].
+        version: u32,
+    },
+    /// An Automerge sync message about one document.
+    Sync {
+        /// The document (a set or a journal).
+        doc: [u8; 16],
+        /// The encoded `automerge::sync::Message`.
+        message: Vec<u8>,
+    },
+}
+
+impl Frame {
+    /// A sync frame.
+    #[must_use]
+    pub fn sync(doc: DocId, message: Vec<u8>) -> Self {
+        Self::Sync {
+            doc: doc.0,
+            message,
+        }
+    }
+
+    /// The frame's bytes with its length prefix.
+    #[must_use]
+    pub fn encode(&self) -> Vec<u8> {
+        // Serialising bytes and integers into a Vec cannot fail.
+        let body = postcard::to_stdvec(self).unwrap_or_default();
+        let mut out = Vec::with_capacity(body.len() + 4);
+        out.extend_from_slice(&(body.len() as u32).to_be_bytes());
+        out.extend_from_slice(&body);
+        out
+    }
+
+    /// A frame from its body (without the length prefix): the function the fuzz target
+    /// drives.
+    pub fn decode(body: &[u8]) -> Result<Self, WireError> {
+        if body.len() > MAX_FRAME {
+            return Err(WireError::TooLong(body.len()));
+        }
+        Ok(postcard::from_bytes(body)?)
+    }
+}
+
+/// Reads one frame, refusing one over the limit before reading it. `None` at a clean
+/// end of the stream.
+pub async fn read_frame(recv: &mut RecvStream) -> Result<Option<Frame>, WireError> {
+    let mut len = [0u8; 4];
+    match AsyncReadExt::read_exact(recv, &mut len).await {
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(None),
+        Err(e) => return Err(e.into()),
+    }
+    let len = u32::from_be_bytes(len) as usize;
+    if len > MAX_FRAME {
+        return Err(WireError::TooLong(len));
+    }
+    let mut body = vec![0u8; len];
+    AsyncReadExt::read_exact(recv, &mut body).await?;
+    count(&RECEIVED, len);
+    Frame::decode(&body).map(Some)
+}
+
+/// Writes one encoded frame.
+pub async fn write_frame(send: &mut SendStream, encoded: &[u8]) -> Result<(), WireError> {
+    AsyncWriteExt::write_all(send, encoded).await?;
+    count(&SENT, encoded.len().saturating_sub(4));
+    Ok(())
 }
 
 static SENT: [AtomicU64; 2] = [AtomicU64::new(0), AtomicU64::new(0)];
 static RECEIVED: [AtomicU64; 2] = [AtomicU64::new(0), AtomicU64::new(0)];
 
-/// Sync messages and their bytes (with framing) that this process has sent and received,
+/// Sync frames and their bytes (with framing) that this process has sent and received,
 /// over every connection so far. For the benchmarks.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct WireCounters {
-    /// Messages sent.
+    /// Frames sent.
     pub messages_sent: u64,
-    /// Bytes sent, frame headers included.
+    /// Bytes sent, length prefixes included.
     pub bytes_sent: u64,
-    /// Messages received.
+    /// Frames received.
     pub messages_received: u64,
-    /// Bytes received, frame headers included.
+    /// Bytes received, length prefixes included.
     pub bytes_received: u64,
 }
 
@@ -69,26 +149,6 @@ pub fn wire_counters() -> WireCounters {
 fn count(counter: &[AtomicU64; 2], len: usize) {
     counter[0].fetch_add(1, Ordering::Relaxed);
     counter[1].fetch_add(len as u64 + 4, Ordering::Relaxed);
-}
-
-/// A samod transport over a QUIC bi-stream with a frame size limit: an over-long frame is
-/// an error that closes the connection, before any memory is reserved for it.
-#[must_use]
-pub fn sync_transport(send: SendStream, recv: RecvStream) -> samod::Transport {
-    let codec = || {
-        LengthDelimitedCodec::builder()
-            .max_frame_length(MAX_SYNC_FRAME)
-            .new_codec()
-    };
-    let stream = FramedRead::new(recv, codec()).map_ok(|bytes| {
-        count(&RECEIVED, bytes.len());
-        bytes.to_vec()
-    });
-    let sink = FramedWrite::new(send, codec()).with(|message: Vec<u8>| {
-        count(&SENT, message.len());
-        futures::future::ready(Ok::<_, std::io::Error>(bytes::Bytes::from(message)))
-    });
-    samod::Transport::new(stream, sink)
 }
 
 /// What a joiner presents.
@@ -203,6 +263,19 @@ pub fn decode_join_request(bytes: &[u8]) -> Result<JoinRequest, WireError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn frames_round_trip_and_garbage_is_an_error() {
+        let frame = Frame::sync(DocId([3; 16]), vec![1, 2, 3]);
+        let encoded = frame.encode();
+        assert_eq!(Frame::decode(&encoded[4..]).unwrap(), frame);
+        assert!(Frame::decode(&[0xff; 40]).is_err());
+        assert!(Frame::decode(&encoded[4..encoded.len() - 1]).is_err());
+        assert!(matches!(
+            Frame::decode(&vec![0; MAX_FRAME + 1]),
+            Err(WireError::TooLong(_))
+        ));
+    }
 
     #[test]
     fn join_requests_round_trip_and_garbage_is_an_error() {

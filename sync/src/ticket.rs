@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 /// An invitation to a set.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct InviteTicket {
-    /// The set's document id (bs58check, as samod writes it).
+    /// The set's document id (32 hexadecimal digits).
     pub set: String,
     /// The invitation's id in the set.
     pub invitation: String,

@@ -582,7 +582,7 @@ pub async fn execute(node: &Node, cmd: Cmd, json: bool, out: &mut Output) -> Res
                 ExportFormat::Md => export::markdown(&state, Utc::now()).into_bytes(),
                 ExportFormat::Json => export::json(&state)?.into_bytes(),
                 ExportFormat::Ics => export::ics(&state).into_bytes(),
-                ExportFormat::Automerge => node.save(&id)?,
+                ExportFormat::Automerge => node.save(&id).await?,
             };
             if let Some(path) = output {
                 let path = out.cwd.join(path);

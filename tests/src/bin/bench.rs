@@ -394,7 +394,7 @@ async fn catching_up(sizes: &Sizes) -> Result<Vec<u8>> {
                 )
                 .await?;
         }
-        offline_docs.push(automerge::Automerge::load(&t.node().save(&set)?)?);
+        offline_docs.push(automerge::Automerge::load(&t.node().save(&set).await?)?);
         t.stop().await;
     }
     let before = wire_counters();

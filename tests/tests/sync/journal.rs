@@ -15,8 +15,8 @@ fn write(text: &str) -> JournalCommand {
 }
 
 fn holds(dir: &std::path::Path, doc: &str) -> bool {
-    // samod's layout splays a document id over two folders: ab/cdef...
-    dir.join("docs").join(&doc[..2]).join(&doc[2..]).exists()
+    // One folder per document, named by its id, holding its log.
+    dir.join("docs").join(doc).join("log").exists()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,0 +1,496 @@
+//! The sans-IO sync core: every document this device holds, and per document and per
+//! peer device an `automerge::sync::State`. No sockets, no files, no clock, no threads:
+//! the caller feeds it inputs (a peer connected or went away, a message arrived, a local
+//! edit, the time) and drains its outputs (bytes to send to a peer, records to append to
+//! a document's log, what changed). Time comes in as milliseconds on any steady clock.
+//!
+//! The caller's loop, which the runtime and the simulation in the tests both follow:
+//! 1. feed every input that is waiting ([`Engine::receive`], [`Engine::edit`], ...);
+//! 2. drain the outputs and commit every [`Output::Append`] to the document's log;
+//! 3. [`Engine::poll`], and send the [`Output::Send`]s it yields.
+//!
+//! Nothing is sent before step 2 has made it durable, so a peer never holds a change
+//! this device could lose. A local edit is due to every connected peer at once; a change
+//! relayed from one peer is due to the others after [`Engine::coalesce_ms`], so that
+//! their own messages, arriving meanwhile, can show they already hold it.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::panic::AssertUnwindSafe;
+
+use automerge::sync::{Message, State, SyncDoc};
+use automerge::{Automerge, ChangeHash, ReadDoc};
+
+use crate::ids::{DocId, PeerId};
+use crate::log::Record;
+
+/// What the engine asks its caller to do, or tells it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Output {
+    /// Append a record to a document's log (a change: durably, before anything is sent).
+    Append {
+        /// The document.
+        doc: DocId,
+        /// The record.
+        record: Record,
+    },
+    /// Send a sync message about a document to a peer.
+    Send {
+        /// The peer.
+        peer: PeerId,
+        /// The document.
+        doc: DocId,
+        /// An encoded `automerge::sync::Message`.
+        message: Vec<u8>,
+    },
+    /// A document's content changed (here or from a peer).
+    Changed(DocId),
+    /// A peer told us which heads of a document it holds.
+    Heard {
+        /// The document.
+        doc: DocId,
+        /// The peer.
+        peer: PeerId,
+        /// Its heads.
+        heads: Vec<ChangeHash>,
+    },
+}
+
+/// Why a peer's message was not taken.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Refused {
+    /// The document is not one this device shares with that peer: ignored without reply,
+    /// so a peer learns nothing about documents it may not have.
+    #[error("a document not shared with this device")]
+    NotShared,
+    /// The bytes are not a sync message, or Automerge refused them.
+    #[error("a malformed sync message: {0}")]
+    Malformed(String),
+    /// Automerge panicked on the message; the document must be rebuilt from its log.
+    #[error("a sync message that broke the document's engine; rebuilding it from disk")]
+    Broke,
+}
+
+/// One peer's view of one document.
+#[derive(Debug)]
+struct PeerSync {
+    state: State,
+    /// The shared heads last written to the log.
+    saved: Vec<ChangeHash>,
+    /// When a message to this peer is due, if one is.
+    due: Option<u64>,
+    /// The heads we last sent this peer in this session. Automerge stays silent when a
+    /// peer's message shows heads equal to its own, which leaves that peer not knowing the
+    /// two are in step; the engine then says its heads once, so both sides know.
+    told: Vec<ChangeHash>,
+    last_heard: Option<u64>,
+}
+
+impl PeerSync {
+    fn new(state: State) -> Self {
+        let saved = state.shared_heads.clone();
+        Self {
+            state,
+            saved,
+            due: None,
+            told: Vec::new(),
+            last_heard: None,
+        }
+    }
+
+    /// A new session: what the peer is known to hold stays, in-flight bookkeeping goes.
+    fn restart(&mut self) {
+        self.state = State::decode(&self.state.encode()).unwrap_or_default();
+        self.told.clear();
+    }
+}
+
+/// One document and the peers it is shared with.
+#[derive(Debug)]
+struct DocSync {
+    doc: Automerge,
+    allowed: BTreeSet<PeerId>,
+    peers: BTreeMap<PeerId, PeerSync>,
+}
+
+/// A peer's sync status for one document, for the screens.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PeerStatus {
+    /// Connected now.
+    pub connected: bool,
+    /// It holds everything this device holds (as far as the last round showed).
+    pub holds_ours: bool,
+    /// Its heads, as it last told us, are exactly ours: converged both ways.
+    pub same_heads: bool,
+    /// When it last sent a message about the document (the caller's clock).
+    pub last_heard: Option<u64>,
+}
+
+/// The sync core.
+#[derive(Debug)]
+pub struct Engine {
+    docs: BTreeMap<DocId, DocSync>,
+    connected: BTreeSet<PeerId>,
+    out: Vec<Output>,
+    coalesce_ms: u64,
+}
+
+/// A saved sync state, unless it names changes the document lacks (a log cut short, a
+/// snapshot lost): then the peer is asked from scratch rather than trusted to resend.
+fn sane_state(doc: &Automerge, encoded: &[u8]) -> State {
+    match State::decode(encoded) {
+        Ok(state)
+            if state
+                .shared_heads
+                .iter()
+                .all(|h| doc.get_change_by_hash(h).is_some()) =>
+        {
+            state
+        }
+        _ => State::new(),
+    }
+}
+
+impl Engine {
+    /// An engine that coalesces relayed changes for `coalesce_ms`.
+    #[must_use]
+    pub fn new(coalesce_ms: u64) -> Self {
+        Self {
+            docs: BTreeMap::new(),
+            connected: BTreeSet::new(),
+            out: Vec::new(),
+            coalesce_ms,
+        }
+    }
+
+    /// How long relayed changes wait for peers' heads to rule them out.
+    #[must_use]
+    pub fn coalesce_ms(&self) -> u64 {
+        self.coalesce_ms
+    }
+
+    /// Holds a document (restored from its log, or new), with the peers' saved states.
+    /// A document already held is replaced: its peers start afresh from these states.
+    pub fn insert(
+        &mut self,
+        id: DocId,
+        doc: Automerge,
+        saved: &BTreeMap<PeerId, Vec<u8>>,
+        now: u64,
+    ) {
+        let allowed = self.docs.remove(&id).map(|d| d.allowed).unwrap_or_default();
+        let peers = saved
+            .iter()
+            .map(|(peer, encoded)| (*peer, PeerSync::new(sane_state(&doc, encoded))))
+            .collect();
+        self.docs.insert(
+            id,
+            DocSync {
+                doc,
+                allowed: BTreeSet::new(),
+                peers,
+            },
+        );
+        self.allow(id, allowed, now);
+        self.out.push(Output::Changed(id));
+    }
+
+    /// Stops holding a document.
+    pub fn remove(&mut self, id: &DocId) {
+        self.docs.remove(id);
+    }
+
+    /// The documents held.
+    pub fn docs(&self) -> impl Iterator<Item = &DocId> {
+        self.docs.keys()
+    }
+
+    /// A document, to read.
+    #[must_use]
+    pub fn doc(&self, id: &DocId) -> Option<&Automerge> {
+        self.docs.get(id).map(|d| &d.doc)
+    }
+
+    /// Sets which peers a document is shared with. Newly allowed connected peers start
+    /// syncing it now; a peer no longer allowed gets nothing more of it.
+    pub fn allow(&mut self, id: DocId, allowed: BTreeSet<PeerId>, now: u64) {
+        let Some(doc) = self.docs.get_mut(&id) else {
+            return;
+        };
+        if doc.allowed == allowed {
+            return;
+        }
+        for peer in &allowed {
+            if !doc.allowed.contains(peer) && self.connected.contains(peer) {
+                let sync = doc
+                    .peers
+                    .entry(*peer)
+                    .or_insert_with(|| PeerSync::new(State::new()));
+                sync.restart();
+                sync.due = Some(now);
+            }
+        }
+        doc.allowed = allowed;
+    }
+
+    /// A peer connected (a new session: any earlier one is over).
+    pub fn connect(&mut self, peer: PeerId, now: u64) {
+        self.connected.insert(peer);
+        for doc in self.docs.values_mut() {
+            if doc.allowed.contains(&peer) {
+                let sync = doc
+                    .peers
+                    .entry(peer)
+                    .or_insert_with(|| PeerSync::new(State::new()));
+                sync.restart();
+                sync.due = Some(now);
+            }
+        }
+    }
+
+    /// A peer went away: what it is known to hold is saved to each document's log.
+    pub fn disconnect(&mut self, peer: PeerId) {
+        self.connected.remove(&peer);
+        let ids: Vec<DocId> = self.docs.keys().copied().collect();
+        for id in ids {
+            if let Some(sync) = self.docs.get_mut(&id).and_then(|d| d.peers.get_mut(&peer)) {
+                sync.due = None;
+                sync.restart();
+            }
+            self.save_state(id, peer);
+        }
+    }
+
+    /// Whether a peer is connected.
+    #[must_use]
+    pub fn is_connected(&self, peer: &PeerId) -> bool {
+        self.connected.contains(peer)
+    }
+
+    fn save_state(&mut self, id: DocId, peer: PeerId) {
+        let Some(sync) = self.docs.get_mut(&id).and_then(|d| d.peers.get_mut(&peer)) else {
+            return;
+        };
+        if sync.saved != sync.state.shared_heads {
+            sync.saved.clone_from(&sync.state.shared_heads);
+            self.out.push(Output::Append {
+                doc: id,
+                record: Record::PeerState {
+                    peer,
+                    state: sync.state.encode(),
+                },
+            });
+        }
+    }
+
+    /// Saves every peer's state whose shared heads moved since it was last saved: at
+    /// shutdown, so the next start resumes where this one left off.
+    pub fn save_states(&mut self) {
+        let pairs: Vec<(DocId, PeerId)> = self
+            .docs
+            .iter()
+            .flat_map(|(id, d)| d.peers.keys().map(move |p| (*id, *p)))
+            .collect();
+        for (id, peer) in pairs {
+            self.save_state(id, peer);
+        }
+    }
+
+    /// Every peer's encoded state for a document, for a compaction's fresh log.
+    #[must_use]
+    pub fn encoded_states(&mut self, id: &DocId) -> Vec<(PeerId, Vec<u8>)> {
+        let Some(doc) = self.docs.get_mut(id) else {
+            return Vec::new();
+        };
+        doc.peers
+            .iter_mut()
+            .map(|(peer, sync)| {
+                sync.saved.clone_from(&sync.state.shared_heads);
+                (*peer, sync.state.encode())
+            })
+            .collect()
+    }
+
+    /// A message from a peer about a document.
+    pub fn receive(
+        &mut self,
+        peer: PeerId,
+        id: DocId,
+        bytes: &[u8],
+        now: u64,
+    ) -> Result<(), Refused> {
+        let message = Message::decode(bytes).map_err(|e| Refused::Malformed(e.to_string()))?;
+        let coalesce = self.coalesce_ms;
+        let connected = &self.connected;
+        let Some(doc) = self.docs.get_mut(&id) else {
+            return Err(Refused::NotShared);
+        };
+        if !doc.allowed.contains(&peer) || !connected.contains(&peer) {
+            return Err(Refused::NotShared);
+        }
+        let sync = doc
+            .peers
+            .entry(peer)
+            .or_insert_with(|| PeerSync::new(State::new()));
+        let before = doc.doc.get_heads();
+        let their_before = sync.state.their_heads.clone();
+        // Automerge has panicked on malformed input in some versions: a panic ends this
+        // message, and the caller rebuilds the document from its log.
+        let received = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            doc.doc.receive_sync_message(&mut sync.state, message)
+        }));
+        sync.last_heard = Some(now);
+        sync.due = Some(now);
+        let refused = match received {
+            Ok(Ok(())) => None,
+            Ok(Err(e)) => Some(Refused::Malformed(e.to_string())),
+            Err(_) => return Err(Refused::Broke),
+        };
+        if sync.state.their_heads != their_before
+            && let Some(heads) = sync.state.their_heads.clone()
+        {
+            self.out.push(Output::Heard {
+                doc: id,
+                peer,
+                heads,
+            });
+        }
+        // Automerge may apply a message's changes and then refuse the rest of it: what it
+        // applied is logged all the same, so nothing held in memory is missing on disk.
+        let after = doc.doc.get_heads();
+        if after != before {
+            for change in doc.doc.get_changes(&before) {
+                self.out.push(Output::Append {
+                    doc: id,
+                    record: Record::Change(change.raw_bytes().to_vec()),
+                });
+            }
+            self.out.push(Output::Changed(id));
+            let relay_at = now + coalesce;
+            for (other, sync) in &mut doc.peers {
+                if *other != peer && connected.contains(other) && doc.allowed.contains(other) {
+                    sync.due = Some(sync.due.map_or(relay_at, |d| d.min(relay_at)));
+                }
+            }
+        }
+        refused.map_or(Ok(()), Err)
+    }
+
+    /// Edits a document here: `edit` changes it (through the model's commands), and the
+    /// changes it made are logged and due to every connected peer at once. `None` if the
+    /// document is not held.
+    pub fn edit<R>(
+        &mut self,
+        id: DocId,
+        now: u64,
+        edit: impl FnOnce(&mut Automerge) -> R,
+    ) -> Option<R> {
+        let connected = &self.connected;
+        let doc = self.docs.get_mut(&id)?;
+        let before = doc.doc.get_heads();
+        let result = edit(&mut doc.doc);
+        if doc.doc.get_heads() != before {
+            for change in doc.doc.get_changes(&before) {
+                self.out.push(Output::Append {
+                    doc: id,
+                    record: Record::Change(change.raw_bytes().to_vec()),
+                });
+            }
+            self.out.push(Output::Changed(id));
+            for (peer, sync) in &mut doc.peers {
+                if connected.contains(peer) && doc.allowed.contains(peer) {
+                    sync.due = Some(now);
+                }
+            }
+        }
+        Some(result)
+    }
+
+    /// Generates the messages that are due by `now`.
+    pub fn poll(&mut self, now: u64) {
+        for (id, doc) in &mut self.docs {
+            for (peer, sync) in &mut doc.peers {
+                if sync.due.is_none_or(|due| due > now) {
+                    continue;
+                }
+                sync.due = None;
+                if !self.connected.contains(peer) || !doc.allowed.contains(peer) {
+                    continue;
+                }
+                let mut message = doc.doc.generate_sync_message(&mut sync.state);
+                let ours = doc.doc.get_heads();
+                if message.is_none()
+                    && sync.told != ours
+                    && sync.state.their_heads.as_ref() == Some(&ours)
+                {
+                    sync.state.have_responded = false;
+                    message = doc.doc.generate_sync_message(&mut sync.state);
+                }
+                if let Some(message) = message {
+                    sync.told = ours;
+                    self.out.push(Output::Send {
+                        peer: *peer,
+                        doc: *id,
+                        message: message.encode(),
+                    });
+                }
+            }
+        }
+    }
+
+    /// When [`Engine::poll`] next has something to do.
+    #[must_use]
+    pub fn next_deadline(&self) -> Option<u64> {
+        self.docs
+            .values()
+            .flat_map(|d| d.peers.values().filter_map(|s| s.due))
+            .min()
+    }
+
+    /// Takes the outputs so far.
+    pub fn drain(&mut self) -> Vec<Output> {
+        std::mem::take(&mut self.out)
+    }
+
+    /// Each allowed peer's status for a document.
+    #[must_use]
+    pub fn status(&self, id: &DocId) -> BTreeMap<PeerId, PeerStatus> {
+        let Some(doc) = self.docs.get(id) else {
+            return BTreeMap::new();
+        };
+        let mut ours = doc.doc.get_heads();
+        ours.sort();
+        doc.allowed
+            .iter()
+            .map(|peer| {
+                let sync = doc.peers.get(peer);
+                // It holds our heads if a round showed them shared, or if it last told us
+                // heads that include them (a head stands for all its history).
+                let holds_ours = sync.is_some_and(|s| {
+                    ours.iter().all(|h| {
+                        s.state.shared_heads.contains(h)
+                            || s.state.their_heads.as_ref().is_some_and(|t| t.contains(h))
+                    })
+                });
+                let same_heads = sync.is_some_and(|s| {
+                    s.state.their_heads.as_ref().is_some_and(|theirs| {
+                        let mut theirs = theirs.clone();
+                        theirs.sort();
+                        theirs == ours
+                    })
+                });
+                (
+                    *peer,
+                    PeerStatus {
+                        connected: self.connected.contains(peer),
+                        holds_ours,
+                        same_heads: holds_ours && same_heads,
+                        last_heard: sync.and_then(|s| s.last_heard),
+                    },
+                )
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests;

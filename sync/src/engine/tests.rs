@@ -1,0 +1,575 @@
+//! The engine's tests: small cases, then a seeded simulation of seven devices on a network
+//! that loses, repeats, reorders and partitions, with restarts, crashes in the middle of a
+//! write and compactions, every device following the caller's loop.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::similar_names, clippy::many_single_char_names)]
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use automerge::transaction::Transactable;
+use automerge::{ActorId, Automerge, ChangeHash, ROOT, ReadDoc};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+use super::*;
+use crate::ids::{DocId, PeerId};
+use crate::log::{Record, empty_log, encode, encode_snapshot, restore};
+
+const DOC: DocId = DocId([7; 16]);
+const COALESCE_MS: u64 = 20;
+
+type States = BTreeMap<PeerId, Vec<u8>>;
+type Sends = Vec<(PeerId, DocId, Vec<u8>)>;
+
+fn put(doc: &mut Automerge, key: &str, value: i64) {
+    let mut tx = doc.transaction();
+    tx.put(ROOT, key, value).unwrap();
+    tx.commit();
+}
+
+/// The saved bytes of a document with one change: the history every device starts from.
+fn base_doc() -> Vec<u8> {
+    let mut doc = Automerge::new();
+    doc.set_actor(ActorId::from([0xEE; 16]));
+    put(&mut doc, "k", 1);
+    doc.save()
+}
+
+fn sorted_heads(doc: &Automerge) -> Vec<ChangeHash> {
+    let mut heads = doc.get_heads();
+    heads.sort();
+    heads
+}
+
+/// One device in the small tests: its engine and its log.
+struct Node {
+    peer: PeerId,
+    engine: Engine,
+    log: Vec<u8>,
+}
+
+impl Node {
+    fn new(saved: &[u8], peer: PeerId, other: PeerId, states: &States) -> Self {
+        let mut doc = Automerge::load(saved).unwrap();
+        doc.set_actor(ActorId::from([peer.0[0]; 16]));
+        let mut engine = Engine::new(COALESCE_MS);
+        engine.insert(DOC, doc, states, 0);
+        engine.allow(DOC, BTreeSet::from([other]), 0);
+        let log = empty_log();
+        Self { peer, engine, log }
+    }
+
+    /// Commits the appends so far, then polls: the messages to send.
+    fn step(&mut self, now: u64) -> Sends {
+        for output in self.engine.drain() {
+            if let Output::Append { record, .. } = output {
+                encode(&record, &mut self.log);
+            }
+        }
+        self.engine.poll(now);
+        let sends = self
+            .engine
+            .drain()
+            .into_iter()
+            .filter_map(|output| match output {
+                Output::Send { peer, doc, message } => Some((peer, doc, message)),
+                _ => None,
+            });
+        sends.collect()
+    }
+}
+
+/// Delivers messages both ways until neither engine has anything to say: the bytes sent.
+fn pump(a: &mut Node, b: &mut Node, now: &mut u64) -> usize {
+    let mut bytes = 0;
+    for _ in 0..10_000 {
+        let (from_a, from_b) = (a.step(*now), b.step(*now));
+        if from_a.is_empty() && from_b.is_empty() {
+            let next = [a.engine.next_deadline(), b.engine.next_deadline()];
+            let Some(next) = next.into_iter().flatten().min() else {
+                return bytes;
+            };
+            *now = next.max(*now);
+        }
+        for (peer, doc, message) in from_a.into_iter().chain(from_b) {
+            bytes += message.len();
+            let (to, from) = if peer == b.peer {
+                (&mut *b, a.peer)
+            } else {
+                (&mut *a, b.peer)
+            };
+            to.engine.receive(from, doc, &message, *now).unwrap();
+        }
+    }
+    panic!("two engines never went quiet");
+}
+
+#[test]
+fn two_devices_that_edited_offline_converge_and_log_every_change() {
+    let saved = base_doc();
+    let (pa, pb) = (PeerId([1; 32]), PeerId([2; 32]));
+    let mut a = Node::new(&saved, pa, pb, &States::new());
+    let mut b = Node::new(&saved, pb, pa, &States::new());
+    for n in 0..5 {
+        a.engine.edit(DOC, 0, |d| put(d, &format!("a{n}"), n));
+        b.engine.edit(DOC, 0, |d| put(d, &format!("b{n}"), n));
+    }
+    assert!(a.step(0).is_empty() && b.step(0).is_empty(), "sent offline");
+    a.engine.connect(pb, 1);
+    b.engine.connect(pa, 1);
+    pump(&mut a, &mut b, &mut 1);
+    let heads = sorted_heads(a.engine.doc(&DOC).unwrap());
+    assert_eq!(heads, sorted_heads(b.engine.doc(&DOC).unwrap()));
+    for (node, other) in [(&a, pb), (&b, pa)] {
+        let doc = node.engine.doc(&DOC).unwrap();
+        for key in ["k", "a0", "a4", "b0", "b4"] {
+            assert!(doc.get(ROOT, key).unwrap().is_some(), "{key} is missing");
+        }
+        let restored = restore(Some(&encode_snapshot(&saved)), &node.log);
+        assert_eq!(sorted_heads(&restored.doc), heads, "the log lacks a change");
+        let statuses = node.engine.status(&DOC);
+        assert!(statuses[&other].same_heads, "{statuses:?}");
+    }
+}
+
+#[test]
+fn a_peer_not_allowed_gets_nothing_and_its_messages_are_refused() {
+    let saved = base_doc();
+    let (pa, pb, stranger) = (PeerId([1; 32]), PeerId([2; 32]), PeerId([3; 32]));
+    let mut a = Node::new(&saved, pa, pb, &States::new());
+    let mut c = Node::new(&saved, stranger, pa, &States::new());
+    a.engine.connect(pb, 0);
+    a.engine.connect(stranger, 0);
+    c.engine.connect(pa, 0);
+    a.engine.edit(DOC, 0, |d| put(d, "for b only", 1));
+    let sent = a.step(0);
+    assert!(sent.iter().any(|(peer, _, _)| *peer == pb), "b got nothing");
+    assert!(!sent.iter().any(|(peer, _, _)| *peer == stranger));
+    assert!(!a.engine.status(&DOC).contains_key(&stranger));
+
+    let from_stranger = c.step(0);
+    assert!(!from_stranger.is_empty());
+    for (_, doc, message) in &from_stranger {
+        let refused = a.engine.receive(stranger, *doc, message, 1);
+        assert_eq!(refused, Err(Refused::NotShared));
+        // A document this device does not hold at all is refused the same way.
+        let refused = a.engine.receive(pb, DocId([9; 16]), message, 1);
+        assert_eq!(refused, Err(Refused::NotShared));
+    }
+    assert!(a.step(1).is_empty(), "a refused message got a reply");
+
+    // A peer that went away, or is no longer allowed, gets nothing more either.
+    a.engine.disconnect(pb);
+    let refused = a.engine.receive(pb, DOC, &from_stranger[0].2, 2);
+    assert_eq!(refused, Err(Refused::NotShared));
+    a.engine.connect(pb, 3);
+    a.engine.allow(DOC, BTreeSet::new(), 3);
+    a.engine.edit(DOC, 3, |d| put(d, "later", 2));
+    assert!(a.step(3).is_empty(), "sent to a peer no longer allowed");
+}
+
+#[test]
+fn garbage_is_refused_as_malformed() {
+    let (pa, pb) = (PeerId([1; 32]), PeerId([2; 32]));
+    let mut a = Node::new(&base_doc(), pa, pb, &States::new());
+    a.engine.connect(pb, 0);
+    let garbage: [&[u8]; 4] = [&[], &[0xff, 1, 2, 3], &[0x42, 0xff, 0xff], b"hello, world"];
+    for bytes in garbage {
+        let refused = a.engine.receive(pb, DOC, bytes, 0);
+        assert!(matches!(refused, Err(Refused::Malformed(_))), "{refused:?}");
+    }
+    assert_eq!(a.engine.doc(&DOC).unwrap().get_heads().len(), 1);
+}
+
+/// What a user notices: after a restart, catching up costs about the new changes, not
+/// the whole history again.
+#[test]
+fn catching_up_with_saved_states_costs_about_the_new_changes() {
+    let saved = base_doc();
+    let (pa, pb) = (PeerId([1; 32]), PeerId([2; 32]));
+    let mut a = Node::new(&saved, pa, pb, &States::new());
+    let mut b = Node::new(&saved, pb, pa, &States::new());
+    for n in 0..500 {
+        a.engine.edit(DOC, 0, |d| put(d, &format!("k{n}"), n));
+    }
+    a.engine.connect(pb, 0);
+    b.engine.connect(pa, 0);
+    pump(&mut a, &mut b, &mut 0);
+    a.engine.disconnect(pb);
+    b.engine.disconnect(pa);
+    let states_a: States = a.engine.encoded_states(&DOC).into_iter().collect();
+    let states_b: States = b.engine.encoded_states(&DOC).into_iter().collect();
+    assert!(states_a.contains_key(&pb) && states_b.contains_key(&pa));
+    let doc_a = a.engine.doc(&DOC).unwrap().save();
+    let doc_b = b.engine.doc(&DOC).unwrap().save();
+    let catch_up = |states_a: &States, states_b: &States| {
+        let mut a = Node::new(&doc_a, pa, pb, states_a);
+        let mut b = Node::new(&doc_b, pb, pa, states_b);
+        a.engine.edit(DOC, 0, |d| put(d, "new", 1));
+        a.engine.connect(pb, 0);
+        b.engine.connect(pa, 0);
+        let bytes = pump(&mut a, &mut b, &mut 0);
+        let heads = sorted_heads(a.engine.doc(&DOC).unwrap());
+        assert_eq!(heads, sorted_heads(b.engine.doc(&DOC).unwrap()));
+        bytes
+    };
+    let warm = catch_up(&states_a, &states_b);
+    let cold = catch_up(&States::new(), &States::new());
+    assert!(warm * 2 < cold, "{warm} bytes warm, {cold} cold");
+}
+
+// The simulation. After every input a device's outputs are drained and its appends
+// committed to its in-memory disk; only then is it polled and are its messages sent.
+
+const DEVICES: usize = 7;
+/// Of 1000 commits that write something, how many a crash cuts short.
+const CRASH_PER_MILLE: u32 = 5;
+const LOSS_PERCENT: u32 = 3;
+const DUPLICATE_PERCENT: u32 = 3;
+
+fn sim_peer(d: usize) -> PeerId {
+    PeerId([d as u8 + 1; 32])
+}
+
+fn link(a: usize, b: usize) -> (usize, usize) {
+    (a.min(b), a.max(b))
+}
+
+/// An engine holding the document, sharing it with every other device. A fresh actor per
+/// device and per start: a change lost in a crash is never confused with a later one, and
+/// every run of a seed is the same.
+fn start(d: usize, mut doc: Automerge, incarnation: u32, states: &States, now: u64) -> Engine {
+    let mut actor = [0u8; 16];
+    actor[0] = d as u8 + 1;
+    actor[1..5].copy_from_slice(&incarnation.to_le_bytes());
+    doc.set_actor(ActorId::from(actor));
+    let mut engine = Engine::new(COALESCE_MS);
+    engine.insert(DOC, doc, states, now);
+    let others = (0..DEVICES).filter(|x| *x != d).map(sim_peer).collect();
+    engine.allow(DOC, others, now);
+    engine
+}
+
+/// A message on the wire: from, to, the link's epoch, the bytes.
+type Packet = (usize, usize, u64, Vec<u8>);
+
+#[derive(Clone, Copy, Default)]
+struct Link {
+    up: bool,
+    /// Counts the sessions: a message sent in an earlier one is dropped.
+    epoch: u64,
+    blocked_until: u64,
+}
+
+struct Device {
+    engine: Engine,
+    snapshot: Option<Vec<u8>>,
+    log: Vec<u8>,
+    incarnation: u32,
+    /// Keys edited since the last commit: acknowledged once it succeeds.
+    unacked: Vec<String>,
+    edits: u32,
+}
+
+struct Sim {
+    seed: u64,
+    rng: StdRng,
+    now: u64,
+    chaos: bool,
+    devices: Vec<Device>,
+    links: BTreeMap<(usize, usize), Link>,
+    /// By delivery time, then order sent: (from, to, the link's epoch, the bytes).
+    in_flight: BTreeMap<(u64, u64), Packet>,
+    sent: u64,
+    acked: Vec<(usize, String)>,
+}
+
+impl Sim {
+    fn new(seed: u64) -> Self {
+        let saved = base_doc();
+        let device = |d| Device {
+            engine: start(d, Automerge::load(&saved).unwrap(), 0, &States::new(), 0),
+            snapshot: Some(encode_snapshot(&saved)),
+            log: empty_log(),
+            incarnation: 0,
+            unacked: Vec::new(),
+            edits: 0,
+        };
+        let links = (0..DEVICES).flat_map(|a| (a + 1..DEVICES).map(move |b| (a, b)));
+        let mut sim = Self {
+            seed,
+            rng: StdRng::seed_from_u64(seed),
+            now: 0,
+            chaos: true,
+            devices: (0..DEVICES).map(device).collect(),
+            links: links.map(|key| (key, Link::default())).collect(),
+            in_flight: BTreeMap::new(),
+            sent: 0,
+            acked: Vec::new(),
+        };
+        for key in sim.link_keys() {
+            if sim.rng.random_bool(0.5) {
+                sim.set_link(key, true);
+            }
+        }
+        sim
+    }
+
+    fn link_keys(&self) -> Vec<(usize, usize)> {
+        self.links.keys().copied().collect()
+    }
+
+    fn step(&mut self) {
+        self.now += self.rng.random_range(1..20u64);
+        self.run_due();
+        let d = self.rng.random_range(0..DEVICES);
+        let key = link(d, (d + self.rng.random_range(1..DEVICES)) % DEVICES);
+        match self.rng.random_range(0..100u32) {
+            0..20 => self.edit(d),
+            20..32 => self.set_link(key, !self.links[&key].up),
+            32..34 => {
+                for key in self.link_keys() {
+                    self.set_link(key, true);
+                }
+            }
+            34..36 => self.partition(),
+            36..38 => self.restart(d),
+            38..40 => self.compact(d),
+            _ => {}
+        }
+    }
+
+    /// Delivers what has arrived by now (in its own session only), then polls.
+    fn run_due(&mut self) {
+        while let Some(entry) = self.in_flight.first_entry() {
+            if entry.key().0 > self.now {
+                break;
+            }
+            let (from, to, epoch, bytes) = entry.remove();
+            let state = self.links[&link(from, to)];
+            if state.up && state.epoch == epoch {
+                let engine = &mut self.devices[to].engine;
+                let received = engine.receive(sim_peer(from), DOC, &bytes, self.now);
+                let seed = self.seed;
+                assert_eq!(received, Ok(()), "seed {seed}: {from} to {to}");
+                self.flush(to);
+            }
+        }
+        // Polling a device with nothing due does nothing.
+        for d in 0..DEVICES {
+            self.flush(d);
+        }
+    }
+
+    /// Steps 2 and 3 of the loop: commit the appends (or crash part way), poll, send.
+    fn flush(&mut self, d: usize) {
+        let seed = self.seed;
+        let mut batch = Vec::new();
+        for output in self.devices[d].engine.drain() {
+            match output {
+                Output::Append { doc: DOC, record } => encode(&record, &mut batch),
+                Output::Changed(_) | Output::Heard { .. } => {}
+                other => panic!("seed {seed}: device {d} gave {other:?} before polling"),
+            }
+        }
+        let crash =
+            self.chaos && !batch.is_empty() && self.rng.random_range(0..1000u32) < CRASH_PER_MILLE;
+        if crash {
+            let written = self.rng.random_range(0..batch.len());
+            self.devices[d].log.extend_from_slice(&batch[..written]);
+            self.reboot(d);
+            return;
+        }
+        let device = &mut self.devices[d];
+        device.log.extend_from_slice(&batch);
+        self.acked
+            .extend(device.unacked.drain(..).map(|key| (d, key)));
+        device.engine.poll(self.now);
+        for output in device.engine.drain() {
+            match output {
+                Output::Send {
+                    peer,
+                    doc: DOC,
+                    message,
+                } => self.send(d, peer, &message),
+                Output::Changed(_) | Output::Heard { .. } => {}
+                other => panic!("seed {seed}: device {d} gave {other:?} when polled"),
+            }
+        }
+    }
+
+    fn send(&mut self, from: usize, peer: PeerId, bytes: &[u8]) {
+        let to = usize::from(peer.0[0]) - 1;
+        let Link { up, epoch, .. } = self.links[&link(from, to)];
+        assert!(up, "seed {}: {from} sent to {to}, not connected", self.seed);
+        let copies = match self.rng.random_range(0..100u32) {
+            r if self.chaos && r < LOSS_PERCENT => 0,
+            r if self.chaos && r < LOSS_PERCENT + DUPLICATE_PERCENT => 2,
+            _ => 1,
+        };
+        for _ in 0..copies {
+            let delay = self.rng.random_range(1..40u64);
+            let delay = if self.chaos { delay } else { 1 };
+            self.sent += 1;
+            let packet = (from, to, epoch, bytes.to_vec());
+            self.in_flight.insert((self.now + delay, self.sent), packet);
+        }
+    }
+
+    fn edit(&mut self, d: usize) {
+        let (now, device) = (self.now, &mut self.devices[d]);
+        device.edits += 1;
+        let key = format!("d{d}-e{}", device.edits);
+        let value = i64::from(device.edits);
+        device.engine.edit(DOC, now, |doc| put(doc, &key, value));
+        device.unacked.push(key);
+        self.flush(d);
+    }
+
+    /// A link comes up (a new session on both sides) or goes down.
+    fn set_link(&mut self, (a, b): (usize, usize), up: bool) {
+        let state = self.links.get_mut(&(a, b)).unwrap();
+        if state.up == up || (up && state.blocked_until > self.now) {
+            return;
+        }
+        state.up = up;
+        state.epoch += 1;
+        let now = self.now;
+        for (x, y) in [(a, b), (b, a)] {
+            let engine = &mut self.devices[x].engine;
+            if up {
+                engine.connect(sim_peer(y), now);
+            } else {
+                engine.disconnect(sim_peer(y));
+            }
+        }
+        self.flush(a);
+        self.flush(b);
+    }
+
+    fn partition(&mut self) {
+        let until = self.now + self.rng.random_range(100..1500u64);
+        for key in self.link_keys() {
+            if self.rng.random_bool(0.3) {
+                self.set_link(key, false);
+                let state = self.links.get_mut(&key).unwrap();
+                state.blocked_until = state.blocked_until.max(until);
+            }
+        }
+    }
+
+    fn restart(&mut self, d: usize) {
+        if self.rng.random_bool(0.5) {
+            // A clean shutdown saves what each peer holds first.
+            self.devices[d].engine.save_states();
+            self.flush(d);
+        }
+        self.reboot(d);
+    }
+
+    /// The device starts again from its disk; its sessions end and, on links up, begin
+    /// again.
+    fn reboot(&mut self, d: usize) {
+        let (now, seed) = (self.now, self.seed);
+        let device = &mut self.devices[d];
+        let restored = restore(device.snapshot.as_deref(), &device.log);
+        let problems = &restored.problems;
+        let only_cut = problems.iter().all(|p| p.starts_with("the log was cut"));
+        assert!(only_cut, "seed {seed}: {d} restored with {problems:?}");
+        device.log.truncate(restored.log_good_len);
+        device.incarnation += 1;
+        device.unacked.clear();
+        device.engine = start(d, restored.doc, device.incarnation, &restored.peers, now);
+        let up: Vec<usize> = (0..DEVICES)
+            .filter(|x| *x != d && self.links[&link(d, *x)].up)
+            .collect();
+        for x in &up {
+            self.links.get_mut(&link(d, *x)).unwrap().epoch += 1;
+            let engine = &mut self.devices[*x].engine;
+            engine.disconnect(sim_peer(d));
+            engine.connect(sim_peer(d), now);
+            self.devices[d].engine.connect(sim_peer(*x), now);
+        }
+        for x in up {
+            self.flush(x);
+        }
+        self.flush(d);
+    }
+
+    /// The log folded into a snapshot; the fresh log holds the peers' states.
+    fn compact(&mut self, d: usize) {
+        let device = &mut self.devices[d];
+        let saved = device.engine.doc(&DOC).unwrap().save();
+        let mut log = empty_log();
+        for (peer, state) in device.engine.encoded_states(&DOC) {
+            encode(&Record::PeerState { peer, state }, &mut log);
+        }
+        device.snapshot = Some(encode_snapshot(&saved));
+        device.log = log;
+    }
+
+    /// Every link goes down and up again (new sessions, as after a network change), the
+    /// network turns reliable, and the devices run until nothing is in flight or due.
+    fn heal(&mut self) {
+        self.chaos = false;
+        for key in self.link_keys() {
+            self.links.get_mut(&key).unwrap().blocked_until = 0;
+            self.set_link(key, false);
+            self.set_link(key, true);
+        }
+        for _ in 0..200_000 {
+            let next_packet = self.in_flight.first_key_value().map(|(key, _)| key.0);
+            let next_due = self.devices.iter().filter_map(|d| d.engine.next_deadline());
+            let Some(next) = next_packet.into_iter().chain(next_due).min() else {
+                return;
+            };
+            self.now = self.now.max(next);
+            self.run_due();
+        }
+        panic!("seed {}: the devices did not settle", self.seed);
+    }
+
+    fn check(&self) {
+        let seed = self.seed;
+        assert!(!self.acked.is_empty(), "seed {seed}: nothing acknowledged");
+        let heads = sorted_heads(self.devices[0].engine.doc(&DOC).unwrap());
+        for (d, device) in self.devices.iter().enumerate() {
+            let doc = device.engine.doc(&DOC).unwrap();
+            assert_eq!(sorted_heads(doc), heads, "seed {seed}: device {d} differs");
+            for (author, key) in &self.acked {
+                let held = doc.get(ROOT, key.as_str()).unwrap().is_some();
+                assert!(held, "seed {seed}: device {d} lacks {key} (from {author})");
+            }
+            for (peer, status) in device.engine.status(&DOC) {
+                let shown = status.connected && status.same_heads;
+                assert!(shown, "seed {seed}: device {d} shows {peer} as {status:?}");
+            }
+            let disk = restore(device.snapshot.as_deref(), &device.log);
+            assert_eq!(sorted_heads(&disk.doc), heads, "seed {seed}: {d}'s disk");
+        }
+    }
+}
+
+fn simulate(seed: u64) {
+    let mut sim = Sim::new(seed);
+    let steps: u32 = sim.rng.random_range(150..300);
+    for _ in 0..steps {
+        sim.step();
+    }
+    sim.heal();
+    sim.check();
+}
+
+/// `REVANS_SIM_SEEDS` seeds (200 unless set), from 0.
+#[test]
+fn seeded_simulation() {
+    let seeds: usize = std::env::var("REVANS_SIM_SEEDS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(200);
+    for seed in (0..).take(seeds) {
+        let run = std::panic::catch_unwind(move || simulate(seed));
+        assert!(run.is_ok(), "failed with seed {seed} (see above)");
+    }
+}

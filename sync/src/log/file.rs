@@ -1,0 +1,296 @@
+//! A document's log and snapshot on disk: appends gathered into one write and one
+//! `fdatasync` per commit (the group commit), compaction into a snapshot, and recovery on
+//! open. Everything here blocks; the engine's thread calls it.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use automerge::Automerge;
+
+use super::{Record, Restored, empty_log, encode, encode_snapshot, restore};
+use crate::fsutil::{create_private_dir, datasync, write_atomic};
+use crate::ids::PeerId;
+
+/// A log is folded into a snapshot once it is larger than the snapshot and than this.
+const COMPACT_AT_LEAST: u64 = 64 * 1024;
+
+/// One document's files.
+#[derive(Debug)]
+pub struct LogFile {
+    dir: PathBuf,
+    file: File,
+    /// Bytes of the log on disk (written, whether synced or not).
+    len: u64,
+    snapshot_len: u64,
+    pending: Vec<u8>,
+    /// Whether the pending bytes hold a change, which must be synced before it counts.
+    pending_durable: bool,
+}
+
+impl LogFile {
+    /// Creates a document's folder and empty log, durably.
+    pub fn create(dir: &Path) -> io::Result<Self> {
+        create_private_dir(dir)?;
+        let path = dir.join("log");
+        write_atomic(&path, &empty_log())?;
+        let file = OpenOptions::new().append(true).open(&path)?;
+        Ok(Self {
+            dir: dir.to_owned(),
+            file,
+            len: empty_log().len() as u64,
+            snapshot_len: 0,
+            pending: Vec::new(),
+            pending_durable: false,
+        })
+    }
+
+    /// Opens a document's files and rebuilds it. A damaged tail is cut off the log (and
+    /// reported in the result's problems); a missing or unreadable log starts afresh.
+    pub fn open(dir: &Path) -> io::Result<(Self, Restored)> {
+        let restored = read(dir)?;
+        let path = dir.join("log");
+        let on_disk = fs::metadata(&path).map_or(0, |m| m.len());
+        if restored.log_good_len < empty_log().len() {
+            // No usable log at all: start a new one (the snapshot, if any, stays).
+            write_atomic(&path, &empty_log())?;
+        } else if on_disk != restored.log_good_len as u64 {
+            let file = OpenOptions::new().write(true).open(&path)?;
+            file.set_len(restored.log_good_len as u64)?;
+            datasync(&file)?;
+        }
+        let file = OpenOptions::new().append(true).open(&path)?;
+        let len = file.metadata()?.len();
+        let snapshot_len = fs::metadata(dir.join("snapshot")).map_or(0, |m| m.len());
+        Ok((
+            Self {
+                dir: dir.to_owned(),
+                file,
+                len,
+                snapshot_len,
+                pending: Vec::new(),
+                pending_durable: false,
+            },
+            restored,
+        ))
+    }
+
+    /// Reads what is durable now, without changing anything: the document as a restart
+    /// would find it. Used to undo a commit that failed.
+    pub fn reread(&self) -> io::Result<Restored> {
+        read(&self.dir)
+    }
+
+    /// The folder.
+    #[must_use]
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Queues a record for the next commit. A change must reach the disk before the
+    /// commit returns; a peer's state is a hint that may ride along unsynced.
+    pub fn append(&mut self, record: &Record) {
+        self.pending_durable |= matches!(record, Record::Change(_));
+        encode(record, &mut self.pending);
+    }
+
+    /// Whether anything waits to be written.
+    #[must_use]
+    pub fn has_pending(&self) -> bool {
+        !self.pending.is_empty()
+    }
+
+    /// Writes what is queued in one write, then one `fdatasync` if a change is among it.
+    /// On failure the log is cut back to where it was, so nothing of the batch counts.
+    pub fn commit(&mut self) -> io::Result<()> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let bytes = std::mem::take(&mut self.pending);
+        let durable = std::mem::take(&mut self.pending_durable);
+        let result = (|| {
+            self.file.write_all(&bytes)?;
+            crate::fsutil::count_written(bytes.len());
+            if durable {
+                datasync(&self.file)?;
+            }
+            Ok(())
+        })();
+        match result {
+            Ok(()) => {
+                self.len += bytes.len() as u64;
+                Ok(())
+            }
+            Err(e) => {
+                let _ = self.file.set_len(self.len);
+                Err(e)
+            }
+        }
+    }
+
+    /// Whether the log has outgrown its snapshot.
+    #[must_use]
+    pub fn should_compact(&self) -> bool {
+        self.len > self.snapshot_len.max(COMPACT_AT_LEAST)
+    }
+
+    /// Folds the log into a new snapshot of `doc`, keeping the peers' states in a fresh
+    /// log. Each file is replaced atomically; a crash between the two leaves the new
+    /// snapshot and the old log, which replays harmlessly over it.
+    pub fn compact(&mut self, doc: &Automerge, peers: &[(PeerId, Vec<u8>)]) -> io::Result<()> {
+        self.commit()?;
+        let snapshot = encode_snapshot(&doc.save());
+        write_atomic(&self.dir.join("snapshot"), &snapshot)?;
+        let mut log = empty_log();
+        for (peer, state) in peers {
+            encode(
+                &Record::PeerState {
+                    peer: *peer,
+                    state: state.clone(),
+                },
+                &mut log,
+            );
+        }
+        let path = self.dir.join("log");
+        write_atomic(&path, &log)?;
+        self.file = OpenOptions::new().append(true).open(&path)?;
+        self.len = log.len() as u64;
+        self.snapshot_len = snapshot.len() as u64;
+        Ok(())
+    }
+}
+
+fn read(dir: &Path) -> io::Result<Restored> {
+    let snapshot = read_if_there(&dir.join("snapshot"))?;
+    let log = read_if_there(&dir.join("log"))?.unwrap_or_default();
+    Ok(restore(snapshot.as_deref(), &log))
+}
+
+fn read_if_there(path: &Path) -> io::Result<Option<Vec<u8>>> {
+    match fs::read(path) {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use automerge::transaction::Transactable;
+    use automerge::{AutoCommit, ReadDoc};
+
+    use super::*;
+
+    fn change(doc: &mut AutoCommit, key: &str) -> Record {
+        let before = doc.get_heads();
+        doc.put(automerge::ROOT, key, 1).unwrap();
+        doc.commit();
+        let changes = doc.get_changes(&before);
+        Record::Change(changes[0].raw_bytes().to_vec())
+    }
+
+    #[test]
+    fn commits_survive_a_reopen_and_compaction_keeps_everything() {
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().join("doc");
+        let mut log = LogFile::create(&folder).unwrap();
+        let mut doc = AutoCommit::new();
+        for i in 0..50 {
+            let record = change(&mut doc, &format!("k{i}"));
+            log.append(&record);
+            log.commit().unwrap();
+        }
+        drop(log);
+        let (mut log, restored) = LogFile::open(&folder).unwrap();
+        assert!(restored.problems.is_empty());
+        assert_eq!(restored.doc.get_heads(), doc.get_heads());
+        log.compact(&restored.doc, &[(PeerId([1; 32]), vec![0, 1])])
+            .unwrap();
+        let record = change(&mut doc, "after");
+        log.append(&record);
+        log.commit().unwrap();
+        drop(log);
+        let (_, restored) = LogFile::open(&folder).unwrap();
+        assert_eq!(restored.doc.get_heads(), doc.get_heads());
+        assert_eq!(restored.peers[&PeerId([1; 32])], vec![0, 1]);
+        assert!(
+            restored
+                .doc
+                .get(automerge::ROOT, "after")
+                .unwrap()
+                .is_some()
+        );
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            for name in ["log", "snapshot"] {
+                let mode = fs::metadata(folder.join(name))
+                    .unwrap()
+                    .permissions()
+                    .mode();
+                assert_eq!(mode & 0o777, 0o600, "{name} is owner-only");
+            }
+        }
+    }
+
+    #[test]
+    fn a_torn_tail_is_cut_on_open_and_appends_continue_after_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().join("doc");
+        let mut log = LogFile::create(&folder).unwrap();
+        let mut doc = AutoCommit::new();
+        let first = change(&mut doc, "a");
+        log.append(&first);
+        log.commit().unwrap();
+        drop(log);
+        let mut file = OpenOptions::new()
+            .append(true)
+            .open(folder.join("log"))
+            .unwrap();
+        file.write_all(&[7, 0, 0, 0, 1, 2]).unwrap();
+        drop(file);
+        let (mut log, restored) = LogFile::open(&folder).unwrap();
+        assert_eq!(restored.problems.len(), 1, "{:?}", restored.problems);
+        let second = change(&mut doc, "b");
+        log.append(&second);
+        log.commit().unwrap();
+        drop(log);
+        let (_, restored) = LogFile::open(&folder).unwrap();
+        assert!(restored.problems.is_empty(), "{:?}", restored.problems);
+        assert_eq!(restored.doc.get_heads(), doc.get_heads());
+    }
+}
+
+/// A storage failure, as reported on the node's event channel.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum StorageProblem {
+    /// A batch could not be written: its changes are not on disk, were not acknowledged,
+    /// and were undone here.
+    #[error(
+        "Could not save to {path}: {reason}. The change was not saved; free some disk space or check the folder's permissions, then try again."
+    )]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// What the system said.
+        reason: String,
+    },
+    /// A document's files could not be read.
+    #[error("Could not read {path}: {reason}. Check the folder's permissions.")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// What the system said.
+        reason: String,
+    },
+    /// Part of a document's files is damaged; what was whole loaded.
+    #[error(
+        "Part of the saved set in {path} is damaged ({reason}); the rest loaded, and another member's copy fills the gap at the next sync."
+    )]
+    Damaged {
+        /// The folder.
+        path: PathBuf,
+        /// What was damaged.
+        reason: String,
+    },
+}

@@ -1,0 +1,397 @@
+//! Connections: one iroh connection per pair of devices, every shared document over its
+//! one bi-stream. The device with the smaller endpoint id dials; the other dials too
+//! after a grace period if no connection comes (it may know an address the first does
+//! not), and when both connections exist, both ends keep the one the smaller id dialled.
+//! Dialling retries with backoff; a removal closes the connection at once; frames go to
+//! and from the engine's thread.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures::FutureExt;
+use iroh::address_lookup::MemoryLookup;
+use iroh::endpoint::Connection;
+use iroh::protocol::{AcceptError, ProtocolHandler};
+use iroh::{Endpoint, EndpointAddr, EndpointId, RelayUrl, TransportAddr};
+use tokio::sync::{Notify, broadcast, watch};
+use tokio::task::JoinHandle;
+use tracing::Instrument;
+
+use super::{EngineHandle, Outgoing, Request};
+use crate::access::Access;
+use crate::ids::{DocId, PeerId};
+use crate::node::Event;
+use crate::protocol::{Frame, SYNC_ALPN, WIRE_VERSION, close, read_frame, write_frame};
+
+/// How long the device with the larger id waits for the smaller one to dial.
+const GRACE: Duration = Duration::from_millis(1500);
+/// The first wait after a failed dial; it doubles up to [`MAX_BACKOFF`].
+const FIRST_BACKOFF: Duration = Duration::from_millis(200);
+const MAX_BACKOFF: Duration = Duration::from_secs(30);
+/// A dial that has not connected by then is given up (and retried later).
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
+
+struct Live {
+    id: u64,
+    dialed_by: PeerId,
+    conn: Connection,
+}
+
+/// The live connections and the diallers.
+#[derive(Clone)]
+pub struct Links {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    endpoint: Endpoint,
+    me: PeerId,
+    engine: EngineHandle,
+    events: broadcast::Sender<Event>,
+    live: Mutex<HashMap<PeerId, Live>>,
+    next: AtomicU64,
+    lookup: MemoryLookup,
+    /// A connection went away.
+    gone: Notify,
+    /// "Sync now": diallers stop waiting.
+    wake: Notify,
+    dialers: Mutex<HashMap<PeerId, JoinHandle<()>>>,
+    watcher: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl std::fmt::Debug for Links {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Links").finish_non_exhaustive()
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// A device's recorded addresses as an endpoint address.
+#[must_use]
+pub fn endpoint_addr(id: EndpointId, addresses: &[String]) -> EndpointAddr {
+    let addrs = addresses.iter().filter_map(|a| {
+        if let Ok(ip) = a.parse::<SocketAddr>() {
+            Some(TransportAddr::Ip(ip))
+        } else {
+            a.parse::<RelayUrl>().ok().map(TransportAddr::Relay)
+        }
+    });
+    EndpointAddr::from_parts(id, addrs)
+}
+
+impl Links {
+    /// Starts following who may have what: diallers for allowed peers, closing the rest.
+    #[must_use]
+    pub fn start(
+        endpoint: Endpoint,
+        engine: EngineHandle,
+        events: broadcast::Sender<Event>,
+        lookup: MemoryLookup,
+        mut access: watch::Receiver<Access>,
+    ) -> Self {
+        let me = PeerId(*endpoint.id().as_bytes());
+        let links = Self {
+            inner: Arc::new(Inner {
+                endpoint,
+                me,
+                engine,
+                events,
+                live: Mutex::new(HashMap::new()),
+                next: AtomicU64::new(1),
+                lookup,
+                gone: Notify::new(),
+                wake: Notify::new(),
+                dialers: Mutex::new(HashMap::new()),
+                watcher: Mutex::new(None),
+            }),
+        };
+        let weak = Arc::downgrade(&links.inner);
+        let watcher = tokio::spawn(async move {
+            loop {
+                let current = access.borrow_and_update().clone();
+                let Some(inner) = weak.upgrade() else { break };
+                Links { inner }.follow(&current);
+                if access.changed().await.is_err() {
+                    break;
+                }
+            }
+        });
+        *lock(&links.inner.watcher) = Some(watcher);
+        links
+    }
+
+    /// The handler for incoming sync connections.
+    #[must_use]
+    pub fn protocol(&self) -> SyncProtocol {
+        SyncProtocol {
+            links: self.clone(),
+        }
+    }
+
+    /// Whether a peer is connected now.
+    #[must_use]
+    pub fn is_connected(&self, peer: &PeerId) -> bool {
+        lock(&self.inner.live).contains_key(peer)
+    }
+
+    /// Stops every dialler waiting out a backoff: dial now.
+    pub fn sync_now(&self) {
+        self.inner.wake.notify_waiters();
+    }
+
+    /// Adds a known address for a device.
+    pub fn add_addr(&self, addr: EndpointAddr) {
+        self.inner.lookup.add_endpoint_info(addr);
+    }
+
+    fn follow(&self, access: &Access) {
+        let peers = access.peers();
+        for peer in &peers {
+            let Ok(id) = EndpointId::from_bytes(&peer.0) else {
+                continue;
+            };
+            let addresses = access.addresses(peer);
+            if !addresses.is_empty() {
+                self.inner
+                    .lookup
+                    .add_endpoint_info(endpoint_addr(id, addresses));
+            }
+        }
+        let mut dialers = lock(&self.inner.dialers);
+        dialers.retain(|peer, task| {
+            let keep = peers.contains(peer);
+            if !keep {
+                task.abort();
+            }
+            keep
+        });
+        for peer in &peers {
+            if !dialers.contains_key(peer) {
+                let this = self.clone();
+                let peer = *peer;
+                let span = tracing::info_span!("dial", peer = %peer.short());
+                dialers.insert(peer, tokio::spawn(this.dial(peer).instrument(span)));
+            }
+        }
+        drop(dialers);
+        for (peer, live) in lock(&self.inner.live).iter() {
+            if !peers.contains(peer) {
+                tracing::info!(peer = %peer.short(), "closing: no longer a member's device");
+                live.conn.close(close::REMOVED, b"no longer a member");
+            }
+        }
+    }
+
+    async fn dial(self, peer: PeerId) {
+        let Ok(id) = EndpointId::from_bytes(&peer.0) else {
+            return;
+        };
+        let mut backoff = FIRST_BACKOFF;
+        loop {
+            // While connected (whoever dialled), wait for the connection to go.
+            loop {
+                let gone = self.inner.gone.notified();
+                tokio::pin!(gone);
+                gone.as_mut().enable();
+                if !self.is_connected(&peer) {
+                    break;
+                }
+                gone.await;
+            }
+            if self.inner.me > peer {
+                tokio::select! {
+                    () = tokio::time::sleep(GRACE) => {}
+                    () = self.inner.wake.notified() => {}
+                }
+                if self.is_connected(&peer) {
+                    continue;
+                }
+            }
+            match tokio::time::timeout(CONNECT_TIMEOUT, self.inner.endpoint.connect(id, SYNC_ALPN))
+                .await
+            {
+                Ok(Ok(conn)) => {
+                    backoff = FIRST_BACKOFF;
+                    self.serve(conn, true).await;
+                }
+                failed => {
+                    let why = match failed {
+                        Ok(Err(e)) => e.to_string(),
+                        _ => "timed out".to_owned(),
+                    };
+                    tracing::debug!(%why, ?backoff, "could not reach");
+                    let jitter = backoff.mul_f64(rand::random::<f64>() / 2.0);
+                    tokio::select! {
+                        () = tokio::time::sleep(backoff + jitter) => {}
+                        () = self.inner.wake.notified() => {}
+                    }
+                    backoff = (backoff * 2).min(MAX_BACKOFF);
+                }
+            }
+        }
+    }
+
+    /// Runs one connection until it closes: the hello, keeping one connection per pair,
+    /// then frames both ways.
+    #[allow(clippy::too_many_lines)] // one connection's life, in order
+    async fn serve(&self, conn: Connection, dialed_by_me: bool) {
+        let peer = PeerId(*conn.remote_id().as_bytes());
+        let opened = if dialed_by_me {
+            match conn.open_bi().await {
+                Ok((mut send, recv)) => {
+                    let hello = Frame::Hello {
+                        version: WIRE_VERSION,
+                    };
+                    write_frame(&mut send, &hello.encode())
+                        .await
+                        .ok()
+                        .map(|()| (send, recv))
+                }
+                Err(_) => None,
+            }
+        } else {
+            match conn.accept_bi().await {
+                Ok((send, mut recv)) => {
+                    if let Ok(Some(Frame::Hello { .. })) = read_frame(&mut recv).await {
+                        Some((send, recv))
+                    } else {
+                        conn.close(close::MALFORMED, b"expected a hello");
+                        None
+                    }
+                }
+                Err(_) => None,
+            }
+        };
+        let Some((mut send, mut recv)) = opened else {
+            return;
+        };
+        let dialed_by = if dialed_by_me { self.inner.me } else { peer };
+        let link = self.inner.next.fetch_add(1, Ordering::Relaxed);
+        {
+            let mut live = lock(&self.inner.live);
+            if let Some(existing) = live.get(&peer) {
+                let preferred = self.inner.me.min(peer);
+                if existing.dialed_by == preferred && dialed_by != preferred {
+                    conn.close(close::DUPLICATE, b"one connection per pair");
+                    return;
+                }
+                existing
+                    .conn
+                    .close(close::DUPLICATE, b"one connection per pair");
+            }
+            live.insert(
+                peer,
+                Live {
+                    id: link,
+                    dialed_by,
+                    conn: conn.clone(),
+                },
+            );
+        }
+        tracing::info!(peer = %peer.short(), dialed_by_me, "connected");
+        let _ = self.inner.events.send(Event::PeerConnected(peer.device()));
+        let (out, mut outgoing) = tokio::sync::mpsc::unbounded_channel();
+        let _ = self.inner.engine.send(Request::Linked { peer, link, out });
+        let engine = &self.inner.engine;
+        let writer = async {
+            while let Some(next) = outgoing.recv().await {
+                match next {
+                    Outgoing::Frame(bytes) => {
+                        if write_frame(&mut send, &bytes).await.is_err() {
+                            return "the connection failed".to_owned();
+                        }
+                    }
+                    Outgoing::Close(code, reason) => {
+                        conn.close(code, reason.as_bytes());
+                        return reason;
+                    }
+                }
+            }
+            "the engine stopped".to_owned()
+        };
+        let reader = async {
+            loop {
+                match read_frame(&mut recv).await {
+                    Ok(Some(Frame::Sync { doc, message })) => {
+                        let delivered = engine.send(Request::Received {
+                            peer,
+                            link,
+                            doc: DocId(doc),
+                            message,
+                        });
+                        if !delivered {
+                            return "the engine stopped".to_owned();
+                        }
+                    }
+                    Ok(Some(Frame::Hello { .. })) => {}
+                    Ok(None) => return "closed by the peer".to_owned(),
+                    Err(e) => {
+                        let reason = e.to_string();
+                        conn.close(close::MALFORMED, reason.as_bytes());
+                        return reason;
+                    }
+                }
+            }
+        };
+        let reason = tokio::select! {
+            reason = writer => reason,
+            reason = reader => reason,
+            closed = conn.closed() => closed.to_string(),
+        };
+        {
+            let mut live = lock(&self.inner.live);
+            if live.get(&peer).is_some_and(|l| l.id == link) {
+                live.remove(&peer);
+            }
+        }
+        let _ = self.inner.engine.send(Request::Unlinked { peer, link });
+        tracing::info!(peer = %peer.short(), %reason, "disconnected");
+        let _ = self.inner.events.send(Event::PeerGone {
+            device: peer.device(),
+            reason,
+        });
+        self.inner.gone.notify_waiters();
+    }
+
+    /// Stops dialling and closes every connection.
+    pub fn shutdown(&self) {
+        if let Some(watcher) = lock(&self.inner.watcher).take() {
+            watcher.abort();
+        }
+        for (_, task) in lock(&self.inner.dialers).drain() {
+            task.abort();
+        }
+        for live in lock(&self.inner.live).values() {
+            live.conn.close(close::SHUTDOWN, b"shutting down");
+        }
+    }
+}
+
+/// Accepts sync connections (the gate has already refused strangers).
+#[derive(Clone, Debug)]
+pub struct SyncProtocol {
+    links: Links,
+}
+
+impl ProtocolHandler for SyncProtocol {
+    async fn accept(&self, conn: Connection) -> Result<(), AcceptError> {
+        let remote = conn.remote_id();
+        let span = tracing::info_span!("sync", peer = %remote.fmt_short());
+        // A panic while handling this peer's input ends this connection, not the node.
+        let served = AssertUnwindSafe(self.links.serve(conn.clone(), false).instrument(span))
+            .catch_unwind()
+            .await;
+        if served.is_err() {
+            tracing::error!(peer = %remote.fmt_short(), "a panic while serving this peer; connection closed");
+            conn.close(close::MALFORMED, b"internal error");
+        }
+        Ok(())
+    }
+}

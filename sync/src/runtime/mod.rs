@@ -1,0 +1,792 @@
+//! The runtime around the sans-IO [`Engine`](crate::engine::Engine): one thread of its
+//! own owns the engine and every document's log, and runs the loop the engine asks for:
+//! take every request waiting (a peer's message, a local edit, a link up or down), commit
+//! what they appended (one `fdatasync` per document touched: the group commit), work out
+//! who may have what, send what is due, then publish what the screens read and answer
+//! the edits. Reads never touch a document: they take the last published [`DocView`].
+//!
+//! The network side ([`links`]) moves frames between iroh connections and this thread.
+
+pub mod links;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
+
+use automerge::{Automerge, ChangeHash};
+use chrono::{DateTime, Utc};
+use revans_model::{ActionLearningSet, Journal, LoadError, Member, MemberId};
+use tokio::sync::{broadcast, oneshot, watch};
+
+use crate::access::Access;
+use crate::data_dir::DataDir;
+use crate::engine::{Engine, Output, PeerStatus, Refused};
+use crate::ids::{DocId, PeerId};
+use crate::log::file::{LogFile, StorageProblem};
+use crate::node::{Event, NodeError};
+use crate::protocol::{Frame, close};
+
+/// How long a change relayed from one peer waits before going on to the others.
+const COALESCE_MS: u64 = 5;
+
+/// What a document is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DocKind {
+    /// An Action Learning Set, shared with its members' devices.
+    Set,
+    /// This member's private journal, shared with their own devices only.
+    Journal,
+}
+
+/// A document as the screens read it, published after every change.
+#[derive(Clone, Debug)]
+pub struct DocView {
+    /// Set or journal.
+    pub kind: DocKind,
+    /// Its heads.
+    pub heads: Vec<ChangeHash>,
+    /// The set, hydrated (sets only).
+    pub set: Option<Arc<Result<ActionLearningSet, LoadError>>>,
+    /// The journal, hydrated (journals only).
+    pub journal: Option<Arc<Result<Journal, LoadError>>>,
+    /// Each allowed peer's sync status.
+    pub peers: BTreeMap<PeerId, PeerView>,
+}
+
+/// A peer's sync status as the screens show it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PeerView {
+    /// The engine's status.
+    pub status: PeerStatus,
+    /// When we last heard from it about this document.
+    pub last_heard: Option<DateTime<Utc>>,
+}
+
+/// What the runtime shares with the node's readers.
+#[derive(Debug)]
+pub struct Shared {
+    views: RwLock<BTreeMap<DocId, Arc<DocView>>>,
+    /// Bumped after every publication, so a waiter can re-read.
+    pub version: watch::Sender<u64>,
+    /// The node's events.
+    pub events: broadcast::Sender<Event>,
+}
+
+impl Shared {
+    /// A new, empty store.
+    #[must_use]
+    pub fn new(events: broadcast::Sender<Event>) -> Self {
+        Self {
+            views: RwLock::new(BTreeMap::new()),
+            version: watch::channel(0).0,
+            events,
+        }
+    }
+
+    /// A document's last published view.
+    #[must_use]
+    pub fn view(&self, id: &DocId) -> Option<Arc<DocView>> {
+        self.views
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(id)
+            .cloned()
+    }
+
+    /// Every document's view.
+    #[must_use]
+    pub fn views(&self) -> Vec<(DocId, Arc<DocView>)> {
+        self.views
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .iter()
+            .map(|(id, v)| (*id, v.clone()))
+            .collect()
+    }
+
+    fn publish(&self, id: DocId, view: DocView) {
+        self.views
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(id, Arc::new(view));
+    }
+}
+
+/// An edit to run on the engine's thread.
+pub type EditFn = Box<dyn FnOnce(&mut Automerge) -> Result<(), NodeError> + Send>;
+
+/// What goes to a connection's writer.
+#[derive(Debug)]
+pub enum Outgoing {
+    /// An encoded frame.
+    Frame(Vec<u8>),
+    /// Close the connection, with a code and a reason.
+    Close(iroh::endpoint::VarInt, String),
+}
+
+/// A request to the engine's thread.
+// Requests are few and short-lived; boxing the larger ones would only add allocations.
+#[allow(clippy::large_enum_variant)]
+pub enum Request {
+    /// Hold a document: open its files (creating them if new), merging `initial` into it.
+    Open {
+        /// The document.
+        id: DocId,
+        /// What it is.
+        kind: DocKind,
+        /// A document to merge in (a new set, an import).
+        initial: Option<Automerge>,
+        /// Peers to sync it with until it names its members (a joiner's ticket, or the
+        /// members last known, for a set whose files are damaged).
+        hints: BTreeSet<PeerId>,
+        /// Answered once on disk.
+        reply: oneshot::Sender<Result<(), NodeError>>,
+    },
+    /// Edit a document; answered once the change is on disk.
+    Edit {
+        /// The document.
+        id: DocId,
+        /// The edit.
+        edit: EditFn,
+        /// The answer.
+        reply: oneshot::Sender<Result<(), NodeError>>,
+    },
+    /// A document's bytes.
+    Save {
+        /// The document.
+        id: DocId,
+        /// The answer.
+        reply: oneshot::Sender<Result<Vec<u8>, NodeError>>,
+    },
+    /// A connection to a peer is up.
+    Linked {
+        /// The peer.
+        peer: PeerId,
+        /// This connection's serial.
+        link: u64,
+        /// Its writer.
+        out: tokio::sync::mpsc::UnboundedSender<Outgoing>,
+    },
+    /// A connection to a peer is gone.
+    Unlinked {
+        /// The peer.
+        peer: PeerId,
+        /// Which connection.
+        link: u64,
+    },
+    /// A sync message arrived.
+    Received {
+        /// From whom.
+        peer: PeerId,
+        /// On which connection.
+        link: u64,
+        /// About which document.
+        doc: DocId,
+        /// The message.
+        message: Vec<u8>,
+    },
+    /// Save every peer's state and stop.
+    Shutdown(oneshot::Sender<()>),
+}
+
+/// The node's way to the engine's thread.
+#[derive(Clone, Debug)]
+pub struct EngineHandle {
+    tx: Sender<Request>,
+    /// What the thread publishes.
+    pub shared: Arc<Shared>,
+}
+
+impl EngineHandle {
+    /// Starts the engine's thread.
+    pub fn spawn(
+        me: PeerId,
+        data: Arc<DataDir>,
+        journal: Option<DocId>,
+        access: watch::Sender<Access>,
+        shared: Arc<Shared>,
+    ) -> Result<Self, NodeError> {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let worker = Worker {
+            engine: Engine::new(COALESCE_MS),
+            me,
+            data,
+            journal,
+            logs: BTreeMap::new(),
+            kinds: BTreeMap::new(),
+            hints: BTreeMap::new(),
+            members: BTreeMap::new(),
+            links: BTreeMap::new(),
+            access,
+            shared: shared.clone(),
+            started: Instant::now(),
+            started_at: Utc::now(),
+        };
+        std::thread::Builder::new()
+            .name("revans-engine".into())
+            .spawn(move || worker.run(&rx))
+            .map_err(|e| NodeError::Network(format!("could not start the sync engine: {e}")))?;
+        Ok(Self { tx, shared })
+    }
+
+    /// Sends a request; false once the thread has stopped.
+    #[must_use = "a false answer means the engine has stopped"]
+    pub fn send(&self, request: Request) -> bool {
+        self.tx.send(request).is_ok()
+    }
+
+    /// Opens (or creates) a document and waits until it is held.
+    pub async fn open(
+        &self,
+        id: DocId,
+        kind: DocKind,
+        initial: Option<Automerge>,
+        hints: BTreeSet<PeerId>,
+    ) -> Result<(), NodeError> {
+        let (reply, answer) = oneshot::channel();
+        if !self.send(Request::Open {
+            id,
+            kind,
+            initial,
+            hints,
+            reply,
+        }) {
+            return Err(NodeError::Stopped);
+        }
+        answer.await.map_err(|_| NodeError::Stopped)?
+    }
+
+    /// Runs `edit` on a document and returns its result once the change is on disk.
+    pub async fn edit<R: Send + 'static>(
+        &self,
+        id: DocId,
+        edit: impl FnOnce(&mut Automerge) -> Result<R, NodeError> + Send + 'static,
+    ) -> Result<R, NodeError> {
+        let slot = Arc::new(Mutex::new(None));
+        let filled = slot.clone();
+        let edit: EditFn = Box::new(move |doc| {
+            let result = edit(doc)?;
+            *filled
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(result);
+            Ok(())
+        });
+        let (reply, answer) = oneshot::channel();
+        if !self.send(Request::Edit { id, edit, reply }) {
+            return Err(NodeError::Stopped);
+        }
+        answer.await.map_err(|_| NodeError::Stopped)??;
+        let result = slot
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        result.ok_or(NodeError::Stopped)
+    }
+
+    /// A document's bytes, as `Automerge::save` writes them.
+    pub async fn save(&self, id: DocId) -> Result<Vec<u8>, NodeError> {
+        let (reply, answer) = oneshot::channel();
+        if !self.send(Request::Save { id, reply }) {
+            return Err(NodeError::Stopped);
+        }
+        answer.await.map_err(|_| NodeError::Stopped)?
+    }
+
+    /// Saves every peer's state and stops the thread.
+    pub async fn shutdown(&self) {
+        let (reply, answer) = oneshot::channel();
+        if self.send(Request::Shutdown(reply)) {
+            let _ = answer.await;
+        }
+    }
+}
+
+struct Link {
+    id: u64,
+    out: tokio::sync::mpsc::UnboundedSender<Outgoing>,
+}
+
+struct Worker {
+    engine: Engine,
+    me: PeerId,
+    data: Arc<DataDir>,
+    journal: Option<DocId>,
+    logs: BTreeMap<DocId, LogFile>,
+    kinds: BTreeMap<DocId, DocKind>,
+    hints: BTreeMap<DocId, BTreeSet<PeerId>>,
+    /// Each set's members as last read (`None`: the set does not read).
+    members: BTreeMap<DocId, Option<BTreeMap<MemberId, Member>>>,
+    links: BTreeMap<PeerId, Link>,
+    access: watch::Sender<Access>,
+    shared: Arc<Shared>,
+    started: Instant,
+    started_at: DateTime<Utc>,
+}
+
+/// A set's members alone, read without hydrating the rest of the set.
+fn members_of(doc: &Automerge) -> Option<BTreeMap<MemberId, Member>> {
+    // The same gate as a whole set: a document of a newer schema is not read.
+    let schema: autosurgeon::MaybeMissing<u64> =
+        autosurgeon::hydrate_prop(doc, automerge::ROOT, "schema").ok()?;
+    match schema {
+        autosurgeon::MaybeMissing::Present(v) if v <= revans_model::SCHEMA_VERSION => {
+            autosurgeon::hydrate_prop(doc, automerge::ROOT, "members").ok()
+        }
+        _ => None,
+    }
+}
+
+impl Worker {
+    fn now(&self) -> u64 {
+        u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    fn time_of(&self, ms: u64) -> DateTime<Utc> {
+        self.started_at + chrono::Duration::milliseconds(i64::try_from(ms).unwrap_or(i64::MAX))
+    }
+
+    fn run(mut self, requests: &Receiver<Request>) {
+        loop {
+            let first = match self.engine.next_deadline() {
+                Some(due) => {
+                    let wait = Duration::from_millis(due.saturating_sub(self.now()));
+                    match requests.recv_timeout(wait) {
+                        Ok(request) => Some(request),
+                        Err(RecvTimeoutError::Timeout) => None,
+                        Err(RecvTimeoutError::Disconnected) => break,
+                    }
+                }
+                None => match requests.recv() {
+                    Ok(request) => Some(request),
+                    Err(_) => break,
+                },
+            };
+            // Everything waiting goes into one round: one commit, one message per peer.
+            let batch: Vec<Request> = first.into_iter().chain(requests.try_iter()).collect();
+            if self.round(batch) {
+                break;
+            }
+        }
+        tracing::debug!("sync engine stopped");
+    }
+
+    /// One round of the loop. Returns true when asked to stop.
+    #[allow(clippy::too_many_lines)] // the loop's steps, in the order they must happen
+    fn round(&mut self, batch: Vec<Request>) -> bool {
+        let now = self.now();
+        let mut acks: Vec<(DocId, oneshot::Sender<Result<(), NodeError>>)> = Vec::new();
+        let mut touched: BTreeSet<DocId> = BTreeSet::new();
+        let mut stop = None;
+        for request in batch {
+            match request {
+                Request::Received {
+                    peer,
+                    link,
+                    doc,
+                    message,
+                } => {
+                    if self.links.get(&peer).map(|l| l.id) != Some(link) {
+                        continue;
+                    }
+                    touched.insert(doc);
+                    match self.engine.receive(peer, doc, &message, now) {
+                        Ok(()) | Err(Refused::NotShared) => {}
+                        Err(refused) => {
+                            let broke = refused == Refused::Broke;
+                            self.drop_link(peer, &refused.to_string());
+                            if broke {
+                                self.reload(doc, now);
+                            }
+                        }
+                    }
+                }
+                Request::Linked { peer, link, out } => {
+                    self.links.insert(peer, Link { id: link, out });
+                    self.engine.connect(peer, now);
+                    touched.extend(self.engine.docs().copied());
+                }
+                Request::Unlinked { peer, link } => {
+                    if self.links.get(&peer).map(|l| l.id) == Some(link) {
+                        self.links.remove(&peer);
+                        self.engine.disconnect(peer);
+                        touched.extend(self.engine.docs().copied());
+                    }
+                }
+                Request::Edit { id, edit, reply } => match self.engine.edit(id, now, edit) {
+                    None => {
+                        let _ = reply.send(Err(NodeError::UnknownSet(id.to_string())));
+                    }
+                    Some(Err(e)) => {
+                        let _ = reply.send(Err(e));
+                    }
+                    Some(Ok(())) => acks.push((id, reply)),
+                },
+                Request::Open {
+                    id,
+                    kind,
+                    initial,
+                    hints,
+                    reply,
+                } => match self.open(id, kind, hints, now) {
+                    Ok(()) => {
+                        touched.insert(id);
+                        match initial {
+                            Some(mut initial) => {
+                                let merged = self.engine.edit(id, now, |doc| {
+                                    doc.merge(&mut initial).map(|_| ()).map_err(|e| {
+                                        NodeError::Load(LoadError::Damaged(e.to_string()))
+                                    })
+                                });
+                                match merged {
+                                    Some(Ok(())) => acks.push((id, reply)),
+                                    Some(Err(e)) => {
+                                        let _ = reply.send(Err(e));
+                                    }
+                                    None => {
+                                        let _ =
+                                            reply.send(Err(NodeError::UnknownSet(id.to_string())));
+                                    }
+                                }
+                            }
+                            None => acks.push((id, reply)),
+                        }
+                    }
+                    Err(e) => {
+                        let _ = reply.send(Err(e));
+                    }
+                },
+                Request::Save { id, reply } => {
+                    let saved = self
+                        .engine
+                        .doc(&id)
+                        .map(Automerge::save)
+                        .ok_or_else(|| NodeError::UnknownSet(id.to_string()));
+                    let _ = reply.send(saved);
+                }
+                Request::Shutdown(reply) => {
+                    self.engine.save_states();
+                    stop = Some(reply);
+                }
+            }
+        }
+
+        // Commit: every document's appended records in one write and one fdatasync.
+        let mut changed: BTreeSet<DocId> = BTreeSet::new();
+        let mut heard = Vec::new();
+        for output in self.engine.drain() {
+            match output {
+                Output::Append { doc, record } => {
+                    if let Some(log) = self.logs.get_mut(&doc) {
+                        log.append(&record);
+                    }
+                }
+                Output::Changed(doc) => {
+                    changed.insert(doc);
+                }
+                Output::Heard { doc, peer, heads } => heard.push((doc, peer, heads)),
+                Output::Send { .. } => {}
+            }
+        }
+        let mut failed = BTreeSet::new();
+        for (id, log) in &mut self.logs {
+            if !log.has_pending() {
+                continue;
+            }
+            if let Err(e) = log.commit() {
+                let problem = StorageProblem::Write {
+                    path: log.dir().join("log"),
+                    reason: e.to_string(),
+                };
+                tracing::error!(%problem, "storage");
+                let _ = self.shared.events.send(Event::Storage(problem));
+                failed.insert(*id);
+            }
+        }
+        // A batch that did not reach the disk is undone: neither acknowledged nor sent.
+        for id in &failed {
+            self.reload(*id, now);
+            changed.insert(*id);
+        }
+        let _ = self.engine.drain();
+        touched.extend(changed.iter().copied());
+
+        // Who may have what, before anything goes out.
+        self.refresh_access(&changed, now);
+        // Send what is due.
+        self.engine.poll(now);
+        self.send_outputs();
+
+        // Publish what the screens read, then answer the edits.
+        for id in &touched {
+            self.publish(*id, changed.contains(id));
+        }
+        for (doc, peer, heads) in heard {
+            if self.kinds.get(&doc) == Some(&DocKind::Set) {
+                let _ = self.shared.events.send(Event::PeerAcknowledged {
+                    set: doc.set_id(),
+                    device: peer.device(),
+                    heads: heads.iter().map(ToString::to_string).collect(),
+                    at: self.time_of(now),
+                });
+            }
+        }
+        self.shared.version.send_modify(|v| *v += 1);
+        for id in &changed {
+            if self.kinds.get(id) == Some(&DocKind::Set) {
+                let _ = self.shared.events.send(Event::SetChanged(id.set_id()));
+            }
+        }
+        for (id, reply) in acks {
+            let answer = if failed.contains(&id) {
+                Err(NodeError::Storage(StorageProblem::Write {
+                    path: self
+                        .logs
+                        .get(&id)
+                        .map(|l| l.dir().to_owned())
+                        .unwrap_or_default(),
+                    reason: "the change could not be written".into(),
+                }))
+            } else {
+                Ok(())
+            };
+            let _ = reply.send(answer);
+        }
+
+        // Fold a log that outgrew its snapshot.
+        for id in &changed {
+            let due = self.logs.get(id).is_some_and(LogFile::should_compact);
+            if !due {
+                continue;
+            }
+            let states = self.engine.encoded_states(id);
+            if let (Some(log), Some(doc)) = (self.logs.get_mut(id), self.engine.doc(id))
+                && let Err(e) = log.compact(doc, &states)
+            {
+                let _ = self
+                    .shared
+                    .events
+                    .send(Event::Storage(StorageProblem::Write {
+                        path: log.dir().join("snapshot"),
+                        reason: e.to_string(),
+                    }));
+            }
+        }
+        if let Some(reply) = stop {
+            for (_, link) in std::mem::take(&mut self.links) {
+                let _ = link
+                    .out
+                    .send(Outgoing::Close(close::SHUTDOWN, "shutting down".into()));
+            }
+            let _ = reply.send(());
+            return true;
+        }
+        false
+    }
+
+    /// Opens or creates a document's files and holds it.
+    fn open(
+        &mut self,
+        id: DocId,
+        kind: DocKind,
+        hints: BTreeSet<PeerId>,
+        now: u64,
+    ) -> Result<(), NodeError> {
+        if self.logs.contains_key(&id) {
+            return Ok(());
+        }
+        let dir = self.data.docs().join(id.to_string());
+        let exists = dir.join("log").exists() || dir.join("snapshot").exists();
+        let (log, doc, peers) = if exists {
+            let (log, restored) = LogFile::open(&dir).map_err(|e| {
+                NodeError::Storage(StorageProblem::Read {
+                    path: dir.clone(),
+                    reason: e.to_string(),
+                })
+            })?;
+            for reason in &restored.problems {
+                let problem = StorageProblem::Damaged {
+                    path: dir.clone(),
+                    reason: reason.clone(),
+                };
+                tracing::warn!(%problem, "storage");
+                let _ = self.shared.events.send(Event::Storage(problem));
+            }
+            (log, restored.doc, restored.peers)
+        } else {
+            let log = LogFile::create(&dir).map_err(|e| {
+                NodeError::Storage(StorageProblem::Write {
+                    path: dir.clone(),
+                    reason: e.to_string(),
+                })
+            })?;
+            (log, Automerge::new(), BTreeMap::new())
+        };
+        self.logs.insert(id, log);
+        self.kinds.insert(id, kind);
+        self.hints.insert(id, hints);
+        if kind == DocKind::Journal {
+            self.journal = Some(id);
+        }
+        self.engine.insert(id, doc, &peers, now);
+        Ok(())
+    }
+
+    /// Rebuilds a document from what is on disk (after a failed commit, or a message
+    /// that broke Automerge).
+    fn reload(&mut self, id: DocId, now: u64) {
+        let Some(log) = self.logs.get(&id) else {
+            return;
+        };
+        match log.reread() {
+            Ok(restored) => self.engine.insert(id, restored.doc, &restored.peers, now),
+            Err(e) => {
+                let _ = self
+                    .shared
+                    .events
+                    .send(Event::Storage(StorageProblem::Read {
+                        path: log.dir().to_owned(),
+                        reason: e.to_string(),
+                    }));
+            }
+        }
+    }
+
+    fn drop_link(&mut self, peer: PeerId, reason: &str) {
+        tracing::warn!(peer = %peer.short(), %reason, "closing the connection");
+        let _ = self.shared.events.send(Event::Network(format!(
+            "device {} sent {reason}; disconnected it",
+            peer.device().short()
+        )));
+        if let Some(link) = self.links.remove(&peer) {
+            let _ = link
+                .out
+                .send(Outgoing::Close(close::MALFORMED, reason.to_owned()));
+        }
+        self.engine.disconnect(peer);
+    }
+
+    fn send_outputs(&mut self) {
+        for output in self.engine.drain() {
+            if let Output::Send { peer, doc, message } = output
+                && let Some(link) = self.links.get(&peer)
+            {
+                let _ = link
+                    .out
+                    .send(Outgoing::Frame(Frame::sync(doc, message).encode()));
+            }
+        }
+    }
+
+    /// Re-reads the members of the sets that changed and works out who may have what.
+    fn refresh_access(&mut self, changed: &BTreeSet<DocId>, now: u64) {
+        for id in changed {
+            if self.kinds.get(id) == Some(&DocKind::Set) {
+                let members = self.engine.doc(id).and_then(members_of);
+                self.members.insert(*id, members);
+            }
+        }
+        let mut access = Access::default();
+        let mut own = BTreeSet::new();
+        let me = self.me.device();
+        let mut learned = Vec::new();
+        for (id, kind) in &self.kinds {
+            if *kind != DocKind::Set {
+                continue;
+            }
+            let allowed = match self.members.get(id).and_then(Option::as_ref) {
+                Some(members) => {
+                    let mine = members
+                        .values()
+                        .find(|m| m.is_current() && m.devices.contains_key(&me));
+                    let mut allowed = BTreeSet::new();
+                    if let Some(mine) = mine {
+                        own.extend(mine.devices.keys().filter_map(PeerId::of_device));
+                        for member in members.values().filter(|m| m.is_current()) {
+                            for (device, record) in &member.devices {
+                                if let Some(peer) = PeerId::of_device(device) {
+                                    access.add_addresses(peer, &record.addresses);
+                                    allowed.insert(peer);
+                                }
+                            }
+                        }
+                    }
+                    allowed.remove(&self.me);
+                    if self.hints.get(id) != Some(&allowed) {
+                        learned.push((*id, allowed.clone()));
+                    }
+                    allowed
+                }
+                None => self.hints.get(id).cloned().unwrap_or_default(),
+            };
+            access.set(*id, allowed);
+        }
+        own.remove(&self.me);
+        if let Some(journal) = self.journal {
+            access.set(journal, own);
+        }
+        for (id, allowed) in learned {
+            self.remember_peers(id, &allowed);
+            self.hints.insert(id, allowed);
+        }
+        for id in self.kinds.keys() {
+            self.engine.allow(*id, access.allowed(id), now);
+        }
+        self.access.send_if_modified(|current| {
+            if *current == access {
+                false
+            } else {
+                *current = access;
+                true
+            }
+        });
+    }
+
+    /// Keeps a set's members' devices in the settings, so a set whose files are all
+    /// damaged can still be refilled from them.
+    fn remember_peers(&self, id: DocId, allowed: &BTreeSet<PeerId>) {
+        let result = self.data.update_settings(|settings| {
+            settings.known_peers.insert(
+                id.to_string(),
+                allowed.iter().map(ToString::to_string).collect(),
+            );
+        });
+        if let Err(e) = result {
+            tracing::warn!(error = %e, "could not remember a set's members' devices");
+        }
+    }
+
+    fn publish(&self, id: DocId, content_changed: bool) {
+        let Some(doc) = self.engine.doc(&id) else {
+            return;
+        };
+        let kind = self.kinds.get(&id).copied().unwrap_or(DocKind::Set);
+        let previous = self.shared.view(&id);
+        let (set, journal) = match (&previous, content_changed) {
+            (Some(view), false) => (view.set.clone(), view.journal.clone()),
+            _ => match kind {
+                DocKind::Set => (Some(Arc::new(ActionLearningSet::from_doc(doc))), None),
+                DocKind::Journal => (None, Some(Arc::new(Journal::from_doc(doc)))),
+            },
+        };
+        let peers = self
+            .engine
+            .status(&id)
+            .into_iter()
+            .map(|(peer, status)| {
+                let last_heard = status.last_heard.map(|ms| self.time_of(ms));
+                (peer, PeerView { status, last_heard })
+            })
+            .collect();
+        self.shared.publish(
+            id,
+            DocView {
+                kind,
+                heads: doc.get_heads(),
+                set,
+                journal,
+                peers,
+            },
+        );
+    }
+}
