@@ -41,8 +41,9 @@ fn pick<'a, T>(
     bail!("No {what} matches \"{given_trim}\"; list them with `{list}`.")
 }
 
-/// A set this device holds.
-pub fn set(node: &Node, given: &str) -> Result<(SetId, ActionLearningSet)> {
+/// A set this device holds, by id, prefix or name; one that does not load (its files
+/// damaged) is found by its id.
+pub fn set_id(node: &Node, given: &str) -> Result<SetId> {
     let sets = node.sets();
     let mut candidates = Vec::new();
     for (id, loaded) in &sets {
@@ -51,7 +52,12 @@ pub fn set(node: &Node, given: &str) -> Result<(SetId, ActionLearningSet)> {
             Err(_) => candidates.push((id.as_str(), None, id)),
         }
     }
-    let id = pick(given, candidates, "set", "revans set list")?.clone();
+    Ok(pick(given, candidates, "set", "revans set list")?.clone())
+}
+
+/// A set this device holds, loaded.
+pub fn set(node: &Node, given: &str) -> Result<(SetId, ActionLearningSet)> {
+    let id = set_id(node, given)?;
     let state = node.set(&id)?;
     Ok((id, state))
 }

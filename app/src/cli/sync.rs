@@ -22,15 +22,16 @@ pub async fn sync(
     out: &mut Output,
 ) -> Result<()> {
     let mut ids: Vec<SetId> = match set {
-        Some(given) => vec![refs::set(node, given)?.0],
+        Some(given) => vec![refs::set_id(node, given)?],
         None => node.sets().into_iter().map(|(id, _)| id).collect(),
     };
-    // A set whose only device is this one has no one to sync with.
+    // A set whose only device is this one has no one to sync with. A set whose saved
+    // files are damaged is refilled from the members its device last knew.
     let mut alone = Vec::new();
     ids.retain(|id| {
-        let others = node
-            .set(id)
-            .is_ok_and(|s| s.current_devices().into_iter().any(|d| d != node.device()));
+        let others = node.set(id).map_or(true, |s| {
+            s.current_devices().into_iter().any(|d| d != node.device())
+        });
         if !others {
             alone.push(id.clone());
         }
@@ -47,13 +48,16 @@ pub async fn sync(
         }
     }
     let mut events = node.subscribe();
+    node.sync_now();
     let deadline = Instant::now() + timeout;
     loop {
         let mut converged = Vec::new();
         let mut waiting = Vec::new();
         for id in &ids {
+            // A damaged set has no status until a member's device refills it.
             let with: Vec<_> = node
-                .sync_status(id)?
+                .sync_status(id)
+                .unwrap_or_default()
                 .into_iter()
                 .flat_map(|(member, devices)| {
                     devices
@@ -100,7 +104,12 @@ pub async fn sync(
 fn unreachable_report(node: &Node, waiting: &[SetId], timeout: Duration) -> String {
     let mut parts = Vec::new();
     for id in waiting {
-        let Ok(state) = node.set(id) else { continue };
+        let Ok(state) = node.set(id) else {
+            parts.push(format!(
+                "{id}: its saved files are damaged, and none of the members' devices it last knew answered"
+            ));
+            continue;
+        };
         let mut tried = Vec::new();
         for (_, member) in state.current_members() {
             for (device, record) in &member.devices {

@@ -159,3 +159,30 @@ fn two_peers_go_from_invitation_to_an_exported_record() {
     let set_back = revans_model::ActionLearningSet::from_doc(&doc).unwrap();
     assert_eq!(set_back.members.len(), 2);
 }
+
+/// A set whose saved files were all lost is still listed, as damaged, and `revans sync`
+/// refills it from a member's device.
+#[test]
+fn a_damaged_set_is_listed_and_sync_refills_it() {
+    let root = tempfile::tempdir().unwrap();
+    let ada = Device::new(root.path(), "ada");
+    let bo = Device::new(root.path(), "bo");
+    ada.ok(&["profile", "--name", "Ada", "--org", "Engines Ltd"]);
+    let created = ada.json(&["set", "create", "Tuesday set"]);
+    let set = created["set"].as_str().unwrap().to_owned();
+    let ticket = ada.ok(&["invite", "Tuesday set", "--for", "Bo", "--expires", "1h"]);
+    let served = ada.serve();
+    bo.json(&["join", &ticket, "--name", "Bo", "--org", "City Council"]);
+
+    for entry in std::fs::read_dir(bo.dir.join("docs").join(&set)).unwrap() {
+        std::fs::write(entry.unwrap().path(), b"scribbled over").unwrap();
+    }
+    let listed = bo.ok(&["set", "list"]);
+    assert!(listed.contains(&set[..8]), "{listed}");
+    assert!(listed.contains("damaged"), "{listed}");
+
+    bo.ok(&["sync", &set, "--timeout", "20s"]);
+    let shown = bo.json(&["set", "show", &set]);
+    assert_eq!(shown["name"], "Tuesday set");
+    drop(served);
+}

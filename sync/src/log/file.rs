@@ -128,6 +128,12 @@ impl LogFile {
         }
     }
 
+    /// Sends later writes to `file` instead: how a test makes the disk refuse a batch.
+    #[cfg(test)]
+    pub(crate) fn redirect_writes(&mut self, file: File) {
+        self.file = file;
+    }
+
     /// Whether the log has outgrown its snapshot.
     #[must_use]
     pub fn should_compact(&self) -> bool {

@@ -208,21 +208,7 @@ impl EngineHandle {
         shared: Arc<Shared>,
     ) -> Result<Self, NodeError> {
         let (tx, rx) = std::sync::mpsc::channel();
-        let worker = Worker {
-            engine: Engine::new(COALESCE_MS),
-            me,
-            data,
-            journal,
-            logs: BTreeMap::new(),
-            kinds: BTreeMap::new(),
-            hints: BTreeMap::new(),
-            members: BTreeMap::new(),
-            links: BTreeMap::new(),
-            access,
-            shared: shared.clone(),
-            started: Instant::now(),
-            started_at: Utc::now(),
-        };
+        let worker = Worker::new(me, data, journal, access, shared.clone());
         std::thread::Builder::new()
             .name("revans-engine".into())
             .spawn(move || worker.run(&rx))
@@ -317,6 +303,8 @@ struct Worker {
     hints: BTreeMap<DocId, BTreeSet<PeerId>>,
     /// Each set's members as last read (`None`: the set does not read).
     members: BTreeMap<DocId, Option<BTreeMap<MemberId, Member>>>,
+    /// Each set's members' devices as the settings remember them.
+    remembered: BTreeMap<DocId, BTreeSet<PeerId>>,
     links: BTreeMap<PeerId, Link>,
     access: watch::Sender<Access>,
     shared: Arc<Shared>,
@@ -338,6 +326,45 @@ fn members_of(doc: &Automerge) -> Option<BTreeMap<MemberId, Member>> {
 }
 
 impl Worker {
+    fn new(
+        me: PeerId,
+        data: Arc<DataDir>,
+        journal: Option<DocId>,
+        access: watch::Sender<Access>,
+        shared: Arc<Shared>,
+    ) -> Self {
+        let remembered = data
+            .settings()
+            .map(|s| s.known_peers)
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|(id, peers)| {
+                let peers = peers
+                    .iter()
+                    .filter_map(|p| revans_model::DeviceId::parse(p).ok())
+                    .filter_map(|d| PeerId::of_device(&d))
+                    .collect();
+                Some((id.parse().ok()?, peers))
+            })
+            .collect();
+        Self {
+            engine: Engine::new(COALESCE_MS),
+            me,
+            data,
+            remembered,
+            journal,
+            logs: BTreeMap::new(),
+            kinds: BTreeMap::new(),
+            hints: BTreeMap::new(),
+            members: BTreeMap::new(),
+            links: BTreeMap::new(),
+            access,
+            shared,
+            started: Instant::now(),
+            started_at: Utc::now(),
+        }
+    }
+
     fn now(&self) -> u64 {
         u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX)
     }
@@ -712,7 +739,7 @@ impl Worker {
                         }
                     }
                     allowed.remove(&self.me);
-                    if self.hints.get(id) != Some(&allowed) {
+                    if self.remembered.get(id) != Some(&allowed) {
                         learned.push((*id, allowed.clone()));
                     }
                     allowed
@@ -727,7 +754,7 @@ impl Worker {
         }
         for (id, allowed) in learned {
             self.remember_peers(id, &allowed);
-            self.hints.insert(id, allowed);
+            self.remembered.insert(id, allowed);
         }
         for id in self.kinds.keys() {
             self.engine.allow(*id, access.allowed(id), now);
@@ -788,5 +815,120 @@ impl Worker {
                 peers,
             },
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use automerge::ReadDoc;
+    use automerge::transaction::Transactable;
+
+    use super::*;
+
+    fn put(key: &'static str) -> EditFn {
+        Box::new(move |doc: &mut Automerge| {
+            let mut tx = doc.transaction();
+            tx.put(automerge::ROOT, key, 1).unwrap();
+            tx.commit();
+            Ok(())
+        })
+    }
+
+    /// The sync messages sent to the peer so far.
+    fn sent(
+        out: &mut tokio::sync::mpsc::UnboundedReceiver<Outgoing>,
+    ) -> Vec<automerge::sync::Message> {
+        std::iter::from_fn(|| out.try_recv().ok())
+            .filter_map(|o| match o {
+                Outgoing::Frame(bytes) => match Frame::decode(&bytes[4..]).unwrap() {
+                    Frame::Sync { message, .. } => {
+                        Some(automerge::sync::Message::decode(&message).unwrap())
+                    }
+                    Frame::Hello { .. } => None,
+                },
+                Outgoing::Close(..) => None,
+            })
+            .collect()
+    }
+
+    /// The disk refuses a batch (here, a log whose writes go to /dev/full): the edit is
+    /// answered with the error, the document is as it was, and no peer is sent it.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_write_that_fails_is_neither_acknowledged_nor_applied_nor_sent() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = Arc::new(DataDir::open(dir.path()).unwrap());
+        let (events, mut problems) = broadcast::channel(16);
+        let shared = Arc::new(Shared::new(events));
+        let peer = PeerId([2; 32]);
+        let mut worker = Worker::new(
+            PeerId([1; 32]),
+            data,
+            None,
+            watch::channel(Access::default()).0,
+            shared,
+        );
+        let id = DocId([9; 16]);
+        let (opened, mut answer) = oneshot::channel();
+        worker.round(vec![Request::Open {
+            id,
+            kind: DocKind::Set,
+            initial: None,
+            hints: BTreeSet::from([peer]),
+            reply: opened,
+        }]);
+        answer.try_recv().unwrap().unwrap();
+        let (link, mut out) = tokio::sync::mpsc::unbounded_channel();
+        worker.round(vec![Request::Linked {
+            peer,
+            link: 1,
+            out: link,
+        }]);
+        sent(&mut out);
+
+        // A write that reaches the disk is answered and sent.
+        let (reply, mut answer) = oneshot::channel();
+        worker.round(vec![Request::Edit {
+            id,
+            edit: put("kept"),
+            reply,
+        }]);
+        answer.try_recv().unwrap().unwrap();
+        let heads = worker.engine.doc(&id).unwrap().get_heads();
+        let first = sent(&mut out);
+        assert!(
+            first.iter().any(|m| m.heads == heads),
+            "a saved edit goes to the peer"
+        );
+
+        worker.logs.get_mut(&id).unwrap().redirect_writes(
+            std::fs::OpenOptions::new()
+                .append(true)
+                .open("/dev/full")
+                .unwrap(),
+        );
+        let (reply, mut answer) = oneshot::channel();
+        worker.round(vec![Request::Edit {
+            id,
+            edit: put("lost"),
+            reply,
+        }]);
+        let refused = answer.try_recv().unwrap().unwrap_err();
+        assert!(refused.to_string().contains("Could not save"), "{refused}");
+        let doc = worker.engine.doc(&id).unwrap();
+        assert_eq!(doc.get_heads(), heads, "the edit was undone");
+        assert!(doc.get(automerge::ROOT, "lost").unwrap().is_none());
+        for message in sent(&mut out) {
+            assert_eq!(message.heads, heads, "nothing unsaved reached the peer");
+            assert!(
+                message.changes.is_empty(),
+                "nothing unsaved reached the peer"
+            );
+        }
+        let reported = std::iter::from_fn(|| problems.try_recv().ok())
+            .any(|e| matches!(e, Event::Storage(StorageProblem::Write { .. })));
+        assert!(reported, "the failure is reported as an event");
     }
 }

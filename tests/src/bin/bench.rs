@@ -2,6 +2,7 @@
 //!
 //!   cargo run --release -p revans-tests --bin bench            # the whole suite
 //!   cargo run --release -p revans-tests --bin bench -- --quick # under a minute
+//!   ... --json FILE    also writes every figure to FILE, under stable keys
 //!
 //! Every figure is measured in this run, beside its reference measured in the same run:
 //! an edit's trip to six other nodes beside a raw iroh echo; catching up beside
@@ -31,6 +32,13 @@ use revans_tests::TestNode;
 use revans_tests::history::{self, History};
 
 const ECHO_ALPN: &[u8] = b"revans/bench-echo/0";
+
+/// Every figure of the run, under the keys `--json` writes.
+type Figures = serde_json::Map<String, serde_json::Value>;
+
+fn millis(d: Duration) -> serde_json::Value {
+    serde_json::json!(d.as_secs_f64() * 1000.0)
+}
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     if sorted.is_empty() {
@@ -158,7 +166,7 @@ async fn wait_identical(
 }
 
 /// 1. One change on one node until all six others hold it, beside a raw iroh echo.
-async fn edit_to_the_set(sizes: &Sizes) -> Result<()> {
+async fn edit_to_the_set(sizes: &Sizes, figures: &mut Figures) -> Result<()> {
     let (nodes, history) = set_on(7, 0, 1).await?;
     let bytes = history.doc.save();
     for t in &nodes {
@@ -238,6 +246,13 @@ async fn edit_to_the_set(sizes: &Sizes) -> Result<()> {
     echo.sort();
     let (m, p) = (percentile(&reach, 0.5), percentile(&reach, 0.99));
     let (em, ep) = (percentile(&echo, 0.5), percentile(&echo, 0.99));
+    figures.insert("echo_rtt_p50_ms".into(), millis(em));
+    figures.insert(
+        "edit_commit_p50_ms".into(),
+        millis(percentile(&commit, 0.5)),
+    );
+    figures.insert("edit_reach_p50_ms".into(), millis(m));
+    figures.insert("edit_reach_p99_ms".into(), millis(p));
     println!("## 1. Edit to the set ({} edits, 7 nodes)\n", sizes.edits);
     println!("| | median | p99 |\n|---|---|---|");
     println!(
@@ -372,7 +387,7 @@ fn in_memory_sync(mut docs: Vec<automerge::Automerge>) -> Result<(Duration, u64,
 }
 
 /// 3. Seven nodes, each with changes made offline on a set with history, then connected.
-async fn catching_up(sizes: &Sizes) -> Result<Vec<u8>> {
+async fn catching_up(sizes: &Sizes, figures: &mut Figures) -> Result<Vec<u8>> {
     let (mut nodes, history) = set_on(7, sizes.meetings, 2).await?;
     let bytes = history.doc.save();
     let set = history.id.clone();
@@ -405,6 +420,16 @@ async fn catching_up(sizes: &Sizes) -> Result<Vec<u8>> {
     let total = start.elapsed();
     let after = wire_counters();
     let (reference, ref_messages, ref_bytes) = in_memory_sync(offline_docs)?;
+    let (messages, wire_bytes) = (
+        after.messages_sent - before.messages_sent,
+        after.bytes_sent - before.bytes_sent,
+    );
+    figures.insert("catchup_ms".into(), millis(converged.max(total)));
+    figures.insert("catchup_bytes".into(), wire_bytes.into());
+    figures.insert("catchup_messages".into(), messages.into());
+    figures.insert("reference_catchup_ms".into(), millis(reference));
+    figures.insert("reference_catchup_bytes".into(), ref_bytes.into());
+    figures.insert("reference_catchup_messages".into(), ref_messages.into());
     println!(
         "## 3. Catching up ({} meetings of history, {} bytes saved; 7 nodes x {} offline changes)\n",
         sizes.meetings,
@@ -415,8 +440,8 @@ async fn catching_up(sizes: &Sizes) -> Result<Vec<u8>> {
     println!(
         "| Revans nodes on 127.0.0.1, from all started to identical heads | {} | {} | {} |",
         ms(converged.max(total)),
-        after.messages_sent - before.messages_sent,
-        after.bytes_sent - before.bytes_sent
+        messages,
+        wire_bytes
     );
     println!(
         "| automerge in-memory sync of the same 7 documents (each with a hub, twice) | {} | {} | {} |\n",
@@ -431,7 +456,7 @@ async fn catching_up(sizes: &Sizes) -> Result<Vec<u8>> {
 }
 
 /// 4. Opening sets from disk, beside `automerge::load` of the same bytes.
-async fn opening(sizes: &Sizes, one_set: &[u8]) -> Result<()> {
+async fn opening(sizes: &Sizes, one_set: &[u8], figures: &mut Figures) -> Result<()> {
     let mut node = TestNode::start().await?;
     let device = node.node().device().clone();
     // The same history, re-keyed to this device and to twenty ids.
@@ -492,6 +517,9 @@ async fn opening(sizes: &Sizes, one_set: &[u8]) -> Result<()> {
     for v in [&mut starts, &mut bare, &mut loads] {
         v.sort();
     }
+    figures.insert("open_ms".into(), millis(starts[2]));
+    figures.insert("open_empty_ms".into(), millis(bare[2]));
+    figures.insert("load_ms".into(), millis(loads[2]));
     println!(
         "## 4. Opening {} sets from disk (median of 5)\n",
         sizes.sets
@@ -514,11 +542,13 @@ async fn opening(sizes: &Sizes, one_set: &[u8]) -> Result<()> {
 }
 
 /// 6. Bytes written and fsyncs per edit as the set grows.
-async fn durability(sizes: &Sizes) -> Result<()> {
+async fn durability(sizes: &Sizes, figures: &mut Figures) -> Result<()> {
     println!("## 6. Durability cost per edit (20 edits each)\n");
     println!(
         "| history | document size | bytes written per edit | fsyncs per edit |\n|---|---|---|---|"
     );
+    let (mut per_edit_bytes, mut per_edit_fsyncs, mut histories) =
+        (Vec::new(), Vec::new(), Vec::new());
     for meetings in [0, sizes.meetings / 2, sizes.meetings] {
         // Seven members, as in a real set; one device of theirs does the writing.
         let (mut nodes, history) = set_on(7, meetings, 3).await?;
@@ -541,6 +571,9 @@ async fn durability(sizes: &Sizes) -> Result<()> {
                 .await?;
         }
         let (b1, f1) = io_counters();
+        histories.push(meetings);
+        per_edit_bytes.push((b1 - b0) as f64 / 20.0);
+        per_edit_fsyncs.push((f1 - f0) as f64 / 20.0);
         println!(
             "| {meetings} meetings | {} bytes | {} | {:.1} |",
             bytes.len(),
@@ -550,6 +583,66 @@ async fn durability(sizes: &Sizes) -> Result<()> {
         nodes[0].stop().await;
     }
     println!();
+    figures.insert("durability_meetings".into(), histories.into());
+    figures.insert("bytes_per_edit".into(), per_edit_bytes.into());
+    figures.insert("fsyncs_per_edit".into(), per_edit_fsyncs.into());
+    Ok(())
+}
+
+/// Item 7: a command on a data directory whose set's other members are all offline, the
+/// real `revans set list` as a person types it, from process start to exit.
+async fn local_command_offline(figures: &mut Figures) -> Result<()> {
+    let binary = std::env::current_exe()?
+        .parent()
+        .context("the bench binary's folder")?
+        .join("revans");
+    if !binary.exists() {
+        bail!(
+            "{} is missing: build it first (`cargo build --release -p revans`; bench/run does)",
+            binary.display()
+        );
+    }
+    // Three members; the two others' devices stop, leaving their addresses in the set.
+    let (mut nodes, history) = set_on(3, 2, 4).await?;
+    let bytes = history.doc.save();
+    for t in &nodes {
+        t.node().import_set(&bytes).await?;
+    }
+    let dir = nodes[0].path();
+    for t in &mut nodes {
+        t.stop().await;
+    }
+    let mut runs = Vec::new();
+    for _ in 0..7 {
+        let t = Instant::now();
+        let output = std::process::Command::new(&binary)
+            .args(["--data-dir"])
+            .arg(&dir)
+            .args([
+                "--relay",
+                "disabled",
+                "--bind",
+                "127.0.0.1:0",
+                "set",
+                "list",
+            ])
+            .output()?;
+        runs.push(t.elapsed());
+        if !output.status.success() {
+            bail!(
+                "revans set list failed: {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+    }
+    runs.sort();
+    println!("## 7. A command with every other member offline (median of 7)\n");
+    println!("| | time |\n|---|---|");
+    println!(
+        "| `revans set list`, process start to exit, two members' devices offline | {} |\n",
+        ms(runs[3])
+    );
+    figures.insert("local_command_offline_ms".into(), millis(runs[3]));
     Ok(())
 }
 
@@ -557,6 +650,12 @@ async fn durability(sizes: &Sizes) -> Result<()> {
 async fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().collect();
     let quick = args.iter().any(|a| a == "--quick");
+    let json = args
+        .iter()
+        .position(|a| a == "--json")
+        .map(|i| args.get(i + 1).context("--json needs a file name"))
+        .transpose()?
+        .cloned();
     // `--save-set FILE`: write the two-year set with a turn running, for the drawing
     // benchmark under callgrind, and stop.
     if let Some(path) = args
@@ -594,10 +693,17 @@ async fn main() -> Result<()> {
         "# Revans benchmarks{}\n",
         if quick { " (quick)" } else { "" }
     );
-    edit_to_the_set(&sizes).await?;
-    let one_set = catching_up(&sizes).await?;
-    opening(&sizes, &one_set).await?;
-    durability(&sizes).await?;
+    let mut figures = Figures::new();
+    edit_to_the_set(&sizes, &mut figures).await?;
+    let one_set = catching_up(&sizes, &mut figures).await?;
+    opening(&sizes, &one_set, &mut figures).await?;
+    durability(&sizes, &mut figures).await?;
+    local_command_offline(&mut figures).await?;
     println!("(the suite took {:.0} s)", began.elapsed().as_secs_f64());
+    if let Some(path) = json {
+        figures.insert("quick".into(), quick.into());
+        std::fs::write(&path, serde_json::to_vec_pretty(&figures)?)?;
+        println!("(figures written to {path})");
+    }
     Ok(())
 }

@@ -70,3 +70,55 @@ async fn a_journal_follows_its_owner_to_a_linked_device_and_nowhere_else() -> Re
     assert!(holds(&bo_laptop.path(), &journal));
     Ok(())
 }
+
+/// A device linked before its member wrote anything in the journal: an entry written
+/// later on either device reaches the other.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_journal_started_after_linking_reaches_both_devices() -> Result<()> {
+    init_logging();
+    let ada = TestNode::start().await?;
+    let bo = TestNode::start().await?;
+    let bo_laptop = TestNode::start().await?;
+    let set = ada_admits_bo(&ada, &bo).await?;
+    assert!(bo.node().journal()?.is_none(), "no journal yet");
+    let me = bo.node().me(&set)?;
+    let link = bo
+        .node()
+        .invite(&set, "laptop", Duration::from_hours(1), Some(me))
+        .await?;
+    bo_laptop
+        .node()
+        .join(&link.to_string(), profile("ignored"), TIMEOUT)
+        .await?;
+
+    bo.node()
+        .journal_apply(write("First, on the phone."))
+        .await?;
+    eventually("the laptop has the phone's first entry", || async {
+        bo_laptop.node().journal().ok().flatten().is_some_and(|j| {
+            j.entries
+                .values()
+                .any(|e| e.text.as_str() == "First, on the phone.")
+        })
+    })
+    .await?;
+    bo_laptop
+        .node()
+        .journal_apply(write("Then on the laptop."))
+        .await?;
+    eventually("the phone has the laptop's entry", || async {
+        bo.node().journal().ok().flatten().is_some_and(|j| {
+            j.entries
+                .values()
+                .any(|e| e.text.as_str() == "Then on the laptop.")
+        })
+    })
+    .await?;
+    let journal = bo.node().journal_id().expect("Bo has a journal");
+    assert!(ada.node().journal()?.is_none());
+    assert!(
+        !holds(&ada.path(), &journal),
+        "the journal never reaches another member"
+    );
+    Ok(())
+}

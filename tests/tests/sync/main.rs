@@ -4,6 +4,7 @@
 
 mod acknowledged;
 mod crash;
+mod damage;
 mod invitations;
 mod journal;
 mod membership;
