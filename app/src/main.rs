@@ -98,7 +98,13 @@ pub fn node_config(global: &Global) -> Result<NodeConfig> {
 /// Runs one command: on its own node, or handed to the node already running on the data
 /// directory.
 async fn one_shot(global: &Global, cmd: Cmd) -> Result<ExitCode> {
-    let config = node_config(global)?;
+    let mut config = node_config(global)?;
+    // Only the commands that meet other devices dial them; the rest work on this
+    // device's copy and return at once (`sync` sends what they changed).
+    config.dial = matches!(
+        cmd,
+        Cmd::Join { .. } | Cmd::LinkDevice { .. } | Cmd::Sync { .. }
+    );
     let data_dir = config.data_dir.clone();
     let cwd = std::env::current_dir().context("Could not read the current directory")?;
     let stdout_is_terminal = std::io::stdout().is_terminal();

@@ -75,6 +75,11 @@ pub struct NodeConfig {
     pub bind: Option<SocketAddr>,
     /// Find members' devices on the local network (mDNS).
     pub local_discovery: bool,
+    /// Dial members' devices and keep connections to them. A one-shot command that only
+    /// reads or changes the set here leaves it off: it returns at once, and its change
+    /// goes out at the next sync (a dial in flight would hold up the exit by seconds).
+    /// Devices that dial this one are served either way.
+    pub dial: bool,
 }
 
 impl NodeConfig {
@@ -86,6 +91,7 @@ impl NodeConfig {
             relay: RelayChoice::Default,
             bind: None,
             local_discovery: true,
+            dial: true,
         }
     }
 
@@ -97,6 +103,7 @@ impl NodeConfig {
             relay: RelayChoice::Disabled,
             bind: Some(SocketAddr::from(([127, 0, 0, 1], 0))),
             local_discovery: false,
+            dial: true,
         }
     }
 }
@@ -366,6 +373,7 @@ impl Node {
             events.clone(),
             lookup,
             access_rx,
+            config.dial,
         );
         let node_slot: Arc<OnceLock<Weak<Inner>>> = Arc::new(OnceLock::new());
         let router = Router::builder(endpoint.clone())
@@ -456,7 +464,8 @@ impl Node {
         self.inner.links.add_addr(addr);
     }
 
-    /// Dials every member's device now, without waiting out a retry's backoff.
+    /// Dials every member's device now, without waiting out a retry's backoff (and
+    /// from now on, if this node was started without dialling).
     pub fn sync_now(&self) {
         self.inner.links.sync_now();
     }
@@ -820,7 +829,17 @@ impl Node {
                 _ => None,
             })
             .collect();
-        for (set, _) in self.sets() {
+        // The ids alone: cloning every hydrated set to learn them would be wasted work.
+        let sets: Vec<SetId> = self
+            .inner
+            .engine
+            .shared
+            .views()
+            .into_iter()
+            .filter(|(_, view)| view.kind == DocKind::Set)
+            .map(|(id, _)| id.set_id())
+            .collect();
+        for set in sets {
             let command = Command::RecordAddresses {
                 device: self.inner.device.clone(),
                 addresses: addresses.clone(),

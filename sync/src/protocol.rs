@@ -26,6 +26,8 @@ pub const JOIN_ALPN: &[u8] = b"revans/join/2";
 pub const MAX_FRAME: usize = 16 * 1024 * 1024;
 /// The largest join message: a name, an organisation, ids and a secret.
 pub const MAX_JOIN_MESSAGE: usize = 16 * 1024;
+/// The largest hello: a version number, with room to grow.
+pub const MAX_HELLO: usize = 1024;
 /// The version a dialler announces in its hello.
 pub const WIRE_VERSION: u32 = 2;
 
@@ -92,9 +94,9 @@ impl Frame {
     }
 }
 
-/// Reads one frame, refusing one over the limit before reading it. `None` at a clean
+/// Reads one frame, refusing one over `limit` bytes before reading it. `None` at a clean
 /// end of the stream.
-pub async fn read_frame(recv: &mut RecvStream) -> Result<Option<Frame>, WireError> {
+pub async fn read_frame(recv: &mut RecvStream, limit: usize) -> Result<Option<Frame>, WireError> {
     let mut len = [0u8; 4];
     match AsyncReadExt::read_exact(recv, &mut len).await {
         Ok(_) => {}
@@ -102,7 +104,7 @@ pub async fn read_frame(recv: &mut RecvStream) -> Result<Option<Frame>, WireErro
         Err(e) => return Err(e.into()),
     }
     let len = u32::from_be_bytes(len) as usize;
-    if len > MAX_FRAME {
+    if len > limit.min(MAX_FRAME) {
         return Err(WireError::TooLong(len));
     }
     let mut body = vec![0u8; len];

@@ -28,6 +28,14 @@ impl Writer<'_, '_> {
         }
         if let Some(member) = &link_to {
             self.current_member(member)?;
+            // A linked device receives its member's private journal: only the member
+            // themself may add one.
+            if *member != self.author {
+                return Err(CommandError::NotYours {
+                    what: "membership",
+                    owner: self.name_of(member),
+                });
+            }
         }
         if self.set.invitations.contains_key(id) {
             return Err(CommandError::Unchanged("That invitation exists already."));

@@ -69,6 +69,26 @@ fn a_second_device_is_linked_to_its_member() {
 }
 
 #[test]
+fn only_a_member_may_link_a_device_to_themself() {
+    let mut f = Fixture::new();
+    let bo = f.members[1].clone();
+    let by_ada = Command::Invite {
+        id: InvitationId::random(),
+        for_name: "Bo's laptop".into(),
+        secret_hash: HASH.into(),
+        expires_at: t(60),
+        link_to: Some(bo),
+    };
+    let refused = f.refused(0, 10, by_ada);
+    assert!(
+        matches!(refused, CommandError::NotYours { .. }),
+        "{refused:?}"
+    );
+    assert!(refused.to_string().contains("only they"), "{refused}");
+    assert!(f.set().invitations.is_empty(), "nothing was written");
+}
+
+#[test]
 fn wrong_secrets_expired_and_withdrawn_invitations_admit_no_one() {
     let mut f = Fixture::new();
     let id = invite(&mut f, 0, None);

@@ -44,6 +44,9 @@ pub enum Output {
     },
     /// A document's content changed (here or from a peer).
     Changed(DocId),
+    /// Replying to a peer broke Automerge: its session must end (the caller closes the
+    /// connection; a new session starts from a fresh state).
+    Unwell(PeerId),
     /// A peer told us which heads of a document it holds.
     Heard {
         /// The document.
@@ -68,6 +71,48 @@ pub enum Refused {
     /// Automerge panicked on the message; the document must be rebuilt from its log.
     #[error("a sync message that broke the document's engine; rebuilding it from disk")]
     Broke,
+}
+
+/// Automerge's bloom filters always use 10 bits and 7 probes an entry; other values in a
+/// peer's `have` would make generating the reply divide by zero or allocate without bound.
+fn sane_have(message: &Message) -> Result<(), Refused> {
+    if message.have.len() > 1 {
+        return Err(Refused::Malformed(
+            "more than one summary of what it has".into(),
+        ));
+    }
+    for have in &message.have {
+        let bytes = have.bloom.to_bytes();
+        if bytes.is_empty() {
+            // An empty filter: nothing to probe.
+            continue;
+        }
+        let mut fields = [0u64; 3];
+        let mut at = 0;
+        for field in &mut fields {
+            let (value, used) = read_uleb(&bytes[at.min(bytes.len())..])
+                .ok_or_else(|| Refused::Malformed("a summary that does not read".into()))?;
+            *field = value;
+            at += used;
+        }
+        let [entries, bits_per_entry, probes] = fields;
+        if entries > 0 && (bits_per_entry != 10 || probes != 7) {
+            return Err(Refused::Malformed("a summary of an unknown shape".into()));
+        }
+    }
+    Ok(())
+}
+
+/// An unsigned LEB128 number and the bytes it took.
+fn read_uleb(bytes: &[u8]) -> Option<(u64, usize)> {
+    let mut value = 0u64;
+    for (i, byte) in bytes.iter().enumerate().take(10) {
+        value |= u64::from(byte & 0x7f) << (7 * i);
+        if byte & 0x80 == 0 {
+            return Some((value, i + 1));
+        }
+    }
+    None
 }
 
 /// One peer's view of one document.
@@ -319,6 +364,7 @@ impl Engine {
         now: u64,
     ) -> Result<(), Refused> {
         let message = Message::decode(bytes).map_err(|e| Refused::Malformed(e.to_string()))?;
+        sane_have(&message)?;
         let coalesce = self.coalesce_ms;
         let connected = &self.connected;
         let Some(doc) = self.docs.get_mut(&id) else {
@@ -416,15 +462,25 @@ impl Engine {
                 if !self.connected.contains(peer) || !doc.allowed.contains(peer) {
                     continue;
                 }
-                let mut message = doc.doc.generate_sync_message(&mut sync.state);
                 let ours = doc.doc.get_heads();
-                if message.is_none()
-                    && sync.told != ours
-                    && sync.state.their_heads.as_ref() == Some(&ours)
-                {
-                    sync.state.have_responded = false;
-                    message = doc.doc.generate_sync_message(&mut sync.state);
-                }
+                // A reply is built from what the peer said; a panic in Automerge on it
+                // ends this peer's session, not the engine.
+                let generated = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                    let mut message = doc.doc.generate_sync_message(&mut sync.state);
+                    if message.is_none()
+                        && sync.told != ours
+                        && sync.state.their_heads.as_ref() == Some(&ours)
+                    {
+                        sync.state.have_responded = false;
+                        message = doc.doc.generate_sync_message(&mut sync.state);
+                    }
+                    message
+                }));
+                let Ok(message) = generated else {
+                    sync.state = State::new();
+                    self.out.push(Output::Unwell(*peer));
+                    continue;
+                };
                 if let Some(message) = message {
                     sync.told = ours;
                     self.out.push(Output::Send {

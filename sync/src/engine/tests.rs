@@ -182,6 +182,35 @@ fn garbage_is_refused_as_malformed() {
     assert_eq!(a.engine.doc(&DOC).unwrap().get_heads().len(), 1);
 }
 
+/// A summary of what the peer has whose filter would make the reply divide by zero (or
+/// allocate without bound) is refused before any reply is built; the engine goes on.
+#[test]
+fn a_summary_of_an_impossible_shape_is_refused_and_nothing_panics() {
+    let (pa, pb) = (PeerId([1; 32]), PeerId([2; 32]));
+    let mut a = Node::new(&base_doc(), pa, pb, &States::new());
+    a.engine.connect(pb, 0);
+    // Entries, bits an entry, probes, then the bits.
+    let shapes: [&[u8]; 3] = [&[1, 0, 7], &[1, 10, 0, 0, 0], &[1, 10, 0x7f, 0, 0]];
+    for shape in shapes {
+        let bloom = automerge::sync::BloomFilter::try_from(shape).unwrap();
+        let message = Message {
+            heads: Vec::new(),
+            need: Vec::new(),
+            have: vec![automerge::sync::Have {
+                last_sync: Vec::new(),
+                bloom,
+            }],
+            changes: automerge::sync::ChunkList::empty(),
+            flags: None,
+            version: automerge::sync::MessageVersion::V1,
+        };
+        let refused = a.engine.receive(pb, DOC, &message.encode(), 1);
+        assert!(matches!(refused, Err(Refused::Malformed(_))), "{refused:?}");
+        a.engine.poll(2);
+    }
+    assert_eq!(a.engine.doc(&DOC).unwrap().get_heads().len(), 1);
+}
+
 /// What a user notices: after a restart, catching up costs about the new changes, not
 /// the whole history again.
 #[test]

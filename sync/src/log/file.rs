@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use automerge::Automerge;
 
 use super::{Record, Restored, empty_log, encode, encode_snapshot, restore};
-use crate::fsutil::{create_private_dir, datasync, write_atomic};
+use crate::fsutil::{TEMP_MARKER, create_private_dir, datasync, write_atomic};
 use crate::ids::PeerId;
 
 /// A log is folded into a snapshot once it is larger than the snapshot and than this.
@@ -26,6 +26,9 @@ pub struct LogFile {
     pending: Vec<u8>,
     /// Whether the pending bytes hold a change, which must be synced before it counts.
     pending_durable: bool,
+    /// Why the file can no longer be trusted with appends (a failed cut or compaction);
+    /// every commit fails until the document is opened again.
+    poisoned: Option<String>,
 }
 
 impl LogFile {
@@ -42,12 +45,19 @@ impl LogFile {
             snapshot_len: 0,
             pending: Vec::new(),
             pending_durable: false,
+            poisoned: None,
         })
     }
 
     /// Opens a document's files and rebuilds it. A damaged tail is cut off the log (and
     /// reported in the result's problems); a missing or unreadable log starts afresh.
     pub fn open(dir: &Path) -> io::Result<(Self, Restored)> {
+        // A temporary file is an interrupted replacement: never data.
+        for entry in fs::read_dir(dir)?.flatten() {
+            if entry.file_name().to_string_lossy().contains(TEMP_MARKER) {
+                let _ = fs::remove_file(entry.path());
+            }
+        }
         let restored = read(dir)?;
         let path = dir.join("log");
         let on_disk = fs::metadata(&path).map_or(0, |m| m.len());
@@ -70,6 +80,7 @@ impl LogFile {
                 snapshot_len,
                 pending: Vec::new(),
                 pending_durable: false,
+                poisoned: None,
             },
             restored,
         ))
@@ -108,6 +119,11 @@ impl LogFile {
         }
         let bytes = std::mem::take(&mut self.pending);
         let durable = std::mem::take(&mut self.pending_durable);
+        if let Some(why) = &self.poisoned {
+            return Err(io::Error::other(format!(
+                "{why}; restart Revans to open the set again"
+            )));
+        }
         let result = (|| {
             self.file.write_all(&bytes)?;
             crate::fsutil::count_written(bytes.len());
@@ -122,7 +138,15 @@ impl LogFile {
                 Ok(())
             }
             Err(e) => {
-                let _ = self.file.set_len(self.len);
+                // A tail that cannot be cut would sit before every later record and cut
+                // them off at the next open: nothing more goes into this file.
+                if let Err(cut) = self
+                    .file
+                    .set_len(self.len)
+                    .and_then(|()| datasync(&self.file))
+                {
+                    self.poisoned = Some(format!("the log could not be cut back ({cut})"));
+                }
                 Err(e)
             }
         }
@@ -158,11 +182,24 @@ impl LogFile {
             );
         }
         let path = self.dir.join("log");
-        write_atomic(&path, &log)?;
-        self.file = OpenOptions::new().append(true).open(&path)?;
-        self.len = log.len() as u64;
-        self.snapshot_len = snapshot.len() as u64;
-        Ok(())
+        if let Err(e) = write_atomic(&path, &log) {
+            // Whether the rename happened is unknown: the open file may be the old one.
+            self.poisoned = Some(format!("the new log could not be written ({e})"));
+            return Err(e);
+        }
+        // The old file may be renamed away by now: appending to it would write nowhere.
+        match OpenOptions::new().append(true).open(&path) {
+            Ok(file) => {
+                self.file = file;
+                self.len = log.len() as u64;
+                self.snapshot_len = snapshot.len() as u64;
+                Ok(())
+            }
+            Err(e) => {
+                self.poisoned = Some(format!("the new log could not be opened ({e})"));
+                Err(e)
+            }
+        }
     }
 }
 

@@ -25,7 +25,9 @@ use super::{EngineHandle, Outgoing, Request};
 use crate::access::Access;
 use crate::ids::{DocId, PeerId};
 use crate::node::Event;
-use crate::protocol::{Frame, SYNC_ALPN, WIRE_VERSION, close, read_frame, write_frame};
+use crate::protocol::{
+    Frame, MAX_FRAME, MAX_HELLO, SYNC_ALPN, WIRE_VERSION, close, read_frame, write_frame,
+};
 
 /// How long the device with the larger id waits for the smaller one to dial.
 const GRACE: Duration = Duration::from_millis(1500);
@@ -34,6 +36,10 @@ const FIRST_BACKOFF: Duration = Duration::from_millis(200);
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
 /// A dial that has not connected by then is given up (and retried later).
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
+/// A connection must say hello by then.
+const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
+/// A connection that lasted this long was a working one: the next dial starts afresh.
+const STEADY: Duration = Duration::from_secs(5);
 
 struct Live {
     id: u64,
@@ -61,6 +67,10 @@ struct Inner {
     wake: Notify,
     dialers: Mutex<HashMap<PeerId, JoinHandle<()>>>,
     watcher: Mutex<Option<JoinHandle<()>>>,
+    /// Whether to dial at all (see `NodeConfig::dial`); turned on by `sync_now`.
+    dial: std::sync::atomic::AtomicBool,
+    /// The access list last followed, to start diallers when dialling is turned on.
+    access: watch::Receiver<Access>,
 }
 
 impl std::fmt::Debug for Links {
@@ -95,6 +105,7 @@ impl Links {
         events: broadcast::Sender<Event>,
         lookup: MemoryLookup,
         mut access: watch::Receiver<Access>,
+        dial: bool,
     ) -> Self {
         let me = PeerId(*endpoint.id().as_bytes());
         let links = Self {
@@ -110,6 +121,8 @@ impl Links {
                 wake: Notify::new(),
                 dialers: Mutex::new(HashMap::new()),
                 watcher: Mutex::new(None),
+                dial: std::sync::atomic::AtomicBool::new(dial),
+                access: access.clone(),
             }),
         };
         let weak = Arc::downgrade(&links.inner);
@@ -143,6 +156,10 @@ impl Links {
 
     /// Stops every dialler waiting out a backoff: dial now.
     pub fn sync_now(&self) {
+        if !self.inner.dial.swap(true, Ordering::Relaxed) {
+            let current = self.inner.access.borrow().clone();
+            self.follow(&current);
+        }
         self.inner.wake.notify_waiters();
     }
 
@@ -164,6 +181,7 @@ impl Links {
                     .add_endpoint_info(endpoint_addr(id, addresses));
             }
         }
+        let dialing = self.inner.dial.load(Ordering::Relaxed);
         let mut dialers = lock(&self.inner.dialers);
         dialers.retain(|peer, task| {
             let keep = peers.contains(peer);
@@ -172,7 +190,7 @@ impl Links {
             }
             keep
         });
-        for peer in &peers {
+        for peer in peers.iter().filter(|_| dialing) {
             if !dialers.contains_key(peer) {
                 let this = self.clone();
                 let peer = *peer;
@@ -218,8 +236,21 @@ impl Links {
                 .await
             {
                 Ok(Ok(conn)) => {
-                    backoff = FIRST_BACKOFF;
+                    let began = tokio::time::Instant::now();
                     self.serve(conn, true).await;
+                    // A connection the other side refused at once (it does not yet know
+                    // this device is a member, or no longer counts it one) is retried
+                    // with backoff, like a failed dial.
+                    if began.elapsed() >= STEADY {
+                        backoff = FIRST_BACKOFF;
+                    } else {
+                        let jitter = backoff.mul_f64(rand::random::<f64>() / 2.0);
+                        tokio::select! {
+                            () = tokio::time::sleep(backoff + jitter) => {}
+                            () = self.inner.wake.notified() => {}
+                        }
+                        backoff = (backoff * 2).min(MAX_BACKOFF);
+                    }
                 }
                 failed => {
                     let why = match failed {
@@ -257,16 +288,21 @@ impl Links {
                 Err(_) => None,
             }
         } else {
-            match conn.accept_bi().await {
-                Ok((send, mut recv)) => {
-                    if let Ok(Some(Frame::Hello { .. })) = read_frame(&mut recv).await {
-                        Some((send, recv))
-                    } else {
-                        conn.close(close::MALFORMED, b"expected a hello");
-                        None
-                    }
+            let hello = tokio::time::timeout(HELLO_TIMEOUT, async {
+                let (send, mut recv) = conn.accept_bi().await.ok()?;
+                let hello = read_frame(&mut recv, MAX_HELLO).await;
+                Some((send, recv, hello))
+            });
+            if let Ok(Some((send, recv, hello))) = hello.await {
+                if let Ok(Some(Frame::Hello { .. })) = hello {
+                    Some((send, recv))
+                } else {
+                    conn.close(close::MALFORMED, b"expected a hello");
+                    None
                 }
-                Err(_) => None,
+            } else {
+                conn.close(close::MALFORMED, b"no hello in time");
+                None
             }
         };
         let Some((mut send, mut recv)) = opened else {
@@ -274,6 +310,7 @@ impl Links {
         };
         let dialed_by = if dialed_by_me { self.inner.me } else { peer };
         let link = self.inner.next.fetch_add(1, Ordering::Relaxed);
+        let (out, mut outgoing) = tokio::sync::mpsc::unbounded_channel();
         {
             let mut live = lock(&self.inner.live);
             if let Some(existing) = live.get(&peer) {
@@ -294,11 +331,19 @@ impl Links {
                     conn: conn.clone(),
                 },
             );
+            // Told to the engine under the lock, so links reach it in the order they
+            // replaced each other here.
+            let _ = self.inner.engine.send(Request::Linked { peer, link, out });
         }
+        // Whatever ends this connection (its close, or the dialler aborted when the peer
+        // lost access), the registry and the engine hear of it.
+        let _cleanup = Cleanup {
+            links: self,
+            peer,
+            link,
+        };
         tracing::info!(peer = %peer.short(), dialed_by_me, "connected");
         let _ = self.inner.events.send(Event::PeerConnected(peer.device()));
-        let (out, mut outgoing) = tokio::sync::mpsc::unbounded_channel();
-        let _ = self.inner.engine.send(Request::Linked { peer, link, out });
         let engine = &self.inner.engine;
         let writer = async {
             while let Some(next) = outgoing.recv().await {
@@ -318,7 +363,7 @@ impl Links {
         };
         let reader = async {
             loop {
-                match read_frame(&mut recv).await {
+                match read_frame(&mut recv, MAX_FRAME).await {
                     Ok(Some(Frame::Sync { doc, message })) => {
                         let delivered = engine.send(Request::Received {
                             peer,
@@ -345,19 +390,11 @@ impl Links {
             reason = reader => reason,
             closed = conn.closed() => closed.to_string(),
         };
-        {
-            let mut live = lock(&self.inner.live);
-            if live.get(&peer).is_some_and(|l| l.id == link) {
-                live.remove(&peer);
-            }
-        }
-        let _ = self.inner.engine.send(Request::Unlinked { peer, link });
         tracing::info!(peer = %peer.short(), %reason, "disconnected");
         let _ = self.inner.events.send(Event::PeerGone {
             device: peer.device(),
             reason,
         });
-        self.inner.gone.notify_waiters();
     }
 
     /// Stops dialling and closes every connection.
@@ -371,6 +408,31 @@ impl Links {
         for live in lock(&self.inner.live).values() {
             live.conn.close(close::SHUTDOWN, b"shutting down");
         }
+    }
+}
+
+/// Takes a connection out of the registry and tells the engine, when it ends however it
+/// ends.
+struct Cleanup<'a> {
+    links: &'a Links,
+    peer: PeerId,
+    link: u64,
+}
+
+impl Drop for Cleanup<'_> {
+    fn drop(&mut self) {
+        let inner = &self.links.inner;
+        {
+            let mut live = lock(&inner.live);
+            if live.get(&self.peer).is_some_and(|l| l.id == self.link) {
+                live.remove(&self.peer);
+            }
+        }
+        let _ = inner.engine.send(Request::Unlinked {
+            peer: self.peer,
+            link: self.link,
+        });
+        inner.gone.notify_waiters();
     }
 }
 

@@ -404,6 +404,8 @@ impl Worker {
         let now = self.now();
         let mut acks: Vec<(DocId, oneshot::Sender<Result<(), NodeError>>)> = Vec::new();
         let mut touched: BTreeSet<DocId> = BTreeSet::new();
+        // Documents a peer's message broke: rebuilt from disk after this round's commit.
+        let mut broken: BTreeSet<DocId> = BTreeSet::new();
         let mut stop = None;
         for request in batch {
             match request {
@@ -413,18 +415,17 @@ impl Worker {
                     doc,
                     message,
                 } => {
-                    if self.links.get(&peer).map(|l| l.id) != Some(link) {
+                    if self.links.get(&peer).map(|l| l.id) != Some(link) || broken.contains(&doc) {
                         continue;
                     }
                     touched.insert(doc);
                     match self.engine.receive(peer, doc, &message, now) {
                         Ok(()) | Err(Refused::NotShared) => {}
                         Err(refused) => {
-                            let broke = refused == Refused::Broke;
-                            self.drop_link(peer, &refused.to_string());
-                            if broke {
-                                self.reload(doc, now);
+                            if refused == Refused::Broke {
+                                broken.insert(doc);
                             }
+                            self.drop_link(peer, &refused.to_string());
                         }
                     }
                 }
@@ -512,7 +513,7 @@ impl Worker {
                     changed.insert(doc);
                 }
                 Output::Heard { doc, peer, heads } => heard.push((doc, peer, heads)),
-                Output::Send { .. } => {}
+                Output::Send { .. } | Output::Unwell(_) => {}
             }
         }
         let mut failed = BTreeSet::new();
@@ -531,7 +532,19 @@ impl Worker {
             }
         }
         // A batch that did not reach the disk is undone: neither acknowledged nor sent.
-        for id in &failed {
+        // Peers that sent changes in it believe this device holds them, so their sessions
+        // start again (a new session resends what is missing).
+        if !failed.is_empty() {
+            let peers: Vec<PeerId> = self.links.keys().copied().collect();
+            for peer in peers {
+                self.close_link(
+                    peer,
+                    close::SHUTDOWN,
+                    "this device could not save; reconnecting",
+                );
+            }
+        }
+        for id in failed.iter().chain(&broken) {
             self.reload(*id, now);
             changed.insert(*id);
         }
@@ -685,22 +698,30 @@ impl Worker {
             "device {} sent {reason}; disconnected it",
             peer.device().short()
         )));
+        self.close_link(peer, close::MALFORMED, reason);
+    }
+
+    fn close_link(&mut self, peer: PeerId, code: iroh::endpoint::VarInt, reason: &str) {
         if let Some(link) = self.links.remove(&peer) {
-            let _ = link
-                .out
-                .send(Outgoing::Close(close::MALFORMED, reason.to_owned()));
+            let _ = link.out.send(Outgoing::Close(code, reason.to_owned()));
         }
         self.engine.disconnect(peer);
     }
 
     fn send_outputs(&mut self) {
         for output in self.engine.drain() {
-            if let Output::Send { peer, doc, message } = output
-                && let Some(link) = self.links.get(&peer)
-            {
-                let _ = link
-                    .out
-                    .send(Outgoing::Frame(Frame::sync(doc, message).encode()));
+            match output {
+                Output::Send { peer, doc, message } => {
+                    if let Some(link) = self.links.get(&peer) {
+                        let _ = link
+                            .out
+                            .send(Outgoing::Frame(Frame::sync(doc, message).encode()));
+                    }
+                }
+                Output::Unwell(peer) => {
+                    self.drop_link(peer, "a message Automerge could not answer");
+                }
+                _ => {}
             }
         }
     }

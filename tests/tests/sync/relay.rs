@@ -18,6 +18,7 @@ async fn two_devices_sync_through_a_relay_alone() -> Result<()> {
         relay: RelayChoice::TestRelayOnly(relay_map.clone()),
         bind: None,
         local_discovery: false,
+        dial: true,
     };
     let (ada_dir, bo_dir) = (tempfile::tempdir()?, tempfile::tempdir()?);
     let ada = Node::start(config(&ada_dir)).await?;
