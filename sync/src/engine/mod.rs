@@ -127,6 +127,10 @@ struct PeerSync {
     /// peer's message shows heads equal to its own, which leaves that peer not knowing the
     /// two are in step; the engine then says its heads once, so both sides know.
     told: Vec<ChangeHash>,
+    /// Changes relayed from another peer are announced, not pushed: the next message
+    /// says our heads without the changes, and the peer asks for what it still lacks
+    /// (most often nothing: in a full mesh it had them from their author already).
+    announce: bool,
     last_heard: Option<u64>,
 }
 
@@ -138,6 +142,7 @@ impl PeerSync {
             saved,
             due: None,
             told: Vec::new(),
+            announce: false,
             last_heard: None,
         }
     }
@@ -415,6 +420,7 @@ impl Engine {
             for (other, sync) in &mut doc.peers {
                 if *other != peer && connected.contains(other) && doc.allowed.contains(other) {
                     sync.due = Some(sync.due.map_or(relay_at, |d| d.min(relay_at)));
+                    sync.announce = true;
                 }
             }
         }
@@ -445,6 +451,7 @@ impl Engine {
             for (peer, sync) in &mut doc.peers {
                 if connected.contains(peer) && doc.allowed.contains(peer) {
                     sync.due = Some(now);
+                    sync.announce = false;
                 }
             }
         }
@@ -465,8 +472,18 @@ impl Engine {
                 let ours = doc.doc.get_heads();
                 // A reply is built from what the peer said; a panic in Automerge on it
                 // ends this peer's session, not the engine.
+                let announce = std::mem::take(&mut sync.announce);
+                let unsent = announce.then(|| sync.state.sent_hashes.clone());
                 let generated = std::panic::catch_unwind(AssertUnwindSafe(|| {
                     let mut message = doc.doc.generate_sync_message(&mut sync.state);
+                    if let Some(unsent) = unsent
+                        && let Some(pushed) = message.as_mut()
+                        && !pushed.changes.is_empty()
+                    {
+                        // Heads only: the changes stay unsent, for the peer to ask for.
+                        pushed.changes = automerge::sync::ChunkList::empty();
+                        sync.state.sent_hashes = unsent;
+                    }
                     if message.is_none()
                         && sync.told != ours
                         && sync.state.their_heads.as_ref() == Some(&ours)

@@ -24,8 +24,8 @@ pub struct LogFile {
     len: u64,
     snapshot_len: u64,
     pending: Vec<u8>,
-    /// Whether the pending bytes hold a change, which must be synced before it counts.
-    pending_durable: bool,
+    /// Whether bytes were written since the last `fdatasync`.
+    unsynced: bool,
     /// Why the file can no longer be trusted with appends (a failed cut or compaction);
     /// every commit fails until the document is opened again.
     poisoned: Option<String>,
@@ -44,7 +44,7 @@ impl LogFile {
             len: empty_log().len() as u64,
             snapshot_len: 0,
             pending: Vec::new(),
-            pending_durable: false,
+            unsynced: false,
             poisoned: None,
         })
     }
@@ -79,7 +79,7 @@ impl LogFile {
                 len,
                 snapshot_len,
                 pending: Vec::new(),
-                pending_durable: false,
+                unsynced: false,
                 poisoned: None,
             },
             restored,
@@ -98,27 +98,28 @@ impl LogFile {
         &self.dir
     }
 
-    /// Queues a record for the next commit. A change must reach the disk before the
-    /// commit returns; a peer's state is a hint that may ride along unsynced.
+    /// Queues a record for the next commit.
     pub fn append(&mut self, record: &Record) {
-        self.pending_durable |= matches!(record, Record::Change(_));
         encode(record, &mut self.pending);
     }
 
-    /// Whether anything waits to be written.
+    /// Whether anything waits to be written, or to be synced.
     #[must_use]
     pub fn has_pending(&self) -> bool {
-        !self.pending.is_empty()
+        !self.pending.is_empty() || self.unsynced
     }
 
-    /// Writes what is queued in one write, then one `fdatasync` if a change is among it.
-    /// On failure the log is cut back to where it was, so nothing of the batch counts.
-    pub fn commit(&mut self) -> io::Result<()> {
-        if self.pending.is_empty() {
+    /// Writes what is queued in one write; with `sync`, then one `fdatasync`, which also
+    /// covers what earlier commits wrote without one. A local edit is committed with
+    /// `sync` (it is acknowledged only once on disk); changes received from peers and
+    /// peers' states may wait for the next synced commit (a crash loses only what a peer
+    /// still holds and sends again). On failure the log is cut back to where it was, so
+    /// nothing of the batch counts.
+    pub fn commit(&mut self, sync: bool) -> io::Result<()> {
+        if self.pending.is_empty() && !(sync && self.unsynced) {
             return Ok(());
         }
         let bytes = std::mem::take(&mut self.pending);
-        let durable = std::mem::take(&mut self.pending_durable);
         if let Some(why) = &self.poisoned {
             return Err(io::Error::other(format!(
                 "{why}; restart Revans to open the set again"
@@ -127,7 +128,7 @@ impl LogFile {
         let result = (|| {
             self.file.write_all(&bytes)?;
             crate::fsutil::count_written(bytes.len());
-            if durable {
+            if sync {
                 datasync(&self.file)?;
             }
             Ok(())
@@ -135,6 +136,7 @@ impl LogFile {
         match result {
             Ok(()) => {
                 self.len += bytes.len() as u64;
+                self.unsynced = !sync;
                 Ok(())
             }
             Err(e) => {
@@ -168,7 +170,7 @@ impl LogFile {
     /// log. Each file is replaced atomically; a crash between the two leaves the new
     /// snapshot and the old log, which replays harmlessly over it.
     pub fn compact(&mut self, doc: &Automerge, peers: &[(PeerId, Vec<u8>)]) -> io::Result<()> {
-        self.commit()?;
+        self.commit(true)?;
         let snapshot = encode_snapshot(&doc.save());
         write_atomic(&self.dir.join("snapshot"), &snapshot)?;
         let mut log = empty_log();
@@ -241,7 +243,7 @@ mod tests {
         for i in 0..50 {
             let record = change(&mut doc, &format!("k{i}"));
             log.append(&record);
-            log.commit().unwrap();
+            log.commit(true).unwrap();
         }
         drop(log);
         let (mut log, restored) = LogFile::open(&folder).unwrap();
@@ -251,7 +253,7 @@ mod tests {
             .unwrap();
         let record = change(&mut doc, "after");
         log.append(&record);
-        log.commit().unwrap();
+        log.commit(true).unwrap();
         drop(log);
         let (_, restored) = LogFile::open(&folder).unwrap();
         assert_eq!(restored.doc.get_heads(), doc.get_heads());
@@ -284,7 +286,7 @@ mod tests {
         let mut doc = AutoCommit::new();
         let first = change(&mut doc, "a");
         log.append(&first);
-        log.commit().unwrap();
+        log.commit(true).unwrap();
         drop(log);
         let mut file = OpenOptions::new()
             .append(true)
@@ -296,7 +298,7 @@ mod tests {
         assert_eq!(restored.problems.len(), 1, "{:?}", restored.problems);
         let second = change(&mut doc, "b");
         log.append(&second);
-        log.commit().unwrap();
+        log.commit(true).unwrap();
         drop(log);
         let (_, restored) = LogFile::open(&folder).unwrap();
         assert!(restored.problems.is_empty(), "{:?}", restored.problems);

@@ -29,6 +29,11 @@ use crate::protocol::{Frame, close};
 
 /// How long a change relayed from one peer waits before going on to the others.
 const COALESCE_MS: u64 = 5;
+/// Changes from peers are read into the model (for the screens) once messages pause for
+/// this long, not after every message of a burst ...
+const HYDRATE_WHEN_IDLE: Duration = Duration::from_millis(15);
+/// ... or when the screens' copy is this old, if the burst goes on.
+const HYDRATE_AT_MOST_EVERY: Duration = Duration::from_millis(200);
 
 /// What a document is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,7 +49,8 @@ pub enum DocKind {
 pub struct DocView {
     /// Set or journal.
     pub kind: DocKind,
-    /// Its heads.
+    /// The heads of the content below (a burst of changes from peers shows once it
+    /// pauses: see `HYDRATE_WHEN_IDLE`).
     pub heads: Vec<ChangeHash>,
     /// The set, hydrated (sets only).
     pub set: Option<Arc<Result<ActionLearningSet, LoadError>>>,
@@ -308,6 +314,9 @@ struct Worker {
     links: BTreeMap<PeerId, Link>,
     access: watch::Sender<Access>,
     shared: Arc<Shared>,
+    /// Documents whose published heads are newer than their published model.
+    stale: BTreeSet<DocId>,
+    stale_since: Option<Instant>,
     started: Instant,
     started_at: DateTime<Utc>,
 }
@@ -360,6 +369,8 @@ impl Worker {
             links: BTreeMap::new(),
             access,
             shared,
+            stale: BTreeSet::new(),
+            stale_since: None,
             started: Instant::now(),
             started_at: Utc::now(),
         }
@@ -375,20 +386,25 @@ impl Worker {
 
     fn run(mut self, requests: &Receiver<Request>) {
         loop {
-            let first = match self.engine.next_deadline() {
-                Some(due) => {
-                    let wait = Duration::from_millis(due.saturating_sub(self.now()));
-                    match requests.recv_timeout(wait) {
-                        Ok(request) => Some(request),
-                        Err(RecvTimeoutError::Timeout) => None,
-                        Err(RecvTimeoutError::Disconnected) => break,
-                    }
-                }
+            let due = self
+                .engine
+                .next_deadline()
+                .map(|due| Duration::from_millis(due.saturating_sub(self.now())));
+            let idle = (!self.stale.is_empty()).then_some(HYDRATE_WHEN_IDLE);
+            let first = match due.into_iter().chain(idle).min() {
+                Some(wait) => match requests.recv_timeout(wait) {
+                    Ok(request) => Some(request),
+                    Err(RecvTimeoutError::Timeout) => None,
+                    Err(RecvTimeoutError::Disconnected) => break,
+                },
                 None => match requests.recv() {
                     Ok(request) => Some(request),
                     Err(_) => break,
                 },
             };
+            if first.is_none() {
+                self.hydrate_stale();
+            }
             // Everything waiting goes into one round: one commit, one message per peer.
             let batch: Vec<Request> = first.into_iter().chain(requests.try_iter()).collect();
             if self.round(batch) {
@@ -517,11 +533,15 @@ impl Worker {
             }
         }
         let mut failed = BTreeSet::new();
+        // A document with a local edit in this round is synced before the edit is
+        // answered; at shutdown, every document is.
+        let sync_all = stop.is_some();
         for (id, log) in &mut self.logs {
             if !log.has_pending() {
                 continue;
             }
-            if let Err(e) = log.commit() {
+            let sync = sync_all || acks.iter().any(|(doc, _)| doc == id);
+            if let Err(e) = log.commit(sync) {
                 let problem = StorageProblem::Write {
                     path: log.dir().join("log"),
                     reason: e.to_string(),
@@ -557,9 +577,22 @@ impl Worker {
         self.engine.poll(now);
         self.send_outputs();
 
-        // Publish what the screens read, then answer the edits.
+        // Publish what the screens read, then answer the edits. A document edited here
+        // is read into the model now (a command's caller reads its own write); one changed
+        // by peers gets its new heads now and its model once their messages pause.
+        let answered: BTreeSet<DocId> = acks.iter().map(|(id, _)| *id).collect();
+        let mut fresh = BTreeSet::new();
         for id in &touched {
-            self.publish(*id, changed.contains(id));
+            let content = changed.contains(id);
+            let hydrate = content && (answered.contains(id) || stop.is_some());
+            if hydrate {
+                self.stale.remove(id);
+                fresh.insert(*id);
+            } else if content {
+                self.stale.insert(*id);
+                self.stale_since.get_or_insert_with(Instant::now);
+            }
+            self.publish(*id, hydrate);
         }
         for (doc, peer, heads) in heard {
             if self.kinds.get(&doc) == Some(&DocKind::Set) {
@@ -572,10 +605,16 @@ impl Worker {
             }
         }
         self.shared.version.send_modify(|v| *v += 1);
-        for id in &changed {
+        for id in &fresh {
             if self.kinds.get(id) == Some(&DocKind::Set) {
                 let _ = self.shared.events.send(Event::SetChanged(id.set_id()));
             }
+        }
+        if self
+            .stale_since
+            .is_some_and(|since| since.elapsed() >= HYDRATE_AT_MOST_EVERY)
+        {
+            self.hydrate_stale();
         }
         for (id, reply) in acks {
             let answer = if failed.contains(&id) {
@@ -622,6 +661,24 @@ impl Worker {
             return true;
         }
         false
+    }
+
+    /// Reads the documents peers changed into the model, for the screens.
+    fn hydrate_stale(&mut self) {
+        self.stale_since = None;
+        let stale = std::mem::take(&mut self.stale);
+        if stale.is_empty() {
+            return;
+        }
+        for id in &stale {
+            self.publish(*id, true);
+        }
+        self.shared.version.send_modify(|v| *v += 1);
+        for id in &stale {
+            if self.kinds.get(id) == Some(&DocKind::Set) {
+                let _ = self.shared.events.send(Event::SetChanged(id.set_id()));
+            }
+        }
     }
 
     /// Opens or creates a document's files and holds it.
@@ -804,18 +861,23 @@ impl Worker {
         }
     }
 
-    fn publish(&self, id: DocId, content_changed: bool) {
+    /// Publishes a document's view: with `hydrate`, its content read anew with its heads
+    /// now; without, the content and heads published last (they always go together, so
+    /// a reader never sees heads its copy of the set does not hold), with fresh statuses.
+    fn publish(&self, id: DocId, hydrate: bool) {
         let Some(doc) = self.engine.doc(&id) else {
             return;
         };
         let kind = self.kinds.get(&id).copied().unwrap_or(DocKind::Set);
         let previous = self.shared.view(&id);
-        let (set, journal) = match (&previous, content_changed) {
-            (Some(view), false) => (view.set.clone(), view.journal.clone()),
-            _ => match kind {
+        let (heads, set, journal) = if let (Some(view), false) = (&previous, hydrate) {
+            (view.heads.clone(), view.set.clone(), view.journal.clone())
+        } else {
+            let (set, journal) = match kind {
                 DocKind::Set => (Some(Arc::new(ActionLearningSet::from_doc(doc))), None),
                 DocKind::Journal => (None, Some(Arc::new(Journal::from_doc(doc)))),
-            },
+            };
+            (doc.get_heads(), set, journal)
         };
         let peers = self
             .engine
@@ -830,7 +892,7 @@ impl Worker {
             id,
             DocView {
                 kind,
-                heads: doc.get_heads(),
+                heads,
                 set,
                 journal,
                 peers,

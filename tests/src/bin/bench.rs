@@ -3,6 +3,7 @@
 //!   cargo run --release -p revans-tests --bin bench            # the whole suite
 //!   cargo run --release -p revans-tests --bin bench -- --quick # under a minute
 //!   ... --json FILE    also writes every figure to FILE, under stable keys
+//!   ... --only SECTION edit, catchup, open, durability or local: that section alone
 //!
 //! Every figure is measured in this run, beside its reference measured in the same run:
 //! an edit's trip to six other nodes beside a raw iroh echo; catching up beside
@@ -506,17 +507,26 @@ async fn opening(sizes: &Sizes, one_set: &[u8], figures: &mut Figures) -> Result
         empty.stop().await;
     }
     let mut loads = Vec::new();
+    let mut hydrations = Vec::new();
     for _ in 0..5 {
         let t = Instant::now();
+        let mut docs = Vec::new();
         for bytes in &saved {
-            let doc = automerge::Automerge::load(bytes)?;
-            std::hint::black_box(doc);
+            docs.push(automerge::Automerge::load(bytes)?);
         }
         loads.push(t.elapsed());
+        // What opening adds to loading: reading each set into the model, as the app
+        // needs it to show anything.
+        let t = Instant::now();
+        for doc in &docs {
+            std::hint::black_box(revans_model::ActionLearningSet::from_doc(doc)?);
+        }
+        hydrations.push(t.elapsed());
     }
-    for v in [&mut starts, &mut bare, &mut loads] {
+    for v in [&mut starts, &mut bare, &mut loads, &mut hydrations] {
         v.sort();
     }
+    figures.insert("hydrate_ms".into(), millis(hydrations[2]));
     figures.insert("open_ms".into(), millis(starts[2]));
     figures.insert("open_empty_ms".into(), millis(bare[2]));
     figures.insert("load_ms".into(), millis(loads[2]));
@@ -534,6 +544,14 @@ async fn opening(sizes: &Sizes, one_set: &[u8], figures: &mut Figures) -> Result
         ms(bare[2])
     );
     println!("| automerge::load of the same bytes | {} |", ms(loads[2]));
+    println!(
+        "| the model reading the same 20 loaded documents (`ActionLearningSet::from_doc`) | {} |",
+        ms(hydrations[2])
+    );
+    println!(
+        "| ratio, (start with sets - start with none) / (load + model read) | {:.1}x |",
+        starts[2].saturating_sub(bare[2]).as_secs_f64() / (loads[2] + hydrations[2]).as_secs_f64()
+    );
     println!(
         "| ratio, (start with sets - start with none) / automerge::load | {:.1}x |\n",
         starts[2].saturating_sub(bare[2]).as_secs_f64() / loads[2].as_secs_f64()
@@ -650,6 +668,13 @@ async fn local_command_offline(figures: &mut Figures) -> Result<()> {
 async fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().collect();
     let quick = args.iter().any(|a| a == "--quick");
+    let only = args
+        .iter()
+        .position(|a| a == "--only")
+        .map(|i| args.get(i + 1).context("--only needs a section"))
+        .transpose()?
+        .cloned();
+    let run = |section: &str| only.as_deref().is_none_or(|o| o == section);
     let json = args
         .iter()
         .position(|a| a == "--json")
@@ -694,11 +719,28 @@ async fn main() -> Result<()> {
         if quick { " (quick)" } else { "" }
     );
     let mut figures = Figures::new();
-    edit_to_the_set(&sizes, &mut figures).await?;
-    let one_set = catching_up(&sizes, &mut figures).await?;
-    opening(&sizes, &one_set, &mut figures).await?;
-    durability(&sizes, &mut figures).await?;
-    local_command_offline(&mut figures).await?;
+    if run("edit") {
+        edit_to_the_set(&sizes, &mut figures).await?;
+    }
+    let one_set = if run("catchup") {
+        catching_up(&sizes, &mut figures).await?
+    } else {
+        let devices: Vec<DeviceId> = (0..7)
+            .map(|_| DeviceId::from_bytes(rand::random()))
+            .collect();
+        history::generate(new_set_id(), &devices, sizes.meetings, 2, Utc::now())?
+            .doc
+            .save()
+    };
+    if run("open") {
+        opening(&sizes, &one_set, &mut figures).await?;
+    }
+    if run("durability") {
+        durability(&sizes, &mut figures).await?;
+    }
+    if run("local") {
+        local_command_offline(&mut figures).await?;
+    }
     println!("(the suite took {:.0} s)", began.elapsed().as_secs_f64());
     if let Some(path) = json {
         figures.insert("quick".into(), quick.into());
