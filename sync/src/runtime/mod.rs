@@ -29,8 +29,9 @@ use crate::protocol::{Frame, close};
 
 /// How long a change relayed from one peer waits before going on to the others.
 const COALESCE_MS: u64 = 5;
-/// Changes from peers are read into the model (for the screens) once messages pause for
-/// this long, not after every message of a burst ...
+/// A change from a peer is read into the model (for the screens) at once, unless the
+/// document was read less than this long ago: then it is in a burst of messages (a
+/// catch-up), and is read once they pause for this long ...
 const HYDRATE_WHEN_IDLE: Duration = Duration::from_millis(15);
 /// ... or when the screens' copy is this old, if the burst goes on.
 const HYDRATE_AT_MOST_EVERY: Duration = Duration::from_millis(200);
@@ -317,6 +318,8 @@ struct Worker {
     /// Documents whose published heads are newer than their published model.
     stale: BTreeSet<DocId>,
     stale_since: Option<Instant>,
+    /// When each document was last read into the model.
+    hydrated_at: BTreeMap<DocId, Instant>,
     started: Instant,
     started_at: DateTime<Utc>,
 }
@@ -371,6 +374,7 @@ impl Worker {
             shared,
             stale: BTreeSet::new(),
             stale_since: None,
+            hydrated_at: BTreeMap::new(),
             started: Instant::now(),
             started_at: Utc::now(),
         }
@@ -584,7 +588,12 @@ impl Worker {
         let mut fresh = BTreeSet::new();
         for id in &touched {
             let content = changed.contains(id);
-            let hydrate = content && (answered.contains(id) || stop.is_some());
+            let quiet = self
+                .hydrated_at
+                .get(id)
+                .is_none_or(|at| at.elapsed() >= HYDRATE_WHEN_IDLE);
+            let hydrate = content
+                && (answered.contains(id) || stop.is_some() || (quiet && !self.stale.contains(id)));
             if hydrate {
                 self.stale.remove(id);
                 fresh.insert(*id);
@@ -864,7 +873,7 @@ impl Worker {
     /// Publishes a document's view: with `hydrate`, its content read anew with its heads
     /// now; without, the content and heads published last (they always go together, so
     /// a reader never sees heads its copy of the set does not hold), with fresh statuses.
-    fn publish(&self, id: DocId, hydrate: bool) {
+    fn publish(&mut self, id: DocId, hydrate: bool) {
         let Some(doc) = self.engine.doc(&id) else {
             return;
         };
@@ -873,6 +882,7 @@ impl Worker {
         let (heads, set, journal) = if let (Some(view), false) = (&previous, hydrate) {
             (view.heads.clone(), view.set.clone(), view.journal.clone())
         } else {
+            self.hydrated_at.insert(id, Instant::now());
             let (set, journal) = match kind {
                 DocKind::Set => (Some(Arc::new(ActionLearningSet::from_doc(doc))), None),
                 DocKind::Journal => (None, Some(Arc::new(Journal::from_doc(doc)))),
