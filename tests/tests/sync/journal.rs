@@ -14,6 +14,16 @@ fn write(text: &str) -> JournalCommand {
     }
 }
 
+/// Whether the device's journal holds an entry with this text.
+fn has_entry(device: &TestNode, text: &str) -> bool {
+    device
+        .node()
+        .journal()
+        .ok()
+        .flatten()
+        .is_some_and(|j| j.entries.values().any(|e| e.text.as_str() == text))
+}
+
 fn holds(dir: &std::path::Path, doc: &str) -> bool {
     // One folder per document, named by its id, holding its log.
     dir.join("docs").join(doc).join("log").exists()
@@ -54,11 +64,7 @@ async fn a_journal_follows_its_owner_to_a_linked_device_and_nowhere_else() -> Re
         .journal_apply(write("Written on the laptop."))
         .await?;
     eventually("Bo's phone has the laptop's entry", || async {
-        bo.node().journal().ok().flatten().is_some_and(|j| {
-            j.entries
-                .values()
-                .any(|e| e.text.as_str() == "Written on the laptop.")
-        })
+        has_entry(&bo, "Written on the laptop.")
     })
     .await?;
     // Ada, in the same set and connected to both, holds none of it.
@@ -95,11 +101,7 @@ async fn a_journal_started_after_linking_reaches_both_devices() -> Result<()> {
         .journal_apply(write("First, on the phone."))
         .await?;
     eventually("the laptop has the phone's first entry", || async {
-        bo_laptop.node().journal().ok().flatten().is_some_and(|j| {
-            j.entries
-                .values()
-                .any(|e| e.text.as_str() == "First, on the phone.")
-        })
+        has_entry(&bo_laptop, "First, on the phone.")
     })
     .await?;
     bo_laptop
@@ -107,11 +109,7 @@ async fn a_journal_started_after_linking_reaches_both_devices() -> Result<()> {
         .journal_apply(write("Then on the laptop."))
         .await?;
     eventually("the phone has the laptop's entry", || async {
-        bo.node().journal().ok().flatten().is_some_and(|j| {
-            j.entries
-                .values()
-                .any(|e| e.text.as_str() == "Then on the laptop.")
-        })
+        has_entry(&bo, "Then on the laptop.")
     })
     .await?;
     let journal = bo.node().journal_id().expect("Bo has a journal");
