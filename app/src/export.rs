@@ -39,7 +39,7 @@ pub fn ics(set: &ActionLearningSet) -> String {
     calendar.name(&set.name);
     for (id, meeting) in set.meetings_in_order() {
         let start = meeting.scheduled_at.get();
-        let end = start + chrono::Duration::minutes(i64::from(meeting.minutes));
+        let end = meeting.scheduled_at.plus_minutes(meeting.minutes).get();
         let host = meeting
             .host
             .as_ref()

@@ -27,7 +27,10 @@ impl BattingOrder {
     /// Minutes given to presenters; never more than [`Self::minutes_for_turns`].
     #[must_use]
     pub fn allocated(&self) -> u32 {
-        self.slots.iter().map(|s| s.minutes).sum()
+        // Minutes come from peers too: a sum past the largest number stops there.
+        self.slots
+            .iter()
+            .fold(0u32, |sum, s| sum.saturating_add(s.minutes))
     }
 
     /// Minutes no one asked for.
@@ -99,7 +102,7 @@ pub fn propose(set: &ActionLearningSet, meeting: &Meeting) -> BattingOrder {
         .iter()
         .filter_map(|(_, b)| b.minutes)
         .map(|m| m.min(available))
-        .sum();
+        .fold(0u32, u32::saturating_add);
     let flexible = bids.iter().filter(|(_, b)| b.minutes.is_none()).count() as u32;
 
     let minutes = if explicit + flexible * fair <= available {

@@ -120,10 +120,9 @@ pub fn turn_schedule(
 /// to the start of the review. `None` before the meeting has begun.
 fn minutes_left_for_waiting(meeting: &Meeting, now: DateTime<Utc>) -> Option<u32> {
     let started = meeting.started_at?;
-    let turns_end = started.get()
-        + TimeDelta::minutes(i64::from(
-            meeting.minutes.saturating_sub(meeting.review_minutes),
-        ));
+    let turns_end = started
+        .plus_minutes(meeting.minutes.saturating_sub(meeting.review_minutes))
+        .get();
     let mut from = now;
     for turn in meeting.turns.values() {
         let end = match turn.ended_at {

@@ -40,10 +40,13 @@ impl Timestamp {
         }))
     }
 
-    /// This time plus a number of minutes.
+    /// This time plus a number of minutes, stopping at the end of time: a time written
+    /// by a peer may be anything, and a sum past the end must not panic.
     #[must_use]
     pub fn plus_minutes(self, minutes: u32) -> Self {
-        Self(self.0 + TimeDelta::minutes(i64::from(minutes)))
+        self.0
+            .checked_add_signed(TimeDelta::minutes(i64::from(minutes)))
+            .map_or_else(|| Self::new(DateTime::<Utc>::MAX_UTC), Self)
     }
 }
 
@@ -81,6 +84,23 @@ impl Hydrate for Timestamp {
 mod tests {
     use super::*;
     use automerge::{AutoCommit, ReadDoc, ScalarValue, Value};
+
+    #[test]
+    fn minutes_past_the_end_of_time_stop_there() {
+        let end = Timestamp::new(DateTime::<Utc>::MAX_UTC);
+        assert_eq!(end.plus_minutes(u32::MAX), end);
+        let from_a_peer: Timestamp =
+            autosurgeon::hydrate_prop(&doc_with_millis(i64::MAX), automerge::ROOT, "at").unwrap();
+        assert_eq!(from_a_peer.plus_minutes(180), end);
+    }
+
+    fn doc_with_millis(ms: i64) -> AutoCommit {
+        use automerge::transaction::Transactable;
+        let mut doc = AutoCommit::new();
+        doc.put(automerge::ROOT, "at", ScalarValue::Timestamp(ms))
+            .unwrap();
+        doc
+    }
 
     #[test]
     fn stored_as_an_automerge_timestamp_to_the_millisecond() {
