@@ -210,6 +210,16 @@ pub enum CommandError {
         /// Their display name.
         name: String,
     },
+    /// Something only the facilitator may do while the set is facilitated.
+    #[error(
+        "While {facilitator} facilitates the set, only they can {what}; ask them, or agree to rotate or self-manage first."
+    )]
+    FacilitatorsCall {
+        /// What was to be done.
+        what: &'static str,
+        /// The facilitator's display name.
+        facilitator: String,
+    },
     /// A device that already acts for a member.
     #[error("That device already belongs to {name}.")]
     DeviceTaken {

@@ -165,6 +165,28 @@ impl DeviceId {
         &self.0
     }
 
+    /// The 32 bytes of the key, if the id is well formed.
+    #[must_use]
+    pub fn to_bytes(&self) -> Option<[u8; 32]> {
+        let mut out = [0u8; 32];
+        if self.0.len() != 64 {
+            return None;
+        }
+        for (i, byte) in out.iter_mut().enumerate() {
+            *byte = u8::from_str_radix(self.0.get(2 * i..2 * i + 2)?, 16).ok()?;
+        }
+        Some(out)
+    }
+
+    /// The device's Automerge actor: every change it writes names it.
+    #[must_use]
+    pub fn actor(&self) -> automerge::ActorId {
+        self.to_bytes().map_or_else(
+            || automerge::ActorId::from(self.0.as_bytes()),
+            |bytes| automerge::ActorId::from(&bytes[..]),
+        )
+    }
+
     /// The first ten characters, the way iroh shortens endpoint ids for people.
     #[must_use]
     pub fn short(&self) -> &str {

@@ -44,6 +44,10 @@ pub struct InvitationUse {
     pub admitted_by: MemberId,
     /// When.
     pub at: Timestamp,
+    /// The invitation's secret, revealed by the admission (worthless once used), so
+    /// that every device can check the admission was genuine.
+    #[autosurgeon(missing = "String::new")]
+    pub secret: String,
 }
 
 /// Why an invitation cannot admit anyone now. The joiner is told which.

@@ -34,6 +34,7 @@ mod meeting;
 mod member;
 pub mod practice;
 mod question;
+pub mod rules;
 mod set;
 mod text;
 mod time;
@@ -65,6 +66,7 @@ pub use meeting::{
 };
 pub use member::{Departure, DepartureKind, Device, Member, Role};
 pub use question::{Question, QuestionCategory};
+pub use rules::{Refusal, check_change, founding_id, secret_hash};
 pub use set::{
     ActionLearningSet, Facilitation, Handover, MeetingLengths, SCHEMA_VERSION, current_members,
 };

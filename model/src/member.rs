@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use autosurgeon::{Hydrate, Reconcile};
 use serde::Serialize;
 
-use crate::ids::{DeviceId, MemberId};
+use crate::ids::{DeviceId, InvitationId, MemberId};
 use crate::time::Timestamp;
 
 /// One of the five to seven peers in a set, often from different organisations.
@@ -21,6 +21,10 @@ pub struct Member {
     pub joined_at: Timestamp,
     /// The member who admitted them; `None` for the member who created the set.
     pub admitted_by: Option<MemberId>,
+    /// The invitation that admitted them, if one did (the founder has none). Of two
+    /// admissions with one invitation at once, the one its use names stands.
+    #[autosurgeon(missing = "Option::default")]
+    pub invitation: Option<InvitationId>,
     /// Set when they left or were removed; their history stays in the set.
     pub departure: Option<Departure>,
 }
@@ -49,6 +53,9 @@ pub struct Device {
     /// When the device last wrote its addresses.
     #[autosurgeon(missing = "Option::default")]
     pub addresses_at: Option<Timestamp>,
+    /// The invitation that linked it, if one did.
+    #[autosurgeon(missing = "Option::default")]
+    pub invitation: Option<InvitationId>,
 }
 
 /// How a member's time in the set ended.

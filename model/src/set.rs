@@ -34,6 +34,10 @@ pub struct ActionLearningSet {
     pub schema: u64,
     /// The set's id, the same on every member's device.
     pub id: SetId,
+    /// The founding device's random part of the id: with that device's key it gives the
+    /// id, so the set's beginning can be checked by every device.
+    #[autosurgeon(missing = "String::new")]
+    pub nonce: String,
     /// The set's name.
     pub name: String,
     /// What the set is for, in its members' words.
@@ -105,6 +109,31 @@ pub struct MeetingLengths {
     pub later: u32,
 }
 
+/// Every record of a collection that reads; a record that does not (a value no rule
+/// foresaw) is left out rather than making the whole set unreadable.
+fn records<D, K, V>(doc: &D, key: &str) -> BTreeMap<K, V>
+where
+    D: autosurgeon::ReadDoc,
+    K: From<String> + Ord,
+    V: autosurgeon::Hydrate,
+{
+    let Ok(Some((automerge::Value::Object(automerge::ObjType::Map), obj))) =
+        doc.get(&automerge::ROOT, key)
+    else {
+        return BTreeMap::new();
+    };
+    let keys: Vec<String> = doc
+        .map_range(&obj, ..)
+        .map(|item| item.key.into_owned())
+        .collect();
+    keys.into_iter()
+        .filter_map(|k| {
+            let value: V = autosurgeon::hydrate_prop(doc, &obj, k.as_str()).ok()?;
+            Some((K::from(k), value))
+        })
+        .collect()
+}
+
 impl ActionLearningSet {
     /// Reads the set from its document. A document from a newer Revans, or one that is
     /// not a set at all, is refused with an error saying so.
@@ -114,9 +143,61 @@ impl ActionLearningSet {
         match schema {
             MaybeMissing::Missing => Err(LoadError::NotASet("it has no schema version".into())),
             MaybeMissing::Present(v) if v > SCHEMA_VERSION => Err(LoadError::TooNew(v)),
-            MaybeMissing::Present(_) => {
-                autosurgeon::hydrate(doc).map_err(|e| LoadError::Damaged(e.to_string()))
+            MaybeMissing::Present(schema) => {
+                let field = |e: autosurgeon::HydrateError| LoadError::Damaged(e.to_string());
+                let root = automerge::ROOT;
+                let nonce: MaybeMissing<String> =
+                    autosurgeon::hydrate_prop(doc, &root, "nonce").map_err(field)?;
+                let mut set = Self {
+                    schema,
+                    id: autosurgeon::hydrate_prop(doc, &root, "id").map_err(field)?,
+                    nonce: nonce.unwrap_or_else(String::new),
+                    name: autosurgeon::hydrate_prop(doc, &root, "name").map_err(field)?,
+                    purpose: autosurgeon::hydrate_prop(doc, &root, "purpose").map_err(field)?,
+                    created_at: autosurgeon::hydrate_prop(doc, &root, "created_at")
+                        .map_err(field)?,
+                    created_by: autosurgeon::hydrate_prop(doc, &root, "created_by")
+                        .map_err(field)?,
+                    facilitation: autosurgeon::hydrate_prop(doc, &root, "facilitation")
+                        .map_err(field)?,
+                    meeting_lengths: autosurgeon::hydrate_prop(doc, &root, "meeting_lengths")
+                        .map_err(field)?,
+                    handovers: records(doc, "handovers"),
+                    members: records(doc, "members"),
+                    ground_rules: records(doc, "ground_rules"),
+                    issues: records(doc, "issues"),
+                    meetings: records(doc, "meetings"),
+                    actions: records(doc, "actions"),
+                    question_bank: records(doc, "question_bank"),
+                    celebrations: records(doc, "celebrations"),
+                    invitations: records(doc, "invitations"),
+                };
+                set.drop_lost_admissions();
+                Ok(set)
             }
+        }
+    }
+
+    /// Of two admissions with one invitation made at once, only the one the invitation's
+    /// use names stands: the other member (or device) was never admitted.
+    fn drop_lost_admissions(&mut self) {
+        let invitations = &self.invitations;
+        let stands = |invitation: &Option<InvitationId>, member: &MemberId, device: Option<&DeviceId>| {
+            invitation.as_ref().is_none_or(|id| {
+                invitations
+                    .get(id)
+                    .and_then(|i| i.used.as_ref())
+                    .is_some_and(|used| {
+                        used.member == *member && device.is_none_or(|d| used.device == *d)
+                    })
+            })
+        };
+        self.members
+            .retain(|id, member| stands(&member.invitation, id, None));
+        for (id, member) in &mut self.members {
+            member
+                .devices
+                .retain(|device, d| stands(&d.invitation, id, Some(device)));
         }
     }
 

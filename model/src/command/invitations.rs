@@ -76,15 +76,21 @@ impl Writer<'_, '_> {
         Ok(Applied::Done)
     }
 
+    /// Admits the person presenting an invitation's secret: a newcomer becomes a member,
+    /// or a member's new device is linked. The use records the secret, so every device
+    /// can check the admission was genuine.
     pub(super) fn admit(
         &mut self,
         id: &InvitationId,
-        secret_hash: &str,
+        secret: &[u8],
         profile: &Profile,
         device: DeviceId,
     ) -> Result<Applied, CommandError> {
         let mut invitation = self.invitation(id)?;
-        if !invitation.secret_hash.eq_ignore_ascii_case(secret_hash) {
+        if !invitation
+            .secret_hash
+            .eq_ignore_ascii_case(&crate::rules::secret_hash(secret))
+        {
             // Said as "unknown": a wrong secret tells the presenter nothing more.
             return Err(CommandError::UnknownInvitation(id.to_string()));
         }
@@ -94,23 +100,21 @@ impl Writer<'_, '_> {
         }
         let member = match &invitation.link_to {
             Some(member) => {
-                self.link_device(member, device.clone())?;
+                self.link_device(member, device.clone(), id)?;
                 member.clone()
             }
-            None => match self.add_member(profile, Some(device.clone()))? {
-                Applied::Member(member) => member,
-                _ => {
-                    return Err(CommandError::Document(
-                        "admitting a member made no member".into(),
-                    ));
-                }
-            },
+            None => self.add_member(profile, device.clone(), id)?,
         };
         invitation.used = Some(InvitationUse {
             member: member.clone(),
             device,
             admitted_by: self.author.clone(),
             at: self.at,
+            secret: secret.iter().fold(String::new(), |mut s, b| {
+                use std::fmt::Write;
+                let _ = write!(s, "{b:02x}");
+                s
+            }),
         });
         self.put("invitations", id.as_str(), &invitation)?;
         Ok(Applied::Member(member))

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use super::{Applied, NAME_MAX, PROSE_MAX, Profile, Writer, optional, required};
 use crate::error::CommandError;
 use crate::ground_rule::GroundRule;
-use crate::ids::{DeviceId, HandoverId, MemberId, QuestionId, RuleId, SetId};
+use crate::ids::{DeviceId, HandoverId, InvitationId, MemberId, QuestionId, RuleId, SetId};
 use crate::member::{Departure, DepartureKind, Device, Member};
 use crate::practice;
 use crate::question::Question;
@@ -19,9 +19,6 @@ use crate::time::Timestamp;
 /// A set to create.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NewSet {
-    /// Its id: the sync layer uses its document's id, so the two are one; otherwise
-    /// [`SetId::random`].
-    pub id: SetId,
     /// Its name.
     pub name: String,
     /// What it is for.
@@ -43,7 +40,11 @@ pub fn create_set(
     let purpose = optional(&new.purpose, "set's purpose", PROSE_MAX)?;
     let (display_name, organisation) = check_profile(&new.founder)?;
     let at = Timestamp::new(at);
-    let id = new.id;
+    // The set's id is bound to its founding device: every device accepts one beginning
+    // of the set, the one its id names (see `rules`).
+    let nonce = uuid::Uuid::new_v4().simple().to_string();
+    let id = crate::rules::founding_id(&new.device, &nonce);
+    let actor = new.device.actor();
     let founder = MemberId::random();
 
     let member = Member {
@@ -56,10 +57,12 @@ pub fn create_set(
                 linked_by: founder.clone(),
                 addresses: Vec::new(),
                 addresses_at: None,
+                invitation: None,
             },
         )]),
         joined_at: at,
         admitted_by: None,
+        invitation: None,
         departure: None,
     };
     let ground_rules = practice::SUGGESTED_GROUND_RULES
@@ -94,6 +97,7 @@ pub fn create_set(
     let set = ActionLearningSet {
         schema: SCHEMA_VERSION,
         id: id.clone(),
+        nonce,
         name,
         purpose: SharedText::new(&purpose),
         created_at: at,
@@ -120,7 +124,7 @@ pub fn create_set(
         celebrations: BTreeMap::new(),
         invitations: BTreeMap::new(),
     };
-    let mut doc = Automerge::new();
+    let mut doc = Automerge::new().with_actor(actor);
     doc.transact_with(
         |()| {
             automerge::transaction::CommitOptions::default()
@@ -159,38 +163,37 @@ impl Writer<'_, '_> {
         Ok(Applied::Done)
     }
 
+    /// A newcomer's member record, admitted by `invitation` with `device`.
     pub(super) fn add_member(
         &mut self,
         profile: &Profile,
-        device: Option<DeviceId>,
-    ) -> Result<Applied, CommandError> {
+        device: DeviceId,
+        invitation: &InvitationId,
+    ) -> Result<MemberId, CommandError> {
         let (display_name, organisation) = check_profile(profile)?;
-        if let Some(device) = &device {
-            self.check_device_free(device)?;
-        }
+        self.check_device_free(&device)?;
         let id = MemberId::random();
-        let devices = device
-            .into_iter()
-            .map(|d| {
-                let linked = Device {
-                    linked_at: self.at,
-                    linked_by: self.author.clone(),
-                    addresses: Vec::new(),
-                    addresses_at: None,
-                };
-                (d, linked)
-            })
-            .collect();
         let member = Member {
             display_name,
             organisation,
-            devices,
+            devices: BTreeMap::from([(device, self.linked(invitation))]),
             joined_at: self.at,
             admitted_by: Some(self.author.clone()),
+            invitation: Some(invitation.clone()),
             departure: None,
         };
         self.put("members", id.as_str(), &member)?;
-        Ok(Applied::Member(id))
+        Ok(id)
+    }
+
+    fn linked(&self, invitation: &InvitationId) -> Device {
+        Device {
+            linked_at: self.at,
+            linked_by: self.author.clone(),
+            addresses: Vec::new(),
+            addresses_at: None,
+            invitation: Some(invitation.clone()),
+        }
     }
 
     fn check_device_free(&self, device: &DeviceId) -> Result<(), CommandError> {
@@ -202,24 +205,18 @@ impl Writer<'_, '_> {
         }
     }
 
+    /// A member's new device, linked by `invitation`.
     pub(super) fn link_device(
         &mut self,
         member: &MemberId,
         device: DeviceId,
-    ) -> Result<Applied, CommandError> {
+        invitation: &InvitationId,
+    ) -> Result<(), CommandError> {
         let mut record = self.current_member(member)?.clone();
         self.check_device_free(&device)?;
-        record.devices.insert(
-            device,
-            Device {
-                linked_at: self.at,
-                linked_by: self.author.clone(),
-                addresses: Vec::new(),
-                addresses_at: None,
-            },
-        );
+        record.devices.insert(device, self.linked(invitation));
         self.put("members", member.as_str(), &record)?;
-        Ok(Applied::Done)
+        Ok(())
     }
 
     pub(super) fn record_addresses(
@@ -253,6 +250,9 @@ impl Writer<'_, '_> {
 
     pub(super) fn remove_member(&mut self, member: &MemberId) -> Result<Applied, CommandError> {
         let mut record = self.current_member(member)?.clone();
+        if *member != self.author {
+            self.facilitators_call("remove a member")?;
+        }
         if self.set.current_members().len() == 1 {
             return Err(CommandError::LastMember {
                 name: record.display_name,
@@ -278,10 +278,24 @@ impl Writer<'_, '_> {
         Ok(Applied::Done)
     }
 
+    /// While the set is facilitated, some steps are the facilitator's alone.
+    fn facilitators_call(&self, what: &'static str) -> Result<(), CommandError> {
+        match &self.set.facilitation {
+            Facilitation::Facilitated { facilitator } if *facilitator != self.author => {
+                Err(CommandError::FacilitatorsCall {
+                    what,
+                    facilitator: self.name_of(facilitator),
+                })
+            }
+            _ => Ok(()),
+        }
+    }
+
     pub(super) fn change_facilitation(
         &mut self,
         to: Facilitation,
     ) -> Result<Applied, CommandError> {
+        self.facilitators_call("change how the set is facilitated")?;
         match &to {
             Facilitation::Facilitated { facilitator } => {
                 self.current_member(facilitator)?;

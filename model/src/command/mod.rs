@@ -96,20 +96,6 @@ pub enum Command {
         /// A new purpose.
         purpose: Option<String>,
     },
-    /// Admit a member, with their first device if known.
-    AddMember {
-        /// Who they are.
-        profile: Profile,
-        /// Their device.
-        device: Option<DeviceId>,
-    },
-    /// Link another device to a member.
-    LinkDevice {
-        /// The member.
-        member: MemberId,
-        /// The device.
-        device: DeviceId,
-    },
     /// Record where one of the author's devices can be reached now.
     RecordAddresses {
         /// The device.
@@ -303,8 +289,9 @@ pub enum Command {
     Admit {
         /// The invitation presented.
         invitation: InvitationId,
-        /// The hash of the secret they presented.
-        secret_hash: String,
+        /// The secret they presented: the admission reveals it, so every device can
+        /// check the admission was genuine.
+        secret: Vec<u8>,
         /// Who they say they are (ignored when linking a device).
         profile: Profile,
         /// The device they presented it from, proven by the network layer.
@@ -348,8 +335,6 @@ impl Command {
     pub fn describe(&self) -> &'static str {
         match self {
             Command::EditSet { .. } => "edit the set",
-            Command::AddMember { .. } => "admit a member",
-            Command::LinkDevice { .. } => "link a device",
             Command::RecordAddresses { .. } => "record a device's addresses",
             Command::RemoveMember { .. } => "remove a member",
             Command::ChangeFacilitation { .. } => "change facilitation",
@@ -440,8 +425,6 @@ impl<'a, 'b> Writer<'a, 'b> {
     fn execute(&mut self, command: Command) -> Result<Applied, CommandError> {
         match command {
             Command::EditSet { name, purpose } => self.edit_set(name, purpose),
-            Command::AddMember { profile, device } => self.add_member(&profile, device),
-            Command::LinkDevice { member, device } => self.link_device(&member, device),
             Command::RecordAddresses { device, addresses } => {
                 self.record_addresses(&device, addresses)
             }
@@ -509,10 +492,10 @@ impl<'a, 'b> Writer<'a, 'b> {
             Command::RevokeInvitation { invitation } => self.revoke_invitation(&invitation),
             Command::Admit {
                 invitation,
-                secret_hash,
+                secret,
                 profile,
                 device,
-            } => self.admit(&invitation, &secret_hash, &profile, device),
+            } => self.admit(&invitation, &secret, &profile, device),
         }
     }
 

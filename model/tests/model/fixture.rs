@@ -4,9 +4,9 @@
 use automerge::Automerge;
 use chrono::{DateTime, TimeDelta, Utc};
 use revans_model::{
-    ActionLearningSet, Applied, Author, Command, CommandError, DeviceId, IssueId, MeetingId,
-    MeetingPlan, MemberId, NewSet, Phase, ProblemStatement, Profile, SetId, Urgency, apply,
-    create_set,
+    ActionLearningSet, Applied, Author, Command, CommandError, DeviceId, InvitationId, IssueId,
+    MeetingId, MeetingPlan, MemberId, NewSet, Phase, ProblemStatement, Profile, SetId, Urgency,
+    apply, check_change, create_set, secret_hash,
 };
 
 /// 2026-03-02 09:00 UTC, a Monday: the fixture's "now" at minute 0.
@@ -30,16 +30,18 @@ pub fn profile(name: &str, org: &str) -> Profile {
 
 pub struct Fixture {
     pub doc: Automerge,
+    pub id: SetId,
     /// Ada (the founder and facilitator), Bo, Cy, Di.
     pub members: Vec<MemberId>,
+    /// Each member's device (Ada's is `device(1)`, Bo's `device(2)`, ...).
+    pub devices: Vec<DeviceId>,
 }
 
 impl Fixture {
-    /// A set created by Ada with Bo, Cy and Di admitted.
+    /// A set created by Ada with Bo, Cy and Di admitted by invitation.
     pub fn new() -> Self {
-        let (doc, _, ada) = create_set(
+        let (doc, id, ada) = create_set(
             NewSet {
-                id: SetId::random(),
                 name: "Northern Leaders".into(),
                 purpose: "Learning our way through knotty problems.".into(),
                 founder: profile("Ada", "Council"),
@@ -50,25 +52,55 @@ impl Fixture {
         .unwrap();
         let mut f = Fixture {
             doc,
+            id,
             members: vec![ada],
+            devices: vec![device(1)],
         };
         for (i, (name, org)) in [("Bo", "Hospital"), ("Cy", "School"), ("Di", "Charity")]
             .into_iter()
             .enumerate()
         {
-            let Applied::Member(id) = f.ok(
-                0,
-                1,
-                Command::AddMember {
-                    profile: profile(name, org),
-                    device: Some(device(i as u8 + 2)),
-                },
-            ) else {
-                panic!("admitting a member returns their id")
-            };
+            let id = f.admit(0, profile(name, org), device(i as u8 + 2));
             f.members.push(id);
+            f.devices.push(device(i as u8 + 2));
         }
         f
+    }
+
+    /// `member` makes an invitation (for a newcomer, or to link a device of their own)
+    /// and returns it with its secret.
+    pub fn invite(&mut self, member: usize, link: bool) -> (InvitationId, Vec<u8>) {
+        let invitation = InvitationId::random();
+        let secret = invitation.as_str().as_bytes().to_vec();
+        self.ok(
+            member,
+            0,
+            Command::Invite {
+                id: invitation.clone(),
+                for_name: "Someone".into(),
+                secret_hash: secret_hash(&secret),
+                expires_at: t(7 * 24 * 60),
+                link_to: link.then(|| self.members[member].clone()),
+            },
+        );
+        (invitation, secret)
+    }
+
+    /// `member` invites someone and admits them with `device`, as a member's device
+    /// does when the newcomer presents the ticket.
+    pub fn admit(&mut self, member: usize, who: Profile, device: DeviceId) -> MemberId {
+        let (invitation, secret) = self.invite(member, false);
+        let Applied::Member(id) = self.ok(member, 0, admit(invitation, secret, who, device))
+        else {
+            panic!("admitting a member returns their id")
+        };
+        id
+    }
+
+    /// `member` links another device of their own.
+    pub fn link(&mut self, member: usize, device: DeviceId) {
+        let (invitation, secret) = self.invite(member, true);
+        self.ok(member, 0, admit(invitation, secret, Profile::default(), device));
     }
 
     pub fn by(&self, member: usize, minute: i64) -> Author {
@@ -82,16 +114,27 @@ impl Fixture {
         ActionLearningSet::from_doc(&self.doc).unwrap()
     }
 
-    /// Applies a command that must succeed.
+    /// Applies a command that must succeed, written by the member's own device; every
+    /// change it makes must pass the rules every other device checks (an honest device
+    /// never writes what others will refuse).
     pub fn ok(&mut self, member: usize, minute: i64, command: Command) -> Applied {
         let author = self.by(member, minute);
-        apply(&mut self.doc, &author, command).unwrap()
+        self.doc.set_actor(self.devices[member].actor());
+        let before = self.doc.get_heads();
+        let applied = apply(&mut self.doc, &author, command.clone()).unwrap();
+        for change in self.doc.get_changes(&before) {
+            if let Err(refusal) = check_change(&self.doc, &self.id, &change) {
+                panic!("the rules refuse {command:?}: {refusal}");
+            }
+        }
+        applied
     }
 
     /// Applies a command that must be refused, checks it left the document as it was,
     /// and returns the error.
     pub fn refused(&mut self, member: usize, minute: i64, command: Command) -> CommandError {
         let author = self.by(member, minute);
+        self.doc.set_actor(self.devices[member].actor());
         refused_by(&mut self.doc, &author, command)
     }
 
@@ -169,6 +212,16 @@ impl Fixture {
                 },
             );
         }
+    }
+}
+
+/// The command a member's device carries out when someone presents an invitation.
+pub fn admit(invitation: InvitationId, secret: Vec<u8>, who: Profile, device: DeviceId) -> Command {
+    Command::Admit {
+        invitation,
+        secret,
+        profile: who,
+        device,
     }
 }
 

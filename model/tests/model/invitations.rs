@@ -1,12 +1,16 @@
 //! Invitations: any member admits the person holding one, once, before it expires.
 
 use revans_model::{
-    Applied, Command, CommandError, InvitationId, InvitationState, MemberId, Profile,
+    Applied, Command, CommandError, InvitationId, InvitationState, MemberId, Profile, secret_hash,
 };
 
 use crate::fixture::{Fixture, device, profile, t};
 
-const HASH: &str = "0f0e0d0c0b0a09080706050403020100f0e0d0c0b0a090807060504030201000";
+const SECRET: [u8; 32] = [7; 32];
+
+fn hash() -> String {
+    secret_hash(&SECRET)
+}
 
 fn invite(f: &mut Fixture, by: usize, link_to: Option<MemberId>) -> InvitationId {
     let id = InvitationId::random();
@@ -16,7 +20,7 @@ fn invite(f: &mut Fixture, by: usize, link_to: Option<MemberId>) -> InvitationId
         Command::Invite {
             id: id.clone(),
             for_name: "Eve".into(),
-            secret_hash: HASH.into(),
+            secret_hash: hash(),
             expires_at: t(60 * 24 * 7),
             link_to,
         },
@@ -24,10 +28,10 @@ fn invite(f: &mut Fixture, by: usize, link_to: Option<MemberId>) -> InvitationId
     id
 }
 
-fn admit(invitation: &InvitationId, hash: &str, who: Profile, n: u8) -> Command {
+fn admit(invitation: &InvitationId, secret: &[u8], who: Profile, n: u8) -> Command {
     Command::Admit {
         invitation: invitation.clone(),
-        secret_hash: hash.into(),
+        secret: secret.to_vec(),
         profile: who,
         device: device(n),
     }
@@ -38,7 +42,7 @@ fn a_member_who_did_not_invite_admits_the_newcomer_once() {
     let mut f = Fixture::new();
     let id = invite(&mut f, 0, None);
     // Ada invited; Cy admits while Ada is away.
-    let Applied::Member(eve) = f.ok(2, 20, admit(&id, HASH, profile("Eve", "Library"), 50)) else {
+    let Applied::Member(eve) = f.ok(2, 20, admit(&id, &SECRET, profile("Eve", "Library"), 50)) else {
         panic!("admitting returns the new member")
     };
     let set = f.set();
@@ -48,7 +52,7 @@ fn a_member_who_did_not_invite_admits_the_newcomer_once() {
     let used = set.invitations[&id].used.as_ref().unwrap();
     assert_eq!((&used.member, &used.admitted_by), (&eve, &f.members[2]));
 
-    let e = f.refused(1, 21, admit(&id, HASH, profile("Mallory", ""), 51));
+    let e = f.refused(1, 21, admit(&id, &SECRET, profile("Mallory", ""), 51));
     assert_eq!(e, CommandError::InvitationClosed(InvitationState::Used));
     assert_eq!(
         e.to_string(),
@@ -61,7 +65,7 @@ fn a_second_device_is_linked_to_its_member() {
     let mut f = Fixture::new();
     let bo = f.members[1].clone();
     let id = invite(&mut f, 1, Some(bo.clone()));
-    let applied = f.ok(0, 20, admit(&id, HASH, Profile::default(), 60));
+    let applied = f.ok(0, 20, admit(&id, &SECRET, Profile::default(), 60));
     assert_eq!(applied, Applied::Member(bo.clone()));
     let set = f.set();
     assert_eq!(set.members.len(), 4, "no new member");
@@ -71,11 +75,12 @@ fn a_second_device_is_linked_to_its_member() {
 #[test]
 fn only_a_member_may_link_a_device_to_themself() {
     let mut f = Fixture::new();
+    let invitations = f.set().invitations.len();
     let bo = f.members[1].clone();
     let by_ada = Command::Invite {
         id: InvitationId::random(),
         for_name: "Bo's laptop".into(),
-        secret_hash: HASH.into(),
+        secret_hash: hash(),
         expires_at: t(60),
         link_to: Some(bo),
     };
@@ -85,29 +90,29 @@ fn only_a_member_may_link_a_device_to_themself() {
         "{refused:?}"
     );
     assert!(refused.to_string().contains("only they"), "{refused}");
-    assert!(f.set().invitations.is_empty(), "nothing was written");
+    assert_eq!(f.set().invitations.len(), invitations, "nothing was written");
 }
 
 #[test]
 fn wrong_secrets_expired_and_withdrawn_invitations_admit_no_one() {
     let mut f = Fixture::new();
     let id = invite(&mut f, 0, None);
-    let wrong = HASH.replace('0', "1");
+    let wrong = [8u8; 32];
     assert_eq!(
         f.refused(1, 20, admit(&id, &wrong, profile("Eve", ""), 50)),
         CommandError::UnknownInvitation(id.to_string())
     );
     let made_up = InvitationId::random();
     assert_eq!(
-        f.refused(1, 20, admit(&made_up, HASH, profile("Eve", ""), 50)),
+        f.refused(1, 20, admit(&made_up, &SECRET, profile("Eve", ""), 50)),
         CommandError::UnknownInvitation(made_up.to_string())
     );
     assert_eq!(
-        f.refused(1, 60 * 24 * 8, admit(&id, HASH, profile("Eve", ""), 50)),
+        f.refused(1, 60 * 24 * 8, admit(&id, &SECRET, profile("Eve", ""), 50)),
         CommandError::InvitationClosed(InvitationState::Expired)
     );
     assert_eq!(
-        f.refused(1, 20, admit(&id, HASH, profile("Eve", ""), 2)),
+        f.refused(1, 20, admit(&id, &SECRET, profile("Eve", ""), 2)),
         CommandError::DeviceTaken { name: "Bo".into() }
     );
     f.ok(
@@ -118,7 +123,7 @@ fn wrong_secrets_expired_and_withdrawn_invitations_admit_no_one() {
         },
     );
     assert_eq!(
-        f.refused(1, 31, admit(&id, HASH, profile("Eve", ""), 50)),
+        f.refused(1, 31, admit(&id, &SECRET, profile("Eve", ""), 50)),
         CommandError::InvitationClosed(InvitationState::Revoked)
     );
     assert_eq!(
@@ -138,7 +143,7 @@ fn invitation_errors() {
         link_to,
     };
     assert_eq!(
-        f.refused(0, 10, invite(10, HASH, "Eve", None)),
+        f.refused(0, 10, invite(10, &hash(), "Eve", None)),
         CommandError::ExpiryInThePast
     );
     assert_eq!(
@@ -146,20 +151,20 @@ fn invitation_errors() {
         CommandError::MalformedInvitation
     );
     assert_eq!(
-        f.refused(0, 10, invite(99, HASH, " ", None)),
+        f.refused(0, 10, invite(99, &hash(), " ", None)),
         CommandError::Blank {
             field: "name of the person invited"
         }
     );
     assert_eq!(
-        f.refused(0, 10, invite(99, HASH, "Eve", Some("ghost".into()))),
+        f.refused(0, 10, invite(99, &hash(), "Eve", Some("ghost".into()))),
         CommandError::UnknownMember("ghost".into())
     );
     let id = InvitationId::random();
     let same = || Command::Invite {
         id: id.clone(),
         for_name: "Eve".into(),
-        secret_hash: HASH.into(),
+        secret_hash: hash(),
         expires_at: t(99),
         link_to: None,
     };

@@ -3,10 +3,10 @@
 use automerge::{ObjType, ReadDoc, Value};
 use revans_model::{
     ActionLearningSet, Author, Command, CommandError, DepartureKind, Facilitation, NAME_MAX,
-    NewSet, Role, create_set, practice,
+    NewSet, Profile, Role, create_set, practice,
 };
 
-use crate::fixture::{Fixture, device, profile, refused_by, t};
+use crate::fixture::{Fixture, admit, device, profile, refused_by, t};
 
 #[test]
 fn a_new_set_has_its_founder_as_facilitator_and_the_practice_as_defaults() {
@@ -54,7 +54,6 @@ fn a_new_set_has_its_founder_as_facilitator_and_the_practice_as_defaults() {
 #[test]
 fn creating_a_set_refuses_a_blank_or_overlong_name() {
     let new = |name: &str, founder: &str| NewSet {
-        id: revans_model::SetId::random(),
         name: name.into(),
         purpose: String::new(),
         founder: profile(founder, ""),
@@ -130,23 +129,14 @@ fn admitting_a_member_records_who_admitted_them_and_their_device() {
 #[test]
 fn a_device_belongs_to_one_member() {
     let mut f = Fixture::new();
+    let (invitation, secret) = f.invite(0, false);
     let e = f.refused(
         0,
         5,
-        Command::AddMember {
-            profile: profile("Ed", ""),
-            device: Some(device(2)),
-        },
+        admit(invitation.clone(), secret.clone(), profile("Ed", ""), device(2)),
     );
     assert_eq!(e, CommandError::DeviceTaken { name: "Bo".into() });
-    let e = f.refused(
-        0,
-        5,
-        Command::AddMember {
-            profile: profile(" ", ""),
-            device: None,
-        },
-    );
+    let e = f.refused(0, 5, admit(invitation, secret, profile(" ", ""), device(9)));
     assert_eq!(
         e,
         CommandError::Blank {
@@ -159,36 +149,14 @@ fn a_device_belongs_to_one_member() {
 fn linking_a_second_device() {
     let mut f = Fixture::new();
     let bo = f.members[1].clone();
-    f.ok(
-        1,
-        5,
-        Command::LinkDevice {
-            member: bo.clone(),
-            device: device(20),
-        },
-    );
+    f.link(1, device(20));
     let set = f.set();
     assert_eq!(set.members[&bo].devices.len(), 2);
     assert_eq!(set.member_for_device(&device(20)), Some(&bo));
 
-    let e = f.refused(
-        1,
-        6,
-        Command::LinkDevice {
-            member: bo.clone(),
-            device: device(3),
-        },
-    );
+    let (invitation, secret) = f.invite(1, true);
+    let e = f.refused(1, 6, admit(invitation, secret, Profile::default(), device(3)));
     assert_eq!(e, CommandError::DeviceTaken { name: "Cy".into() });
-    let e = f.refused(
-        1,
-        6,
-        Command::LinkDevice {
-            member: "nobody".into(),
-            device: device(30),
-        },
-    );
-    assert_eq!(e, CommandError::UnknownMember("nobody".into()));
 }
 
 #[test]
@@ -215,16 +183,7 @@ fn removing_a_member_keeps_their_history_and_stops_them_acting() {
         },
     );
     assert_eq!(e, CommandError::NoLongerAMember { name: "Cy".into() });
-    let e = f.refused(0, 11, Command::RemoveMember { member: cy.clone() });
-    assert_eq!(e, CommandError::NoLongerAMember { name: "Cy".into() });
-    let e = f.refused(
-        0,
-        11,
-        Command::LinkDevice {
-            member: cy,
-            device: device(40),
-        },
-    );
+    let e = f.refused(0, 11, Command::RemoveMember { member: cy });
     assert_eq!(e, CommandError::NoLongerAMember { name: "Cy".into() });
 }
 
@@ -244,7 +203,7 @@ fn the_facilitator_hands_over_before_leaving_and_the_last_member_stays() {
     let mut f = Fixture::new();
     let ada = f.members[0].clone();
     let e = f.refused(
-        1,
+        0,
         10,
         Command::RemoveMember {
             member: ada.clone(),
@@ -333,6 +292,21 @@ fn facilitation_moves_from_facilitated_to_rotating_to_self_managed_and_back() {
     assert_eq!(set.role_of(&cy), Role::Facilitator);
     // Every hand-over is part of the set's history.
     assert_eq!(set.handovers.len(), 4);
+
+    // Now Cy facilitates: taking it over, or removing someone, is Cy's call alone.
+    let e = f.refused(
+        0,
+        23,
+        Command::ChangeFacilitation {
+            to: Facilitation::Facilitated { facilitator: ada },
+        },
+    );
+    assert_eq!(
+        e.to_string(),
+        "While Cy facilitates the set, only they can change how the set is facilitated; ask them, or agree to rotate or self-manage first."
+    );
+    let e = f.refused(0, 23, Command::RemoveMember { member: bo });
+    assert!(matches!(e, CommandError::FacilitatorsCall { .. }), "{e:?}");
 }
 
 #[test]

@@ -1,0 +1,894 @@
+//! Who may do what: the rules every device checks before it applies, stores or relays a
+//! change from anyone (shared/DESIGN.md 4.3, and the table in the README).
+//!
+//! A change is judged from itself and its causal past only (the document at the change's
+//! dependencies), so every honest device reaches the same verdict and all converge. The
+//! check is by path: records are maps keyed by id, so the place each operation writes is
+//! known without replaying the document, and the cost is that of the change.
+//!
+//! | what | who may write it |
+//! |---|---|
+//! | a member's own records: profile, devices' addresses, bids, catch-up news, member reviews, agreements to rules, their issues, actions and report-backs | that member's devices only |
+//! | admitting a member or linking a device | any member's device, only by consuming a valid, unused, unexpired invitation and revealing its secret |
+//! | removing a member | the facilitator while the set is facilitated; otherwise any member. Leaving: the member themself |
+//! | facilitation and the hand-over | the facilitator while facilitated; any member once rotating or self-managed |
+//! | the set's shared records: name, purpose, rules' texts, meetings, phases, agenda, turns, logged questions, the process review, the question bank, celebrations, invitations | any current member |
+//! | `schema`, `id`, `created_*`, anyone's `*_by` but the author's own | nobody after creation |
+//!
+//! Every value must also keep the document readable: types, lengths and times in range.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+
+use automerge::legacy::{Key, ObjectId, OpId, OpType};
+use automerge::{Automerge, Change, ChangeHash, ObjId, ObjType, ReadDoc, ScalarValue, Value};
+use sha2::{Digest, Sha256};
+
+use crate::command::{LINE_MAX, NAME_MAX, PROSE_MAX};
+use crate::error::MAX_MEETING_MINUTES;
+use crate::ids::{DeviceId, MemberId, SetId};
+
+/// The latest time a document may hold: the last millisecond of the year 9999. Later
+/// times are refused, so that no sum of a time and a length can leave the calendar.
+pub const LATEST_MILLIS: i64 = 253_402_300_799_999;
+
+/// Why a change was refused, in words a member can act on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Refusal {
+    /// The device that signed the change (its actor), if the actor is a device key.
+    pub device: Option<DeviceId>,
+    /// The member that device belongs to, as the change's causal past says.
+    pub author: Option<MemberId>,
+    /// What the change tried to do that its author may not.
+    pub reason: String,
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.reason)
+    }
+}
+
+impl std::error::Error for Refusal {}
+
+/// The id a set created by `device` with `nonce` must have: a change that begins a set is
+/// accepted only if it names the id its founding device and nonce give, so no member can
+/// begin the same set a second time.
+#[must_use]
+pub fn founding_id(device: &DeviceId, nonce: &str) -> SetId {
+    let mut hasher = Sha256::new();
+    hasher.update(b"revans set\0");
+    hasher.update(device.as_ref().as_bytes());
+    hasher.update(b"\0");
+    hasher.update(nonce.as_bytes());
+    let digest = hasher.finalize();
+    SetId::from(hex(&digest[..16]).as_str())
+}
+
+/// The hash of an invitation's secret, as the set stores it (SHA-256, lowercase hex).
+#[must_use]
+pub fn secret_hash(secret: &[u8]) -> String {
+    hex(&Sha256::digest(secret))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use fmt::Write;
+    bytes.iter().fold(String::with_capacity(64), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}
+
+fn unhex(text: &str) -> Option<Vec<u8>> {
+    if text.len() % 2 != 0 {
+        return None;
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+/// Checks a change to a set against the rules, reading the document at the change's
+/// dependencies. The document must hold every dependency (the caller holds a change
+/// until they arrive).
+pub fn check_change(doc: &Automerge, set: &SetId, change: &Change) -> Result<(), Refusal> {
+    let actor = change.actor_id().to_bytes();
+    let Ok(bytes) = <[u8; 32]>::try_from(actor) else {
+        return Err(Refusal {
+            device: None,
+            author: None,
+            reason: "a change whose author is not a device".into(),
+        });
+    };
+    let device = DeviceId::from_bytes(bytes);
+    let mut check = Check {
+        doc,
+        deps: change.deps().to_vec(),
+        device: device.clone(),
+        author: None,
+        paths: HashMap::new(),
+        created: HashMap::new(),
+        written: BTreeMap::new(),
+    };
+    let result = if change.deps().is_empty() {
+        check.founding(set, change)
+    } else {
+        check.ordinary(change)
+    };
+    result.map_err(|reason| Refusal {
+        device: Some(device),
+        author: check.author.clone(),
+        reason,
+    })
+}
+
+/// A path from the document's root: map keys, and `#` for a position in a list or text.
+type Path = Vec<String>;
+
+const SEQ: &str = "#";
+
+struct Check<'a> {
+    doc: &'a Automerge,
+    deps: Vec<ChangeHash>,
+    device: DeviceId,
+    author: Option<MemberId>,
+    /// Objects already in the document: their paths, as they are looked up.
+    paths: HashMap<(u64, Vec<u8>), Path>,
+    /// Objects this change makes, and where.
+    created: HashMap<(u64, Vec<u8>), Path>,
+    /// Scalar values this change writes, by path.
+    written: BTreeMap<Path, ScalarValue>,
+}
+
+/// Who may write at a place.
+enum Who {
+    /// Any current member.
+    Anyone,
+    /// Only this member.
+    Owner(MemberId),
+    /// The facilitator while facilitated, anyone otherwise.
+    Facilitation,
+    /// A member's departure: they may leave; removal follows facilitation.
+    Departure(MemberId),
+    /// Only as part of creating the record (its first write, in the change that makes it).
+    AtCreation,
+    /// Admission: checked at the end of the change, against the invitation.
+    Admission,
+    /// Nobody.
+    Nobody(&'static str),
+}
+
+impl Check<'_> {
+    fn founding(&mut self, set: &SetId, change: &Change) -> Result<(), String> {
+        if change.seq() != 1 {
+            return Err("a second beginning for the set".into());
+        }
+        let ops = change.decode().operations;
+        let root_str = |key: &str| {
+            ops.iter().find_map(|op| match (&op.obj, &op.key, &op.action) {
+                (ObjectId::Root, Key::Map(k), OpType::Put(ScalarValue::Str(s))) if k == key => {
+                    Some(s.to_string())
+                }
+                _ => None,
+            })
+        };
+        let (Some(id), Some(nonce)) = (root_str("id"), root_str("nonce")) else {
+            return Err("a beginning of the set without its id".into());
+        };
+        if id != set.as_str() || founding_id(&self.device, &nonce) != *set {
+            return Err("a beginning of another set, or a second beginning of this one".into());
+        }
+        // The founder's own device must be the founder's: the only device key the
+        // beginning may name is the one that signed it.
+        for op in &ops {
+            if let (Key::Map(k), OpType::Make(ObjType::Map)) = (&op.key, &op.action)
+                && k.len() == 64
+                && k.bytes().all(|b| b.is_ascii_hexdigit())
+                && k.as_str() != self.device.as_ref()
+            {
+                return Err("a beginning of the set that names another device".into());
+            }
+        }
+        Ok(())
+    }
+
+    fn ordinary(&mut self, change: &Change) -> Result<(), String> {
+        self.author = Some(self.member_of_device()?);
+        let expanded = change.decode();
+        let actor = change.actor_id().to_bytes().to_vec();
+        let start = expanded.start_op.get();
+        for (i, op) in expanded.operations.iter().enumerate() {
+            let id = (start + i as u64, actor.clone());
+            let parent = self.path_of(&op.obj)?;
+            let mut target = parent.clone();
+            match &op.key {
+                Key::Map(key) => target.push(key.to_string()),
+                Key::Seq(_) => target.push(SEQ.into()),
+            }
+            self.allowed(&target, &op.action)?;
+            match &op.action {
+                OpType::Make(kind) => {
+                    check_kind(&target, *kind)?;
+                    self.created.insert(id, target);
+                }
+                OpType::Put(value) => {
+                    self.check_value(&target, value)?;
+                    self.written.insert(target, value.clone());
+                }
+                OpType::Delete => {
+                    if matches!(op.key, Key::Map(_)) {
+                        self.deletable(&target)?;
+                    }
+                }
+                OpType::Increment(_) => {
+                    return Err("a counter, which Revans does not write".into());
+                }
+                OpType::MarkBegin(..) | OpType::MarkEnd(_) => {
+                    return Err("marks in a text, which Revans does not write".into());
+                }
+            }
+        }
+        self.admissions()
+    }
+
+    /// The member the signing device belongs to, at the change's causal past.
+    fn member_of_device(&self) -> Result<MemberId, String> {
+        let doc = self.doc;
+        let Some(members) = self.map_at(&automerge::ROOT, "members") else {
+            return Err("a change to a set that has no members".into());
+        };
+        for member in doc.keys_at(&members, &self.deps) {
+            let Some(record) = self.map_at(&members, &member) else {
+                continue;
+            };
+            let Some(devices) = self.map_at(&record, "devices") else {
+                continue;
+            };
+            let Some(device) = self.map_at(&devices, self.device.as_ref()) else {
+                continue;
+            };
+            let member = MemberId::from(member);
+            if !self.is_null(&record, "departure") {
+                return Err(format!(
+                    "a change from a device of a member who is no longer in the set ({})",
+                    member.short()
+                ));
+            }
+            if !self.admission_stands(&record, &member, None)
+                || !self.admission_stands(&device, &member, Some(&self.device))
+            {
+                return Err("a change from a device whose admission another one won".into());
+            }
+            return Ok(member);
+        }
+        Err("a change from a device that is no member's".into())
+    }
+
+    /// A member or device admitted by an invitation stands only if the invitation's use
+    /// names it: of two admissions with one ticket at once, one wins everywhere.
+    fn admission_stands(&self, record: &ObjId, member: &MemberId, device: Option<&DeviceId>) -> bool {
+        let Some(invitation) = self.str_at(record, "invitation") else {
+            return true;
+        };
+        let Some(used) = self
+            .map_at(&automerge::ROOT, "invitations")
+            .and_then(|all| self.map_at(&all, &invitation))
+            .and_then(|i| self.map_at(&i, "used"))
+        else {
+            return false;
+        };
+        self.str_at(&used, "member").as_deref() == Some(member.as_str())
+            && device.is_none_or(|d| self.str_at(&used, "device").as_deref() == Some(d.as_ref()))
+    }
+
+    fn map_at(&self, obj: &ObjId, key: &str) -> Option<ObjId> {
+        match self.doc.get_at(obj, key, &self.deps) {
+            Ok(Some((Value::Object(ObjType::Map), id))) => Some(id),
+            _ => None,
+        }
+    }
+
+    fn str_at(&self, obj: &ObjId, key: &str) -> Option<String> {
+        match self.doc.get_at(obj, key, &self.deps) {
+            Ok(Some((Value::Scalar(s), _))) => match s.as_ref() {
+                ScalarValue::Str(s) => Some(s.to_string()),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    fn is_null(&self, obj: &ObjId, key: &str) -> bool {
+        match self.doc.get_at(obj, key, &self.deps) {
+            Ok(None) => true,
+            Ok(Some((Value::Scalar(s), _))) => s.is_null(),
+            _ => false,
+        }
+    }
+
+    /// A value at a path, at the change's causal past.
+    fn value_at(&self, path: &[&str]) -> Option<(Value<'_>, ObjId)> {
+        let mut obj = automerge::ROOT;
+        let (last, inner) = path.split_last()?;
+        for key in inner {
+            obj = self.map_at(&obj, key)?;
+        }
+        self.doc.get_at(&obj, *last, &self.deps).ok().flatten()
+    }
+
+    fn str_at_path(&self, path: &[&str]) -> Option<String> {
+        match self.value_at(path)? {
+            (Value::Scalar(s), _) => match s.as_ref() {
+                ScalarValue::Str(s) => Some(s.to_string()),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    fn exists_at_path(&self, path: &[&str]) -> bool {
+        self.value_at(path).is_some()
+    }
+
+    fn path_of(&mut self, obj: &ObjectId) -> Result<Path, String> {
+        let OpId(counter, actor) = match obj {
+            ObjectId::Root => return Ok(Vec::new()),
+            ObjectId::Id(id) => id,
+        };
+        let key = (*counter, actor.to_bytes().to_vec());
+        if let Some(path) = self.created.get(&key).or_else(|| self.paths.get(&key)) {
+            return Ok(path.clone());
+        }
+        let exid = self
+            .doc
+            .import_obj(&format!("{counter}@{}", actor.to_hex_string()))
+            .map_err(|_| "a write into something the set does not hold".to_owned())?;
+        if self.doc.object_type(&exid).is_err() {
+            return Err("a write into something the set does not hold".into());
+        }
+        let parents = self
+            .doc
+            .parents(&exid)
+            .map_err(|_| "a write into something the set does not hold".to_owned())?;
+        let path: Path = parents
+            .path()
+            .into_iter()
+            .map(|(_, prop)| match prop {
+                automerge::Prop::Map(k) => k,
+                automerge::Prop::Seq(_) => SEQ.to_owned(),
+            })
+            .collect();
+        self.paths.insert(key, path.clone());
+        Ok(path)
+    }
+
+    /// Whether a place's record (the object at `path[..n]`) is made by this change.
+    fn made_here(&self, path: &[String]) -> bool {
+        self.created.values().any(|p| p.as_slice() == path)
+    }
+
+    fn author(&self) -> &MemberId {
+        // Set before any operation is looked at.
+        self.author.as_ref().unwrap_or_else(|| unreachable_member())
+    }
+
+    fn allowed(&self, target: &[String], action: &OpType) -> Result<(), String> {
+        let who = self.who(target);
+        let author = self.author().clone();
+        match who {
+            Who::Anyone => Ok(()),
+            Who::Owner(owner) if owner == author => Ok(()),
+            Who::Owner(owner) => Err(format!(
+                "a change to {} of another member ({})",
+                describe(target),
+                owner.short()
+            )),
+            Who::Facilitation => self.facilitates(&author, target),
+            Who::Departure(member) if member == author => Ok(()),
+            Who::Departure(_) => self
+                .facilitates(&author, target)
+                .map_err(|_| "removing a member while someone else facilitates".to_owned()),
+            Who::AtCreation => {
+                // The record this field belongs to must be made by this change.
+                let top = &target[..target.len().min(2)];
+                if self.made_here(top) || self.made_here(record_of(target)) {
+                    Ok(())
+                } else {
+                    Err(format!("a change to {} after it was made", describe(target)))
+                }
+            }
+            // New members and devices are made as maps and matched to an invitation's use
+            // at the end of the change; a use is written inside the map it makes.
+            Who::Admission => match (target, action) {
+                ([c, _, u, ..], _) if c == "invitations" && u == "used" => {
+                    if self.made_here(&target[..2]) {
+                        // A new invitation, not yet used.
+                        Ok(())
+                    } else if target.len() == 3 && !matches!(action, OpType::Make(ObjType::Map)) {
+                        Err("an invitation's use that is not a record".into())
+                    } else if target.len() > 3 && !self.made_here(&target[..3]) {
+                        Err("a change to an invitation's use after it was made".into())
+                    } else {
+                        Ok(())
+                    }
+                }
+                (_, OpType::Make(ObjType::Map)) => Ok(()),
+                _ => Err(format!("a change to {} outside an admission", describe(target))),
+            },
+            Who::Nobody(what) => Err(what.to_owned()),
+        }
+    }
+
+    /// The facilitator while the set is facilitated; anyone otherwise.
+    fn facilitates(&self, author: &MemberId, target: &[String]) -> Result<(), String> {
+        let facilitation = self.map_at(&automerge::ROOT, "facilitation");
+        let facilitator = facilitation
+            .as_ref()
+            .and_then(|f| self.map_at(f, "Facilitated"))
+            .and_then(|f| self.str_at(&f, "facilitator"));
+        match facilitator {
+            Some(f) if f != author.as_str() => Err(format!(
+                "a change to {} while another member facilitates",
+                describe(target)
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// Who may write at `target`.
+    fn who(&self, target: &[String]) -> Who {
+        let t: Vec<&str> = target.iter().map(String::as_str).collect();
+        let made = |n: usize| self.made_here(&target[..n.min(target.len())]);
+        match t.as_slice() {
+            ["schema" | "id" | "created_at" | "created_by" | "nonce", ..] => {
+                Who::Nobody("a change to the set's identity, which nobody may change")
+            }
+            ["name"] | ["purpose", ..] | ["meeting_lengths", ..] => Who::Anyone,
+            ["facilitation", ..] | ["handovers", _, ..] => Who::Facilitation,
+            [_] => Who::Nobody("a change to the set's structure, which nobody may change"),
+
+            ["members", _] => Who::Admission,
+            ["members", m, "departure", ..] if !made(2) => Who::Departure(MemberId::from(*m)),
+            ["members", _, "devices", _] if !made(2) => Who::Admission,
+            ["members", m, "devices", _, ..] if !made(2) && !made(4) => {
+                Who::Owner(MemberId::from(*m))
+            }
+            ["members", m, "display_name" | "organisation"] if !made(2) => {
+                Who::Owner(MemberId::from(*m))
+            }
+            ["members", _, ..] => Who::AtCreation,
+
+            ["ground_rules", _] => Who::Anyone,
+            ["ground_rules", _, "agreed_by", m, ..] => Who::Owner(MemberId::from(*m)),
+            ["ground_rules", _, "text" | "retired", ..] => Who::Anyone,
+            ["ground_rules", _, ..] => Who::AtCreation,
+
+            ["issues", _, "priority"] => Who::Anyone,
+            ["issues", i, ..] => self.owned("issues", i, made(2)),
+            ["actions", a, ..] => self.owned("actions", a, made(2)),
+
+            ["meetings", _, "catch_up" | "bids" | "member_reviews", m, ..] => {
+                Who::Owner(MemberId::from(*m))
+            }
+            ["meetings", _, "created_by" | "created_at"] => Who::AtCreation,
+            ["meetings", ..] | ["question_bank", ..] | ["celebrations", ..] => Who::Anyone,
+
+            ["invitations", _] => Who::Anyone,
+            ["invitations", _, "used", ..] => Who::Admission,
+            ["invitations", _, "revoked", ..] => Who::Anyone,
+            ["invitations", _, ..] => Who::AtCreation,
+
+            _ => Who::Nobody("a change to a part of the set Revans does not know"),
+        }
+    }
+
+    /// A member's own record (an issue, an action): its owner, or anyone creating one of
+    /// their own (the owner they write is checked as a value).
+    fn owned(&self, collection: &str, id: &str, made: bool) -> Who {
+        if made {
+            return Who::Anyone;
+        }
+        match self.str_at_path(&[collection, id, "owner"]) {
+            Some(owner) => Who::Owner(MemberId::from(owner)),
+            None if self.exists_at_path(&[collection, id]) => {
+                Who::Nobody("a change to a record with no owner")
+            }
+            // A record made by this change (its map is made at `[collection, id]`).
+            None => Who::Anyone,
+        }
+    }
+
+    fn deletable(&self, target: &[String]) -> Result<(), String> {
+        let t: Vec<&str> = target.iter().map(String::as_str).collect();
+        match t.as_slice() {
+            // Records are never deleted: they are retired, closed or left.
+            [_] | ["members", ..] | ["invitations", ..] => {
+                Err(format!("deleting {}", describe(target)))
+            }
+            [c, _] if COLLECTIONS.contains(c) => Err(format!("deleting {}", describe(target))),
+            _ => Ok(()),
+        }
+    }
+
+    fn check_value(&self, target: &[String], value: &ScalarValue) -> Result<(), String> {
+        let Some(key) = target.last() else {
+            return Ok(());
+        };
+        let parent = target.len().checked_sub(2).map_or("", |i| target[i].as_str());
+        let bad = |what: &str| Err(format!("{what} for {}", describe(target)));
+        match shape(target) {
+            Shape::Text | Shape::List => return bad("a single value where a text or list belongs"),
+            Shape::Map => {
+                return match value {
+                    ScalarValue::Null if OPTIONAL_MAPS.contains(&key.as_str()) => Ok(()),
+                    ScalarValue::Str(s)
+                        if (key == "facilitation" || key == "to") && s.as_str() == "SelfManaged" =>
+                    {
+                        Ok(())
+                    }
+                    _ => bad("a single value where a record belongs"),
+                };
+            }
+            Shape::Scalar => {}
+        }
+        if key == SEQ {
+            // A character of a text, or an entry of a list of names or addresses.
+            return match value {
+                ScalarValue::Str(s) if s.chars().count() <= NAME_MAX * 2 => Ok(()),
+                _ => bad("an entry of the wrong kind"),
+            };
+        }
+        if parent == "agreed_by" {
+            return match value {
+                ScalarValue::Timestamp(ms) if (0..=LATEST_MILLIS).contains(ms) => Ok(()),
+                _ => bad("something other than a time"),
+            };
+        }
+        let author = self.author().as_str();
+        match value {
+            ScalarValue::Timestamp(ms) if !(0..=LATEST_MILLIS).contains(ms) => {
+                return bad("a time outside the calendar");
+            }
+            ScalarValue::Str(s) if s.chars().count() > PROSE_MAX => {
+                return bad("a text too long to keep");
+            }
+            _ => {}
+        }
+        let is_null = matches!(value, ScalarValue::Null);
+        if key.ends_with("_at") || key == "at" {
+            return if matches!(value, ScalarValue::Timestamp(_)) || is_null {
+                Ok(())
+            } else {
+                bad("something other than a time")
+            };
+        }
+        if key.ends_with("_by") || key == "by" || key == "owner" {
+            return match value {
+                ScalarValue::Str(s) if s.as_str() == author => Ok(()),
+                ScalarValue::Null if key != "owner" => Ok(()),
+                ScalarValue::Str(_) => bad("another member's name"),
+                _ => bad("something other than a member"),
+            };
+        }
+        let text = |max: usize| match value {
+            ScalarValue::Str(s) if s.chars().count() <= max => Ok(()),
+            ScalarValue::Str(_) => bad("a text too long"),
+            _ => bad("something other than a text"),
+        };
+        let number = |min: u64, max: u64, nullable: bool| match value {
+            ScalarValue::Uint(n) if (min..=max).contains(n) => Ok(()),
+            ScalarValue::Int(n) if u64::try_from(*n).is_ok_and(|n| (min..=max).contains(&n)) => {
+                Ok(())
+            }
+            ScalarValue::Null if nullable => Ok(()),
+            _ => bad("a number out of range"),
+        };
+        let one_of = |names: &[&str]| match value {
+            ScalarValue::Str(s) if names.contains(&s.as_str()) => Ok(()),
+            _ => bad("an unknown choice"),
+        };
+        let minutes = u64::from(MAX_MEETING_MINUTES) * 2;
+        match key.as_str() {
+            "name" | "display_name" | "organisation" | "location" | "for_name" => text(NAME_MAX),
+            "statement" | "text" | "note" => text(LINE_MAX),
+            "minutes" => number(0, minutes, true),
+            "catch_up_minutes" | "review_minutes" | "allocated_minutes" | "first" | "later" => {
+                number(0, minutes, false)
+            }
+            "priority" => number(0, u64::from(u32::MAX), true),
+            "likelihood" => number(1, 10, false),
+            "phase" => one_of(&["Planned", "CatchUp", "Agenda", "Turns", "Review", "Closed"]),
+            "urgency" => one_of(&["Low", "Normal", "High"]),
+            "status" => one_of(&["Open", "Resolved", "Dropped"]),
+            "outcome" => one_of(&["Done", "Partly", "Not"]),
+            "category" => one_of(&[
+                "Opening",
+                "Exploring",
+                "Feelings",
+                "Options",
+                "Commitment",
+                "Process",
+            ]),
+            "kind" => one_of(&["Question", "Statement", "Left", "Removed"]),
+            "suggested" => match value {
+                ScalarValue::Boolean(_) => Ok(()),
+                _ => bad("something other than yes or no"),
+            },
+            "link_to" => match value {
+                // A linked device receives its member's journal: only they may invite one.
+                ScalarValue::Str(s) if s.as_str() == author => Ok(()),
+                ScalarValue::Null => Ok(()),
+                _ => bad("another member's device"),
+            },
+            _ => match value {
+                ScalarValue::Str(_) | ScalarValue::Null => Ok(()),
+                _ => bad("a value of the wrong kind"),
+            },
+        }
+    }
+
+    /// Every member or device this change adds, and every invitation it uses, must match:
+    /// a valid, open invitation whose secret the change reveals.
+    fn admissions(&self) -> Result<(), String> {
+        let paths: Vec<&Path> = self.created.values().collect();
+        let mut uses = Vec::new();
+        for path in &paths {
+            if let [c, id, u] = path.as_slice()
+                && c == "invitations"
+                && u == "used"
+            {
+                uses.push(id.clone());
+            }
+        }
+        let written = |path: &[&str]| -> Option<String> {
+            let path: Path = path.iter().map(|s| (*s).to_owned()).collect();
+            match self.written.get(&path) {
+                Some(ScalarValue::Str(s)) => Some(s.to_string()),
+                _ => None,
+            }
+        };
+        let mut admitted: Vec<(String, String)> = Vec::new();
+        for invitation in &uses {
+            if !self.exists_at_path(&["invitations", invitation]) {
+                return Err("using an invitation the set does not hold".into());
+            }
+            let base = |field: &'static str| ["invitations", invitation.as_str(), field];
+            if !matches!(self.value_at(&base("used")), None | Some((Value::Scalar(_), _)))
+                || self
+                    .value_at(&base("used"))
+                    .is_some_and(|(v, _)| !matches!(v, Value::Scalar(ref s) if s.is_null()))
+            {
+                return Err("using an invitation that was used already".into());
+            }
+            if self
+                .value_at(&base("revoked"))
+                .is_some_and(|(v, _)| !matches!(v, Value::Scalar(ref s) if s.is_null()))
+            {
+                return Err("using an invitation that was withdrawn".into());
+            }
+            let used = |field: &str| written(&["invitations", invitation, "used", field]);
+            let (Some(member), Some(device), Some(secret)) =
+                (used("member"), used("device"), used("secret"))
+            else {
+                return Err("using an invitation without saying who for".into());
+            };
+            let hash = self.str_at_path(&base("secret_hash"));
+            let revealed = unhex(&secret).map(|s| secret_hash(&s));
+            if hash.is_none() || revealed != hash {
+                return Err("using an invitation without its secret".into());
+            }
+            let expires = match self.value_at(&base("expires_at")) {
+                Some((Value::Scalar(s), _)) => match s.as_ref() {
+                    ScalarValue::Timestamp(ms) => Some(*ms),
+                    _ => None,
+                },
+                _ => None,
+            };
+            let at = match self.written.get(&vec![
+                "invitations".to_owned(),
+                invitation.clone(),
+                "used".to_owned(),
+                "at".to_owned(),
+            ]) {
+                Some(ScalarValue::Timestamp(ms)) => Some(*ms),
+                _ => None,
+            };
+            if expires.zip(at).is_none_or(|(e, a)| a >= e) {
+                return Err("using an invitation after it expired".into());
+            }
+            if self.device_taken(&device) {
+                return Err("admitting a device that is already in the set".into());
+            }
+            let link_to = self.str_at_path(&base("link_to"));
+            match link_to {
+                Some(owner) if owner != member => {
+                    return Err("linking a device to someone the invitation is not for".into());
+                }
+                Some(_) => {}
+                None => {
+                    if !self.made_here(&["members".to_owned(), member.clone()]) {
+                        return Err("an invitation for a newcomer used for a member".into());
+                    }
+                }
+            }
+            admitted.push((member, device));
+        }
+        // Nothing admitted without an invitation: every new member and device is one the
+        // change's invitation uses name.
+        for path in paths {
+            match path.as_slice() {
+                [c, m] if c == "members" => {
+                    if !admitted.iter().any(|(am, _)| am == m) {
+                        return Err("adding a member without an invitation".into());
+                    }
+                }
+                [c, m, d, dev] if c == "members" && d == "devices" => {
+                    if !admitted.iter().any(|(am, ad)| am == m && ad == dev) {
+                        return Err("adding a device without an invitation".into());
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    fn device_taken(&self, device: &str) -> bool {
+        let Some(members) = self.map_at(&automerge::ROOT, "members") else {
+            return false;
+        };
+        self.doc.keys_at(&members, &self.deps).any(|m| {
+            self.map_at(&members, &m)
+                .and_then(|r| self.map_at(&r, "devices"))
+                .is_some_and(|d| self.map_at(&d, device).is_some())
+        })
+    }
+}
+
+#[allow(clippy::panic)]
+fn unreachable_member() -> &'static MemberId {
+    panic!("the author is read before any operation")
+}
+
+/// The record a field belongs to: `[collection, id]`, or the member's device.
+fn record_of(target: &[String]) -> &[String] {
+    match target {
+        [m, _, d, _, ..] if m == "members" && d == "devices" => &target[..4],
+        [_, _, ..] => &target[..2],
+        _ => target,
+    }
+}
+
+/// Fields that hold collaborative text.
+const TEXTS: &[&str] = &[
+    "purpose",
+    "news",
+    "insights",
+    "important_to_me",
+    "important_to_my_practice",
+    "recognising_progress",
+    "who_else_wants_progress",
+    "anticipated_difficulties",
+    "benefits_to_me",
+    "benefits_to_others",
+    "benefits_to_the_practice",
+    "what_happened",
+    "learned",
+    "worked_well",
+    "was_difficult",
+    "more_effective",
+    "my_problem",
+    "myself",
+    "my_action_steps",
+    "other_members",
+    "the_set",
+];
+
+/// Lists in the document.
+const LISTS: &[&str] = &["order", "slots", "addresses"];
+
+/// Fields that hold a map (a record, an optional record, or an enum with data).
+const MAPS: &[&str] = &[
+    "facilitation",
+    "Facilitated",
+    "Rotating",
+    "to",
+    "meeting_lengths",
+    "departure",
+    "retired",
+    "agenda",
+    "process_review",
+    "report_back",
+    "used",
+    "revoked",
+    "agreed_by",
+];
+
+/// Maps that are optional: null where there is none.
+const OPTIONAL_MAPS: &[&str] = &["departure", "retired", "agenda", "report_back", "used", "revoked"];
+
+/// Maps keyed by id: each of their values is a record (a map).
+const COLLECTIONS: &[&str] = &[
+    "handovers",
+    "members",
+    "devices",
+    "ground_rules",
+    "issues",
+    "meetings",
+    "catch_up",
+    "bids",
+    "turns",
+    "contributions",
+    "member_reviews",
+    "actions",
+    "question_bank",
+    "celebrations",
+    "invitations",
+];
+
+/// What belongs at a place.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    Text,
+    List,
+    /// A map; `None` (null) too where the field is optional; "SelfManaged" where it is
+    /// a facilitation.
+    Map,
+    Scalar,
+}
+
+fn shape(target: &[String]) -> Shape {
+    let key = target.last().map_or("", String::as_str);
+    let parent = target.len().checked_sub(2).map_or("", |i| target[i].as_str());
+    if TEXTS.contains(&key) {
+        Shape::Text
+    } else if LISTS.contains(&key) {
+        Shape::List
+    } else if MAPS.contains(&key)
+        || COLLECTIONS.contains(&parent)
+        || (key == SEQ && parent == "slots")
+        || COLLECTIONS.contains(&key)
+    {
+        Shape::Map
+    } else {
+        Shape::Scalar
+    }
+}
+
+fn check_kind(target: &[String], kind: ObjType) -> Result<(), String> {
+    let fits = matches!(
+        (shape(target), kind),
+        (Shape::Text, ObjType::Text) | (Shape::List, ObjType::List) | (Shape::Map, ObjType::Map)
+    );
+    if fits {
+        Ok(())
+    } else {
+        Err(format!("a value of the wrong kind for {}", describe(target)))
+    }
+}
+
+/// A place in words, for a refusal.
+fn describe(target: &[String]) -> String {
+    let t: Vec<&str> = target.iter().map(String::as_str).collect();
+    let what = match t.as_slice() {
+        ["members", _, "devices", ..] => "a member's devices",
+        ["members", _, "departure", ..] => "a member's place in the set",
+        ["members", ..] => "a member's profile",
+        ["facilitation", ..] | ["handovers", ..] => "the set's facilitation",
+        ["ground_rules", _, "agreed_by", ..] => "an agreement to a ground rule",
+        ["ground_rules", ..] => "a ground rule",
+        ["issues", ..] => "an issue",
+        ["actions", ..] => "an action",
+        ["meetings", _, "bids", ..] => "a bid for time",
+        ["meetings", _, "catch_up", ..] => "catch-up news",
+        ["meetings", _, "member_reviews", ..] => "a member's review",
+        ["meetings", ..] => "a meeting",
+        ["invitations", ..] => "an invitation",
+        ["question_bank", ..] => "the question bank",
+        ["celebrations", ..] => "a celebration",
+        ["schema"] => "the set's schema",
+        _ => "the set",
+    };
+    what.to_owned()
+}
