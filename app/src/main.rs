@@ -254,6 +254,16 @@ fn log_event(
         Event::PeerConnected(device) => {
             tracing::info!(peer = %device_name(node, device), "connected");
         }
+        Event::Refused { set, change } => {
+            let name = node.set(set).map(|s| s.name).unwrap_or_default();
+            tracing::warn!(
+                set = %name,
+                from = %device_name(node, &change.from),
+                author = %change.author.as_ref().map(|a| device_name(node, a)).unwrap_or_else(|| "no device".into()),
+                reason = %change.reason,
+                "refused a change"
+            );
+        }
         Event::PeerGone { device, reason } => {
             tracing::info!(peer = %device_name(node, device), %reason, "disconnected");
         }

@@ -178,10 +178,36 @@ impl ActionLearningSet {
         }
     }
 
+    /// The set's members alone, read without the rest of the set (for deciding who may
+    /// sync, after every change), as [`ActionLearningSet::from_doc`] would read them.
+    pub fn members_from_doc<D: autosurgeon::ReadDoc>(
+        doc: &D,
+    ) -> Result<BTreeMap<MemberId, Member>, LoadError> {
+        let schema: MaybeMissing<u64> = autosurgeon::hydrate_prop(doc, automerge::ROOT, "schema")
+            .map_err(|e| LoadError::NotASet(e.to_string()))?;
+        match schema {
+            MaybeMissing::Missing => Err(LoadError::NotASet("it has no schema version".into())),
+            MaybeMissing::Present(v) if v > SCHEMA_VERSION => Err(LoadError::TooNew(v)),
+            MaybeMissing::Present(_) => {
+                let mut members = records(doc, "members");
+                drop_lost_admissions(&mut members, &records(doc, "invitations"));
+                Ok(members)
+            }
+        }
+    }
+
     /// Of two admissions with one invitation made at once, only the one the invitation's
     /// use names stands: the other member (or device) was never admitted.
     fn drop_lost_admissions(&mut self) {
-        let invitations = &self.invitations;
+        drop_lost_admissions(&mut self.members, &self.invitations);
+    }
+}
+
+fn drop_lost_admissions(
+    members: &mut BTreeMap<MemberId, Member>,
+    invitations: &BTreeMap<InvitationId, Invitation>,
+) {
+    {
         let stands = |invitation: &Option<InvitationId>, member: &MemberId, device: Option<&DeviceId>| {
             invitation.as_ref().is_none_or(|id| {
                 invitations
@@ -192,14 +218,16 @@ impl ActionLearningSet {
                     })
             })
         };
-        self.members
-            .retain(|id, member| stands(&member.invitation, id, None));
-        for (id, member) in &mut self.members {
+        members.retain(|id, member| stands(&member.invitation, id, None));
+        for (id, member) in members.iter_mut() {
             member
                 .devices
                 .retain(|device, d| stands(&d.invitation, id, Some(device)));
         }
     }
+}
+
+impl ActionLearningSet {
 
     /// The member, if they are in the set (current or former).
     #[must_use]

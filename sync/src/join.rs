@@ -18,7 +18,7 @@ use revans_model::{Applied, Command, CommandError, InvitationState, Profile, Set
 use tracing::Instrument;
 
 use crate::ids::PeerId;
-use crate::node::{Inner, Node, NodeError, doc_id, secret_hash};
+use crate::node::{Inner, Node, NodeError, doc_id};
 use crate::protocol::{
     JOIN_ALPN, JoinRequest, JoinResponse, Refusal, close, read_message, write_message,
 };
@@ -82,7 +82,7 @@ async fn admit(inner: &Inner, remote: EndpointId, request: JoinRequest) -> JoinR
     }
     let command = Command::Admit {
         invitation: request.invitation.as_str().into(),
-        secret_hash: secret_hash(&request.secret),
+        secret: request.secret.to_vec(),
         profile: Profile {
             display_name: request.name,
             organisation: request.organisation,

@@ -26,6 +26,7 @@ pub mod ticket;
 
 pub use log::file::StorageProblem;
 pub use node::{
-    DeviceSync, Event, Node, NodeConfig, NodeError, RelayChoice, device_of, endpoint_of,
-    new_set_id, secret_hash,
+    DeviceSync, Event, Imported, Node, NodeConfig, NodeError, RelayChoice, device_of,
+    endpoint_of,
 };
+pub use runtime::RefusedChange;

@@ -20,7 +20,6 @@ use revans_model::{
     MemberId, NewSet, Profile, SetId,
 };
 use revans_model::{Journal, JournalCommand, JournalEntryId, apply_journal, create_journal};
-use sha2::{Digest, Sha256};
 use tokio::sync::{broadcast, watch};
 use tokio::task::JoinHandle;
 
@@ -31,7 +30,7 @@ use crate::join::{self, JoinProtocol};
 use crate::log::file::StorageProblem;
 use crate::protocol::{JOIN_ALPN, Refusal, SYNC_ALPN};
 use crate::runtime::links::{Links, endpoint_addr};
-use crate::runtime::{DocKind, DocView, EngineHandle, Shared};
+use crate::runtime::{DocKind, DocView, EngineHandle, RefusedChange, Shared};
 use crate::ticket::{BadTicket, InviteTicket};
 
 /// Which relays the node uses.
@@ -133,10 +132,28 @@ pub enum Event {
         /// When we heard it.
         at: DateTime<Utc>,
     },
+    /// A change from a member's device was refused: not applied, stored or relayed.
+    Refused {
+        /// The set.
+        set: SetId,
+        /// The change: who sent it, who signed it, and why.
+        change: RefusedChange,
+    },
     /// Something could not be saved or read.
     Storage(StorageProblem),
     /// Something on the network went wrong.
     Network(String),
+}
+
+/// What a backup brought.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Imported {
+    /// The set.
+    pub set: SetId,
+    /// How many of its changes this device did not hold and took.
+    pub taken: usize,
+    /// Why any were refused.
+    pub refused: Vec<String>,
 }
 
 /// What can go wrong.
@@ -154,6 +171,11 @@ pub enum NodeError {
     /// This device acts for no current member of the set.
     #[error("This device is not a current member's device in that set.")]
     NotInSet,
+    /// An edit here wrote something every other device would refuse: undone.
+    #[error(
+        "This change would break the set's rules ({0}); nothing was changed. Please report this."
+    )]
+    Unsound(String),
     /// A command was refused.
     #[error(transparent)]
     Command(#[from] CommandError),
@@ -245,12 +267,6 @@ pub(crate) fn doc_id(set: &SetId) -> Result<DocId, NodeError> {
     DocId::of_set(set).map_err(|_| NodeError::UnknownSet(set.to_string()))
 }
 
-/// A fresh id for a set: random, and usable as its document's id.
-#[must_use]
-pub fn new_set_id() -> SetId {
-    DocId::random().set_id()
-}
-
 /// The device id of an endpoint.
 #[must_use]
 pub fn device_of(id: &EndpointId) -> DeviceId {
@@ -261,23 +277,6 @@ pub fn device_of(id: &EndpointId) -> DeviceId {
 #[must_use]
 pub fn endpoint_of(device: &DeviceId) -> Option<EndpointId> {
     EndpointId::from_str(device.as_str()).ok()
-}
-
-/// SHA-256 in lowercase hex.
-fn hex_sha256(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    Sha256::digest(bytes)
-        .iter()
-        .fold(String::with_capacity(64), |mut hex, b| {
-            let _ = write!(hex, "{b:02x}");
-            hex
-        })
-}
-
-/// The hash of an invitation secret, as the set stores it.
-#[must_use]
-pub fn secret_hash(secret: &[u8; 32]) -> String {
-    hex_sha256(secret)
 }
 
 /// Binds the endpoint: no relay, no discovery service and no internet are waited for.
@@ -366,7 +365,7 @@ impl Node {
             .as_deref()
             .and_then(|j| j.parse::<DocId>().ok());
         let shared = Arc::new(Shared::new(events.clone()));
-        let engine = EngineHandle::spawn(me, data.clone(), journal, access_tx, shared)?;
+        let engine = EngineHandle::spawn(key.clone(), data.clone(), journal, access_tx, shared)?;
         let links = Links::start(
             endpoint.clone(),
             engine.clone(),
@@ -477,11 +476,8 @@ impl Node {
         purpose: &str,
         founder: Profile,
     ) -> Result<SetId, NodeError> {
-        let doc = DocId::random();
-        let id = doc.set_id();
-        let (document, _, _) = revans_model::create_set(
+        let (document, id, _) = revans_model::create_set(
             NewSet {
-                id: id.clone(),
                 name: name.to_owned(),
                 purpose: purpose.to_owned(),
                 founder,
@@ -489,6 +485,7 @@ impl Node {
             },
             Utc::now(),
         )?;
+        let doc = doc_id(&id)?;
         self.inner
             .engine
             .open(doc, DocKind::Set, Some(document), BTreeSet::new())
@@ -514,12 +511,18 @@ impl Node {
             .collect()
     }
 
-    /// Restores a set from its Automerge bytes (`revans export --format automerge`): a
-    /// backup, or a set made elsewhere. The bytes are untrusted: they must load, be a set
-    /// this version reads, and name this device as a current member's. A set already held
-    /// merges with them. Returns once on disk.
-    pub async fn import_set(&self, bytes: &[u8]) -> Result<SetId, NodeError> {
-        let mut incoming = automerge::Automerge::load(bytes)
+    /// Restores a set from a backup (`revans export --format revans`): every change in it
+    /// is checked, signature and rules, as if a member's device had sent it, and only
+    /// those allowed are kept. The bytes are untrusted: they must be a backup of a set
+    /// that names this device as a current member's. A set already held takes in what it
+    /// lacks. Returns once on disk, with how many changes were refused and why.
+    pub async fn import_set(&self, bytes: &[u8]) -> Result<Imported, NodeError> {
+        let (saved, signatures) = crate::log::decode_snapshot(bytes).map_err(|e| {
+            LoadError::NotASet(format!(
+                "this is not a Revans backup ({e}); make one with `revans export SET --format revans`"
+            ))
+        })?;
+        let incoming = automerge::Automerge::load(saved)
             .map_err(|e| LoadError::NotASet(format!("its bytes do not load: {e}")))?;
         let state = ActionLearningSet::from_doc(&incoming)?;
         if state.member_for_device(&self.inner.device).is_none() {
@@ -527,25 +530,44 @@ impl Node {
         }
         let id = state.id.clone();
         let doc = doc_id(&id)?;
-        if self.inner.engine.shared.view(&doc).is_some() {
+        let mut unsigned = 0;
+        let changes: Vec<_> = incoming
+            .get_changes(&[])
+            .into_iter()
+            .filter_map(|change| match signatures.get(&change.hash()) {
+                Some(signature) => Some((change, *signature)),
+                None => {
+                    unsigned += 1;
+                    None
+                }
+            })
+            .collect();
+        let held = self.inner.engine.shared.view(&doc).is_some();
+        if !held {
             self.inner
                 .engine
-                .edit(doc, move |document| {
-                    document
-                        .merge(&mut incoming)
-                        .map(|_| ())
-                        .map_err(|e| NodeError::Load(LoadError::Damaged(e.to_string())))
-                })
+                .open(doc, DocKind::Set, None, BTreeSet::new())
                 .await?;
-        } else {
-            self.inner
-                .engine
-                .open(doc, DocKind::Set, Some(incoming), BTreeSet::new())
-                .await?;
+        }
+        let (taken, mut refused) = self.inner.engine.adopt(doc, changes).await?;
+        if unsigned > 0 {
+            refused.push(format!("{unsigned} changes without a signature"));
+        }
+        if !held {
             self.inner.remember_set(&id)?;
             self.record_addresses().await;
         }
-        Ok(id)
+        Ok(Imported {
+            set: id,
+            taken,
+            refused,
+        })
+    }
+
+    /// A backup of a set: its document with every change's signature, which
+    /// [`Node::import_set`] restores.
+    pub async fn backup(&self, set: &SetId) -> Result<Vec<u8>, NodeError> {
+        self.inner.engine.save(doc_id(set)?, true).await
     }
 
     /// One set, as it is now.
@@ -560,7 +582,7 @@ impl Node {
 
     /// The set's document as Automerge bytes.
     pub async fn save(&self, set: &SetId) -> Result<Vec<u8>, NodeError> {
-        self.inner.engine.save(doc_id(set)?).await
+        self.inner.engine.save(doc_id(set)?, false).await
     }
 
     /// The set's heads, to compare devices.
@@ -596,7 +618,7 @@ impl Node {
             Command::Invite {
                 id: invitation.clone(),
                 for_name: for_name.to_owned(),
-                secret_hash: secret_hash(&secret),
+                secret_hash: revans_model::secret_hash(&secret),
                 expires_at,
                 link_to: link_to.clone(),
             },

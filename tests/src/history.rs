@@ -7,11 +7,13 @@ use chrono::{DateTime, Duration, Utc};
 use rand::rngs::StdRng;
 use rand::seq::IndexedRandom as _;
 use rand::{Rng as _, SeedableRng as _};
+use iroh::SecretKey;
 use revans_model::{
-    Applied, Author, Command, ContributionKind, DeviceId, MeetingPlan, MemberId,
+    Applied, Author, Command, ContributionKind, DeviceId, InvitationId, MeetingPlan, MemberId,
     MemberReviewAnswers, NewSet, Outcome, Phase, ProblemStatement, Profile, SetId, Urgency, apply,
-    create_set,
+    create_set, secret_hash,
 };
+use revans_sync::engine::Signatures;
 
 const NAMES: [(&str, &str); 7] = [
     ("Ada Okafor", "Northgate Council"),
@@ -62,14 +64,108 @@ const ACTIONS: [&str; 6] = [
     "Try the new rota on one ward for a fortnight",
 ];
 
-/// A generated set: its document, id, and the member acting for each device.
+/// A generated set: its document, every change signed by the device that wrote it, its
+/// id, and the member acting for each device.
 pub struct History {
     /// The document.
     pub doc: automerge::Automerge,
+    /// Its changes' signatures.
+    pub signatures: Signatures,
     /// The set's id.
     pub id: SetId,
-    /// The members, in the order of the devices given.
+    /// The members, in the order of the keys given.
     pub members: Vec<MemberId>,
+    /// Each member's device key.
+    keys: std::collections::BTreeMap<MemberId, SecretKey>,
+}
+
+impl History {
+    /// A backup of the set (`revans export --format revans`), for `Node::import_set`.
+    #[must_use]
+    pub fn backup(&self) -> Vec<u8> {
+        revans_sync::log::encode_snapshot(&self.doc.save(), &self.signatures)
+    }
+
+    /// Carries out a command as the member at `index`, on their own device.
+    pub fn apply(
+        &mut self,
+        index: usize,
+        at: DateTime<Utc>,
+        command: Command,
+    ) -> anyhow::Result<Applied> {
+        let member = self.members[index].clone();
+        run(self, &author(&member, at), command)
+    }
+
+    /// A history read back from a backup and its founder's key (`bench --save-set`):
+    /// only the founder can act in it.
+    pub fn load(backup: &[u8], founder: SecretKey) -> anyhow::Result<Self> {
+        let (saved, signatures) =
+            revans_sync::log::decode_snapshot(backup).map_err(|e| anyhow::anyhow!(e))?;
+        let doc = automerge::Automerge::load(saved)?;
+        let state = revans_model::ActionLearningSet::from_doc(&doc)?;
+        let members: Vec<MemberId> = state
+            .current_members()
+            .into_iter()
+            .map(|(id, _)| id.clone())
+            .collect();
+        Ok(Self {
+            keys: std::collections::BTreeMap::from([(state.created_by.clone(), founder)]),
+            doc,
+            signatures,
+            id: state.id,
+            members,
+        })
+    }
+
+    /// Links `device` to the member at `index` (their own invitation, admitted by their
+    /// own device), as of `at`.
+    pub fn link(&mut self, index: usize, device: DeviceId, at: DateTime<Utc>) -> anyhow::Result<()> {
+        let member = self.members[index].clone();
+        invite_and_admit(self, &member, Some(member.clone()), device, at, "")?;
+        Ok(())
+    }
+}
+
+/// `by` invites someone (or a device of `link_to`) and admits `device` with it.
+fn invite_and_admit(
+    history: &mut History,
+    by: &MemberId,
+    link_to: Option<MemberId>,
+    device: DeviceId,
+    at: DateTime<Utc>,
+    name: &str,
+) -> anyhow::Result<Applied> {
+    let invitation = InvitationId::random();
+    let secret = invitation.as_str().as_bytes().to_vec();
+    run(
+        history,
+        &author(by, at),
+        Command::Invite {
+            id: invitation.clone(),
+            for_name: if name.is_empty() { "A device".into() } else { name.into() },
+            secret_hash: secret_hash(&secret),
+            expires_at: at + Duration::days(7),
+            link_to,
+        },
+    )?;
+    let (display_name, organisation) = NAMES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map_or((name, ""), |(n, o)| (*n, *o));
+    run(
+        history,
+        &author(by, at),
+        Command::Admit {
+            invitation,
+            secret,
+            profile: Profile {
+                display_name: display_name.into(),
+                organisation: organisation.into(),
+            },
+            device,
+        },
+    )
 }
 
 fn author(member: &MemberId, at: DateTime<Utc>) -> Author {
@@ -79,25 +175,44 @@ fn author(member: &MemberId, at: DateTime<Utc>) -> Author {
     }
 }
 
-fn run(doc: &mut automerge::Automerge, who: &Author, command: Command) -> anyhow::Result<Applied> {
-    apply(doc, who, command).map_err(|e| anyhow::anyhow!("the generator made a bad command: {e}"))
+/// Carries out a command as the author's own device would: written under its key as the
+/// actor, and every change signed.
+fn run(history: &mut History, who: &Author, command: Command) -> anyhow::Result<Applied> {
+    let key = history
+        .keys
+        .get(&who.member)
+        .ok_or_else(|| anyhow::anyhow!("the generator acted for a member with no device"))?
+        .clone();
+    let device = DeviceId::from_bytes(*key.public().as_bytes());
+    history.doc.set_actor(device.actor());
+    let before = history.doc.get_heads();
+    let applied = apply(&mut history.doc, who, command)
+        .map_err(|e| anyhow::anyhow!("the generator made a bad command: {e}"))?;
+    for change in history.doc.get_changes(&before) {
+        history
+            .signatures
+            .insert(change.hash(), key.sign(&change.hash().0).to_bytes());
+    }
+    Ok(applied)
 }
 
-/// Generates `meetings` meetings of history for a set whose members act through
-/// `devices` (seven of them), the first meeting `meetings * 4` weeks before `end`.
+/// Generates `meetings` meetings of history for a set whose members act through the
+/// devices of `keys` (seven of them), the first meeting `meetings * 4` weeks before `end`.
 #[allow(clippy::too_many_lines)] // one meeting, start to finish
 pub fn generate(
-    id: SetId,
-    devices: &[DeviceId],
+    keys: &[SecretKey],
     meetings: u32,
     seed: u64,
     end: DateTime<Utc>,
 ) -> anyhow::Result<History> {
     let mut rng = StdRng::seed_from_u64(seed);
     let start = end - Duration::weeks(4 * i64::from(meetings) + 1);
-    let (mut doc, id, founder) = create_set(
+    let devices: Vec<DeviceId> = keys
+        .iter()
+        .map(|k| DeviceId::from_bytes(*k.public().as_bytes()))
+        .collect();
+    let (created, id, founder) = create_set(
         NewSet {
-            id,
             name: "Public Service Leaders".into(),
             purpose: "Leading change across public services, one real problem at a time.".into(),
             founder: Profile {
@@ -108,23 +223,25 @@ pub fn generate(
         },
         start,
     )?;
+    let mut doc = History {
+        signatures: created
+            .get_changes(&[])
+            .iter()
+            .map(|c| (c.hash(), keys[0].sign(&c.hash().0).to_bytes()))
+            .collect(),
+        doc: created,
+        id: id.clone(),
+        members: Vec::new(),
+        keys: std::collections::BTreeMap::from([(founder.clone(), keys[0].clone())]),
+    };
     let mut members = vec![founder.clone()];
     for (i, device) in devices.iter().enumerate().skip(1) {
-        let (name, org) = NAMES[i % NAMES.len()];
-        let applied = run(
-            &mut doc,
-            &author(&founder, start),
-            Command::AddMember {
-                profile: Profile {
-                    display_name: name.into(),
-                    organisation: org.into(),
-                },
-                device: Some(device.clone()),
-            },
-        )?;
+        let (name, _) = NAMES[i % NAMES.len()];
+        let applied = invite_and_admit(&mut doc, &founder, None, device.clone(), start, name)?;
         let Applied::Member(member) = applied else {
             anyhow::bail!("adding a member made no member");
         };
+        doc.keys.insert(member.clone(), keys[i].clone());
         members.push(member);
     }
     let mut issues = Vec::new();
@@ -227,7 +344,7 @@ pub fn generate(
             },
         )?;
         run(&mut doc, &author(chair, tick(1)), phase(Phase::Turns))?;
-        let state = revans_model::ActionLearningSet::from_doc(&doc)?;
+        let state = revans_model::ActionLearningSet::from_doc(&doc.doc)?;
         let order = state
             .meetings
             .get(&meeting)
@@ -310,14 +427,15 @@ pub fn generate(
         }
         run(&mut doc, &author(chair, tick(1)), phase(Phase::Closed))?;
     }
-    Ok(History { doc, id, members })
+    doc.members = members;
+    Ok(doc)
 }
 
 /// Opens one more meeting in `history`, as of `at`: every member bids, the batting order
 /// is locked and the first presenter's turn is running. The largest console there is.
 pub fn open_a_meeting_in_turns(history: &mut History, at: DateTime<Utc>) -> anyhow::Result<()> {
     let chair = history.members[0].clone();
-    let doc = &mut history.doc;
+    let doc = &mut *history;
     let Applied::Meeting(meeting) = run(
         doc,
         &author(&chair, at - Duration::weeks(1)),
@@ -345,7 +463,7 @@ pub fn open_a_meeting_in_turns(history: &mut History, at: DateTime<Utc>) -> anyh
         &author(&chair, at - Duration::minutes(15)),
         phase(Phase::Agenda),
     )?;
-    for (i, member) in history.members.iter().enumerate() {
+    for (i, member) in doc.members.clone().iter().enumerate() {
         run(
             doc,
             &author(member, at - Duration::minutes(14)),
@@ -375,7 +493,7 @@ pub fn open_a_meeting_in_turns(history: &mut History, at: DateTime<Utc>) -> anyh
         &author(&chair, at - Duration::minutes(9)),
         phase(Phase::Turns),
     )?;
-    let state = revans_model::ActionLearningSet::from_doc(doc)?;
+    let state = revans_model::ActionLearningSet::from_doc(&doc.doc)?;
     let first = state
         .meetings
         .get(&meeting)

@@ -119,6 +119,16 @@ impl TestNode {
     pub fn path(&self) -> PathBuf {
         self.dir.path().to_owned()
     }
+
+    /// The device's secret key, read from its data directory: what a scenario needs to
+    /// write as this device (a generated history, a hostile change).
+    pub fn key(&self) -> Result<iroh::SecretKey> {
+        let bytes = std::fs::read(self.dir.path().join("device.key"))?;
+        let bytes: [u8; 32] = bytes
+            .try_into()
+            .map_err(|_| anyhow::anyhow!("the device key is not 32 bytes"))?;
+        Ok(iroh::SecretKey::from_bytes(&bytes))
+    }
 }
 
 /// The next port for a test node: a block per test process, below the ephemeral range.

@@ -286,7 +286,8 @@ impl RevansApp {
                     }
                     Event::PeerConnected(_)
                     | Event::PeerGone { .. }
-                    | Event::PeerAcknowledged { .. } => peers_changed = true,
+                    | Event::PeerAcknowledged { .. }
+                    | Event::Refused { .. } => peers_changed = true,
                     Event::Network(_) => {}
                 },
                 Msg::Done { place, result } => {

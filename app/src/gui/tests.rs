@@ -232,33 +232,24 @@ fn draw_the_console_of_the_largest_set() {
     // The set comes from the release benchmark (`bench --save-set FILE`, generating it in
     // a debug build takes minutes); without it, a shorter history made here.
     let now = chrono::Utc::now();
-    let mut doc = if let Some(path) = std::env::var_os("REVANS_LARGEST_SET") {
-        automerge::Automerge::load(&std::fs::read(path).unwrap()).unwrap()
+    let mut history = if let Some(path) = std::env::var_os("REVANS_LARGEST_SET") {
+        let mut key_path = path.clone();
+        key_path.push(".founder-key");
+        let key: [u8; 32] = std::fs::read(key_path).unwrap().try_into().unwrap();
+        revans_tests::history::History::load(
+            &std::fs::read(path).unwrap(),
+            iroh::SecretKey::from_bytes(&key),
+        )
+        .unwrap()
     } else {
-        let devices: Vec<_> = (0..7)
-            .map(|_| revans_model::DeviceId::from_bytes(rand::random()))
-            .collect();
-        let mut history =
-            revans_tests::history::generate(revans_sync::new_set_id(), &devices, 2, 7, now)
-                .unwrap();
+        let keys: Vec<_> = (0..7).map(|_| iroh::SecretKey::generate()).collect();
+        let mut history = revans_tests::history::generate(&keys, 2, 7, now).unwrap();
         revans_tests::history::open_a_meeting_in_turns(&mut history, now).unwrap();
-        history.doc
+        history
     };
-    let state = revans_model::ActionLearningSet::from_doc(&doc).unwrap();
-    let founder = state.created_by.clone();
-    revans_model::apply(
-        &mut doc,
-        &revans_model::Author {
-            member: founder.clone(),
-            at: now,
-        },
-        revans_model::Command::LinkDevice {
-            member: founder,
-            device: node.device().clone(),
-        },
-    )
-    .unwrap();
-    let bytes = doc.save();
+    // This device becomes the founder's second device.
+    history.link(0, node.device().clone(), now).unwrap();
+    let bytes = history.backup();
     let runtime = h.state().runtime.clone();
     runtime.block_on(node.import_set(&bytes)).unwrap();
     // The only set, so the app opens it.

@@ -14,14 +14,90 @@
 //! relayed from one peer is due to the others after [`Engine::coalesce_ms`], so that
 //! their own messages, arriving meanwhile, can show they already hold it.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::panic::AssertUnwindSafe;
 
-use automerge::sync::{Message, State, SyncDoc};
-use automerge::{Automerge, ChangeHash, ReadDoc};
+use automerge::sync::{ChunkList, Message, State, SyncDoc};
+use automerge::{ActorId, Automerge, Change, ChangeHash, ReadDoc};
+use iroh::{PublicKey, SecretKey};
+use revans_model::SetId;
 
 use crate::ids::{DocId, PeerId};
 use crate::log::Record;
+
+/// An Ed25519 signature of a change's hash by the device that made it.
+pub type Signature = [u8; 64];
+
+/// The signatures of a document's changes, by change.
+pub type Signatures = HashMap<ChangeHash, Signature>;
+
+/// How many refused changes a peer may send in one session before it is disconnected.
+pub const STRIKES: usize = 3;
+
+/// How many changes may wait for their dependencies at once, per document.
+const MAX_WAITING: usize = 100_000;
+
+/// How a document's changes are judged before they are taken.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Judge {
+    /// A set: signed by the device it names, and allowed by the practice's rules
+    /// ([`revans_model::check_change`]).
+    Set(SetId),
+    /// A member's journal: signed by one of that member's own devices (this one, or a
+    /// peer it is shared with).
+    Journal,
+}
+
+/// A message on the wire: an Automerge sync message, then one signature for each change
+/// it carries, in order.
+fn envelope(message: &[u8], signatures: &[Signature]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(4 + message.len() + 64 * signatures.len());
+    // A message is bounded by the frame limit, far below 4 GiB.
+    out.extend_from_slice(&(message.len() as u32).to_le_bytes());
+    out.extend_from_slice(message);
+    for signature in signatures {
+        out.extend_from_slice(signature);
+    }
+    out
+}
+
+/// A wire message's Automerge part and its signatures.
+pub(crate) fn open_envelope(bytes: &[u8]) -> Result<(&[u8], Vec<Signature>), Refused> {
+    let malformed = || Refused::Malformed("a message without its signatures".into());
+    let len = bytes
+        .get(..4)
+        .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
+        .ok_or_else(malformed)?;
+    let message = bytes.get(4..4 + len).ok_or_else(malformed)?;
+    let rest = &bytes[4 + len..];
+    if rest.len() % 64 != 0 {
+        return Err(malformed());
+    }
+    let signatures = rest
+        .chunks_exact(64)
+        .map(|c| {
+            let mut s = [0u8; 64];
+            s.copy_from_slice(c);
+            s
+        })
+        .collect();
+    Ok((message, signatures))
+}
+
+/// Automerge's own rule for what a message's changes add to the heads both sides share.
+fn advance_heads(
+    before: &[ChangeHash],
+    after: &[ChangeHash],
+    shared: &[ChangeHash],
+) -> Vec<ChangeHash> {
+    let mut advanced: BTreeSet<ChangeHash> = after
+        .iter()
+        .filter(|h| !before.contains(h))
+        .copied()
+        .collect();
+    advanced.extend(shared.iter().filter(|h| after.contains(h)).copied());
+    advanced.into_iter().collect()
+}
 
 /// What the engine asks its caller to do, or tells it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -47,6 +123,20 @@ pub enum Output {
     /// Replying to a peer broke Automerge: its session must end (the caller closes the
     /// connection; a new session starts from a fresh state).
     Unwell(PeerId),
+    /// A change was refused: not applied, stored or relayed (nor anything that depends
+    /// on it).
+    Refused {
+        /// The document.
+        doc: DocId,
+        /// The peer that sent it.
+        from: PeerId,
+        /// The device that signed it, if it names one.
+        author: Option<PeerId>,
+        /// Why, in words.
+        reason: String,
+    },
+    /// A peer kept sending refused changes: the caller ends its connection.
+    Offender(PeerId),
     /// A peer told us which heads of a document it holds.
     Heard {
         /// The document.
@@ -158,8 +248,147 @@ impl PeerSync {
 #[derive(Debug)]
 struct DocSync {
     doc: Automerge,
+    judge: Judge,
+    signatures: Signatures,
+    /// Changes that arrived before their dependencies, with their signatures and who
+    /// sent them: judged when the dependencies arrive.
+    waiting: HashMap<ChangeHash, (Change, Signature, PeerId)>,
+    /// Changes refused here: whatever depends on them is refused without a second look.
+    refused: HashSet<ChangeHash>,
     allowed: BTreeSet<PeerId>,
     peers: BTreeMap<PeerId, PeerSync>,
+}
+
+/// What this device lacks of a peer's heads: walking through changes that wait here,
+/// to the dependencies they wait for; refused changes are not asked for again.
+fn missing(
+    doc: &Automerge,
+    waiting: &HashMap<ChangeHash, (Change, Signature, PeerId)>,
+    refused: &HashSet<ChangeHash>,
+    their_heads: Option<&[ChangeHash]>,
+) -> Vec<ChangeHash> {
+    let mut missing = BTreeSet::new();
+    let mut seen = HashSet::new();
+    let mut stack: Vec<ChangeHash> = their_heads.unwrap_or_default().to_vec();
+    while let Some(hash) = stack.pop() {
+        if doc.get_change_by_hash(&hash).is_some() || refused.contains(&hash) || !seen.insert(hash)
+        {
+            continue;
+        }
+        match waiting.get(&hash) {
+            Some((change, _, _)) => stack.extend(change.deps().iter().copied()),
+            None => {
+                missing.insert(hash);
+            }
+        }
+    }
+    missing.into_iter().collect()
+}
+
+/// What became of changes a peer sent.
+#[derive(Default)]
+struct Taken {
+    applied: Vec<ChangeHash>,
+    refused: Vec<(PeerId, Option<PeerId>, String)>,
+    broke: bool,
+}
+
+impl DocSync {
+    /// Judges a change: its signature, then the rules, from its causal past.
+    fn judge(&self, change: &Change, signature: &Signature, me: &ActorId) -> Result<(), String> {
+        let Ok(key) = <[u8; 32]>::try_from(change.actor_id().to_bytes()) else {
+            return Err("a change whose author is not a device".into());
+        };
+        let public = PublicKey::from_bytes(&key)
+            .map_err(|_| "a change whose author is not a device key".to_owned())?;
+        public
+            .verify(&change.hash().0, &iroh::Signature::from_bytes(signature))
+            .map_err(|_| {
+                "a change whose signature does not match it (forged, or altered on the way)"
+                    .to_owned()
+            })?;
+        match &self.judge {
+            Judge::Set(set) => {
+                let doc = &self.doc;
+                std::panic::catch_unwind(AssertUnwindSafe(|| {
+                    revans_model::check_change(doc, set, change)
+                }))
+                .map_err(|_| "a change the rules could not read".to_owned())?
+                .map_err(|refusal| refusal.reason)
+            }
+            Judge::Journal => {
+                if change.actor_id() == me || self.allowed.contains(&PeerId(key)) {
+                    Ok(())
+                } else {
+                    Err("a change to a journal from a device that is not its member's".into())
+                }
+            }
+        }
+    }
+
+    /// Takes changes a peer sent: each is judged once its dependencies are here, in
+    /// causal order, and applied only if allowed; one refused takes its dependents with
+    /// it; one whose dependencies have not arrived waits for them.
+    fn take(&mut self, incoming: Vec<(Change, Signature)>, from: PeerId, me: &ActorId) -> Taken {
+        let mut taken = Taken::default();
+        let mut queue: Vec<(Change, Signature, PeerId)> = self.waiting.drain().map(|(_, w)| w).collect();
+        queue.extend(incoming.into_iter().map(|(c, s)| (c, s, from)));
+        loop {
+            let mut progress = false;
+            let mut rest = Vec::new();
+            for (change, signature, sender) in queue {
+                let hash = change.hash();
+                if self.doc.get_change_by_hash(&hash).is_some() || self.refused.contains(&hash) {
+                    continue;
+                }
+                let author = <[u8; 32]>::try_from(change.actor_id().to_bytes())
+                    .ok()
+                    .map(PeerId);
+                if change.deps().iter().any(|d| self.refused.contains(d)) {
+                    self.refused.insert(hash);
+                    taken.refused.push((sender, author, "a change that builds on a refused one".into()));
+                    progress = true;
+                    continue;
+                }
+                if !change.deps().iter().all(|d| self.doc.get_change_by_hash(d).is_some()) {
+                    rest.push((change, signature, sender));
+                    continue;
+                }
+                progress = true;
+                if let Err(reason) = self.judge(&change, &signature, me) {
+                    self.refused.insert(hash);
+                    taken.refused.push((sender, author, reason));
+                    continue;
+                }
+                let doc = &mut self.doc;
+                let applied = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                    doc.apply_changes([change])
+                }));
+                match applied {
+                    Ok(Ok(())) => {
+                        self.signatures.insert(hash, signature);
+                        taken.applied.push(hash);
+                    }
+                    Ok(Err(e)) => {
+                        self.refused.insert(hash);
+                        taken.refused.push((sender, author, format!("a change that does not apply ({e})")));
+                    }
+                    Err(_) => {
+                        taken.broke = true;
+                        return taken;
+                    }
+                }
+            }
+            queue = rest;
+            if !progress || queue.is_empty() {
+                break;
+            }
+        }
+        for (change, signature, sender) in queue.into_iter().take(MAX_WAITING) {
+            self.waiting.insert(change.hash(), (change, signature, sender));
+        }
+        taken
+    }
 }
 
 /// A peer's sync status for one document, for the screens.
@@ -180,8 +409,12 @@ pub struct PeerStatus {
 pub struct Engine {
     docs: BTreeMap<DocId, DocSync>,
     connected: BTreeSet<PeerId>,
+    /// Refused changes each connected peer sent this session.
+    strikes: BTreeMap<PeerId, usize>,
     out: Vec<Output>,
     coalesce_ms: u64,
+    key: SecretKey,
+    me: ActorId,
 }
 
 /// A saved sync state, unless it names changes the document lacks (a log cut short, a
@@ -201,14 +434,19 @@ fn sane_state(doc: &Automerge, encoded: &[u8]) -> State {
 }
 
 impl Engine {
-    /// An engine that coalesces relayed changes for `coalesce_ms`.
+    /// An engine for the device holding `key`, which signs every change it makes, and
+    /// coalesces relayed changes for `coalesce_ms`.
     #[must_use]
-    pub fn new(coalesce_ms: u64) -> Self {
+    pub fn new(coalesce_ms: u64, key: SecretKey) -> Self {
+        let me = ActorId::from(&key.public().as_bytes()[..]);
         Self {
             docs: BTreeMap::new(),
             connected: BTreeSet::new(),
+            strikes: BTreeMap::new(),
             out: Vec::new(),
             coalesce_ms,
+            key,
+            me,
         }
     }
 
@@ -218,15 +456,20 @@ impl Engine {
         self.coalesce_ms
     }
 
-    /// Holds a document (restored from its log, or new), with the peers' saved states.
-    /// A document already held is replaced: its peers start afresh from these states.
+    /// Holds a document (restored from its log, or new) with its changes' signatures and
+    /// the peers' saved states; its changes are judged by `judge`. A document already
+    /// held is replaced: its peers start afresh from these states.
     pub fn insert(
         &mut self,
         id: DocId,
-        doc: Automerge,
+        mut doc: Automerge,
+        signatures: Signatures,
+        judge: Judge,
         saved: &BTreeMap<PeerId, Vec<u8>>,
         now: u64,
     ) {
+        // This device writes as itself: its key is its actor.
+        doc.set_actor(self.me.clone());
         let allowed = self.docs.remove(&id).map(|d| d.allowed).unwrap_or_default();
         let peers = saved
             .iter()
@@ -236,6 +479,10 @@ impl Engine {
             id,
             DocSync {
                 doc,
+                judge,
+                signatures,
+                waiting: HashMap::new(),
+                refused: HashSet::new(),
                 allowed: BTreeSet::new(),
                 peers,
             },
@@ -258,6 +505,12 @@ impl Engine {
     #[must_use]
     pub fn doc(&self, id: &DocId) -> Option<&Automerge> {
         self.docs.get(id).map(|d| &d.doc)
+    }
+
+    /// A document's changes' signatures.
+    #[must_use]
+    pub fn signatures(&self, id: &DocId) -> Option<&Signatures> {
+        self.docs.get(id).map(|d| &d.signatures)
     }
 
     /// Sets which peers a document is shared with. Newly allowed connected peers start
@@ -285,6 +538,7 @@ impl Engine {
     /// A peer connected (a new session: any earlier one is over).
     pub fn connect(&mut self, peer: PeerId, now: u64) {
         self.connected.insert(peer);
+        self.strikes.remove(&peer);
         for doc in self.docs.values_mut() {
             if doc.allowed.contains(&peer) {
                 let sync = doc
@@ -360,7 +614,8 @@ impl Engine {
             .collect()
     }
 
-    /// A message from a peer about a document.
+    /// A message from a peer about a document. Every change it carries is judged before
+    /// it is applied, stored or relayed.
     pub fn receive(
         &mut self,
         peer: PeerId,
@@ -368,9 +623,17 @@ impl Engine {
         bytes: &[u8],
         now: u64,
     ) -> Result<(), Refused> {
-        let message = Message::decode(bytes).map_err(|e| Refused::Malformed(e.to_string()))?;
+        let (automerge_bytes, signatures) = open_envelope(bytes)?;
+        let mut message =
+            Message::decode(automerge_bytes).map_err(|e| Refused::Malformed(e.to_string()))?;
         sane_have(&message)?;
+        if message.changes.len() != signatures.len() {
+            return Err(Refused::Malformed(
+                "a message whose changes and signatures do not match".into(),
+            ));
+        }
         let coalesce = self.coalesce_ms;
+        let me = self.me.clone();
         let connected = &self.connected;
         let Some(doc) = self.docs.get_mut(&id) else {
             return Err(Refused::NotShared);
@@ -378,11 +641,27 @@ impl Engine {
         if !doc.allowed.contains(&peer) || !connected.contains(&peer) {
             return Err(Refused::NotShared);
         }
+        // Each chunk of a message from this engine is one change.
+        let mut incoming = Vec::with_capacity(signatures.len());
+        for (chunk, signature) in message.changes.iter().zip(signatures) {
+            let change = Change::from_bytes(chunk.to_vec())
+                .map_err(|e| Refused::Malformed(format!("a change that does not read ({e})")))?;
+            incoming.push((change, signature));
+        }
+        message.changes = ChunkList::empty();
+        let before = doc.doc.get_heads();
+        let taken = doc.take(incoming, peer, &me);
+        if taken.broke {
+            return Err(Refused::Broke);
+        }
         let sync = doc
             .peers
             .entry(peer)
             .or_insert_with(|| PeerSync::new(State::new()));
-        let before = doc.doc.get_heads();
+        let after = doc.doc.get_heads();
+        if after != before {
+            sync.state.shared_heads = advance_heads(&before, &after, &sync.state.shared_heads);
+        }
         let their_before = sync.state.their_heads.clone();
         // Automerge has panicked on malformed input in some versions: a panic ends this
         // message, and the caller rebuilds the document from its log.
@@ -405,15 +684,32 @@ impl Engine {
                 heads,
             });
         }
-        // Automerge may apply a message's changes and then refuse the rest of it: what it
-        // applied is logged all the same, so nothing held in memory is missing on disk.
-        let after = doc.doc.get_heads();
-        if after != before {
-            for change in doc.doc.get_changes(&before) {
-                self.out.push(Output::Append {
-                    doc: id,
-                    record: Record::Change(change.raw_bytes().to_vec()),
-                });
+        for (from, author, reason) in taken.refused {
+            self.out.push(Output::Refused {
+                doc: id,
+                from,
+                author,
+                reason,
+            });
+            let strikes = self.strikes.entry(from).or_default();
+            *strikes += 1;
+            if *strikes == STRIKES {
+                self.out.push(Output::Offender(from));
+            }
+        }
+        if !taken.applied.is_empty() {
+            for hash in &taken.applied {
+                if let (Some(change), Some(signature)) =
+                    (doc.doc.get_change_by_hash(hash), doc.signatures.get(hash))
+                {
+                    self.out.push(Output::Append {
+                        doc: id,
+                        record: Record::Change {
+                            change: change.raw_bytes().to_vec(),
+                            signature: *signature,
+                        },
+                    });
+                }
             }
             self.out.push(Output::Changed(id));
             let relay_at = now + coalesce;
@@ -427,25 +723,98 @@ impl Engine {
         refused.map_or(Ok(()), Err)
     }
 
+    /// Takes changes from a backup (`revans import`): each is judged as if a peer had
+    /// sent it, in causal order. Returns how many were applied and why each refused one
+    /// was refused; refused ones are also reported as [`Output::Refused`] from this device.
+    pub fn adopt(&mut self, id: DocId, changes: Vec<(Change, Signature)>) -> Option<(usize, Vec<String>)> {
+        let me = self.me.clone();
+        let from = PeerId(<[u8; 32]>::try_from(me.to_bytes()).unwrap_or([0; 32]));
+        let connected = &self.connected;
+        let doc = self.docs.get_mut(&id)?;
+        let taken = doc.take(changes, from, &me);
+        let mut reasons = Vec::new();
+        for (from, author, reason) in taken.refused {
+            reasons.push(reason.clone());
+            self.out.push(Output::Refused {
+                doc: id,
+                from,
+                author,
+                reason,
+            });
+        }
+        if !taken.applied.is_empty() {
+            for hash in &taken.applied {
+                if let (Some(change), Some(signature)) =
+                    (doc.doc.get_change_by_hash(hash), doc.signatures.get(hash))
+                {
+                    self.out.push(Output::Append {
+                        doc: id,
+                        record: Record::Change {
+                            change: change.raw_bytes().to_vec(),
+                            signature: *signature,
+                        },
+                    });
+                }
+            }
+            self.out.push(Output::Changed(id));
+            for (peer, sync) in &mut doc.peers {
+                if connected.contains(peer) && doc.allowed.contains(peer) {
+                    sync.due = Some(0);
+                    sync.announce = false;
+                }
+            }
+        }
+        // What could not be judged (its history is missing from the backup) waits no more.
+        let before = doc.waiting.len();
+        doc.waiting.retain(|_, (_, _, sender)| *sender != from);
+        let waiting = before - doc.waiting.len();
+        if waiting > 0 {
+            reasons.push(format!(
+                "{waiting} changes whose history the backup does not hold"
+            ));
+        }
+        Some((taken.applied.len(), reasons))
+    }
+
     /// Edits a document here: `edit` changes it (through the model's commands), and the
-    /// changes it made are logged and due to every connected peer at once. `None` if the
-    /// document is not held.
+    /// changes it made are signed, logged and due to every connected peer at once.
+    /// `None` if the document is not held; `Some(Err(reason))` if the rules every other
+    /// device applies would refuse what the edit wrote: then nothing is logged or sent,
+    /// and the caller rebuilds the document from its log.
     pub fn edit<R>(
         &mut self,
         id: DocId,
         now: u64,
         edit: impl FnOnce(&mut Automerge) -> R,
-    ) -> Option<R> {
+    ) -> Option<Result<R, String>> {
         let connected = &self.connected;
         let doc = self.docs.get_mut(&id)?;
         let before = doc.doc.get_heads();
         let result = edit(&mut doc.doc);
         if doc.doc.get_heads() != before {
-            for change in doc.doc.get_changes(&before) {
-                self.out.push(Output::Append {
-                    doc: id,
-                    record: Record::Change(change.raw_bytes().to_vec()),
-                });
+            let changes: Vec<Change> = doc.doc.get_changes(&before).into_iter().collect();
+            for change in &changes {
+                if change.actor_id() != &self.me {
+                    return Some(Err("an edit that wrote as another device".into()));
+                }
+                let signature = self.key.sign(&change.hash().0).to_bytes();
+                if let Judge::Set(set) = &doc.judge
+                    && let Err(refusal) = revans_model::check_change(&doc.doc, set, change)
+                {
+                    return Some(Err(refusal.reason));
+                }
+                doc.signatures.insert(change.hash(), signature);
+            }
+            for change in &changes {
+                if let Some(signature) = doc.signatures.get(&change.hash()) {
+                    self.out.push(Output::Append {
+                        doc: id,
+                        record: Record::Change {
+                            change: change.raw_bytes().to_vec(),
+                            signature: *signature,
+                        },
+                    });
+                }
             }
             self.out.push(Output::Changed(id));
             for (peer, sync) in &mut doc.peers {
@@ -455,27 +824,39 @@ impl Engine {
                 }
             }
         }
-        Some(result)
+        Some(Ok(result))
     }
 
     /// Generates the messages that are due by `now`.
     pub fn poll(&mut self, now: u64) {
         for (id, doc) in &mut self.docs {
-            for (peer, sync) in &mut doc.peers {
+            let DocSync {
+                doc: document,
+                signatures,
+                waiting,
+                refused,
+                allowed,
+                peers,
+                ..
+            } = doc;
+            for (peer, sync) in peers.iter_mut() {
                 if sync.due.is_none_or(|due| due > now) {
                     continue;
                 }
                 sync.due = None;
-                if !self.connected.contains(peer) || !doc.allowed.contains(peer) {
+                if !self.connected.contains(peer) || !allowed.contains(peer) {
                     continue;
                 }
-                let ours = doc.doc.get_heads();
+                let ours = document.get_heads();
                 // A reply is built from what the peer said; a panic in Automerge on it
                 // ends this peer's session, not the engine.
                 let announce = std::mem::take(&mut sync.announce);
                 let unsent = announce.then(|| sync.state.sent_hashes.clone());
+                // One change per chunk, each with its signature: no whole-document bundles,
+                // which could not carry them.
+                sync.state.their_capabilities = None;
                 let generated = std::panic::catch_unwind(AssertUnwindSafe(|| {
-                    let mut message = doc.doc.generate_sync_message(&mut sync.state);
+                    let mut message = document.generate_sync_message(&mut sync.state);
                     if let Some(unsent) = unsent
                         && let Some(pushed) = message.as_mut()
                         && !pushed.changes.is_empty()
@@ -489,7 +870,7 @@ impl Engine {
                         && sync.state.their_heads.as_ref() == Some(&ours)
                     {
                         sync.state.have_responded = false;
-                        message = doc.doc.generate_sync_message(&mut sync.state);
+                        message = document.generate_sync_message(&mut sync.state);
                     }
                     message
                 }));
@@ -498,12 +879,37 @@ impl Engine {
                     self.out.push(Output::Unwell(*peer));
                     continue;
                 };
-                if let Some(message) = message {
+                if let Some(mut message) = message {
                     sync.told = ours;
+                    // Automerge asks for what it lacks of the peer's heads, but changes
+                    // waiting here for their dependencies are not in its queue: ask for
+                    // those dependencies instead, and never for a refused change.
+                    if !waiting.is_empty() || !refused.is_empty() {
+                        message.need = missing(
+                            document,
+                            waiting,
+                            refused,
+                            sync.state.their_heads.as_deref(),
+                        );
+                    }
+                    let mut chunks = Vec::with_capacity(message.changes.len());
+                    let mut signed = Vec::with_capacity(message.changes.len());
+                    for chunk in message.changes.iter() {
+                        let signature = Change::from_bytes(chunk.to_vec())
+                            .ok()
+                            .and_then(|c| signatures.get(&c.hash()));
+                        // A change without a signature (none should be) is not sent: no
+                        // device would take it.
+                        if let Some(signature) = signature {
+                            chunks.push(chunk.to_vec());
+                            signed.push(*signature);
+                        }
+                    }
+                    message.changes = ChunkList::from(chunks);
                     self.out.push(Output::Send {
                         peer: *peer,
                         doc: *id,
-                        message: message.encode(),
+                        message: envelope(&message.encode(), &signed),
                     });
                 }
             }

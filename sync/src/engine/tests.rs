@@ -28,12 +28,29 @@ fn put(doc: &mut Automerge, key: &str, value: i64) {
     tx.commit();
 }
 
-/// The saved bytes of a document with one change: the history every device starts from.
-fn base_doc() -> Vec<u8> {
+/// A device's key in the tests: the same for a number every run.
+fn key(n: u8) -> SecretKey {
+    SecretKey::from_bytes(&[n; 32])
+}
+
+/// The peer id of the test device numbered `n`.
+fn peer(n: u8) -> PeerId {
+    PeerId(*key(n).public().as_bytes())
+}
+
+/// The saved bytes of a document with one change, signed by device 0xEE: the history
+/// every device starts from.
+fn base_doc() -> (Vec<u8>, Signatures) {
+    let founder = key(0xEE);
     let mut doc = Automerge::new();
-    doc.set_actor(ActorId::from([0xEE; 16]));
+    doc.set_actor(ActorId::from(&founder.public().as_bytes()[..]));
     put(&mut doc, "k", 1);
-    doc.save()
+    let signatures = doc
+        .get_changes(&[])
+        .iter()
+        .map(|c| (c.hash(), founder.sign(&c.hash().0).to_bytes()))
+        .collect();
+    (doc.save(), signatures)
 }
 
 fn sorted_heads(doc: &Automerge) -> Vec<ChangeHash> {
@@ -50,12 +67,13 @@ struct Node {
 }
 
 impl Node {
-    fn new(saved: &[u8], peer: PeerId, other: PeerId, states: &States) -> Self {
-        let mut doc = Automerge::load(saved).unwrap();
-        doc.set_actor(ActorId::from([peer.0[0]; 16]));
-        let mut engine = Engine::new(COALESCE_MS);
-        engine.insert(DOC, doc, states, 0);
-        engine.allow(DOC, BTreeSet::from([other]), 0);
+    /// Device `n`, sharing the document with device `other`.
+    fn new(base: &(Vec<u8>, Signatures), n: u8, other: u8, states: &States) -> Self {
+        let doc = Automerge::load(&base.0).unwrap();
+        let peer = super::tests::peer(n);
+        let mut engine = Engine::new(COALESCE_MS, key(n));
+        engine.insert(DOC, doc, base.1.clone(), Judge::Journal, states, 0);
+        engine.allow(DOC, BTreeSet::from([super::tests::peer(other)]), 0);
         let log = empty_log();
         Self { peer, engine, log }
     }
@@ -108,9 +126,9 @@ fn pump(a: &mut Node, b: &mut Node, now: &mut u64) -> usize {
 #[test]
 fn two_devices_that_edited_offline_converge_and_log_every_change() {
     let saved = base_doc();
-    let (pa, pb) = (PeerId([1; 32]), PeerId([2; 32]));
-    let mut a = Node::new(&saved, pa, pb, &States::new());
-    let mut b = Node::new(&saved, pb, pa, &States::new());
+    let (pa, pb) = (peer(1), peer(2));
+    let mut a = Node::new(&saved, 1, 2, &States::new());
+    let mut b = Node::new(&saved, 2, 1, &States::new());
     for n in 0..5 {
         a.engine.edit(DOC, 0, |d| put(d, &format!("a{n}"), n));
         b.engine.edit(DOC, 0, |d| put(d, &format!("b{n}"), n));
@@ -126,7 +144,7 @@ fn two_devices_that_edited_offline_converge_and_log_every_change() {
         for key in ["k", "a0", "a4", "b0", "b4"] {
             assert!(doc.get(ROOT, key).unwrap().is_some(), "{key} is missing");
         }
-        let restored = restore(Some(&encode_snapshot(&saved)), &node.log);
+        let restored = restore(Some(&encode_snapshot(&saved.0, &saved.1)), &node.log);
         assert_eq!(sorted_heads(&restored.doc), heads, "the log lacks a change");
         let statuses = node.engine.status(&DOC);
         assert!(statuses[&other].same_heads, "{statuses:?}");
@@ -136,9 +154,9 @@ fn two_devices_that_edited_offline_converge_and_log_every_change() {
 #[test]
 fn a_peer_not_allowed_gets_nothing_and_its_messages_are_refused() {
     let saved = base_doc();
-    let (pa, pb, stranger) = (PeerId([1; 32]), PeerId([2; 32]), PeerId([3; 32]));
-    let mut a = Node::new(&saved, pa, pb, &States::new());
-    let mut c = Node::new(&saved, stranger, pa, &States::new());
+    let (pa, pb, stranger) = (peer(1), peer(2), peer(3));
+    let mut a = Node::new(&saved, 1, 2, &States::new());
+    let mut c = Node::new(&saved, 3, 1, &States::new());
     a.engine.connect(pb, 0);
     a.engine.connect(stranger, 0);
     c.engine.connect(pa, 0);
@@ -171,8 +189,8 @@ fn a_peer_not_allowed_gets_nothing_and_its_messages_are_refused() {
 
 #[test]
 fn garbage_is_refused_as_malformed() {
-    let (pa, pb) = (PeerId([1; 32]), PeerId([2; 32]));
-    let mut a = Node::new(&base_doc(), pa, pb, &States::new());
+    let pb = peer(2);
+    let mut a = Node::new(&base_doc(), 1, 2, &States::new());
     a.engine.connect(pb, 0);
     let garbage: [&[u8]; 4] = [&[], &[0xff, 1, 2, 3], &[0x42, 0xff, 0xff], b"hello, world"];
     for bytes in garbage {
@@ -186,8 +204,8 @@ fn garbage_is_refused_as_malformed() {
 /// allocate without bound) is refused before any reply is built; the engine goes on.
 #[test]
 fn a_summary_of_an_impossible_shape_is_refused_and_nothing_panics() {
-    let (pa, pb) = (PeerId([1; 32]), PeerId([2; 32]));
-    let mut a = Node::new(&base_doc(), pa, pb, &States::new());
+    let pb = peer(2);
+    let mut a = Node::new(&base_doc(), 1, 2, &States::new());
     a.engine.connect(pb, 0);
     // Entries, bits an entry, probes, then the bits.
     let shapes: [&[u8]; 3] = [&[1, 0, 7], &[1, 10, 0, 0, 0], &[1, 10, 0x7f, 0, 0]];
@@ -204,7 +222,7 @@ fn a_summary_of_an_impossible_shape_is_refused_and_nothing_panics() {
             flags: None,
             version: automerge::sync::MessageVersion::V1,
         };
-        let refused = a.engine.receive(pb, DOC, &message.encode(), 1);
+        let refused = a.engine.receive(pb, DOC, &envelope(&message.encode(), &[]), 1);
         assert!(matches!(refused, Err(Refused::Malformed(_))), "{refused:?}");
         a.engine.poll(2);
     }
@@ -216,9 +234,9 @@ fn a_summary_of_an_impossible_shape_is_refused_and_nothing_panics() {
 #[test]
 fn catching_up_with_saved_states_costs_about_the_new_changes() {
     let saved = base_doc();
-    let (pa, pb) = (PeerId([1; 32]), PeerId([2; 32]));
-    let mut a = Node::new(&saved, pa, pb, &States::new());
-    let mut b = Node::new(&saved, pb, pa, &States::new());
+    let (pa, pb) = (peer(1), peer(2));
+    let mut a = Node::new(&saved, 1, 2, &States::new());
+    let mut b = Node::new(&saved, 2, 1, &States::new());
     for n in 0..500 {
         a.engine.edit(DOC, 0, |d| put(d, &format!("k{n}"), n));
     }
@@ -230,11 +248,17 @@ fn catching_up_with_saved_states_costs_about_the_new_changes() {
     let states_a: States = a.engine.encoded_states(&DOC).into_iter().collect();
     let states_b: States = b.engine.encoded_states(&DOC).into_iter().collect();
     assert!(states_a.contains_key(&pb) && states_b.contains_key(&pa));
-    let doc_a = a.engine.doc(&DOC).unwrap().save();
-    let doc_b = b.engine.doc(&DOC).unwrap().save();
+    let doc_a = (
+        a.engine.doc(&DOC).unwrap().save(),
+        a.engine.signatures(&DOC).unwrap().clone(),
+    );
+    let doc_b = (
+        b.engine.doc(&DOC).unwrap().save(),
+        b.engine.signatures(&DOC).unwrap().clone(),
+    );
     let catch_up = |states_a: &States, states_b: &States| {
-        let mut a = Node::new(&doc_a, pa, pb, states_a);
-        let mut b = Node::new(&doc_b, pb, pa, states_b);
+        let mut a = Node::new(&doc_a, 1, 2, states_a);
+        let mut b = Node::new(&doc_b, 2, 1, states_b);
         a.engine.edit(DOC, 0, |d| put(d, "new", 1));
         a.engine.connect(pb, 0);
         b.engine.connect(pa, 0);
@@ -258,23 +282,19 @@ const LOSS_PERCENT: u32 = 3;
 const DUPLICATE_PERCENT: u32 = 3;
 
 fn sim_peer(d: usize) -> PeerId {
-    PeerId([d as u8 + 1; 32])
+    peer(d as u8 + 1)
 }
 
 fn link(a: usize, b: usize) -> (usize, usize) {
     (a.min(b), a.max(b))
 }
 
-/// An engine holding the document, sharing it with every other device. A fresh actor per
-/// device and per start: a change lost in a crash is never confused with a later one, and
-/// every run of a seed is the same.
-fn start(d: usize, mut doc: Automerge, incarnation: u32, states: &States, now: u64) -> Engine {
-    let mut actor = [0u8; 16];
-    actor[0] = d as u8 + 1;
-    actor[1..5].copy_from_slice(&incarnation.to_le_bytes());
-    doc.set_actor(ActorId::from(actor));
-    let mut engine = Engine::new(COALESCE_MS);
-    engine.insert(DOC, doc, states, now);
+/// An engine holding the document, sharing it with every other device. Each device writes
+/// as its key across restarts: a change lost in a crash was never sent (nothing is sent
+/// before it is on disk), so its number may be used again without confusing anyone.
+fn start(d: usize, doc: Automerge, signatures: Signatures, states: &States, now: u64) -> Engine {
+    let mut engine = Engine::new(COALESCE_MS, key(d as u8 + 1));
+    engine.insert(DOC, doc, signatures, Judge::Journal, states, now);
     let others = (0..DEVICES).filter(|x| *x != d).map(sim_peer).collect();
     engine.allow(DOC, others, now);
     engine
@@ -295,7 +315,6 @@ struct Device {
     engine: Engine,
     snapshot: Option<Vec<u8>>,
     log: Vec<u8>,
-    incarnation: u32,
     /// Keys edited since the last commit: acknowledged once it succeeds.
     unacked: Vec<String>,
     edits: u32,
@@ -316,12 +335,17 @@ struct Sim {
 
 impl Sim {
     fn new(seed: u64) -> Self {
-        let saved = base_doc();
+        let (saved, signatures) = base_doc();
         let device = |d| Device {
-            engine: start(d, Automerge::load(&saved).unwrap(), 0, &States::new(), 0),
-            snapshot: Some(encode_snapshot(&saved)),
+            engine: start(
+                d,
+                Automerge::load(&saved).unwrap(),
+                signatures.clone(),
+                &States::new(),
+                0,
+            ),
+            snapshot: Some(encode_snapshot(&saved, &signatures)),
             log: empty_log(),
-            incarnation: 0,
             unacked: Vec::new(),
             edits: 0,
         };
@@ -429,7 +453,9 @@ impl Sim {
     }
 
     fn send(&mut self, from: usize, peer: PeerId, bytes: &[u8]) {
-        let to = usize::from(peer.0[0]) - 1;
+        let to = (0..DEVICES)
+            .find(|d| sim_peer(*d) == peer)
+            .expect("a message to one of the devices");
         let Link { up, epoch, .. } = self.links[&link(from, to)];
         assert!(up, "seed {}: {from} sent to {to}, not connected", self.seed);
         let copies = match self.rng.random_range(0..100u32) {
@@ -507,9 +533,8 @@ impl Sim {
         let only_cut = problems.iter().all(|p| p.starts_with("the log was cut"));
         assert!(only_cut, "seed {seed}: {d} restored with {problems:?}");
         device.log.truncate(restored.log_good_len);
-        device.incarnation += 1;
         device.unacked.clear();
-        device.engine = start(d, restored.doc, device.incarnation, &restored.peers, now);
+        device.engine = start(d, restored.doc, restored.signatures, &restored.peers, now);
         let up: Vec<usize> = (0..DEVICES)
             .filter(|x| *x != d && self.links[&link(d, *x)].up)
             .collect();
@@ -534,7 +559,10 @@ impl Sim {
         for (peer, state) in device.engine.encoded_states(&DOC) {
             encode(&Record::PeerState { peer, state }, &mut log);
         }
-        device.snapshot = Some(encode_snapshot(&saved));
+        device.snapshot = Some(encode_snapshot(
+            &saved,
+            device.engine.signatures(&DOC).unwrap(),
+        ));
         device.log = log;
     }
 

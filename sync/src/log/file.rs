@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use automerge::Automerge;
 
 use super::{Record, Restored, empty_log, encode, encode_snapshot, restore};
+use crate::engine::Signatures;
 use crate::fsutil::{TEMP_MARKER, create_private_dir, datasync, write_atomic};
 use crate::ids::PeerId;
 
@@ -169,9 +170,14 @@ impl LogFile {
     /// Folds the log into a new snapshot of `doc`, keeping the peers' states in a fresh
     /// log. Each file is replaced atomically; a crash between the two leaves the new
     /// snapshot and the old log, which replays harmlessly over it.
-    pub fn compact(&mut self, doc: &Automerge, peers: &[(PeerId, Vec<u8>)]) -> io::Result<()> {
+    pub fn compact(
+        &mut self,
+        doc: &Automerge,
+        signatures: &Signatures,
+        peers: &[(PeerId, Vec<u8>)],
+    ) -> io::Result<()> {
         self.commit(true)?;
-        let snapshot = encode_snapshot(&doc.save());
+        let snapshot = encode_snapshot(&doc.save(), signatures);
         write_atomic(&self.dir.join("snapshot"), &snapshot)?;
         let mut log = empty_log();
         for (peer, state) in peers {
@@ -231,7 +237,10 @@ mod tests {
         doc.put(automerge::ROOT, key, 1).unwrap();
         doc.commit();
         let changes = doc.get_changes(&before);
-        Record::Change(changes[0].raw_bytes().to_vec())
+        Record::Change {
+            change: changes[0].raw_bytes().to_vec(),
+            signature: [0; 64],
+        }
     }
 
     #[test]
@@ -249,7 +258,7 @@ mod tests {
         let (mut log, restored) = LogFile::open(&folder).unwrap();
         assert!(restored.problems.is_empty());
         assert_eq!(restored.doc.get_heads(), doc.get_heads());
-        log.compact(&restored.doc, &[(PeerId([1; 32]), vec![0, 1])])
+        log.compact(&restored.doc, &restored.signatures, &[(PeerId([1; 32]), vec![0, 1])])
             .unwrap();
         let record = change(&mut doc, "after");
         log.append(&record);

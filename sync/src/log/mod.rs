@@ -2,12 +2,16 @@
 //!
 //! ```text
 //! <data dir>/docs/<doc id>/
-//!   snapshot   "RVNSSNP1", a CRC-32 of the rest, then the document as `Automerge::save` writes it
-//!   log        "RVNSLOG1", then records: [length u32 LE][CRC-32 u32 LE][kind u8][payload]
+//!   snapshot   "RVNSSNP2", a CRC-32 of the rest, then [length u32 LE][the document as
+//!              `Automerge::save` writes it], then each change's signature:
+//!              [hash 32 bytes][Ed25519 signature 64 bytes]...
+//!   log        "RVNSLOG2", then records: [length u32 LE][CRC-32 u32 LE][kind u8][payload]
 //! ```
 //!
-//! A record is a change (its Automerge bytes) or a peer's sync state (the peer's 32-byte
-//! key, then `sync::State::encode`). The log grows by appending; when it outgrows the
+//! A record is a signed change (the signature's 64 bytes, then the change's Automerge
+//! bytes) or a peer's sync state (the peer's 32-byte key, then `sync::State::encode`).
+//! A snapshot is also what `revans export --format revans` writes: a backup that carries
+//! every change's signature, so `revans import` can check each one. The log grows by appending; when it outgrows the
 //! snapshot it is folded into a new one ([`file::LogFile::compact`]). Opening replays the
 //! snapshot and then the log; a record that is torn or fails its checksum ends the log
 //! there (everything after it was never acknowledged, since a commit returns only after
@@ -21,26 +25,34 @@ pub mod file;
 
 use std::collections::BTreeMap;
 
-use automerge::{Automerge, Change};
+use automerge::{Automerge, Change, ChangeHash};
 
+use crate::engine::{Signature, Signatures};
 use crate::ids::PeerId;
 
 /// The first bytes of every log file.
-pub const LOG_MAGIC: &[u8; 8] = b"RVNSLOG1";
+pub const LOG_MAGIC: &[u8; 8] = b"RVNSLOG2";
 /// The first bytes of every snapshot file.
-pub const SNAPSHOT_MAGIC: &[u8; 8] = b"RVNSSNP1";
+pub const SNAPSHOT_MAGIC: &[u8; 8] = b"RVNSSNP2";
+/// What files written before changes were signed start with: not read, and said so.
+const UNSIGNED_MAGICS: [&[u8; 8]; 2] = [b"RVNSLOG1", b"RVNSSNP1"];
 /// The largest record: larger lengths are damage, not data.
 pub const MAX_RECORD: usize = 64 * 1024 * 1024;
 
-const KIND_CHANGE: u8 = 1;
 const KIND_PEER_STATE: u8 = 2;
+const KIND_SIGNED_CHANGE: u8 = 3;
 const HEADER: usize = 8;
 
 /// One record of the log.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Record {
-    /// One Automerge change, as `Change::raw_bytes` gives it.
-    Change(Vec<u8>),
+    /// One Automerge change, as `Change::raw_bytes` gives it, with its signature.
+    Change {
+        /// The change.
+        change: Vec<u8>,
+        /// Its signature by the device that made it.
+        signature: Signature,
+    },
     /// What a peer device is known to hold (`automerge::sync::State::encode`).
     PeerState {
         /// The peer.
@@ -54,9 +66,10 @@ pub enum Record {
 pub fn encode(record: &Record, out: &mut Vec<u8>) {
     let mut body = Vec::new();
     match record {
-        Record::Change(bytes) => {
-            body.push(KIND_CHANGE);
-            body.extend_from_slice(bytes);
+        Record::Change { change, signature } => {
+            body.push(KIND_SIGNED_CHANGE);
+            body.extend_from_slice(signature);
+            body.extend_from_slice(change);
         }
         Record::PeerState { peer, state } => {
             body.push(KIND_PEER_STATE);
@@ -92,7 +105,9 @@ pub struct Decoded {
 pub fn decode(log: &[u8]) -> Decoded {
     let mut decoded = Decoded::default();
     if log.len() < LOG_MAGIC.len() || &log[..LOG_MAGIC.len()] != LOG_MAGIC {
-        if !log.is_empty() {
+        if UNSIGNED_MAGICS.iter().any(|m| log.starts_with(*m)) {
+            decoded.damage = Some(UNSIGNED.into());
+        } else if !log.is_empty() {
             decoded.damage = Some("the log does not start with its header".into());
         }
         return decoded;
@@ -117,7 +132,14 @@ pub fn decode(log: &[u8]) -> Decoded {
             break;
         }
         let record = match body[0] {
-            KIND_CHANGE => Record::Change(body[1..].to_vec()),
+            KIND_SIGNED_CHANGE if body.len() > 65 => {
+                let mut signature = [0u8; 64];
+                signature.copy_from_slice(&body[1..65]);
+                Record::Change {
+                    change: body[65..].to_vec(),
+                    signature,
+                }
+            }
             KIND_PEER_STATE if body.len() >= 33 => {
                 let mut peer = [0u8; 32];
                 peer.copy_from_slice(&body[1..33]);
@@ -138,28 +160,61 @@ pub fn decode(log: &[u8]) -> Decoded {
     decoded
 }
 
-/// A snapshot file's bytes for a saved document.
+/// Why a file from before signed changes is not read.
+const UNSIGNED: &str = "it was written by a development build of Revans from before changes were signed, which this version does not read";
+
+/// A snapshot file's bytes for a saved document and its changes' signatures.
 #[must_use]
-pub fn encode_snapshot(saved: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(saved.len() + 12);
+pub fn encode_snapshot(saved: &[u8], signatures: &Signatures) -> Vec<u8> {
+    let mut body = Vec::with_capacity(saved.len() + 4 + 96 * signatures.len());
+    // A saved document is far below 4 GiB (frames and records are capped well below).
+    body.extend_from_slice(&(saved.len() as u32).to_le_bytes());
+    body.extend_from_slice(saved);
+    let mut sorted: Vec<(&ChangeHash, &Signature)> = signatures.iter().collect();
+    sorted.sort();
+    for (hash, signature) in sorted {
+        body.extend_from_slice(&hash.0);
+        body.extend_from_slice(signature);
+    }
+    let mut out = Vec::with_capacity(body.len() + 12);
     out.extend_from_slice(SNAPSHOT_MAGIC);
-    out.extend_from_slice(&crc32fast::hash(saved).to_le_bytes());
-    out.extend_from_slice(saved);
+    out.extend_from_slice(&crc32fast::hash(&body).to_le_bytes());
+    out.extend_from_slice(&body);
     out
 }
 
-/// The saved document inside a snapshot file, if the file is whole.
-pub fn decode_snapshot(bytes: &[u8]) -> Result<&[u8], String> {
-    if bytes.len() < 12 || &bytes[..8] != SNAPSHOT_MAGIC {
+/// The saved document inside a snapshot file and its signatures, if the file is whole.
+pub fn decode_snapshot(bytes: &[u8]) -> Result<(&[u8], Signatures), String> {
+    if UNSIGNED_MAGICS.iter().any(|m| bytes.starts_with(*m)) {
+        return Err(UNSIGNED.into());
+    }
+    if bytes.len() < 16 || &bytes[..8] != SNAPSHOT_MAGIC {
         return Err("the snapshot does not start with its header".into());
     }
     let crc = u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]);
-    let saved = &bytes[12..];
-    if crc32fast::hash(saved) == crc {
-        Ok(saved)
-    } else {
-        Err("the snapshot fails its checksum".into())
+    let body = &bytes[12..];
+    if crc32fast::hash(body) != crc {
+        return Err("the snapshot fails its checksum".into());
     }
+    let len = u32::from_le_bytes([body[0], body[1], body[2], body[3]]) as usize;
+    let saved = body
+        .get(4..4 + len)
+        .ok_or_else(|| "the snapshot is shorter than it says".to_owned())?;
+    let table = &body[4 + len..];
+    if table.len() % 96 != 0 {
+        return Err("the snapshot's signatures are cut short".into());
+    }
+    let signatures = table
+        .chunks_exact(96)
+        .map(|entry| {
+            let mut hash = [0u8; 32];
+            hash.copy_from_slice(&entry[..32]);
+            let mut signature = [0u8; 64];
+            signature.copy_from_slice(&entry[32..]);
+            (ChangeHash(hash), signature)
+        })
+        .collect();
+    Ok((saved, signatures))
 }
 
 /// A document rebuilt from its snapshot and log.
@@ -167,6 +222,8 @@ pub fn decode_snapshot(bytes: &[u8]) -> Result<&[u8], String> {
 pub struct Restored {
     /// The document.
     pub doc: Automerge,
+    /// Its changes' signatures.
+    pub signatures: Signatures,
     /// Each peer's last saved sync state.
     pub peers: BTreeMap<PeerId, Vec<u8>>,
     /// What was damaged, in words; empty when everything loaded.
@@ -179,12 +236,19 @@ pub struct Restored {
 #[must_use]
 pub fn restore(snapshot: Option<&[u8]>, log: &[u8]) -> Restored {
     let mut problems = Vec::new();
+    let mut signatures = Signatures::new();
     let mut doc = match snapshot.map(decode_snapshot) {
         None => Automerge::new(),
-        Some(Ok(saved)) => Automerge::load(saved).unwrap_or_else(|e| {
-            problems.push(format!("the snapshot does not load ({e})"));
-            Automerge::new()
-        }),
+        Some(Ok((saved, table))) => match Automerge::load(saved) {
+            Ok(doc) => {
+                signatures = table;
+                doc
+            }
+            Err(e) => {
+                problems.push(format!("the snapshot does not load ({e})"));
+                Automerge::new()
+            }
+        },
         Some(Err(e)) => {
             problems.push(e);
             Automerge::new()
@@ -198,8 +262,11 @@ pub fn restore(snapshot: Option<&[u8]>, log: &[u8]) -> Restored {
     let mut changes = Vec::new();
     for record in decoded.records {
         match record {
-            Record::Change(bytes) => match Change::from_bytes(bytes) {
-                Ok(change) => changes.push(change),
+            Record::Change { change, signature } => match Change::from_bytes(change) {
+                Ok(change) => {
+                    signatures.insert(change.hash(), signature);
+                    changes.push(change);
+                }
                 Err(e) => problems.push(format!("a change in the log does not read ({e})")),
             },
             Record::PeerState { peer, state } => {
@@ -212,6 +279,7 @@ pub fn restore(snapshot: Option<&[u8]>, log: &[u8]) -> Restored {
     }
     Restored {
         doc,
+        signatures,
         peers,
         problems,
         log_good_len: decoded.good_len,
@@ -238,7 +306,13 @@ mod tests {
     fn log_of(doc: &mut AutoCommit) -> Vec<u8> {
         let mut log = empty_log();
         for change in doc.get_changes(&[]) {
-            encode(&Record::Change(change.raw_bytes().to_vec()), &mut log);
+            encode(
+                &Record::Change {
+                    change: change.raw_bytes().to_vec(),
+                    signature: [7; 64],
+                },
+                &mut log,
+            );
         }
         encode(
             &Record::PeerState {
@@ -264,7 +338,7 @@ mod tests {
     #[test]
     fn a_snapshot_and_a_log_that_repeats_it_replay_once() {
         let mut doc = edits(5);
-        let snapshot = encode_snapshot(&doc.save());
+        let snapshot = encode_snapshot(&doc.save(), &Signatures::new());
         let log = log_of(&mut doc);
         let restored = restore(Some(&snapshot), &log);
         assert!(restored.problems.is_empty(), "{:?}", restored.problems);
@@ -341,7 +415,7 @@ mod tests {
             restored.problems
         );
 
-        let mut snapshot = encode_snapshot(&doc.save());
+        let mut snapshot = encode_snapshot(&doc.save(), &Signatures::new());
         let last = snapshot.len() - 1;
         snapshot[last] ^= 1;
         let restored = restore(Some(&snapshot), &empty_log());

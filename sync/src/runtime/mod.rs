@@ -16,12 +16,13 @@ use std::time::{Duration, Instant};
 
 use automerge::{Automerge, ChangeHash};
 use chrono::{DateTime, Utc};
-use revans_model::{ActionLearningSet, Journal, LoadError, Member, MemberId};
+use revans_model::{ActionLearningSet, DeviceId, Journal, LoadError, Member, MemberId};
+use iroh::SecretKey;
 use tokio::sync::{broadcast, oneshot, watch};
 
 use crate::access::Access;
 use crate::data_dir::DataDir;
-use crate::engine::{Engine, Output, PeerStatus, Refused};
+use crate::engine::{Engine, Judge, Output, PeerStatus, Refused, Signature, Signatures};
 use crate::ids::{DocId, PeerId};
 use crate::log::file::{LogFile, StorageProblem};
 use crate::node::{Event, NodeError};
@@ -59,7 +60,25 @@ pub struct DocView {
     pub journal: Option<Arc<Result<Journal, LoadError>>>,
     /// Each allowed peer's sync status.
     pub peers: BTreeMap<PeerId, PeerView>,
+    /// The changes refused here lately, newest last.
+    pub refused: Vec<RefusedChange>,
 }
+
+/// A change this device refused: who sent it, who signed it, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RefusedChange {
+    /// The device that sent it.
+    pub from: DeviceId,
+    /// The device that signed it, if it names one.
+    pub author: Option<DeviceId>,
+    /// Why, in words.
+    pub reason: String,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+/// How many refused changes a set's view keeps.
+const REFUSALS_KEPT: usize = 20;
 
 /// A peer's sync status as the screens show it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -159,10 +178,22 @@ pub enum Request {
         /// The answer.
         reply: oneshot::Sender<Result<(), NodeError>>,
     },
+    /// Take changes from a backup, each judged as if a peer had sent it.
+    Adopt {
+        /// The document (held already).
+        id: DocId,
+        /// The changes, with their signatures.
+        changes: Vec<(automerge::Change, Signature)>,
+        /// How many were taken, and why any were refused; answered once on disk.
+        reply: oneshot::Sender<Result<(usize, Vec<String>), NodeError>>,
+    },
     /// A document's bytes.
     Save {
         /// The document.
         id: DocId,
+        /// With every change's signature (a backup `revans import` checks), or as plain
+        /// Automerge bytes any Automerge implementation loads.
+        signed: bool,
         /// The answer.
         reply: oneshot::Sender<Result<Vec<u8>, NodeError>>,
     },
@@ -208,14 +239,14 @@ pub struct EngineHandle {
 impl EngineHandle {
     /// Starts the engine's thread.
     pub fn spawn(
-        me: PeerId,
+        key: SecretKey,
         data: Arc<DataDir>,
         journal: Option<DocId>,
         access: watch::Sender<Access>,
         shared: Arc<Shared>,
     ) -> Result<Self, NodeError> {
         let (tx, rx) = std::sync::mpsc::channel();
-        let worker = Worker::new(me, data, journal, access, shared.clone());
+        let worker = Worker::new(key, data, journal, access, shared.clone());
         std::thread::Builder::new()
             .name("revans-engine".into())
             .spawn(move || worker.run(&rx))
@@ -278,9 +309,22 @@ impl EngineHandle {
     }
 
     /// A document's bytes, as `Automerge::save` writes them.
-    pub async fn save(&self, id: DocId) -> Result<Vec<u8>, NodeError> {
+    pub async fn save(&self, id: DocId, signed: bool) -> Result<Vec<u8>, NodeError> {
         let (reply, answer) = oneshot::channel();
-        if !self.send(Request::Save { id, reply }) {
+        if !self.send(Request::Save { id, signed, reply }) {
+            return Err(NodeError::Stopped);
+        }
+        answer.await.map_err(|_| NodeError::Stopped)?
+    }
+
+    /// Takes a backup's changes into a held document, judging each.
+    pub async fn adopt(
+        &self,
+        id: DocId,
+        changes: Vec<(automerge::Change, Signature)>,
+    ) -> Result<(usize, Vec<String>), NodeError> {
+        let (reply, answer) = oneshot::channel();
+        if !self.send(Request::Adopt { id, changes, reply }) {
             return Err(NodeError::Stopped);
         }
         answer.await.map_err(|_| NodeError::Stopped)?
@@ -320,26 +364,28 @@ struct Worker {
     stale_since: Option<Instant>,
     /// When each document was last read into the model.
     hydrated_at: BTreeMap<DocId, Instant>,
+    /// Changes refused lately, per document.
+    refused: BTreeMap<DocId, Vec<RefusedChange>>,
     started: Instant,
     started_at: DateTime<Utc>,
 }
 
+/// How a document's changes are judged.
+fn judge(id: DocId, kind: DocKind) -> Judge {
+    match kind {
+        DocKind::Set => Judge::Set(id.set_id()),
+        DocKind::Journal => Judge::Journal,
+    }
+}
+
 /// A set's members alone, read without hydrating the rest of the set.
 fn members_of(doc: &Automerge) -> Option<BTreeMap<MemberId, Member>> {
-    // The same gate as a whole set: a document of a newer schema is not read.
-    let schema: autosurgeon::MaybeMissing<u64> =
-        autosurgeon::hydrate_prop(doc, automerge::ROOT, "schema").ok()?;
-    match schema {
-        autosurgeon::MaybeMissing::Present(v) if v <= revans_model::SCHEMA_VERSION => {
-            autosurgeon::hydrate_prop(doc, automerge::ROOT, "members").ok()
-        }
-        _ => None,
-    }
+    ActionLearningSet::members_from_doc(doc).ok()
 }
 
 impl Worker {
     fn new(
-        me: PeerId,
+        key: SecretKey,
         data: Arc<DataDir>,
         journal: Option<DocId>,
         access: watch::Sender<Access>,
@@ -359,8 +405,9 @@ impl Worker {
                 Some((id.parse().ok()?, peers))
             })
             .collect();
+        let me = PeerId(*key.public().as_bytes());
         Self {
-            engine: Engine::new(COALESCE_MS),
+            engine: Engine::new(COALESCE_MS, key),
             me,
             data,
             remembered,
@@ -375,6 +422,7 @@ impl Worker {
             stale: BTreeSet::new(),
             stale_since: None,
             hydrated_at: BTreeMap::new(),
+            refused: BTreeMap::new(),
             started: Instant::now(),
             started_at: Utc::now(),
         }
@@ -426,6 +474,15 @@ impl Worker {
         let mut touched: BTreeSet<DocId> = BTreeSet::new();
         // Documents a peer's message broke: rebuilt from disk after this round's commit.
         let mut broken: BTreeSet<DocId> = BTreeSet::new();
+        // Documents a local edit wrote something the rules refuse into: rebuilt from disk.
+        let mut unsound: BTreeSet<DocId> = BTreeSet::new();
+        // Backups taken in, answered after the commit.
+        #[allow(clippy::type_complexity)]
+        let mut adopted: Vec<(
+            DocId,
+            (usize, Vec<String>),
+            oneshot::Sender<Result<(usize, Vec<String>), NodeError>>,
+        )> = Vec::new();
         let mut stop = None;
         for request in batch {
             match request {
@@ -465,10 +522,15 @@ impl Worker {
                     None => {
                         let _ = reply.send(Err(NodeError::UnknownSet(id.to_string())));
                     }
-                    Some(Err(e)) => {
+                    Some(Ok(Err(e))) => {
                         let _ = reply.send(Err(e));
                     }
-                    Some(Ok(())) => acks.push((id, reply)),
+                    Some(Ok(Ok(()))) => acks.push((id, reply)),
+                    Some(Err(reason)) => {
+                        tracing::error!(%reason, "a local edit broke the rules; undone");
+                        unsound.insert(id);
+                        let _ = reply.send(Err(NodeError::Unsound(reason)));
+                    }
                 },
                 Request::Open {
                     id,
@@ -487,9 +549,13 @@ impl Worker {
                                     })
                                 });
                                 match merged {
-                                    Some(Ok(())) => acks.push((id, reply)),
-                                    Some(Err(e)) => {
+                                    Some(Ok(Ok(()))) => acks.push((id, reply)),
+                                    Some(Ok(Err(e))) => {
                                         let _ = reply.send(Err(e));
+                                    }
+                                    Some(Err(reason)) => {
+                                        unsound.insert(id);
+                                        let _ = reply.send(Err(NodeError::Unsound(reason)));
                                     }
                                     None => {
                                         let _ =
@@ -504,12 +570,23 @@ impl Worker {
                         let _ = reply.send(Err(e));
                     }
                 },
-                Request::Save { id, reply } => {
-                    let saved = self
-                        .engine
-                        .doc(&id)
-                        .map(Automerge::save)
-                        .ok_or_else(|| NodeError::UnknownSet(id.to_string()));
+                Request::Adopt { id, changes, reply } => {
+                    touched.insert(id);
+                    match self.engine.adopt(id, changes) {
+                        Some(taken) => adopted.push((id, taken, reply)),
+                        None => {
+                            let _ = reply.send(Err(NodeError::UnknownSet(id.to_string())));
+                        }
+                    }
+                }
+                Request::Save { id, signed, reply } => {
+                    let saved = match (self.engine.doc(&id), self.engine.signatures(&id)) {
+                        (Some(doc), Some(signatures)) if signed => {
+                            Ok(crate::log::encode_snapshot(&doc.save(), signatures))
+                        }
+                        (Some(doc), _) => Ok(doc.save()),
+                        _ => Err(NodeError::UnknownSet(id.to_string())),
+                    };
                     let _ = reply.send(saved);
                 }
                 Request::Shutdown(reply) => {
@@ -522,6 +599,7 @@ impl Worker {
         // Commit: every document's appended records in one write and one fdatasync.
         let mut changed: BTreeSet<DocId> = BTreeSet::new();
         let mut heard = Vec::new();
+        let mut offenders = BTreeSet::new();
         for output in self.engine.drain() {
             match output {
                 Output::Append { doc, record } => {
@@ -533,8 +611,20 @@ impl Worker {
                     changed.insert(doc);
                 }
                 Output::Heard { doc, peer, heads } => heard.push((doc, peer, heads)),
+                Output::Refused {
+                    doc,
+                    from,
+                    author,
+                    reason,
+                } => self.report_refusal(doc, from, author, reason, now),
+                Output::Offender(peer) => {
+                    offenders.insert(peer);
+                }
                 Output::Send { .. } | Output::Unwell(_) => {}
             }
+        }
+        for peer in offenders {
+            self.drop_link(peer, "changes the set's rules refuse, again and again");
         }
         let mut failed = BTreeSet::new();
         // A document with a local edit in this round is synced before the edit is
@@ -544,7 +634,9 @@ impl Worker {
             if !log.has_pending() {
                 continue;
             }
-            let sync = sync_all || acks.iter().any(|(doc, _)| doc == id);
+            let sync = sync_all
+                || acks.iter().any(|(doc, _)| doc == id)
+                || adopted.iter().any(|(doc, _, _)| doc == id);
             if let Err(e) = log.commit(sync) {
                 let problem = StorageProblem::Write {
                     path: log.dir().join("log"),
@@ -568,7 +660,7 @@ impl Worker {
                 );
             }
         }
-        for id in failed.iter().chain(&broken) {
+        for id in failed.iter().chain(&broken).chain(&unsound) {
             self.reload(*id, now);
             changed.insert(*id);
         }
@@ -625,6 +717,21 @@ impl Worker {
         {
             self.hydrate_stale();
         }
+        for (id, taken, reply) in adopted {
+            let answer = if failed.contains(&id) {
+                Err(NodeError::Storage(StorageProblem::Write {
+                    path: self
+                        .logs
+                        .get(&id)
+                        .map(|l| l.dir().to_owned())
+                        .unwrap_or_default(),
+                    reason: "the backup's changes could not be written".into(),
+                }))
+            } else {
+                Ok(taken)
+            };
+            let _ = reply.send(answer);
+        }
         for (id, reply) in acks {
             let answer = if failed.contains(&id) {
                 Err(NodeError::Storage(StorageProblem::Write {
@@ -648,8 +755,11 @@ impl Worker {
                 continue;
             }
             let states = self.engine.encoded_states(id);
-            if let (Some(log), Some(doc)) = (self.logs.get_mut(id), self.engine.doc(id))
-                && let Err(e) = log.compact(doc, &states)
+            if let (Some(log), Some(doc), Some(signatures)) = (
+                self.logs.get_mut(id),
+                self.engine.doc(id),
+                self.engine.signatures(id),
+            ) && let Err(e) = log.compact(doc, signatures, &states)
             {
                 let _ = self
                     .shared
@@ -703,7 +813,7 @@ impl Worker {
         }
         let dir = self.data.docs().join(id.to_string());
         let exists = dir.join("log").exists() || dir.join("snapshot").exists();
-        let (log, doc, peers) = if exists {
+        let (log, doc, signatures, peers) = if exists {
             let (log, restored) = LogFile::open(&dir).map_err(|e| {
                 NodeError::Storage(StorageProblem::Read {
                     path: dir.clone(),
@@ -718,7 +828,7 @@ impl Worker {
                 tracing::warn!(%problem, "storage");
                 let _ = self.shared.events.send(Event::Storage(problem));
             }
-            (log, restored.doc, restored.peers)
+            (log, restored.doc, restored.signatures, restored.peers)
         } else {
             let log = LogFile::create(&dir).map_err(|e| {
                 NodeError::Storage(StorageProblem::Write {
@@ -726,7 +836,7 @@ impl Worker {
                     reason: e.to_string(),
                 })
             })?;
-            (log, Automerge::new(), BTreeMap::new())
+            (log, Automerge::new(), Signatures::new(), BTreeMap::new())
         };
         self.logs.insert(id, log);
         self.kinds.insert(id, kind);
@@ -734,7 +844,8 @@ impl Worker {
         if kind == DocKind::Journal {
             self.journal = Some(id);
         }
-        self.engine.insert(id, doc, &peers, now);
+        self.engine
+            .insert(id, doc, signatures, judge(id, kind), &peers, now);
         Ok(())
     }
 
@@ -745,7 +856,17 @@ impl Worker {
             return;
         };
         match log.reread() {
-            Ok(restored) => self.engine.insert(id, restored.doc, &restored.peers, now),
+            Ok(restored) => {
+                let kind = self.kinds.get(&id).copied().unwrap_or(DocKind::Set);
+                self.engine.insert(
+                    id,
+                    restored.doc,
+                    restored.signatures,
+                    judge(id, kind),
+                    &restored.peers,
+                    now,
+                );
+            }
             Err(e) => {
                 let _ = self
                     .shared
@@ -906,8 +1027,44 @@ impl Worker {
                 set,
                 journal,
                 peers,
+                refused: self.refused.get(&id).cloned().unwrap_or_default(),
             },
         );
+    }
+
+    /// A change refused: logged, kept for the People and sync view, and told as an event.
+    fn report_refusal(
+        &mut self,
+        doc: DocId,
+        from: PeerId,
+        author: Option<PeerId>,
+        reason: String,
+        now: u64,
+    ) {
+        tracing::warn!(
+            doc = %doc,
+            from = %from.short(),
+            author = author.map(|a| a.short()).unwrap_or_default(),
+            %reason,
+            "refused a change"
+        );
+        let refused = RefusedChange {
+            from: from.device(),
+            author: author.map(|a| a.device()),
+            reason,
+            at: self.time_of(now),
+        };
+        let kept = self.refused.entry(doc).or_default();
+        kept.push(refused.clone());
+        if kept.len() > REFUSALS_KEPT {
+            kept.remove(0);
+        }
+        if self.kinds.get(&doc) == Some(&DocKind::Set) {
+            let _ = self.shared.events.send(Event::Refused {
+                set: doc.set_id(),
+                change: refused,
+            });
+        }
     }
 }
 
@@ -915,18 +1072,73 @@ impl Worker {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-    use automerge::ReadDoc;
-    use automerge::transaction::Transactable;
-
     use super::*;
 
-    fn put(key: &'static str) -> EditFn {
+    fn propose(author: MemberId, text: &'static str) -> EditFn {
         Box::new(move |doc: &mut Automerge| {
-            let mut tx = doc.transaction();
-            tx.put(automerge::ROOT, key, 1).unwrap();
-            tx.commit();
+            let by = revans_model::Author {
+                member: author,
+                at: Utc::now(),
+            };
+            revans_model::apply(
+                doc,
+                &by,
+                revans_model::Command::ProposeRule { text: text.into() },
+            )?;
             Ok(())
         })
+    }
+
+    /// A set founded by the device of `me`, with the device of `other` admitted.
+    fn set_of_two(me: &SecretKey, other: &SecretKey) -> (Automerge, DocId, MemberId) {
+        let device = |k: &SecretKey| DeviceId::from_bytes(*k.public().as_bytes());
+        let now = Utc::now();
+        let (mut doc, set, founder) = revans_model::create_set(
+            revans_model::NewSet {
+                name: "Set".into(),
+                purpose: String::new(),
+                founder: revans_model::Profile {
+                    display_name: "Ada".into(),
+                    organisation: String::new(),
+                },
+                device: device(me),
+            },
+            now,
+        )
+        .unwrap();
+        let by = revans_model::Author {
+            member: founder.clone(),
+            at: now,
+        };
+        let invitation = revans_model::InvitationId::random();
+        let secret = vec![5; 32];
+        revans_model::apply(
+            &mut doc,
+            &by,
+            revans_model::Command::Invite {
+                id: invitation.clone(),
+                for_name: "Bo".into(),
+                secret_hash: revans_model::secret_hash(&secret),
+                expires_at: now + chrono::Duration::days(1),
+                link_to: None,
+            },
+        )
+        .unwrap();
+        revans_model::apply(
+            &mut doc,
+            &by,
+            revans_model::Command::Admit {
+                invitation,
+                secret,
+                profile: revans_model::Profile {
+                    display_name: "Bo".into(),
+                    organisation: String::new(),
+                },
+                device: device(other),
+            },
+        )
+        .unwrap();
+        (doc, DocId::of_set(&set).unwrap(), founder)
     }
 
     /// The sync messages sent to the peer so far.
@@ -937,7 +1149,8 @@ mod tests {
             .filter_map(|o| match o {
                 Outgoing::Frame(bytes) => match Frame::decode(&bytes[4..]).unwrap() {
                     Frame::Sync { message, .. } => {
-                        Some(automerge::sync::Message::decode(&message).unwrap())
+                        let (message, _) = crate::engine::open_envelope(&message).unwrap();
+                        Some(automerge::sync::Message::decode(message).unwrap())
                     }
                     Frame::Hello { .. } => None,
                 },
@@ -955,21 +1168,22 @@ mod tests {
         let data = Arc::new(DataDir::open(dir.path()).unwrap());
         let (events, mut problems) = broadcast::channel(16);
         let shared = Arc::new(Shared::new(events));
-        let peer = PeerId([2; 32]);
+        let (me, other) = (SecretKey::from_bytes(&[1; 32]), SecretKey::from_bytes(&[2; 32]));
+        let peer = PeerId(*other.public().as_bytes());
+        let (doc, id, ada) = set_of_two(&me, &other);
         let mut worker = Worker::new(
-            PeerId([1; 32]),
+            me,
             data,
             None,
             watch::channel(Access::default()).0,
             shared,
         );
-        let id = DocId([9; 16]);
         let (opened, mut answer) = oneshot::channel();
         worker.round(vec![Request::Open {
             id,
             kind: DocKind::Set,
-            initial: None,
-            hints: BTreeSet::from([peer]),
+            initial: Some(doc),
+            hints: BTreeSet::new(),
             reply: opened,
         }]);
         answer.try_recv().unwrap().unwrap();
@@ -985,7 +1199,7 @@ mod tests {
         let (reply, mut answer) = oneshot::channel();
         worker.round(vec![Request::Edit {
             id,
-            edit: put("kept"),
+            edit: propose(ada.clone(), "Kept."),
             reply,
         }]);
         answer.try_recv().unwrap().unwrap();
@@ -1005,14 +1219,16 @@ mod tests {
         let (reply, mut answer) = oneshot::channel();
         worker.round(vec![Request::Edit {
             id,
-            edit: put("lost"),
+            edit: propose(ada, "Lost."),
             reply,
         }]);
         let refused = answer.try_recv().unwrap().unwrap_err();
         assert!(refused.to_string().contains("Could not save"), "{refused}");
         let doc = worker.engine.doc(&id).unwrap();
         assert_eq!(doc.get_heads(), heads, "the edit was undone");
-        assert!(doc.get(automerge::ROOT, "lost").unwrap().is_none());
+        let set = ActionLearningSet::from_doc(doc).unwrap();
+        assert!(set.ground_rules.values().any(|r| r.text == "Kept."));
+        assert!(!set.ground_rules.values().any(|r| r.text == "Lost."));
         for message in sent(&mut out) {
             assert_eq!(message.heads, heads, "nothing unsaved reached the peer");
             assert!(

@@ -22,13 +22,12 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result, bail};
 use automerge::sync::SyncDoc as _;
-use automerge::transaction::Transactable as _;
 use chrono::Utc;
 use iroh::endpoint::presets;
 use iroh::protocol::{AcceptError, ProtocolHandler, Router};
-use revans_model::{Author, Command, DeviceId};
+use revans_model::Command;
 use revans_sync::protocol::wire_counters;
-use revans_sync::{io_counters, new_set_id};
+use revans_sync::io_counters;
 use revans_tests::TestNode;
 use revans_tests::history::{self, History};
 
@@ -67,9 +66,12 @@ async fn set_on(n: usize, meetings: u32, seed: u64) -> Result<(Vec<TestNode>, Hi
     for _ in 0..n {
         nodes.push(TestNode::start().await?);
     }
-    let devices: Vec<DeviceId> = nodes.iter().map(|t| t.node().device().clone()).collect();
-    let mut history = history::generate(new_set_id(), &devices, meetings, seed, Utc::now())?;
-    for (t, member) in nodes.iter().zip(&history.members) {
+    let keys = nodes
+        .iter()
+        .map(TestNode::key)
+        .collect::<Result<Vec<_>>>()?;
+    let mut history = history::generate(&keys, meetings, seed, Utc::now())?;
+    for (i, t) in nodes.iter().enumerate() {
         let addresses = t
             .node()
             .addr()
@@ -80,12 +82,9 @@ async fn set_on(n: usize, meetings: u32, seed: u64) -> Result<(Vec<TestNode>, Hi
                 _ => None,
             })
             .collect();
-        revans_model::apply(
-            &mut history.doc,
-            &Author {
-                member: member.clone(),
-                at: Utc::now(),
-            },
+        history.apply(
+            i,
+            Utc::now(),
             Command::RecordAddresses {
                 device: t.node().device().clone(),
                 addresses,
@@ -169,7 +168,7 @@ async fn wait_identical(
 /// 1. One change on one node until all six others hold it, beside a raw iroh echo.
 async fn edit_to_the_set(sizes: &Sizes, figures: &mut Figures) -> Result<()> {
     let (nodes, history) = set_on(7, 0, 1).await?;
-    let bytes = history.doc.save();
+    let bytes = history.backup();
     for t in &nodes {
         t.node().import_set(&bytes).await?;
     }
@@ -388,9 +387,9 @@ fn in_memory_sync(mut docs: Vec<automerge::Automerge>) -> Result<(Duration, u64,
 }
 
 /// 3. Seven nodes, each with changes made offline on a set with history, then connected.
-async fn catching_up(sizes: &Sizes, figures: &mut Figures) -> Result<Vec<u8>> {
+async fn catching_up(sizes: &Sizes, figures: &mut Figures) -> Result<()> {
     let (mut nodes, history) = set_on(7, sizes.meetings, 2).await?;
-    let bytes = history.doc.save();
+    let bytes = history.backup();
     let set = history.id.clone();
     for t in &mut nodes {
         t.stop().await;
@@ -453,37 +452,21 @@ async fn catching_up(sizes: &Sizes, figures: &mut Figures) -> Result<Vec<u8>> {
     for mut t in nodes {
         t.stop().await;
     }
-    Ok(bytes)
+    Ok(())
 }
 
 /// 4. Opening sets from disk, beside `automerge::load` of the same bytes.
-async fn opening(sizes: &Sizes, one_set: &[u8], figures: &mut Figures) -> Result<()> {
+async fn opening(sizes: &Sizes, figures: &mut Figures) -> Result<()> {
     let mut node = TestNode::start().await?;
-    let device = node.node().device().clone();
-    // The same history, re-keyed to this device and to twenty ids.
+    // Twenty sets of the same size founded by this device (each set's id is bound to its
+    // founding, so no two can share a history).
+    let mut keys = vec![node.key()?];
+    keys.extend((1..7).map(|_| iroh::SecretKey::generate()));
     let mut saved = Vec::new();
-    for _ in 0..sizes.sets {
-        let mut doc = automerge::Automerge::load(one_set)?;
-        let state = revans_model::ActionLearningSet::from_doc(&doc)?;
-        let founder = state.created_by.clone();
-        revans_model::apply(
-            &mut doc,
-            &Author {
-                member: founder.clone(),
-                at: Utc::now(),
-            },
-            Command::LinkDevice {
-                member: founder,
-                device: device.clone(),
-            },
-        )?;
-        let id = new_set_id();
-        let mut tx = doc.transaction();
-        tx.put(automerge::ROOT, "id", id.as_str())?;
-        tx.commit();
-        let bytes = doc.save();
-        node.node().import_set(&bytes).await?;
-        saved.push(bytes);
+    for seed in 0..sizes.sets {
+        let history = history::generate(&keys, sizes.meetings, seed as u64, Utc::now())?;
+        node.node().import_set(&history.backup()).await?;
+        saved.push(history.doc.save());
     }
     node.stop().await;
     let mut starts = Vec::new();
@@ -573,7 +556,7 @@ async fn durability(sizes: &Sizes, figures: &mut Figures) -> Result<()> {
         for t in &mut nodes[1..] {
             t.stop().await;
         }
-        let bytes = history.doc.save();
+        let bytes = history.backup();
         let set = history.id.clone();
         nodes[0].node().import_set(&bytes).await?;
         let (b0, f0) = io_counters();
@@ -622,7 +605,7 @@ async fn local_command_offline(figures: &mut Figures) -> Result<()> {
     }
     // Three members; the two others' devices stop, leaving their addresses in the set.
     let (mut nodes, history) = set_on(3, 2, 4).await?;
-    let bytes = history.doc.save();
+    let bytes = history.backup();
     for t in &nodes {
         t.node().import_set(&bytes).await?;
     }
@@ -688,14 +671,15 @@ async fn main() -> Result<()> {
         .position(|a| a == "--save-set")
         .and_then(|i| args.get(i + 1))
     {
-        let devices: Vec<DeviceId> = (0..7)
-            .map(|_| DeviceId::from_bytes(rand::random()))
+        let keys: Vec<iroh::SecretKey> = (0..7)
+            .map(|_| iroh::SecretKey::generate())
             .collect();
         let now = Utc::now();
-        let mut history = history::generate(new_set_id(), &devices, 26, 7, now)?;
+        let mut history = history::generate(&keys, 26, 7, now)?;
         history::open_a_meeting_in_turns(&mut history, now)?;
-        std::fs::write(path, history.doc.save())?;
-        println!("wrote {path}");
+        std::fs::write(path, history.backup())?;
+        std::fs::write(format!("{path}.founder-key"), keys[0].to_bytes())?;
+        println!("wrote {path} and its founder's key beside it");
         return Ok(());
     }
     let sizes = if quick {
@@ -722,18 +706,11 @@ async fn main() -> Result<()> {
     if run("edit") {
         edit_to_the_set(&sizes, &mut figures).await?;
     }
-    let one_set = if run("catchup") {
-        catching_up(&sizes, &mut figures).await?
-    } else {
-        let devices: Vec<DeviceId> = (0..7)
-            .map(|_| DeviceId::from_bytes(rand::random()))
-            .collect();
-        history::generate(new_set_id(), &devices, sizes.meetings, 2, Utc::now())?
-            .doc
-            .save()
-    };
+    if run("catchup") {
+        catching_up(&sizes, &mut figures).await?;
+    }
     if run("open") {
-        opening(&sizes, &one_set, &mut figures).await?;
+        opening(&sizes, &mut figures).await?;
     }
     if run("durability") {
         durability(&sizes, &mut figures).await?;
