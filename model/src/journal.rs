@@ -107,13 +107,15 @@ impl Journal {
 
 /// Creates an empty journal owned by the device that creates it.
 pub fn create_journal(device: DeviceId, at: DateTime<Utc>) -> Result<Automerge, CommandError> {
+    // Written as the device itself: its key is its actor, so its change can be signed.
+    let actor = device.actor();
     let journal = Journal {
         schema: JOURNAL_SCHEMA_VERSION,
         kind: JOURNAL_KIND.to_owned(),
         devices: BTreeMap::from([(device, Timestamp::new(at))]),
         entries: BTreeMap::new(),
     };
-    let mut doc = Automerge::new();
+    let mut doc = Automerge::new().with_actor(actor);
     doc.transact_with(
         |()| {
             CommitOptions::default()
