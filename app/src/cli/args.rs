@@ -252,7 +252,9 @@ pub enum Cmd {
         /// The set (default: every set).
         set: Option<String>,
     },
-    /// Export a set: md (a readable record), json, ics (meetings) or automerge.
+    /// Export a set: md (a readable record), json, ics (meetings), automerge (the
+    /// document, for any Automerge tool) or revans (a backup with every change's
+    /// signature, which `revans import` restores).
     ///
     /// Example: revans export "Tuesday set" --format ics -o meetings.ics
     Export {
@@ -264,6 +266,15 @@ pub enum Cmd {
         /// Write to this file instead of standard output.
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
+    },
+    /// Restore a set from a backup (`revans export SET --format revans`): every change in
+    /// it is checked, signature and rules, as if a member's device had sent it; a set
+    /// held already takes in what it lacks.
+    ///
+    /// Example: revans import tuesday-set.revans
+    Import {
+        /// The backup file.
+        file: PathBuf,
     },
 }
 
@@ -589,4 +600,5 @@ pub enum ExportFormat {
     Json,
     Ics,
     Automerge,
+    Revans,
 }

@@ -583,6 +583,7 @@ pub async fn execute(node: &Node, cmd: Cmd, json: bool, out: &mut Output) -> Res
                 ExportFormat::Json => export::json(&state)?.into_bytes(),
                 ExportFormat::Ics => export::ics(&state).into_bytes(),
                 ExportFormat::Automerge => node.save(&id).await?,
+                ExportFormat::Revans => node.backup(&id).await?,
             };
             if let Some(path) = output {
                 let path = out.cwd.join(path);
@@ -598,13 +599,49 @@ pub async fn execute(node: &Node, cmd: Cmd, json: bool, out: &mut Output) -> Res
                     &format!("Wrote {} ({} bytes).", path.display(), bytes.len()),
                 );
             } else {
-                if format == ExportFormat::Automerge && out.stdout_is_terminal {
+                if matches!(format, ExportFormat::Automerge | ExportFormat::Revans)
+                    && out.stdout_is_terminal
+                {
                     bail!(
-                        "The automerge export is binary; write it to a file with -o FILE (or redirect the output)."
+                        "This export is binary; write it to a file with -o FILE (or redirect the output)."
                     );
                 }
                 out.stdout.extend_from_slice(&bytes);
             }
+        }
+        Cmd::Import { file } => {
+            let path = out.cwd.join(file);
+            let bytes = std::fs::read(&path).with_context(|| {
+                format!(
+                    "Could not read {}; check the name and that you may read it",
+                    path.display()
+                )
+            })?;
+            let imported = node.import_set(&bytes).await?;
+            let name = node.set(&imported.set).map(|s| s.name).unwrap_or_default();
+            let mut text = format!(
+                "Restored \"{name}\": {} changes taken in.",
+                imported.taken
+            );
+            if !imported.refused.is_empty() {
+                text.push_str(&format!(
+                    " {} refused, as every member's device would refuse them:",
+                    imported.refused.len()
+                ));
+                for reason in &imported.refused {
+                    text.push_str(&format!("\n  - {reason}"));
+                }
+            }
+            out.emit(
+                json,
+                &json!({
+                    "set": imported.set,
+                    "name": name,
+                    "taken": imported.taken,
+                    "refused": imported.refused,
+                }),
+                &text,
+            );
         }
         Cmd::Serve => bail!(
             "A node is already running on this data directory; stop it before starting `revans serve`."
