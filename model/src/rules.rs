@@ -265,6 +265,13 @@ impl Check<'_> {
         Err("a change from a device that is no member's".into())
     }
 
+    /// Whether a member had left or been removed, at the change's causal past.
+    fn departed(&self, member: &str) -> bool {
+        self.map_at(&automerge::ROOT, "members")
+            .and_then(|members| self.map_at(&members, member))
+            .is_some_and(|record| !self.is_null(&record, "departure"))
+    }
+
     /// A member or device admitted by an invitation stands only if the invitation's use
     /// names it: of two admissions with one ticket at once, one wins everywhere.
     fn admission_stands(&self, record: &ObjId, member: &MemberId, device: Option<&DeviceId>) -> bool {
@@ -386,9 +393,9 @@ impl Check<'_> {
             )),
             Who::Facilitation => self.facilitates(&author, target),
             Who::Departure(member) if member == author => Ok(()),
-            Who::Departure(_) => self
-                .facilitates(&author, target)
-                .map_err(|_| "removing a member while someone else facilitates".to_owned()),
+            Who::Departure(_) => self.facilitates(&author, target).map_err(|_| {
+                "removing another member while someone else facilitates".to_owned()
+            }),
             Who::AtCreation => {
                 // The record this field belongs to must be made by this change.
                 let top = &target[..target.len().min(2)];
@@ -449,7 +456,13 @@ impl Check<'_> {
             [_] => Who::Nobody("a change to the set's structure, which nobody may change"),
 
             ["members", _] => Who::Admission,
-            ["members", m, "departure", ..] if !made(2) => Who::Departure(MemberId::from(*m)),
+            ["members", m, "departure", ..] if !made(2) => {
+                if self.departed(m) {
+                    Who::Nobody("undoing a member's departure, which nobody may do")
+                } else {
+                    Who::Departure(MemberId::from(*m))
+                }
+            }
             ["members", _, "devices", _] if !made(2) => Who::Admission,
             ["members", m, "devices", _, ..] if !made(2) && !made(4) => {
                 Who::Owner(MemberId::from(*m))

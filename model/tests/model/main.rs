@@ -17,3 +17,4 @@ mod issues_and_rules;
 mod journal;
 mod meetings;
 mod membership;
+mod verified;

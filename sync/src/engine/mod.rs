@@ -294,8 +294,8 @@ struct Taken {
 }
 
 impl DocSync {
-    /// Judges a change: its signature, then the rules, from its causal past.
-    fn judge(&self, change: &Change, signature: &Signature, me: &ActorId) -> Result<(), String> {
+    /// Whether a change is signed by the device it names.
+    fn signed(change: &Change, signature: &Signature) -> Result<(), String> {
         let Ok(key) = <[u8; 32]>::try_from(change.actor_id().to_bytes()) else {
             return Err("a change whose author is not a device".into());
         };
@@ -306,7 +306,14 @@ impl DocSync {
             .map_err(|_| {
                 "a change whose signature does not match it (forged, or altered on the way)"
                     .to_owned()
-            })?;
+            })
+    }
+
+    /// Judges a signed change by the rules, from its causal past.
+    fn judge(&self, change: &Change, me: &ActorId) -> Result<(), String> {
+        let Ok(key) = <[u8; 32]>::try_from(change.actor_id().to_bytes()) else {
+            return Err("a change whose author is not a device".into());
+        };
         match &self.judge {
             Judge::Set(set) => {
                 let doc = &self.doc;
@@ -355,7 +362,13 @@ impl DocSync {
                     continue;
                 }
                 progress = true;
-                if let Err(reason) = self.judge(&change, &signature, me) {
+                // A bad signature says nothing of the change itself (the same change may
+                // come again, rightly signed): it is dropped, not remembered as refused.
+                if let Err(reason) = Self::signed(&change, &signature) {
+                    taken.refused.push((sender, author, reason));
+                    continue;
+                }
+                if let Err(reason) = self.judge(&change, me) {
                     self.refused.insert(hash);
                     taken.refused.push((sender, author, reason));
                     continue;

@@ -630,3 +630,136 @@ fn seeded_simulation() {
         assert!(run.is_ok(), "failed with seed {seed} (see above)");
     }
 }
+
+/// A message carrying one change, as a peer's device would send it.
+fn carrying(change: &automerge::Change, signature: &Signature) -> Vec<u8> {
+    let message = Message {
+        heads: vec![change.hash()],
+        need: Vec::new(),
+        have: Vec::new(),
+        changes: ChunkList::from(vec![change.raw_bytes().to_vec()]),
+        flags: None,
+        version: automerge::sync::MessageVersion::V1,
+    };
+    envelope(&message.encode(), &[*signature])
+}
+
+/// A change on top of the base document, written as `actor`.
+fn change_as(base: &[u8], actor: u8, key: &str) -> automerge::Change {
+    let mut doc = Automerge::load(base).unwrap();
+    doc.set_actor(ActorId::from(&super::tests::key(actor).public().as_bytes()[..]));
+    put(&mut doc, key, 1);
+    doc.get_last_local_change().unwrap().clone()
+}
+
+/// Forged, altered and unsigned changes are refused, so is everything built on them, and
+/// a peer that keeps sending them is to be disconnected; what a peer signs as itself is
+/// taken.
+#[test]
+fn only_changes_signed_by_the_device_they_name_are_taken() {
+    let base = base_doc();
+    let (pa, pb) = (peer(1), peer(2));
+    let mut a = Node::new(&base, 1, 2, &States::new());
+    a.engine.connect(pb, 0);
+    a.step(0);
+    let refusals = |a: &mut Node| -> Vec<(PeerId, Option<PeerId>, String)> {
+        a.engine
+            .drain()
+            .into_iter()
+            .filter_map(|o| match o {
+                Output::Refused {
+                    from,
+                    author,
+                    reason,
+                    ..
+                } => Some((from, author, reason)),
+                _ => None,
+            })
+            .collect()
+    };
+
+    // Device 2 claims to be device 1 (a's own key): signed with its own key.
+    let claimed = change_as(&base.0, 1, "claimed");
+    let forged = key(2).sign(&claimed.hash().0).to_bytes();
+    a.engine.receive(pb, DOC, &carrying(&claimed, &forged), 1).unwrap();
+    let refused = refusals(&mut a);
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    assert_eq!(refused[0].0, pb);
+    assert_eq!(refused[0].1, Some(pa));
+    assert!(refused[0].2.contains("signature does not match"), "{refused:?}");
+
+    // Its own change with a signature of some other bytes.
+    let own = change_as(&base.0, 2, "own");
+    let altered = key(2).sign(b"something else").to_bytes();
+    a.engine.receive(pb, DOC, &carrying(&own, &altered), 2).unwrap();
+    assert_eq!(refusals(&mut a).len(), 1);
+
+    // A change of a device this journal is not shared with.
+    let outsider = change_as(&base.0, 9, "outsider");
+    let signed = key(9).sign(&outsider.hash().0).to_bytes();
+    a.engine.receive(pb, DOC, &carrying(&outsider, &signed), 3).unwrap();
+    let refused = refusals(&mut a);
+    assert!(refused[0].2.contains("not its member's"), "{refused:?}");
+    let doc = a.engine.doc(&DOC).unwrap();
+    for key in ["claimed", "own", "outsider"] {
+        assert!(doc.get(ROOT, key).unwrap().is_none(), "{key} was applied");
+    }
+
+    // And its own change, signed as itself, is taken.
+    let signed = key(2).sign(&own.hash().0).to_bytes();
+    a.engine.receive(pb, DOC, &carrying(&own, &signed), 4).unwrap();
+    assert!(refusals(&mut a).is_empty());
+    assert!(a.engine.doc(&DOC).unwrap().get(ROOT, "own").unwrap().is_some());
+}
+
+#[test]
+fn a_change_built_on_a_refused_one_is_refused_and_a_persistent_sender_is_an_offender() {
+    let base = base_doc();
+    let pb = peer(2);
+    let mut a = Node::new(&base, 1, 2, &States::new());
+    a.engine.connect(pb, 0);
+    a.step(0);
+    // Device 9 (not a's member's) writes; device 2 builds on it and relays both.
+    let mut doc = Automerge::load(&base.0).unwrap();
+    doc.set_actor(ActorId::from(&key(9).public().as_bytes()[..]));
+    put(&mut doc, "first", 1);
+    let first = doc.get_last_local_change().unwrap().clone();
+    doc.set_actor(ActorId::from(&key(2).public().as_bytes()[..]));
+    put(&mut doc, "second", 2);
+    let second = doc.get_last_local_change().unwrap().clone();
+    let third = {
+        put(&mut doc, "third", 3);
+        doc.get_last_local_change().unwrap().clone()
+    };
+    let sign = |n: u8, c: &automerge::Change| key(n).sign(&c.hash().0).to_bytes();
+    // The later ones first: they wait for what they build on, then fall with it.
+    a.engine.receive(pb, DOC, &carrying(&third, &sign(2, &third)), 1).unwrap();
+    a.engine.receive(pb, DOC, &carrying(&second, &sign(2, &second)), 1).unwrap();
+    a.engine.receive(pb, DOC, &carrying(&first, &sign(9, &first)), 1).unwrap();
+    let outputs = a.engine.drain();
+    let reasons: Vec<&String> = outputs
+        .iter()
+        .filter_map(|o| match o {
+            Output::Refused { reason, .. } => Some(reason),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(reasons.len(), 3, "{reasons:?}");
+    assert_eq!(
+        reasons
+            .iter()
+            .filter(|r| r.as_str() == "a change that builds on a refused one")
+            .count(),
+        2
+    );
+    assert!(
+        outputs.iter().any(|o| *o == Output::Offender(pb)),
+        "three refusals make the sender an offender"
+    );
+    let held = a.engine.doc(&DOC).unwrap();
+    assert_eq!(held.get_heads().len(), 1, "nothing of it was applied");
+    assert!(
+        !outputs.iter().any(|o| matches!(o, Output::Append { .. })),
+        "nothing of it was stored"
+    );
+}

@@ -1,0 +1,331 @@
+//! The rules every device checks (DESIGN.md 4.3): a hostile member's device writing raw
+//! Automerge changes, each judged by `check_change` from the change and its causal past.
+
+use automerge::transaction::{Transactable, Transaction};
+use automerge::{ObjType, ScalarValue};
+use revans_model::{ActionLearningSet, Command, Facilitation, MeetingId, Urgency, check_change};
+
+use crate::fixture::{Fixture, admit, device, profile, t};
+
+/// The object at a path of map keys.
+fn at(tx: &Transaction<'_>, path: &[&str]) -> automerge::ObjId {
+    let mut obj = automerge::ROOT;
+    for key in path {
+        obj = automerge::ReadDoc::get(tx, &obj, *key).unwrap().unwrap().1;
+    }
+    obj
+}
+
+/// Member `member` of the fixture writes a raw change on their own device's copy; the
+/// reason every other device refuses it with (judged as it arrives there). The fixture's
+/// document, an honest device's copy, never holds it.
+fn hostile(
+    f: &mut Fixture,
+    member: usize,
+    write: impl FnOnce(&mut Transaction<'_>) -> Result<(), automerge::AutomergeError>,
+) -> Result<(), String> {
+    let mut copy = f.doc.fork();
+    copy.set_actor(f.devices[member].actor());
+    copy.transact::<_, _, automerge::AutomergeError>(|tx| write(tx))
+        .unwrap();
+    let change = copy.get_last_local_change().unwrap().clone();
+    check_change(&copy, &f.id, &change).map_err(|r| r.reason)
+}
+
+fn meeting(f: &mut Fixture) -> MeetingId {
+    let m = f.plan(60, 120);
+    f.advance(&m, revans_model::Phase::Agenda, 61);
+    f.bid_equal_share(&m, 0, 62);
+    m
+}
+
+#[test]
+fn a_device_added_to_another_member_or_without_an_invitation_is_refused() {
+    let mut f = Fixture::new();
+    let (ada, bo) = (f.members[0].clone(), f.members[1].clone());
+    let stranger = device(66).to_string();
+    let to_ada = hostile(&mut f, 1, |tx| {
+        let devices = at(tx, &["members", ada.as_str(), "devices"]);
+        tx.put_object(&devices, &stranger, ObjType::Map)?;
+        Ok(())
+    });
+    assert_eq!(to_ada.unwrap_err(), "adding a device without an invitation");
+    let to_bo = hostile(&mut f, 1, |tx| {
+        let devices = at(tx, &["members", bo.as_str(), "devices"]);
+        let d = tx.put_object(&devices, &stranger, ObjType::Map)?;
+        tx.put(&d, "linked_by", bo.as_str())?;
+        Ok(())
+    });
+    assert_eq!(to_bo.unwrap_err(), "adding a device without an invitation");
+}
+
+#[test]
+fn a_member_added_without_an_invitation_is_refused() {
+    let mut f = Fixture::new();
+    let bo = f.members[1].clone();
+    let refused = hostile(&mut f, 1, |tx| {
+        let members = at(tx, &["members"]);
+        let m = tx.put_object(&members, "mallory", ObjType::Map)?;
+        tx.put(&m, "display_name", "Mallory")?;
+        tx.put(&m, "admitted_by", bo.as_str())?;
+        Ok(())
+    });
+    assert_eq!(refused.unwrap_err(), "adding a member without an invitation");
+}
+
+#[test]
+fn a_removal_cannot_be_undone_nor_made_while_someone_else_facilitates() {
+    let mut f = Fixture::new();
+    let (bo, cy) = (f.members[1].clone(), f.members[2].clone());
+    f.ok(0, 10, Command::RemoveMember { member: cy.clone() });
+    let cleared = hostile(&mut f, 1, |tx| {
+        let record = at(tx, &["members", cy.as_str()]);
+        tx.put(&record, "departure", ScalarValue::Null)?;
+        Ok(())
+    });
+    assert_eq!(
+        cleared.unwrap_err(),
+        "undoing a member's departure, which nobody may do"
+    );
+    let di = f.members[3].clone();
+    let removed = hostile(&mut f, 1, |tx| {
+        let record = at(tx, &["members", di.as_str()]);
+        let departure = tx.put_object(&record, "departure", ObjType::Map)?;
+        tx.put(&departure, "kind", "Removed")?;
+        tx.put(&departure, "by", bo.as_str())?;
+        Ok(())
+    });
+    assert_eq!(
+        removed.unwrap_err(),
+        "removing another member while someone else facilitates"
+    );
+}
+
+#[test]
+fn another_members_bid_vote_or_name_is_not_forged() {
+    let mut f = Fixture::new();
+    let m = meeting(&mut f);
+    let (ada, bo) = (f.members[0].clone(), f.members[1].clone());
+    let bid = hostile(&mut f, 1, |tx| {
+        let bid = at(tx, &["meetings", m.as_str(), "bids", ada.as_str()]);
+        tx.put(&bid, "note", "I give my time to Bo.")?;
+        Ok(())
+    });
+    assert!(bid.unwrap_err().starts_with("a change to a bid for time of another member"));
+    let rule = f.set().ground_rules.keys().next().unwrap().clone();
+    let vote = hostile(&mut f, 1, |tx| {
+        let agreed = at(tx, &["ground_rules", rule.as_str(), "agreed_by"]);
+        tx.put(&agreed, ada.as_str(), ScalarValue::Timestamp(t(5).timestamp_millis()))?;
+        Ok(())
+    });
+    assert!(vote.unwrap_err().starts_with("a change to an agreement to a ground rule of another member"));
+    let by = hostile(&mut f, 1, |tx| {
+        let rules = at(tx, &["ground_rules"]);
+        let r = tx.put_object(&rules, "forged", ObjType::Map)?;
+        tx.put(&r, "text", "Ada says Bo is always right.")?;
+        tx.put(&r, "proposed_by", ada.as_str())?;
+        Ok(())
+    });
+    assert_eq!(by.unwrap_err(), "another member's name for a ground rule");
+    // Bo's own bid, written the same raw way, is his to write.
+    let own = hostile(&mut f, 1, |tx| {
+        let bids = at(tx, &["meetings", m.as_str(), "bids"]);
+        let b = tx.put_object(&bids, bo.as_str(), ObjType::Map)?;
+        tx.put(&b, "urgency", "High")?;
+        tx.put(&b, "made_by", bo.as_str())?;
+        tx.put(&b, "note", "")?;
+        Ok(())
+    });
+    assert_eq!(own, Ok(()));
+}
+
+#[test]
+fn facilitation_is_not_taken_while_someone_else_facilitates() {
+    let mut f = Fixture::new();
+    let bo = f.members[1].clone();
+    let taken = hostile(&mut f, 1, |tx| {
+        let facilitation = at(tx, &["facilitation"]);
+        let fac = tx.put_object(&facilitation, "Facilitated", ObjType::Map)?;
+        tx.put(&fac, "facilitator", bo.as_str())?;
+        Ok(())
+    });
+    assert_eq!(
+        taken.unwrap_err(),
+        "a change to the set's facilitation while another member facilitates"
+    );
+    // Once the facilitator steps back, any member may hand it on.
+    f.ok(
+        0,
+        5,
+        Command::ChangeFacilitation {
+            to: Facilitation::SelfManaged,
+        },
+    );
+    f.ok(
+        1,
+        6,
+        Command::ChangeFacilitation {
+            to: Facilitation::Facilitated { facilitator: bo },
+        },
+    );
+}
+
+#[test]
+fn values_that_would_leave_the_set_unreadable_are_refused() {
+    let mut f = Fixture::new();
+    let m = meeting(&mut f);
+    let schema = hostile(&mut f, 1, |tx| tx.put(automerge::ROOT, "schema", 2_u64));
+    assert_eq!(
+        schema.unwrap_err(),
+        "a change to the set's identity, which nobody may change"
+    );
+    let end_of_time = hostile(&mut f, 1, |tx| {
+        let meeting = at(tx, &["meetings", m.as_str()]);
+        tx.put(&meeting, "scheduled_at", ScalarValue::Timestamp(i64::MAX))
+    });
+    assert_eq!(end_of_time.unwrap_err(), "a time outside the calendar for a meeting");
+    let string_for_a_map = hostile(&mut f, 1, |tx| {
+        let meetings = at(tx, &["meetings"]);
+        tx.put(&meetings, m.as_str(), "not a meeting")
+    });
+    assert_eq!(
+        string_for_a_map.unwrap_err(),
+        "a single value where a record belongs for a meeting"
+    );
+    let number_for_a_text = hostile(&mut f, 1, |tx| tx.put(automerge::ROOT, "name", 7_i64));
+    assert_eq!(number_for_a_text.unwrap_err(), "something other than a text for the set");
+    let likelihood = hostile(&mut f, 1, |tx| {
+        let actions = at(tx, &["actions"]);
+        let a = tx.put_object(&actions, "a1", ObjType::Map)?;
+        tx.put(&a, "likelihood", 11_u64)
+    });
+    assert_eq!(likelihood.unwrap_err(), "a number out of range for an action");
+}
+
+#[test]
+fn a_used_invitation_is_not_used_again() {
+    let mut f = Fixture::new();
+    let (invitation, secret) = f.invite(0, false);
+    f.ok(
+        2,
+        5,
+        admit(invitation.clone(), secret.clone(), profile("Eve", ""), device(50)),
+    );
+    let bo = f.members[1].clone();
+    let replayed = hostile(&mut f, 1, |tx| {
+        let members = at(tx, &["members"]);
+        let m = tx.put_object(&members, "mallory", ObjType::Map)?;
+        tx.put(&m, "display_name", "Mallory")?;
+        let invitation_record = at(tx, &["invitations", invitation.as_str()]);
+        let used = tx.put_object(&invitation_record, "used", ObjType::Map)?;
+        tx.put(&used, "member", "mallory")?;
+        tx.put(&used, "device", device(51).to_string())?;
+        tx.put(&used, "admitted_by", bo.as_str())?;
+        tx.put(&used, "secret", secret.iter().map(|b| format!("{b:02x}")).collect::<String>())?;
+        tx.put(&used, "at", ScalarValue::Timestamp(t(6).timestamp_millis()))?;
+        Ok(())
+    });
+    assert_eq!(
+        replayed.unwrap_err(),
+        "using an invitation that was used already"
+    );
+}
+
+#[test]
+fn an_admission_must_reveal_the_invitations_secret() {
+    let mut f = Fixture::new();
+    let (invitation, _) = f.invite(0, false);
+    let bo = f.members[1].clone();
+    let guessed = hostile(&mut f, 1, |tx| {
+        let members = at(tx, &["members"]);
+        let m = tx.put_object(&members, "mallory", ObjType::Map)?;
+        tx.put(&m, "display_name", "Mallory")?;
+        let invitation_record = at(tx, &["invitations", invitation.as_str()]);
+        let used = tx.put_object(&invitation_record, "used", ObjType::Map)?;
+        tx.put(&used, "member", "mallory")?;
+        tx.put(&used, "device", device(51).to_string())?;
+        tx.put(&used, "admitted_by", bo.as_str())?;
+        tx.put(&used, "secret", "00")?;
+        tx.put(&used, "at", ScalarValue::Timestamp(t(6).timestamp_millis()))?;
+        Ok(())
+    });
+    assert_eq!(
+        guessed.unwrap_err(),
+        "using an invitation without its secret"
+    );
+}
+
+#[test]
+fn a_removal_and_that_members_bid_made_at_once_both_stay_and_the_removal_wins_for_access() {
+    let mut f = Fixture::new();
+    let m = meeting(&mut f);
+    let cy = f.members[2].clone();
+    let mut cys_copy = f.doc.fork();
+    f.ok(0, 70, Command::RemoveMember { member: cy.clone() });
+    // Meanwhile, offline, Cy bids from her own device.
+    cys_copy.set_actor(f.devices[2].actor());
+    let before = cys_copy.get_heads();
+    revans_model::apply(
+        &mut cys_copy,
+        &f.by(2, 70),
+        Command::BidForTime {
+            meeting: m.clone(),
+            minutes: Some(20),
+            urgency: Urgency::High,
+            issue: None,
+            note: String::new(),
+        },
+    )
+    .unwrap();
+    let bid = cys_copy.get_changes(&before).remove(0).clone();
+    f.doc.merge(&mut cys_copy).unwrap();
+    // Judged from its causal past, Cy's bid is hers to make: every device keeps it.
+    assert_eq!(check_change(&f.doc, &f.id, &bid), Ok(()));
+    let set = f.set();
+    assert!(set.meetings[&m].bids.contains_key(&cy), "the bid stays in history");
+    assert!(!set.is_current_member(&cy));
+    assert_eq!(set.member_for_device(&device(3)), None, "the removal wins for access");
+    // Anything Cy's device writes after seeing her removal is refused.
+    let after = hostile(&mut f, 2, |tx| {
+        let bid = at(tx, &["meetings", m.as_str(), "bids", cy.as_str()]);
+        tx.put(&bid, "note", "Still here.")
+    });
+    assert!(after.unwrap_err().starts_with("a change from a device of a member who is no longer in the set"));
+}
+
+#[test]
+fn two_devices_admitting_with_one_ticket_at_once_admit_one() {
+    let mut f = Fixture::new();
+    let (invitation, secret) = f.invite(0, false);
+    let mut cys_copy = f.doc.fork();
+    f.ok(
+        1,
+        5,
+        admit(invitation.clone(), secret.clone(), profile("Eve", ""), device(50)),
+    );
+    cys_copy.set_actor(f.devices[2].actor());
+    let before = cys_copy.get_heads();
+    revans_model::apply(
+        &mut cys_copy,
+        &f.by(2, 5),
+        admit(invitation, secret, profile("Eve", "Library"), device(51)),
+    )
+    .unwrap();
+    let second = cys_copy.get_changes(&before).remove(0).clone();
+    f.doc.merge(&mut cys_copy).unwrap();
+    // Both admissions were genuine where they were made ...
+    assert_eq!(check_change(&f.doc, &f.id, &second), Ok(()));
+    // ... and every device reads the same one of them as the set's.
+    let set = f.set();
+    let admitted: Vec<_> = [device(50), device(51)]
+        .into_iter()
+        .filter(|d| set.member_for_device(d).is_some())
+        .collect();
+    assert_eq!(admitted.len(), 1, "{admitted:?}");
+    assert_eq!(set.current_members().len(), 5);
+    // A device that merged the two the other way round reads the same.
+    let mut other = cys_copy;
+    other.merge(&mut f.doc.fork()).unwrap();
+    let again = ActionLearningSet::from_doc(&other).unwrap();
+    assert_eq!(again.members, set.members);
+}
