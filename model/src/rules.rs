@@ -166,12 +166,13 @@ impl Check<'_> {
         }
         let ops = change.decode().operations;
         let root_str = |key: &str| {
-            ops.iter().find_map(|op| match (&op.obj, &op.key, &op.action) {
-                (ObjectId::Root, Key::Map(k), OpType::Put(ScalarValue::Str(s))) if k == key => {
-                    Some(s.to_string())
-                }
-                _ => None,
-            })
+            ops.iter()
+                .find_map(|op| match (&op.obj, &op.key, &op.action) {
+                    (ObjectId::Root, Key::Map(k), OpType::Put(ScalarValue::Str(s))) if k == key => {
+                        Some(s.to_string())
+                    }
+                    _ => None,
+                })
         };
         let (Some(id), Some(nonce)) = (root_str("id"), root_str("nonce")) else {
             return Err("a beginning of the set without its id".into());
@@ -274,7 +275,12 @@ impl Check<'_> {
 
     /// A member or device admitted by an invitation stands only if the invitation's use
     /// names it: of two admissions with one ticket at once, one wins everywhere.
-    fn admission_stands(&self, record: &ObjId, member: &MemberId, device: Option<&DeviceId>) -> bool {
+    fn admission_stands(
+        &self,
+        record: &ObjId,
+        member: &MemberId,
+        device: Option<&DeviceId>,
+    ) -> bool {
         let Some(invitation) = self.str_at(record, "invitation") else {
             return true;
         };
@@ -393,16 +399,19 @@ impl Check<'_> {
             )),
             Who::Facilitation => self.facilitates(&author, target),
             Who::Departure(member) if member == author => Ok(()),
-            Who::Departure(_) => self.facilitates(&author, target).map_err(|_| {
-                "removing another member while someone else facilitates".to_owned()
-            }),
+            Who::Departure(_) => self
+                .facilitates(&author, target)
+                .map_err(|_| "removing another member while someone else facilitates".to_owned()),
             Who::AtCreation => {
                 // The record this field belongs to must be made by this change.
                 let top = &target[..target.len().min(2)];
                 if self.made_here(top) || self.made_here(record_of(target)) {
                     Ok(())
                 } else {
-                    Err(format!("a change to {} after it was made", describe(target)))
+                    Err(format!(
+                        "a change to {} after it was made",
+                        describe(target)
+                    ))
                 }
             }
             // New members and devices are made as maps and matched to an invitation's use
@@ -421,7 +430,10 @@ impl Check<'_> {
                     }
                 }
                 (_, OpType::Make(ObjType::Map)) => Ok(()),
-                _ => Err(format!("a change to {} outside an admission", describe(target))),
+                _ => Err(format!(
+                    "a change to {} outside an admission",
+                    describe(target)
+                )),
             },
             Who::Nobody(what) => Err(what.to_owned()),
         }
@@ -528,7 +540,10 @@ impl Check<'_> {
         let Some(key) = target.last() else {
             return Ok(());
         };
-        let parent = target.len().checked_sub(2).map_or("", |i| target[i].as_str());
+        let parent = target
+            .len()
+            .checked_sub(2)
+            .map_or("", |i| target[i].as_str());
         let bad = |what: &str| Err(format!("{what} for {}", describe(target)));
         match shape(target) {
             Shape::Text | Shape::List => return bad("a single value where a text or list belongs"),
@@ -536,7 +551,8 @@ impl Check<'_> {
                 return match value {
                     ScalarValue::Null if OPTIONAL_MAPS.contains(&key.as_str()) => Ok(()),
                     ScalarValue::Str(s)
-                        if (key == "facilitation" || key == "to") && s.as_str() == "SelfManaged" =>
+                        if (key == "facilitation" || key == "to")
+                            && s.as_str() == "SelfManaged" =>
                     {
                         Ok(())
                     }
@@ -667,10 +683,12 @@ impl Check<'_> {
                 return Err("using an invitation the set does not hold".into());
             }
             let base = |field: &'static str| ["invitations", invitation.as_str(), field];
-            if !matches!(self.value_at(&base("used")), None | Some((Value::Scalar(_), _)))
-                || self
-                    .value_at(&base("used"))
-                    .is_some_and(|(v, _)| !matches!(v, Value::Scalar(ref s) if s.is_null()))
+            if !matches!(
+                self.value_at(&base("used")),
+                None | Some((Value::Scalar(_), _))
+            ) || self
+                .value_at(&base("used"))
+                .is_some_and(|(v, _)| !matches!(v, Value::Scalar(ref s) if s.is_null()))
             {
                 return Err("using an invitation that was used already".into());
             }
@@ -819,7 +837,14 @@ const MAPS: &[&str] = &[
 ];
 
 /// Maps that are optional: null where there is none.
-const OPTIONAL_MAPS: &[&str] = &["departure", "retired", "agenda", "report_back", "used", "revoked"];
+const OPTIONAL_MAPS: &[&str] = &[
+    "departure",
+    "retired",
+    "agenda",
+    "report_back",
+    "used",
+    "revoked",
+];
 
 /// Maps keyed by id: each of their values is a record (a map).
 const COLLECTIONS: &[&str] = &[
@@ -853,7 +878,10 @@ enum Shape {
 
 fn shape(target: &[String]) -> Shape {
     let key = target.last().map_or("", String::as_str);
-    let parent = target.len().checked_sub(2).map_or("", |i| target[i].as_str());
+    let parent = target
+        .len()
+        .checked_sub(2)
+        .map_or("", |i| target[i].as_str());
     if TEXTS.contains(&key) {
         Shape::Text
     } else if LISTS.contains(&key) {
@@ -877,7 +905,10 @@ fn check_kind(target: &[String], kind: ObjType) -> Result<(), String> {
     if fits {
         Ok(())
     } else {
-        Err(format!("a value of the wrong kind for {}", describe(target)))
+        Err(format!(
+            "a value of the wrong kind for {}",
+            describe(target)
+        ))
     }
 }
 

@@ -208,16 +208,17 @@ fn drop_lost_admissions(
     invitations: &BTreeMap<InvitationId, Invitation>,
 ) {
     {
-        let stands = |invitation: &Option<InvitationId>, member: &MemberId, device: Option<&DeviceId>| {
-            invitation.as_ref().is_none_or(|id| {
-                invitations
-                    .get(id)
-                    .and_then(|i| i.used.as_ref())
-                    .is_some_and(|used| {
-                        used.member == *member && device.is_none_or(|d| used.device == *d)
-                    })
-            })
-        };
+        let stands =
+            |invitation: &Option<InvitationId>, member: &MemberId, device: Option<&DeviceId>| {
+                invitation.as_ref().is_none_or(|id| {
+                    invitations
+                        .get(id)
+                        .and_then(|i| i.used.as_ref())
+                        .is_some_and(|used| {
+                            used.member == *member && device.is_none_or(|d| used.device == *d)
+                        })
+                })
+            };
         members.retain(|id, member| stands(&member.invitation, id, None));
         for (id, member) in members.iter_mut() {
             member
@@ -228,7 +229,6 @@ fn drop_lost_admissions(
 }
 
 impl ActionLearningSet {
-
     /// The member, if they are in the set (current or former).
     #[must_use]
     pub fn member(&self, id: &MemberId) -> Option<&Member> {

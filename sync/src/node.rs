@@ -772,6 +772,12 @@ impl Node {
             .map_err(|()| NodeError::Unreachable("the member's other devices".into()))
     }
 
+    /// The changes this device refused lately in a set (newest last): who sent each, who
+    /// signed it, and why. They were not applied, stored or relayed.
+    pub fn refused(&self, set: &SetId) -> Result<Vec<RefusedChange>, NodeError> {
+        Ok(self.inner.view(set)?.refused.clone())
+    }
+
     /// Per member of the set: their devices, connected or not, holding our latest change
     /// or not, and when we last heard from them.
     pub fn sync_status(&self, set: &SetId) -> Result<Vec<(MemberId, Vec<DeviceSync>)>, NodeError> {

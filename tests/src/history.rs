@@ -4,10 +4,10 @@
 //! change goes through the model's commands, so the document is what the app would make.
 
 use chrono::{DateTime, Duration, Utc};
+use iroh::SecretKey;
 use rand::rngs::StdRng;
 use rand::seq::IndexedRandom as _;
 use rand::{Rng as _, SeedableRng as _};
-use iroh::SecretKey;
 use revans_model::{
     Applied, Author, Command, ContributionKind, DeviceId, InvitationId, MeetingPlan, MemberId,
     MemberReviewAnswers, NewSet, Outcome, Phase, ProblemStatement, Profile, SetId, Urgency, apply,
@@ -120,7 +120,12 @@ impl History {
 
     /// Links `device` to the member at `index` (their own invitation, admitted by their
     /// own device), as of `at`.
-    pub fn link(&mut self, index: usize, device: DeviceId, at: DateTime<Utc>) -> anyhow::Result<()> {
+    pub fn link(
+        &mut self,
+        index: usize,
+        device: DeviceId,
+        at: DateTime<Utc>,
+    ) -> anyhow::Result<()> {
         let member = self.members[index].clone();
         invite_and_admit(self, &member, Some(member.clone()), device, at, "")?;
         Ok(())
@@ -143,7 +148,11 @@ fn invite_and_admit(
         &author(by, at),
         Command::Invite {
             id: invitation.clone(),
-            for_name: if name.is_empty() { "A device".into() } else { name.into() },
+            for_name: if name.is_empty() {
+                "A device".into()
+            } else {
+                name.into()
+            },
             secret_hash: secret_hash(&secret),
             expires_at: at + Duration::days(7),
             link_to,

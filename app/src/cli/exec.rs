@@ -619,10 +619,7 @@ pub async fn execute(node: &Node, cmd: Cmd, json: bool, out: &mut Output) -> Res
             })?;
             let imported = node.import_set(&bytes).await?;
             let name = node.set(&imported.set).map(|s| s.name).unwrap_or_default();
-            let mut text = format!(
-                "Restored \"{name}\": {} changes taken in.",
-                imported.taken
-            );
+            let mut text = format!("Restored \"{name}\": {} changes taken in.", imported.taken);
             if !imported.refused.is_empty() {
                 text.push_str(&format!(
                     " {} refused, as every member's device would refuse them:",

@@ -157,7 +157,10 @@ fn a_damaged_record_is_left_out_and_the_set_still_reads() {
     // Every other device refuses such a change ...
     let change = f.doc.get_last_local_change().unwrap().clone();
     let refusal = revans_model::check_change(&f.doc, &f.id, &change).unwrap_err();
-    assert_eq!(refusal.reason, "a change to a member's profile after it was made");
+    assert_eq!(
+        refusal.reason,
+        "a change to a member's profile after it was made"
+    );
     // ... and a copy that holds one anyway still reads, without that record.
     let set = ActionLearningSet::from_doc(&f.doc).unwrap();
     assert!(!set.members.contains_key(&bo));

@@ -90,8 +90,7 @@ impl Fixture {
     /// does when the newcomer presents the ticket.
     pub fn admit(&mut self, member: usize, who: Profile, device: DeviceId) -> MemberId {
         let (invitation, secret) = self.invite(member, false);
-        let Applied::Member(id) = self.ok(member, 0, admit(invitation, secret, who, device))
-        else {
+        let Applied::Member(id) = self.ok(member, 0, admit(invitation, secret, who, device)) else {
             panic!("admitting a member returns their id")
         };
         id
@@ -100,7 +99,11 @@ impl Fixture {
     /// `member` links another device of their own.
     pub fn link(&mut self, member: usize, device: DeviceId) {
         let (invitation, secret) = self.invite(member, true);
-        self.ok(member, 0, admit(invitation, secret, Profile::default(), device));
+        self.ok(
+            member,
+            0,
+            admit(invitation, secret, Profile::default(), device),
+        );
     }
 
     pub fn by(&self, member: usize, minute: i64) -> Author {

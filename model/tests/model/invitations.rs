@@ -42,7 +42,8 @@ fn a_member_who_did_not_invite_admits_the_newcomer_once() {
     let mut f = Fixture::new();
     let id = invite(&mut f, 0, None);
     // Ada invited; Cy admits while Ada is away.
-    let Applied::Member(eve) = f.ok(2, 20, admit(&id, &SECRET, profile("Eve", "Library"), 50)) else {
+    let Applied::Member(eve) = f.ok(2, 20, admit(&id, &SECRET, profile("Eve", "Library"), 50))
+    else {
         panic!("admitting returns the new member")
     };
     let set = f.set();
@@ -90,7 +91,11 @@ fn only_a_member_may_link_a_device_to_themself() {
         "{refused:?}"
     );
     assert!(refused.to_string().contains("only they"), "{refused}");
-    assert_eq!(f.set().invitations.len(), invitations, "nothing was written");
+    assert_eq!(
+        f.set().invitations.len(),
+        invitations,
+        "nothing was written"
+    );
 }
 
 #[test]

@@ -133,7 +133,12 @@ fn a_device_belongs_to_one_member() {
     let e = f.refused(
         0,
         5,
-        admit(invitation.clone(), secret.clone(), profile("Ed", ""), device(2)),
+        admit(
+            invitation.clone(),
+            secret.clone(),
+            profile("Ed", ""),
+            device(2),
+        ),
     );
     assert_eq!(e, CommandError::DeviceTaken { name: "Bo".into() });
     let e = f.refused(0, 5, admit(invitation, secret, profile(" ", ""), device(9)));
@@ -155,7 +160,11 @@ fn linking_a_second_device() {
     assert_eq!(set.member_for_device(&device(20)), Some(&bo));
 
     let (invitation, secret) = f.invite(1, true);
-    let e = f.refused(1, 6, admit(invitation, secret, Profile::default(), device(3)));
+    let e = f.refused(
+        1,
+        6,
+        admit(invitation, secret, Profile::default(), device(3)),
+    );
     assert_eq!(e, CommandError::DeviceTaken { name: "Cy".into() });
 }
 

@@ -70,7 +70,10 @@ fn a_member_added_without_an_invitation_is_refused() {
         tx.put(&m, "admitted_by", bo.as_str())?;
         Ok(())
     });
-    assert_eq!(refused.unwrap_err(), "adding a member without an invitation");
+    assert_eq!(
+        refused.unwrap_err(),
+        "adding a member without an invitation"
+    );
 }
 
 #[test]
@@ -111,14 +114,24 @@ fn another_members_bid_vote_or_name_is_not_forged() {
         tx.put(&bid, "note", "I give my time to Bo.")?;
         Ok(())
     });
-    assert!(bid.unwrap_err().starts_with("a change to a bid for time of another member"));
+    assert!(
+        bid.unwrap_err()
+            .starts_with("a change to a bid for time of another member")
+    );
     let rule = f.set().ground_rules.keys().next().unwrap().clone();
     let vote = hostile(&mut f, 1, |tx| {
         let agreed = at(tx, &["ground_rules", rule.as_str(), "agreed_by"]);
-        tx.put(&agreed, ada.as_str(), ScalarValue::Timestamp(t(5).timestamp_millis()))?;
+        tx.put(
+            &agreed,
+            ada.as_str(),
+            ScalarValue::Timestamp(t(5).timestamp_millis()),
+        )?;
         Ok(())
     });
-    assert!(vote.unwrap_err().starts_with("a change to an agreement to a ground rule of another member"));
+    assert!(
+        vote.unwrap_err()
+            .starts_with("a change to an agreement to a ground rule of another member")
+    );
     let by = hostile(&mut f, 1, |tx| {
         let rules = at(tx, &["ground_rules"]);
         let r = tx.put_object(&rules, "forged", ObjType::Map)?;
@@ -183,7 +196,10 @@ fn values_that_would_leave_the_set_unreadable_are_refused() {
         let meeting = at(tx, &["meetings", m.as_str()]);
         tx.put(&meeting, "scheduled_at", ScalarValue::Timestamp(i64::MAX))
     });
-    assert_eq!(end_of_time.unwrap_err(), "a time outside the calendar for a meeting");
+    assert_eq!(
+        end_of_time.unwrap_err(),
+        "a time outside the calendar for a meeting"
+    );
     let string_for_a_map = hostile(&mut f, 1, |tx| {
         let meetings = at(tx, &["meetings"]);
         tx.put(&meetings, m.as_str(), "not a meeting")
@@ -193,13 +209,19 @@ fn values_that_would_leave_the_set_unreadable_are_refused() {
         "a single value where a record belongs for a meeting"
     );
     let number_for_a_text = hostile(&mut f, 1, |tx| tx.put(automerge::ROOT, "name", 7_i64));
-    assert_eq!(number_for_a_text.unwrap_err(), "something other than a text for the set");
+    assert_eq!(
+        number_for_a_text.unwrap_err(),
+        "something other than a text for the set"
+    );
     let likelihood = hostile(&mut f, 1, |tx| {
         let actions = at(tx, &["actions"]);
         let a = tx.put_object(&actions, "a1", ObjType::Map)?;
         tx.put(&a, "likelihood", 11_u64)
     });
-    assert_eq!(likelihood.unwrap_err(), "a number out of range for an action");
+    assert_eq!(
+        likelihood.unwrap_err(),
+        "a number out of range for an action"
+    );
 }
 
 #[test]
@@ -209,7 +231,12 @@ fn a_used_invitation_is_not_used_again() {
     f.ok(
         2,
         5,
-        admit(invitation.clone(), secret.clone(), profile("Eve", ""), device(50)),
+        admit(
+            invitation.clone(),
+            secret.clone(),
+            profile("Eve", ""),
+            device(50),
+        ),
     );
     let bo = f.members[1].clone();
     let replayed = hostile(&mut f, 1, |tx| {
@@ -221,7 +248,14 @@ fn a_used_invitation_is_not_used_again() {
         tx.put(&used, "member", "mallory")?;
         tx.put(&used, "device", device(51).to_string())?;
         tx.put(&used, "admitted_by", bo.as_str())?;
-        tx.put(&used, "secret", secret.iter().map(|b| format!("{b:02x}")).collect::<String>())?;
+        tx.put(
+            &used,
+            "secret",
+            secret
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<String>(),
+        )?;
         tx.put(&used, "at", ScalarValue::Timestamp(t(6).timestamp_millis()))?;
         Ok(())
     });
@@ -282,15 +316,26 @@ fn a_removal_and_that_members_bid_made_at_once_both_stay_and_the_removal_wins_fo
     // Judged from its causal past, Cy's bid is hers to make: every device keeps it.
     assert_eq!(check_change(&f.doc, &f.id, &bid), Ok(()));
     let set = f.set();
-    assert!(set.meetings[&m].bids.contains_key(&cy), "the bid stays in history");
+    assert!(
+        set.meetings[&m].bids.contains_key(&cy),
+        "the bid stays in history"
+    );
     assert!(!set.is_current_member(&cy));
-    assert_eq!(set.member_for_device(&device(3)), None, "the removal wins for access");
+    assert_eq!(
+        set.member_for_device(&device(3)),
+        None,
+        "the removal wins for access"
+    );
     // Anything Cy's device writes after seeing her removal is refused.
     let after = hostile(&mut f, 2, |tx| {
         let bid = at(tx, &["meetings", m.as_str(), "bids", cy.as_str()]);
         tx.put(&bid, "note", "Still here.")
     });
-    assert!(after.unwrap_err().starts_with("a change from a device of a member who is no longer in the set"));
+    assert!(
+        after
+            .unwrap_err()
+            .starts_with("a change from a device of a member who is no longer in the set")
+    );
 }
 
 #[test]
@@ -301,7 +346,12 @@ fn two_devices_admitting_with_one_ticket_at_once_admit_one() {
     f.ok(
         1,
         5,
-        admit(invitation.clone(), secret.clone(), profile("Eve", ""), device(50)),
+        admit(
+            invitation.clone(),
+            secret.clone(),
+            profile("Eve", ""),
+            device(50),
+        ),
     );
     cys_copy.set_actor(f.devices[2].actor());
     let before = cys_copy.get_heads();

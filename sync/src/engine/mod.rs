@@ -338,7 +338,8 @@ impl DocSync {
     /// it; one whose dependencies have not arrived waits for them.
     fn take(&mut self, incoming: Vec<(Change, Signature)>, from: PeerId, me: &ActorId) -> Taken {
         let mut taken = Taken::default();
-        let mut queue: Vec<(Change, Signature, PeerId)> = self.waiting.drain().map(|(_, w)| w).collect();
+        let mut queue: Vec<(Change, Signature, PeerId)> =
+            self.waiting.drain().map(|(_, w)| w).collect();
         queue.extend(incoming.into_iter().map(|(c, s)| (c, s, from)));
         loop {
             let mut progress = false;
@@ -353,11 +354,19 @@ impl DocSync {
                     .map(PeerId);
                 if change.deps().iter().any(|d| self.refused.contains(d)) {
                     self.refused.insert(hash);
-                    taken.refused.push((sender, author, "a change that builds on a refused one".into()));
+                    taken.refused.push((
+                        sender,
+                        author,
+                        "a change that builds on a refused one".into(),
+                    ));
                     progress = true;
                     continue;
                 }
-                if !change.deps().iter().all(|d| self.doc.get_change_by_hash(d).is_some()) {
+                if !change
+                    .deps()
+                    .iter()
+                    .all(|d| self.doc.get_change_by_hash(d).is_some())
+                {
                     rest.push((change, signature, sender));
                     continue;
                 }
@@ -374,9 +383,8 @@ impl DocSync {
                     continue;
                 }
                 let doc = &mut self.doc;
-                let applied = std::panic::catch_unwind(AssertUnwindSafe(|| {
-                    doc.apply_changes([change])
-                }));
+                let applied =
+                    std::panic::catch_unwind(AssertUnwindSafe(|| doc.apply_changes([change])));
                 match applied {
                     Ok(Ok(())) => {
                         self.signatures.insert(hash, signature);
@@ -384,7 +392,11 @@ impl DocSync {
                     }
                     Ok(Err(e)) => {
                         self.refused.insert(hash);
-                        taken.refused.push((sender, author, format!("a change that does not apply ({e})")));
+                        taken.refused.push((
+                            sender,
+                            author,
+                            format!("a change that does not apply ({e})"),
+                        ));
                     }
                     Err(_) => {
                         taken.broke = true;
@@ -398,7 +410,8 @@ impl DocSync {
             }
         }
         for (change, signature, sender) in queue.into_iter().take(MAX_WAITING) {
-            self.waiting.insert(change.hash(), (change, signature, sender));
+            self.waiting
+                .insert(change.hash(), (change, signature, sender));
         }
         taken
     }
@@ -739,7 +752,11 @@ impl Engine {
     /// Takes changes from a backup (`revans import`): each is judged as if a peer had
     /// sent it, in causal order. Returns how many were applied and why each refused one
     /// was refused; refused ones are also reported as [`Output::Refused`] from this device.
-    pub fn adopt(&mut self, id: DocId, changes: Vec<(Change, Signature)>) -> Option<(usize, Vec<String>)> {
+    pub fn adopt(
+        &mut self,
+        id: DocId,
+        changes: Vec<(Change, Signature)>,
+    ) -> Option<(usize, Vec<String>)> {
         let me = self.me.clone();
         let from = PeerId(<[u8; 32]>::try_from(me.to_bytes()).unwrap_or([0; 32]));
         let connected = &self.connected;

@@ -222,7 +222,9 @@ fn a_summary_of_an_impossible_shape_is_refused_and_nothing_panics() {
             flags: None,
             version: automerge::sync::MessageVersion::V1,
         };
-        let refused = a.engine.receive(pb, DOC, &envelope(&message.encode(), &[]), 1);
+        let refused = a
+            .engine
+            .receive(pb, DOC, &envelope(&message.encode(), &[]), 1);
         assert!(matches!(refused, Err(Refused::Malformed(_))), "{refused:?}");
         a.engine.poll(2);
     }
@@ -647,7 +649,9 @@ fn carrying(change: &automerge::Change, signature: &Signature) -> Vec<u8> {
 /// A change on top of the base document, written as `actor`.
 fn change_as(base: &[u8], actor: u8, key: &str) -> automerge::Change {
     let mut doc = Automerge::load(base).unwrap();
-    doc.set_actor(ActorId::from(&super::tests::key(actor).public().as_bytes()[..]));
+    doc.set_actor(ActorId::from(
+        &super::tests::key(actor).public().as_bytes()[..],
+    ));
     put(&mut doc, key, 1);
     doc.get_last_local_change().unwrap().clone()
 }
@@ -681,23 +685,32 @@ fn only_changes_signed_by_the_device_they_name_are_taken() {
     // Device 2 claims to be device 1 (a's own key): signed with its own key.
     let claimed = change_as(&base.0, 1, "claimed");
     let forged = key(2).sign(&claimed.hash().0).to_bytes();
-    a.engine.receive(pb, DOC, &carrying(&claimed, &forged), 1).unwrap();
+    a.engine
+        .receive(pb, DOC, &carrying(&claimed, &forged), 1)
+        .unwrap();
     let refused = refusals(&mut a);
     assert_eq!(refused.len(), 1, "{refused:?}");
     assert_eq!(refused[0].0, pb);
     assert_eq!(refused[0].1, Some(pa));
-    assert!(refused[0].2.contains("signature does not match"), "{refused:?}");
+    assert!(
+        refused[0].2.contains("signature does not match"),
+        "{refused:?}"
+    );
 
     // Its own change with a signature of some other bytes.
     let own = change_as(&base.0, 2, "own");
     let altered = key(2).sign(b"something else").to_bytes();
-    a.engine.receive(pb, DOC, &carrying(&own, &altered), 2).unwrap();
+    a.engine
+        .receive(pb, DOC, &carrying(&own, &altered), 2)
+        .unwrap();
     assert_eq!(refusals(&mut a).len(), 1);
 
     // A change of a device this journal is not shared with.
     let outsider = change_as(&base.0, 9, "outsider");
     let signed = key(9).sign(&outsider.hash().0).to_bytes();
-    a.engine.receive(pb, DOC, &carrying(&outsider, &signed), 3).unwrap();
+    a.engine
+        .receive(pb, DOC, &carrying(&outsider, &signed), 3)
+        .unwrap();
     let refused = refusals(&mut a);
     assert!(refused[0].2.contains("not its member's"), "{refused:?}");
     let doc = a.engine.doc(&DOC).unwrap();
@@ -707,9 +720,18 @@ fn only_changes_signed_by_the_device_they_name_are_taken() {
 
     // And its own change, signed as itself, is taken.
     let signed = key(2).sign(&own.hash().0).to_bytes();
-    a.engine.receive(pb, DOC, &carrying(&own, &signed), 4).unwrap();
+    a.engine
+        .receive(pb, DOC, &carrying(&own, &signed), 4)
+        .unwrap();
     assert!(refusals(&mut a).is_empty());
-    assert!(a.engine.doc(&DOC).unwrap().get(ROOT, "own").unwrap().is_some());
+    assert!(
+        a.engine
+            .doc(&DOC)
+            .unwrap()
+            .get(ROOT, "own")
+            .unwrap()
+            .is_some()
+    );
 }
 
 #[test]
@@ -733,9 +755,15 @@ fn a_change_built_on_a_refused_one_is_refused_and_a_persistent_sender_is_an_offe
     };
     let sign = |n: u8, c: &automerge::Change| key(n).sign(&c.hash().0).to_bytes();
     // The later ones first: they wait for what they build on, then fall with it.
-    a.engine.receive(pb, DOC, &carrying(&third, &sign(2, &third)), 1).unwrap();
-    a.engine.receive(pb, DOC, &carrying(&second, &sign(2, &second)), 1).unwrap();
-    a.engine.receive(pb, DOC, &carrying(&first, &sign(9, &first)), 1).unwrap();
+    a.engine
+        .receive(pb, DOC, &carrying(&third, &sign(2, &third)), 1)
+        .unwrap();
+    a.engine
+        .receive(pb, DOC, &carrying(&second, &sign(2, &second)), 1)
+        .unwrap();
+    a.engine
+        .receive(pb, DOC, &carrying(&first, &sign(9, &first)), 1)
+        .unwrap();
     let outputs = a.engine.drain();
     let reasons: Vec<&String> = outputs
         .iter()

@@ -258,8 +258,12 @@ mod tests {
         let (mut log, restored) = LogFile::open(&folder).unwrap();
         assert!(restored.problems.is_empty());
         assert_eq!(restored.doc.get_heads(), doc.get_heads());
-        log.compact(&restored.doc, &restored.signatures, &[(PeerId([1; 32]), vec![0, 1])])
-            .unwrap();
+        log.compact(
+            &restored.doc,
+            &restored.signatures,
+            &[(PeerId([1; 32]), vec![0, 1])],
+        )
+        .unwrap();
         let record = change(&mut doc, "after");
         log.append(&record);
         log.commit(true).unwrap();

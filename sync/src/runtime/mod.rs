@@ -16,8 +16,8 @@ use std::time::{Duration, Instant};
 
 use automerge::{Automerge, ChangeHash};
 use chrono::{DateTime, Utc};
-use revans_model::{ActionLearningSet, DeviceId, Journal, LoadError, Member, MemberId};
 use iroh::SecretKey;
+use revans_model::{ActionLearningSet, DeviceId, Journal, LoadError, Member, MemberId};
 use tokio::sync::{broadcast, oneshot, watch};
 
 use crate::access::Access;
@@ -1168,16 +1168,13 @@ mod tests {
         let data = Arc::new(DataDir::open(dir.path()).unwrap());
         let (events, mut problems) = broadcast::channel(16);
         let shared = Arc::new(Shared::new(events));
-        let (me, other) = (SecretKey::from_bytes(&[1; 32]), SecretKey::from_bytes(&[2; 32]));
+        let (me, other) = (
+            SecretKey::from_bytes(&[1; 32]),
+            SecretKey::from_bytes(&[2; 32]),
+        );
         let peer = PeerId(*other.public().as_bytes());
         let (doc, id, ada) = set_of_two(&me, &other);
-        let mut worker = Worker::new(
-            me,
-            data,
-            None,
-            watch::channel(Access::default()).0,
-            shared,
-        );
+        let mut worker = Worker::new(me, data, None, watch::channel(Access::default()).0, shared);
         let (opened, mut answer) = oneshot::channel();
         worker.round(vec![Request::Open {
             id,

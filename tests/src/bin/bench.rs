@@ -26,8 +26,8 @@ use chrono::Utc;
 use iroh::endpoint::presets;
 use iroh::protocol::{AcceptError, ProtocolHandler, Router};
 use revans_model::Command;
-use revans_sync::protocol::wire_counters;
 use revans_sync::io_counters;
+use revans_sync::protocol::wire_counters;
 use revans_tests::TestNode;
 use revans_tests::history::{self, History};
 
@@ -671,9 +671,7 @@ async fn main() -> Result<()> {
         .position(|a| a == "--save-set")
         .and_then(|i| args.get(i + 1))
     {
-        let keys: Vec<iroh::SecretKey> = (0..7)
-            .map(|_| iroh::SecretKey::generate())
-            .collect();
+        let keys: Vec<iroh::SecretKey> = (0..7).map(|_| iroh::SecretKey::generate()).collect();
         let now = Utc::now();
         let mut history = history::generate(&keys, 26, 7, now)?;
         history::open_a_meeting_in_turns(&mut history, now)?;

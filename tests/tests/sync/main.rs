@@ -5,6 +5,7 @@
 mod acknowledged;
 mod crash;
 mod damage;
+mod hostile;
 mod invitations;
 mod journal;
 mod membership;

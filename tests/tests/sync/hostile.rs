@@ -1,0 +1,214 @@
+//! A hostile member's device: changes written with raw Automerge calls straight into its
+//! own log (signed with its own key, or claiming another device's), which its node then
+//! sends like any other. Every honest device refuses them; the honest devices go on
+//! converging, the set stays readable, and nothing of it lets a stranger in.
+
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use automerge::transaction::Transactable;
+use automerge::{ActorId, Automerge, ObjType, ReadDoc};
+use revans_model::{Command, DeviceId};
+use revans_sync::engine::Signature;
+use revans_sync::ids::DocId;
+use revans_sync::log::Record;
+use revans_sync::log::file::LogFile;
+use revans_tests::{TIMEOUT, TestNode, ada_admits_bo, ensure, eventually, init_logging, profile};
+
+/// The object at a path of map keys.
+fn at(doc: &Automerge, path: &[&str]) -> Result<automerge::ObjId> {
+    let mut obj = automerge::ROOT;
+    for key in path {
+        obj = doc
+            .get(&obj, *key)?
+            .with_context(|| format!("no {key} in the set"))?
+            .1;
+    }
+    Ok(obj)
+}
+
+/// Appends a change to a stopped node's log for `set`, as `actor`, signed by `signer`,
+/// on top of `at` (or of everything the log holds): what a device whose owner edits its
+/// files by hand would send next time it starts.
+fn write_raw(
+    node: &TestNode,
+    set: &revans_model::SetId,
+    (actor, signer): (&DeviceId, &iroh::SecretKey),
+    at: Option<&[automerge::ChangeHash]>,
+    write: impl FnOnce(&mut automerge::transaction::Transaction<'_>, &Automerge) -> Result<()>,
+) -> Result<automerge::ChangeHash> {
+    let dir = node
+        .path()
+        .join("docs")
+        .join(DocId::of_set(set)?.to_string());
+    let (mut log, restored) = LogFile::open(&dir)?;
+    let mut doc = match at {
+        Some(heads) => restored.doc.fork_at(heads)?,
+        None => restored.doc,
+    };
+    doc.set_actor(ActorId::from(
+        &actor.to_bytes().context("a device key")?[..],
+    ));
+    let snapshot = doc.clone();
+    let mut tx = doc.transaction();
+    write(&mut tx, &snapshot)?;
+    tx.commit();
+    let change = doc.get_last_local_change().context("a change")?.clone();
+    let signature: Signature = signer.sign(&change.hash().0).to_bytes();
+    log.append(&Record::Change {
+        change: change.raw_bytes().to_vec(),
+        signature,
+    });
+    log.commit(true)?;
+    Ok(change.hash())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changes_a_member_may_not_make_are_refused_by_every_honest_device() -> Result<()> {
+    init_logging();
+    let ada = TestNode::start().await?;
+    let mut bo = TestNode::start().await?;
+    let cy = TestNode::start().await?;
+    let stranger = TestNode::start().await?;
+    let set = ada_admits_bo(&ada, &bo).await?;
+    let for_cy = ada
+        .node()
+        .invite(&set, "Cy", Duration::from_hours(1), None)
+        .await?;
+    cy.node()
+        .join(&for_cy.to_string(), profile("Cy"), TIMEOUT)
+        .await?;
+    eventually("all three hold the same set", || async {
+        let heads = ada.node().heads(&set).ok();
+        heads.is_some()
+            && bo.node().heads(&set).ok() == heads
+            && cy.node().heads(&set).ok() == heads
+    })
+    .await?;
+    let ada_member = ada.node().me(&set)?;
+    let name = ada.node().set(&set)?.name;
+    let honest = ada.node().heads(&set)?;
+
+    // Offline, Bo's device writes what Bo may not.
+    bo.stop().await;
+    let bo_key = bo.key()?;
+    let bo_device = DeviceId::from_bytes(*bo_key.public().as_bytes());
+    let stranger_device = stranger.node().device().clone();
+    let mut hostile = Vec::new();
+    // A stranger's device added to Bo's own record, with no invitation.
+    let bo_member = ada.node().set(&set)?.member_for_device(&bo_device).cloned();
+    let bo_member = bo_member.context("Bo is a member")?;
+    hostile.push(write_raw(
+        &bo,
+        &set,
+        (&bo_device, &bo_key),
+        None,
+        |tx, doc| {
+            let devices = at(doc, &["members", bo_member.as_str(), "devices"])?;
+            let device = tx.put_object(&devices, stranger_device.as_str(), ObjType::Map)?;
+            let now = chrono::Utc::now().timestamp_millis();
+            tx.put(&device, "linked_at", automerge::ScalarValue::Timestamp(now))?;
+            tx.put(&device, "linked_by", bo_member.as_str())?;
+            tx.put_object(&device, "addresses", ObjType::List)?;
+            tx.put(&device, "addresses_at", automerge::ScalarValue::Null)?;
+            tx.put(&device, "invitation", automerge::ScalarValue::Null)?;
+            Ok(())
+        },
+    )?);
+    // Ada's name changed: built on the first, and not Bo's to change anyway.
+    hostile.push(write_raw(
+        &bo,
+        &set,
+        (&bo_device, &bo_key),
+        None,
+        |tx, doc| {
+            let ada_record = at(doc, &["members", ada_member.as_str()])?;
+            tx.put(&ada_record, "display_name", "Ada (resigned)")?;
+            Ok(())
+        },
+    )?);
+    // The set renamed by a change that claims to be Ada's device, signed with Bo's key.
+    let ada_device = ada.node().device();
+    hostile.push(write_raw(
+        &bo,
+        &set,
+        (ada_device, &bo_key),
+        Some(&honest),
+        |tx, _| {
+            tx.put(automerge::ROOT, "name", "Bo's set")?;
+            Ok(())
+        },
+    )?);
+    bo.restart().await?;
+    tracing::info!(
+        ada = %ada.node().device().short(),
+        bo = %bo_device.short(),
+        cy = %cy.node().device().short(),
+        stranger = %stranger_device.short(),
+        "devices"
+    );
+
+    for (who, node) in [("Ada", &ada), ("Cy", &cy)] {
+        eventually(&format!("{who}'s device refuses Bo's changes"), || async {
+            node.node()
+                .refused(&set)
+                .is_ok_and(|refused| refused.len() >= hostile.len())
+        })
+        .await?;
+        let refused = node.node().refused(&set)?;
+        let reasons: Vec<&str> = refused.iter().map(|r| r.reason.as_str()).collect();
+        for expected in [
+            "adding a device without an invitation",
+            "a change that builds on a refused one",
+            "a change whose signature does not match it (forged, or altered on the way)",
+        ] {
+            ensure(
+                reasons.contains(&expected),
+                &format!("{who} names the reason \"{expected}\": {reasons:?}"),
+            )?;
+        }
+        ensure(
+            refused.iter().all(|r| r.from == bo_device),
+            "every refusal names Bo's device as the sender",
+        )?;
+        let heads = node.node().heads(&set)?;
+        ensure(
+            !hostile.iter().any(|h| heads.contains(h)),
+            &format!("{who}'s device holds none of Bo's changes"),
+        )?;
+        let state = node.node().set(&set)?;
+        ensure(state.name == name, "the set keeps its name")?;
+        ensure(
+            state.member_for_device(&stranger_device).is_none(),
+            "the stranger's device is no member's",
+        )?;
+        ensure(
+            state.members[&ada_member].display_name == "Ada",
+            "Ada keeps her name",
+        )?;
+    }
+
+    // The honest devices go on converging without Bo's changes.
+    ada.node()
+        .apply(
+            &set,
+            Command::ProposeRule {
+                text: "We listen first.".into(),
+            },
+        )
+        .await?;
+    eventually("Cy holds Ada's new rule and the same heads", || async {
+        cy.node().heads(&set).ok() == ada.node().heads(&set).ok()
+            && cy.node().set(&set).is_ok_and(|s| {
+                s.ground_rules
+                    .values()
+                    .any(|r| r.text == "We listen first.")
+            })
+    })
+    .await?;
+    ensure(
+        stranger.node().sets().is_empty(),
+        "the stranger's device holds nothing of the set",
+    )?;
+    Ok(())
+}
