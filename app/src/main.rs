@@ -259,7 +259,10 @@ fn log_event(
             tracing::warn!(
                 set = %name,
                 from = %device_name(node, &change.from),
-                author = %change.author.as_ref().map(|a| device_name(node, a)).unwrap_or_else(|| "no device".into()),
+                author = %change
+                    .author
+                    .as_ref()
+                    .map_or_else(|| "no device".into(), |a| device_name(node, a)),
                 reason = %change.reason,
                 "refused a change"
             );

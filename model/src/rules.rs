@@ -80,7 +80,7 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 fn unhex(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 2 != 0 {
+    if !text.len().is_multiple_of(2) {
         return None;
     }
     (0..text.len())
@@ -102,25 +102,67 @@ pub fn check_change(doc: &Automerge, set: &SetId, change: &Change) -> Result<(),
         });
     };
     let device = DeviceId::from_bytes(bytes);
-    let mut check = Check {
+    let refusal = |author: Option<MemberId>, reason: String| Refusal {
+        device: Some(device.clone()),
+        author,
+        reason,
+    };
+    if change.deps().is_empty() {
+        return founding(&device, set, change).map_err(|reason| refusal(None, reason));
+    }
+    let past = Past {
         doc,
         deps: change.deps().to_vec(),
-        device: device.clone(),
-        author: None,
+    };
+    let author = past
+        .member_of_device(&device)
+        .map_err(|reason| refusal(None, reason))?;
+    let mut check = Check {
+        past,
+        author: author.clone(),
         paths: HashMap::new(),
         created: HashMap::new(),
         written: BTreeMap::new(),
     };
-    let result = if change.deps().is_empty() {
-        check.founding(set, change)
-    } else {
-        check.ordinary(change)
+    check
+        .ordinary(change)
+        .map_err(|reason| refusal(Some(author), reason))
+}
+
+/// The change that begins a set: the first of its founding device, naming the id that
+/// device and its nonce give, and no device but its own.
+fn founding(device: &DeviceId, set: &SetId, change: &Change) -> Result<(), String> {
+    if change.seq() != 1 {
+        return Err("a second beginning for the set".into());
+    }
+    let ops = change.decode().operations;
+    let root_str = |key: &str| {
+        ops.iter()
+            .find_map(|op| match (&op.obj, &op.key, &op.action) {
+                (ObjectId::Root, Key::Map(k), OpType::Put(ScalarValue::Str(s))) if k == key => {
+                    Some(s.to_string())
+                }
+                _ => None,
+            })
     };
-    result.map_err(|reason| Refusal {
-        device: Some(device),
-        author: check.author.clone(),
-        reason,
-    })
+    let (Some(id), Some(nonce)) = (root_str("id"), root_str("nonce")) else {
+        return Err("a beginning of the set without its id".into());
+    };
+    if id != set.as_str() || founding_id(device, &nonce) != *set {
+        return Err("a beginning of another set, or a second beginning of this one".into());
+    }
+    // The founder's own device must be the founder's: the only device key the
+    // beginning may name is the one that signed it.
+    for op in &ops {
+        if let (Key::Map(k), OpType::Make(ObjType::Map)) = (&op.key, &op.action)
+            && k.len() == 64
+            && k.bytes().all(|b| b.is_ascii_hexdigit())
+            && k.as_str() != device.as_ref()
+        {
+            return Err("a beginning of the set that names another device".into());
+        }
+    }
+    Ok(())
 }
 
 /// A path from the document's root: map keys, and `#` for a position in a list or text.
@@ -129,10 +171,8 @@ type Path = Vec<String>;
 const SEQ: &str = "#";
 
 struct Check<'a> {
-    doc: &'a Automerge,
-    deps: Vec<ChangeHash>,
-    device: DeviceId,
-    author: Option<MemberId>,
+    past: Past<'a>,
+    author: MemberId,
     /// Objects already in the document: their paths, as they are looked up.
     paths: HashMap<(u64, Vec<u8>), Path>,
     /// Objects this change makes, and where.
@@ -141,100 +181,16 @@ struct Check<'a> {
     written: BTreeMap<Path, ScalarValue>,
 }
 
-/// Who may write at a place.
-enum Who {
-    /// Any current member.
-    Anyone,
-    /// Only this member.
-    Owner(MemberId),
-    /// The facilitator while facilitated, anyone otherwise.
-    Facilitation,
-    /// A member's departure: they may leave; removal follows facilitation.
-    Departure(MemberId),
-    /// Only as part of creating the record (its first write, in the change that makes it).
-    AtCreation,
-    /// Admission: checked at the end of the change, against the invitation.
-    Admission,
-    /// Nobody.
-    Nobody(&'static str),
+/// The document as it stood at a change's dependencies: everything the change's author
+/// had seen, and nothing else, so every device reads the same.
+struct Past<'a> {
+    doc: &'a Automerge,
+    deps: Vec<ChangeHash>,
 }
 
-impl Check<'_> {
-    fn founding(&mut self, set: &SetId, change: &Change) -> Result<(), String> {
-        if change.seq() != 1 {
-            return Err("a second beginning for the set".into());
-        }
-        let ops = change.decode().operations;
-        let root_str = |key: &str| {
-            ops.iter()
-                .find_map(|op| match (&op.obj, &op.key, &op.action) {
-                    (ObjectId::Root, Key::Map(k), OpType::Put(ScalarValue::Str(s))) if k == key => {
-                        Some(s.to_string())
-                    }
-                    _ => None,
-                })
-        };
-        let (Some(id), Some(nonce)) = (root_str("id"), root_str("nonce")) else {
-            return Err("a beginning of the set without its id".into());
-        };
-        if id != set.as_str() || founding_id(&self.device, &nonce) != *set {
-            return Err("a beginning of another set, or a second beginning of this one".into());
-        }
-        // The founder's own device must be the founder's: the only device key the
-        // beginning may name is the one that signed it.
-        for op in &ops {
-            if let (Key::Map(k), OpType::Make(ObjType::Map)) = (&op.key, &op.action)
-                && k.len() == 64
-                && k.bytes().all(|b| b.is_ascii_hexdigit())
-                && k.as_str() != self.device.as_ref()
-            {
-                return Err("a beginning of the set that names another device".into());
-            }
-        }
-        Ok(())
-    }
-
-    fn ordinary(&mut self, change: &Change) -> Result<(), String> {
-        self.author = Some(self.member_of_device()?);
-        let expanded = change.decode();
-        let actor = change.actor_id().to_bytes().to_vec();
-        let start = expanded.start_op.get();
-        for (i, op) in expanded.operations.iter().enumerate() {
-            let id = (start + i as u64, actor.clone());
-            let parent = self.path_of(&op.obj)?;
-            let mut target = parent.clone();
-            match &op.key {
-                Key::Map(key) => target.push(key.to_string()),
-                Key::Seq(_) => target.push(SEQ.into()),
-            }
-            self.allowed(&target, &op.action)?;
-            match &op.action {
-                OpType::Make(kind) => {
-                    check_kind(&target, *kind)?;
-                    self.created.insert(id, target);
-                }
-                OpType::Put(value) => {
-                    self.check_value(&target, value)?;
-                    self.written.insert(target, value.clone());
-                }
-                OpType::Delete => {
-                    if matches!(op.key, Key::Map(_)) {
-                        self.deletable(&target)?;
-                    }
-                }
-                OpType::Increment(_) => {
-                    return Err("a counter, which Revans does not write".into());
-                }
-                OpType::MarkBegin(..) | OpType::MarkEnd(_) => {
-                    return Err("marks in a text, which Revans does not write".into());
-                }
-            }
-        }
-        self.admissions()
-    }
-
+impl Past<'_> {
     /// The member the signing device belongs to, at the change's causal past.
-    fn member_of_device(&self) -> Result<MemberId, String> {
+    fn member_of_device(&self, device: &DeviceId) -> Result<MemberId, String> {
         let doc = self.doc;
         let Some(members) = self.map_at(&automerge::ROOT, "members") else {
             return Err("a change to a set that has no members".into());
@@ -246,7 +202,7 @@ impl Check<'_> {
             let Some(devices) = self.map_at(&record, "devices") else {
                 continue;
             };
-            let Some(device) = self.map_at(&devices, self.device.as_ref()) else {
+            let Some(record_of_device) = self.map_at(&devices, device.as_ref()) else {
                 continue;
             };
             let member = MemberId::from(member);
@@ -257,7 +213,7 @@ impl Check<'_> {
                 ));
             }
             if !self.admission_stands(&record, &member, None)
-                || !self.admission_stands(&device, &member, Some(&self.device))
+                || !self.admission_stands(&record_of_device, &member, Some(device))
             {
                 return Err("a change from a device whose admission another one won".into());
             }
@@ -344,6 +300,75 @@ impl Check<'_> {
         self.value_at(path).is_some()
     }
 
+    fn device_taken(&self, device: &str) -> bool {
+        let Some(members) = self.map_at(&automerge::ROOT, "members") else {
+            return false;
+        };
+        self.doc.keys_at(&members, &self.deps).any(|m| {
+            self.map_at(&members, &m)
+                .and_then(|r| self.map_at(&r, "devices"))
+                .is_some_and(|d| self.map_at(&d, device).is_some())
+        })
+    }
+}
+
+/// Who may write at a place.
+enum Who {
+    /// Any current member.
+    Anyone,
+    /// Only this member.
+    Owner(MemberId),
+    /// The facilitator while facilitated, anyone otherwise.
+    Facilitation,
+    /// A member's departure: they may leave; removal follows facilitation.
+    Departure(MemberId),
+    /// Only as part of creating the record (its first write, in the change that makes it).
+    AtCreation,
+    /// Admission: checked at the end of the change, against the invitation.
+    Admission,
+    /// Nobody.
+    Nobody(&'static str),
+}
+
+impl Check<'_> {
+    fn ordinary(&mut self, change: &Change) -> Result<(), String> {
+        let expanded = change.decode();
+        let actor = change.actor_id().to_bytes().to_vec();
+        let start = expanded.start_op.get();
+        for (i, op) in expanded.operations.iter().enumerate() {
+            let id = (start + i as u64, actor.clone());
+            let parent = self.path_of(&op.obj)?;
+            let mut target = parent.clone();
+            match &op.key {
+                Key::Map(key) => target.push(key.to_string()),
+                Key::Seq(_) => target.push(SEQ.into()),
+            }
+            self.allowed(&target, &op.action)?;
+            match &op.action {
+                OpType::Make(kind) => {
+                    check_kind(&target, *kind)?;
+                    self.created.insert(id, target);
+                }
+                OpType::Put(value) => {
+                    self.check_value(&target, value)?;
+                    self.written.insert(target, value.clone());
+                }
+                OpType::Delete => {
+                    if matches!(op.key, Key::Map(_)) {
+                        Self::deletable(&target)?;
+                    }
+                }
+                OpType::Increment(_) => {
+                    return Err("a counter, which Revans does not write".into());
+                }
+                OpType::MarkBegin(..) | OpType::MarkEnd(_) => {
+                    return Err("marks in a text, which Revans does not write".into());
+                }
+            }
+        }
+        self.admissions()
+    }
+
     fn path_of(&mut self, obj: &ObjectId) -> Result<Path, String> {
         let OpId(counter, actor) = match obj {
             ObjectId::Root => return Ok(Vec::new()),
@@ -354,13 +379,15 @@ impl Check<'_> {
             return Ok(path.clone());
         }
         let exid = self
+            .past
             .doc
             .import_obj(&format!("{counter}@{}", actor.to_hex_string()))
             .map_err(|_| "a write into something the set does not hold".to_owned())?;
-        if self.doc.object_type(&exid).is_err() {
+        if self.past.doc.object_type(&exid).is_err() {
             return Err("a write into something the set does not hold".into());
         }
         let parents = self
+            .past
             .doc
             .parents(&exid)
             .map_err(|_| "a write into something the set does not hold".to_owned())?;
@@ -381,14 +408,9 @@ impl Check<'_> {
         self.created.values().any(|p| p.as_slice() == path)
     }
 
-    fn author(&self) -> &MemberId {
-        // Set before any operation is looked at.
-        self.author.as_ref().unwrap_or_else(|| unreachable_member())
-    }
-
     fn allowed(&self, target: &[String], action: &OpType) -> Result<(), String> {
         let who = self.who(target);
-        let author = self.author().clone();
+        let author = self.author.clone();
         match who {
             Who::Anyone => Ok(()),
             Who::Owner(owner) if owner == author => Ok(()),
@@ -441,11 +463,11 @@ impl Check<'_> {
 
     /// The facilitator while the set is facilitated; anyone otherwise.
     fn facilitates(&self, author: &MemberId, target: &[String]) -> Result<(), String> {
-        let facilitation = self.map_at(&automerge::ROOT, "facilitation");
+        let facilitation = self.past.map_at(&automerge::ROOT, "facilitation");
         let facilitator = facilitation
             .as_ref()
-            .and_then(|f| self.map_at(f, "Facilitated"))
-            .and_then(|f| self.str_at(&f, "facilitator"));
+            .and_then(|f| self.past.map_at(f, "Facilitated"))
+            .and_then(|f| self.past.str_at(&f, "facilitator"));
         match facilitator {
             Some(f) if f != author.as_str() => Err(format!(
                 "a change to {} while another member facilitates",
@@ -455,7 +477,9 @@ impl Check<'_> {
         }
     }
 
-    /// Who may write at `target`.
+    /// Who may write at `target`: the table of DESIGN.md 4.3, one row a place (rows with
+    /// the same answer stay apart, so the table reads as the design does).
+    #[allow(clippy::match_same_arms)]
     fn who(&self, target: &[String]) -> Who {
         let t: Vec<&str> = target.iter().map(String::as_str).collect();
         let made = |n: usize| self.made_here(&target[..n.min(target.len())]);
@@ -463,13 +487,13 @@ impl Check<'_> {
             ["schema" | "id" | "created_at" | "created_by" | "nonce", ..] => {
                 Who::Nobody("a change to the set's identity, which nobody may change")
             }
-            ["name"] | ["purpose", ..] | ["meeting_lengths", ..] => Who::Anyone,
+            ["name"] | ["purpose" | "meeting_lengths", ..] => Who::Anyone,
             ["facilitation", ..] | ["handovers", _, ..] => Who::Facilitation,
             [_] => Who::Nobody("a change to the set's structure, which nobody may change"),
 
             ["members", _] => Who::Admission,
             ["members", m, "departure", ..] if !made(2) => {
-                if self.departed(m) {
+                if self.past.departed(m) {
                     Who::Nobody("undoing a member's departure, which nobody may do")
                 } else {
                     Who::Departure(MemberId::from(*m))
@@ -497,7 +521,7 @@ impl Check<'_> {
                 Who::Owner(MemberId::from(*m))
             }
             ["meetings", _, "created_by" | "created_at"] => Who::AtCreation,
-            ["meetings", ..] | ["question_bank", ..] | ["celebrations", ..] => Who::Anyone,
+            ["meetings" | "question_bank" | "celebrations", ..] => Who::Anyone,
 
             ["invitations", _] => Who::Anyone,
             ["invitations", _, "used", ..] => Who::Admission,
@@ -514,9 +538,9 @@ impl Check<'_> {
         if made {
             return Who::Anyone;
         }
-        match self.str_at_path(&[collection, id, "owner"]) {
+        match self.past.str_at_path(&[collection, id, "owner"]) {
             Some(owner) => Who::Owner(MemberId::from(owner)),
-            None if self.exists_at_path(&[collection, id]) => {
+            None if self.past.exists_at_path(&[collection, id]) => {
                 Who::Nobody("a change to a record with no owner")
             }
             // A record made by this change (its map is made at `[collection, id]`).
@@ -524,15 +548,15 @@ impl Check<'_> {
         }
     }
 
-    fn deletable(&self, target: &[String]) -> Result<(), String> {
+    /// Records are never deleted (they are retired, closed or left), nor are members,
+    /// invitations or the set's own fields.
+    fn deletable(target: &[String]) -> Result<(), String> {
         let t: Vec<&str> = target.iter().map(String::as_str).collect();
-        match t.as_slice() {
-            // Records are never deleted: they are retired, closed or left.
-            [_] | ["members", ..] | ["invitations", ..] => {
-                Err(format!("deleting {}", describe(target)))
-            }
-            [c, _] if COLLECTIONS.contains(c) => Err(format!("deleting {}", describe(target))),
-            _ => Ok(()),
+        let record = matches!(t.as_slice(), [c, _] if COLLECTIONS.contains(c));
+        if record || matches!(t.as_slice(), [_] | ["members" | "invitations", ..]) {
+            Err(format!("deleting {}", describe(target)))
+        } else {
+            Ok(())
         }
     }
 
@@ -574,7 +598,7 @@ impl Check<'_> {
                 _ => bad("something other than a time"),
             };
         }
-        let author = self.author().as_str();
+        let author = self.author.as_str();
         match value {
             ScalarValue::Timestamp(ms) if !(0..=LATEST_MILLIS).contains(ms) => {
                 return bad("a time outside the calendar");
@@ -600,164 +624,34 @@ impl Check<'_> {
                 _ => bad("something other than a member"),
             };
         }
-        let text = |max: usize| match value {
-            ScalarValue::Str(s) if s.chars().count() <= max => Ok(()),
-            ScalarValue::Str(_) => bad("a text too long"),
-            _ => bad("something other than a text"),
-        };
-        let number = |min: u64, max: u64, nullable: bool| match value {
-            ScalarValue::Uint(n) if (min..=max).contains(n) => Ok(()),
-            ScalarValue::Int(n) if u64::try_from(*n).is_ok_and(|n| (min..=max).contains(&n)) => {
-                Ok(())
-            }
-            ScalarValue::Null if nullable => Ok(()),
-            _ => bad("a number out of range"),
-        };
-        let one_of = |names: &[&str]| match value {
-            ScalarValue::Str(s) if names.contains(&s.as_str()) => Ok(()),
-            _ => bad("an unknown choice"),
-        };
-        let minutes = u64::from(MAX_MEETING_MINUTES) * 2;
-        match key.as_str() {
-            "name" | "display_name" | "organisation" | "location" | "for_name" => text(NAME_MAX),
-            "statement" | "text" | "note" => text(LINE_MAX),
-            "minutes" => number(0, minutes, true),
-            "catch_up_minutes" | "review_minutes" | "allocated_minutes" | "first" | "later" => {
-                number(0, minutes, false)
-            }
-            "priority" => number(0, u64::from(u32::MAX), true),
-            "likelihood" => number(1, 10, false),
-            "phase" => one_of(&["Planned", "CatchUp", "Agenda", "Turns", "Review", "Closed"]),
-            "urgency" => one_of(&["Low", "Normal", "High"]),
-            "status" => one_of(&["Open", "Resolved", "Dropped"]),
-            "outcome" => one_of(&["Done", "Partly", "Not"]),
-            "category" => one_of(&[
-                "Opening",
-                "Exploring",
-                "Feelings",
-                "Options",
-                "Commitment",
-                "Process",
-            ]),
-            "kind" => one_of(&["Question", "Statement", "Left", "Removed"]),
-            "suggested" => match value {
-                ScalarValue::Boolean(_) => Ok(()),
-                _ => bad("something other than yes or no"),
-            },
-            "link_to" => match value {
-                // A linked device receives its member's journal: only they may invite one.
-                ScalarValue::Str(s) if s.as_str() == author => Ok(()),
-                ScalarValue::Null => Ok(()),
-                _ => bad("another member's device"),
-            },
-            _ => match value {
-                ScalarValue::Str(_) | ScalarValue::Null => Ok(()),
-                _ => bad("a value of the wrong kind"),
-            },
-        }
+        check_field(key, value, author).map_err(|what| format!("{what} for {}", describe(target)))
     }
 
     /// Every member or device this change adds, and every invitation it uses, must match:
     /// a valid, open invitation whose secret the change reveals.
     fn admissions(&self) -> Result<(), String> {
-        let paths: Vec<&Path> = self.created.values().collect();
-        let mut uses = Vec::new();
-        for path in &paths {
-            if let [c, id, u] = path.as_slice()
+        let mut admitted: Vec<(String, String)> = Vec::new();
+        for path in self.created.values() {
+            if let [c, invitation, u] = path.as_slice()
                 && c == "invitations"
                 && u == "used"
             {
-                uses.push(id.clone());
+                admitted.push(self.admission(invitation)?);
             }
-        }
-        let written = |path: &[&str]| -> Option<String> {
-            let path: Path = path.iter().map(|s| (*s).to_owned()).collect();
-            match self.written.get(&path) {
-                Some(ScalarValue::Str(s)) => Some(s.to_string()),
-                _ => None,
-            }
-        };
-        let mut admitted: Vec<(String, String)> = Vec::new();
-        for invitation in &uses {
-            if !self.exists_at_path(&["invitations", invitation]) {
-                return Err("using an invitation the set does not hold".into());
-            }
-            let base = |field: &'static str| ["invitations", invitation.as_str(), field];
-            if !matches!(
-                self.value_at(&base("used")),
-                None | Some((Value::Scalar(_), _))
-            ) || self
-                .value_at(&base("used"))
-                .is_some_and(|(v, _)| !matches!(v, Value::Scalar(ref s) if s.is_null()))
-            {
-                return Err("using an invitation that was used already".into());
-            }
-            if self
-                .value_at(&base("revoked"))
-                .is_some_and(|(v, _)| !matches!(v, Value::Scalar(ref s) if s.is_null()))
-            {
-                return Err("using an invitation that was withdrawn".into());
-            }
-            let used = |field: &str| written(&["invitations", invitation, "used", field]);
-            let (Some(member), Some(device), Some(secret)) =
-                (used("member"), used("device"), used("secret"))
-            else {
-                return Err("using an invitation without saying who for".into());
-            };
-            let hash = self.str_at_path(&base("secret_hash"));
-            let revealed = unhex(&secret).map(|s| secret_hash(&s));
-            if hash.is_none() || revealed != hash {
-                return Err("using an invitation without its secret".into());
-            }
-            let expires = match self.value_at(&base("expires_at")) {
-                Some((Value::Scalar(s), _)) => match s.as_ref() {
-                    ScalarValue::Timestamp(ms) => Some(*ms),
-                    _ => None,
-                },
-                _ => None,
-            };
-            let at = match self.written.get(&vec![
-                "invitations".to_owned(),
-                invitation.clone(),
-                "used".to_owned(),
-                "at".to_owned(),
-            ]) {
-                Some(ScalarValue::Timestamp(ms)) => Some(*ms),
-                _ => None,
-            };
-            if expires.zip(at).is_none_or(|(e, a)| a >= e) {
-                return Err("using an invitation after it expired".into());
-            }
-            if self.device_taken(&device) {
-                return Err("admitting a device that is already in the set".into());
-            }
-            let link_to = self.str_at_path(&base("link_to"));
-            match link_to {
-                Some(owner) if owner != member => {
-                    return Err("linking a device to someone the invitation is not for".into());
-                }
-                Some(_) => {}
-                None => {
-                    if !self.made_here(&["members".to_owned(), member.clone()]) {
-                        return Err("an invitation for a newcomer used for a member".into());
-                    }
-                }
-            }
-            admitted.push((member, device));
         }
         // Nothing admitted without an invitation: every new member and device is one the
         // change's invitation uses name.
-        for path in paths {
+        for path in self.created.values() {
             match path.as_slice() {
-                [c, m] if c == "members" => {
-                    if !admitted.iter().any(|(am, _)| am == m) {
-                        return Err("adding a member without an invitation".into());
-                    }
+                [c, m] if c == "members" && !admitted.iter().any(|(am, _)| am == m) => {
+                    return Err("adding a member without an invitation".into());
                 }
-                [c, m, d, dev] if c == "members" && d == "devices" => {
-                    if !admitted.iter().any(|(am, ad)| am == m && ad == dev) {
-                        return Err("adding a device without an invitation".into());
-                    }
+                [c, m, d, dev]
+                    if c == "members"
+                        && d == "devices"
+                        && !admitted.iter().any(|(am, ad)| am == m && ad == dev) =>
+                {
+                    return Err("adding a device without an invitation".into());
                 }
                 _ => {}
             }
@@ -765,21 +659,130 @@ impl Check<'_> {
         Ok(())
     }
 
-    fn device_taken(&self, device: &str) -> bool {
-        let Some(members) = self.map_at(&automerge::ROOT, "members") else {
-            return false;
+    /// One use of an invitation this change writes: whom and which device it admits.
+    fn admission(&self, invitation: &str) -> Result<(String, String), String> {
+        let field = |name: &'static str| ["invitations", invitation, name];
+        let not_null = |value: Option<(Value<'_>, ObjId)>| {
+            value.is_some_and(|(v, _)| !matches!(v, Value::Scalar(ref s) if s.is_null()))
         };
-        self.doc.keys_at(&members, &self.deps).any(|m| {
-            self.map_at(&members, &m)
-                .and_then(|r| self.map_at(&r, "devices"))
-                .is_some_and(|d| self.map_at(&d, device).is_some())
-        })
+        if !self.past.exists_at_path(&["invitations", invitation]) {
+            return Err("using an invitation the set does not hold".into());
+        }
+        if not_null(self.past.value_at(&field("used"))) {
+            return Err("using an invitation that was used already".into());
+        }
+        if not_null(self.past.value_at(&field("revoked"))) {
+            return Err("using an invitation that was withdrawn".into());
+        }
+        let in_use = |name: &str| -> Option<&ScalarValue> {
+            self.written.get(&vec![
+                "invitations".to_owned(),
+                invitation.to_owned(),
+                "used".to_owned(),
+                name.to_owned(),
+            ])
+        };
+        let text = |name: &str| match in_use(name) {
+            Some(ScalarValue::Str(s)) => Some(s.to_string()),
+            _ => None,
+        };
+        let (Some(member), Some(device), Some(secret)) =
+            (text("member"), text("device"), text("secret"))
+        else {
+            return Err("using an invitation without saying who for".into());
+        };
+        let hash = self.past.str_at_path(&field("secret_hash"));
+        let revealed = unhex(&secret).map(|s| secret_hash(&s));
+        if hash.is_none() || revealed != hash {
+            return Err("using an invitation without its secret".into());
+        }
+        let expires = match self.past.value_at(&field("expires_at")) {
+            Some((Value::Scalar(s), _)) => match s.as_ref() {
+                ScalarValue::Timestamp(ms) => Some(*ms),
+                _ => None,
+            },
+            _ => None,
+        };
+        let at = match in_use("at") {
+            Some(ScalarValue::Timestamp(ms)) => Some(*ms),
+            _ => None,
+        };
+        if expires.zip(at).is_none_or(|(e, a)| a >= e) {
+            return Err("using an invitation after it expired".into());
+        }
+        if self.past.device_taken(&device) {
+            return Err("admitting a device that is already in the set".into());
+        }
+        match self.past.str_at_path(&field("link_to")) {
+            Some(owner) if owner != member => {
+                Err("linking a device to someone the invitation is not for".into())
+            }
+            None if self.past.exists_at_path(&["members", &member])
+                || !self.made_here(&["members".to_owned(), member.clone()]) =>
+            {
+                Err("an invitation for a newcomer used for a member".into())
+            }
+            Some(_) | None => Ok((member, device)),
+        }
     }
 }
 
-#[allow(clippy::panic)]
-fn unreachable_member() -> &'static MemberId {
-    panic!("the author is read before any operation")
+/// A single value a field may hold, by the field's name: what the model reads there.
+/// The error names what is wrong with it.
+fn check_field(key: &str, value: &ScalarValue, author: &str) -> Result<(), &'static str> {
+    let text = |max: usize| match value {
+        ScalarValue::Str(s) if s.chars().count() <= max => Ok(()),
+        ScalarValue::Str(_) => Err("a text too long"),
+        _ => Err("something other than a text"),
+    };
+    let number = |min: u64, max: u64, nullable: bool| match value {
+        ScalarValue::Uint(n) if (min..=max).contains(n) => Ok(()),
+        ScalarValue::Int(n) if u64::try_from(*n).is_ok_and(|n| (min..=max).contains(&n)) => Ok(()),
+        ScalarValue::Null if nullable => Ok(()),
+        _ => Err("a number out of range"),
+    };
+    let one_of = |names: &[&str]| match value {
+        ScalarValue::Str(s) if names.contains(&s.as_str()) => Ok(()),
+        _ => Err("an unknown choice"),
+    };
+    let minutes = u64::from(MAX_MEETING_MINUTES) * 2;
+    match key {
+        "name" | "display_name" | "organisation" | "location" | "for_name" => text(NAME_MAX),
+        "statement" | "text" | "note" => text(LINE_MAX),
+        "minutes" => number(0, minutes, true),
+        "catch_up_minutes" | "review_minutes" | "allocated_minutes" | "first" | "later" => {
+            number(0, minutes, false)
+        }
+        "priority" => number(0, u64::from(u32::MAX), true),
+        "likelihood" => number(1, 10, false),
+        "phase" => one_of(&["Planned", "CatchUp", "Agenda", "Turns", "Review", "Closed"]),
+        "urgency" => one_of(&["Low", "Normal", "High"]),
+        "status" => one_of(&["Open", "Resolved", "Dropped"]),
+        "outcome" => one_of(&["Done", "Partly", "Not"]),
+        "category" => one_of(&[
+            "Opening",
+            "Exploring",
+            "Feelings",
+            "Options",
+            "Commitment",
+            "Process",
+        ]),
+        "kind" => one_of(&["Question", "Statement", "Left", "Removed"]),
+        "suggested" => match value {
+            ScalarValue::Boolean(_) => Ok(()),
+            _ => Err("something other than yes or no"),
+        },
+        "link_to" => match value {
+            // A linked device receives its member's journal: only they may invite one.
+            ScalarValue::Str(s) if s.as_str() == author => Ok(()),
+            ScalarValue::Null => Ok(()),
+            _ => Err("another member's device"),
+        },
+        _ => match value {
+            ScalarValue::Str(_) | ScalarValue::Null => Ok(()),
+            _ => Err("a value of the wrong kind"),
+        },
+    }
 }
 
 /// The record a field belongs to: `[collection, id]`, or the member's device.
@@ -870,8 +873,8 @@ const COLLECTIONS: &[&str] = &[
 enum Shape {
     Text,
     List,
-    /// A map; `None` (null) too where the field is optional; "SelfManaged" where it is
-    /// a facilitation.
+    /// A map; `None` (null) too where the field is optional; `"SelfManaged"` where it
+    /// is a facilitation.
     Map,
     Scalar,
 }
@@ -919,7 +922,7 @@ fn describe(target: &[String]) -> String {
         ["members", _, "devices", ..] => "a member's devices",
         ["members", _, "departure", ..] => "a member's place in the set",
         ["members", ..] => "a member's profile",
-        ["facilitation", ..] | ["handovers", ..] => "the set's facilitation",
+        ["facilitation" | "handovers", ..] => "the set's facilitation",
         ["ground_rules", _, "agreed_by", ..] => "an agreement to a ground rule",
         ["ground_rules", ..] => "a ground rule",
         ["issues", ..] => "an issue",

@@ -534,12 +534,12 @@ impl Node {
         let changes: Vec<_> = incoming
             .get_changes(&[])
             .into_iter()
-            .filter_map(|change| match signatures.get(&change.hash()) {
-                Some(signature) => Some((change, *signature)),
-                None => {
+            .filter_map(|change| {
+                let signature = signatures.get(&change.hash()).copied();
+                if signature.is_none() {
                     unsigned += 1;
-                    None
                 }
+                Some((change, signature?))
             })
             .collect();
         let held = self.inner.engine.shared.view(&doc).is_some();

@@ -621,12 +621,14 @@ pub async fn execute(node: &Node, cmd: Cmd, json: bool, out: &mut Output) -> Res
             let name = node.set(&imported.set).map(|s| s.name).unwrap_or_default();
             let mut text = format!("Restored \"{name}\": {} changes taken in.", imported.taken);
             if !imported.refused.is_empty() {
-                text.push_str(&format!(
+                use std::fmt::Write as _;
+                let _ = write!(
+                    text,
                     " {} refused, as every member's device would refuse them:",
                     imported.refused.len()
-                ));
+                );
                 for reason in &imported.refused {
-                    text.push_str(&format!("\n  - {reason}"));
+                    let _ = write!(text, "\n  - {reason}");
                 }
             }
             out.emit(

@@ -124,10 +124,11 @@ impl Fixture {
         let author = self.by(member, minute);
         self.doc.set_actor(self.devices[member].actor());
         let before = self.doc.get_heads();
-        let applied = apply(&mut self.doc, &author, command.clone()).unwrap();
+        let described = format!("{command:?}");
+        let applied = apply(&mut self.doc, &author, command).unwrap();
         for change in self.doc.get_changes(&before) {
             if let Err(refusal) = check_change(&self.doc, &self.id, &change) {
-                panic!("the rules refuse {command:?}: {refusal}");
+                panic!("the rules refuse {described}: {refusal}");
             }
         }
         applied

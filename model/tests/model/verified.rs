@@ -251,10 +251,11 @@ fn a_used_invitation_is_not_used_again() {
         tx.put(
             &used,
             "secret",
-            secret
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect::<String>(),
+            secret.iter().fold(String::new(), |mut hex, b| {
+                use std::fmt::Write;
+                let _ = write!(hex, "{b:02x}");
+                hex
+            }),
         )?;
         tx.put(&used, "at", ScalarValue::Timestamp(t(6).timestamp_millis()))?;
         Ok(())

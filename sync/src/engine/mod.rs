@@ -70,7 +70,7 @@ pub(crate) fn open_envelope(bytes: &[u8]) -> Result<(&[u8], Vec<Signature>), Ref
         .ok_or_else(malformed)?;
     let message = bytes.get(4..4 + len).ok_or_else(malformed)?;
     let rest = &bytes[4 + len..];
-    if rest.len() % 64 != 0 {
+    if !rest.len().is_multiple_of(64) {
         return Err(malformed());
     }
     let signatures = rest

@@ -781,7 +781,7 @@ fn a_change_built_on_a_refused_one_is_refused_and_a_persistent_sender_is_an_offe
         2
     );
     assert!(
-        outputs.iter().any(|o| *o == Output::Offender(pb)),
+        outputs.contains(&Output::Offender(pb)),
         "three refusals make the sender an offender"
     );
     let held = a.engine.doc(&DOC).unwrap();

@@ -201,7 +201,7 @@ pub fn decode_snapshot(bytes: &[u8]) -> Result<(&[u8], Signatures), String> {
         .get(4..4 + len)
         .ok_or_else(|| "the snapshot is shorter than it says".to_owned())?;
     let table = &body[4 + len..];
-    if table.len() % 96 != 0 {
+    if !table.len().is_multiple_of(96) {
         return Err("the snapshot's signatures are cut short".into());
     }
     let signatures = table

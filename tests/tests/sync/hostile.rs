@@ -64,6 +64,7 @@ fn write_raw(
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[allow(clippy::too_many_lines)] // one story: the set, the hostile writes, every check
 async fn changes_a_member_may_not_make_are_refused_by_every_honest_device() -> Result<()> {
     init_logging();
     let ada = TestNode::start().await?;
