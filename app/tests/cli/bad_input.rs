@@ -162,3 +162,44 @@ fn usage_errors_exit_two() {
     assert!(help.status.success());
     assert!(String::from_utf8_lossy(&help.stdout).contains("Example: revans bid"));
 }
+
+#[test]
+fn a_backup_restores_a_damaged_set_and_a_tampered_one_is_refused() {
+    let root = tempfile::tempdir().unwrap();
+    let ada = Device::new(root.path(), "ada");
+    let set = a_set(&ada);
+    let backup = root.path().join("tuesday.revans");
+    ada.ok(&[
+        "export",
+        &set,
+        "--format",
+        "revans",
+        "-o",
+        backup.to_str().unwrap(),
+    ]);
+
+    // A backup altered by one byte is refused whole, saying what it is not.
+    let mut altered = std::fs::read(&backup).unwrap();
+    let middle = altered.len() / 2;
+    altered[middle] ^= 0x10;
+    let tampered = root.path().join("tampered.revans");
+    std::fs::write(&tampered, &altered).unwrap();
+    let refused = ada.fails(&["import", tampered.to_str().unwrap()]);
+    assert!(one_line(&refused).contains("--format revans"), "{refused}");
+
+    // The set's files lost: the backup brings every change back, each one checked.
+    for entry in std::fs::read_dir(ada.dir.join("docs").join(&set)).unwrap() {
+        std::fs::write(entry.unwrap().path(), b"scribbled over").unwrap();
+    }
+    let restored = ada.json(&["import", backup.to_str().unwrap()]);
+    assert_eq!(restored["set"], set.as_str());
+    assert_eq!(restored["name"], "Tuesday set");
+    assert!(restored["taken"].as_u64().unwrap() > 0, "{restored}");
+    assert_eq!(restored["refused"], serde_json::json!([]));
+    let shown = ada.json(&["set", "show", &set]);
+    assert_eq!(shown["name"], "Tuesday set");
+    assert_eq!(shown["meetings"].as_object().unwrap().len(), 1);
+    // Taking it in again brings nothing new.
+    let again = ada.json(&["import", backup.to_str().unwrap()]);
+    assert_eq!(again["taken"], 0);
+}
