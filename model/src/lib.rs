@@ -66,7 +66,7 @@ pub use meeting::{
 };
 pub use member::{Departure, DepartureKind, Device, Member, Role};
 pub use question::{Question, QuestionCategory};
-pub use rules::{Refusal, check_change, founding_id, secret_hash};
+pub use rules::{Paths, Refusal, check_change, check_change_with, founding_id, secret_hash};
 pub use set::{
     ActionLearningSet, Facilitation, Handover, MeetingLengths, SCHEMA_VERSION, current_members,
 };

@@ -17,7 +17,7 @@
 //!
 //! Every value must also keep the document readable: types, lengths and times in range.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 
 use automerge::legacy::{Key, ObjectId, OpId, OpType};
@@ -93,6 +93,23 @@ fn unhex(text: &str) -> Option<Vec<u8>> {
 /// dependencies. The document must hold every dependency (the caller holds a change
 /// until they arrive).
 pub fn check_change(doc: &Automerge, set: &SetId, change: &Change) -> Result<(), Refusal> {
+    check_change_with(doc, set, change, &mut Paths::default())
+}
+
+/// Where each object of a set's document lives. Objects never move, so a device that
+/// checks many changes of one document keeps this between them and looks each object
+/// up once: what keeps a check at about the cost of its change.
+#[derive(Debug, Default)]
+pub struct Paths(HashMap<(u64, Vec<u8>), Vec<String>>);
+
+/// [`check_change`], remembering in `paths` where the objects it meets live (and, if the
+/// change is allowed, the objects it makes).
+pub fn check_change_with(
+    doc: &Automerge,
+    set: &SetId,
+    change: &Change,
+    paths: &mut Paths,
+) -> Result<(), Refusal> {
     let actor = change.actor_id().to_bytes();
     let Ok(bytes) = <[u8; 32]>::try_from(actor) else {
         return Err(Refusal {
@@ -110,23 +127,24 @@ pub fn check_change(doc: &Automerge, set: &SetId, change: &Change) -> Result<(),
     if change.deps().is_empty() {
         return founding(&device, set, change).map_err(|reason| refusal(None, reason));
     }
-    let past = Past {
-        doc,
-        deps: change.deps().to_vec(),
-    };
+    let past = Past::new(doc, change.deps());
     let author = past
         .member_of_device(&device)
         .map_err(|reason| refusal(None, reason))?;
     let mut check = Check {
         past,
         author: author.clone(),
-        paths: HashMap::new(),
+        paths,
         created: HashMap::new(),
+        made: HashSet::new(),
         written: BTreeMap::new(),
     };
     check
         .ordinary(change)
-        .map_err(|reason| refusal(Some(author), reason))
+        .map_err(|reason| refusal(Some(author), reason))?;
+    let created = std::mem::take(&mut check.created);
+    check.paths.0.extend(created);
+    Ok(())
 }
 
 /// The change that begins a set: the first of its founding device, naming the id that
@@ -174,7 +192,9 @@ struct Check<'a> {
     past: Past<'a>,
     author: MemberId,
     /// Objects already in the document: their paths, as they are looked up.
-    paths: HashMap<(u64, Vec<u8>), Path>,
+    paths: &'a mut Paths,
+    /// Where this change makes objects, for looking up by place.
+    made: HashSet<Path>,
     /// Objects this change makes, and where.
     created: HashMap<(u64, Vec<u8>), Path>,
     /// Scalar values this change writes, by path.
@@ -186,16 +206,66 @@ struct Check<'a> {
 struct Past<'a> {
     doc: &'a Automerge,
     deps: Vec<ChangeHash>,
+    /// The document holds exactly the dependencies (the usual case for a change arriving
+    /// live): reading it as it is reads the past, without computing a clock per read.
+    now: bool,
 }
 
-impl Past<'_> {
+impl<'a> Past<'a> {
+    fn new(doc: &'a Automerge, deps: &[ChangeHash]) -> Self {
+        let mut heads = doc.get_heads();
+        heads.sort();
+        let mut deps = deps.to_vec();
+        deps.sort();
+        Self {
+            doc,
+            now: heads == deps,
+            deps,
+        }
+    }
+
+    fn get(&self, obj: &ObjId, key: &str) -> Option<(Value<'_>, ObjId)> {
+        let value = if self.now {
+            self.doc.get(obj, key)
+        } else {
+            self.doc.get_at(obj, key, &self.deps)
+        };
+        value.ok().flatten()
+    }
+
+    fn keys(&self, obj: &ObjId) -> Vec<String> {
+        if self.now {
+            self.doc.keys(obj).collect()
+        } else {
+            self.doc.keys_at(obj, &self.deps).collect()
+        }
+    }
+
     /// The member the signing device belongs to, at the change's causal past.
     fn member_of_device(&self, device: &DeviceId) -> Result<MemberId, String> {
-        let doc = self.doc;
         let Some(members) = self.map_at(&automerge::ROOT, "members") else {
             return Err("a change to a set that has no members".into());
         };
-        for member in doc.keys_at(&members, &self.deps) {
+        // Devices are never taken out of a member's record, so the members whose record
+        // names the device in the past are among those that name it now: look those up
+        // as they are (cheap), then read only them as they were.
+        let candidates: Vec<String> = self
+            .doc
+            .keys(&members)
+            .filter(|m| {
+                let record = match self.doc.get(&members, m.as_str()) {
+                    Ok(Some((Value::Object(ObjType::Map), record))) => record,
+                    _ => return false,
+                };
+                match self.doc.get(&record, "devices") {
+                    Ok(Some((Value::Object(ObjType::Map), devices))) => {
+                        matches!(self.doc.get(&devices, device.as_ref()), Ok(Some(_)))
+                    }
+                    _ => false,
+                }
+            })
+            .collect();
+        for member in candidates {
             let Some(record) = self.map_at(&members, &member) else {
                 continue;
             };
@@ -252,15 +322,15 @@ impl Past<'_> {
     }
 
     fn map_at(&self, obj: &ObjId, key: &str) -> Option<ObjId> {
-        match self.doc.get_at(obj, key, &self.deps) {
-            Ok(Some((Value::Object(ObjType::Map), id))) => Some(id),
+        match self.get(obj, key) {
+            Some((Value::Object(ObjType::Map), id)) => Some(id),
             _ => None,
         }
     }
 
     fn str_at(&self, obj: &ObjId, key: &str) -> Option<String> {
-        match self.doc.get_at(obj, key, &self.deps) {
-            Ok(Some((Value::Scalar(s), _))) => match s.as_ref() {
+        match self.get(obj, key) {
+            Some((Value::Scalar(s), _)) => match s.as_ref() {
                 ScalarValue::Str(s) => Some(s.to_string()),
                 _ => None,
             },
@@ -269,9 +339,9 @@ impl Past<'_> {
     }
 
     fn is_null(&self, obj: &ObjId, key: &str) -> bool {
-        match self.doc.get_at(obj, key, &self.deps) {
-            Ok(None) => true,
-            Ok(Some((Value::Scalar(s), _))) => s.is_null(),
+        match self.get(obj, key) {
+            None => true,
+            Some((Value::Scalar(s), _)) => s.is_null(),
             _ => false,
         }
     }
@@ -283,7 +353,7 @@ impl Past<'_> {
         for key in inner {
             obj = self.map_at(&obj, key)?;
         }
-        self.doc.get_at(&obj, *last, &self.deps).ok().flatten()
+        self.get(&obj, last)
     }
 
     fn str_at_path(&self, path: &[&str]) -> Option<String> {
@@ -304,7 +374,7 @@ impl Past<'_> {
         let Some(members) = self.map_at(&automerge::ROOT, "members") else {
             return false;
         };
-        self.doc.keys_at(&members, &self.deps).any(|m| {
+        self.keys(&members).into_iter().any(|m| {
             self.map_at(&members, &m)
                 .and_then(|r| self.map_at(&r, "devices"))
                 .is_some_and(|d| self.map_at(&d, device).is_some())
@@ -333,10 +403,24 @@ enum Who {
 impl Check<'_> {
     fn ordinary(&mut self, change: &Change) -> Result<(), String> {
         let expanded = change.decode();
-        let actor = change.actor_id().to_bytes().to_vec();
+        let actor = change.actor_id().to_bytes();
         let start = expanded.start_op.get();
+        // The characters of a text (and the entries of a list) come as one operation
+        // each, one run per object: the first is judged in full, the rest of the run has
+        // the same verdict but for its own value.
+        let mut run: Option<&ObjectId> = None;
         for (i, op) in expanded.operations.iter().enumerate() {
-            let id = (start + i as u64, actor.clone());
+            let element = matches!(op.key, Key::Seq(_));
+            if element && run == Some(&op.obj) {
+                match &op.action {
+                    OpType::Delete => continue,
+                    OpType::Put(ScalarValue::Str(s)) if s.chars().count() <= NAME_MAX * 2 => {
+                        continue;
+                    }
+                    _ => {}
+                }
+            }
+            run = None;
             let parent = self.path_of(&op.obj)?;
             let mut target = parent.clone();
             match &op.key {
@@ -347,14 +431,22 @@ impl Check<'_> {
             match &op.action {
                 OpType::Make(kind) => {
                     check_kind(&target, *kind)?;
-                    self.created.insert(id, target);
+                    self.made.insert(target.clone());
+                    self.created
+                        .insert((start + i as u64, actor.to_vec()), target);
                 }
                 OpType::Put(value) => {
                     self.check_value(&target, value)?;
-                    self.written.insert(target, value.clone());
+                    if element {
+                        run = Some(&op.obj);
+                    } else {
+                        self.written.insert(target, value.clone());
+                    }
                 }
                 OpType::Delete => {
-                    if matches!(op.key, Key::Map(_)) {
+                    if element {
+                        run = Some(&op.obj);
+                    } else {
                         Self::deletable(&target)?;
                     }
                 }
@@ -375,7 +467,7 @@ impl Check<'_> {
             ObjectId::Id(id) => id,
         };
         let key = (*counter, actor.to_bytes().to_vec());
-        if let Some(path) = self.created.get(&key).or_else(|| self.paths.get(&key)) {
+        if let Some(path) = self.created.get(&key).or_else(|| self.paths.0.get(&key)) {
             return Ok(path.clone());
         }
         let exid = self
@@ -399,13 +491,13 @@ impl Check<'_> {
                 automerge::Prop::Seq(_) => SEQ.to_owned(),
             })
             .collect();
-        self.paths.insert(key, path.clone());
+        self.paths.0.insert(key, path.clone());
         Ok(path)
     }
 
     /// Whether a place's record (the object at `path[..n]`) is made by this change.
     fn made_here(&self, path: &[String]) -> bool {
-        self.created.values().any(|p| p.as_slice() == path)
+        self.made.contains(path)
     }
 
     fn allowed(&self, target: &[String], action: &OpType) -> Result<(), String> {

@@ -17,7 +17,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use crate::ids::DocId;
 
 /// Sync of sets and journals; bump the number on any wire change.
-pub const SYNC_ALPN: &[u8] = b"revans/sync/2";
+pub const SYNC_ALPN: &[u8] = b"revans/sync/3";
 /// Admission of newcomers and linked devices.
 pub const JOIN_ALPN: &[u8] = b"revans/join/2";
 

@@ -15,7 +15,7 @@ use std::sync::mpsc;
 use chrono::Utc;
 use egui::{Color32, RichText};
 use revans_model::{ActionLearningSet, Command, Journal, MemberId, Profile, SetId};
-use revans_sync::{DeviceSync, Event, Node, NodeConfig, NodeError};
+use revans_sync::{DeviceSync, Event, Node, NodeConfig, NodeError, RefusedChange};
 
 /// The areas of a set, in the order of the tab bar; `revans --show AREA` names one.
 #[derive(
@@ -102,6 +102,8 @@ pub struct RevansApp {
     profile: Option<Profile>,
     journal: Option<Journal>,
     sync: HashMap<SetId, Vec<(MemberId, Vec<DeviceSync>)>>,
+    /// Changes from members' devices this device refused lately, per set.
+    refused: HashMap<SetId, Vec<RefusedChange>>,
     /// What is under way, by the place in the UI where it was asked for.
     pending: BTreeMap<&'static str, String>,
     /// What went wrong, by place, in words.
@@ -160,6 +162,7 @@ impl RevansApp {
             profile: None,
             journal: None,
             sync: HashMap::new(),
+            refused: HashMap::new(),
             pending: BTreeMap::new(),
             errors: BTreeMap::new(),
             notices: BTreeMap::new(),
@@ -329,6 +332,9 @@ impl RevansApp {
             if let Ok(status) = node.sync_status(id) {
                 self.sync.insert(id.clone(), status);
             }
+            if let Ok(refused) = node.refused(id) {
+                self.refused.insert(id.clone(), refused);
+            }
         }
         self.journal = node.journal().ok().flatten();
         self.keep_a_set_selected();
@@ -382,15 +388,20 @@ impl RevansApp {
         let profile = node.profile().ok().flatten();
         let journal = node.journal().ok().flatten();
         let mut sync = HashMap::new();
+        let mut refused = HashMap::new();
         for (id, _) in &sets {
             if let Ok(status) = node.sync_status(id) {
                 sync.insert(id.clone(), status);
+            }
+            if let Ok(changes) = node.refused(id) {
+                refused.insert(id.clone(), changes);
             }
         }
         self.sets = sets;
         self.profile = profile;
         self.journal = journal;
         self.sync = sync;
+        self.refused = refused;
         self.keep_a_set_selected();
     }
 

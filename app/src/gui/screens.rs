@@ -3,8 +3,8 @@
 use chrono::{DateTime, Local, NaiveDateTime, TimeZone as _, Utc};
 use egui::RichText;
 use revans_model::{
-    Command, Facilitation, IssueStatus, JournalCommand, MeetingPlan, Outcome as ActionOutcome,
-    Phase, ProblemStatement, follow_through,
+    ActionLearningSet, Command, DeviceId, Facilitation, IssueStatus, JournalCommand, MeetingPlan,
+    Outcome as ActionOutcome, Phase, ProblemStatement, SetId, follow_through,
 };
 
 use super::{Outcome, RevansApp};
@@ -423,6 +423,56 @@ impl RevansApp {
         }
     }
 
+    /// Changes members' devices sent that this device refused, newest first: who sent
+    /// each, whose device signed it, and why. The rest of the set goes on syncing.
+    fn refused_changes(
+        &self,
+        ui: &mut egui::Ui,
+        set: &ActionLearningSet,
+        id: &SetId,
+        now: DateTime<Utc>,
+    ) {
+        let Some(refused) = self.refused.get(id).filter(|r| !r.is_empty()) else {
+            return;
+        };
+        let device_of = |device: &DeviceId| {
+            set.members
+                .iter()
+                .find(|(_, m)| m.devices.contains_key(device))
+                .map_or_else(
+                    || format!("an unknown device ({})", device.short()),
+                    |(_, m)| format!("{}'s device", m.display_name),
+                )
+        };
+        let member_of = |device: &DeviceId| {
+            set.members
+                .values()
+                .find(|m| m.devices.contains_key(device))
+                .map_or_else(|| "its author".to_owned(), |m| m.display_name.clone())
+        };
+        ui.group(|ui| {
+            ui.colored_label(
+                RevansApp::warn_color(ui),
+                RichText::new("Changes refused").strong(),
+            );
+            ui.label(
+                "Every member's device checks every change against the set's rules; these were not applied, kept or passed on.",
+            );
+            for change in refused.iter().rev() {
+                let author = change
+                    .author
+                    .as_ref()
+                    .map_or_else(|| "its author".to_owned(), &member_of);
+                ui.label(format!(
+                    "{} sent a change {author} may not make: {} ({})",
+                    device_of(&change.from),
+                    change.reason,
+                    ago(change.at, now)
+                ));
+            }
+        });
+    }
+
     pub(super) fn people(&mut self, ui: &mut egui::Ui) {
         let Some(set) = self.set().cloned() else {
             return;
@@ -471,6 +521,7 @@ impl RevansApp {
                 }
             });
         }
+        self.refused_changes(ui, &set, &id, now);
         if let Some(member) = self.confirm_remove.clone() {
             let who = name_of(&set, &member);
             ui.group(|ui| {

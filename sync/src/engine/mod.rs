@@ -61,8 +61,8 @@ fn envelope(message: &[u8], signatures: &[Signature]) -> Vec<u8> {
     out
 }
 
-/// A wire message's Automerge part and its signatures.
-pub(crate) fn open_envelope(bytes: &[u8]) -> Result<(&[u8], Vec<Signature>), Refused> {
+/// A wire message's Automerge part and its signatures (one per change, in order).
+pub fn open_envelope(bytes: &[u8]) -> Result<(&[u8], Vec<Signature>), Refused> {
     let malformed = || Refused::Malformed("a message without its signatures".into());
     let len = bytes
         .get(..4)
@@ -255,6 +255,8 @@ struct DocSync {
     waiting: HashMap<ChangeHash, (Change, Signature, PeerId)>,
     /// Changes refused here: whatever depends on them is refused without a second look.
     refused: HashSet<ChangeHash>,
+    /// Where the document's objects live, for the rules.
+    paths: revans_model::Paths,
     allowed: BTreeSet<PeerId>,
     peers: BTreeMap<PeerId, PeerSync>,
 }
@@ -310,15 +312,15 @@ impl DocSync {
     }
 
     /// Judges a signed change by the rules, from its causal past.
-    fn judge(&self, change: &Change, me: &ActorId) -> Result<(), String> {
+    fn judge(&mut self, change: &Change, me: &ActorId) -> Result<(), String> {
         let Ok(key) = <[u8; 32]>::try_from(change.actor_id().to_bytes()) else {
             return Err("a change whose author is not a device".into());
         };
         match &self.judge {
             Judge::Set(set) => {
-                let doc = &self.doc;
+                let (doc, paths) = (&self.doc, &mut self.paths);
                 std::panic::catch_unwind(AssertUnwindSafe(|| {
-                    revans_model::check_change(doc, set, change)
+                    revans_model::check_change_with(doc, set, change, paths)
                 }))
                 .map_err(|_| "a change the rules could not read".to_owned())?
                 .map_err(|refusal| refusal.reason)
@@ -509,6 +511,7 @@ impl Engine {
                 signatures,
                 waiting: HashMap::new(),
                 refused: HashSet::new(),
+                paths: revans_model::Paths::default(),
                 allowed: BTreeSet::new(),
                 peers,
             },
@@ -829,7 +832,8 @@ impl Engine {
                 }
                 let signature = self.key.sign(&change.hash().0).to_bytes();
                 if let Judge::Set(set) = &doc.judge
-                    && let Err(refusal) = revans_model::check_change(&doc.doc, set, change)
+                    && let Err(refusal) =
+                        revans_model::check_change_with(&doc.doc, set, change, &mut doc.paths)
                 {
                     return Some(Err(refusal.reason));
                 }

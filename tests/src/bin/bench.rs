@@ -386,9 +386,97 @@ fn in_memory_sync(mut docs: Vec<automerge::Automerge>) -> Result<(Duration, u64,
     Ok((elapsed, counts.0, counts.1))
 }
 
+/// What checking every change costs: the set's whole history judged change by change
+/// (signature, then the rules from each change's causal past) and applied, beside the
+/// same changes applied one by one unchecked, and all at once as loading does.
+fn verification(history: &History, figures: &mut Figures) -> Result<()> {
+    let changes = history.doc.get_changes(&[]);
+    let n = changes.len();
+    let time = |f: &mut dyn FnMut() -> Result<()>| -> Result<Duration> {
+        let start = Instant::now();
+        f()?;
+        Ok(start.elapsed())
+    };
+    let at_once = time(&mut || {
+        let mut doc = automerge::Automerge::new();
+        doc.apply_changes(changes.iter().cloned())?;
+        Ok(())
+    })?;
+    let one_by_one = time(&mut || {
+        let mut doc = automerge::Automerge::new();
+        for change in &changes {
+            doc.apply_changes([change.clone()])?;
+        }
+        Ok(())
+    })?;
+    let signatures = time(&mut || {
+        for change in &changes {
+            let key: [u8; 32] = change.actor_id().to_bytes().try_into()?;
+            let signature = history
+                .signatures
+                .get(&change.hash())
+                .context("an unsigned change")?;
+            iroh::PublicKey::from_bytes(&key)?
+                .verify(&change.hash().0, &iroh::Signature::from_bytes(signature))?;
+        }
+        Ok(())
+    })?;
+    let judged = time(&mut || {
+        let mut doc = automerge::Automerge::new();
+        let mut paths = revans_model::Paths::default();
+        for change in &changes {
+            revans_model::check_change_with(&doc, &history.id, change, &mut paths)
+                .map_err(|r| anyhow::anyhow!("the history breaks a rule: {r}"))?;
+            doc.apply_changes([change.clone()])?;
+        }
+        Ok(())
+    })?;
+    let per = |d: Duration| d.as_secs_f64() * 1e6 / n as f64;
+    let rules = judged.saturating_sub(one_by_one);
+    figures.insert("verify_changes".into(), n.into());
+    figures.insert("verify_signature_us".into(), per(signatures).into());
+    figures.insert("verify_rules_us".into(), per(rules).into());
+    figures.insert("apply_one_us".into(), per(one_by_one).into());
+    figures.insert("apply_all_us".into(), per(at_once).into());
+    println!(
+        "## 3a. Checking every change ({n} changes of the two-year set)
+"
+    );
+    println!(
+        "| | per change | whole history |
+|---|---|---|"
+    );
+    println!(
+        "| applied all at once, unchecked (as loading does) | {:.1} us | {} |",
+        per(at_once),
+        ms(at_once)
+    );
+    println!(
+        "| applied one by one, unchecked | {:.1} us | {} |",
+        per(one_by_one),
+        ms(one_by_one)
+    );
+    println!(
+        "| the signature checked (Ed25519) | {:.1} us | {} |",
+        per(signatures),
+        ms(signatures)
+    );
+    println!(
+        "| the rules checked from the causal past | {:.1} us | {} |",
+        per(rules),
+        ms(rules)
+    );
+    println!(
+        "| ratio, (one by one + signature + rules) / one by one | {:.2}x | |\n",
+        (one_by_one + signatures + rules).as_secs_f64() / one_by_one.as_secs_f64()
+    );
+    Ok(())
+}
+
 /// 3. Seven nodes, each with changes made offline on a set with history, then connected.
 async fn catching_up(sizes: &Sizes, figures: &mut Figures) -> Result<()> {
     let (mut nodes, history) = set_on(7, sizes.meetings, 2).await?;
+    verification(&history, figures)?;
     let bytes = history.backup();
     let set = history.id.clone();
     for t in &mut nodes {
