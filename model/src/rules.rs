@@ -253,9 +253,10 @@ impl<'a> Past<'a> {
             .doc
             .keys(&members)
             .filter(|m| {
-                let record = match self.doc.get(&members, m.as_str()) {
-                    Ok(Some((Value::Object(ObjType::Map), record))) => record,
-                    _ => return false,
+                let Ok(Some((Value::Object(ObjType::Map), record))) =
+                    self.doc.get(&members, m.as_str())
+                else {
+                    return false;
                 };
                 match self.doc.get(&record, "devices") {
                     Ok(Some((Value::Object(ObjType::Map), devices))) => {

@@ -676,7 +676,11 @@ impl Worker {
         // Publish what the screens read, then answer the edits. A document edited here
         // is read into the model now (a command's caller reads its own write); one changed
         // by peers gets its new heads now and its model once their messages pause.
-        let answered: BTreeSet<DocId> = acks.iter().map(|(id, _)| *id).collect();
+        let answered: BTreeSet<DocId> = acks
+            .iter()
+            .map(|(id, _)| *id)
+            .chain(adopted.iter().map(|(id, _, _)| *id))
+            .collect();
         let mut fresh = BTreeSet::new();
         for id in &touched {
             let content = changed.contains(id);
