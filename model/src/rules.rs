@@ -806,6 +806,19 @@ impl Check<'_> {
         if self.past.device_taken(&device) {
             return Err("admitting a device that is already in the set".into());
         }
+        // What the admission makes names the invitation, so that of two admissions with
+        // it at once, the one its use names stands everywhere.
+        let names = |path: &[&str]| {
+            let path: Path = path.iter().map(|p| (*p).to_owned()).collect();
+            matches!(self.written.get(&path), Some(ScalarValue::Str(s)) if s.as_str() == invitation)
+        };
+        if !names(&["members", &member, "devices", &device, "invitation"]) {
+            return Err("admitting a device without naming its invitation".into());
+        }
+        let newcomer = self.made_here(&["members".to_owned(), member.clone()]);
+        if newcomer && !names(&["members", &member, "invitation"]) {
+            return Err("admitting a member without naming their invitation".into());
+        }
         match self.past.str_at_path(&field("link_to")) {
             Some(owner) if owner != member => {
                 Err("linking a device to someone the invitation is not for".into())

@@ -380,3 +380,42 @@ fn two_devices_admitting_with_one_ticket_at_once_admit_one() {
     let again = ActionLearningSet::from_doc(&other).unwrap();
     assert_eq!(again.members, set.members);
 }
+
+#[test]
+fn an_admission_must_name_its_invitation_where_it_admits() {
+    let mut f = Fixture::new();
+    let (invitation, secret) = f.invite(0, false);
+    let bo = f.members[1].clone();
+    let device = device(52).to_string();
+    // A genuine secret, but a member and device that do not say which invitation made
+    // them: a second admission with the same ticket at once would stand beside this one.
+    let unnamed = hostile(&mut f, 1, |tx| {
+        let members = at(tx, &["members"]);
+        let m = tx.put_object(&members, "mallory", ObjType::Map)?;
+        tx.put(&m, "display_name", "Mallory")?;
+        tx.put(&m, "invitation", ScalarValue::Null)?;
+        let devices = tx.put_object(&m, "devices", ObjType::Map)?;
+        let d = tx.put_object(&devices, &device, ObjType::Map)?;
+        tx.put(&d, "invitation", ScalarValue::Null)?;
+        let invitation_record = at(tx, &["invitations", invitation.as_str()]);
+        let used = tx.put_object(&invitation_record, "used", ObjType::Map)?;
+        tx.put(&used, "member", "mallory")?;
+        tx.put(&used, "device", device.as_str())?;
+        tx.put(&used, "admitted_by", bo.as_str())?;
+        tx.put(
+            &used,
+            "secret",
+            secret.iter().fold(String::new(), |mut hex, b| {
+                use std::fmt::Write;
+                let _ = write!(hex, "{b:02x}");
+                hex
+            }),
+        )?;
+        tx.put(&used, "at", ScalarValue::Timestamp(t(6).timestamp_millis()))?;
+        Ok(())
+    });
+    assert_eq!(
+        unnamed.unwrap_err(),
+        "admitting a device without naming its invitation"
+    );
+}
