@@ -5,8 +5,10 @@ use anyhow::{Result, bail};
 use revans_model::{ActionLearningSet, MeetingId, MemberId, SetId};
 use revans_sync::Node;
 
-/// Picks the one candidate whose id starts with `given` (or whose name equals it,
-/// ignoring case). `what` names the kind of thing, `list` the command that lists them.
+/// Picks the one candidate `given` names: its whole id first, then its name (ignoring
+/// case), then a prefix of its id, so that a name is never taken for the start of
+/// someone else's id. `what` names the kind of thing, `list` the command that lists them;
+/// more than one match at the first level that matches is refused, naming each.
 fn pick<'a, T>(
     given: &str,
     candidates: impl IntoIterator<Item = (&'a str, Option<&'a str>, T)>,
@@ -18,23 +20,31 @@ fn pick<'a, T>(
         bail!("No {what} given; list them with `{list}`.");
     }
     let mut exact = Vec::new();
-    let mut by_prefix = Vec::new();
     let mut by_name = Vec::new();
+    let mut by_prefix = Vec::new();
     for (id, name, value) in candidates {
+        let label = match name {
+            Some(name) => format!("{name} ({})", id.get(..8).unwrap_or(id)),
+            None => id.to_owned(),
+        };
         if id == given_trim {
-            exact.push(value);
-        } else if id.starts_with(given_trim) {
-            by_prefix.push(value);
+            exact.push((label, value));
         } else if name.is_some_and(|n| n.trim().eq_ignore_ascii_case(given_trim)) {
-            by_name.push(value);
+            by_name.push((label, value));
+        } else if id.starts_with(given_trim) {
+            by_prefix.push((label, value));
         }
     }
-    for group in [exact, by_prefix, by_name] {
-        let n = group.len();
-        if n > 1 {
-            bail!("\"{given_trim}\" matches {n} {what}s; give more of the id (see `{list}`).");
+    for group in [exact, by_name, by_prefix] {
+        if group.len() > 1 {
+            let labels: Vec<String> = group.into_iter().map(|(label, _)| label).collect();
+            bail!(
+                "\"{given_trim}\" could be any of {} {what}s: {}; give more of the id.",
+                labels.len(),
+                labels.join(", ")
+            );
         }
-        if let Some(one) = group.into_iter().next() {
+        if let Some((_, one)) = group.into_iter().next() {
             return Ok(one);
         }
     }
@@ -147,9 +157,27 @@ mod tests {
     }
 
     #[test]
-    fn an_ambiguous_prefix_says_so_and_a_prefix_beats_a_name() {
-        let err = pick("ab", things(), "member", "revans member list SET").unwrap_err();
-        assert!(err.to_string().contains("matches 2 members"), "{err}");
+    fn a_name_beats_the_start_of_someone_elses_id_and_ambiguity_names_the_candidates() {
+        // "ab" is a member's name and also the start of two other members' ids.
+        assert_eq!(pick("ab", things(), "member", "l").unwrap(), 3);
+        assert_eq!(pick("AB", things(), "member", "l").unwrap(), 3);
+        let two_eds = vec![
+            ("ed12aaaa99", Some("Ed"), 1),
+            ("ff34bbbb99", Some("Ed"), 2),
+            ("ed56cccc99", Some("Bo"), 3),
+        ];
+        let err = pick("ed", two_eds.clone(), "member", "l").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "\"ed\" could be any of 2 members: Ed (ed12aaaa), Ed (ff34bbbb); give more of the id."
+        );
+        let err = pick("ed", vec![two_eds[0], two_eds[2]], "member", "l");
+        assert_eq!(err.unwrap(), 1, "the name wins over the other's id prefix");
+        let err = pick("e", two_eds, "member", "l").unwrap_err();
+        assert!(
+            err.to_string().contains("Ed (ed12aaaa), Bo (ed56cccc)"),
+            "{err}"
+        );
         let err = pick("zz", things(), "member", "revans member list SET").unwrap_err();
         assert_eq!(
             err.to_string(),
