@@ -123,6 +123,28 @@ random_id!(
     JournalEntryId
 );
 
+/// Bytes as lowercase hexadecimal, as keys, hashes and secrets are written in a set.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    use fmt::Write;
+    bytes
+        .iter()
+        .fold(String::with_capacity(2 * bytes.len()), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
+}
+
+/// The bytes a hexadecimal text stands for, if it is one.
+pub(crate) fn unhex(text: &str) -> Option<Vec<u8>> {
+    if !text.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
 /// A device of a member: the 32-byte public key of its iroh endpoint, written as 64
 /// lowercase hexadecimal characters. The model only checks the form; the network layer
 /// proves a peer holds the key.
@@ -151,12 +173,7 @@ impl DeviceId {
     /// A device id from the 32 bytes of an endpoint's public key.
     #[must_use]
     pub fn from_bytes(bytes: [u8; 32]) -> Self {
-        use fmt::Write;
-        let mut s = String::with_capacity(64);
-        for b in bytes {
-            let _ = write!(s, "{b:02x}");
-        }
-        Self(s)
+        Self(hex(&bytes))
     }
 
     /// The id as text, as it is stored in the document.
@@ -168,14 +185,7 @@ impl DeviceId {
     /// The 32 bytes of the key, if the id is well formed.
     #[must_use]
     pub fn to_bytes(&self) -> Option<[u8; 32]> {
-        let mut out = [0u8; 32];
-        if self.0.len() != 64 {
-            return None;
-        }
-        for (i, byte) in out.iter_mut().enumerate() {
-            *byte = u8::from_str_radix(self.0.get(2 * i..2 * i + 2)?, 16).ok()?;
-        }
-        Some(out)
+        unhex(&self.0)?.try_into().ok()
     }
 
     /// The device's Automerge actor: every change it writes names it.

@@ -26,7 +26,7 @@ use sha2::{Digest, Sha256};
 
 use crate::command::{LINE_MAX, NAME_MAX, PROSE_MAX};
 use crate::error::MAX_MEETING_MINUTES;
-use crate::ids::{DeviceId, MemberId, SetId};
+use crate::ids::{DeviceId, MemberId, SetId, hex, unhex};
 
 /// The latest time a document may hold: the last millisecond of the year 9999. Later
 /// times are refused, so that no sum of a time and a length can leave the calendar.
@@ -69,24 +69,6 @@ pub fn founding_id(device: &DeviceId, nonce: &str) -> SetId {
 #[must_use]
 pub fn secret_hash(secret: &[u8]) -> String {
     hex(&Sha256::digest(secret))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    use fmt::Write;
-    bytes.iter().fold(String::with_capacity(64), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
-}
-
-fn unhex(text: &str) -> Option<Vec<u8>> {
-    if !text.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
-        .collect()
 }
 
 /// Checks a change to a set against the rules, reading the document at the change's

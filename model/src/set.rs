@@ -109,6 +109,18 @@ pub struct MeetingLengths {
     pub later: u32,
 }
 
+/// The layout version of a set's document: refused if it is not a set, or is written by
+/// a newer Revans.
+fn schema_of<D: autosurgeon::ReadDoc>(doc: &D) -> Result<u64, LoadError> {
+    let schema: MaybeMissing<u64> = autosurgeon::hydrate_prop(doc, automerge::ROOT, "schema")
+        .map_err(|e| LoadError::NotASet(e.to_string()))?;
+    match schema {
+        MaybeMissing::Missing => Err(LoadError::NotASet("it has no schema version".into())),
+        MaybeMissing::Present(v) if v > SCHEMA_VERSION => Err(LoadError::TooNew(v)),
+        MaybeMissing::Present(schema) => Ok(schema),
+    }
+}
+
 /// Every record of a collection that reads; a record that does not (a value no rule
 /// foresaw) is left out rather than making the whole set unreadable.
 fn records<D, K, V>(doc: &D, key: &str) -> BTreeMap<K, V>
@@ -138,44 +150,34 @@ impl ActionLearningSet {
     /// Reads the set from its document. A document from a newer Revans, or one that is
     /// not a set at all, is refused with an error saying so.
     pub fn from_doc<D: autosurgeon::ReadDoc>(doc: &D) -> Result<Self, LoadError> {
-        let schema: MaybeMissing<u64> = autosurgeon::hydrate_prop(doc, automerge::ROOT, "schema")
-            .map_err(|e| LoadError::NotASet(e.to_string()))?;
-        match schema {
-            MaybeMissing::Missing => Err(LoadError::NotASet("it has no schema version".into())),
-            MaybeMissing::Present(v) if v > SCHEMA_VERSION => Err(LoadError::TooNew(v)),
-            MaybeMissing::Present(schema) => {
-                let field = |e: autosurgeon::HydrateError| LoadError::Damaged(e.to_string());
-                let root = automerge::ROOT;
-                let nonce: MaybeMissing<String> =
-                    autosurgeon::hydrate_prop(doc, &root, "nonce").map_err(field)?;
-                let mut set = Self {
-                    schema,
-                    id: autosurgeon::hydrate_prop(doc, &root, "id").map_err(field)?,
-                    nonce: nonce.unwrap_or_else(String::new),
-                    name: autosurgeon::hydrate_prop(doc, &root, "name").map_err(field)?,
-                    purpose: autosurgeon::hydrate_prop(doc, &root, "purpose").map_err(field)?,
-                    created_at: autosurgeon::hydrate_prop(doc, &root, "created_at")
-                        .map_err(field)?,
-                    created_by: autosurgeon::hydrate_prop(doc, &root, "created_by")
-                        .map_err(field)?,
-                    facilitation: autosurgeon::hydrate_prop(doc, &root, "facilitation")
-                        .map_err(field)?,
-                    meeting_lengths: autosurgeon::hydrate_prop(doc, &root, "meeting_lengths")
-                        .map_err(field)?,
-                    handovers: records(doc, "handovers"),
-                    members: records(doc, "members"),
-                    ground_rules: records(doc, "ground_rules"),
-                    issues: records(doc, "issues"),
-                    meetings: records(doc, "meetings"),
-                    actions: records(doc, "actions"),
-                    question_bank: records(doc, "question_bank"),
-                    celebrations: records(doc, "celebrations"),
-                    invitations: records(doc, "invitations"),
-                };
-                set.drop_lost_admissions();
-                Ok(set)
-            }
-        }
+        let schema = schema_of(doc)?;
+        let field = |e: autosurgeon::HydrateError| LoadError::Damaged(e.to_string());
+        let root = automerge::ROOT;
+        let nonce: MaybeMissing<String> =
+            autosurgeon::hydrate_prop(doc, &root, "nonce").map_err(field)?;
+        let mut set = Self {
+            schema,
+            id: autosurgeon::hydrate_prop(doc, &root, "id").map_err(field)?,
+            nonce: nonce.unwrap_or_else(String::new),
+            name: autosurgeon::hydrate_prop(doc, &root, "name").map_err(field)?,
+            purpose: autosurgeon::hydrate_prop(doc, &root, "purpose").map_err(field)?,
+            created_at: autosurgeon::hydrate_prop(doc, &root, "created_at").map_err(field)?,
+            created_by: autosurgeon::hydrate_prop(doc, &root, "created_by").map_err(field)?,
+            facilitation: autosurgeon::hydrate_prop(doc, &root, "facilitation").map_err(field)?,
+            meeting_lengths: autosurgeon::hydrate_prop(doc, &root, "meeting_lengths")
+                .map_err(field)?,
+            handovers: records(doc, "handovers"),
+            members: records(doc, "members"),
+            ground_rules: records(doc, "ground_rules"),
+            issues: records(doc, "issues"),
+            meetings: records(doc, "meetings"),
+            actions: records(doc, "actions"),
+            question_bank: records(doc, "question_bank"),
+            celebrations: records(doc, "celebrations"),
+            invitations: records(doc, "invitations"),
+        };
+        set.drop_lost_admissions();
+        Ok(set)
     }
 
     /// The set's members alone, read without the rest of the set (for deciding who may
@@ -183,17 +185,10 @@ impl ActionLearningSet {
     pub fn members_from_doc<D: autosurgeon::ReadDoc>(
         doc: &D,
     ) -> Result<BTreeMap<MemberId, Member>, LoadError> {
-        let schema: MaybeMissing<u64> = autosurgeon::hydrate_prop(doc, automerge::ROOT, "schema")
-            .map_err(|e| LoadError::NotASet(e.to_string()))?;
-        match schema {
-            MaybeMissing::Missing => Err(LoadError::NotASet("it has no schema version".into())),
-            MaybeMissing::Present(v) if v > SCHEMA_VERSION => Err(LoadError::TooNew(v)),
-            MaybeMissing::Present(_) => {
-                let mut members = records(doc, "members");
-                drop_lost_admissions(&mut members, &records(doc, "invitations"));
-                Ok(members)
-            }
-        }
+        schema_of(doc)?;
+        let mut members = records(doc, "members");
+        drop_lost_admissions(&mut members, &records(doc, "invitations"));
+        Ok(members)
     }
 
     /// Of two admissions with one invitation made at once, only the one the invitation's

@@ -200,7 +200,7 @@ fn run(history: &mut History, who: &Author, command: Command) -> anyhow::Result<
     for change in history.doc.get_changes(&before) {
         history
             .signatures
-            .insert(change.hash(), key.sign(&change.hash().0).to_bytes());
+            .insert(change.hash(), revans_sync::engine::sign(&key, &change));
     }
     Ok(applied)
 }
@@ -236,7 +236,7 @@ pub fn generate(
         signatures: created
             .get_changes(&[])
             .iter()
-            .map(|c| (c.hash(), keys[0].sign(&c.hash().0).to_bytes()))
+            .map(|c| (c.hash(), revans_sync::engine::sign(&keys[0], c)))
             .collect(),
         doc: created,
         id: id.clone(),

@@ -110,11 +110,7 @@ impl Writer<'_, '_> {
             device,
             admitted_by: self.author.clone(),
             at: self.at,
-            secret: secret.iter().fold(String::new(), |mut s, b| {
-                use std::fmt::Write;
-                let _ = write!(s, "{b:02x}");
-                s
-            }),
+            secret: crate::ids::hex(secret),
         });
         self.put("invitations", id.as_str(), &invitation)?;
         Ok(Applied::Member(member))

@@ -224,6 +224,37 @@ fn values_that_would_leave_the_set_unreadable_are_refused() {
     );
 }
 
+/// Bo's device writes Mallory in as a new member with `device`, by a use of `invitation`
+/// revealing `secret` (as hex): an admission written by hand. Returns Mallory's record.
+fn mallory_admitted(
+    tx: &mut Transaction<'_>,
+    invitation: &str,
+    device: &str,
+    by: &str,
+    secret: &str,
+) -> Result<automerge::ObjId, automerge::AutomergeError> {
+    let members = at(tx, &["members"]);
+    let m = tx.put_object(&members, "mallory", ObjType::Map)?;
+    tx.put(&m, "display_name", "Mallory")?;
+    let invitation_record = at(tx, &["invitations", invitation]);
+    let used = tx.put_object(&invitation_record, "used", ObjType::Map)?;
+    tx.put(&used, "member", "mallory")?;
+    tx.put(&used, "device", device)?;
+    tx.put(&used, "admitted_by", by)?;
+    tx.put(&used, "secret", secret)?;
+    tx.put(&used, "at", ScalarValue::Timestamp(t(6).timestamp_millis()))?;
+    Ok(m)
+}
+
+/// Bytes as lowercase hexadecimal, as a use of an invitation reveals its secret.
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().fold(String::new(), |mut hex, b| {
+        use std::fmt::Write;
+        let _ = write!(hex, "{b:02x}");
+        hex
+    })
+}
+
 #[test]
 fn a_used_invitation_is_not_used_again() {
     let mut f = Fixture::new();
@@ -240,24 +271,8 @@ fn a_used_invitation_is_not_used_again() {
     );
     let bo = f.members[1].clone();
     let replayed = hostile(&mut f, 1, |tx| {
-        let members = at(tx, &["members"]);
-        let m = tx.put_object(&members, "mallory", ObjType::Map)?;
-        tx.put(&m, "display_name", "Mallory")?;
-        let invitation_record = at(tx, &["invitations", invitation.as_str()]);
-        let used = tx.put_object(&invitation_record, "used", ObjType::Map)?;
-        tx.put(&used, "member", "mallory")?;
-        tx.put(&used, "device", device(51).to_string())?;
-        tx.put(&used, "admitted_by", bo.as_str())?;
-        tx.put(
-            &used,
-            "secret",
-            secret.iter().fold(String::new(), |mut hex, b| {
-                use std::fmt::Write;
-                let _ = write!(hex, "{b:02x}");
-                hex
-            }),
-        )?;
-        tx.put(&used, "at", ScalarValue::Timestamp(t(6).timestamp_millis()))?;
+        let device = device(51).to_string();
+        mallory_admitted(tx, invitation.as_str(), &device, bo.as_str(), &hex(&secret))?;
         Ok(())
     });
     assert_eq!(
@@ -272,16 +287,8 @@ fn an_admission_must_reveal_the_invitations_secret() {
     let (invitation, _) = f.invite(0, false);
     let bo = f.members[1].clone();
     let guessed = hostile(&mut f, 1, |tx| {
-        let members = at(tx, &["members"]);
-        let m = tx.put_object(&members, "mallory", ObjType::Map)?;
-        tx.put(&m, "display_name", "Mallory")?;
-        let invitation_record = at(tx, &["invitations", invitation.as_str()]);
-        let used = tx.put_object(&invitation_record, "used", ObjType::Map)?;
-        tx.put(&used, "member", "mallory")?;
-        tx.put(&used, "device", device(51).to_string())?;
-        tx.put(&used, "admitted_by", bo.as_str())?;
-        tx.put(&used, "secret", "00")?;
-        tx.put(&used, "at", ScalarValue::Timestamp(t(6).timestamp_millis()))?;
+        let device = device(51).to_string();
+        mallory_admitted(tx, invitation.as_str(), &device, bo.as_str(), "00")?;
         Ok(())
     });
     assert_eq!(
@@ -390,28 +397,11 @@ fn an_admission_must_name_its_invitation_where_it_admits() {
     // A genuine secret, but a member and device that do not say which invitation made
     // them: a second admission with the same ticket at once would stand beside this one.
     let unnamed = hostile(&mut f, 1, |tx| {
-        let members = at(tx, &["members"]);
-        let m = tx.put_object(&members, "mallory", ObjType::Map)?;
-        tx.put(&m, "display_name", "Mallory")?;
+        let m = mallory_admitted(tx, invitation.as_str(), &device, bo.as_str(), &hex(&secret))?;
         tx.put(&m, "invitation", ScalarValue::Null)?;
         let devices = tx.put_object(&m, "devices", ObjType::Map)?;
         let d = tx.put_object(&devices, &device, ObjType::Map)?;
         tx.put(&d, "invitation", ScalarValue::Null)?;
-        let invitation_record = at(tx, &["invitations", invitation.as_str()]);
-        let used = tx.put_object(&invitation_record, "used", ObjType::Map)?;
-        tx.put(&used, "member", "mallory")?;
-        tx.put(&used, "device", device.as_str())?;
-        tx.put(&used, "admitted_by", bo.as_str())?;
-        tx.put(
-            &used,
-            "secret",
-            secret.iter().fold(String::new(), |mut hex, b| {
-                use std::fmt::Write;
-                let _ = write!(hex, "{b:02x}");
-                hex
-            }),
-        )?;
-        tx.put(&used, "at", ScalarValue::Timestamp(t(6).timestamp_millis()))?;
         Ok(())
     });
     assert_eq!(

@@ -31,6 +31,26 @@ pub type Signature = [u8; 64];
 /// The signatures of a document's changes, by change.
 pub type Signatures = HashMap<ChangeHash, Signature>;
 
+/// A change's signature by `key`: the Ed25519 signature of the change's hash.
+#[must_use]
+pub fn sign(key: &SecretKey, change: &Change) -> Signature {
+    key.sign(&change.hash().0).to_bytes()
+}
+
+/// Whether `signature` is the signature of `change` by the device the change names.
+pub fn verify(change: &Change, signature: &Signature) -> Result<(), String> {
+    let Ok(key) = <[u8; 32]>::try_from(change.actor_id().to_bytes()) else {
+        return Err("a change whose author is not a device".into());
+    };
+    let public = PublicKey::from_bytes(&key)
+        .map_err(|_| "a change whose author is not a device key".to_owned())?;
+    public
+        .verify(&change.hash().0, &iroh::Signature::from_bytes(signature))
+        .map_err(|_| {
+            "a change whose signature does not match it (forged, or altered on the way)".to_owned()
+        })
+}
+
 /// How many refused changes a peer may send in one session before it is disconnected.
 pub const STRIKES: usize = 3;
 
@@ -287,6 +307,28 @@ fn missing(
     missing.into_iter().collect()
 }
 
+/// Appends to the log each of `hashes` the document holds, with its signature.
+fn log_changes(
+    out: &mut Vec<Output>,
+    id: DocId,
+    doc: &DocSync,
+    hashes: impl IntoIterator<Item = ChangeHash>,
+) {
+    for hash in hashes {
+        if let (Some(change), Some(signature)) =
+            (doc.doc.get_change_by_hash(&hash), doc.signatures.get(&hash))
+        {
+            out.push(Output::Append {
+                doc: id,
+                record: Record::Change {
+                    change: change.raw_bytes().to_vec(),
+                    signature: *signature,
+                },
+            });
+        }
+    }
+}
+
 /// What became of changes a peer sent.
 #[derive(Default)]
 struct Taken {
@@ -296,21 +338,6 @@ struct Taken {
 }
 
 impl DocSync {
-    /// Whether a change is signed by the device it names.
-    fn signed(change: &Change, signature: &Signature) -> Result<(), String> {
-        let Ok(key) = <[u8; 32]>::try_from(change.actor_id().to_bytes()) else {
-            return Err("a change whose author is not a device".into());
-        };
-        let public = PublicKey::from_bytes(&key)
-            .map_err(|_| "a change whose author is not a device key".to_owned())?;
-        public
-            .verify(&change.hash().0, &iroh::Signature::from_bytes(signature))
-            .map_err(|_| {
-                "a change whose signature does not match it (forged, or altered on the way)"
-                    .to_owned()
-            })
-    }
-
     /// Judges a signed change by the rules, from its causal past.
     fn judge(&mut self, change: &Change, me: &ActorId) -> Result<(), String> {
         let Ok(key) = <[u8; 32]>::try_from(change.actor_id().to_bytes()) else {
@@ -375,7 +402,7 @@ impl DocSync {
                 progress = true;
                 // A bad signature says nothing of the change itself (the same change may
                 // come again, rightly signed): it is dropped, not remembered as refused.
-                if let Err(reason) = Self::signed(&change, &signature) {
+                if let Err(reason) = verify(&change, &signature) {
                     taken.refused.push((sender, author, reason));
                     continue;
                 }
@@ -727,19 +754,7 @@ impl Engine {
             }
         }
         if !taken.applied.is_empty() {
-            for hash in &taken.applied {
-                if let (Some(change), Some(signature)) =
-                    (doc.doc.get_change_by_hash(hash), doc.signatures.get(hash))
-                {
-                    self.out.push(Output::Append {
-                        doc: id,
-                        record: Record::Change {
-                            change: change.raw_bytes().to_vec(),
-                            signature: *signature,
-                        },
-                    });
-                }
-            }
+            log_changes(&mut self.out, id, doc, taken.applied.iter().copied());
             self.out.push(Output::Changed(id));
             let relay_at = now + coalesce;
             for (other, sync) in &mut doc.peers {
@@ -776,19 +791,7 @@ impl Engine {
             });
         }
         if !taken.applied.is_empty() {
-            for hash in &taken.applied {
-                if let (Some(change), Some(signature)) =
-                    (doc.doc.get_change_by_hash(hash), doc.signatures.get(hash))
-                {
-                    self.out.push(Output::Append {
-                        doc: id,
-                        record: Record::Change {
-                            change: change.raw_bytes().to_vec(),
-                            signature: *signature,
-                        },
-                    });
-                }
-            }
+            log_changes(&mut self.out, id, doc, taken.applied.iter().copied());
             self.out.push(Output::Changed(id));
             for (peer, sync) in &mut doc.peers {
                 if connected.contains(peer) && doc.allowed.contains(peer) {
@@ -830,7 +833,7 @@ impl Engine {
                 if change.actor_id() != &self.me {
                     return Some(Err("an edit that wrote as another device".into()));
                 }
-                let signature = self.key.sign(&change.hash().0).to_bytes();
+                let signature = sign(&self.key, change);
                 if let Judge::Set(set) = &doc.judge
                     && let Err(refusal) =
                         revans_model::check_change_with(&doc.doc, set, change, &mut doc.paths)
@@ -839,17 +842,7 @@ impl Engine {
                 }
                 doc.signatures.insert(change.hash(), signature);
             }
-            for change in &changes {
-                if let Some(signature) = doc.signatures.get(&change.hash()) {
-                    self.out.push(Output::Append {
-                        doc: id,
-                        record: Record::Change {
-                            change: change.raw_bytes().to_vec(),
-                            signature: *signature,
-                        },
-                    });
-                }
-            }
+            log_changes(&mut self.out, id, doc, changes.iter().map(Change::hash));
             self.out.push(Output::Changed(id));
             for (peer, sync) in &mut doc.peers {
                 if connected.contains(peer) && doc.allowed.contains(peer) {

@@ -48,7 +48,7 @@ fn base_doc() -> (Vec<u8>, Signatures) {
     let signatures = doc
         .get_changes(&[])
         .iter()
-        .map(|c| (c.hash(), founder.sign(&c.hash().0).to_bytes()))
+        .map(|c| (c.hash(), sign(&founder, c)))
         .collect();
     (doc.save(), signatures)
 }
@@ -684,7 +684,7 @@ fn only_changes_signed_by_the_device_they_name_are_taken() {
 
     // Device 2 claims to be device 1 (a's own key): signed with its own key.
     let claimed = change_as(&base.0, 1, "claimed");
-    let forged = key(2).sign(&claimed.hash().0).to_bytes();
+    let forged = sign(&key(2), &claimed);
     a.engine
         .receive(pb, DOC, &carrying(&claimed, &forged), 1)
         .unwrap();
@@ -707,7 +707,7 @@ fn only_changes_signed_by_the_device_they_name_are_taken() {
 
     // A change of a device this journal is not shared with.
     let outsider = change_as(&base.0, 9, "outsider");
-    let signed = key(9).sign(&outsider.hash().0).to_bytes();
+    let signed = sign(&key(9), &outsider);
     a.engine
         .receive(pb, DOC, &carrying(&outsider, &signed), 3)
         .unwrap();
@@ -719,7 +719,7 @@ fn only_changes_signed_by_the_device_they_name_are_taken() {
     }
 
     // And its own change, signed as itself, is taken.
-    let signed = key(2).sign(&own.hash().0).to_bytes();
+    let signed = sign(&key(2), &own);
     a.engine
         .receive(pb, DOC, &carrying(&own, &signed), 4)
         .unwrap();
@@ -753,7 +753,7 @@ fn a_change_built_on_a_refused_one_is_refused_and_a_persistent_sender_is_an_offe
         put(&mut doc, "third", 3);
         doc.get_last_local_change().unwrap().clone()
     };
-    let sign = |n: u8, c: &automerge::Change| key(n).sign(&c.hash().0).to_bytes();
+    let sign = |n: u8, c: &automerge::Change| sign(&key(n), c);
     // The later ones first: they wait for what they build on, then fall with it.
     a.engine
         .receive(pb, DOC, &carrying(&third, &sign(2, &third)), 1)

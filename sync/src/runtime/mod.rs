@@ -721,16 +721,19 @@ impl Worker {
         {
             self.hydrate_stale();
         }
+        let unwritten = |id: &DocId, what: &str| {
+            NodeError::Storage(StorageProblem::Write {
+                path: self
+                    .logs
+                    .get(id)
+                    .map(|l| l.dir().to_owned())
+                    .unwrap_or_default(),
+                reason: format!("{what} could not be written"),
+            })
+        };
         for (id, taken, reply) in adopted {
             let answer = if failed.contains(&id) {
-                Err(NodeError::Storage(StorageProblem::Write {
-                    path: self
-                        .logs
-                        .get(&id)
-                        .map(|l| l.dir().to_owned())
-                        .unwrap_or_default(),
-                    reason: "the backup's changes could not be written".into(),
-                }))
+                Err(unwritten(&id, "the backup's changes"))
             } else {
                 Ok(taken)
             };
@@ -738,14 +741,7 @@ impl Worker {
         }
         for (id, reply) in acks {
             let answer = if failed.contains(&id) {
-                Err(NodeError::Storage(StorageProblem::Write {
-                    path: self
-                        .logs
-                        .get(&id)
-                        .map(|l| l.dir().to_owned())
-                        .unwrap_or_default(),
-                    reason: "the change could not be written".into(),
-                }))
+                Err(unwritten(&id, "the change"))
             } else {
                 Ok(())
             };

@@ -411,13 +411,11 @@ fn verification(history: &History, figures: &mut Figures) -> Result<()> {
     })?;
     let signatures = time(&mut || {
         for change in &changes {
-            let key: [u8; 32] = change.actor_id().to_bytes().try_into()?;
             let signature = history
                 .signatures
                 .get(&change.hash())
                 .context("an unsigned change")?;
-            iroh::PublicKey::from_bytes(&key)?
-                .verify(&change.hash().0, &iroh::Signature::from_bytes(signature))?;
+            revans_sync::engine::verify(change, signature).map_err(anyhow::Error::msg)?;
         }
         Ok(())
     })?;

@@ -9,7 +9,6 @@ use anyhow::{Context, Result};
 use automerge::transaction::Transactable;
 use automerge::{ActorId, Automerge, ObjType, ReadDoc};
 use revans_model::{Command, DeviceId};
-use revans_sync::engine::Signature;
 use revans_sync::ids::DocId;
 use revans_sync::log::Record;
 use revans_sync::log::file::LogFile;
@@ -54,7 +53,7 @@ fn write_raw(
     write(&mut tx, &snapshot)?;
     tx.commit();
     let change = doc.get_last_local_change().context("a change")?.clone();
-    let signature: Signature = signer.sign(&change.hash().0).to_bytes();
+    let signature = revans_sync::engine::sign(signer, &change);
     log.append(&Record::Change {
         change: change.raw_bytes().to_vec(),
         signature,
