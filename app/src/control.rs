@@ -49,7 +49,7 @@ mod unix {
     use std::path::Path;
 
     use anyhow::{Context as _, Result, bail};
-    use clap::Parser as _;
+    use clap::{CommandFactory as _, FromArgMatches as _};
     use revans_sync::Node;
     use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
     use tokio::net::{UnixListener, UnixStream};
@@ -116,22 +116,38 @@ mod unix {
             ..Output::default()
         };
         let args = std::iter::once("revans".to_owned()).chain(request.argv);
-        let code = match Cli::try_parse_from(args) {
+        // The command's name only: its arguments may be what the set says.
+        let parsed = Cli::command()
+            .try_get_matches_from(args)
+            .and_then(|matches| {
+                let named = matches.subcommand().map(|(name, sub)| {
+                    sub.subcommand_name()
+                        .map_or_else(|| name.to_owned(), |s| format!("{name} {s}"))
+                });
+                Cli::from_arg_matches(&matches).map(|cli| (cli, named))
+            });
+        let code = match parsed {
             Err(e) => {
                 out.stderr.push_str(&e.render().to_string());
                 u8::from(e.use_stderr()) * 2
             }
-            Ok(Cli { command: None, .. }) => {
+            Ok((Cli { command: None, .. }, _)) => {
                 out.stderr
                     .push_str("The app is already open on this data directory.\n");
                 1
             }
-            Ok(Cli {
-                command: Some(cmd),
-                global,
-                ..
-            }) => {
-                tracing::info!(command = ?std::mem::discriminant(&cmd), "carrying out a command from the control socket");
+            Ok((
+                Cli {
+                    command: Some(cmd),
+                    global,
+                    ..
+                },
+                named,
+            )) => {
+                tracing::debug!(
+                    command = named.as_deref().unwrap_or_default(),
+                    "carrying out a command from the control socket"
+                );
                 match execute(node, cmd, global.json, &mut out).await {
                     Ok(()) => 0,
                     Err(e) => {

@@ -25,7 +25,11 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let serving = matches!(cli.command, Some(Cmd::Serve));
     // A headless peer logs who connects and what changes; a command only what fails.
-    init_logging(if serving { "info,iroh=warn" } else { "error" });
+    init_logging(if serving {
+        "info,iroh=warn,swarm_discovery=warn"
+    } else {
+        "error"
+    });
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -84,6 +88,7 @@ pub fn node_config(global: &Global) -> Result<NodeConfig> {
     if let Some(relay) = &global.relay {
         config.relay = RelayChoice::parse(relay).map_err(anyhow::Error::msg)?;
     }
+    config.relay_ca.clone_from(&global.relay_ca);
     if let Some(bind) = &global.bind {
         config.bind = Some(bind.trim().parse().map_err(|_| {
             anyhow::anyhow!(

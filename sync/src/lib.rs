@@ -26,6 +26,8 @@ pub mod ticket;
 
 pub use log::file::StorageProblem;
 pub use node::{
-    DeviceSync, Event, Imported, Node, NodeConfig, NodeError, RelayChoice, device_of, endpoint_of,
+    DeviceSync, Event, Imported, Node, NodeConfig, NodeError, RelayChoice, RelayState, device_of,
+    endpoint_of,
 };
 pub use runtime::RefusedChange;
+pub use runtime::links::Route;

@@ -29,7 +29,7 @@ use crate::ids::{DocId, PeerId};
 use crate::join::{self, JoinProtocol};
 use crate::log::file::StorageProblem;
 use crate::protocol::{JOIN_ALPN, Refusal, SYNC_ALPN};
-use crate::runtime::links::{Links, endpoint_addr};
+use crate::runtime::links::{Links, Route, endpoint_addr};
 use crate::runtime::{DocKind, DocView, EngineHandle, RefusedChange, Shared};
 use crate::ticket::{BadTicket, InviteTicket};
 
@@ -70,6 +70,9 @@ pub struct NodeConfig {
     pub data_dir: PathBuf,
     /// Relays.
     pub relay: RelayChoice,
+    /// A PEM file of certificate authorities to trust for relays besides the usual public
+    /// ones: for an organisation's relay whose certificate its own authority signed.
+    pub relay_ca: Option<PathBuf>,
     /// The address to bind; `None` binds every interface on a random port.
     pub bind: Option<SocketAddr>,
     /// Find members' devices on the local network (mDNS).
@@ -88,6 +91,7 @@ impl NodeConfig {
         Self {
             data_dir,
             relay: RelayChoice::Default,
+            relay_ca: None,
             bind: None,
             local_discovery: true,
             dial: true,
@@ -100,6 +104,7 @@ impl NodeConfig {
         Self {
             data_dir,
             relay: RelayChoice::Disabled,
+            relay_ca: None,
             bind: Some(SocketAddr::from(([127, 0, 0, 1], 0))),
             local_discovery: false,
             dial: true,
@@ -165,6 +170,16 @@ pub enum NodeError {
     /// The network endpoint could not start.
     #[error("Could not start networking: {0}.")]
     Network(String),
+    /// The relay's certificate authority file does not read.
+    #[error(
+        "Could not read the relay's certificate authority from {path}: {reason}. Give the PEM file of the authority that signed your relay's certificate (-----BEGIN CERTIFICATE-----), or leave --relay-ca out."
+    )]
+    RelayCa {
+        /// The file given.
+        path: String,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// No such set here.
     #[error("This device holds no set {0}; list the sets it holds with `revans set list`.")]
     UnknownSet(String),
@@ -221,6 +236,19 @@ pub struct DeviceSync {
     pub last_heard: Option<DateTime<Utc>>,
     /// Whether it last told us it holds exactly what we hold: converged, both ways.
     pub same_heads: bool,
+    /// How the connection to it runs, while connected (never for this device).
+    pub route: Option<Route>,
+}
+
+/// A relay this device uses, as it stands now.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RelayState {
+    /// The relay's URL.
+    pub url: String,
+    /// Whether this device holds a connection to it now.
+    pub connected: bool,
+    /// Why the last attempt to reach it failed, if it did.
+    pub error: Option<String>,
 }
 
 pub(crate) struct Inner {
@@ -313,6 +341,11 @@ async fn bind_endpoint(
     if config.local_discovery {
         builder = builder.address_lookup(iroh_mdns_address_lookup::MdnsAddressLookup::builder());
     }
+    if let Some(path) = &config.relay_ca {
+        builder = builder.ca_tls_config(
+            iroh::tls::CaTlsConfig::embedded().with_extra_roots(relay_authorities(path)?),
+        );
+    }
     #[cfg(feature = "test-relay")]
     if matches!(config.relay, RelayChoice::TestRelayOnly(_)) {
         builder = builder
@@ -324,6 +357,25 @@ async fn bind_endpoint(
         .bind()
         .await
         .map_err(|e| NodeError::Network(e.to_string()))
+}
+
+/// The certificates in a relay's certificate authority file (PEM).
+fn relay_authorities(
+    path: &std::path::Path,
+) -> Result<Vec<rustls_pki_types::CertificateDer<'static>>, NodeError> {
+    use rustls_pki_types::pem::PemObject as _;
+    let problem = |reason: String| NodeError::RelayCa {
+        path: path.display().to_string(),
+        reason,
+    };
+    let certificates = rustls_pki_types::CertificateDer::pem_file_iter(path)
+        .map_err(|e| problem(e.to_string()))?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| problem(e.to_string()))?;
+    if certificates.is_empty() {
+        return Err(problem("it holds no certificate".to_owned()));
+    }
+    Ok(certificates)
 }
 
 impl Node {
@@ -436,6 +488,7 @@ impl Node {
             }
         }
         node.spawn_address_recorder();
+        node.spawn_relay_watcher();
         tracing::info!(device = %node.inner.device.short(), "node started");
         Ok(node)
     }
@@ -461,6 +514,27 @@ impl Node {
     /// Adds a known address for a device (for tests and the command line's `--peer`).
     pub fn add_peer_addr(&self, addr: EndpointAddr) {
         self.inner.links.add_addr(addr);
+    }
+
+    /// The relays this device uses and whether it is connected to each; empty when relays
+    /// are off (or before one has been chosen).
+    #[must_use]
+    pub fn relays(&self) -> Vec<RelayState> {
+        iroh::Watcher::get(&mut self.inner.endpoint.home_relay_status())
+            .into_iter()
+            .map(|status| RelayState {
+                url: status.url().to_string(),
+                connected: status.is_connected(),
+                error: status.last_error().map(ToString::to_string),
+            })
+            .collect()
+    }
+
+    /// Whether this node keeps connections to members' devices: the app and `revans serve`
+    /// do; a one-shot command's node does not (it knows no one's connection).
+    #[must_use]
+    pub fn dialling(&self) -> bool {
+        self.inner.links.dialling()
     }
 
     /// Dials every member's device now, without waiting out a retry's backoff (and
@@ -808,6 +882,9 @@ impl Node {
                             last_heard: peer.as_ref().and_then(|p| p.last_heard),
                             same_heads: this_device
                                 || peer.as_ref().is_some_and(|p| p.status.same_heads),
+                            route: PeerId::of_device(device)
+                                .filter(|_| !this_device)
+                                .and_then(|p| self.inner.links.route(&p)),
                         }
                     })
                     .collect();
@@ -840,6 +917,28 @@ impl Node {
             while watcher.next().await.is_some() {
                 let Some(inner) = weak.upgrade() else { break };
                 Node { inner }.record_addresses().await;
+            }
+        });
+        lock(&self.inner.tasks).push(task);
+    }
+
+    /// When a relay comes back (or is reached for the first time), dials at once every
+    /// member's device that a backoff is keeping waiting: what queued while the relay was
+    /// away goes out as soon as it can.
+    fn spawn_relay_watcher(&self) {
+        let links = self.inner.links.clone();
+        let mut statuses = iroh::Watcher::stream(self.inner.endpoint.home_relay_status());
+        let task = tokio::spawn(async move {
+            let mut was_up = false;
+            while let Some(statuses) = statuses.next().await {
+                let up = statuses
+                    .iter()
+                    .any(iroh::endpoint::RelayStatus::is_connected);
+                if up && !was_up {
+                    tracing::info!("reached the relay; dialling members' devices now");
+                    links.retry_now();
+                }
+                was_up = up;
             }
         });
         lock(&self.inner.tasks).push(task);

@@ -38,6 +38,10 @@ pub struct Global {
         value_name = "disabled|default|URL"
     )]
     pub relay: Option<String>,
+    /// A PEM file of the certificate authority that signed a self-hosted relay's
+    /// certificate, trusted besides the usual public authorities.
+    #[arg(long, global = true, env = "REVANS_RELAY_CA", value_name = "FILE")]
+    pub relay_ca: Option<PathBuf>,
     /// The address to listen on, for example 0.0.0.0:7777 or 127.0.0.1:0.
     #[arg(long, global = true, env = "REVANS_BIND", value_name = "ADDR")]
     pub bind: Option<String>,

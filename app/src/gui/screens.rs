@@ -517,7 +517,12 @@ impl RevansApp {
                                 .map_or_else(|| "never".to_owned(), |t| ago(t, now))
                         )
                     };
-                    ui.label(format!("Device {}: {state}", d.device.short()));
+                    let how = match d.route {
+                        Some(revans_sync::Route::Direct) if d.connected => "; direct connection",
+                        Some(revans_sync::Route::Relay) if d.connected => "; through a relay",
+                        _ => "",
+                    };
+                    ui.label(format!("Device {}: {state}{how}", d.device.short()));
                 }
             });
         }

@@ -1,5 +1,7 @@
 //! Two members on 127.0.0.1 through a whole meeting, from the command line alone.
 
+use std::time::{Duration, Instant};
+
 use crate::Device;
 
 #[test]
@@ -185,4 +187,65 @@ fn a_damaged_set_is_listed_and_sync_refills_it() {
     let shown = bo.json(&["set", "show", &set]);
     assert_eq!(shown["name"], "Tuesday set");
     drop(served);
+}
+
+/// `revans status` says what a member needs to know: with nothing running on the data
+/// directory, that nothing is connected; with `serve` running, who is unreachable, and
+/// for a connected device how the connection runs.
+#[test]
+fn status_says_who_is_unreachable_and_how_the_others_are_reached() {
+    let root = tempfile::tempdir().unwrap();
+    let ada = Device::new(root.path(), "ada");
+    let bo = Device::new(root.path(), "bo");
+    ada.ok(&["profile", "--name", "Ada", "--org", "Engines Ltd"]);
+    let set = ada.json(&["set", "create", "Tuesday set"])["set"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let ticket = ada.ok(&["invite", &set, "--for", "Bo", "--expires", "1h"]);
+    let _ada_serving = ada.serve();
+    bo.json(&["join", &ticket, "--name", "Bo", "--org", "City Council"]);
+
+    // Nothing runs on Bo's data directory: his status cannot know who is online.
+    let offline = bo.ok(&["status", &set]);
+    assert!(
+        offline.starts_with("Revans is not running on this data directory"),
+        "{offline}"
+    );
+    assert!(!offline.contains("is unreachable"), "{offline}");
+    assert_eq!(bo.json(&["status", &set])["running"], false);
+
+    // Ada's serve knows Bo's device went away when his join's process ended.
+    let deadline = Instant::now() + crate::TIMEOUT;
+    let unreachable = loop {
+        let status = ada.ok(&["status", &set]);
+        if status.contains("Bo is unreachable: none of their devices is connected now") {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "Ada never saw Bo go: {status}");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(!unreachable.contains("Ada is unreachable"), "{unreachable}");
+
+    let _bo_serving = bo.serve();
+    let deadline = Instant::now() + crate::TIMEOUT;
+    let bo_status = loop {
+        let status = ada.json(&["status", &set]);
+        let bo_member = status["sets"][0]["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["name"] == "Bo")
+            .cloned()
+            .unwrap();
+        if bo_member["devices"][0]["route"] == "direct" {
+            break bo_member;
+        }
+        assert!(Instant::now() < deadline, "Bo never came back: {status}");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(bo_status["reachable"], true);
+    let human = ada.ok(&["status", &set]);
+    assert!(human.contains("yes, direct"), "{human}");
+    assert!(!human.contains("is unreachable"), "{human}");
 }

@@ -41,6 +41,27 @@ const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
 /// A connection that lasted this long was a working one: the next dial starts afresh.
 const STEADY: Duration = Duration::from_secs(5);
 
+/// How a connection to a device runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Route {
+    /// Straight between the two devices' addresses (on one network, or through NATs
+    /// by hole-punching).
+    Direct,
+    /// Through a relay server.
+    Relay,
+}
+
+impl Route {
+    /// The word a screen or `--json` uses.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Direct => "direct",
+            Self::Relay => "relay",
+        }
+    }
+}
+
 struct Live {
     id: u64,
     dialed_by: PeerId,
@@ -154,12 +175,38 @@ impl Links {
         lock(&self.inner.live).contains_key(peer)
     }
 
+    /// How the connection to a peer runs now: straight to one of its addresses, or through
+    /// a relay. `None` when not connected (or before the connection has chosen a path).
+    #[must_use]
+    pub fn route(&self, peer: &PeerId) -> Option<Route> {
+        let live = lock(&self.inner.live);
+        let conn = &live.get(peer)?.conn;
+        let paths = conn.paths();
+        let selected = paths.into_iter().find(iroh::endpoint::Path::is_selected)?;
+        Some(if selected.is_relay() {
+            Route::Relay
+        } else {
+            Route::Direct
+        })
+    }
+
+    /// Whether this node dials members' devices (a one-shot command's node does not).
+    #[must_use]
+    pub fn dialling(&self) -> bool {
+        self.inner.dial.load(Ordering::Relaxed)
+    }
+
     /// Stops every dialler waiting out a backoff: dial now.
     pub fn sync_now(&self) {
         if !self.inner.dial.swap(true, Ordering::Relaxed) {
             let current = self.inner.access.borrow().clone();
             self.follow(&current);
         }
+        self.inner.wake.notify_waiters();
+    }
+
+    /// Diallers waiting out a backoff dial now (if this node dials at all).
+    pub fn retry_now(&self) {
         self.inner.wake.notify_waiters();
     }
 

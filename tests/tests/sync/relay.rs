@@ -16,6 +16,7 @@ async fn two_devices_sync_through_a_relay_alone() -> Result<()> {
     let config = |dir: &tempfile::TempDir| NodeConfig {
         data_dir: dir.path().to_owned(),
         relay: RelayChoice::TestRelayOnly(relay_map.clone()),
+        relay_ca: None,
         bind: None,
         local_discovery: false,
         dial: true,
