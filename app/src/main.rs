@@ -8,6 +8,7 @@ mod cli;
 mod control;
 mod export;
 mod gui;
+mod history;
 mod render;
 
 use std::io::{IsTerminal as _, Write as _};

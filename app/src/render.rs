@@ -75,6 +75,16 @@ pub fn ago(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
     }
 }
 
+/// A length of time ahead, roughly, for people: "20 hours", "14 days".
+pub fn span(delta: chrono::TimeDelta) -> String {
+    let hours = delta.num_hours().max(0);
+    if hours < 48 {
+        format!("{hours} hours")
+    } else {
+        format!("{} days", hours / 24)
+    }
+}
+
 /// The first line of a text, shortened to `max` characters.
 pub fn line(text: &str, max: usize) -> String {
     let first = text.lines().next().unwrap_or("").trim();

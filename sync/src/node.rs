@@ -238,6 +238,9 @@ pub struct DeviceSync {
     pub same_heads: bool,
     /// How the connection to it runs, while connected (never for this device).
     pub route: Option<Route>,
+    /// Whether it closed this device's last dial as not a member's device: this device's
+    /// member was removed, or their admission has not reached it yet.
+    pub refuses_us: bool,
 }
 
 /// A relay this device uses, as it stands now.
@@ -885,6 +888,8 @@ impl Node {
                             route: PeerId::of_device(device)
                                 .filter(|_| !this_device)
                                 .and_then(|p| self.inner.links.route(&p)),
+                            refuses_us: PeerId::of_device(device)
+                                .is_some_and(|p| self.inner.links.refuses_us(&p)),
                         }
                     })
                     .collect();

@@ -240,10 +240,19 @@ pub async fn execute(node: &Node, cmd: Cmd, json: bool, out: &mut Output) -> Res
             let (id, _) = refs::set(node, &set)?;
             let me = node.me(&id)?;
             let valid = parse_duration(&expires)?;
-            let ticket = node.invite(&id, "another device", valid, Some(me)).await?;
+            let ticket = node
+                .invite(&id, "another device", valid, Some(me.clone()))
+                .await?;
+            let expires_at = Utc::now() + chrono::Duration::from_std(valid).unwrap_or_default();
+            let state = node.set(&id)?;
             out.emit(
                 json,
-                &json!({ "ticket": ticket.to_string(), "invitation": ticket.invitation }),
+                &json!({
+                    "ticket": ticket.to_string(),
+                    "invitation": ticket.invitation,
+                    "for": name_of(&state, &me),
+                    "expires_at": expires_at,
+                }),
                 &ticket.to_string(),
             );
             out.stderr

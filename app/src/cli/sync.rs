@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 use anyhow::{Result, bail};
-use revans_model::SetId;
+use revans_model::{DepartureKind, SetId};
 use revans_sync::Node;
 use serde_json::json;
 use tokio::time::Instant;
@@ -46,6 +46,24 @@ pub async fn sync(
                 "No set on this device has another member's device to sync with; invite someone with `revans invite`."
             ),
         }
+    }
+    // A member who has left or been removed is no longer served the set: say so rather
+    // than wait for devices that will not answer.
+    let mut gone = Vec::new();
+    ids.retain(|id| match departure(node, id) {
+        Some(why) => {
+            gone.push(why);
+            false
+        }
+        None => true,
+    });
+    if ids.is_empty()
+        && let Some(why) = gone.first()
+    {
+        bail!("{why}");
+    }
+    for why in &gone {
+        let _ = writeln!(out.stderr, "{why}");
     }
     let mut events = node.subscribe();
     node.sync_now();
@@ -100,6 +118,29 @@ pub async fn sync(
     }
 }
 
+/// If this device's member has left the set or been removed from it (as far as this
+/// device knows), what to tell them.
+fn departure(node: &Node, id: &SetId) -> Option<String> {
+    let state = node.set(id).ok()?;
+    let member = state
+        .members
+        .values()
+        .find(|m| m.devices.contains_key(node.device()))?;
+    let departure = member.departure.as_ref()?;
+    let when = crate::render::local(departure.at.get());
+    Some(match departure.kind {
+        DepartureKind::Removed => format!(
+            "{} removed you from {} on {when}: its members' devices no longer sync with this one. What this device already holds stays readable here.",
+            name_of(&state, &departure.by),
+            state.name
+        ),
+        DepartureKind::Left => format!(
+            "You left {} on {when}: its members' devices no longer sync with this one. What this device already holds stays readable here.",
+            state.name
+        ),
+    })
+}
+
 /// One line: the sets that did not converge, whom it tried, and at which addresses.
 fn unreachable_report(node: &Node, waiting: &[SetId], timeout: Duration) -> String {
     let mut parts = Vec::new();
@@ -110,6 +151,21 @@ fn unreachable_report(node: &Node, waiting: &[SetId], timeout: Duration) -> Stri
             ));
             continue;
         };
+        let refusing: Vec<String> = node
+            .sync_status(id)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|(_, devices)| devices.iter().any(|d| d.refuses_us))
+            .map(|(member, _)| name_of(&state, &member))
+            .collect();
+        if !refusing.is_empty() {
+            parts.push(format!(
+                "{}: {}'s device refused this one as not a member's device: you may have been removed from the set (ask a member), or your admission has not reached them yet",
+                state.name,
+                refusing.join(" and ")
+            ));
+            continue;
+        }
         let mut tried = Vec::new();
         for (_, member) in state.current_members() {
             for (device, record) in &member.devices {

@@ -23,6 +23,27 @@ fn clock(delta: TimeDelta) -> String {
     format!("{sign}{}:{:02}", s / 60, s % 60)
 }
 
+/// A member's own review at the end of a meeting, in the practice's words.
+const OWN_REVIEW: [(&str, &str); 5] = [
+    (
+        "The three key things I have learned about my problem today are:",
+        "mine.problem",
+    ),
+    (
+        "The one thing I've learned about myself today is:",
+        "mine.myself",
+    ),
+    ("My action steps before the next meeting are:", "mine.steps"),
+    (
+        "The most interesting thing I have learned today about the problems facing each of the other set members is:",
+        "mine.others",
+    ),
+    (
+        "The thing that stands out for me today in terms of the working of this set is:",
+        "mine.set",
+    ),
+];
+
 const PHASES: [Phase; 5] = [
     Phase::CatchUp,
     Phase::Agenda,
@@ -164,14 +185,32 @@ impl RevansApp {
                 };
                 let pressed = ui.input(|i| i.key_pressed(egui::Key::F8));
                 if ui.button(label).on_hover_text("F8").clicked() || pressed {
-                    self.apply(
-                        "phase",
-                        "Moving…",
-                        Command::MovePhase {
-                            meeting: meeting_id.clone(),
-                            to: next,
-                        },
-                    );
+                    let command = Command::MovePhase {
+                        meeting: meeting_id.clone(),
+                        to: next,
+                    };
+                    let early = meeting.scheduled_at.get() - RevansApp::now();
+                    if next == Phase::Closed {
+                        self.ask(
+                            "Close the meeting? Its record is kept, and it cannot be reopened.",
+                            "Yes, close it",
+                            ("phase", "Closing…"),
+                            command,
+                        );
+                    } else if next == Phase::CatchUp && early > TimeDelta::hours(12) {
+                        self.ask(
+                            format!(
+                                "This meeting is planned for {}, {} from now. Start it now?",
+                                local(meeting.scheduled_at.get()),
+                                crate::render::span(early)
+                            ),
+                            "Yes, start it now",
+                            ("phase", "Moving…"),
+                            command,
+                        );
+                    } else {
+                        self.apply("phase", "Moving…", command);
+                    }
                 }
             }
         });
@@ -213,10 +252,13 @@ impl RevansApp {
         ui.label(RichText::new("Your actions to report back on").strong());
         for (action_id, action) in open {
             let action_id = action_id.clone();
+            // Each action its own fields: typing about one never fills another's.
+            let what = format!("report.{action_id}.what");
+            let learned_field = format!("report.{action_id}.learned");
             ui.group(|ui| {
                 ui.label(format!("{} ({}/10 likely)", action.text, action.likelihood));
-                self.text(ui, "What happened", "report.what");
-                self.text(ui, "What I learned", "report.learned");
+                self.text(ui, "What happened", &what);
+                self.text(ui, "What I learned", &learned_field);
                 ui.horizontal(|ui| {
                     for (outcome, label) in [
                         (ActionOutcome::Done, "Done"),
@@ -228,8 +270,8 @@ impl RevansApp {
                             .on_hover_text(format!("Report: {label}"))
                             .clicked()
                         {
-                            let what_happened = self.value("report.what");
-                            let learned = self.value("report.learned");
+                            let what_happened = self.value(&what);
+                            let learned = self.value(&learned_field);
                             self.apply(
                                 "report",
                                 "Reporting…",
@@ -269,7 +311,7 @@ impl RevansApp {
             }
         });
         if meeting.agenda.is_none() {
-            self.text(
+            let entered = self.text(
                 ui,
                 "Minutes wanted (blank for an equal share)",
                 "bid.minutes",
@@ -287,7 +329,7 @@ impl RevansApp {
                     }
                 }
             });
-            if ui.button("Bid for time").clicked() {
+            if ui.button("Bid for time").clicked() || entered {
                 let minutes = self.value("bid.minutes");
                 let minutes = if minutes.trim().is_empty() {
                     Ok(None)
@@ -404,22 +446,41 @@ impl RevansApp {
             if let Some(issue) = issue {
                 ui.label(format!("Issue: {issue}"));
             }
-            let text = RichText::new(clock(left)).size(40.0).monospace();
-            if left < TimeDelta::zero() {
-                ui.colored_label(RevansApp::warn_color(ui), text)
-                    .on_hover_text("Over time: the turns still to come lose these minutes");
-            } else {
-                ui.label(text);
+            // The clock and End turn side by side, near the top: in reach on a small screen.
+            let mut end = f7;
+            ui.horizontal(|ui| {
+                let text = RichText::new(clock(left)).size(40.0).monospace();
+                if left < TimeDelta::zero() {
+                    ui.colored_label(RevansApp::warn_color(ui), text)
+                        .on_hover_text("Over time: the turns still to come lose these minutes");
+                } else {
+                    ui.label(text);
+                }
+                end |= ui.button("End turn").on_hover_text("F7").clicked();
+            });
+            if end {
+                self.apply(
+                    "turn",
+                    "Ending the turn…",
+                    Command::EndTurn {
+                        meeting: meeting_id.clone(),
+                    },
+                );
             }
             ui.label(RichText::new("Ask questions rather than give advice.").italics());
             for q in set.question_bank.values().take(4) {
                 ui.label(format!("· {}", q.text));
             }
-            self.text(ui, "Words (optional)", "said.text");
+            let entered = self.text(ui, "Words (optional)", "said.text");
             let f5 = ui.input(|i| i.key_pressed(egui::Key::F5));
             let f6 = ui.input(|i| i.key_pressed(egui::Key::F6));
             ui.horizontal(|ui| {
-                let question = ui.button("Log question").on_hover_text("F5").clicked() || f5;
+                let question = ui
+                    .button("Log question")
+                    .on_hover_text("F5 or Enter")
+                    .clicked()
+                    || f5
+                    || entered;
                 let statement = ui.button("Log statement").on_hover_text("F6").clicked() || f6;
                 for (pressed, kind) in [
                     (question, ContributionKind::Question),
@@ -454,15 +515,6 @@ impl RevansApp {
             if self.me().as_ref() == Some(&presenter) {
                 self.action_capture(ui, meeting_id);
             }
-            if ui.button("End turn").on_hover_text("F7").clicked() || f7 {
-                self.apply(
-                    "turn",
-                    "Ending the turn…",
-                    Command::EndTurn {
-                        meeting: meeting_id.clone(),
-                    },
-                );
-            }
         } else if let Some(next) = schedule.iter().find(|t| t.state == TurnState::Waiting) {
             let who = name_of(set, &next.member);
             if self.me().is_some_and(|me| meeting.turns.contains_key(&me)) {
@@ -496,9 +548,9 @@ impl RevansApp {
     fn action_capture(&mut self, ui: &mut egui::Ui, meeting_id: &MeetingId) {
         ui.group(|ui| {
             ui.label(RichText::new("Your actions before the next meeting").strong());
-            self.text(ui, "Action", "action.text");
+            let entered = self.text(ui, "Action", "action.text");
             ui.add(egui::Slider::new(&mut self.likelihood, 1..=10).text("Likelihood (1-10)"));
-            if ui.button("Add action").clicked() {
+            if ui.button("Add action").clicked() || entered {
                 let text = self.value("action.text");
                 let likelihood = self.likelihood;
                 self.apply(
@@ -547,21 +599,9 @@ impl RevansApp {
         self.status(ui, "review");
         ui.add_space(8.0);
         ui.label(RichText::new("Your own review").strong());
-        self.prose(
-            ui,
-            "The three key things I have learned about my problem today",
-            "mine.problem",
-        );
-        self.prose(
-            ui,
-            "The one thing I've learned about myself today",
-            "mine.myself",
-        );
-        self.prose(
-            ui,
-            "What stands out about the working of this set",
-            "mine.set",
-        );
+        for (label, name) in OWN_REVIEW {
+            self.prose(ui, label, name);
+        }
         if ui.button("Save my review").clicked() {
             let some = |s: String| (!s.trim().is_empty()).then_some(s);
             self.apply(
@@ -572,8 +612,9 @@ impl RevansApp {
                     answers: MemberReviewAnswers {
                         my_problem: some(self.value("mine.problem")),
                         myself: some(self.value("mine.myself")),
+                        my_action_steps: some(self.value("mine.steps")),
+                        other_members: some(self.value("mine.others")),
                         the_set: some(self.value("mine.set")),
-                        ..MemberReviewAnswers::default()
                     },
                 },
             );

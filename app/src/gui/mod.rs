@@ -58,17 +58,57 @@ impl Tab {
     }
 }
 
+/// How long an acknowledgement stays in the corner.
+const TOAST_SECONDS: f64 = 4.0;
+
+/// What to say when the work asked for at a place is done; `None` where the screen
+/// already shows the result (a ticket, the set just created or joined).
+fn acknowledgement(place: &str) -> Option<&'static str> {
+    Some(match place {
+        "profile" => "Profile saved",
+        "rules" => "Ground rules updated",
+        "issue" => "Issue added",
+        "issues" => "Issue updated",
+        "plan" => "Meeting planned",
+        "phase" => "The meeting moved on",
+        "news" => "News shared",
+        "report" => "Reported back",
+        "bid" => "Bid made",
+        "lock" => "Batting order locked",
+        "turn" => "Turn updated",
+        "said" => "Logged",
+        "action" => "Action added",
+        "review" => "The set's review is saved",
+        "mine" => "Your review is saved",
+        "journal" => "Journal entry written",
+        "facilitation" => "Facilitation changed",
+        "remove" => "Member removed",
+        "sync" => "In step with a member's device",
+        "withdraw" => "Invitation withdrawn",
+        _ => return None,
+    })
+}
+
 /// What the app remembers between runs (window size is eframe's own).
 #[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 struct Remembered {
     last_set: Option<String>,
     tab: Option<Tab>,
+    #[serde(default)]
+    sidebar_hidden: bool,
+}
+
+/// A ticket made, and whom it admits until when, in words.
+#[derive(Clone)]
+struct Ticket {
+    text: String,
+    about: String,
 }
 
 /// What came back from a piece of work on the node.
 enum Outcome {
     Done,
-    Ticket(String),
+    Ticket(Ticket),
     Set(SetId),
     Written(String),
 }
@@ -80,6 +120,16 @@ enum Msg {
         place: &'static str,
         result: Result<Outcome, String>,
     },
+}
+
+/// A step that cannot be undone (closing a meeting, handing facilitation over, removing
+/// a member, starting a meeting long before its time), asked about before it is taken.
+struct Confirm {
+    question: String,
+    yes: String,
+    place: &'static str,
+    doing: &'static str,
+    command: Command,
 }
 
 enum NodeSlot {
@@ -108,14 +158,19 @@ pub struct RevansApp {
     pending: BTreeMap<&'static str, String>,
     /// What went wrong, by place, in words.
     errors: BTreeMap<&'static str, String>,
-    /// What went right and is worth saying (a ticket, a file written), by place.
-    notices: BTreeMap<&'static str, String>,
-    /// Every text field's contents, by name.
-    fields: HashMap<&'static str, String>,
+    /// The tickets made, by place, until the next is made there.
+    tickets: BTreeMap<&'static str, Ticket>,
+    /// Every text field's contents, by name (`place.what`, or `place.id.what` for one of
+    /// many alike, such as each action's report-back).
+    fields: HashMap<String, String>,
+    /// Short acknowledgements ("Action added"), each until an egui time, newest last.
+    toasts: Vec<(String, f64)>,
+    /// Whether the sets sidebar is shown (hidden to make room on a small screen).
+    sidebar: bool,
     /// The meeting the console shows.
     console_meeting: Option<revans_model::MeetingId>,
-    /// A removal waiting for its confirmation.
-    confirm_remove: Option<MemberId>,
+    /// A step that cannot be undone, waiting for the person to confirm it.
+    confirm: Option<Confirm>,
     remembered: Remembered,
     control: Option<tokio::task::JoinHandle<()>>,
     /// Whether the person asked to create or join another set.
@@ -165,10 +220,12 @@ impl RevansApp {
             refused: HashMap::new(),
             pending: BTreeMap::new(),
             errors: BTreeMap::new(),
-            notices: BTreeMap::new(),
+            tickets: BTreeMap::new(),
             fields: HashMap::new(),
+            toasts: Vec::new(),
+            sidebar: !remembered.sidebar_hidden,
             console_meeting: None,
-            confirm_remove: None,
+            confirm: None,
             remembered,
             control: None,
             adding: false,
@@ -232,7 +289,7 @@ impl RevansApp {
             return;
         };
         self.errors.remove(place);
-        self.notices.remove(place);
+        self.tickets.remove(place);
         self.pending.insert(place, doing.to_owned());
         let tx = self.tx.clone();
         let ctx = self.ctx.clone();
@@ -328,6 +385,7 @@ impl RevansApp {
                 None => self.sets.push((id.clone(), state)),
             }
         }
+        self.sort_sets();
         for (id, _) in &self.sets {
             if let Ok(status) = node.sync_status(id) {
                 self.sync.insert(id.clone(), status);
@@ -340,6 +398,18 @@ impl RevansApp {
         self.keep_a_set_selected();
     }
 
+    /// The sidebar's order: by name (damaged sets, which have none, last), then id; it
+    /// never moves under the person's pointer.
+    fn sort_sets(&mut self) {
+        self.sets.sort_by_cached_key(|(id, set)| {
+            (
+                set.as_ref()
+                    .map_or_else(|_| (1, String::new()), |s| (0, s.name.to_lowercase())),
+                id.clone(),
+            )
+        });
+    }
+
     fn keep_a_set_selected(&mut self) {
         let known = self
             .selected
@@ -350,14 +420,17 @@ impl RevansApp {
         }
     }
 
-    /// What to do once work succeeded: clear its form, show what it made.
+    /// What to do once work succeeded: clear its form, say it is done, show what it made.
     fn finished(&mut self, place: &'static str, outcome: Outcome) {
+        if let Some(done) = acknowledgement(place) {
+            self.toast(done);
+        }
         match outcome {
             Outcome::Ticket(ticket) => {
-                self.notices.insert(place, ticket);
+                self.tickets.insert(place, ticket);
             }
             Outcome::Written(what) => {
-                self.notices.insert(place, what);
+                self.toast(what);
             }
             Outcome::Set(id) => {
                 self.selected = Some(id);
@@ -398,6 +471,7 @@ impl RevansApp {
             }
         }
         self.sets = sets;
+        self.sort_sets();
         self.profile = profile;
         self.journal = journal;
         self.sync = sync;
@@ -418,35 +492,132 @@ impl RevansApp {
         self.set()?.member_for_device(node.device()).cloned()
     }
 
-    fn field(&mut self, name: &'static str) -> &mut String {
-        self.fields.entry(name).or_default()
+    fn field(&mut self, name: &str) -> &mut String {
+        self.fields.entry(name.to_owned()).or_default()
     }
 
-    fn value(&self, name: &'static str) -> String {
+    fn value(&self, name: &str) -> String {
         self.fields.get(name).cloned().unwrap_or_default()
     }
 
-    /// A labelled one-line text field; AccessKit and tests find it by its label.
-    fn text(&mut self, ui: &mut egui::Ui, label: &str, name: &'static str) -> egui::Response {
-        ui.horizontal(|ui| {
-            let l = ui.label(label);
-            let buffer = self.fields.entry(name).or_default();
-            ui.add(egui::TextEdit::singleline(buffer).desired_width(320.0))
-                .labelled_by(l.id)
-        })
-        .inner
+    /// A labelled one-line text field; AccessKit and tests find it by its label. Returns
+    /// whether the person pressed Enter in it (the form's main button then acts). Typing
+    /// in it clears its form's error: the person is fixing it.
+    fn text(&mut self, ui: &mut egui::Ui, label: &str, name: &str) -> bool {
+        let response = ui
+            .horizontal(|ui| {
+                let l = ui.label(label);
+                let buffer = self.fields.entry(name.to_owned()).or_default();
+                ui.add(egui::TextEdit::singleline(buffer).desired_width(320.0))
+                    .labelled_by(l.id)
+            })
+            .inner;
+        if response.changed() {
+            self.fixing(name);
+        }
+        response.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter))
     }
 
-    /// A labelled text area.
-    fn prose(&mut self, ui: &mut egui::Ui, label: &str, name: &'static str) -> egui::Response {
+    /// A labelled text area (Enter starts a new line).
+    fn prose(&mut self, ui: &mut egui::Ui, label: &str, name: &str) {
         let l = ui.label(label);
-        let buffer = self.fields.entry(name).or_default();
-        ui.add(
-            egui::TextEdit::multiline(buffer)
-                .desired_rows(3)
-                .desired_width(f32::INFINITY),
-        )
-        .labelled_by(l.id)
+        let buffer = self.fields.entry(name.to_owned()).or_default();
+        let response = ui
+            .add(
+                egui::TextEdit::multiline(buffer)
+                    .desired_rows(3)
+                    .desired_width(f32::INFINITY),
+            )
+            .labelled_by(l.id);
+        if response.changed() {
+            self.fixing(name);
+        }
+    }
+
+    /// The person is changing a field: the error its form showed no longer applies.
+    fn fixing(&mut self, name: &str) {
+        let place = name.split('.').next().unwrap_or(name);
+        self.errors.retain(|p, _| *p != place);
+    }
+
+    /// Asks before applying a command that cannot be undone.
+    fn ask(
+        &mut self,
+        question: impl Into<String>,
+        yes: impl Into<String>,
+        (place, doing): (&'static str, &'static str),
+        command: Command,
+    ) {
+        self.confirm = Some(Confirm {
+            question: question.into(),
+            yes: yes.into(),
+            place,
+            doing,
+            command,
+        });
+    }
+
+    /// The question waiting for an answer, over the whole window.
+    fn confirmation(&mut self, ctx: &egui::Context) {
+        let Some(confirm) = &self.confirm else {
+            return;
+        };
+        let mut answer = None;
+        let modal = egui::Modal::new(egui::Id::unique("confirm")).show(ctx, |ui| {
+            ui.set_max_width(440.0);
+            ui.label(&confirm.question);
+            ui.add_space(8.0);
+            ui.horizontal(|ui| {
+                if ui.button(&confirm.yes).clicked() {
+                    answer = Some(true);
+                }
+                if ui.button("Cancel").clicked() {
+                    answer = Some(false);
+                }
+            });
+        });
+        if modal.should_close() && answer.is_none() {
+            answer = Some(false);
+        }
+        match answer {
+            Some(true) => {
+                if let Some(confirm) = self.confirm.take() {
+                    self.apply(confirm.place, confirm.doing, confirm.command);
+                }
+            }
+            Some(false) => self.confirm = None,
+            None => {}
+        }
+    }
+
+    /// Says something went right, briefly, in the corner.
+    fn toast(&mut self, text: impl Into<String>) {
+        let until = self.ctx.input(|i| i.time) + TOAST_SECONDS;
+        self.toasts.push((text.into(), until));
+        if self.toasts.len() > 4 {
+            self.toasts.remove(0);
+        }
+    }
+
+    /// The acknowledgements still due, in the bottom right corner.
+    fn toasts(&mut self, ctx: &egui::Context) {
+        let now = ctx.input(|i| i.time);
+        self.toasts.retain(|(_, until)| *until > now);
+        let Some(soonest) = self.toasts.iter().map(|(_, until)| *until).reduce(f64::min) else {
+            return;
+        };
+        egui::Area::new(egui::Id::unique("toasts"))
+            .anchor(egui::Align2::RIGHT_BOTTOM, egui::vec2(-16.0, -16.0))
+            .order(egui::Order::Foreground)
+            .interactable(false)
+            .show(ctx, |ui| {
+                for (text, _) in &self.toasts {
+                    egui::Frame::popup(ui.style()).show(ui, |ui| {
+                        ui.label(text);
+                    });
+                }
+            });
+        ctx.request_repaint_after(std::time::Duration::from_secs_f64((soonest - now).max(0.0)));
     }
 
     /// Progress or the error for a place, in words, where the person acted.
@@ -476,9 +647,9 @@ impl RevansApp {
             "Revans keeps your Action Learning Set's shared record on your members' own machines. First, how should your set know you?",
         );
         ui.add_space(8.0);
-        self.text(ui, "Your name", "profile.name");
-        self.text(ui, "Your organisation", "profile.org");
-        if ui.button("Save profile").clicked() {
+        let name_entered = self.text(ui, "Your name", "profile.name");
+        let org_entered = self.text(ui, "Your organisation", "profile.org");
+        if ui.button("Save profile").clicked() || name_entered || org_entered {
             let name = self.value("profile.name").trim().to_owned();
             if name.is_empty() {
                 self.error("profile", "Write your name first.");
@@ -500,11 +671,13 @@ impl RevansApp {
         ui.add_space(6.0);
         ui.group(|ui| {
             ui.label(RichText::new("Create a set").strong());
-            self.text(ui, "Set name", "create.name");
-            self.text(ui, "Purpose", "create.purpose");
-            if ui
+            let entered = self.text(ui, "Set name", "create.name")
+                | self.text(ui, "Purpose", "create.purpose");
+            if (ui
                 .add_enabled(!self.busy("create"), egui::Button::new("Create set"))
                 .clicked()
+                || entered)
+                && !self.busy("create")
             {
                 let name = self.value("create.name").trim().to_owned();
                 let purpose = self.value("create.purpose");
@@ -521,10 +694,12 @@ impl RevansApp {
         ui.group(|ui| {
             ui.label(RichText::new("Join with a ticket").strong());
             ui.label("Paste the ticket a member gave you. Any member's device that is online can let you in.");
-            self.text(ui, "Ticket", "join.ticket");
-            if ui
+            let entered = self.text(ui, "Ticket", "join.ticket");
+            if (ui
                 .add_enabled(!self.busy("join"), egui::Button::new("Join set"))
                 .clicked()
+                || entered)
+                && !self.busy("join")
             {
                 let ticket = self.value("join.ticket").trim().to_owned();
                 let profile = self.profile.clone().unwrap_or_default();
@@ -589,8 +764,21 @@ impl RevansApp {
 impl eframe::App for RevansApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         self.drain();
+        let ctx = ui.ctx().clone();
+        self.toasts(&ctx);
+        self.confirmation(&ctx);
         egui::Panel::top("top").show(ui, |ui| {
             ui.horizontal(|ui| {
+                if ui
+                    .selectable_label(
+                        self.sidebar,
+                        if self.sidebar { "Hide sets" } else { "Sets" },
+                    )
+                    .on_hover_text("Show or hide the list of sets")
+                    .clicked()
+                {
+                    self.sidebar = !self.sidebar;
+                }
                 ui.label(RichText::new("Revans").strong());
                 if let Some(profile) = &self.profile {
                     ui.label(format!("· {}", profile.display_name));
@@ -640,20 +828,33 @@ impl eframe::App for RevansApp {
             egui::CentralPanel::default_margins().show(ui, |ui| self.first_run(ui));
             return;
         }
-        egui::Panel::left("sets")
-            .default_size(200.0)
-            .show(ui, |ui| self.sets_panel(ui));
+        if self.sidebar {
+            egui::Panel::left("sets")
+                .default_size(200.0)
+                .show(ui, |ui| {
+                    egui::ScrollArea::vertical().show(ui, |ui| self.sets_panel(ui));
+                });
+        }
         egui::CentralPanel::default_margins().show(ui, |ui| {
             if self.set().is_none() {
                 self.start_or_join(ui);
                 return;
             }
-            ui.horizontal_wrapped(|ui| {
-                for tab in Tab::ALL {
-                    if ui.selectable_label(self.tab == tab, tab.title()).clicked() {
-                        self.tab = tab;
-                    }
-                }
+            // One row however narrow the window: it scrolls sideways rather than wrap, its
+            // scroll bar below the tabs rather than over them.
+            ui.scope(|ui| {
+                ui.spacing_mut().scroll = egui::style::ScrollStyle::solid();
+                egui::ScrollArea::horizontal()
+                    .id_salt("tabs")
+                    .show(ui, |ui| {
+                        ui.horizontal(|ui| {
+                            for tab in Tab::ALL {
+                                if ui.selectable_label(self.tab == tab, tab.title()).clicked() {
+                                    self.tab = tab;
+                                }
+                            }
+                        });
+                    });
             });
             ui.separator();
             egui::ScrollArea::vertical()
@@ -683,6 +884,7 @@ impl eframe::App for RevansApp {
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
         self.remembered.last_set = self.selected.as_ref().map(ToString::to_string);
         self.remembered.tab = Some(self.tab);
+        self.remembered.sidebar_hidden = !self.sidebar;
         eframe::set_value(storage, eframe::APP_KEY, &self.remembered);
     }
 

@@ -3,11 +3,11 @@
 use chrono::{DateTime, Local, NaiveDateTime, TimeZone as _, Utc};
 use egui::RichText;
 use revans_model::{
-    ActionLearningSet, Command, DeviceId, Facilitation, IssueStatus, JournalCommand, MeetingPlan,
-    Outcome as ActionOutcome, Phase, ProblemStatement, SetId, follow_through,
+    ActionLearningSet, Command, DeviceId, Facilitation, InvitationState, IssueStatus,
+    JournalCommand, MeetingPlan, ProblemStatement, SetId, follow_through,
 };
 
-use super::{Outcome, RevansApp};
+use super::{Outcome, RevansApp, Ticket};
 use crate::cli::refs::name_of;
 use crate::export;
 use crate::render::{ago, local};
@@ -19,6 +19,69 @@ pub(super) fn parse_local(text: &str) -> Option<DateTime<Utc>> {
         .from_local_datetime(&naive)
         .earliest()
         .map(|t| t.with_timezone(&Utc))
+}
+
+/// The issue template's questions after its one sentence, in the practice's words, and
+/// the fields that hold the answers.
+const ISSUE_TEMPLATE: [(&str, &str); 8] = [
+    ("Why is this important to you?", "issue.why_me"),
+    (
+        "Why is this important to your practice?",
+        "issue.why_practice",
+    ),
+    (
+        "How will you recognise progress on this problem?",
+        "issue.progress",
+    ),
+    (
+        "Who else would like to see progress on this problem?",
+        "issue.who_else",
+    ),
+    ("What difficulties do you anticipate?", "issue.difficulties"),
+    (
+        "What are the benefits if this problem is reduced or resolved? To me?",
+        "issue.benefits_me",
+    ),
+    ("... To other people?", "issue.benefits_others"),
+    ("... To the practice?", "issue.benefits_practice"),
+];
+
+/// "Sync now": dials every member's device at once and waits, for at most 30 seconds,
+/// until one holds exactly what this device holds.
+async fn sync_now(node: &revans_sync::Node, set: &SetId) -> Result<Outcome, String> {
+    const WAIT: std::time::Duration = std::time::Duration::from_secs(30);
+    let mut events = node.subscribe();
+    node.sync_now();
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let status = node.sync_status(set).map_err(|e| e.to_string())?;
+        let others = status
+            .iter()
+            .flat_map(|(_, devices)| devices)
+            .filter(|d| !d.this_device)
+            .count();
+        if others == 0 {
+            return Err("No other member's device is in the set yet: invite someone first.".into());
+        }
+        if status
+            .iter()
+            .flat_map(|(_, devices)| devices)
+            .any(|d| !d.this_device && d.same_heads)
+        {
+            return Ok(Outcome::Done);
+        }
+        let now = tokio::time::Instant::now();
+        if now >= deadline {
+            return Err(format!(
+                "No member's device answered within {} seconds: they may all be offline. Revans keeps trying in the background while it is open.",
+                WAIT.as_secs()
+            ));
+        }
+        tokio::select! {
+            _ = events.recv() => {}
+            () = tokio::time::sleep((deadline - now).min(std::time::Duration::from_millis(250))) => {}
+        }
+    }
 }
 
 impl RevansApp {
@@ -56,9 +119,10 @@ impl RevansApp {
             if !matches!(set.facilitation, Facilitation::SelfManaged)
                 && ui.button("Step back: the set manages itself").clicked()
             {
-                self.apply(
-                    "facilitation",
-                    "Handing over…",
+                self.ask(
+                    "Step back? From now on no one facilitates: the set manages itself, and any member can take up facilitation again.",
+                    "Yes, step back",
+                    ("facilitation", "Handing over…"),
                     Command::ChangeFacilitation {
                         to: Facilitation::SelfManaged,
                     },
@@ -72,9 +136,10 @@ impl RevansApp {
                     .into_iter()
                     .map(|(id, _)| id.clone())
                     .collect();
-                self.apply(
-                    "facilitation",
-                    "Handing over…",
+                self.ask(
+                    "Rotate facilitation? Each meeting is then facilitated by the next member in turn, starting with the first.",
+                    "Yes, rotate",
+                    ("facilitation", "Handing over…"),
                     Command::ChangeFacilitation {
                         to: Facilitation::Rotating { order },
                     },
@@ -87,9 +152,10 @@ impl RevansApp {
                     })
                 && ui.button("I will facilitate").clicked()
             {
-                self.apply(
-                    "facilitation",
-                    "Handing over…",
+                self.ask(
+                    "Facilitate the set? You run its meetings until you step back or hand over.",
+                    "Yes, I will facilitate",
+                    ("facilitation", "Handing over…"),
                     Command::ChangeFacilitation {
                         to: Facilitation::Facilitated { facilitator: me },
                     },
@@ -100,7 +166,14 @@ impl RevansApp {
         ui.add_space(8.0);
 
         ui.label(RichText::new("Ground rules").strong());
-        for (id, rule) in set.ground_rules.iter().filter(|(_, r)| r.retired.is_none()) {
+        // In the order proposed: a rule proposed elsewhere lands at the end, not mid-list.
+        let mut rules: Vec<_> = set
+            .ground_rules
+            .iter()
+            .filter(|(_, r)| r.retired.is_none())
+            .collect();
+        rules.sort_by_key(|(id, r)| (r.proposed_at, *id));
+        for (id, rule) in rules {
             ui.horizontal_wrapped(|ui| {
                 let agreed: Vec<String> = rule.agreed_by.keys().map(|m| name_of(&set, m)).collect();
                 ui.label(&rule.text);
@@ -124,8 +197,8 @@ impl RevansApp {
                 }
             });
         }
-        self.text(ui, "New ground rule", "rules.text");
-        if ui.button("Propose rule").clicked() {
+        let entered = self.text(ui, "New ground rule", "rules.text");
+        if ui.button("Propose rule").clicked() || entered {
             let text = self.value("rules.text");
             self.apply("rules", "Proposing…", Command::ProposeRule { text });
         }
@@ -153,10 +226,18 @@ impl RevansApp {
                 for (label, text) in [
                     ("Why it is important to me", &issue.important_to_me),
                     (
-                        "How I would recognise progress",
-                        &issue.recognising_progress,
+                        "Why it is important to my practice",
+                        &issue.important_to_my_practice,
+                    ),
+                    ("How I will recognise progress", &issue.recognising_progress),
+                    (
+                        "Who else would like to see progress",
+                        &issue.who_else_wants_progress,
                     ),
                     ("Difficulties I anticipate", &issue.anticipated_difficulties),
+                    ("Benefits to me", &issue.benefits_to_me),
+                    ("Benefits to other people", &issue.benefits_to_others),
+                    ("Benefits to the practice", &issue.benefits_to_the_practice),
                 ] {
                     if !text.is_blank() {
                         ui.label(format!("{label}: {}", text.as_str()));
@@ -189,18 +270,20 @@ impl RevansApp {
             "Describe your problem in one sentence",
             "issue.statement",
         );
-        self.prose(ui, "Why is it important to me?", "issue.why_me");
-        self.prose(ui, "How would I recognise progress?", "issue.progress");
-        self.prose(
-            ui,
-            "What difficulties do I anticipate?",
-            "issue.difficulties",
-        );
+        ui.label("The rest of the template is optional; answer what helps.");
+        for (label, name) in ISSUE_TEMPLATE {
+            self.prose(ui, label, name);
+        }
         if ui.button("Add issue").clicked() {
             let mut problem = ProblemStatement::new(&self.value("issue.statement"));
             problem.important_to_me = self.value("issue.why_me");
+            problem.important_to_my_practice = self.value("issue.why_practice");
             problem.recognising_progress = self.value("issue.progress");
+            problem.who_else_wants_progress = self.value("issue.who_else");
             problem.anticipated_difficulties = self.value("issue.difficulties");
+            problem.benefits_to_me = self.value("issue.benefits_me");
+            problem.benefits_to_others = self.value("issue.benefits_others");
+            problem.benefits_to_the_practice = self.value("issue.benefits_practice");
             self.apply("issue", "Adding…", Command::AddIssue { problem });
         }
         self.status(ui, "issue");
@@ -230,10 +313,10 @@ impl RevansApp {
         ui.add_space(8.0);
         ui.label(RichText::new("Plan a meeting").strong());
         ui.label("The first meeting is three hours by default, later ones two; meet at members' workplaces in turn.");
-        self.text(ui, "When (YYYY-MM-DD HH:MM, local time)", "plan.when");
-        self.text(ui, "Minutes (blank for the default)", "plan.minutes");
-        self.text(ui, "Where", "plan.where");
-        if ui.button("Plan meeting").clicked() {
+        let entered = self.text(ui, "When (YYYY-MM-DD HH:MM, local time)", "plan.when")
+            | self.text(ui, "Minutes (blank for the default)", "plan.minutes")
+            | self.text(ui, "Where", "plan.where");
+        if ui.button("Plan meeting").clicked() || entered {
             let when = parse_local(&self.value("plan.when"));
             let minutes = self.value("plan.minutes");
             let minutes = if minutes.trim().is_empty() {
@@ -293,9 +376,6 @@ impl RevansApp {
                         )
                     })
             });
-        }
-        if let Some(done) = self.notices.get("ics") {
-            ui.label(done);
         }
         self.status(ui, "ics");
     }
@@ -370,52 +450,7 @@ impl RevansApp {
             return;
         };
         ui.heading("History");
-        let mut events: Vec<(DateTime<Utc>, String)> = Vec::new();
-        for (_, m) in set.meetings_in_order() {
-            if m.phase == Phase::Closed {
-                let turns = m.turns.len();
-                events.push((
-                    m.closed_at
-                        .map_or(m.scheduled_at.get(), revans_model::Timestamp::get),
-                    format!("Meeting held at {}: {turns} turns", m.location),
-                ));
-            }
-        }
-        for a in set.actions.values() {
-            if let Some(r) = &a.report_back {
-                let word = match r.outcome {
-                    ActionOutcome::Done => "did",
-                    ActionOutcome::Partly => "partly did",
-                    ActionOutcome::Not => "did not",
-                };
-                let learned = if r.learned.is_blank() {
-                    String::new()
-                } else {
-                    format!(", and learned: {}", r.learned.as_str())
-                };
-                events.push((
-                    r.reported_at.get(),
-                    format!("{} {word} \"{}\"{learned}", name_of(&set, &a.owner), a.text),
-                ));
-            }
-        }
-        for c in set.celebrations.values() {
-            events.push((
-                c.at.get(),
-                format!("Celebrated {}: {}", name_of(&set, &c.member), c.text),
-            ));
-        }
-        for h in set.handovers.values() {
-            events.push((
-                h.at.get(),
-                format!("Facilitation changed by {}", name_of(&set, &h.by)),
-            ));
-        }
-        events.sort_by_key(|(at, _)| std::cmp::Reverse(*at));
-        if events.is_empty() {
-            ui.label("Nothing has happened yet: held meetings, reported actions and celebrations appear here.");
-        }
-        for (at, what) in events {
+        for (at, what) in crate::history::events(&set) {
             ui.horizontal_wrapped(|ui| {
                 ui.label(RichText::new(local(at)).weak());
                 ui.label(what);
@@ -482,7 +517,22 @@ impl RevansApp {
         };
         let me = self.me();
         let now = Utc::now();
-        ui.heading("People and sync");
+        ui.horizontal(|ui| {
+            ui.heading("People and sync");
+            if ui
+                .add_enabled(!self.busy("sync"), egui::Button::new("Sync now"))
+                .on_hover_text("Dial every member's device now and wait until in step with one")
+                .clicked()
+            {
+                let set_id = id.clone();
+                self.run(
+                    "sync",
+                    "Reaching members' devices…",
+                    move |node| async move { sync_now(&node, &set_id).await },
+                );
+            }
+        });
+        self.status(ui, "sync");
         let status = self.sync.get(&id).cloned().unwrap_or_default();
         for (member, devices) in &status {
             ui.group(|ui| {
@@ -496,7 +546,15 @@ impl RevansApp {
                             .button(format!("Remove {}", name_of(&set, member)))
                             .clicked()
                     {
-                        self.confirm_remove = Some(member.clone());
+                        let who = name_of(&set, member);
+                        self.ask(
+                            format!("Remove {who}? They keep everything their devices already hold; they receive nothing from now on, and their devices are refused. This cannot be undone."),
+                            "Yes, remove",
+                            ("remove", "Removing…"),
+                            Command::RemoveMember {
+                                member: member.clone(),
+                            },
+                        );
                     }
                 });
                 for d in devices {
@@ -527,49 +585,32 @@ impl RevansApp {
             });
         }
         self.refused_changes(ui, &set, &id, now);
-        if let Some(member) = self.confirm_remove.clone() {
-            let who = name_of(&set, &member);
-            ui.group(|ui| {
-                ui.colored_label(
-                    RevansApp::warn_color(ui),
-                    format!("Remove {who}? They keep everything their devices already hold; they receive nothing from now on, and their devices are refused."),
-                );
-                ui.horizontal(|ui| {
-                    if ui.button("Yes, remove").clicked() {
-                        self.confirm_remove = None;
-                        self.apply("remove", "Removing…", Command::RemoveMember { member });
-                    }
-                    if ui.button("Cancel").clicked() {
-                        self.confirm_remove = None;
-                    }
-                });
-            });
-        }
         self.status(ui, "remove");
         ui.add_space(8.0);
 
+        self.pending_invitations(ui, &set, now);
+
         ui.label(RichText::new("Invite someone").strong());
-        self.text(ui, "Who is it for", "invite.for");
-        if ui.button("Make invitation ticket").clicked() {
+        let entered = self.text(ui, "Who is it for", "invite.for");
+        if ui.button("Make invitation ticket").clicked() || entered {
             let for_name = self.value("invite.for").trim().to_owned();
             let set_id = id.clone();
+            let valid = std::time::Duration::from_hours(7 * 24);
+            let about = format!(
+                "For {for_name}: it admits one device, once, until {}. Send it by a private channel.",
+                local(Utc::now() + chrono::Duration::from_std(valid).unwrap_or_default())
+            );
             self.run("invite", "Making a ticket…", move |node| async move {
-                node.invite(
-                    &set_id,
-                    &for_name,
-                    std::time::Duration::from_hours(7 * 24),
-                    None,
-                )
-                .await
-                .map(|t| Outcome::Ticket(t.to_string()))
+                node.invite(&set_id, &for_name, valid, None).await.map(|t| {
+                    Outcome::Ticket(Ticket {
+                        text: t.to_string(),
+                        about,
+                    })
+                })
             });
         }
         self.status(ui, "invite");
-        self.ticket(
-            ui,
-            "invite",
-            "It admits one device, once, for seven days. Send it by a private channel.",
-        );
+        self.ticket(ui, "invite");
 
         ui.add_space(8.0);
         ui.label(RichText::new("Link another of your devices").strong());
@@ -577,31 +618,80 @@ impl RevansApp {
             && let Some(me) = me.clone()
         {
             let set_id = id.clone();
+            let valid = std::time::Duration::from_hours(1);
+            let about = format!(
+                "For another of your devices: on it, choose \"Join with a ticket\" and paste this before {}.",
+                local(Utc::now() + chrono::Duration::from_std(valid).unwrap_or_default())
+            );
             self.run("link", "Making a ticket…", move |node| async move {
-                node.invite(
-                    &set_id,
-                    "another device",
-                    std::time::Duration::from_hours(1),
-                    Some(me),
-                )
-                .await
-                .map(|t| Outcome::Ticket(t.to_string()))
+                node.invite(&set_id, "another device", valid, Some(me))
+                    .await
+                    .map(|t| {
+                        Outcome::Ticket(Ticket {
+                            text: t.to_string(),
+                            about,
+                        })
+                    })
             });
         }
         self.status(ui, "link");
-        self.ticket(
-            ui,
-            "link",
-            "On your other device, choose \"Join with a ticket\" and paste this within the hour.",
-        );
+        self.ticket(ui, "link");
     }
 
-    /// A ticket to copy, once made.
-    fn ticket(&mut self, ui: &mut egui::Ui, place: &'static str, advice: &str) {
-        let Some(ticket) = self.notices.get(place).cloned() else {
+    /// Invitations no one has used yet, with whom each is for and until when, and a way to
+    /// withdraw each.
+    fn pending_invitations(
+        &mut self,
+        ui: &mut egui::Ui,
+        set: &ActionLearningSet,
+        now: DateTime<Utc>,
+    ) {
+        let mut open: Vec<_> = set
+            .invitations
+            .iter()
+            .filter(|(_, i)| i.state(now.into()) == InvitationState::Open)
+            .collect();
+        if open.is_empty() {
+            return;
+        }
+        open.sort_by_key(|(id, i)| (i.created_at, *id));
+        ui.label(RichText::new("Invitations not yet used").strong());
+        for (id, invitation) in open {
+            ui.horizontal_wrapped(|ui| {
+                let whom = match &invitation.link_to {
+                    Some(member) => format!("another device of {}", name_of(set, member)),
+                    None => invitation.for_name.clone(),
+                };
+                ui.label(format!(
+                    "For {whom}, made by {}; valid until {}",
+                    name_of(set, &invitation.created_by),
+                    local(invitation.expires_at.get())
+                ));
+                if ui
+                    .button("Withdraw")
+                    .on_hover_text(format!("Withdraw the invitation for {whom}"))
+                    .clicked()
+                {
+                    self.apply(
+                        "withdraw",
+                        "Withdrawing…",
+                        Command::RevokeInvitation {
+                            invitation: id.clone(),
+                        },
+                    );
+                }
+            });
+        }
+        self.status(ui, "withdraw");
+        ui.add_space(8.0);
+    }
+
+    /// A ticket to copy, once made, with whom it is for and until when.
+    fn ticket(&mut self, ui: &mut egui::Ui, place: &'static str) {
+        let Some(ticket) = self.tickets.get(place).cloned() else {
             return;
         };
-        let mut shown = ticket.clone();
+        let mut shown = ticket.text.clone();
         let label = ui.label("Ticket");
         ui.add(
             egui::TextEdit::multiline(&mut shown)
@@ -611,9 +701,10 @@ impl RevansApp {
         .labelled_by(label.id);
         ui.horizontal(|ui| {
             if ui.button("Copy ticket").clicked() {
-                ui.ctx().copy_text(ticket);
+                ui.ctx().copy_text(ticket.text);
+                self.toast("Ticket copied to the clipboard");
             }
-            ui.label(advice);
+            ui.label(ticket.about);
         });
     }
 }

@@ -14,9 +14,13 @@ use super::RevansApp;
 const TIMEOUT: Duration = Duration::from_secs(30);
 
 fn app(dir: &std::path::Path) -> Harness<'static, RevansApp> {
+    app_sized(dir, egui::vec2(1200.0, 1600.0))
+}
+
+fn app_sized(dir: &std::path::Path, size: egui::Vec2) -> Harness<'static, RevansApp> {
     let config = NodeConfig::loopback(dir.to_owned());
     Harness::builder()
-        .with_size(egui::vec2(1200.0, 1600.0))
+        .with_size(size)
         .build_eframe(move |cc| RevansApp::new(cc, config).unwrap())
 }
 
@@ -101,6 +105,9 @@ fn a_set_runs_a_whole_meeting_from_plan_to_review() {
 
     click(&mut h, "Meeting console");
     click(&mut h, "Move on to Catch-up");
+    // Planned for a week from now: starting it asks first.
+    see_text(&mut h, "Start it now?");
+    click(&mut h, "Yes, start it now");
     settled(&mut h);
     click(&mut h, "Move on to Agenda");
     settled(&mut h);
@@ -130,8 +137,44 @@ fn a_set_runs_a_whole_meeting_from_plan_to_review() {
     click(&mut h, "Save set review");
     settled(&mut h);
     click(&mut h, "Close the meeting");
+    see_text(
+        &mut h,
+        "Close the meeting? Its record is kept, and it cannot be reopened.",
+    );
+    click(&mut h, "Cancel");
+    h.step();
+    assert!(
+        h.query_all_by_label("Close the meeting? Its record is kept, and it cannot be reopened.")
+            .next()
+            .is_none(),
+        "Cancel puts the question away"
+    );
+    see(&mut h, "What worked well?");
+    click(&mut h, "Close the meeting");
+    click(&mut h, "Yes, close it");
     settled(&mut h);
     see_text(&mut h, "This meeting is closed: 1 turns, 1 actions.");
+
+    // The history tells the meeting in the practice's words.
+    click(&mut h, "History");
+    for happened in [
+        "Ada began the set",
+        "Ada planned a meeting for",
+        "The meeting at Room 4 began with its catch-up round",
+        "Ada locked the batting order: Ada",
+        "Ada's turn began (",
+        "Ada's turn ended: 1 questions, 0 statements",
+        "Ada committed to \"Call the board\" (7/10 likely)",
+        "The meeting at Room 4 closed: 1 turns",
+    ] {
+        see_text(&mut h, happened);
+    }
+    assert!(
+        h.query_all_by_label_contains("Facilitation changed")
+            .next()
+            .is_none(),
+        "beginning the set is not a change of facilitation"
+    );
 
     // What the screens said is what the set holds.
     let node = h.state().node().cloned().unwrap();
@@ -169,6 +212,7 @@ fn a_bid_made_in_one_app_appears_in_the_other() {
     settled(&mut ada);
     click(&mut ada, "Meeting console");
     click(&mut ada, "Move on to Catch-up");
+    click(&mut ada, "Yes, start it now");
     settled(&mut ada);
     click(&mut ada, "Move on to Agenda");
     settled(&mut ada);
@@ -179,9 +223,9 @@ fn a_bid_made_in_one_app_appears_in_the_other() {
     settled(&mut ada);
     let ticket = ada
         .state()
-        .notices
+        .tickets
         .get("invite")
-        .cloned()
+        .map(|t| t.text.clone())
         .expect("a ticket is shown");
 
     type_into(&mut bo, "Ticket", &ticket);
@@ -202,6 +246,258 @@ fn a_bid_made_in_one_app_appears_in_the_other() {
         h.query_all_by_label("25 min").next().is_some()
             && h.query_all_by_label("Ada").next().is_some()
     });
+}
+
+/// The node, the selected set and the app's runtime, to set a scene up directly.
+fn scene(h: &Harness<'static, RevansApp>) -> (revans_sync::Node, revans_model::SetId) {
+    (
+        h.state().node().cloned().unwrap(),
+        h.state().selected.clone().unwrap(),
+    )
+}
+
+fn apply(h: &Harness<'static, RevansApp>, command: revans_model::Command) {
+    let (node, set) = scene(h);
+    let runtime = h.state().runtime.clone();
+    runtime.block_on(node.apply(&set, command)).unwrap();
+}
+
+/// A meeting in its catch-up, planned for now, with two of Ada's actions open.
+fn catch_up_with_two_actions(h: &mut Harness<'static, RevansApp>) {
+    apply(
+        h,
+        revans_model::Command::PlanMeeting(revans_model::MeetingPlan {
+            scheduled_at: chrono::Utc::now(),
+            minutes: None,
+            location: "Room 4".into(),
+            host: None,
+        }),
+    );
+    for text in ["Call the board", "Write to the union"] {
+        apply(
+            h,
+            revans_model::Command::AddAction {
+                text: text.into(),
+                likelihood: 6,
+                issue: None,
+                meeting: None,
+            },
+        );
+    }
+    click(h, "Meeting console");
+    click(h, "Move on to Catch-up");
+    settled(h);
+    see_text(h, "Your actions to report back on");
+}
+
+#[test]
+fn each_open_action_has_its_own_report_back_fields() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app(dir.path());
+    profile_and_set(&mut h, "Ada");
+    catch_up_with_two_actions(&mut h);
+
+    let first = h.query_all_by_label("What happened").next().unwrap();
+    first.focus();
+    h.step();
+    h.query_all_by_label("What happened")
+        .next()
+        .unwrap()
+        .type_text("The board said yes");
+    h.step();
+    let boxes: Vec<Option<String>> = h
+        .query_all_by_label("What happened")
+        .map(|b| b.value())
+        .collect();
+    assert_eq!(boxes.len(), 2, "one box per open action");
+    assert_eq!(boxes[0].as_deref(), Some("The board said yes"));
+    assert_eq!(
+        boxes[1].as_deref().unwrap_or_default(),
+        "",
+        "the other action's box stays empty"
+    );
+
+    h.query_all_by_label("Done").next().unwrap().click();
+    h.step();
+    settled(&mut h);
+    see_text(&mut h, "Reported back");
+    let (node, set) = scene(&h);
+    let set = node.set(&set).unwrap();
+    let reported: Vec<_> = set
+        .actions
+        .values()
+        .filter_map(|a| {
+            a.report_back
+                .as_ref()
+                .map(|r| (a.text.clone(), r.what_happened.as_str().to_owned()))
+        })
+        .collect();
+    assert_eq!(
+        reported.len(),
+        1,
+        "only the action reported on: {reported:?}"
+    );
+    assert_eq!(reported[0].1, "The board said yes");
+}
+
+#[test]
+fn an_error_clears_as_it_is_fixed_and_every_save_is_acknowledged() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app(dir.path());
+    profile_and_set(&mut h, "Ada");
+    click(&mut h, "Issues");
+    click(&mut h, "Add issue");
+    until(&mut h, "the empty statement to be refused", |h| {
+        !h.state().errors.is_empty()
+    });
+    let refused = h.state().errors.get("issue").cloned().unwrap();
+    see_text(&mut h, &refused);
+    type_into(
+        &mut h,
+        "Describe your problem in one sentence",
+        "My team will not adopt the rota",
+    );
+    assert!(
+        h.query_all_by_label_contains(&refused).next().is_none(),
+        "the error went as the person typed"
+    );
+    click(&mut h, "Add issue");
+    settled(&mut h);
+    see_text(&mut h, "Issue added");
+    see_text(&mut h, "My team will not adopt the rota");
+
+    // Enter in a one-line field does what its button does.
+    click(&mut h, "Overview");
+    type_into(&mut h, "New ground rule", "Phones face down");
+    h.key_press(egui::Key::Enter);
+    h.step();
+    settled(&mut h);
+    see_text(&mut h, "Ground rules updated");
+    see(&mut h, "Phones face down");
+}
+
+#[test]
+fn handing_facilitation_over_asks_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app(dir.path());
+    profile_and_set(&mut h, "Ada");
+    click(&mut h, "Overview");
+    click(&mut h, "Rotate facilitation");
+    see_text(
+        &mut h,
+        "Rotate facilitation? Each meeting is then facilitated",
+    );
+    click(&mut h, "Cancel");
+    settled(&mut h);
+    let (node, set) = scene(&h);
+    assert!(
+        matches!(
+            node.set(&set).unwrap().facilitation,
+            revans_model::Facilitation::Facilitated { .. }
+        ),
+        "nothing changed on Cancel"
+    );
+    click(&mut h, "Rotate facilitation");
+    click(&mut h, "Yes, rotate");
+    settled(&mut h);
+    assert!(matches!(
+        node.set(&set).unwrap().facilitation,
+        revans_model::Facilitation::Rotating { .. }
+    ));
+}
+
+/// On an 800x600 screen the tabs stay one row, the turn can be ended without scrolling,
+/// and the sets sidebar folds away.
+#[test]
+fn at_800_by_600_a_turn_is_run_without_scrolling() {
+    use revans_model::{Command, Phase};
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app_sized(dir.path(), egui::vec2(800.0, 600.0));
+    profile_and_set(&mut h, "Ada");
+    apply(
+        &h,
+        Command::PlanMeeting(revans_model::MeetingPlan {
+            scheduled_at: chrono::Utc::now(),
+            minutes: None,
+            location: "Room 4".into(),
+            host: None,
+        }),
+    );
+    let (node, set) = scene(&h);
+    let meeting = node
+        .set(&set)
+        .unwrap()
+        .meetings
+        .keys()
+        .next()
+        .unwrap()
+        .clone();
+    for to in [Phase::CatchUp, Phase::Agenda] {
+        apply(
+            &h,
+            Command::MovePhase {
+                meeting: meeting.clone(),
+                to,
+            },
+        );
+    }
+    apply(
+        &h,
+        Command::BidForTime {
+            meeting: meeting.clone(),
+            minutes: Some(30),
+            urgency: revans_model::Urgency::Normal,
+            issue: None,
+            note: String::new(),
+        },
+    );
+    apply(
+        &h,
+        Command::LockAgenda {
+            meeting: meeting.clone(),
+            slots: None,
+        },
+    );
+    apply(
+        &h,
+        Command::MovePhase {
+            meeting: meeting.clone(),
+            to: Phase::Turns,
+        },
+    );
+    let me = node.me(&set).unwrap();
+    apply(
+        &h,
+        Command::StartTurn {
+            meeting,
+            presenter: me,
+        },
+    );
+
+    click(&mut h, "Meeting console");
+    see_text(&mut h, "Ada is presenting");
+    let tabs: Vec<f32> = revans_tabs()
+        .iter()
+        .map(|tab| h.query_all_by_label(tab).next().unwrap().rect().top())
+        .collect();
+    assert!(
+        tabs.iter().all(|top| (top - tabs[0]).abs() < 1.0),
+        "the tab bar is one row: {tabs:?}"
+    );
+    let end = h.get_by_label("End turn").rect();
+    assert!(end.bottom() <= 600.0, "End turn is below the fold: {end:?}");
+
+    click(&mut h, "Hide sets");
+    assert!(
+        h.query_all_by_label("New or join…").next().is_none(),
+        "the sidebar folded away"
+    );
+    click(&mut h, "Sets");
+    see(&mut h, "New or join…");
+}
+
+fn revans_tabs() -> Vec<&'static str> {
+    super::Tab::ALL.iter().map(|t| t.title()).collect()
 }
 
 #[test]

@@ -249,3 +249,44 @@ fn status_says_who_is_unreachable_and_how_the_others_are_reached() {
     assert!(human.contains("yes, direct"), "{human}");
     assert!(!human.contains("is unreachable"), "{human}");
 }
+
+/// A member removed while their device was away is told, when they sync, that the
+/// members' devices refuse theirs, not only that no one answered.
+#[test]
+fn a_removed_members_sync_says_their_device_is_refused() {
+    let root = tempfile::tempdir().unwrap();
+    let ada = Device::new(root.path(), "ada");
+    let bo = Device::new(root.path(), "bo");
+    ada.ok(&["profile", "--name", "Ada", "--org", "Engines Ltd"]);
+    let set = ada.json(&["set", "create", "Tuesday set"])["set"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let ticket = ada.ok(&["invite", &set, "--for", "Bo", "--expires", "1h"]);
+    let _ada_serving = ada.serve();
+    bo.json(&["join", &ticket, "--name", "Bo", "--org", "City Council"]);
+    ada.ok(&["member", "remove", &set, "Bo"]);
+
+    let said = bo.fails(&["sync", &set, "--timeout", "5s"]);
+    assert!(
+        said.contains("Ada's device refused this one as not a member's device: you may have been removed from the set"),
+        "{said}"
+    );
+}
+
+/// `link --json` names whose device the ticket links and until when, as `invite` does.
+#[test]
+fn link_json_says_for_whom_and_until_when() {
+    let root = tempfile::tempdir().unwrap();
+    let ada = Device::new(root.path(), "ada");
+    ada.ok(&["profile", "--name", "Ada", "--org", "Engines Ltd"]);
+    ada.json(&["set", "create", "Tuesday set"]);
+    let linked = ada.json(&["link", "Tuesday set", "--expires", "1h"]);
+    assert!(linked["ticket"].as_str().unwrap().starts_with("revans"));
+    assert_eq!(linked["invitation"].as_str().map(str::len), Some(32));
+    assert_eq!(linked["for"], "Ada");
+    let expires: chrono::DateTime<chrono::Utc> =
+        linked["expires_at"].as_str().unwrap().parse().unwrap();
+    let in_an_hour = chrono::Utc::now() + chrono::Duration::hours(1);
+    assert!((expires - in_an_hour).num_seconds().abs() < 60, "{linked}");
+}

@@ -87,6 +87,9 @@ struct Inner {
     /// "Sync now": diallers stop waiting.
     wake: Notify,
     dialers: Mutex<HashMap<PeerId, JoinHandle<()>>>,
+    /// Peers that closed this device's last dial as not a member's device (it was
+    /// removed, or its admission has not reached them).
+    refused_us: Mutex<std::collections::HashSet<PeerId>>,
     watcher: Mutex<Option<JoinHandle<()>>>,
     /// Whether to dial at all (see `NodeConfig::dial`); turned on by `sync_now`.
     dial: std::sync::atomic::AtomicBool,
@@ -141,6 +144,7 @@ impl Links {
                 gone: Notify::new(),
                 wake: Notify::new(),
                 dialers: Mutex::new(HashMap::new()),
+                refused_us: Mutex::new(std::collections::HashSet::new()),
                 watcher: Mutex::new(None),
                 dial: std::sync::atomic::AtomicBool::new(dial),
                 access: access.clone(),
@@ -188,6 +192,12 @@ impl Links {
         } else {
             Route::Direct
         })
+    }
+
+    /// Whether a peer closed this device's last dial as not a member's device.
+    #[must_use]
+    pub fn refuses_us(&self, peer: &PeerId) -> bool {
+        lock(&self.inner.refused_us).contains(peer)
     }
 
     /// Whether this node dials members' devices (a one-shot command's node does not).
@@ -284,7 +294,14 @@ impl Links {
             {
                 Ok(Ok(conn)) => {
                     let began = tokio::time::Instant::now();
-                    self.serve(conn, true).await;
+                    self.serve(conn.clone(), true).await;
+                    if let Some(iroh::endpoint::ConnectionError::ApplicationClosed(closed)) =
+                        conn.close_reason()
+                        && (closed.error_code == close::NOT_A_MEMBER
+                            || closed.error_code == close::REMOVED)
+                    {
+                        lock(&self.inner.refused_us).insert(peer);
+                    }
                     // A connection the other side refused at once (it does not yet know
                     // this device is a member, or no longer counts it one) is retried
                     // with backoff, like a failed dial.
@@ -370,6 +387,7 @@ impl Links {
                     .conn
                     .close(close::DUPLICATE, b"one connection per pair");
             }
+            lock(&self.inner.refused_us).remove(&peer);
             live.insert(
                 peer,
                 Live {
