@@ -46,6 +46,44 @@ const ISSUE_TEMPLATE: [(&str, &str); 8] = [
     ("... To the practice?", "issue.benefits_practice"),
 ];
 
+/// A member's device as People and sync says it: online (and how) or not, whether it
+/// holds this device's latest change, and when it was last heard from.
+fn device_state(
+    set: &ActionLearningSet,
+    member: &revans_model::MemberId,
+    d: &revans_sync::DeviceSync,
+    now: DateTime<Utc>,
+) -> String {
+    if d.this_device {
+        return "this device".to_owned();
+    }
+    let online = match (d.connected, d.route) {
+        (false, _) => "offline",
+        (true, Some(revans_sync::Route::Direct)) => "online (direct connection)",
+        (true, Some(revans_sync::Route::Relay)) => "online (through a relay)",
+        (true, None) => "online",
+    };
+    let holds = if d.up_to_date {
+        "has our latest change"
+    } else if d.connected {
+        "catching up"
+    } else {
+        "does not have our latest change yet"
+    };
+    // A device admitted or linked here was heard from then, before any sync message.
+    let linked = set
+        .members
+        .get(member)
+        .and_then(|m| m.devices.get(&d.device))
+        .map(|record| record.linked_at.get());
+    let heard = match (d.last_heard, linked) {
+        (Some(heard), _) => format!("last heard {}", ago(heard, now)),
+        (None, Some(linked)) => format!("last heard when it joined, {}", ago(linked, now)),
+        (None, None) => "never heard from".to_owned(),
+    };
+    format!("{online}; {holds}; {heard}")
+}
+
 /// "Sync now": dials every member's device at once and waits, for at most 30 seconds,
 /// until one holds exactly what this device holds.
 async fn sync_now(node: &revans_sync::Node, set: &SetId) -> Result<Outcome, String> {
@@ -558,29 +596,11 @@ impl RevansApp {
                     }
                 });
                 for d in devices {
-                    let state = if d.this_device {
-                        "this device".to_owned()
-                    } else if d.up_to_date {
-                        format!(
-                            "has our latest change{}",
-                            d.last_heard
-                                .map_or_else(String::new, |t| format!(" (heard {})", ago(t, now)))
-                        )
-                    } else if d.connected {
-                        "connected, catching up".to_owned()
-                    } else {
-                        format!(
-                            "offline; last heard {}",
-                            d.last_heard
-                                .map_or_else(|| "never".to_owned(), |t| ago(t, now))
-                        )
-                    };
-                    let how = match d.route {
-                        Some(revans_sync::Route::Direct) if d.connected => "; direct connection",
-                        Some(revans_sync::Route::Relay) if d.connected => "; through a relay",
-                        _ => "",
-                    };
-                    ui.label(format!("Device {}: {state}{how}", d.device.short()));
+                    ui.label(format!(
+                        "Device {}: {}",
+                        d.device.short(),
+                        device_state(&set, member, d, now)
+                    ));
                 }
             });
         }

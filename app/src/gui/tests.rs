@@ -227,6 +227,19 @@ fn a_bid_made_in_one_app_appears_in_the_other() {
         .get("invite")
         .map(|t| t.text.clone())
         .expect("a ticket is shown");
+    see_text(&mut ada, "For Bo: it admits one device, once, until");
+    see_text(&mut ada, "For Bo, made by Ada; valid until");
+    // Copy puts the ticket on the system clipboard and says so.
+    ada.get_by_label("Copy ticket").click();
+    ada.step();
+    assert!(
+        ada.output()
+            .platform_output
+            .commands
+            .contains(&egui::OutputCommand::CopyText(ticket.clone())),
+        "the ticket goes to the clipboard"
+    );
+    see_text(&mut ada, "Ticket copied to the clipboard");
 
     type_into(&mut bo, "Ticket", &ticket);
     click(&mut bo, "Join set");
@@ -234,6 +247,25 @@ fn a_bid_made_in_one_app_appears_in_the_other() {
         h.state().pending.is_empty() && h.state().set().is_some()
     });
     assert!(bo.state().errors.is_empty(), "{:?}", bo.state().errors);
+    // Once used, the invitation is no longer waiting on Ada's screen, and Bo's device,
+    // admitted moments ago, shows as connected there.
+    until(&mut ada, "Bo's invitation to be used", |h| {
+        h.query_all_by_label_contains("For Bo, made by Ada")
+            .next()
+            .is_none()
+    });
+    let bo_device = bo.state().node().unwrap().device().short().to_owned();
+    until(&mut ada, "Bo's device shown as connected", |h| {
+        h.query_all_by_label(&format!(
+            "Device {bo_device}: online (direct connection); has our latest change; last heard just now"
+        ))
+        .next()
+        .is_some()
+    });
+    click(&mut bo, "People and sync");
+    click(&mut bo, "Sync now");
+    settled(&mut bo);
+    see_text(&mut bo, "In step with a member's device");
     click(&mut bo, "Meeting console");
     see_text(&mut bo, "Bids for time");
 
@@ -404,6 +436,75 @@ fn handing_facilitation_over_asks_first() {
         node.set(&set).unwrap().facilitation,
         revans_model::Facilitation::Rotating { .. }
     ));
+}
+
+#[test]
+fn an_invitation_not_yet_used_can_be_withdrawn() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app(dir.path());
+    profile_and_set(&mut h, "Ada");
+    click(&mut h, "People and sync");
+    type_into(&mut h, "Who is it for", "Cy");
+    h.key_press(egui::Key::Enter);
+    h.step();
+    settled(&mut h);
+    see_text(&mut h, "For Cy, made by Ada; valid until");
+    click(&mut h, "Withdraw");
+    settled(&mut h);
+    see_text(&mut h, "Invitation withdrawn");
+    assert!(
+        h.query_all_by_label_contains("For Cy, made by Ada")
+            .next()
+            .is_none(),
+        "a withdrawn invitation is no longer listed"
+    );
+    let (node, set) = scene(&h);
+    let set = node.set(&set).unwrap();
+    assert!(set.invitations.values().all(|i| i.revoked.is_some()));
+}
+
+#[test]
+fn a_device_admitted_that_went_away_shows_when_it_was_heard_from() {
+    let root = tempfile::tempdir().unwrap();
+    let mut h = app(&root.path().join("ada"));
+    profile_and_set(&mut h, "Ada");
+    click(&mut h, "People and sync");
+    type_into(&mut h, "Who is it for", "Bo");
+    click(&mut h, "Make invitation ticket");
+    settled(&mut h);
+    let ticket = h.state().tickets.get("invite").unwrap().text.clone();
+
+    // Bo joins from a device that goes away at once, as `revans join` does.
+    let runtime = h.state().runtime.clone();
+    let bo_dir = root.path().join("bo");
+    let device = runtime.block_on(async move {
+        let bo = revans_sync::Node::start(NodeConfig::loopback(bo_dir))
+            .await
+            .unwrap();
+        bo.join(
+            &ticket,
+            revans_model::Profile {
+                display_name: "Bo".into(),
+                organisation: String::new(),
+            },
+            TIMEOUT,
+        )
+        .await
+        .unwrap();
+        let device = bo.device().short().to_owned();
+        bo.shutdown().await;
+        device
+    });
+    // Its join counts as hearing from it: never "last heard never".
+    let shown = format!("Device {device}: offline; has our latest change; last heard");
+    until(&mut h, "Bo's device shown as heard from moments ago", |h| {
+        h.query_all_by_label(&format!("{shown} just now"))
+            .next()
+            .is_some()
+            || h.query_all_by_label(&format!("{shown} when it joined, just now"))
+                .next()
+                .is_some()
+    });
 }
 
 /// On an 800x600 screen the tabs stay one row, the turn can be ended without scrolling,
