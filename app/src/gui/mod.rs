@@ -175,6 +175,9 @@ pub struct RevansApp {
     control: Option<tokio::task::JoinHandle<()>>,
     /// Whether the person asked to create or join another set.
     adding: bool,
+    /// The date and host on the plan-a-meeting form, until a meeting is planned.
+    plan_date: Option<jiff::civil::Date>,
+    plan_host: Option<MemberId>,
     /// The likelihood on the action form, 1 to 10.
     likelihood: u8,
     /// How the node was started, to try again after a failure.
@@ -229,6 +232,8 @@ impl RevansApp {
             remembered,
             control: None,
             adding: false,
+            plan_date: None,
+            plan_host: None,
             likelihood: 7,
             config: config.clone(),
         };
@@ -438,6 +443,10 @@ impl RevansApp {
                 self.tab = Tab::Overview;
             }
             Outcome::Done => {}
+        }
+        if place == "plan" {
+            self.plan_date = None;
+            self.plan_host = None;
         }
         // A form that did its work empties, ready for the next.
         let prefix = format!("{place}.");

@@ -1,6 +1,6 @@
 //! The areas of a set other than the meeting console.
 
-use chrono::{DateTime, Local, NaiveDateTime, TimeZone as _, Utc};
+use chrono::{DateTime, Datelike as _, Local, NaiveDateTime, TimeZone as _, Utc};
 use egui::RichText;
 use revans_model::{
     ActionLearningSet, Command, DeviceId, Facilitation, InvitationState, IssueStatus,
@@ -11,6 +11,25 @@ use super::{Outcome, RevansApp, Ticket};
 use crate::cli::refs::name_of;
 use crate::export;
 use crate::render::{ago, local};
+
+/// The date the plan-a-meeting form starts at: four weeks after the set's last meeting,
+/// or a week from today if that is past (sets meet every few weeks).
+fn next_meeting_date(set: &ActionLearningSet, today: chrono::NaiveDate) -> jiff::civil::Date {
+    let last = set
+        .meetings
+        .values()
+        .map(|m| m.scheduled_at.get().with_timezone(&Local).date_naive())
+        .max();
+    let date = last
+        .map(|d| d + chrono::Days::new(28))
+        .filter(|d| *d > today)
+        .unwrap_or(today + chrono::Days::new(7));
+    jiff::civil::date(
+        i16::try_from(date.year()).unwrap_or(2026),
+        i8::try_from(date.month()).unwrap_or(1),
+        i8::try_from(date.day()).unwrap_or(1),
+    )
+}
 
 /// Reads a local date and time as people write it: `2026-12-01 09:30`.
 pub(super) fn parse_local(text: &str) -> Option<DateTime<Utc>> {
@@ -351,11 +370,59 @@ impl RevansApp {
         ui.add_space(8.0);
         ui.label(RichText::new("Plan a meeting").strong());
         ui.label("The first meeting is three hours by default, later ones two; meet at members' workplaces in turn.");
-        let entered = self.text(ui, "When (YYYY-MM-DD HH:MM, local time)", "plan.when")
-            | self.text(ui, "Minutes (blank for the default)", "plan.minutes")
-            | self.text(ui, "Where", "plan.where");
+        let today = Local::now().date_naive();
+        let date = self
+            .plan_date
+            .get_or_insert_with(|| next_meeting_date(&set, today));
+        ui.horizontal(|ui| {
+            ui.label("Date");
+            ui.add(
+                egui_extras::DatePickerButton::new(date)
+                    .id_salt("plan.date")
+                    .calendar_week(false)
+                    .show_icon(false),
+            );
+        });
+        if self.value("plan.time.keep").is_empty() {
+            "09:30".clone_into(self.field("plan.time.keep"));
+        }
+        let entered = self.text(ui, "Start time (HH:MM, local time)", "plan.time.keep")
+            | self.text(ui, "Minutes (blank for the default)", "plan.minutes");
+        // Meetings rotate around members' workplaces: the host's organisation is the
+        // place unless the person writes another.
+        let before = self.plan_host.clone();
+        let chosen = self
+            .plan_host
+            .as_ref()
+            .map_or_else(|| "No host".to_owned(), |h| name_of(&set, h));
+        egui::ComboBox::from_label("Host")
+            .selected_text(chosen)
+            .show_ui(ui, |ui| {
+                ui.selectable_value(&mut self.plan_host, None, "No host");
+                for (id, member) in set.current_members() {
+                    ui.selectable_value(
+                        &mut self.plan_host,
+                        Some(id.clone()),
+                        &member.display_name,
+                    );
+                }
+            });
+        if self.plan_host != before
+            && let Some(organisation) = self
+                .plan_host
+                .as_ref()
+                .and_then(|h| set.members.get(h))
+                .map(|m| m.organisation.clone())
+            && self.value("plan.where").trim().is_empty()
+        {
+            *self.field("plan.where") = organisation;
+        }
+        let entered = entered | self.text(ui, "Where", "plan.where");
         if ui.button("Plan meeting").clicked() || entered {
-            let when = parse_local(&self.value("plan.when"));
+            let date = self
+                .plan_date
+                .unwrap_or_else(|| next_meeting_date(&set, today));
+            let when = parse_local(&format!("{date} {}", self.value("plan.time.keep")));
             let minutes = self.value("plan.minutes");
             let minutes = if minutes.trim().is_empty() {
                 Ok(None)
@@ -365,7 +432,7 @@ impl RevansApp {
             match (when, minutes) {
                 (None, _) => self.error(
                     "plan",
-                    "Write when the meeting starts as a date and time, like 2026-12-01 09:30.",
+                    "Write the start time as hours and minutes, like 09:30.",
                 ),
                 (_, Err(_)) => self.error(
                     "plan",
@@ -373,6 +440,7 @@ impl RevansApp {
                 ),
                 (Some(scheduled_at), Ok(minutes)) => {
                     let location = self.value("plan.where");
+                    let host = self.plan_host.clone();
                     self.apply(
                         "plan",
                         "Planning…",
@@ -380,7 +448,7 @@ impl RevansApp {
                             scheduled_at,
                             minutes,
                             location,
-                            host: None,
+                            host,
                         }),
                     );
                 }

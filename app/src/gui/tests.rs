@@ -93,11 +93,7 @@ fn a_set_runs_a_whole_meeting_from_plan_to_review() {
     profile_and_set(&mut h, "Ada");
 
     click(&mut h, "Meetings");
-    type_into(
-        &mut h,
-        "When (YYYY-MM-DD HH:MM, local time)",
-        "2026-12-01 09:30",
-    );
+    // The date picker starts a week from today, at 09:30.
     type_into(&mut h, "Where", "Room 4");
     click(&mut h, "Plan meeting");
     settled(&mut h);
@@ -202,11 +198,6 @@ fn a_bid_made_in_one_app_appears_in_the_other() {
     settled(&mut bo);
 
     click(&mut ada, "Meetings");
-    type_into(
-        &mut ada,
-        "When (YYYY-MM-DD HH:MM, local time)",
-        "2026-12-01 09:30",
-    );
     type_into(&mut ada, "Where", "Room 4");
     click(&mut ada, "Plan meeting");
     settled(&mut ada);
@@ -505,6 +496,48 @@ fn a_device_admitted_that_went_away_shows_when_it_was_heard_from() {
                 .next()
                 .is_some()
     });
+}
+
+#[test]
+fn planning_a_meeting_picks_its_date_and_host_and_meets_at_the_hosts_workplace() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app(dir.path());
+    type_into(&mut h, "Your name", "Ada");
+    type_into(&mut h, "Your organisation", "Engines Ltd");
+    click(&mut h, "Save profile");
+    settled(&mut h);
+    type_into(&mut h, "Set name", "Tuesday set");
+    click(&mut h, "Create set");
+    settled(&mut h);
+    click(&mut h, "Meetings");
+
+    // The date picker shows its date; a week from today when the set has no meeting.
+    let week_ahead = chrono::Local::now().date_naive() + chrono::Days::new(7);
+    see(&mut h, &week_ahead.format("%Y-%m-%d").to_string());
+    click(&mut h, "Host");
+    click(&mut h, "Ada");
+    h.step();
+    assert_eq!(
+        h.get_by_label("Where").value().as_deref(),
+        Some("Engines Ltd"),
+        "the host's organisation is the place"
+    );
+    click(&mut h, "Plan meeting");
+    settled(&mut h);
+
+    let (node, set) = scene(&h);
+    let set = node.set(&set).unwrap();
+    let meeting = set.meetings.values().next().unwrap();
+    let me = node.me(&set_id(&h)).unwrap();
+    assert_eq!(meeting.host.as_ref(), Some(&me));
+    assert_eq!(meeting.location, "Engines Ltd");
+    let local = meeting.scheduled_at.get().with_timezone(&chrono::Local);
+    assert_eq!(local.date_naive(), week_ahead);
+    assert_eq!(local.format("%H:%M").to_string(), "09:30");
+}
+
+fn set_id(h: &Harness<'static, RevansApp>) -> revans_model::SetId {
+    h.state().selected.clone().unwrap()
 }
 
 /// On an 800x600 screen the tabs stay one row, the turn can be ended without scrolling,

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use futures::FutureExt;
 use iroh::address_lookup::MemoryLookup;
-use iroh::endpoint::Connection;
+use iroh::endpoint::{ConnectError, ConnectingError, Connection, ConnectionError};
 use iroh::protocol::{AcceptError, ProtocolHandler};
 use iroh::{Endpoint, EndpointAddr, EndpointId, RelayUrl, TransportAddr};
 use tokio::sync::{Notify, broadcast, watch};
@@ -105,6 +105,13 @@ impl std::fmt::Debug for Links {
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Whether a connection was closed by the other device as not a member's (it refused
+/// this one at the handshake, or closed it on a removal).
+fn refuses_us(error: &ConnectionError) -> bool {
+    matches!(error, ConnectionError::ApplicationClosed(closed)
+        if closed.error_code == close::NOT_A_MEMBER || closed.error_code == close::REMOVED)
 }
 
 /// A device's recorded addresses as an endpoint address.
@@ -295,12 +302,12 @@ impl Links {
                 Ok(Ok(conn)) => {
                     let began = tokio::time::Instant::now();
                     self.serve(conn.clone(), true).await;
-                    if let Some(iroh::endpoint::ConnectionError::ApplicationClosed(closed)) =
-                        conn.close_reason()
-                        && (closed.error_code == close::NOT_A_MEMBER
-                            || closed.error_code == close::REMOVED)
-                    {
+                    // Its handshake done, a dial looks connected until the other side's
+                    // refusal arrives: only how it closed says whether it was refused.
+                    if conn.close_reason().as_ref().is_some_and(refuses_us) {
                         lock(&self.inner.refused_us).insert(peer);
+                    } else if began.elapsed() >= STEADY {
+                        lock(&self.inner.refused_us).remove(&peer);
                     }
                     // A connection the other side refused at once (it does not yet know
                     // this device is a member, or no longer counts it one) is retried
@@ -318,7 +325,20 @@ impl Links {
                 }
                 failed => {
                     let why = match failed {
-                        Ok(Err(e)) => e.to_string(),
+                        Ok(Err(e)) => {
+                            let closed = match &e {
+                                ConnectError::Connection { source, .. }
+                                | ConnectError::Connecting {
+                                    source: ConnectingError::ConnectionError { source, .. },
+                                    ..
+                                } => Some(source),
+                                _ => None,
+                            };
+                            if closed.is_some_and(refuses_us) {
+                                lock(&self.inner.refused_us).insert(peer);
+                            }
+                            e.to_string()
+                        }
                         _ => "timed out".to_owned(),
                     };
                     tracing::debug!(%why, ?backoff, "could not reach");
@@ -359,6 +379,8 @@ impl Links {
             });
             if let Ok(Some((send, recv, hello))) = hello.await {
                 if let Ok(Some(Frame::Hello { .. })) = hello {
+                    // It dialled this device and said hello: it counts this one a member's.
+                    lock(&self.inner.refused_us).remove(&peer);
                     Some((send, recv))
                 } else {
                     conn.close(close::MALFORMED, b"expected a hello");
@@ -387,7 +409,6 @@ impl Links {
                     .conn
                     .close(close::DUPLICATE, b"one connection per pair");
             }
-            lock(&self.inner.refused_us).remove(&peer);
             live.insert(
                 peer,
                 Live {
