@@ -17,6 +17,8 @@ use egui::{Color32, RichText};
 use revans_model::{ActionLearningSet, Command, Journal, MemberId, Profile, SetId};
 use revans_sync::{DeviceSync, Event, Node, NodeConfig, NodeError, RefusedChange};
 
+use crate::cli::args::ExportFormat;
+
 /// The areas of a set, in the order of the tab bar; `revans --show AREA` names one.
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, clap::ValueEnum,
@@ -110,7 +112,8 @@ enum Outcome {
     Done,
     Ticket(Ticket),
     Set(SetId),
-    Written(String),
+    /// A file written: where.
+    Exported(std::path::PathBuf),
 }
 
 enum Msg {
@@ -175,6 +178,9 @@ pub struct RevansApp {
     control: Option<tokio::task::JoinHandle<()>>,
     /// Whether the person asked to create or join another set.
     adding: bool,
+    /// The format chosen for an export, and the last file exported.
+    export_format: ExportFormat,
+    last_export: Option<std::path::PathBuf>,
     /// The date and host on the plan-a-meeting form, until a meeting is planned.
     plan_date: Option<jiff::civil::Date>,
     plan_host: Option<MemberId>,
@@ -232,6 +238,8 @@ impl RevansApp {
             remembered,
             control: None,
             adding: false,
+            export_format: ExportFormat::Md,
+            last_export: None,
             plan_date: None,
             plan_host: None,
             likelihood: 7,
@@ -434,8 +442,9 @@ impl RevansApp {
             Outcome::Ticket(ticket) => {
                 self.tickets.insert(place, ticket);
             }
-            Outcome::Written(what) => {
-                self.toast(what);
+            Outcome::Exported(path) => {
+                self.toast(format!("Wrote {}", path.display()));
+                self.last_export = Some(path);
             }
             Outcome::Set(id) => {
                 self.selected = Some(id);

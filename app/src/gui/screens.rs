@@ -8,6 +8,7 @@ use revans_model::{
 };
 
 use super::{Outcome, RevansApp, Ticket};
+use crate::cli::args::ExportFormat;
 use crate::cli::refs::name_of;
 use crate::export;
 use crate::render::{ago, local};
@@ -38,6 +39,43 @@ pub(super) fn parse_local(text: &str) -> Option<DateTime<Utc>> {
         .from_local_datetime(&naive)
         .earliest()
         .map(|t| t.with_timezone(&Utc))
+}
+
+/// What the app exports, in the order offered.
+const EXPORTS: [(ExportFormat, &str); 5] = [
+    (ExportFormat::Md, "Record (Markdown)"),
+    (ExportFormat::Json, "Whole set (JSON)"),
+    (ExportFormat::Ics, "Calendar"),
+    (ExportFormat::Automerge, "Automerge document"),
+    (ExportFormat::Revans, "Backup"),
+];
+
+fn export_note(format: ExportFormat) -> &'static str {
+    match format {
+        ExportFormat::Md => {
+            "Everything the set holds, to read or print: what stays in the room, so keep it to the set."
+        }
+        ExportFormat::Json => {
+            "The whole set as data, for other tools: what stays in the room, so keep it to the set."
+        }
+        ExportFormat::Ics => {
+            "The meetings, for a calendar: times and places only, nothing said in the set."
+        }
+        ExportFormat::Automerge => "The set's document, loadable by any Automerge tool.",
+        ExportFormat::Revans => {
+            "A signed backup that `revans import` restores, every change checked."
+        }
+    }
+}
+
+fn extension(format: ExportFormat) -> &'static str {
+    match format {
+        ExportFormat::Md => "md",
+        ExportFormat::Json => "json",
+        ExportFormat::Ics => "ics",
+        ExportFormat::Automerge => "automerge",
+        ExportFormat::Revans => "revans",
+    }
 }
 
 /// The issue template's questions after its one sentence, in the practice's words, and
@@ -260,6 +298,84 @@ impl RevansApp {
             self.apply("rules", "Proposing…", Command::ProposeRule { text });
         }
         self.status(ui, "rules");
+        ui.add_space(8.0);
+        self.export(ui, &set);
+    }
+
+    /// Exports the record to a file: where it went, and a way to open its folder.
+    fn export(&mut self, ui: &mut egui::Ui, set: &ActionLearningSet) {
+        ui.label(RichText::new("Export the record").strong());
+        ui.horizontal_wrapped(|ui| {
+            for (format, label) in EXPORTS {
+                ui.selectable_value(&mut self.export_format, format, label);
+            }
+        });
+        ui.label(RichText::new(export_note(self.export_format)).weak());
+        if self.value("export.dir.keep").is_empty() {
+            let folder = directories::UserDirs::new()
+                .map(|d| {
+                    d.document_dir()
+                        .unwrap_or_else(|| d.home_dir())
+                        .display()
+                        .to_string()
+                })
+                .unwrap_or_default();
+            *self.field("export.dir.keep") = folder;
+        }
+        let entered = self.text(ui, "Folder", "export.dir.keep");
+        if ui.button("Export").clicked() || entered {
+            let folder = std::path::PathBuf::from(self.value("export.dir.keep").trim());
+            let format = self.export_format;
+            let stem: String = set
+                .name
+                .chars()
+                .map(|c| {
+                    if c.is_alphanumeric() || " -_".contains(c) {
+                        c
+                    } else {
+                        '-'
+                    }
+                })
+                .collect();
+            let path = folder.join(format!("{}.{}", stem.trim(), extension(format)));
+            let set = set.clone();
+            let Some(id) = self.selected.clone() else {
+                return;
+            };
+            self.run("export", "Writing…", move |node| async move {
+                let bytes = match format {
+                    ExportFormat::Md => Ok(export::markdown(&set, Utc::now()).into_bytes()),
+                    ExportFormat::Json => export::json(&set)
+                        .map(String::into_bytes)
+                        .map_err(|e| e.to_string()),
+                    ExportFormat::Ics => Ok(export::ics(&set).into_bytes()),
+                    ExportFormat::Automerge => node.save(&id).await.map_err(|e| e.to_string()),
+                    ExportFormat::Revans => node.backup(&id).await.map_err(|e| e.to_string()),
+                }?;
+                std::fs::write(&path, bytes)
+                    .map(|()| Outcome::Exported(path.clone()))
+                    .map_err(|e| {
+                        format!(
+                            "Could not write {}: {e}. Choose a folder that exists and you may write to.",
+                            path.display()
+                        )
+                    })
+            });
+        }
+        self.status(ui, "export");
+        if let Some(path) = self.last_export.clone() {
+            ui.horizontal_wrapped(|ui| {
+                ui.label(format!("Exported to {}", path.display()));
+                if let Some(folder) = path.parent()
+                    && ui.button("Open folder").clicked()
+                {
+                    ui.ctx().open_url(egui::OpenUrl::new_tab(format!(
+                        "file://{}",
+                        folder.display()
+                    )));
+                }
+            });
+        }
     }
 
     pub(super) fn issues(&mut self, ui: &mut egui::Ui) {
@@ -455,35 +571,6 @@ impl RevansApp {
             }
         }
         self.status(ui, "plan");
-        ui.add_space(8.0);
-        ui.label(RichText::new("Calendar").strong());
-        ui.label("Export the meetings to a calendar file (times and places only; nothing said in the set).");
-        if self.value("ics.path.keep").is_empty() {
-            let default = directories::UserDirs::new()
-                .map(|d| {
-                    d.home_dir()
-                        .join(format!("{}.ics", set.name.replace('/', "-")))
-                })
-                .map(|p| p.display().to_string())
-                .unwrap_or_default();
-            *self.field("ics.path.keep") = default;
-        }
-        self.text(ui, "Calendar file", "ics.path.keep");
-        if ui.button("Export calendar").clicked() {
-            let path = std::path::PathBuf::from(self.value("ics.path.keep").trim());
-            let ics = export::ics(&set);
-            self.run("ics", "Writing…", move |_| async move {
-                std::fs::write(&path, ics)
-                    .map(|()| Outcome::Written(format!("Wrote {}.", path.display())))
-                    .map_err(|e| {
-                        format!(
-                            "Could not write {}: {e}. Choose another file.",
-                            path.display()
-                        )
-                    })
-            });
-        }
-        self.status(ui, "ics");
     }
 
     pub(super) fn actions(&mut self, ui: &mut egui::Ui) {

@@ -540,6 +540,46 @@ fn set_id(h: &Harness<'static, RevansApp>) -> revans_model::SetId {
     h.state().selected.clone().unwrap()
 }
 
+#[test]
+fn the_record_is_exported_from_the_app_and_its_folder_opened() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let mut h = app(dir.path());
+    profile_and_set(&mut h, "Ada");
+    click(&mut h, "Overview");
+    let folder = out.path().display().to_string();
+    see(&mut h, "Folder");
+    h.get_by_label("Folder").focus();
+    h.step();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.step();
+    h.get_by_label("Folder").type_text(&folder);
+    h.step();
+
+    click(&mut h, "Export");
+    settled(&mut h);
+    let written = out.path().join("Tuesday set.md");
+    see_text(&mut h, &format!("Exported to {}", written.display()));
+    let md = std::fs::read_to_string(&written).unwrap();
+    assert!(md.starts_with("# Tuesday set"), "{md}");
+    click(&mut h, "Open folder");
+    assert!(
+        h.output().platform_output.commands.iter().any(|c| matches!(
+            c,
+            egui::OutputCommand::OpenUrl(open) if open.url == format!("file://{folder}")
+        )),
+        "Open folder asks the system to open {folder}"
+    );
+
+    click(&mut h, "Automerge document");
+    click(&mut h, "Export");
+    settled(&mut h);
+    let bytes = std::fs::read(out.path().join("Tuesday set.automerge")).unwrap();
+    let doc = automerge::Automerge::load(&bytes).unwrap();
+    let back = revans_model::ActionLearningSet::from_doc(&doc).unwrap();
+    assert_eq!(back.name, "Tuesday set");
+}
+
 /// On an 800x600 screen the tabs stay one row, the turn can be ended without scrolling,
 /// and the sets sidebar folds away.
 #[test]

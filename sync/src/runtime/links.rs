@@ -304,6 +304,7 @@ impl Links {
                     self.serve(conn.clone(), true).await;
                     // Its handshake done, a dial looks connected until the other side's
                     // refusal arrives: only how it closed says whether it was refused.
+                    tracing::debug!(reason = ?conn.close_reason(), "the dialled connection closed");
                     if conn.close_reason().as_ref().is_some_and(refuses_us) {
                         lock(&self.inner.refused_us).insert(peer);
                     } else if began.elapsed() >= STEADY {
@@ -463,6 +464,14 @@ impl Links {
                     }
                     Ok(Some(Frame::Hello { .. })) => {}
                     Ok(None) => return "closed by the peer".to_owned(),
+                    // The connection went (the other side closed it, or it was lost):
+                    // nothing was malformed, and its close says why.
+                    Err(_) if conn.close_reason().is_some() => {
+                        return conn
+                            .close_reason()
+                            .map(|closed| closed.to_string())
+                            .unwrap_or_default();
+                    }
                     Err(e) => {
                         let reason = e.to_string();
                         conn.close(close::MALFORMED, reason.as_bytes());
