@@ -10,6 +10,7 @@
 )]
 
 mod bad_input;
+mod json_shapes;
 mod two_peers;
 
 use std::path::{Path, PathBuf};
