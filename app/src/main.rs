@@ -163,7 +163,7 @@ async fn serve(global: &Global) -> Result<()> {
     let config = node_config(global)?;
     let node = Node::start(config).await?;
     let control = control::listen(node.clone())?;
-    let addrs: Vec<String> = node.addr().addrs.iter().map(|a| format!("{a:?}")).collect();
+    let addrs = node.addresses();
     tracing::info!(
         device = %node.device(),
         sets = node.sets().len(),

@@ -949,10 +949,13 @@ impl Node {
         lock(&self.inner.tasks).push(task);
     }
 
-    pub(crate) async fn record_addresses(&self) {
-        let addr = self.inner.endpoint.addr();
-        // Written plainly (`ip:port`, a relay URL) so any version can read them back.
-        let addresses: Vec<String> = addr
+    /// Where this device can be reached now, written plainly (`ip:port`, a relay's URL):
+    /// what it records in its sets and what `revans serve` logs.
+    #[must_use]
+    pub fn addresses(&self) -> Vec<String> {
+        self.inner
+            .endpoint
+            .addr()
             .addrs
             .iter()
             .filter_map(|a| match a {
@@ -960,7 +963,12 @@ impl Node {
                 TransportAddr::Relay(url) => Some(url.to_string()),
                 _ => None,
             })
-            .collect();
+            .collect()
+    }
+
+    pub(crate) async fn record_addresses(&self) {
+        // Written plainly so any version can read them back.
+        let addresses = self.addresses();
         // The ids alone: cloning every hydrated set to learn them would be wasted work.
         let sets: Vec<SetId> = self
             .inner

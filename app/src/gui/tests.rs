@@ -132,6 +132,19 @@ fn a_set_runs_a_whole_meeting_from_plan_to_review() {
     type_into(&mut h, "What worked well?", "Good questions");
     click(&mut h, "Save set review");
     settled(&mut h);
+    type_into(
+        &mut h,
+        "My action steps before the next meeting are:",
+        "Call the board on Monday",
+    );
+    type_into(
+        &mut h,
+        "The most interesting thing I have learned today about the problems facing each of the other set members is:",
+        "We all fight the same rota",
+    );
+    click(&mut h, "Save my review");
+    settled(&mut h);
+    see_text(&mut h, "Your review is saved");
     click(&mut h, "Close the meeting");
     see_text(
         &mut h,
@@ -185,6 +198,9 @@ fn a_set_runs_a_whole_meeting_from_plan_to_review() {
         "Good questions"
     );
     assert_eq!(meeting.location, "Room 4");
+    let mine = meeting.member_reviews.values().next().unwrap();
+    assert_eq!(mine.my_action_steps.as_str(), "Call the board on Monday");
+    assert_eq!(mine.other_members.as_str(), "We all fight the same rota");
 }
 
 #[test]
@@ -380,6 +396,12 @@ fn an_error_clears_as_it_is_fixed_and_every_save_is_acknowledged() {
         "Describe your problem in one sentence",
         "My team will not adopt the rota",
     );
+    type_into(
+        &mut h,
+        "Who else would like to see progress on this problem?",
+        "The ward sisters",
+    );
+    type_into(&mut h, "... To the practice?", "Fewer agency shifts");
     assert!(
         h.query_all_by_label_contains(&refused).next().is_none(),
         "the error went as the person typed"
@@ -388,6 +410,11 @@ fn an_error_clears_as_it_is_fixed_and_every_save_is_acknowledged() {
     settled(&mut h);
     see_text(&mut h, "Issue added");
     see_text(&mut h, "My team will not adopt the rota");
+    see_text(
+        &mut h,
+        "Who else would like to see progress: The ward sisters",
+    );
+    see_text(&mut h, "Benefits to the practice: Fewer agency shifts");
 
     // Enter in a one-line field does what its button does.
     click(&mut h, "Overview");
@@ -578,6 +605,55 @@ fn the_record_is_exported_from_the_app_and_its_folder_opened() {
     let doc = automerge::Automerge::load(&bytes).unwrap();
     let back = revans_model::ActionLearningSet::from_doc(&doc).unwrap();
     assert_eq!(back.name, "Tuesday set");
+}
+
+#[test]
+fn sets_and_rules_keep_their_places() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app(dir.path());
+    profile_and_set(&mut h, "Ada");
+    for rule in [
+        "Phones face down",
+        "Start on time",
+        "What is said stays here",
+    ] {
+        apply(&h, revans_model::Command::ProposeRule { text: rule.into() });
+    }
+    click(&mut h, "Overview");
+    see(&mut h, "What is said stays here");
+    let top = |h: &Harness<'static, RevansApp>, label: &str| h.get_by_label(label).rect().top();
+    let rules: Vec<f32> = [
+        "Phones face down",
+        "Start on time",
+        "What is said stays here",
+    ]
+    .iter()
+    .map(|r| top(&h, r))
+    .collect();
+    assert!(
+        rules.windows(2).all(|w| w[0] < w[1]),
+        "rules in the order proposed: {rules:?}"
+    );
+
+    // A second set, named to come first: the sidebar is in name order and stays so.
+    click(&mut h, "New or join…");
+    type_into(&mut h, "Set name", "Monday set");
+    click(&mut h, "Create set");
+    settled(&mut h);
+    // The sidebar comes first in the window; the open set's heading repeats its name.
+    let sidebar = |h: &Harness<'static, RevansApp>, label: &str| {
+        h.query_all_by_label(label).next().unwrap().rect().top()
+    };
+    see_text(&mut h, "Tuesday set");
+    for pick in ["Tuesday set", "Monday set", "Tuesday set"] {
+        h.query_all_by_label(pick).next().unwrap().click();
+        h.step();
+        settled(&mut h);
+        assert!(
+            sidebar(&h, "Monday set") < sidebar(&h, "Tuesday set"),
+            "the sidebar moved after choosing {pick}"
+        );
+    }
 }
 
 /// On an 800x600 screen the tabs stay one row, the turn can be ended without scrolling,

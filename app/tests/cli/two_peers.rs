@@ -110,6 +110,11 @@ fn two_peers_go_from_invitation_to_an_exported_record() {
     let (status, log) = served.stop();
     assert!(status.success(), "serve stops cleanly on SIGTERM: {log}");
     assert!(log.contains("connected"), "serve logs who connected: {log}");
+    let serving = log.lines().find(|l| l.contains("serving")).unwrap();
+    assert!(
+        serving.contains("addresses=127.0.0.1:") && !serving.contains("Ip("),
+        "addresses logged plainly: {serving}"
+    );
 
     // Everything Ada's serve accepted is on disk: a fresh process sees it.
     let md = ada.ok(&["export", &set, "--format", "md"]);
