@@ -32,6 +32,7 @@ mod issue;
 mod journal;
 mod meeting;
 mod member;
+mod past;
 pub mod practice;
 mod question;
 pub mod rules;
@@ -65,6 +66,7 @@ pub use meeting::{
     ProcessReview, Slot, Turn, Urgency,
 };
 pub use member::{Departure, DepartureKind, Device, Member, Role};
+pub use past::{heads_at, set_at};
 pub use question::{Question, QuestionCategory};
 pub use rules::{Paths, Refusal, check_change, check_change_with, founding_id, secret_hash};
 pub use set::{

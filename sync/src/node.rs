@@ -217,6 +217,9 @@ pub enum NodeError {
     /// The node has stopped.
     #[error("Revans is shutting down.")]
     Stopped,
+    /// A moment before the set began.
+    #[error("The set did not exist yet at {0}: give a later time.")]
+    NotYet(String),
 }
 
 /// One device's view of a member's device: connected, and holding our latest change?
@@ -896,6 +899,24 @@ impl Node {
                 (id.clone(), devices)
             })
             .collect())
+    }
+
+    /// The set as it stood at `when` (by its authors' clocks), and the heads of the
+    /// document then.
+    pub async fn set_at(
+        &self,
+        set: &SetId,
+        when: DateTime<Utc>,
+    ) -> Result<(revans_model::ActionLearningSet, Vec<automerge::ChangeHash>), NodeError> {
+        let bytes = self.save(set).await?;
+        let doc =
+            automerge::Automerge::load(&bytes).map_err(|e| LoadError::Damaged(e.to_string()))?;
+        let heads = revans_model::heads_at(&doc, when);
+        if heads.is_empty() {
+            return Err(NodeError::NotYet(when.to_rfc3339()));
+        }
+        let state = revans_model::set_at(&doc, &heads)?;
+        Ok((state, heads))
     }
 
     /// Stops the node: connections close, everything on disk, the data directory freed.

@@ -300,10 +300,15 @@ pub enum SetCmd {
     List,
     /// The whole set (--json: the same shape as `export --format json`).
     ///
-    /// Example: revans set show "Tuesday set"
+    /// Example: revans set show "Tuesday set" --at 2026-12-01
     Show {
         /// The set.
         set: String,
+        /// The set as it stood then: a time (2026-12-01T12:00:00Z, or 2026-12-01 12:00
+        /// local time, or a day, meaning its end), or a meeting (as it stood when that
+        /// meeting closed).
+        #[arg(long, value_name = "WHEN")]
+        at: Option<String>,
     },
 }
 

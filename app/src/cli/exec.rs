@@ -203,12 +203,18 @@ pub async fn execute(node: &Node, cmd: Cmd, json: bool, out: &mut Output) -> Res
             };
             out.emit(json, &json!({ "sets": rows }), &human);
         }
-        Cmd::Set(SetCmd::Show { set }) => {
-            let (_, state) = refs::set(node, &set)?;
+        Cmd::Set(SetCmd::Show { set, at }) => {
+            let (id, mut state) = refs::set(node, &set)?;
+            let mut now = Utc::now();
+            if let Some(at) = at {
+                let when = moment(&state, &at)?;
+                state = node.set_at(&id, when).await?.0;
+                now = when;
+            }
             if json {
                 out.print(&export::json(&state)?);
             } else {
-                out.print(&export::markdown(&state, Utc::now()));
+                out.print(&export::markdown(&state, now));
             }
         }
         Cmd::Invite {
@@ -1107,6 +1113,48 @@ fn agenda(
         &human,
     );
     Ok(())
+}
+
+/// A moment in the set's past, as `set show --at` takes it: a time in RFC 3339, a local
+/// date and time, a local day (its end), or a meeting (when it closed).
+fn moment(state: &revans_model::ActionLearningSet, given: &str) -> Result<DateTime<Utc>> {
+    use chrono::{Local, NaiveDate, NaiveDateTime, TimeZone as _};
+    let given = given.trim();
+    if let Ok(at) = DateTime::parse_from_rfc3339(given) {
+        return Ok(at.with_timezone(&Utc));
+    }
+    let here = |naive: NaiveDateTime| {
+        Local
+            .from_local_datetime(&naive)
+            .latest()
+            .map(|t| t.with_timezone(&Utc))
+    };
+    if let Ok(naive) = NaiveDateTime::parse_from_str(given, "%Y-%m-%d %H:%M")
+        && let Some(at) = here(naive)
+    {
+        return Ok(at);
+    }
+    if let Ok(day) = NaiveDate::parse_from_str(given, "%Y-%m-%d")
+        && let Some(at) = day.and_hms_opt(23, 59, 59).and_then(here)
+    {
+        return Ok(at);
+    }
+    let meeting = refs::meeting(state, given).map_err(|_| {
+        anyhow!(
+            "\"{given}\" is neither a time nor a meeting: give a time like 2026-12-01T12:00:00Z or 2026-12-01 12:00, a day like 2026-12-01, or a meeting's id"
+        )
+    })?;
+    let Some(m) = state.meetings.get(&meeting) else {
+        bail!("No meeting {given} in this set.");
+    };
+    m.closed_at
+        .map(revans_model::Timestamp::get)
+        .ok_or_else(|| {
+            anyhow!(
+                "The meeting of {} has not closed yet; give a time instead.",
+                local(m.scheduled_at.get())
+            )
+        })
 }
 
 fn status(node: &Node, set: Option<&str>, json: bool, out: &mut Output) -> Result<()> {

@@ -100,6 +100,14 @@ struct Remembered {
     sidebar_hidden: bool,
 }
 
+/// The set as it stood at a moment in its past.
+struct Past {
+    set: SetId,
+    /// The moment, in words: "when the meeting of Tue 1 Dec 2026 09:30 closed".
+    moment: String,
+    state: Arc<ActionLearningSet>,
+}
+
 /// A ticket made, and whom it admits until when, in words.
 #[derive(Clone)]
 struct Ticket {
@@ -114,6 +122,8 @@ enum Outcome {
     Set(SetId),
     /// A file written: where.
     Exported(std::path::PathBuf),
+    /// The set as it stood at a moment.
+    Past(Past),
 }
 
 enum Msg {
@@ -181,6 +191,8 @@ pub struct RevansApp {
     /// The format chosen for an export, and the last file exported.
     export_format: ExportFormat,
     last_export: Option<std::path::PathBuf>,
+    /// The set as it stood at a moment chosen on the timeline, shown read-only.
+    past: Option<Past>,
     /// The date and host on the plan-a-meeting form, until a meeting is planned.
     plan_date: Option<jiff::civil::Date>,
     plan_host: Option<MemberId>,
@@ -240,6 +252,7 @@ impl RevansApp {
             adding: false,
             export_format: ExportFormat::Md,
             last_export: None,
+            past: None,
             plan_date: None,
             plan_host: None,
             likelihood: 7,
@@ -319,6 +332,13 @@ impl RevansApp {
         let Some(set) = self.selected.clone() else {
             return;
         };
+        if self.past.is_some() {
+            self.error(
+                place,
+                "You are looking at the set as it was: go back to now to change it.",
+            );
+            return;
+        }
         self.run(place, doing, move |node| async move {
             node.apply(&set, command).await.map(|_| Outcome::Done)
         });
@@ -442,6 +462,9 @@ impl RevansApp {
             Outcome::Ticket(ticket) => {
                 self.tickets.insert(place, ticket);
             }
+            Outcome::Past(past) => {
+                self.past = Some(past);
+            }
             Outcome::Exported(path) => {
                 self.toast(format!("Wrote {}", path.display()));
                 self.last_export = Some(path);
@@ -497,8 +520,13 @@ impl RevansApp {
         self.keep_a_set_selected();
     }
 
+    /// The set the screens show: as it is now, or as it stood at the moment chosen on the
+    /// History tab's timeline.
     fn set(&self) -> Option<&Arc<ActionLearningSet>> {
         let id = self.selected.as_ref()?;
+        if let Some(past) = self.past.as_ref().filter(|p| &p.set == id) {
+            return Some(&past.state);
+        }
         self.sets
             .iter()
             .find(|(s, _)| s == id)
@@ -875,17 +903,31 @@ impl eframe::App for RevansApp {
                     });
             });
             ui.separator();
+            if let Some(moment) = self.past.as_ref().map(|p| p.moment.clone()) {
+                let mut back = false;
+                egui::Frame::group(ui.style())
+                    .fill(ui.visuals().warn_fg_color.gamma_multiply(0.15))
+                    .show(ui, |ui| {
+                        ui.horizontal_wrapped(|ui| {
+                            ui.label(
+                                RichText::new(format!(
+                                    "The set as it stood {moment}. Nothing can be changed here."
+                                ))
+                                .strong(),
+                            );
+                            back = ui.button("Back to now").clicked();
+                        });
+                    });
+                if back {
+                    self.past = None;
+                }
+            }
+            // The past is read-only; the History tab stays live, to choose another moment.
+            let editable = self.past.is_none() || self.tab == Tab::History;
             egui::ScrollArea::vertical()
                 .auto_shrink([false, false])
-                .show(ui, |ui| match self.tab {
-                    Tab::Overview => self.overview(ui),
-                    Tab::Issues => self.issues(ui),
-                    Tab::Meetings => self.meetings(ui),
-                    Tab::Console => self.console(ui),
-                    Tab::Actions => self.actions(ui),
-                    Tab::Journal => self.journal_view(ui),
-                    Tab::History => self.history(ui),
-                    Tab::People => self.people(ui),
+                .show(ui, |ui| {
+                    ui.add_enabled_ui(editable, |ui| self.area(ui));
                 });
         });
         // The clock moves only while a turn runs or people's status is on screen.
@@ -912,6 +954,20 @@ impl eframe::App for RevansApp {
 }
 
 impl RevansApp {
+    /// The chosen area of the set.
+    fn area(&mut self, ui: &mut egui::Ui) {
+        match self.tab {
+            Tab::Overview => self.overview(ui),
+            Tab::Issues => self.issues(ui),
+            Tab::Meetings => self.meetings(ui),
+            Tab::Console => self.console(ui),
+            Tab::Actions => self.actions(ui),
+            Tab::Journal => self.journal_view(ui),
+            Tab::History => self.history(ui),
+            Tab::People => self.people(ui),
+        }
+    }
+
     fn refresh_sync_soon(&mut self) {
         if let (Some(node), Some(id)) = (self.node(), self.selected.clone())
             && let Ok(status) = node.sync_status(&id)

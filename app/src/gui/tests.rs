@@ -656,6 +656,107 @@ fn sets_and_rules_keep_their_places() {
     }
 }
 
+#[test]
+fn the_timeline_shows_the_set_as_it_stood_and_comes_back_to_now() {
+    use revans_model::{Command, Phase};
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app(dir.path());
+    profile_and_set(&mut h, "Ada");
+    apply(
+        &h,
+        Command::PlanMeeting(revans_model::MeetingPlan {
+            scheduled_at: chrono::Utc::now(),
+            minutes: None,
+            location: "Room 4".into(),
+            host: None,
+        }),
+    );
+    let (node, set) = scene(&h);
+    let meeting = node
+        .set(&set)
+        .unwrap()
+        .meetings
+        .keys()
+        .next()
+        .unwrap()
+        .clone();
+    for to in [Phase::CatchUp, Phase::Agenda] {
+        apply(
+            &h,
+            Command::MovePhase {
+                meeting: meeting.clone(),
+                to,
+            },
+        );
+    }
+    apply(
+        &h,
+        Command::BidForTime {
+            meeting: meeting.clone(),
+            minutes: None,
+            urgency: revans_model::Urgency::Normal,
+            issue: None,
+            note: String::new(),
+        },
+    );
+    apply(
+        &h,
+        Command::LockAgenda {
+            meeting: meeting.clone(),
+            slots: None,
+        },
+    );
+    for to in [Phase::Turns, Phase::Review, Phase::Closed] {
+        apply(
+            &h,
+            Command::MovePhase {
+                meeting: meeting.clone(),
+                to,
+            },
+        );
+    }
+    // Changes carry their author's time to the second: the rule comes a second later.
+    let closed = chrono::Utc::now().timestamp();
+    let deadline = Instant::now() + TIMEOUT;
+    while chrono::Utc::now().timestamp() <= closed {
+        assert!(Instant::now() < deadline, "the clock stopped");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    apply(
+        &h,
+        Command::ProposeRule {
+            text: "Phones face down".into(),
+        },
+    );
+
+    click(&mut h, "History");
+    let button = h
+        .query_all_by_label_contains("Meeting of ")
+        .next()
+        .map(|n| {
+            use egui_kittest::kittest::NodeT as _;
+            n.accesskit_node().label().unwrap_or_default()
+        })
+        .unwrap();
+    click(&mut h, &button);
+    settled(&mut h);
+    see_text(&mut h, "The set as it stood when the meeting of");
+    click(&mut h, "Overview");
+    see_text(&mut h, "Ground rules");
+    assert!(
+        h.query_all_by_label("Phones face down").next().is_none(),
+        "the rule came after the meeting"
+    );
+    click(&mut h, "Back to now");
+    see(&mut h, "Phones face down");
+    assert!(
+        h.query_all_by_label_contains("The set as it stood when")
+            .next()
+            .is_none(),
+        "the banner is gone"
+    );
+}
+
 /// On an 800x600 screen the tabs stay one row, the turn can be ended without scrolling,
 /// and the sets sidebar folds away.
 #[test]

@@ -295,3 +295,61 @@ fn link_json_says_for_whom_and_until_when() {
     let in_an_hour = chrono::Utc::now() + chrono::Duration::hours(1);
     assert!((expires - in_an_hour).num_seconds().abs() < 60, "{linked}");
 }
+
+/// `set show --at` a past meeting prints the set as an export taken when it closed did,
+/// however the set changed since.
+#[test]
+fn the_set_at_a_past_meeting_is_the_set_exported_when_it_closed() {
+    let root = tempfile::tempdir().unwrap();
+    let ada = Device::new(root.path(), "ada");
+    ada.ok(&["profile", "--name", "Ada", "--org", "Engines Ltd"]);
+    let set = ada.json(&["set", "create", "Tuesday set"])["set"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let at = (chrono::Utc::now() - chrono::Duration::minutes(5)).to_rfc3339();
+    let meeting =
+        ada.json(&["meeting", "plan", &set, "--at", &at, "--location", "Room 4"])["meeting"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+    for phase in ["catch-up", "agenda"] {
+        ada.ok(&["meeting", "phase", &set, &meeting, phase]);
+    }
+    ada.ok(&["bid", &set, &meeting]);
+    ada.ok(&["agenda", &set, &meeting, "--lock"]);
+    for phase in ["turns", "review", "closed"] {
+        ada.ok(&["meeting", "phase", &set, &meeting, phase]);
+    }
+    let then = ada.json(&["export", &set, "--format", "json"]);
+
+    // Changes carry their author's time to the second: what follows is made in a later
+    // second than the close, as it would be in any real set.
+    let closed = chrono::Utc::now().timestamp();
+    let deadline = Instant::now() + crate::TIMEOUT;
+    while chrono::Utc::now().timestamp() <= closed {
+        assert!(Instant::now() < deadline, "the clock stopped");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    ada.ok(&["rule", "propose", &set, "Phones face down"]);
+    ada.ok(&["issue", "add", &set, "My team will not adopt the rota"]);
+    assert_ne!(ada.json(&["set", "show", &set]), then, "the set moved on");
+
+    assert_eq!(
+        ada.json(&["set", "show", &set, "--at", &meeting[..8]]),
+        then,
+        "the set as it stood when the meeting closed"
+    );
+    let md = ada.ok(&["set", "show", &set, "--at", &meeting[..8]]);
+    assert!(
+        md.contains("# Tuesday set") && !md.contains("Phones face down"),
+        "{md}"
+    );
+    let before = ada.fails(&["set", "show", &set, "--at", "2001-01-01T00:00:00Z"]);
+    assert!(before.contains("did not exist yet"), "{before}");
+    let nonsense = ada.fails(&["set", "show", &set, "--at", "yesterday-ish"]);
+    assert!(
+        nonsense.contains("neither a time nor a meeting"),
+        "{nonsense}"
+    );
+}

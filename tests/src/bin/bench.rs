@@ -625,6 +625,61 @@ async fn opening(sizes: &Sizes, figures: &mut Figures) -> Result<()> {
         "| ratio, (start with sets - start with none) / automerge::load | {:.1}x |\n",
         starts[2].saturating_sub(bare[2]).as_secs_f64() / loads[2].as_secs_f64()
     );
+    the_set_as_it_stood(&saved[0], figures)
+}
+
+/// 4a. One set of two years read as it stood at its first meeting's close (`set show
+/// --at`), beside reading it as it is now: both from its saved bytes.
+fn the_set_as_it_stood(saved: &[u8], figures: &mut Figures) -> Result<()> {
+    let doc = automerge::Automerge::load(saved)?;
+    let first_closed = revans_model::ActionLearningSet::from_doc(&doc)?
+        .meetings_in_order()
+        .into_iter()
+        .find_map(|(_, m)| m.closed_at)
+        .context("the history has a closed meeting")?
+        .get();
+    let mut now = Vec::new();
+    let mut past = Vec::new();
+    for _ in 0..5 {
+        let t = Instant::now();
+        let doc = automerge::Automerge::load(saved)?;
+        std::hint::black_box(revans_model::ActionLearningSet::from_doc(&doc)?);
+        now.push(t.elapsed());
+        let t = Instant::now();
+        let doc = automerge::Automerge::load(saved)?;
+        let heads = revans_model::heads_at(&doc, first_closed);
+        let then = revans_model::set_at(&doc, &heads)?;
+        past.push(t.elapsed());
+        if then
+            .meetings
+            .values()
+            .filter(|m| m.closed_at.is_some())
+            .count()
+            != 1
+        {
+            bail!("the set at its first meeting holds another closed meeting");
+        }
+    }
+    now.sort();
+    past.sort();
+    figures.insert("open_now_ms".into(), millis(now[2]));
+    figures.insert("open_at_first_meeting_ms".into(), millis(past[2]));
+    println!(
+        "## 4a. One set of two years, now and as it stood at its first meeting (median of 5)\n"
+    );
+    println!("| | time |\n|---|---|");
+    println!(
+        "| now: automerge::load + the model's read | {} |",
+        ms(now[2])
+    );
+    println!(
+        "| at its first meeting's close: load + the changes up to then (`heads_at`) + `fork_at` + the model's read | {} |",
+        ms(past[2])
+    );
+    println!(
+        "| ratio, at the first meeting / now | {:.2}x |\n",
+        past[2].as_secs_f64() / now[2].as_secs_f64()
+    );
     Ok(())
 }
 
