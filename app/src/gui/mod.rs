@@ -796,12 +796,17 @@ impl RevansApp {
             ui.add_space(4.0);
         }
         if let Some(id) = pick {
+            // Another set opens as it is now.
+            if self.selected.as_ref() != Some(&id) {
+                self.past = None;
+            }
             self.selected = Some(id);
             self.adding = false;
         }
         ui.separator();
         if ui.button("New or join…").clicked() {
             self.selected = None;
+            self.past = None;
             self.adding = true;
         }
     }

@@ -749,6 +749,17 @@ fn the_timeline_shows_the_set_as_it_stood_and_comes_back_to_now() {
     );
     click(&mut h, "Back to now");
     see(&mut h, "Phones face down");
+    // Leaving the set for another also leaves its past.
+    click(&mut h, "History");
+    click(&mut h, &button);
+    settled(&mut h);
+    see_text(&mut h, "The set as it stood when the meeting of");
+    click(&mut h, "New or join…");
+    see_text(&mut h, "Start a set, or join one");
+    h.query_all_by_label("Tuesday set").next().unwrap().click();
+    h.step();
+    click(&mut h, "Overview");
+    see(&mut h, "Phones face down");
     assert!(
         h.query_all_by_label_contains("The set as it stood when")
             .next()
