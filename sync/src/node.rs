@@ -932,7 +932,21 @@ impl Node {
         // The router closes the endpoint; closing it again makes sure its socket is gone
         // before this returns, so a restart can listen on the same port.
         self.inner.endpoint.close().await;
-        tracing::info!(device = %self.inner.device.short(), "node stopped");
+        let device = self.inner.device.short().to_owned();
+        // The tasks aborted above let go of the node at their next turn, and a join being
+        // answered holds it until answered: wait, briefly, until the data directory is
+        // held here alone, so it is free (its lock released) when this returns.
+        let data = Arc::clone(&self.inner.data);
+        drop(self);
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        while Arc::strong_count(&data) > 1 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        if Arc::strong_count(&data) > 1 {
+            tracing::warn!("the data directory is still held after stopping");
+        }
+        drop(data);
+        tracing::info!(%device, "node stopped");
     }
 
     /// Writes this device's addresses into each set whenever they change.
