@@ -301,8 +301,8 @@ fn apply(h: &Harness<'static, RevansApp>, command: revans_model::Command) {
     runtime.block_on(node.apply(&set, command)).unwrap();
 }
 
-/// A meeting in its catch-up, planned for now, with two of Ada's actions open.
-fn catch_up_with_two_actions(h: &mut Harness<'static, RevansApp>) {
+/// A meeting planned for now in Room 4.
+fn plan_now(h: &Harness<'static, RevansApp>) -> revans_model::MeetingId {
     apply(
         h,
         revans_model::Command::PlanMeeting(revans_model::MeetingPlan {
@@ -312,6 +312,51 @@ fn catch_up_with_two_actions(h: &mut Harness<'static, RevansApp>) {
             host: None,
         }),
     );
+    let (node, set) = scene(h);
+    let meetings = node.set(&set).unwrap().meetings;
+    meetings.into_keys().next().unwrap()
+}
+
+/// A meeting planned for now, in its turns: this device's member bid and the batting
+/// order is locked.
+fn meeting_in_turns(h: &Harness<'static, RevansApp>) -> revans_model::MeetingId {
+    use revans_model::{Command, Phase};
+    let meeting = plan_now(h);
+    for to in [Phase::CatchUp, Phase::Agenda] {
+        let meeting = meeting.clone();
+        apply(h, Command::MovePhase { meeting, to });
+    }
+    apply(
+        h,
+        Command::BidForTime {
+            meeting: meeting.clone(),
+            minutes: Some(30),
+            urgency: revans_model::Urgency::Normal,
+            issue: None,
+            note: String::new(),
+        },
+    );
+    let (lock, turns) = (meeting.clone(), meeting.clone());
+    apply(
+        h,
+        Command::LockAgenda {
+            meeting: lock,
+            slots: None,
+        },
+    );
+    apply(
+        h,
+        Command::MovePhase {
+            meeting: turns,
+            to: Phase::Turns,
+        },
+    );
+    meeting
+}
+
+/// A meeting in its catch-up, planned for now, with two of Ada's actions open.
+fn catch_up_with_two_actions(h: &mut Harness<'static, RevansApp>) {
+    plan_now(h);
     for text in ["Call the board", "Write to the union"] {
         apply(
             h,
@@ -662,51 +707,8 @@ fn the_timeline_shows_the_set_as_it_stood_and_comes_back_to_now() {
     let dir = tempfile::tempdir().unwrap();
     let mut h = app(dir.path());
     profile_and_set(&mut h, "Ada");
-    apply(
-        &h,
-        Command::PlanMeeting(revans_model::MeetingPlan {
-            scheduled_at: chrono::Utc::now(),
-            minutes: None,
-            location: "Room 4".into(),
-            host: None,
-        }),
-    );
-    let (node, set) = scene(&h);
-    let meeting = node
-        .set(&set)
-        .unwrap()
-        .meetings
-        .keys()
-        .next()
-        .unwrap()
-        .clone();
-    for to in [Phase::CatchUp, Phase::Agenda] {
-        apply(
-            &h,
-            Command::MovePhase {
-                meeting: meeting.clone(),
-                to,
-            },
-        );
-    }
-    apply(
-        &h,
-        Command::BidForTime {
-            meeting: meeting.clone(),
-            minutes: None,
-            urgency: revans_model::Urgency::Normal,
-            issue: None,
-            note: String::new(),
-        },
-    );
-    apply(
-        &h,
-        Command::LockAgenda {
-            meeting: meeting.clone(),
-            slots: None,
-        },
-    );
-    for to in [Phase::Turns, Phase::Review, Phase::Closed] {
+    let meeting = meeting_in_turns(&h);
+    for to in [Phase::Review, Phase::Closed] {
         apply(
             &h,
             Command::MovePhase {
@@ -772,61 +774,12 @@ fn the_timeline_shows_the_set_as_it_stood_and_comes_back_to_now() {
 /// and the sets sidebar folds away.
 #[test]
 fn at_800_by_600_a_turn_is_run_without_scrolling() {
-    use revans_model::{Command, Phase};
+    use revans_model::Command;
     let dir = tempfile::tempdir().unwrap();
     let mut h = app_sized(dir.path(), egui::vec2(800.0, 600.0));
     profile_and_set(&mut h, "Ada");
-    apply(
-        &h,
-        Command::PlanMeeting(revans_model::MeetingPlan {
-            scheduled_at: chrono::Utc::now(),
-            minutes: None,
-            location: "Room 4".into(),
-            host: None,
-        }),
-    );
+    let meeting = meeting_in_turns(&h);
     let (node, set) = scene(&h);
-    let meeting = node
-        .set(&set)
-        .unwrap()
-        .meetings
-        .keys()
-        .next()
-        .unwrap()
-        .clone();
-    for to in [Phase::CatchUp, Phase::Agenda] {
-        apply(
-            &h,
-            Command::MovePhase {
-                meeting: meeting.clone(),
-                to,
-            },
-        );
-    }
-    apply(
-        &h,
-        Command::BidForTime {
-            meeting: meeting.clone(),
-            minutes: Some(30),
-            urgency: revans_model::Urgency::Normal,
-            issue: None,
-            note: String::new(),
-        },
-    );
-    apply(
-        &h,
-        Command::LockAgenda {
-            meeting: meeting.clone(),
-            slots: None,
-        },
-    );
-    apply(
-        &h,
-        Command::MovePhase {
-            meeting: meeting.clone(),
-            to: Phase::Turns,
-        },
-    );
     let me = node.me(&set).unwrap();
     apply(
         &h,

@@ -194,22 +194,29 @@ fn a_damaged_set_is_listed_and_sync_refills_it() {
     drop(served);
 }
 
-/// `revans status` says what a member needs to know: with nothing running on the data
-/// directory, that nothing is connected; with `serve` running, who is unreachable, and
-/// for a connected device how the connection runs.
-#[test]
-fn status_says_who_is_unreachable_and_how_the_others_are_reached() {
-    let root = tempfile::tempdir().unwrap();
-    let ada = Device::new(root.path(), "ada");
-    let bo = Device::new(root.path(), "bo");
+/// Ada creates a set and serves it; Bo joins it with her ticket, his `join` process
+/// ending as it does.
+fn bo_joins_adas_set(root: &std::path::Path) -> (Device, Device, String, crate::Served) {
+    let ada = Device::new(root, "ada");
+    let bo = Device::new(root, "bo");
     ada.ok(&["profile", "--name", "Ada", "--org", "Engines Ltd"]);
     let set = ada.json(&["set", "create", "Tuesday set"])["set"]
         .as_str()
         .unwrap()
         .to_owned();
     let ticket = ada.ok(&["invite", &set, "--for", "Bo", "--expires", "1h"]);
-    let _ada_serving = ada.serve();
+    let serving = ada.serve();
     bo.json(&["join", &ticket, "--name", "Bo", "--org", "City Council"]);
+    (ada, bo, set, serving)
+}
+
+/// `revans status` says what a member needs to know: with nothing running on the data
+/// directory, that nothing is connected; with `serve` running, who is unreachable, and
+/// for a connected device how the connection runs.
+#[test]
+fn status_says_who_is_unreachable_and_how_the_others_are_reached() {
+    let root = tempfile::tempdir().unwrap();
+    let (ada, bo, set, _ada_serving) = bo_joins_adas_set(root.path());
 
     // Nothing runs on Bo's data directory: his status cannot know who is online.
     let offline = bo.ok(&["status", &set]);
@@ -260,16 +267,7 @@ fn status_says_who_is_unreachable_and_how_the_others_are_reached() {
 #[test]
 fn a_removed_members_sync_says_their_device_is_refused() {
     let root = tempfile::tempdir().unwrap();
-    let ada = Device::new(root.path(), "ada");
-    let bo = Device::new(root.path(), "bo");
-    ada.ok(&["profile", "--name", "Ada", "--org", "Engines Ltd"]);
-    let set = ada.json(&["set", "create", "Tuesday set"])["set"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let ticket = ada.ok(&["invite", &set, "--for", "Bo", "--expires", "1h"]);
-    let _ada_serving = ada.serve();
-    bo.json(&["join", &ticket, "--name", "Bo", "--org", "City Council"]);
+    let (ada, bo, set, _ada_serving) = bo_joins_adas_set(root.path());
     ada.ok(&["member", "remove", &set, "Bo"]);
 
     let said = bo.fails(&["sync", &set, "--timeout", "5s"]);
