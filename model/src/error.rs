@@ -226,6 +226,22 @@ pub enum CommandError {
         /// Whose it is.
         name: String,
     },
+    /// Changing an action already reported on.
+    #[error("This action has been reported on, so it can no longer change.")]
+    ActionReported,
+    /// Moving a meeting that has begun.
+    #[error("This meeting has begun, so it can no longer be moved.")]
+    MeetingBegun,
+    /// Keeping a version of a value that has only one.
+    #[error(
+        "Only one version of {0} stands now (someone kept one already): there is nothing to keep."
+    )]
+    NoConflict(&'static str),
+    /// Keeping something that is not one of a value's versions.
+    #[error(
+        "That is not one of the versions of {0}; list the versions again and keep one of them."
+    )]
+    NotAVersion(&'static str),
     /// A change that changes nothing.
     #[error("{0}")]
     Unchanged(&'static str),

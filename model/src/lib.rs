@@ -23,6 +23,7 @@ mod batting_order;
 mod celebration;
 mod clock;
 mod command;
+mod conflict;
 mod error;
 mod follow_through;
 mod ground_rule;
@@ -48,9 +49,10 @@ pub use clock::{
     turn_time_left,
 };
 pub use command::{
-    Applied, Author, Command, LINE_MAX, MeetingPlan, MemberReviewAnswers, NAME_MAX, NewSet,
+    Applied, Author, Command, Host, LINE_MAX, MeetingPlan, MemberReviewAnswers, NAME_MAX, NewSet,
     PROSE_MAX, Profile, apply, create_set,
 };
+pub use conflict::{Conflict, Field, Kept, Version, conflicts};
 pub use error::{CommandError, LoadError, MAX_MEETING_MINUTES, MIN_MEETING_MINUTES};
 pub use follow_through::{Calibration, FollowThrough, follow_through};
 pub use ground_rule::{GroundRule, Retirement};

@@ -13,6 +13,8 @@
 //! | removing a member | the facilitator while the set is facilitated; otherwise any member. Leaving: the member themself |
 //! | facilitation and the hand-over | the facilitator while facilitated; any member once rotating or self-managed |
 //! | the set's shared records: name, purpose, rules' texts, meetings, phases, agenda, turns, logged questions, the process review, the question bank, celebrations, invitations | any current member |
+//! | a rule's new words | any current member, only with its agreement begun anew |
+//! | an action's text and likelihood after its owner reported on it | nobody |
 //! | `schema`, `id`, `created_*`, anyone's `*_by` but the author's own | nobody after creation |
 //!
 //! Every value must also keep the document readable: types, lengths and times in range.
@@ -120,6 +122,7 @@ pub fn check_change_with(
         created: HashMap::new(),
         made: HashSet::new(),
         written: BTreeMap::new(),
+        touched: HashSet::new(),
     };
     check
         .ordinary(change)
@@ -181,6 +184,8 @@ struct Check<'a> {
     created: HashMap<(u64, Vec<u8>), Path>,
     /// Scalar values this change writes, by path.
     written: BTreeMap<Path, ScalarValue>,
+    /// Single values (not elements of a text or list) this change writes or removes.
+    touched: HashSet<Path>,
 }
 
 /// The document as it stood at a change's dependencies: everything the change's author
@@ -353,6 +358,14 @@ impl<'a> Past<'a> {
         self.value_at(path).is_some()
     }
 
+    /// Whether an action's owner had reported on it.
+    fn reported(&self, action: &str) -> bool {
+        matches!(
+            self.value_at(&["actions", action, "report_back"]),
+            Some((Value::Object(_), _))
+        )
+    }
+
     fn device_taken(&self, device: &str) -> bool {
         let Some(members) = self.map_at(&automerge::ROOT, "members") else {
             return false;
@@ -423,6 +436,7 @@ impl Check<'_> {
                     if element {
                         run = Some(&op.obj);
                     } else {
+                        self.touched.insert(target.clone());
                         self.written.insert(target, value.clone());
                     }
                 }
@@ -431,6 +445,7 @@ impl Check<'_> {
                         run = Some(&op.obj);
                     } else {
                         Self::deletable(&target)?;
+                        self.touched.insert(target);
                     }
                 }
                 OpType::Increment(_) => {
@@ -441,7 +456,39 @@ impl Check<'_> {
                 }
             }
         }
+        self.rewordings()?;
         self.admissions()
+    }
+
+    /// A rule's words change only with its agreement begun anew, and its agreement is
+    /// begun anew only with new words: no one can change what members agreed to while
+    /// their agreement stands, nor wipe agreements out.
+    fn rewordings(&self) -> Result<(), String> {
+        let rule = |path: &Path, key: &str| match path.as_slice() {
+            [c, r, k] if c == "ground_rules" && k == key && !self.made_here(&path[..2]) => {
+                Some(r.clone())
+            }
+            _ => None,
+        };
+        let reworded: HashSet<String> = self
+            .touched
+            .iter()
+            .filter_map(|p| rule(p, "text"))
+            .collect();
+        let begun: HashSet<String> = self
+            .made
+            .iter()
+            .filter_map(|p| rule(p, "agreed_by"))
+            .collect();
+        if reworded.difference(&begun).next().is_some() {
+            return Err(
+                "new words for a ground rule that keep the agreement to the old ones".into(),
+            );
+        }
+        if begun.difference(&reworded).next().is_some() {
+            return Err("setting aside the agreement to a ground rule without new words".into());
+        }
+        Ok(())
     }
 
     fn path_of(&mut self, obj: &ObjectId) -> Result<Path, String> {
@@ -584,12 +631,17 @@ impl Check<'_> {
             ["members", _, ..] => Who::AtCreation,
 
             ["ground_rules", _] => Who::Anyone,
+            // Agreement begun anew: only with new words (checked at the end of the change).
+            ["ground_rules", _, "agreed_by"] => Who::Anyone,
             ["ground_rules", _, "agreed_by", m, ..] => Who::Owner(MemberId::from(*m)),
             ["ground_rules", _, "text" | "retired", ..] => Who::Anyone,
             ["ground_rules", _, ..] => Who::AtCreation,
 
             ["issues", _, "priority"] => Who::Anyone,
             ["issues", i, ..] => self.owned("issues", i, made(2)),
+            ["actions", a, "text" | "likelihood"] if !made(2) && self.past.reported(a) => {
+                Who::Nobody("a change to an action after it was reported on")
+            }
             ["actions", a, ..] => self.owned("actions", a, made(2)),
 
             ["meetings", _, "catch_up" | "bids" | "member_reviews", m, ..] => {

@@ -58,18 +58,7 @@ impl Writer<'_, '_> {
         what_happened: &str,
         learned: &str,
     ) -> Result<Applied, CommandError> {
-        let mut action = self
-            .set
-            .actions
-            .get(id)
-            .cloned()
-            .ok_or_else(|| CommandError::UnknownAction(id.to_string()))?;
-        if action.owner != self.author {
-            return Err(CommandError::NotYours {
-                what: "action",
-                owner: self.name_of(&action.owner),
-            });
-        }
+        let mut action = self.own_action(id)?;
         let what_happened = optional(what_happened, "account of what happened", PROSE_MAX)?;
         let learned = optional(learned, "account of what you learned", PROSE_MAX)?;
         match &mut action.report_back {
@@ -87,6 +76,52 @@ impl Writer<'_, '_> {
                     reported_at: self.at,
                 });
             }
+        }
+        self.put("actions", id.as_str(), &action)?;
+        Ok(Applied::Done)
+    }
+
+    /// A copy of one of the author's actions, to change and write back.
+    pub(super) fn own_action(&self, id: &ActionId) -> Result<Action, CommandError> {
+        let action = self
+            .set
+            .actions
+            .get(id)
+            .ok_or_else(|| CommandError::UnknownAction(id.to_string()))?;
+        if action.owner != self.author {
+            return Err(CommandError::NotYours {
+                what: "action",
+                owner: self.name_of(&action.owner),
+            });
+        }
+        Ok(action.clone())
+    }
+
+    /// One's own action, changed before it is reported on.
+    pub(super) fn edit_action(
+        &mut self,
+        id: &ActionId,
+        text: Option<&str>,
+        likelihood: Option<u8>,
+    ) -> Result<Applied, CommandError> {
+        let mut action = self.own_action(id)?;
+        if action.report_back.is_some() {
+            return Err(CommandError::ActionReported);
+        }
+        let before = action.clone();
+        if let Some(text) = text {
+            action.text = required(text, "action", LINE_MAX)?;
+        }
+        if let Some(likelihood) = likelihood {
+            if !(1..=10).contains(&likelihood) {
+                return Err(CommandError::Likelihood(likelihood));
+            }
+            action.likelihood = likelihood;
+        }
+        if action == before {
+            return Err(CommandError::Unchanged(
+                "The action already says that: give a new text or likelihood.",
+            ));
         }
         self.put("actions", id.as_str(), &action)?;
         Ok(Applied::Done)

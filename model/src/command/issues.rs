@@ -101,7 +101,7 @@ impl Writer<'_, '_> {
     }
 
     /// The author's own issue, to change.
-    fn own_issue(&self, id: &IssueId) -> Result<Issue, CommandError> {
+    pub(super) fn own_issue(&self, id: &IssueId) -> Result<Issue, CommandError> {
         let issue = self
             .set
             .issues

@@ -2,8 +2,11 @@
 
 use std::collections::BTreeMap;
 
+use chrono::{DateTime, Utc};
+
 use super::{
-    Applied, MeetingPlan, MemberReviewAnswers, NAME_MAX, PROSE_MAX, Writer, optional, required,
+    Applied, Host, MeetingPlan, MemberReviewAnswers, NAME_MAX, PROSE_MAX, Writer, optional,
+    required,
 };
 use crate::error::{CommandError, MAX_MEETING_MINUTES, MIN_MEETING_MINUTES};
 use crate::ids::MeetingId;
@@ -50,6 +53,42 @@ impl Writer<'_, '_> {
         let id = MeetingId::random();
         self.put_meeting(&id, &meeting)?;
         Ok(Applied::Meeting(id))
+    }
+
+    /// A planned meeting moved: another time, place or host.
+    pub(super) fn move_meeting(
+        &mut self,
+        id: &MeetingId,
+        scheduled_at: Option<DateTime<Utc>>,
+        location: Option<&str>,
+        host: Option<Host>,
+    ) -> Result<Applied, CommandError> {
+        let mut meeting = self.meeting(id)?;
+        if meeting.phase != Phase::Planned {
+            return Err(CommandError::MeetingBegun);
+        }
+        let before = meeting.clone();
+        if let Some(at) = scheduled_at {
+            meeting.scheduled_at = Timestamp::new(at);
+        }
+        if let Some(location) = location {
+            meeting.location = required(location, "meeting's location", NAME_MAX)?;
+        }
+        match host {
+            Some(Host::Member(member)) => {
+                self.current_member(&member)?;
+                meeting.host = Some(member);
+            }
+            Some(Host::NoOne) => meeting.host = None,
+            None => {}
+        }
+        if meeting == before {
+            return Err(CommandError::Unchanged(
+                "The meeting is already planned that way: give a new time, place or host.",
+            ));
+        }
+        self.put_meeting(id, &meeting)?;
+        Ok(Applied::Done)
     }
 
     pub(super) fn move_phase(

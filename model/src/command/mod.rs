@@ -6,6 +6,7 @@ mod actions;
 mod agenda;
 mod invitations;
 mod issues;
+mod keep;
 mod meeting;
 mod membership;
 mod rules;
@@ -17,6 +18,7 @@ use autosurgeon::Reconcile;
 use chrono::{DateTime, Utc};
 
 use crate::Outcome;
+use crate::conflict::{self, Field, Kept};
 use crate::error::{CommandError, LoadError};
 use crate::ids::{
     ActionId, CelebrationId, ContributionId, DeviceId, InvitationId, IssueId, MeetingId, MemberId,
@@ -68,6 +70,15 @@ pub struct MeetingPlan {
     pub location: String,
     /// The member whose workplace hosts it.
     pub host: Option<MemberId>,
+}
+
+/// Who hosts a meeting, when it moves.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Host {
+    /// A member, at their workplace.
+    Member(MemberId),
+    /// No one: a place that is no member's.
+    NoOne,
 }
 
 /// A member's answers to the set meeting review; `None` leaves an answer as it is.
@@ -123,6 +134,13 @@ pub enum Command {
         /// Which.
         rule: RuleId,
     },
+    /// New words for a ground rule; everyone is asked to agree to it again.
+    RewordRule {
+        /// Which.
+        rule: RuleId,
+        /// The new words.
+        text: String,
+    },
     /// Retire a ground rule.
     RetireRule {
         /// Which.
@@ -157,6 +175,17 @@ pub enum Command {
     },
     /// Plan a meeting.
     PlanMeeting(MeetingPlan),
+    /// Move a planned meeting: another time, place or host (`None` leaves each as it is).
+    MoveMeeting {
+        /// Which meeting.
+        meeting: MeetingId,
+        /// The new start.
+        scheduled_at: Option<DateTime<Utc>>,
+        /// The new place.
+        location: Option<String>,
+        /// The new host.
+        host: Option<Host>,
+    },
     /// Move a meeting to its next (or back to its previous) phase.
     MovePhase {
         /// Which meeting.
@@ -229,6 +258,15 @@ pub enum Command {
         issue: Option<IssueId>,
         /// The meeting it is committed at.
         meeting: Option<MeetingId>,
+    },
+    /// Change one's action before reporting on it (`None` leaves each as it is).
+    EditAction {
+        /// Which action.
+        action: ActionId,
+        /// What one will do.
+        text: Option<String>,
+        /// How likely, 1 to 10.
+        likelihood: Option<u8>,
     },
     /// Report back on one's action.
     ReportBack {
@@ -304,6 +342,13 @@ pub enum Command {
         /// When it helps.
         category: QuestionCategory,
     },
+    /// Keep one of the versions of a value two members wrote at the same time.
+    Keep {
+        /// Which value.
+        field: Field,
+        /// The version to keep.
+        value: Kept,
+    },
 }
 
 /// What a command created, for the caller to show or refer to.
@@ -340,6 +385,7 @@ impl Command {
             Command::ChangeFacilitation { .. } => "change facilitation",
             Command::ProposeRule { .. } => "propose a ground rule",
             Command::AgreeRule { .. } => "agree a ground rule",
+            Command::RewordRule { .. } => "reword a ground rule",
             Command::RetireRule { .. } => "retire a ground rule",
             Command::AddIssue { .. } => "add an issue",
             Command::EditIssue { .. } => "edit an issue",
@@ -347,6 +393,7 @@ impl Command {
             Command::DropIssue { .. } => "drop an issue",
             Command::PrioritiseIssues { .. } => "prioritise issues",
             Command::PlanMeeting(_) => "plan a meeting",
+            Command::MoveMeeting { .. } => "move a meeting",
             Command::MovePhase { .. } => "move a meeting's phase",
             Command::CatchUp { .. } => "share catch-up news",
             Command::BidForTime { .. } => "bid for time",
@@ -356,6 +403,7 @@ impl Command {
             Command::LogContribution { .. } => "log a contribution",
             Command::NoteInsights { .. } => "note insights",
             Command::AddAction { .. } => "add an action",
+            Command::EditAction { .. } => "edit an action",
             Command::ReportBack { .. } => "report back",
             Command::ReviewProcess { .. } => "review the process",
             Command::ReviewMeeting { .. } => "review the meeting",
@@ -364,6 +412,7 @@ impl Command {
             Command::Invite { .. } => "invite",
             Command::RevokeInvitation { .. } => "withdraw an invitation",
             Command::Admit { .. } => "admit by invitation",
+            Command::Keep { .. } => "keep one version",
         }
     }
 }
@@ -432,6 +481,7 @@ impl<'a, 'b> Writer<'a, 'b> {
             Command::ChangeFacilitation { to } => self.change_facilitation(to),
             Command::ProposeRule { text } => self.propose_rule(&text),
             Command::AgreeRule { rule } => self.agree_rule(&rule),
+            Command::RewordRule { rule, text } => self.reword_rule(&rule, &text),
             Command::RetireRule { rule } => self.retire_rule(&rule),
             Command::AddIssue { problem } => self.add_issue(&problem),
             Command::EditIssue { issue, problem } => self.edit_issue(&issue, &problem),
@@ -443,6 +493,12 @@ impl<'a, 'b> Writer<'a, 'b> {
             }
             Command::PrioritiseIssues { order } => self.prioritise_issues(&order),
             Command::PlanMeeting(plan) => self.plan_meeting(plan),
+            Command::MoveMeeting {
+                meeting,
+                scheduled_at,
+                location,
+                host,
+            } => self.move_meeting(&meeting, scheduled_at, location.as_deref(), host),
             Command::MovePhase { meeting, to } => self.move_phase(&meeting, to),
             Command::CatchUp { meeting, news } => self.catch_up(&meeting, &news),
             Command::BidForTime {
@@ -467,6 +523,11 @@ impl<'a, 'b> Writer<'a, 'b> {
                 issue,
                 meeting,
             } => self.add_action(&text, likelihood, issue, meeting),
+            Command::EditAction {
+                action,
+                text,
+                likelihood,
+            } => self.edit_action(&action, text.as_deref(), likelihood),
             Command::ReportBack {
                 action,
                 outcome,
@@ -496,6 +557,7 @@ impl<'a, 'b> Writer<'a, 'b> {
                 profile,
                 device,
             } => self.admit(&invitation, &secret, &profile, device),
+            Command::Keep { field, value } => self.keep(&field, &value),
         }
     }
 
@@ -520,8 +582,64 @@ impl<'a, 'b> Writer<'a, 'b> {
                 );
             }
         };
-        autosurgeon::reconcile_prop(self.tx, obj, key, value)?;
+        autosurgeon::reconcile_prop(&mut keep::Keeping(self.tx), obj, key, value)?;
         Ok(())
+    }
+
+    /// The record at `collection[key]` in the document.
+    pub(crate) fn record(
+        &self,
+        collection: &'static str,
+        key: &str,
+    ) -> Result<automerge::ObjId, CommandError> {
+        let all = root_map(&*self.tx, collection)?;
+        match self.tx.get(&all, key)? {
+            Some((Value::Object(ObjType::Map), id)) => Ok(id),
+            _ => Err(LoadError::Damaged(format!("the set's {collection} has no {key}")).into()),
+        }
+    }
+
+    /// Keeps one version of a value two members wrote at once: written anew (or, for the
+    /// version shown, the others dropped), a change every device merges the same way.
+    fn keep(&mut self, field: &Field, value: &Kept) -> Result<Applied, CommandError> {
+        let versions = conflict::versions(&*self.tx, field);
+        if versions.len() < 2 {
+            return Err(CommandError::NoConflict(field.what()));
+        }
+        if !versions.contains(value) {
+            return Err(CommandError::NotAVersion(field.what()));
+        }
+        let (record, key) = field.place();
+        let obj = match record {
+            None => automerge::ROOT,
+            Some((collection, id)) => self.record(collection, id)?,
+        };
+        match field {
+            Field::SetName => {}
+            Field::RuleWording(rule) => {
+                if !self.set.ground_rules.contains_key(rule) {
+                    return Err(CommandError::UnknownRule(rule.to_string()));
+                }
+                let Kept::Text(text) = value else {
+                    return Err(CommandError::NotAVersion(field.what()));
+                };
+                self.write_wording(rule, text)?;
+                return Ok(Applied::Done);
+            }
+            Field::IssueStatement(issue) => {
+                self.own_issue(issue)?;
+            }
+            Field::MeetingTime(m) | Field::MeetingLocation(m) | Field::MeetingHost(m) => {
+                self.meeting(m)?;
+            }
+            Field::ActionText(action) | Field::ActionLikelihood(action) => {
+                if self.own_action(action)?.report_back.is_some() {
+                    return Err(CommandError::ActionReported);
+                }
+            }
+        }
+        self.tx.put(&obj, key, value.scalar())?;
+        Ok(Applied::Done)
     }
 
     /// Writes one field of the set itself.
@@ -530,7 +648,7 @@ impl<'a, 'b> Writer<'a, 'b> {
         field: &'static str,
         value: &V,
     ) -> Result<(), CommandError> {
-        autosurgeon::reconcile_prop(self.tx, automerge::ROOT, field, value)?;
+        autosurgeon::reconcile_prop(&mut keep::Keeping(self.tx), automerge::ROOT, field, value)?;
         Ok(())
     }
 

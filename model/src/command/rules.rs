@@ -2,6 +2,9 @@
 
 use std::collections::BTreeMap;
 
+use automerge::transaction::Transactable;
+use automerge::{ObjType, ScalarValue};
+
 use super::{Applied, LINE_MAX, Writer, required};
 use crate::error::CommandError;
 use crate::ground_rule::{GroundRule, Retirement};
@@ -30,6 +33,40 @@ impl Writer<'_, '_> {
         };
         self.put("ground_rules", id.as_str(), &rule)?;
         Ok(Applied::Rule(id))
+    }
+
+    /// New words for a rule: everyone is asked to agree again, the rewording member
+    /// agreeing as they write it (as proposing is agreeing).
+    pub(super) fn reword_rule(&mut self, id: &RuleId, text: &str) -> Result<Applied, CommandError> {
+        let rule = self.live_rule(id)?;
+        let text = required(text, "ground rule", LINE_MAX)?;
+        if rule.text == text {
+            return Err(CommandError::Unchanged(
+                "The rule already says that: give it new words.",
+            ));
+        }
+        let exists = self.set.ground_rules.iter().any(|(other, r)| {
+            other != id && r.retired.is_none() && r.text.eq_ignore_ascii_case(&text)
+        });
+        if exists {
+            return Err(CommandError::RuleExists);
+        }
+        self.write_wording(id, &text)?;
+        Ok(Applied::Done)
+    }
+
+    /// Writes a rule's wording and asks everyone to agree to it again: the rules every
+    /// device checks accept new words only with agreement begun anew.
+    pub(super) fn write_wording(&mut self, id: &RuleId, text: &str) -> Result<(), CommandError> {
+        let rule = self.record("ground_rules", id.as_str())?;
+        self.tx.put(&rule, "text", text)?;
+        let agreed = self.tx.put_object(&rule, "agreed_by", ObjType::Map)?;
+        self.tx.put(
+            &agreed,
+            self.author.as_str(),
+            ScalarValue::Timestamp(self.at.millis()),
+        )?;
+        Ok(())
     }
 
     fn live_rule(&self, id: &RuleId) -> Result<GroundRule, CommandError> {

@@ -11,6 +11,7 @@ mod actions;
 mod compatibility;
 mod convergence;
 mod derived;
+mod editing;
 mod fixture;
 mod invitations;
 mod issues_and_rules;
