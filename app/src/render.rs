@@ -1,6 +1,9 @@
 //! Output for people: aligned tables, local times, durations in minutes.
 
 use chrono::{DateTime, Local, Utc};
+use revans_model::{ActionLearningSet, Field, Kept, Version};
+
+use crate::cli::refs::name_of;
 
 /// A table whose columns line up, with a header row.
 pub struct Table {
@@ -94,6 +97,65 @@ pub fn line(text: &str, max: usize) -> String {
         let cut: String = first.chars().take(max.saturating_sub(1)).collect();
         format!("{cut}…")
     }
+}
+
+/// The value two members wrote at once, named by its record: "Where the meeting of Tue
+/// 1 Dec 2026 09:30 is".
+pub fn field(state: &ActionLearningSet, field: &Field) -> String {
+    let meeting = |m: &revans_model::MeetingId| {
+        state.meetings.get(m).map_or_else(
+            || format!("meeting {}", m.short()),
+            |meeting| format!("the meeting of {}", local(meeting.scheduled_at.get())),
+        )
+    };
+    let action = |a: &revans_model::ActionId| {
+        state.actions.get(a).map_or_else(
+            || format!("action {}", a.short()),
+            |action| format!("{}'s action", name_of(state, &action.owner)),
+        )
+    };
+    match field {
+        Field::SetName => "The set's name".to_owned(),
+        Field::RuleWording(r) => format!("The wording of ground rule {}", r.short()),
+        Field::IssueStatement(i) => state.issues.get(i).map_or_else(
+            || format!("The statement of issue {}", i.short()),
+            |issue| format!("The statement of {}'s issue", name_of(state, &issue.owner)),
+        ),
+        Field::MeetingTime(m) => format!("When {} starts", meeting(m)),
+        Field::MeetingLocation(m) => format!("Where {} is", meeting(m)),
+        Field::MeetingHost(m) => format!("Who hosts {}", meeting(m)),
+        Field::ActionText(a) => format!("What {} is", action(a)),
+        Field::ActionLikelihood(a) => format!("How likely {} is", action(a)),
+    }
+}
+
+/// One version of such a value, for people.
+pub fn kept(state: &ActionLearningSet, value: &Kept) -> String {
+    match value {
+        Kept::Time(at) => local(at.get()),
+        Kept::Host(Some(member)) => name_of(state, member),
+        other => other.to_string(),
+    }
+}
+
+/// Who wrote a version and when: "Bo, Tue 24 Nov 2026 10:03".
+pub fn written(state: &ActionLearningSet, version: &Version) -> String {
+    let by = version.by.as_ref().map_or_else(
+        || "a device the set does not know".to_owned(),
+        |m| name_of(state, m),
+    );
+    match version.at {
+        Some(at) => format!("{by}, {}", local(at.get())),
+        None => by,
+    }
+}
+
+/// The letter a version goes by on the command line: a, b, c...
+pub fn letter(index: usize) -> char {
+    u8::try_from(index)
+        .ok()
+        .filter(|i| *i < 26)
+        .map_or('?', |i| char::from(b'a' + i))
 }
 
 #[cfg(test)]

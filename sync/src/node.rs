@@ -16,8 +16,8 @@ use iroh::endpoint::presets;
 use iroh::protocol::Router;
 use iroh::{Endpoint, EndpointAddr, EndpointId, RelayMode, RelayUrl, SecretKey, TransportAddr};
 use revans_model::{
-    ActionLearningSet, Applied, Author, Command, CommandError, DeviceId, InvitationId, LoadError,
-    MemberId, NewSet, Profile, SetId,
+    ActionLearningSet, Applied, Author, Command, CommandError, Conflict, DeviceId, InvitationId,
+    LoadError, MemberId, NewSet, Profile, SetId,
 };
 use revans_model::{Journal, JournalCommand, JournalEntryId, apply_journal, create_journal};
 use tokio::sync::{broadcast, watch};
@@ -850,6 +850,12 @@ impl Node {
             })
             .await
             .map_err(|()| NodeError::Unreachable("the member's other devices".into()))
+    }
+
+    /// The set's values two members wrote at the same time, each version with who wrote
+    /// it and when (see [`revans_model::conflicts`]).
+    pub fn conflicts(&self, set: &SetId) -> Result<Vec<Conflict>, NodeError> {
+        Ok(self.inner.view(set)?.conflicts.to_vec())
     }
 
     /// The changes this device refused lately in a set (newest last): who sent each, who

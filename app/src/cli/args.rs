@@ -249,6 +249,27 @@ pub enum Cmd {
     ///
     /// Example: revans serve --bind 0.0.0.0:7777
     Serve,
+    /// Values two members changed at the same time, each version with who wrote it and
+    /// when; `revans resolve` keeps one.
+    ///
+    /// Example: revans conflicts "Tuesday set"
+    Conflicts {
+        /// The set.
+        set: String,
+    },
+    /// Keep one version of a value two members changed at the same time (numbered and
+    /// lettered as `revans conflicts` lists them); every device takes the one kept.
+    ///
+    /// Example: revans resolve "Tuesday set" 1 b
+    Resolve {
+        /// The set.
+        set: String,
+        /// The conflict's number.
+        conflict: usize,
+        /// The version to keep: its letter.
+        #[arg(value_name = "LETTER")]
+        keep: String,
+    },
     /// Per member: their devices, whether connected, whether they hold our latest change.
     ///
     /// Example: revans status "Tuesday set"
@@ -298,6 +319,15 @@ pub enum SetCmd {
     ///
     /// Example: revans set list
     List,
+    /// Rename a set.
+    ///
+    /// Example: revans set rename "Tuesday set" "Tuesday leaders"
+    Rename {
+        /// The set.
+        set: String,
+        /// Its new name.
+        name: String,
+    },
     /// The whole set (--json: the same shape as `export --format json`).
     ///
     /// Example: revans set show "Tuesday set" --at 2026-12-01
@@ -352,6 +382,18 @@ pub enum RuleCmd {
         /// The rule (id or prefix).
         rule: String,
     },
+    /// New words for a ground rule: everyone is asked to agree to it again (you agree as
+    /// you reword it).
+    ///
+    /// Example: revans rule reword "Tuesday set" 8c1e "What is said here stays here, names included"
+    Reword {
+        /// The set.
+        set: String,
+        /// The rule (id or prefix).
+        rule: String,
+        /// The new words.
+        text: String,
+    },
     /// Retire a ground rule.
     ///
     /// Example: revans rule retire "Tuesday set" 8c1e
@@ -380,30 +422,25 @@ pub enum IssueCmd {
         set: String,
         /// The problem, in a sentence.
         statement: String,
-        /// Why is it important to me?
+        /// The template's other answers.
+        #[command(flatten)]
+        answers: Answers,
+    },
+    /// Change your issue: its statement or any of the template's answers (others stay
+    /// as they are).
+    ///
+    /// Example: revans issue edit "Tuesday set" 4d2c --statement "My team and I disagree on the rota"
+    Edit {
+        /// The set.
+        set: String,
+        /// The issue (id or prefix).
+        issue: String,
+        /// The problem, in a sentence.
         #[arg(long)]
-        why_me: Option<String>,
-        /// Why is it important to my practice or organisation?
-        #[arg(long)]
-        why_practice: Option<String>,
-        /// How would I recognise progress?
-        #[arg(long)]
-        progress: Option<String>,
-        /// Who else would like to see progress?
-        #[arg(long)]
-        who_else: Option<String>,
-        /// What difficulties do I anticipate?
-        #[arg(long)]
-        difficulties: Option<String>,
-        /// What benefits would progress bring to me?
-        #[arg(long)]
-        benefits_me: Option<String>,
-        /// ... to others?
-        #[arg(long)]
-        benefits_others: Option<String>,
-        /// ... to the practice?
-        #[arg(long)]
-        benefits_practice: Option<String>,
+        statement: Option<String>,
+        /// The template's other answers.
+        #[command(flatten)]
+        answers: Answers,
     },
     /// Mark your issue resolved.
     ///
@@ -432,6 +469,35 @@ pub enum IssueCmd {
     },
 }
 
+/// The problem-statement template's answers after its one sentence.
+#[derive(Debug, Args)]
+pub struct Answers {
+    /// Why is it important to me?
+    #[arg(long)]
+    pub why_me: Option<String>,
+    /// Why is it important to my practice or organisation?
+    #[arg(long)]
+    pub why_practice: Option<String>,
+    /// How would I recognise progress?
+    #[arg(long)]
+    pub progress: Option<String>,
+    /// Who else would like to see progress?
+    #[arg(long)]
+    pub who_else: Option<String>,
+    /// What difficulties do I anticipate?
+    #[arg(long)]
+    pub difficulties: Option<String>,
+    /// What benefits would progress bring to me?
+    #[arg(long)]
+    pub benefits_me: Option<String>,
+    /// ... to others?
+    #[arg(long)]
+    pub benefits_others: Option<String>,
+    /// ... to the practice?
+    #[arg(long)]
+    pub benefits_practice: Option<String>,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum MeetingCmd {
     /// Plan a meeting (the first defaults to 180 minutes, later ones to 120).
@@ -450,6 +516,24 @@ pub enum MeetingCmd {
         #[arg(long, default_value = "")]
         location: String,
         /// The member whose workplace hosts it.
+        #[arg(long)]
+        host: Option<String>,
+    },
+    /// Move a planned meeting: another time, place or host.
+    ///
+    /// Example: revans meeting move "Tuesday set" next --at 2026-12-08T09:30:00Z --host Bo
+    Move {
+        /// The set.
+        set: String,
+        /// The meeting (id or prefix, or `next`).
+        meeting: String,
+        /// When it starts now, RFC 3339 (2026-12-08T09:30:00Z or with an offset).
+        #[arg(long, value_name = "RFC3339")]
+        at: Option<String>,
+        /// Where it is now.
+        #[arg(long)]
+        location: Option<String>,
+        /// The member whose workplace hosts it now, or `none`.
         #[arg(long)]
         host: Option<String>,
     },
@@ -492,6 +576,21 @@ pub enum ActionCmd {
         /// The meeting it is committed at (id or prefix, or `next`).
         #[arg(long)]
         meeting: Option<String>,
+    },
+    /// Change your action before you report on it.
+    ///
+    /// Example: revans action edit "Tuesday set" 9a0b --text "Talk to the rota team and HR" --likelihood 6
+    Edit {
+        /// The set.
+        set: String,
+        /// The action (id or prefix).
+        action: String,
+        /// What you will do.
+        #[arg(long)]
+        text: Option<String>,
+        /// How likely you are to do it, 1 to 10.
+        #[arg(long)]
+        likelihood: Option<u8>,
     },
     /// Report back on your action: done, partly or not, and what happened.
     ///
@@ -610,4 +709,18 @@ pub enum ExportFormat {
     Ics,
     Automerge,
     Revans,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::Cli;
+
+    /// Every command's arguments are well formed (clap checks names, flags and value
+    /// names only when a command is first parsed; this parses them all at once).
+    #[test]
+    fn the_grammar_is_well_formed() {
+        Cli::command().debug_assert();
+    }
 }

@@ -9,7 +9,7 @@ use std::time::Duration;
 use anyhow::{Context as _, Result, anyhow, bail};
 use chrono::{DateTime, Utc};
 use revans_model::{
-    ActionLearningSet, Applied, Command, ContributionKind, Facilitation, JournalCommand,
+    ActionLearningSet, Applied, Command, ContributionKind, Facilitation, Host, JournalCommand,
     MeetingPlan, MemberReviewAnswers, Outcome, Phase, ProblemStatement, Profile, SetId, TurnState,
     Urgency, batting_order, follow_through, turn_schedule,
 };
@@ -17,12 +17,12 @@ use revans_sync::{Node, Route};
 use serde_json::{Value, json};
 
 use super::args::{
-    ActionCmd, Cmd, ExportFormat, FacilitationMode, IssueCmd, JournalCmd, MeetingCmd, MemberCmd,
-    OutcomeArg, PhaseArg, ReviewArgs, RuleCmd, SetCmd, TurnAction, UrgencyArg,
+    ActionCmd, Answers, Cmd, ExportFormat, FacilitationMode, IssueCmd, JournalCmd, MeetingCmd,
+    MemberCmd, OutcomeArg, PhaseArg, ReviewArgs, RuleCmd, SetCmd, TurnAction, UrgencyArg,
 };
 use super::refs::{self, name_of};
 use crate::export;
-use crate::render::{Table, ago, line, local, minutes};
+use crate::render::{self, Table, ago, line, local, minutes};
 
 /// What a command printed: bytes for standard output (an export can be binary) and text
 /// for standard error.
@@ -202,6 +202,23 @@ pub async fn execute(node: &Node, cmd: Cmd, json: bool, out: &mut Output) -> Res
                 table.render()
             };
             out.emit(json, &json!({ "sets": rows }), &human);
+        }
+        Cmd::Set(SetCmd::Rename { set, name }) => {
+            let (id, _) = refs::set(node, &set)?;
+            node.apply(
+                &id,
+                Command::EditSet {
+                    name: Some(name),
+                    purpose: None,
+                },
+            )
+            .await?;
+            let name = node.set(&id)?.name;
+            out.emit(
+                json,
+                &json!({ "set": id, "name": name }),
+                &format!("The set is now called {name}."),
+            );
         }
         Cmd::Set(SetCmd::Show { set, at }) => {
             let (id, mut state) = refs::set(node, &set)?;
@@ -587,6 +604,105 @@ pub async fn execute(node: &Node, cmd: Cmd, json: bool, out: &mut Output) -> Res
             super::sync::sync(node, set.as_deref(), timeout, json, out).await?;
         }
         Cmd::Status { set } => status(node, set.as_deref(), json, out)?,
+        Cmd::Conflicts { set } => {
+            let (id, state) = refs::set(node, &set)?;
+            let found = node.conflicts(&id)?;
+            let mut human = String::new();
+            let mut rows = Vec::new();
+            for (n, conflict) in found.iter().enumerate() {
+                let _ = writeln!(
+                    human,
+                    "{}. {}:",
+                    n + 1,
+                    render::field(&state, &conflict.field)
+                );
+                let mut versions = Vec::new();
+                for (i, version) in conflict.versions.iter().enumerate() {
+                    let _ = writeln!(
+                        human,
+                        "   {}. {}, by {}{}",
+                        render::letter(i),
+                        render::kept(&state, &version.value),
+                        render::written(&state, version),
+                        if version.shown { " (shown now)" } else { "" }
+                    );
+                    versions.push(json!({
+                        "version": render::letter(i).to_string(),
+                        "value": version.value,
+                        "by": version.by,
+                        "at": version.at,
+                        "shown": version.shown,
+                    }));
+                }
+                let (record, key) = conflict.field.place();
+                rows.push(json!({
+                    "number": n + 1,
+                    "what": render::field(&state, &conflict.field),
+                    "record": record.map(|(_, id)| id),
+                    "key": key,
+                    "versions": versions,
+                }));
+            }
+            if found.is_empty() {
+                human = "Every value in this set has one version: nothing was changed by two members at once.".into();
+            } else {
+                let _ = write!(
+                    human,
+                    "Keep one with: revans resolve \"{}\" NUMBER LETTER",
+                    state.name
+                );
+            }
+            out.emit(json, &json!({ "conflicts": rows }), &human);
+        }
+        Cmd::Resolve {
+            set,
+            conflict,
+            keep,
+        } => {
+            let (id, state) = refs::set(node, &set)?;
+            let found = node.conflicts(&id)?;
+            if found.is_empty() {
+                bail!("Every value in this set has one version now: there is nothing to resolve.");
+            }
+            let Some(chosen) = conflict.checked_sub(1).and_then(|n| found.get(n)) else {
+                bail!(
+                    "This set has {} value{} with more than one version, so there is no number {conflict}; list them with `revans conflicts \"{}\"`.",
+                    found.len(),
+                    if found.len() == 1 { "" } else { "s" },
+                    state.name
+                );
+            };
+            let wanted = keep.trim().to_lowercase();
+            let Some(kept) = chosen
+                .versions
+                .iter()
+                .enumerate()
+                .find(|(i, _)| render::letter(*i).to_string() == wanted)
+                .map(|(_, v)| v.value.clone())
+            else {
+                bail!(
+                    "Conflict {conflict} has versions a to {}; \"{keep}\" is not one of them.",
+                    render::letter(chosen.versions.len().saturating_sub(1))
+                );
+            };
+            node.apply(
+                &id,
+                Command::Keep {
+                    field: chosen.field.clone(),
+                    value: kept.clone(),
+                },
+            )
+            .await?;
+            out.emit(
+                json,
+                &json!({ "kept": kept }),
+                &format!(
+                    "Kept {} for {}; every device will show it.",
+                    render::kept(&state, &kept),
+                    lowercase_first(&render::field(&state, &chosen.field))
+                ),
+            );
+        }
         Cmd::Export {
             set,
             format,
@@ -683,6 +799,23 @@ async fn execute_rule(node: &Node, cmd: RuleCmd, json: bool, out: &mut Output) -
                 "You have agreed to the rule.",
             );
         }
+        RuleCmd::Reword { set, rule, text } => {
+            let (id, state) = refs::set(node, &set)?;
+            let rule = refs::rule(&state, &rule)?;
+            node.apply(
+                &id,
+                Command::RewordRule {
+                    rule: rule.clone(),
+                    text: text.clone(),
+                },
+            )
+            .await?;
+            out.emit(
+                json,
+                &json!({ "rule": rule, "text": text }),
+                "The rule has its new words; everyone is asked to agree to it again.",
+            );
+        }
         RuleCmd::Retire { set, rule } => {
             let (id, state) = refs::set(node, &set)?;
             let rule = refs::rule(&state, &rule)?;
@@ -723,28 +856,51 @@ async fn execute_issue(node: &Node, cmd: IssueCmd, json: bool, out: &mut Output)
         IssueCmd::Add {
             set,
             statement,
-            why_me,
-            why_practice,
-            progress,
-            who_else,
-            difficulties,
-            benefits_me,
-            benefits_others,
-            benefits_practice,
+            answers,
         } => {
             let (id, _) = refs::set(node, &set)?;
             let mut problem = ProblemStatement::new(&statement);
-            problem.important_to_me = why_me.unwrap_or_default();
-            problem.important_to_my_practice = why_practice.unwrap_or_default();
-            problem.recognising_progress = progress.unwrap_or_default();
-            problem.who_else_wants_progress = who_else.unwrap_or_default();
-            problem.anticipated_difficulties = difficulties.unwrap_or_default();
-            problem.benefits_to_me = benefits_me.unwrap_or_default();
-            problem.benefits_to_others = benefits_others.unwrap_or_default();
-            problem.benefits_to_the_practice = benefits_practice.unwrap_or_default();
+            answered(&mut problem, answers);
             let applied = node.apply(&id, Command::AddIssue { problem }).await?;
             let issue = applied_id(&applied).unwrap_or_default();
             out.emit(json, &json!({ "issue": issue }), &issue);
+        }
+        IssueCmd::Edit {
+            set,
+            issue,
+            statement,
+            answers,
+        } => {
+            let (id, state) = refs::set(node, &set)?;
+            let issue = refs::issue(&state, &issue)?;
+            let written = &state.issues[&issue];
+            let mut problem = ProblemStatement {
+                statement: statement.unwrap_or_else(|| written.statement.clone()),
+                important_to_me: written.important_to_me.to_string(),
+                important_to_my_practice: written.important_to_my_practice.to_string(),
+                recognising_progress: written.recognising_progress.to_string(),
+                who_else_wants_progress: written.who_else_wants_progress.to_string(),
+                anticipated_difficulties: written.anticipated_difficulties.to_string(),
+                benefits_to_me: written.benefits_to_me.to_string(),
+                benefits_to_others: written.benefits_to_others.to_string(),
+                benefits_to_the_practice: written.benefits_to_the_practice.to_string(),
+            };
+            let before = problem.clone();
+            answered(&mut problem, answers);
+            if problem == before {
+                bail!(
+                    "Say what changes: --statement TEXT or an answer such as --why-me TEXT (see revans issue edit --help)."
+                );
+            }
+            node.apply(
+                &id,
+                Command::EditIssue {
+                    issue: issue.clone(),
+                    problem,
+                },
+            )
+            .await?;
+            out.emit(json, &json!({ "issue": issue }), "Your issue is changed.");
         }
         IssueCmd::Resolve { set, issue } => {
             let (id, state) = refs::set(node, &set)?;
@@ -802,6 +958,53 @@ async fn execute_issue(node: &Node, cmd: IssueCmd, json: bool, out: &mut Output)
     Ok(())
 }
 
+/// The template's answers given on the command line, over those already written.
+fn answered(problem: &mut ProblemStatement, answers: Answers) {
+    let Answers {
+        why_me,
+        why_practice,
+        progress,
+        who_else,
+        difficulties,
+        benefits_me,
+        benefits_others,
+        benefits_practice,
+    } = answers;
+    for (given, answer) in [
+        (why_me, &mut problem.important_to_me),
+        (why_practice, &mut problem.important_to_my_practice),
+        (progress, &mut problem.recognising_progress),
+        (who_else, &mut problem.who_else_wants_progress),
+        (difficulties, &mut problem.anticipated_difficulties),
+        (benefits_me, &mut problem.benefits_to_me),
+        (benefits_others, &mut problem.benefits_to_others),
+        (benefits_practice, &mut problem.benefits_to_the_practice),
+    ] {
+        if let Some(given) = given {
+            *answer = given;
+        }
+    }
+}
+
+/// A sentence's start, made to sit inside another sentence.
+fn lowercase_first(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_lowercase().chain(chars).collect()
+    })
+}
+
+/// A time given in RFC 3339.
+fn rfc3339(at: &str) -> Result<DateTime<Utc>> {
+    Ok(DateTime::parse_from_rfc3339(at.trim())
+        .map_err(|_| {
+            anyhow!(
+                "\"{at}\" is not a date and time in RFC 3339; write it like 2026-12-01T09:30:00Z or 2026-12-01T09:30:00+01:00."
+            )
+        })?
+        .with_timezone(&Utc))
+}
+
 async fn execute_meeting(node: &Node, cmd: MeetingCmd, json: bool, out: &mut Output) -> Result<()> {
     match cmd {
         MeetingCmd::Plan {
@@ -812,13 +1015,7 @@ async fn execute_meeting(node: &Node, cmd: MeetingCmd, json: bool, out: &mut Out
             host,
         } => {
             let (id, state) = refs::set(node, &set)?;
-            let scheduled_at = DateTime::parse_from_rfc3339(at.trim())
-                .map_err(|_| {
-                    anyhow!(
-                        "\"{at}\" is not a date and time in RFC 3339; write it like 2026-12-01T09:30:00Z or 2026-12-01T09:30:00+01:00."
-                    )
-                })?
-                .with_timezone(&Utc);
+            let scheduled_at = rfc3339(&at)?;
             let host = host.map(|h| refs::member(&state, &h)).transpose()?;
             // Sets meet at members' workplaces in turn: the host's organisation is the
             // place unless one is given.
@@ -862,6 +1059,48 @@ async fn execute_meeting(node: &Node, cmd: MeetingCmd, json: bool, out: &mut Out
                 "Planned for {}, {}.",
                 local(scheduled_at),
                 minutes(planned)
+            );
+        }
+        MeetingCmd::Move {
+            set,
+            meeting,
+            at,
+            location,
+            host,
+        } => {
+            let (id, state) = refs::set(node, &set)?;
+            let meeting = refs::meeting(&state, &meeting)?;
+            let scheduled_at = at.as_deref().map(rfc3339).transpose()?;
+            let host = match host.as_deref().map(str::trim) {
+                None => None,
+                Some("none") => Some(Host::NoOne),
+                Some(h) => Some(Host::Member(refs::member(&state, h)?)),
+            };
+            if scheduled_at.is_none() && location.is_none() && host.is_none() {
+                bail!("Say what changes: --at TIME, --location PLACE or --host MEMBER (or none).");
+            }
+            node.apply(
+                &id,
+                Command::MoveMeeting {
+                    meeting: meeting.clone(),
+                    scheduled_at,
+                    location,
+                    host,
+                },
+            )
+            .await?;
+            let moved = &node.set(&id)?.meetings[&meeting];
+            out.emit(
+                json,
+                &json!({
+                    "meeting": meeting, "scheduled_at": moved.scheduled_at,
+                    "location": moved.location, "host": moved.host,
+                }),
+                &format!(
+                    "The meeting is now {}, at {}.",
+                    local(moved.scheduled_at.get()),
+                    moved.location
+                ),
             );
         }
         MeetingCmd::Phase {
@@ -943,6 +1182,33 @@ async fn execute_action(node: &Node, cmd: ActionCmd, json: bool, out: &mut Outpu
                 json,
                 &json!({ "action": action, "likelihood": likelihood }),
                 &action,
+            );
+        }
+        ActionCmd::Edit {
+            set,
+            action,
+            text,
+            likelihood,
+        } => {
+            let (id, state) = refs::set(node, &set)?;
+            let action = refs::action(&state, &action)?;
+            if text.is_none() && likelihood.is_none() {
+                bail!("Say what changes: --text TEXT or --likelihood N (1 to 10).");
+            }
+            node.apply(
+                &id,
+                Command::EditAction {
+                    action: action.clone(),
+                    text,
+                    likelihood,
+                },
+            )
+            .await?;
+            let edited = &node.set(&id)?.actions[&action];
+            out.emit(
+                json,
+                &json!({ "action": action, "text": edited.text, "likelihood": edited.likelihood }),
+                "Your action is changed.",
             );
         }
         ActionCmd::Report {

@@ -224,6 +224,25 @@ fn the_readme_json_table_is_what_the_commands_print() {
             "Room 4",
         ],
     );
+    let later = (chrono::Utc::now() + chrono::Duration::days(14)).to_rfc3339();
+    let moved = id(
+        &ada.json(&[
+            "meeting",
+            "plan",
+            &set,
+            "--at",
+            &later,
+            "--location",
+            "Room 5",
+        ]),
+        "meeting",
+    );
+    keep(
+        p,
+        "meeting move",
+        &ada,
+        &["meeting", "move", &set, &moved, "--host", "Ada"],
+    );
     let invited = keep(
         p,
         "invite",
@@ -253,6 +272,12 @@ fn the_readme_json_table_is_what_the_commands_print() {
     );
 
     keep(p, "set list", &ada, &["set", "list"]);
+    keep(
+        p,
+        "set rename",
+        &ada,
+        &["set", "rename", &set, "Tuesday leaders"],
+    );
     keep(p, "member list", &ada, &["member", "list", &set]);
     let rule = id(
         &keep(
@@ -267,6 +292,17 @@ fn the_readme_json_table_is_what_the_commands_print() {
     bo.json(&["sync", &set, "--timeout", "20s"]);
     keep(p, "rule agree", &bo, &["rule", "agree", &set, &rule]);
     keep(p, "rule list", &ada, &["rule", "list", &set]);
+    // Ada and Bo (whose device has not synced since) give the rule new words at once.
+    keep(
+        p,
+        "rule reword",
+        &ada,
+        &["rule", "reword", &set, &rule, "Phones away"],
+    );
+    bo.json(&["rule", "reword", &set, &rule, "Phones face down, always"]);
+    bo.json(&["sync", &set, "--timeout", "20s"]);
+    keep(p, "conflicts", &bo, &["conflicts", &set]);
+    keep(p, "resolve", &bo, &["resolve", &set, "1", "b"]);
     keep(p, "rule retire", &ada, &["rule", "retire", &set, &rule]);
     let first = id(
         &keep(
@@ -286,6 +322,12 @@ fn the_readme_json_table_is_what_the_commands_print() {
         "issue resolve",
         &ada,
         &["issue", "resolve", &set, &first],
+    );
+    keep(
+        p,
+        "issue edit",
+        &ada,
+        &["issue", "edit", &set, &second, "--why-me", "I lead both"],
     );
     keep(p, "issue drop", &ada, &["issue", "drop", &set, &second]);
     keep(p, "issue list", &ada, &["issue", "list", &set]);
@@ -331,6 +373,12 @@ fn the_readme_json_table_is_what_the_commands_print() {
             ],
         ),
         "action",
+    );
+    keep(
+        p,
+        "action edit",
+        &ada,
+        &["action", "edit", &set, &action, "--likelihood", "8"],
     );
     keep(p, "turn end", &ada, &["turn", "end", &set, "next"]);
     keep(

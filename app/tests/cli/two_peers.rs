@@ -351,3 +351,123 @@ fn the_set_at_a_past_meeting_is_the_set_exported_when_it_closed() {
         "{nonsense}"
     );
 }
+
+/// Ada and Bo, apart, each give a rule new words and the next meeting a new place. Once
+/// they sync, both versions are listed on each device with who wrote each; keeping one
+/// settles it on both.
+#[test]
+fn values_changed_on_two_devices_at_once_are_listed_on_both_until_one_is_kept() {
+    let root = tempfile::tempdir().unwrap();
+    let (ada, bo, set, serving) = bo_joins_adas_set(root.path());
+    let rule = ada.json(&["rule", "propose", &set, "Phones off"])["rule"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let next_week = (chrono::Utc::now() + chrono::Duration::days(7)).to_rfc3339();
+    let meeting = ada.json(&[
+        "meeting",
+        "plan",
+        &set,
+        "--at",
+        &next_week,
+        "--location",
+        "Room 4",
+    ])["meeting"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    bo.ok(&["sync", &set, "--timeout", "20s"]);
+    let (stopped, log) = serving.stop();
+    assert!(stopped.success(), "{log}");
+
+    ada.ok(&["rule", "reword", &set, &rule, "Phones off and away"]);
+    ada.ok(&[
+        "meeting",
+        "move",
+        &set,
+        &meeting,
+        "--location",
+        "Council offices",
+    ]);
+    bo.ok(&["rule", "reword", &set, &rule, "Phones face down"]);
+    bo.ok(&[
+        "meeting",
+        "move",
+        &set,
+        &meeting,
+        "--location",
+        "Bo's hospital",
+    ]);
+    let serving = ada.serve();
+    bo.ok(&["sync", &set, "--timeout", "20s"]);
+
+    let listed = ada.json(&["conflicts", &set]);
+    assert_eq!(listed, bo.json(&["conflicts", &set]), "both list the same");
+    let conflicts = listed["conflicts"].as_array().unwrap();
+    let values = |n: usize| -> Vec<String> {
+        let mut values: Vec<String> = conflicts[n]["versions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v["value"].as_str().unwrap().to_owned())
+            .collect();
+        values.sort();
+        values
+    };
+    assert_eq!(conflicts.len(), 2, "{listed}");
+    assert_eq!(values(0), ["Phones face down", "Phones off and away"]);
+    assert_eq!(values(1), ["Bo's hospital", "Council offices"]);
+    let human = ada.ok(&["conflicts", &set]);
+    for said in [
+        "1. The wording of ground rule",
+        "\u{201c}Phones face down\u{201d}, by Bo, ",
+        "\u{201c}Phones off and away\u{201d}, by Ada, ",
+        "2. Where the meeting of ",
+        "(shown now)",
+    ] {
+        assert!(human.contains(said), "{said:?} in:\n{human}");
+    }
+
+    // Bo keeps his wording and Ada's place.
+    let letter = |n: usize, value: &str| -> String {
+        let i = conflicts[n]["versions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .position(|v| v["value"] == value)
+            .unwrap();
+        conflicts[n]["versions"][i]["version"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let kept = bo.ok(&["resolve", &set, "2", &letter(1, "Council offices")]);
+    assert!(
+        kept.contains("Kept \u{201c}Council offices\u{201d}"),
+        "{kept}"
+    );
+    bo.ok(&["resolve", &set, "1", &letter(0, "Phones face down")]);
+    assert!(
+        bo.fails(&["resolve", &set, "1", "a"])
+            .contains("nothing to resolve")
+    );
+    bo.ok(&["sync", &set, "--timeout", "20s"]);
+
+    for device in [&ada, &bo] {
+        assert_eq!(
+            device.json(&["conflicts", &set])["conflicts"],
+            serde_json::json!([])
+        );
+        let rules = device.json(&["rule", "list", &set]);
+        let reworded = rules["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == rule.as_str())
+            .unwrap();
+        assert_eq!(reworded["text"], "Phones face down");
+        let meetings = device.json(&["meeting", "list", &set]);
+        assert_eq!(meetings["meetings"][0]["location"], "Council offices");
+    }
+    drop(serving);
+}

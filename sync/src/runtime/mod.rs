@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use automerge::{Automerge, ChangeHash};
 use chrono::{DateTime, Utc};
 use iroh::SecretKey;
-use revans_model::{ActionLearningSet, DeviceId, Journal, LoadError, Member, MemberId};
+use revans_model::{ActionLearningSet, Conflict, DeviceId, Journal, LoadError, Member, MemberId};
 use tokio::sync::{broadcast, oneshot, watch};
 
 use crate::access::Access;
@@ -58,6 +58,9 @@ pub struct DocView {
     pub set: Option<Arc<Result<ActionLearningSet, LoadError>>>,
     /// The journal, hydrated (journals only).
     pub journal: Option<Arc<Result<Journal, LoadError>>>,
+    /// The set's values that hold more than one version (sets only), read with its
+    /// content.
+    pub conflicts: Arc<Vec<Conflict>>,
     /// Each allowed peer's sync status.
     pub peers: BTreeMap<PeerId, PeerView>,
     /// The changes refused here lately, newest last.
@@ -1000,15 +1003,24 @@ impl Worker {
         };
         let kind = self.kinds.get(&id).copied().unwrap_or(DocKind::Set);
         let previous = self.shared.view(&id);
-        let (heads, set, journal) = if let (Some(view), false) = (&previous, hydrate) {
-            (view.heads.clone(), view.set.clone(), view.journal.clone())
+        let (heads, set, journal, conflicts) = if let (Some(view), false) = (&previous, hydrate) {
+            (
+                view.heads.clone(),
+                view.set.clone(),
+                view.journal.clone(),
+                view.conflicts.clone(),
+            )
         } else {
             self.hydrated_at.insert(id, Instant::now());
-            let (set, journal) = match kind {
-                DocKind::Set => (Some(Arc::new(ActionLearningSet::from_doc(doc))), None),
-                DocKind::Journal => (None, Some(Arc::new(Journal::from_doc(doc)))),
+            let (set, journal, conflicts) = match kind {
+                DocKind::Set => (
+                    Some(Arc::new(ActionLearningSet::from_doc(doc))),
+                    None,
+                    revans_model::conflicts(doc),
+                ),
+                DocKind::Journal => (None, Some(Arc::new(Journal::from_doc(doc))), Vec::new()),
             };
-            (doc.get_heads(), set, journal)
+            (doc.get_heads(), set, journal, Arc::new(conflicts))
         };
         let peers = self
             .engine
@@ -1026,6 +1038,7 @@ impl Worker {
                 heads,
                 set,
                 journal,
+                conflicts,
                 peers,
                 refused: self.refused.get(&id).cloned().unwrap_or_default(),
             },
