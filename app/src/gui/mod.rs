@@ -3,6 +3,7 @@
 //! that each frame drains, waking the UI with a repaint.
 
 mod console;
+mod editing;
 mod screens;
 #[cfg(test)]
 mod tests;
@@ -14,7 +15,7 @@ use std::sync::mpsc;
 
 use chrono::Utc;
 use egui::{Color32, RichText};
-use revans_model::{ActionLearningSet, Command, Journal, MemberId, Profile, SetId};
+use revans_model::{ActionLearningSet, Command, Conflict, Journal, MemberId, Profile, SetId};
 use revans_sync::{DeviceSync, Event, Node, NodeConfig, NodeError, RefusedChange};
 
 use crate::cli::args::ExportFormat;
@@ -87,6 +88,8 @@ fn acknowledgement(place: &str) -> Option<&'static str> {
         "remove" => "Member removed",
         "sync" => "In step with a member's device",
         "withdraw" => "Invitation withdrawn",
+        "edit" => "Changes saved",
+        "keep" => "Kept: every device will show it",
         _ => return None,
     })
 }
@@ -167,6 +170,10 @@ pub struct RevansApp {
     sync: HashMap<SetId, Vec<(MemberId, Vec<DeviceSync>)>>,
     /// Changes from members' devices this device refused lately, per set.
     refused: HashMap<SetId, Vec<RefusedChange>>,
+    /// Values two members changed at once, per set.
+    conflicts: HashMap<SetId, Vec<Conflict>>,
+    /// The record whose edit form is open.
+    editing: Option<editing::Editing>,
     /// What is under way, by the place in the UI where it was asked for.
     pending: BTreeMap<&'static str, String>,
     /// What went wrong, by place, in words.
@@ -239,6 +246,8 @@ impl RevansApp {
             journal: None,
             sync: HashMap::new(),
             refused: HashMap::new(),
+            conflicts: HashMap::new(),
+            editing: None,
             pending: BTreeMap::new(),
             errors: BTreeMap::new(),
             tickets: BTreeMap::new(),
@@ -426,6 +435,9 @@ impl RevansApp {
             if let Ok(refused) = node.refused(id) {
                 self.refused.insert(id.clone(), refused);
             }
+            if let Ok(found) = node.conflicts(id) {
+                self.conflicts.insert(id.clone(), found);
+            }
         }
         self.journal = node.journal().ok().flatten();
         self.keep_a_set_selected();
@@ -480,6 +492,9 @@ impl RevansApp {
             self.plan_date = None;
             self.plan_host = None;
         }
+        if place == "edit" {
+            self.editing = None;
+        }
         // A form that did its work empties, ready for the next.
         let prefix = format!("{place}.");
         for (name, value) in &mut self.fields {
@@ -503,12 +518,16 @@ impl RevansApp {
         let journal = node.journal().ok().flatten();
         let mut sync = HashMap::new();
         let mut refused = HashMap::new();
+        let mut conflicts = HashMap::new();
         for (id, _) in &sets {
             if let Ok(status) = node.sync_status(id) {
                 sync.insert(id.clone(), status);
             }
             if let Ok(changes) = node.refused(id) {
                 refused.insert(id.clone(), changes);
+            }
+            if let Ok(found) = node.conflicts(id) {
+                conflicts.insert(id.clone(), found);
             }
         }
         self.sets = sets;
@@ -517,6 +536,7 @@ impl RevansApp {
         self.journal = journal;
         self.sync = sync;
         self.refused = refused;
+        self.conflicts = conflicts;
         self.keep_a_set_selected();
     }
 
@@ -799,6 +819,7 @@ impl RevansApp {
             // Another set opens as it is now.
             if self.selected.as_ref() != Some(&id) {
                 self.past = None;
+                self.editing = None;
             }
             self.selected = Some(id);
             self.adding = false;

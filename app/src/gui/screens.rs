@@ -3,10 +3,11 @@
 use chrono::{DateTime, Datelike as _, Local, NaiveDateTime, TimeZone as _, Utc};
 use egui::RichText;
 use revans_model::{
-    ActionLearningSet, Command, DeviceId, Facilitation, InvitationState, IssueStatus,
+    ActionLearningSet, Command, DeviceId, Facilitation, Field, InvitationState, IssueStatus,
     JournalCommand, MeetingPlan, ProblemStatement, SetId, follow_through,
 };
 
+use super::editing::Editing;
 use super::{Outcome, RevansApp, Ticket};
 use crate::cli::args::ExportFormat;
 use crate::cli::refs::name_of;
@@ -80,7 +81,7 @@ fn extension(format: ExportFormat) -> &'static str {
 
 /// The issue template's questions after its one sentence, in the practice's words, and
 /// the fields that hold the answers.
-const ISSUE_TEMPLATE: [(&str, &str); 8] = [
+pub(super) const ISSUE_TEMPLATE: [(&str, &str); 8] = [
     ("Why is this important to you?", "issue.why_me"),
     (
         "Why is this important to your practice?",
@@ -185,7 +186,16 @@ impl RevansApp {
             return;
         };
         let me = self.me();
-        ui.heading(&set.name);
+        ui.horizontal_wrapped(|ui| {
+            ui.heading(&set.name);
+            if !self.editing(&Editing::Set) && ui.button("Edit name and purpose").clicked() {
+                self.edit(&set, Editing::Set);
+            }
+        });
+        self.versions(ui, &set, &Field::SetName);
+        if self.editing(&Editing::Set) {
+            self.edit_form(ui, &set);
+        }
         if !set.purpose.is_blank() {
             ui.label(set.purpose.as_str());
         }
@@ -290,7 +300,20 @@ impl RevansApp {
                         Command::AgreeRule { rule: id.clone() },
                     );
                 }
+                let editing = Editing::Rule(id.clone());
+                if !self.editing(&editing)
+                    && ui
+                        .button("Reword")
+                        .on_hover_text(format!("New words for: {}", rule.text))
+                        .clicked()
+                {
+                    self.edit(&set, editing);
+                }
             });
+            self.versions(ui, &set, &Field::RuleWording(id.clone()));
+            if self.editing(&Editing::Rule(id.clone())) {
+                self.edit_form(ui, &set);
+            }
         }
         let entered = self.text(ui, "New ground rule", "rules.text");
         if ui.button("Propose rule").clicked() || entered {
@@ -416,8 +439,15 @@ impl RevansApp {
                         ui.label(format!("{label}: {}", text.as_str()));
                     }
                 }
-                if Some(&issue.owner) == me.as_ref() && issue.status == IssueStatus::Open {
+                self.versions(ui, &set, &Field::IssueStatement(id.clone()));
+                let editing = Editing::Issue(id.clone());
+                if self.editing(&editing) {
+                    self.edit_form(ui, &set);
+                } else if Some(&issue.owner) == me.as_ref() && issue.status == IssueStatus::Open {
                     ui.horizontal(|ui| {
+                        if ui.button("Edit issue").clicked() {
+                            self.edit(&set, editing);
+                        }
                         if ui.button("Mark resolved").clicked() {
                             self.apply(
                                 "issues",
@@ -435,6 +465,11 @@ impl RevansApp {
                     });
                 }
             });
+        }
+        if matches!(self.editing, Some(Editing::Issue(_))) {
+            // One form at a time: the issue being changed has the template's fields.
+            self.status(ui, "issues");
+            return;
         }
         ui.add_space(8.0);
         ui.label(RichText::new("Bring an issue").strong());
@@ -469,7 +504,7 @@ impl RevansApp {
         };
         ui.heading("Meetings");
         egui::Grid::new("meetings").striped(true).show(ui, |ui| {
-            for (_, m) in set.meetings_in_order() {
+            for (id, m) in set.meetings_in_order() {
                 ui.label(local(m.scheduled_at.get()));
                 ui.label(format!("{} min", m.minutes));
                 ui.label(&m.location);
@@ -480,9 +515,47 @@ impl RevansApp {
                         .unwrap_or_default(),
                 );
                 ui.label(m.phase.name());
+                let marked = [
+                    Field::MeetingTime(id.clone()),
+                    Field::MeetingLocation(id.clone()),
+                    Field::MeetingHost(id.clone()),
+                ]
+                .iter()
+                .any(|f| self.in_conflict(f));
+                if marked {
+                    ui.colored_label(ui.visuals().warn_fg_color, "two versions");
+                }
+                if m.phase == revans_model::Phase::Planned
+                    && self.editing.is_none()
+                    && ui
+                        .button("Move")
+                        .on_hover_text("Another time, place or host")
+                        .clicked()
+                {
+                    self.edit(
+                        &set,
+                        Editing::Meeting {
+                            meeting: id.clone(),
+                            host: m.host.clone(),
+                        },
+                    );
+                }
                 ui.end_row();
             }
         });
+        for (id, _) in set.meetings_in_order() {
+            for field in [
+                Field::MeetingTime(id.clone()),
+                Field::MeetingLocation(id.clone()),
+                Field::MeetingHost(id.clone()),
+            ] {
+                self.versions(ui, &set, &field);
+            }
+        }
+        if matches!(self.editing, Some(Editing::Meeting { .. })) {
+            self.edit_form(ui, &set);
+            return;
+        }
         ui.add_space(8.0);
         ui.label(RichText::new("Plan a meeting").strong());
         ui.label("The first meeting is three hours by default, later ones two; meet at members' workplaces in turn.");
@@ -582,14 +655,42 @@ impl RevansApp {
         let mut actions: Vec<_> = set.actions.iter().collect();
         actions.sort_by_key(|(id, a)| (Some(&a.owner) != me.as_ref(), a.created_at, *id));
         egui::Grid::new("actions").striped(true).show(ui, |ui| {
-            for (_, a) in actions {
+            for (id, a) in &actions {
                 ui.label(name_of(&set, &a.owner));
                 ui.label(&a.text);
                 ui.label(format!("{}/10 likely", a.likelihood));
                 ui.label(a.report_back.as_ref().map_or("open", |r| r.outcome.name()));
+                let marked = self.in_conflict(&Field::ActionText((*id).clone()))
+                    || self.in_conflict(&Field::ActionLikelihood((*id).clone()));
+                if marked {
+                    ui.colored_label(ui.visuals().warn_fg_color, "two versions");
+                }
+                if Some(&a.owner) == me.as_ref()
+                    && a.report_back.is_none()
+                    && self.editing.is_none()
+                    && ui
+                        .button("Edit")
+                        .on_hover_text(format!("Change: {}", a.text))
+                        .clicked()
+                {
+                    self.edit(
+                        &set,
+                        Editing::Action {
+                            action: (*id).clone(),
+                            likelihood: a.likelihood,
+                        },
+                    );
+                }
                 ui.end_row();
             }
         });
+        for (id, _) in &actions {
+            self.versions(ui, &set, &Field::ActionText((*id).clone()));
+            self.versions(ui, &set, &Field::ActionLikelihood((*id).clone()));
+        }
+        if matches!(self.editing, Some(Editing::Action { .. })) {
+            self.edit_form(ui, &set);
+        }
         ui.add_space(8.0);
         ui.label(RichText::new("Follow-through").strong());
         for (member, f) in follow_through(&set) {

@@ -872,3 +872,170 @@ fn draw_the_console_of_the_largest_set() {
         h.step();
     }
 }
+
+/// Replaces what a labelled field holds, as a person selecting all and typing does.
+fn replace_in(h: &mut Harness<'static, RevansApp>, label: &str, text: &str) {
+    see(h, label);
+    h.get_by_label(label).focus();
+    h.step();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.step();
+    h.get_by_label(label).type_text(text);
+    h.step();
+}
+
+/// Clicks the button labelled `button` on the row that shows `row` (a rule's Reword
+/// among many).
+fn click_beside(h: &mut Harness<'static, RevansApp>, row: &str, button: &str) {
+    see(h, row);
+    let y = h.get_by_label(row).rect().center().y;
+    let distance = |node: &egui_kittest::Node<'_>| (node.rect().center().y - y).abs();
+    h.query_all_by_label(button)
+        .min_by(|a, b| distance(a).total_cmp(&distance(b)))
+        .unwrap()
+        .click();
+    h.step();
+}
+
+/// A free port on 127.0.0.1 other than `not`, for a node that must not be found where
+/// it was before.
+fn free_port(not: u16) -> std::net::SocketAddr {
+    loop {
+        let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        let addr = socket.local_addr().unwrap();
+        if addr.port() != not {
+            return addr;
+        }
+    }
+}
+
+/// Ada, in the app, and Bo, on a device of his own that is away, each give a rule new
+/// words and the meeting a new place. When Bo's device comes back, Ada's app shows both
+/// versions of each where they appear, with who wrote them; keeping one settles it on
+/// Bo's device too.
+#[test]
+fn a_value_changed_on_two_devices_at_once_shows_both_and_one_is_kept() {
+    use revans_model::{Command, Host, MeetingPlan};
+    let root = tempfile::tempdir().unwrap();
+    let mut h = app(&root.path().join("ada"));
+    profile_and_set(&mut h, "Ada");
+    let (ada, set) = scene(&h);
+    let runtime = h.state().runtime.clone();
+    apply(
+        &h,
+        Command::ProposeRule {
+            text: "Phones off".into(),
+        },
+    );
+    apply(
+        &h,
+        Command::PlanMeeting(MeetingPlan {
+            scheduled_at: chrono::Utc::now() + chrono::Duration::days(7),
+            minutes: None,
+            location: "Room 4".into(),
+            host: None,
+        }),
+    );
+    let ticket = runtime
+        .block_on(ada.invite(&set, "Bo", Duration::from_hours(1), None))
+        .unwrap()
+        .to_string();
+    let bo_dir = root.path().join("bo");
+    let mut config = NodeConfig::loopback(bo_dir.clone());
+    let first = free_port(0);
+    config.bind = Some(first);
+    let bo = runtime.block_on(async {
+        let bo = revans_sync::Node::start(config).await.unwrap();
+        let profile = revans_model::Profile {
+            display_name: "Bo".into(),
+            organisation: "City Council".into(),
+        };
+        bo.join(&ticket, profile, TIMEOUT).await.unwrap();
+        bo
+    });
+    until(&mut h, "Bo to hold Ada's set", |h| {
+        let ada = h.state().node().unwrap();
+        bo.heads(&set).ok() == ada.heads(&set).ok()
+    });
+    let (rule, meeting) = {
+        let state = bo.set(&set).unwrap();
+        let rule = state
+            .ground_rules
+            .iter()
+            .find(|(_, r)| r.text == "Phones off")
+            .map(|(id, _)| id.clone())
+            .unwrap();
+        (rule, state.meetings.into_keys().next().unwrap())
+    };
+    runtime.block_on(bo.shutdown());
+
+    // Apart: Ada in the app, Bo on his own device (which nobody can find where it was).
+    click(&mut h, "Overview");
+    click_beside(&mut h, "Phones off", "Reword");
+    replace_in(&mut h, "New words", "Phones off and away");
+    click(&mut h, "Save changes");
+    settled(&mut h);
+    see(&mut h, "Phones off and away");
+    click(&mut h, "Meetings");
+    click(&mut h, "Move");
+    replace_in(&mut h, "Meets at", "Council offices");
+    click(&mut h, "Save changes");
+    settled(&mut h);
+    see(&mut h, "Council offices");
+    let mut away = NodeConfig::loopback(bo_dir.clone());
+    away.bind = Some(free_port(first.port()));
+    away.dial = false;
+    runtime.block_on(async {
+        let bo = revans_sync::Node::start(away).await.unwrap();
+        for command in [
+            Command::RewordRule {
+                rule: rule.clone(),
+                text: "Phones face down".into(),
+            },
+            Command::MoveMeeting {
+                meeting: meeting.clone(),
+                scheduled_at: None,
+                location: Some("Bo's hospital".into()),
+                host: Some(Host::NoOne),
+            },
+        ] {
+            bo.apply(&set, command).await.unwrap();
+        }
+        bo.shutdown().await;
+    });
+    let bo = runtime
+        .block_on(revans_sync::Node::start(NodeConfig::loopback(bo_dir)))
+        .unwrap();
+
+    // Back together: both versions, where they appear, with who wrote each.
+    click(&mut h, "Overview");
+    see_text(
+        &mut h,
+        "was changed by two members at the same time. Both versions are kept until someone keeps one:",
+    );
+    see(&mut h, "\u{201c}Phones face down\u{201d}");
+    see_text(&mut h, "by Bo, ");
+    see_text(&mut h, "by Ada, ");
+    click(&mut h, "Meetings");
+    see(&mut h, "two versions");
+    see(&mut h, "Keep \u{201c}Bo's hospital\u{201d}");
+    click(&mut h, "Keep \u{201c}Council offices\u{201d}");
+    settled(&mut h);
+    see_text(&mut h, "Kept: every device will show it");
+    click(&mut h, "Overview");
+    click(&mut h, "Keep \u{201c}Phones face down\u{201d}");
+    settled(&mut h);
+    until(&mut h, "the versions to go", |h| {
+        h.query_all_by_label_contains("two members at the same time")
+            .next()
+            .is_none()
+    });
+    until(&mut h, "Bo's device to take what was kept", |_| {
+        bo.conflicts(&set).is_ok_and(|c| c.is_empty())
+    });
+    let state = bo.set(&set).unwrap();
+    assert_eq!(state.ground_rules[&rule].text, "Phones face down");
+    assert_eq!(state.meetings[&meeting].location, "Council offices");
+    assert!(ada.conflicts(&set).unwrap().is_empty());
+    runtime.block_on(bo.shutdown());
+}
