@@ -267,7 +267,7 @@ fn meeting_markdown(md: &mut String, set: &ActionLearningSet, id: &MeetingId, no
             } else {
                 c.text.trim()
             };
-            let _ = writeln!(md, "- {kind} from {}: {text}", name(set, &c.by));
+            let _ = writeln!(md, "- {kind} from {}: {text}", name(set, c.asked_by()));
         }
         if !turn.insights.is_blank() {
             let _ = writeln!(md, "\nInsights: {}", turn.insights.as_str().trim());

@@ -175,6 +175,12 @@ pub enum CommandError {
         /// Their display name.
         name: String,
     },
+    /// A question logged as the presenter's own.
+    #[error("{name} is presenting: the questions come from the others in the set.")]
+    PresenterAsking {
+        /// The presenter's display name.
+        name: String,
+    },
     /// Ending or logging with no turn running.
     #[error("No turn is running: start one first.")]
     NoTurnRunning,

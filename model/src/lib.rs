@@ -38,6 +38,7 @@ pub mod practice;
 mod question;
 pub mod rules;
 mod set;
+mod summary;
 mod text;
 mod time;
 
@@ -74,5 +75,6 @@ pub use rules::{Paths, Refusal, check_change, check_change_with, founding_id, se
 pub use set::{
     ActionLearningSet, Facilitation, Handover, MeetingLengths, SCHEMA_VERSION, current_members,
 };
+pub use summary::{MeetingSummary, MemberSummary, meeting_summary};
 pub use text::SharedText;
 pub use time::Timestamp;

@@ -255,10 +255,22 @@ pub struct Contribution {
     pub kind: ContributionKind,
     /// The words, if someone noted them; a single click logs one with none.
     pub text: String,
-    /// Who logged it.
+    /// Who logged it: the member whose device wrote it (on a shared screen, often the
+    /// facilitator).
     pub by: MemberId,
+    /// Who asked it or said it, as the member logging it named them; `None` in records
+    /// made before Revans asked (whoever logged it then).
+    pub asker: Option<MemberId>,
     /// When.
     pub at: Timestamp,
+}
+
+impl Contribution {
+    /// The member who asked the question or made the statement.
+    #[must_use]
+    pub fn asked_by(&self) -> &MemberId {
+        self.asker.as_ref().unwrap_or(&self.by)
+    }
 }
 
 /// What was said during a turn.

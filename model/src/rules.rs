@@ -280,6 +280,13 @@ impl<'a> Past<'a> {
         Err("a change from a device that is no member's".into())
     }
 
+    /// Whether someone was a member, not departed, at the change's causal past.
+    fn is_member(&self, member: &str) -> bool {
+        self.map_at(&automerge::ROOT, "members")
+            .and_then(|members| self.map_at(&members, member))
+            .is_some_and(|record| self.is_null(&record, "departure"))
+    }
+
     /// Whether a member had left or been removed, at the change's causal past.
     fn departed(&self, member: &str) -> bool {
         self.map_at(&automerge::ROOT, "members")
@@ -736,6 +743,14 @@ impl Check<'_> {
             _ => {}
         }
         let is_null = matches!(value, ScalarValue::Null);
+        if key == "asker" {
+            // Whoever logs a question names who asked it: a member of the set.
+            return match value {
+                ScalarValue::Str(s) if self.past.is_member(s) => Ok(()),
+                ScalarValue::Null => Ok(()),
+                _ => bad("someone who is not a member"),
+            };
+        }
         if key.ends_with("_at") || key == "at" {
             return if matches!(value, ScalarValue::Timestamp(_)) || is_null {
                 Ok(())

@@ -369,8 +369,10 @@ pub fn generate(
                     presenter: slot.member.clone(),
                 },
             )?;
+            // The others ask: a presenter does not question themself.
+            let others: Vec<&MemberId> = members.iter().filter(|m| **m != slot.member).collect();
             for _ in 0..rng.random_range(3..7) {
-                let asker = members.choose(&mut rng).unwrap_or(chair);
+                let asker = others.choose(&mut rng).copied().unwrap_or(chair);
                 let question = QUESTIONS.choose(&mut rng).copied().unwrap_or(QUESTIONS[0]);
                 run(
                     &mut doc,
@@ -383,6 +385,7 @@ pub fn generate(
                             ContributionKind::Statement
                         },
                         text: question.into(),
+                        asker: None,
                     },
                 )?;
             }

@@ -224,6 +224,9 @@ pub enum Cmd {
         /// It was a statement, not a question.
         #[arg(long)]
         statement: bool,
+        /// Who asked it (name, id or prefix); by default you.
+        #[arg(long, value_name = "MEMBER")]
+        by: Option<String>,
     },
     /// Actions: commit to one, report back on one, list them.
     #[command(subcommand)]

@@ -531,9 +531,11 @@ pub async fn execute(node: &Node, cmd: Cmd, json: bool, out: &mut Output) -> Res
             meeting,
             text,
             statement,
+            by,
         } => {
             let (id, state) = refs::set(node, &set)?;
             let meeting = refs::meeting(&state, &meeting)?;
+            let asker = by.map(|m| refs::member(&state, &m)).transpose()?;
             let kind = if statement {
                 ContributionKind::Statement
             } else {
@@ -546,6 +548,7 @@ pub async fn execute(node: &Node, cmd: Cmd, json: bool, out: &mut Output) -> Res
                         meeting: meeting.clone(),
                         kind,
                         text,
+                        asker,
                     },
                 )
                 .await?;

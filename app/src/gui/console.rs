@@ -12,16 +12,9 @@ use revans_model::{
 };
 
 use super::RevansApp;
+use super::room::{batting_bar, clock, member_colour, summary};
 use crate::cli::refs::name_of;
 use crate::render::local;
-
-/// `12:05`, or `-3:10` once over.
-fn clock(delta: TimeDelta) -> String {
-    let seconds = delta.num_seconds();
-    let sign = if seconds < 0 { "-" } else { "" };
-    let s = seconds.unsigned_abs();
-    format!("{sign}{}:{:02}", s / 60, s % 60)
-}
 
 /// A member's own review at the end of a meeting, in the practice's words.
 const OWN_REVIEW: [(&str, &str); 5] = [
@@ -96,8 +89,23 @@ impl RevansApp {
             return;
         };
         let now = RevansApp::now();
+        let f11 = ui.input(|i| i.key_pressed(egui::Key::F11));
+        if f11 {
+            self.set_room(ui.ctx(), !self.room);
+        }
+        if self.room {
+            self.room_view(ui, &set, &meeting_id, &meeting);
+            return;
+        }
         ui.horizontal(|ui| {
             ui.heading("Meeting console");
+            if ui
+                .button("Room view")
+                .on_hover_text("F11: full screen, for a shared screen or a projector")
+                .clicked()
+            {
+                self.set_room(ui.ctx(), true);
+            }
             egui::ComboBox::from_label("Meeting")
                 .selected_text(local(meeting.scheduled_at.get()))
                 .show_ui(ui, |ui| {
@@ -132,16 +140,7 @@ impl RevansApp {
             Phase::Agenda => self.agenda(ui, &set, &meeting_id, &meeting),
             Phase::Turns => self.turns(ui, &set, &meeting_id, &meeting),
             Phase::Review => self.review(ui, &meeting_id, &meeting),
-            Phase::Closed => {
-                ui.label(format!(
-                    "This meeting is closed: {} turns, {} actions.",
-                    meeting.turns.len(),
-                    set.actions
-                        .values()
-                        .filter(|a| a.meeting.as_ref() == Some(&meeting_id))
-                        .count()
-                ));
-            }
+            Phase::Closed => summary(ui, &set, &meeting_id),
         }
     }
 
@@ -243,7 +242,66 @@ impl RevansApp {
         }
         self.status(ui, "news");
 
-        let Some(me) = self.me() else { return };
+        let me = self.me();
+        // Every member's open actions, theirs to report on; accounts as they are given.
+        let others: Vec<_> = set
+            .current_members()
+            .into_iter()
+            .filter(|(id, _)| Some(*id) != me.as_ref())
+            .flat_map(|(id, _)| set.open_actions_of(id))
+            .collect();
+        let began = meeting
+            .started_at
+            .map_or(i64::MAX, revans_model::Timestamp::millis);
+        let mut accounts: Vec<_> = set
+            .actions
+            .values()
+            .filter_map(|a| a.report_back.as_ref().map(|r| (a, r)))
+            .filter(|(_, r)| r.reported_at.millis() >= began)
+            .collect();
+        accounts.sort_by_key(|(_, r)| r.reported_at);
+        if !accounts.is_empty() {
+            ui.add_space(8.0);
+            ui.label(RichText::new("Accounts given").strong());
+            for (action, report) in accounts {
+                ui.group(|ui| {
+                    ui.label(
+                        RichText::new(format!(
+                            "{}: {} ({}/10 likely): {}",
+                            name_of(set, &action.owner),
+                            action.text,
+                            action.likelihood,
+                            report.outcome.name()
+                        ))
+                        .color(member_colour(set, &action.owner)),
+                    );
+                    for (label, text) in [
+                        ("What happened", &report.what_happened),
+                        ("What they learned", &report.learned),
+                    ] {
+                        if !text.is_blank() {
+                            ui.label(format!("{label}: {}", text.as_str()));
+                        }
+                    }
+                });
+            }
+        }
+        if !others.is_empty() {
+            ui.add_space(8.0);
+            ui.label(RichText::new("Actions the others will report on").strong());
+            for (_, action) in others {
+                ui.label(
+                    RichText::new(format!(
+                        "{}: {} ({}/10 likely)",
+                        name_of(set, &action.owner),
+                        action.text,
+                        action.likelihood
+                    ))
+                    .color(member_colour(set, &action.owner)),
+                );
+            }
+        }
+        let Some(me) = me else { return };
         let open = set.open_actions_of(&me);
         if open.is_empty() {
             return;
@@ -306,6 +364,13 @@ impl RevansApp {
                         .map_or("an equal share".to_owned(), |m| format!("{m} min")),
                 );
                 ui.label(format!("{} urgency", bid.urgency.name()));
+                ui.label(
+                    bid.issue
+                        .as_ref()
+                        .and_then(|i| set.issues.get(i))
+                        .map(|i| i.statement.clone())
+                        .unwrap_or_default(),
+                );
                 ui.label(&bid.note);
                 ui.end_row();
             }
@@ -329,6 +394,32 @@ impl RevansApp {
                     }
                 }
             });
+            // The bid names the issue to work on: one of this member's open issues.
+            let mine: Vec<_> = self
+                .me()
+                .map(|me| {
+                    set.open_issues_by_priority()
+                        .into_iter()
+                        .filter(|(_, i)| i.owner == me)
+                        .map(|(id, i)| (id.clone(), i.statement.clone()))
+                        .collect()
+                })
+                .unwrap_or_default();
+            if !mine.is_empty() {
+                let chosen = self
+                    .bid_issue
+                    .as_ref()
+                    .and_then(|c| mine.iter().find(|(id, _)| id == c))
+                    .map_or_else(|| "No particular issue".to_owned(), |(_, s)| s.clone());
+                egui::ComboBox::from_label("Issue to work on")
+                    .selected_text(chosen)
+                    .show_ui(ui, |ui| {
+                        ui.selectable_value(&mut self.bid_issue, None, "No particular issue");
+                        for (id, statement) in &mine {
+                            ui.selectable_value(&mut self.bid_issue, Some(id.clone()), statement);
+                        }
+                    });
+            }
             if ui.button("Bid for time").clicked() || entered {
                 let minutes = self.value("bid.minutes");
                 let minutes = if minutes.trim().is_empty() {
@@ -350,7 +441,7 @@ impl RevansApp {
                             meeting: meeting_id.clone(),
                             minutes,
                             urgency,
-                            issue: None,
+                            issue: self.bid_issue.clone(),
                             note: String::new(),
                         },
                     ),
@@ -410,6 +501,7 @@ impl RevansApp {
     ) {
         let now = RevansApp::now();
         let schedule = turn_schedule(set, meeting, now);
+        batting_bar(ui, set, &schedule, 28.0);
         egui::Grid::new("schedule").striped(true).show(ui, |ui| {
             for t in &schedule {
                 ui.label(name_of(set, &t.member));
@@ -472,6 +564,7 @@ impl RevansApp {
                 ui.label(format!("· {}", q.text));
             }
             let entered = self.text(ui, "Words (optional)", "said.text");
+            let asker = self.asker_picker(ui, set, &presenter);
             let f5 = ui.input(|i| i.key_pressed(egui::Key::F5));
             let f6 = ui.input(|i| i.key_pressed(egui::Key::F6));
             ui.horizontal(|ui| {
@@ -488,15 +581,7 @@ impl RevansApp {
                 ] {
                     if pressed {
                         let text = self.value("said.text");
-                        self.apply(
-                            "said",
-                            "Logging…",
-                            Command::LogContribution {
-                                meeting: meeting_id.clone(),
-                                kind,
-                                text,
-                            },
-                        );
+                        self.log_said(meeting_id, kind, asker.clone(), text);
                     }
                 }
             });
@@ -506,10 +591,34 @@ impl RevansApp {
                     .values()
                     .filter(|c| c.kind == ContributionKind::Question)
                     .count();
+                let statements = turn.contributions.len() - questions;
                 ui.label(format!(
-                    "{questions} questions, {} statements so far",
-                    turn.contributions.len() - questions
+                    "{questions} questions, {statements} statements so far"
                 ));
+                if statements > questions {
+                    ui.colored_label(
+                        RevansApp::warn_color(ui),
+                        "More statements than questions: ask, don't tell.",
+                    );
+                }
+                let mut said: Vec<_> = turn.contributions.values().collect();
+                said.sort_by_key(|c| c.at);
+                for c in said.iter().rev() {
+                    let who = c.asked_by();
+                    let kind = match c.kind {
+                        ContributionKind::Question => "Question from",
+                        ContributionKind::Statement => "Statement from",
+                    };
+                    let words = if c.text.is_empty() {
+                        String::new()
+                    } else {
+                        format!(": {}", c.text)
+                    };
+                    ui.colored_label(
+                        member_colour(set, who),
+                        format!("{kind} {}{words}", name_of(set, who)),
+                    );
+                }
             }
             self.status(ui, "said");
             if self.me().as_ref() == Some(&presenter) {
@@ -542,6 +651,91 @@ impl RevansApp {
             ui.label("Every turn is done: move on to the review.");
         }
         self.status(ui, "turn");
+    }
+
+    /// Logs a question or statement as asked by `asker`; with no one picked, says so.
+    pub(super) fn log_said(
+        &mut self,
+        meeting_id: &MeetingId,
+        kind: ContributionKind,
+        asker: Option<revans_model::MemberId>,
+        text: String,
+    ) {
+        let Some(asker) = asker else {
+            self.error(
+                "said",
+                "Say who asked: pick them above (or press their number, 1 to 7).",
+            );
+            return;
+        };
+        self.apply(
+            "said",
+            "Logging…",
+            Command::LogContribution {
+                meeting: meeting_id.clone(),
+                kind,
+                text,
+                asker: Some(asker),
+            },
+        );
+        // The next one is this device's member's again unless someone is picked.
+        self.asker = None;
+    }
+
+    /// Who asked the next question: this device's member by default; on a shared screen the
+    /// one logging picks the member with a click or their number (1 to 7). `None` when no
+    /// one is picked and this device's member is the presenter.
+    pub(super) fn asker_picker(
+        &mut self,
+        ui: &mut egui::Ui,
+        set: &ActionLearningSet,
+        presenter: &revans_model::MemberId,
+    ) -> Option<revans_model::MemberId> {
+        const KEYS: [egui::Key; 7] = [
+            egui::Key::Num1,
+            egui::Key::Num2,
+            egui::Key::Num3,
+            egui::Key::Num4,
+            egui::Key::Num5,
+            egui::Key::Num6,
+            egui::Key::Num7,
+        ];
+        let others: Vec<(revans_model::MemberId, String)> = set
+            .current_members()
+            .into_iter()
+            .filter(|(id, _)| *id != presenter)
+            .map(|(id, m)| (id.clone(), m.display_name.clone()))
+            .collect();
+        if self
+            .asker
+            .as_ref()
+            .is_some_and(|a| !others.iter().any(|(id, _)| id == a))
+        {
+            self.asker = None;
+        }
+        // Numbers pick only while no text field is being typed in.
+        if !ui.ctx().egui_wants_keyboard_input() {
+            for (key, (id, _)) in KEYS.iter().zip(&others) {
+                if ui.input(|i| i.key_pressed(*key)) {
+                    self.asker = Some(id.clone());
+                }
+            }
+        }
+        let me = self.me().filter(|m| m != presenter);
+        let chosen = self.asker.clone().or(me);
+        ui.horizontal_wrapped(|ui| {
+            ui.label("Asked by");
+            for (i, (id, name)) in others.iter().enumerate() {
+                let text = RichText::new(format!("{} {name}", i + 1)).color(member_colour(set, id));
+                if ui
+                    .selectable_label(chosen.as_ref() == Some(id), text)
+                    .clicked()
+                {
+                    self.asker = Some(id.clone());
+                }
+            }
+        });
+        chosen
     }
 
     /// The presenter's actions, each with how likely they are to do it.

@@ -4,6 +4,7 @@
 
 mod console;
 mod editing;
+mod room;
 mod screens;
 #[cfg(test)]
 mod tests;
@@ -205,6 +206,12 @@ pub struct RevansApp {
     plan_host: Option<MemberId>,
     /// The likelihood on the action form, 1 to 10.
     likelihood: u8,
+    /// Who asked the next question logged, when picked (else this device's member).
+    asker: Option<MemberId>,
+    /// The issue the bid names, once picked.
+    bid_issue: Option<revans_model::IssueId>,
+    /// Whether the console shows the room view, full screen.
+    room: bool,
     /// How the node was started, to try again after a failure.
     config: NodeConfig,
 }
@@ -265,6 +272,9 @@ impl RevansApp {
             plan_date: None,
             plan_host: None,
             likelihood: 7,
+            asker: None,
+            bid_issue: None,
+            room: false,
             config: config.clone(),
         };
         app.start_node(config);
@@ -839,6 +849,18 @@ impl eframe::App for RevansApp {
         let ctx = ui.ctx().clone();
         self.toasts(&ctx);
         self.confirmation(&ctx);
+        // The room view has the whole screen: no sidebar, no tabs.
+        if self.room && self.tab == Tab::Console && self.past.is_none() && self.set().is_some() {
+            egui::CentralPanel::default_margins().show(ui, |ui| {
+                egui::ScrollArea::vertical()
+                    .auto_shrink([false, false])
+                    .show(ui, |ui| self.console(ui));
+            });
+            if self.turn_running() {
+                ctx.request_repaint_after(std::time::Duration::from_secs(1));
+            }
+            return;
+        }
         egui::Panel::top("top").show(ui, |ui| {
             ui.horizontal(|ui| {
                 if ui

@@ -87,10 +87,11 @@ fn profile_and_set(h: &mut Harness<'static, RevansApp>, name: &str) {
 
 #[test]
 fn a_set_runs_a_whole_meeting_from_plan_to_review() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut h = app(dir.path());
+    let root = tempfile::tempdir().unwrap();
+    let mut h = app(&root.path().join("ada"));
     see_text(&mut h, "how should your set know you");
     profile_and_set(&mut h, "Ada");
+    bo_joins(&mut h, &root.path().join("bo"));
 
     click(&mut h, "Meetings");
     // The date picker starts a week from today, at 09:30.
@@ -119,9 +120,12 @@ fn a_set_runs_a_whole_meeting_from_plan_to_review() {
     click(&mut h, "Start Ada's turn");
     settled(&mut h);
     see_text(&mut h, "Ada is presenting");
+    // Ada presents, so her device names no one by default: she credits Bo, number 1.
+    click(&mut h, "1 Bo");
     click(&mut h, "Log question");
     settled(&mut h);
     see_text(&mut h, "1 questions, 0 statements so far");
+    see(&mut h, "Question from Bo");
     type_into(&mut h, "Action", "Call the board");
     click(&mut h, "Add action");
     settled(&mut h);
@@ -162,7 +166,8 @@ fn a_set_runs_a_whole_meeting_from_plan_to_review() {
     click(&mut h, "Close the meeting");
     click(&mut h, "Yes, close it");
     settled(&mut h);
-    see_text(&mut h, "This meeting is closed: 1 turns, 1 actions.");
+    see(&mut h, "How the meeting went");
+    see(&mut h, "Ada: Call the board (7/10 likely)");
 
     // The history tells the meeting in the practice's words.
     click(&mut h, "History");
@@ -1038,4 +1043,86 @@ fn a_value_changed_on_two_devices_at_once_shows_both_and_one_is_kept() {
     assert_eq!(state.meetings[&meeting].location, "Council offices");
     assert!(ada.conflicts(&set).unwrap().is_empty());
     runtime.block_on(bo.shutdown());
+}
+
+/// Bo joins Ada's set from a node of his own, which then goes away; he is a member in
+/// Ada's app.
+fn bo_joins(h: &mut Harness<'static, RevansApp>, dir: &std::path::Path) -> revans_model::MemberId {
+    let (ada, set) = scene(h);
+    let runtime = h.state().runtime.clone();
+    let ticket = runtime
+        .block_on(ada.invite(&set, "Bo", Duration::from_hours(1), None))
+        .unwrap()
+        .to_string();
+    let bo = runtime.block_on(async {
+        let bo = revans_sync::Node::start(NodeConfig::loopback(dir.to_owned()))
+            .await
+            .unwrap();
+        let profile = revans_model::Profile {
+            display_name: "Bo".into(),
+            organisation: "City Council".into(),
+        };
+        bo.join(&ticket, profile, TIMEOUT).await.unwrap();
+        bo
+    });
+    let member = bo.me(&set).unwrap();
+    runtime.block_on(bo.shutdown());
+    until(h, "Bo to be a member in Ada's app", |h| {
+        h.state()
+            .set()
+            .is_some_and(|s| s.is_current_member(&member))
+    });
+    member
+}
+
+/// The room view shows the running turn for the whole room; the one at the shared screen
+/// credits a question to Bo with his number, and it shows as his, with the summary of
+/// the meeting once it closes.
+#[test]
+fn the_room_view_credits_who_asked_and_the_meeting_closes_on_its_summary() {
+    let root = tempfile::tempdir().unwrap();
+    let mut h = app(&root.path().join("ada"));
+    profile_and_set(&mut h, "Ada");
+    let bo = bo_joins(&mut h, &root.path().join("bo"));
+    let meeting = meeting_in_turns(&h);
+    click(&mut h, "Meeting console");
+    click(&mut h, "Start Ada's turn");
+    settled(&mut h);
+
+    click(&mut h, "Room view");
+    see(&mut h, "Leave room view");
+    assert!(
+        h.query_all_by_label("Hide sets").next().is_none(),
+        "the room view has the whole window"
+    );
+    see(&mut h, "Ask questions rather than give advice.");
+    see_text(&mut h, "left in the turn");
+    see_text(&mut h, "Batting order: Ada ");
+    // Ada presents: her device cannot ask her questions; Bo is number 1.
+    click(&mut h, "Log question");
+    see_text(&mut h, "Say who asked");
+    h.key_press(egui::Key::Num1);
+    h.step();
+    click(&mut h, "Log question");
+    settled(&mut h);
+    see(&mut h, "Bo asked");
+    see(&mut h, "1 questions, 0 statements");
+    click(&mut h, "Leave room view");
+    see(&mut h, "Question from Bo");
+
+    click(&mut h, "End turn");
+    settled(&mut h);
+    click(&mut h, "Move on to Review");
+    settled(&mut h);
+    click(&mut h, "Close the meeting");
+    click(&mut h, "Yes, close it");
+    settled(&mut h);
+    see(&mut h, "How the meeting went");
+    see(&mut h, "No actions were committed at this meeting.");
+    see(&mut h, "The set did not write a review of this meeting.");
+    let (node, set) = scene(&h);
+    let summary =
+        revans_model::meeting_summary(&node.set(&set).unwrap(), &meeting, chrono::Utc::now())
+            .unwrap();
+    assert_eq!(summary.members[&bo].questions, 1, "the question is Bo's");
 }

@@ -354,7 +354,14 @@ fn the_readme_json_table_is_what_the_commands_print() {
         p,
         "question",
         &ada,
-        &["question", &set, "next", "What would success look like?"],
+        &[
+            "question",
+            &set,
+            "next",
+            "What would success look like?",
+            "--by",
+            "Bo",
+        ],
     );
     let action = id(
         &keep(

@@ -240,6 +240,8 @@ pub enum Command {
         kind: ContributionKind,
         /// The words, if noted.
         text: String,
+        /// Who asked or said it; `None` for the member logging it.
+        asker: Option<MemberId>,
     },
     /// Note what the presenter or the set noticed during the running turn.
     NoteInsights {
@@ -515,7 +517,8 @@ impl<'a, 'b> Writer<'a, 'b> {
                 meeting,
                 kind,
                 text,
-            } => self.log_contribution(&meeting, kind, &text),
+                asker,
+            } => self.log_contribution(&meeting, kind, &text, asker),
             Command::NoteInsights { meeting, insights } => self.note_insights(&meeting, &insights),
             Command::AddAction {
                 text,

@@ -76,15 +76,24 @@ impl Writer<'_, '_> {
         id: &MeetingId,
         kind: ContributionKind,
         text: &str,
+        asker: Option<MemberId>,
     ) -> Result<Applied, CommandError> {
         let (mut meeting, presenter) = self.running(id)?;
         let text = optional(text, "question", LINE_MAX)?;
+        let asker = asker.unwrap_or_else(|| self.author.clone());
+        self.current_member(&asker)?;
+        if asker == presenter {
+            return Err(CommandError::PresenterAsking {
+                name: self.name_of(&presenter),
+            });
+        }
         let contribution_id = ContributionId::random();
         if let Some(turn) = meeting.turns.get_mut(&presenter) {
             let contribution = Contribution {
                 kind,
                 text,
                 by: self.author.clone(),
+                asker: Some(asker),
                 at: self.at,
             };
             turn.contributions

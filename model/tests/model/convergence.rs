@@ -284,6 +284,7 @@ fn command(step: &Step, doc: &Automerge, members: &[MemberId], meeting: &Meeting
                 ContributionKind::Question
             },
             text: String::new(),
+            asker: None,
         },
         Step::CatchUp { news, .. } => Command::CatchUp {
             meeting: meeting.clone(),

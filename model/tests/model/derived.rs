@@ -3,8 +3,9 @@
 
 use chrono::TimeDelta;
 use revans_model::{
-    Applied, Command, MeetingId, Outcome, Phase, TurnState, Urgency, airtime, batting_order,
-    follow_through, meeting_time_left, turn_schedule, turn_time_left,
+    Applied, Command, CommandError, ContributionKind, MeetingId, MemberReviewAnswers, Outcome,
+    Phase, TurnState, Urgency, airtime, batting_order, follow_through, meeting_summary,
+    meeting_time_left, turn_schedule, turn_time_left,
 };
 
 use crate::fixture::{Fixture, t};
@@ -274,4 +275,122 @@ fn follow_through_and_how_well_likelihoods_predicted_it() {
     let cy = &figures[&f.members[2]];
     assert_eq!(cy.open, 1);
     assert!(cy.calibration.is_none());
+}
+
+fn log(
+    f: &mut Fixture,
+    member: usize,
+    m: &MeetingId,
+    kind: ContributionKind,
+    asker: Option<usize>,
+) {
+    let asker = asker.map(|a| f.members[a].clone());
+    f.ok(
+        member,
+        20,
+        Command::LogContribution {
+            meeting: m.clone(),
+            kind,
+            text: String::new(),
+            asker,
+        },
+    );
+}
+
+#[test]
+fn a_meetings_summary_gives_each_member_their_part_and_credits_who_asked() {
+    let mut f = Fixture::new();
+    let m = running_meeting(&mut f);
+    let bo = f.members[1].clone();
+    f.ok(
+        0,
+        15,
+        Command::StartTurn {
+            meeting: m.clone(),
+            presenter: bo.clone(),
+        },
+    );
+    // Cy logs her own question; Ada, at the shared screen, logs Di's and her own statement.
+    log(&mut f, 2, &m, ContributionKind::Question, None);
+    log(&mut f, 0, &m, ContributionKind::Question, Some(3));
+    log(&mut f, 0, &m, ContributionKind::Statement, None);
+    assert_eq!(
+        f.refused(
+            0,
+            21,
+            Command::LogContribution {
+                meeting: m.clone(),
+                kind: ContributionKind::Question,
+                text: String::new(),
+                asker: Some(bo.clone()),
+            }
+        ),
+        CommandError::PresenterAsking { name: "Bo".into() }
+    );
+    f.ok(0, 40, Command::EndTurn { meeting: m.clone() });
+    f.ok(
+        1,
+        41,
+        Command::AddAction {
+            text: "Talk to the rota team".into(),
+            likelihood: 8,
+            issue: None,
+            meeting: Some(m.clone()),
+        },
+    );
+    f.advance(&m, Phase::Review, 42);
+    f.ok(
+        1,
+        43,
+        Command::ReviewMeeting {
+            meeting: m.clone(),
+            answers: MemberReviewAnswers {
+                myself: Some("I talk too fast.".into()),
+                ..MemberReviewAnswers::default()
+            },
+        },
+    );
+    let set = f.set();
+    let summary = meeting_summary(&set, &m, t(60)).unwrap();
+    let part = |i: usize| summary.members[&f.members[i]].clone();
+    let slot = set.meetings[&m]
+        .agenda
+        .as_ref()
+        .unwrap()
+        .slots
+        .iter()
+        .find(|s| s.member == bo)
+        .unwrap()
+        .minutes;
+    assert_eq!(part(1).planned_minutes, Some(slot));
+    assert_eq!(
+        part(1).used_seconds,
+        Some(25 * 60),
+        "Bo's turn ran 15 to 40"
+    );
+    assert_eq!((part(1).actions, part(1).reviewed), (1, true));
+    assert_eq!(
+        (part(2).questions, part(2).statements),
+        (1, 0),
+        "Cy asked hers"
+    );
+    assert_eq!(
+        (part(3).questions, part(3).statements),
+        (1, 0),
+        "Di asked the one Ada logged"
+    );
+    assert_eq!((part(0).questions, part(0).statements), (0, 1));
+    assert!(!summary.told_more_than_asked());
+    assert_eq!(summary.actions.len(), 1);
+    let turn = &set.meetings[&m].turns[&bo];
+    let logged_by_ada: Vec<_> = turn
+        .contributions
+        .values()
+        .filter(|c| c.by == f.members[0])
+        .collect();
+    assert_eq!(
+        logged_by_ada.len(),
+        2,
+        "the one logging stays the change's author"
+    );
 }

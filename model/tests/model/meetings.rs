@@ -493,6 +493,7 @@ fn a_turn_runs_from_its_start_until_it_is_ended() {
             meeting: m.clone(),
             kind: ContributionKind::Question,
             text: "What do you want to get out of this session?".into(),
+            asker: None,
         },
     );
     f.ok(
@@ -502,6 +503,7 @@ fn a_turn_runs_from_its_start_until_it_is_ended() {
             meeting: m.clone(),
             kind: ContributionKind::Statement,
             text: String::new(),
+            asker: None,
         },
     );
     f.ok(
@@ -567,7 +569,8 @@ fn turn_errors() {
             Command::LogContribution {
                 meeting: m.clone(),
                 kind: ContributionKind::Question,
-                text: String::new()
+                text: String::new(),
+                asker: None,
             }
         ),
         CommandError::NoTurnRunning

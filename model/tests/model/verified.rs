@@ -3,7 +3,9 @@
 
 use automerge::transaction::{Transactable, Transaction};
 use automerge::{ObjType, ScalarValue};
-use revans_model::{ActionLearningSet, Command, Facilitation, MeetingId, Urgency, check_change};
+use revans_model::{
+    ActionLearningSet, Applied, Command, Facilitation, MeetingId, Urgency, check_change,
+};
 
 use crate::fixture::{Fixture, admit, device, profile, t};
 
@@ -408,4 +410,70 @@ fn an_admission_must_name_its_invitation_where_it_admits() {
         unnamed.unwrap_err(),
         "admitting a device without naming its invitation"
     );
+}
+
+#[test]
+fn a_question_is_credited_only_to_a_member_of_the_set() {
+    let mut f = Fixture::new();
+    let m = meeting(&mut f);
+    f.lock(&m, 0, 63);
+    f.advance(&m, revans_model::Phase::Turns, 64);
+    let ada = f.members[0].clone();
+    f.ok(
+        0,
+        65,
+        Command::StartTurn {
+            meeting: m.clone(),
+            presenter: ada.clone(),
+        },
+    );
+    let Applied::Contribution(said) = f.ok(
+        1,
+        66,
+        Command::LogContribution {
+            meeting: m.clone(),
+            kind: revans_model::ContributionKind::Question,
+            text: String::new(),
+            asker: None,
+        },
+    ) else {
+        panic!("a contribution")
+    };
+    let forged = hostile(&mut f, 1, |tx| {
+        let c = at(
+            tx,
+            &[
+                "meetings",
+                m.as_str(),
+                "turns",
+                ada.as_str(),
+                "contributions",
+                said.as_str(),
+            ],
+        );
+        tx.put(&c, "asker", "0123456789abcdef0123456789abcdef")?;
+        Ok(())
+    });
+    assert!(
+        forged
+            .unwrap_err()
+            .starts_with("someone who is not a member")
+    );
+    let cy = f.members[2].clone();
+    let credited = hostile(&mut f, 1, |tx| {
+        let c = at(
+            tx,
+            &[
+                "meetings",
+                m.as_str(),
+                "turns",
+                ada.as_str(),
+                "contributions",
+                said.as_str(),
+            ],
+        );
+        tx.put(&c, "asker", cy.as_str())?;
+        Ok(())
+    });
+    assert_eq!(credited, Ok(()));
 }

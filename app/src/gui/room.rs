@@ -1,0 +1,478 @@
+//! The meeting as the room sees it: a full-screen view of the console for a shared screen
+//! or a projector, readable from the back of the room; and the summary of a meeting once
+//! it closes (and of any past meeting).
+
+use chrono::TimeDelta;
+use egui::{Color32, RichText, Stroke, pos2, vec2};
+use revans_model::{
+    ActionLearningSet, ContributionKind, Meeting, MeetingId, MemberId, Phase, ScheduledTurn,
+    TurnState, meeting_summary, turn_schedule, turn_time_left,
+};
+
+use super::RevansApp;
+use crate::cli::refs::name_of;
+
+/// One colour per member, the same on every screen and device: by the member's place
+/// among the set's members (ordered by id).
+pub(super) fn member_colour(set: &ActionLearningSet, member: &MemberId) -> Color32 {
+    const PALETTE: [Color32; 8] = [
+        Color32::from_rgb(0x3b, 0x82, 0xc4),
+        Color32::from_rgb(0xd9, 0x7b, 0x29),
+        Color32::from_rgb(0x3f, 0x9e, 0x5a),
+        Color32::from_rgb(0xb8, 0x4a, 0x8f),
+        Color32::from_rgb(0x8a, 0x6d, 0xc9),
+        Color32::from_rgb(0x2a, 0x9d, 0x9d),
+        Color32::from_rgb(0xc2, 0x4b, 0x4b),
+        Color32::from_rgb(0x8c, 0x8c, 0x3a),
+    ];
+    let index = set.members.keys().position(|m| m == member).unwrap_or(0);
+    PALETTE[index % PALETTE.len()]
+}
+
+/// Green while there is time, amber in the last fifth, red once over.
+fn time_colour(left: TimeDelta, allotted: TimeDelta) -> Color32 {
+    if left < TimeDelta::zero() {
+        Color32::from_rgb(0xd6, 0x3a, 0x3a)
+    } else if left.num_seconds() * 5 <= allotted.num_seconds() {
+        Color32::from_rgb(0xe0, 0x9a, 0x1f)
+    } else {
+        Color32::from_rgb(0x3f, 0x9e, 0x5a)
+    }
+}
+
+/// `12:05`, or `-3:10` once over.
+pub(super) fn clock(delta: TimeDelta) -> String {
+    let seconds = delta.num_seconds();
+    let sign = if seconds < 0 { "-" } else { "" };
+    let s = seconds.unsigned_abs();
+    format!("{sign}{}:{:02}", s / 60, s % 60)
+}
+
+impl RevansApp {
+    /// The room view: what a shared screen shows of the meeting, in large type.
+    pub(super) fn room_view(
+        &mut self,
+        ui: &mut egui::Ui,
+        set: &ActionLearningSet,
+        meeting_id: &MeetingId,
+        meeting: &Meeting,
+    ) {
+        let now = RevansApp::now();
+        let schedule = turn_schedule(set, meeting, now);
+        ui.horizontal(|ui| {
+            ui.label(RichText::new(phase_words(meeting.phase)).size(28.0).weak());
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                let leave = ui.button("Leave room view").on_hover_text("Esc or F11");
+                if leave.clicked() || ui.input(|i| i.key_pressed(egui::Key::Escape)) {
+                    self.set_room(ui.ctx(), false);
+                }
+            });
+        });
+        ui.add_space(12.0);
+        if let Some((presenter, left)) = turn_time_left(meeting, now) {
+            let turn = meeting.turns.get(&presenter);
+            let allotted = TimeDelta::minutes(i64::from(turn.map_or(0, |t| t.allocated_minutes)));
+            ui.horizontal(|ui| {
+                ui.vertical(|ui| {
+                    countdown(ui, left, allotted);
+                    let words = if left < TimeDelta::zero() {
+                        format!("{} over time", clock(-left))
+                    } else {
+                        format!("{} left in the turn", clock(left))
+                    };
+                    ui.label(
+                        RichText::new(words)
+                            .size(24.0)
+                            .color(time_colour(left, allotted)),
+                    );
+                });
+                ui.add_space(24.0);
+                ui.vertical(|ui| {
+                    ui.label(
+                        RichText::new(name_of(set, &presenter))
+                            .size(64.0)
+                            .strong()
+                            .color(member_colour(set, &presenter)),
+                    );
+                    let issue = schedule
+                        .iter()
+                        .find(|t| t.member == presenter)
+                        .and_then(|t| t.issue.as_ref())
+                        .and_then(|i| set.issues.get(i));
+                    if let Some(issue) = issue {
+                        ui.label(RichText::new(&issue.statement).size(32.0));
+                    }
+                    ui.add_space(12.0);
+                    ui.label(
+                        RichText::new("Ask questions rather than give advice.")
+                            .size(28.0)
+                            .italics(),
+                    );
+                    for q in set.question_bank.values().take(3) {
+                        ui.label(RichText::new(format!("· {}", q.text)).size(26.0));
+                    }
+                });
+            });
+            ui.add_space(16.0);
+            batting_bar(ui, set, &schedule, 48.0);
+            ui.add_space(12.0);
+            // Logging from the shared screen: pick who asked (1 to 7), then F5 or F6.
+            let asker = self.asker_picker(ui, set, &presenter);
+            let f5 = ui.input(|i| i.key_pressed(egui::Key::F5));
+            let f6 = ui.input(|i| i.key_pressed(egui::Key::F6));
+            ui.horizontal(|ui| {
+                let question = ui.button("Log question").on_hover_text("F5").clicked() || f5;
+                let statement = ui.button("Log statement").on_hover_text("F6").clicked() || f6;
+                for (pressed, kind) in [
+                    (question, ContributionKind::Question),
+                    (statement, ContributionKind::Statement),
+                ] {
+                    if pressed {
+                        self.log_said(meeting_id, kind, asker.clone(), String::new());
+                    }
+                }
+            });
+            self.status(ui, "said");
+            ui.add_space(12.0);
+            if let Some(turn) = turn {
+                let mut said: Vec<_> = turn.contributions.values().collect();
+                said.sort_by_key(|c| c.at);
+                let questions = said
+                    .iter()
+                    .filter(|c| c.kind == ContributionKind::Question)
+                    .count();
+                let statements = said.len() - questions;
+                ui.label(
+                    RichText::new(format!("{questions} questions, {statements} statements"))
+                        .size(28.0)
+                        .strong(),
+                );
+                if statements > questions {
+                    ui.label(
+                        RichText::new("More statements than questions: ask, don't tell.")
+                            .size(32.0)
+                            .color(ui.visuals().warn_fg_color),
+                    );
+                }
+                for c in said.iter().rev().take(6) {
+                    let who = c.asked_by();
+                    let kind = match c.kind {
+                        ContributionKind::Question => "asked",
+                        ContributionKind::Statement => "said",
+                    };
+                    let words = if c.text.is_empty() {
+                        String::new()
+                    } else {
+                        format!(": {}", c.text)
+                    };
+                    ui.label(
+                        RichText::new(format!("{} {kind}{words}", name_of(set, who)))
+                            .size(26.0)
+                            .color(member_colour(set, who)),
+                    );
+                }
+            }
+        } else if meeting.phase == Phase::Closed {
+            summary(ui, set, meeting_id);
+        } else {
+            if !schedule.is_empty() {
+                batting_bar(ui, set, &schedule, 48.0);
+                ui.add_space(16.0);
+            }
+            if let Some(next) = schedule.iter().find(|t| t.state == TurnState::Waiting)
+                && meeting.phase == Phase::Turns
+            {
+                ui.label(RichText::new(format!("Next: {}", name_of(set, &next.member))).size(56.0));
+            }
+            if meeting.phase == Phase::CatchUp {
+                for (member, news) in &meeting.catch_up {
+                    ui.label(
+                        RichText::new(format!("{}: {}", name_of(set, member), news.news.as_str()))
+                            .size(26.0)
+                            .color(member_colour(set, member)),
+                    );
+                }
+            }
+        }
+    }
+
+    /// Enters or leaves the room view, full screen.
+    pub(super) fn set_room(&mut self, ctx: &egui::Context, on: bool) {
+        self.room = on;
+        ctx.send_viewport_cmd(egui::ViewportCommand::Fullscreen(on));
+    }
+}
+
+/// How a meeting went, member by member.
+pub(super) fn summary(ui: &mut egui::Ui, set: &ActionLearningSet, meeting_id: &MeetingId) {
+    let Some(summary) = meeting_summary(set, meeting_id, RevansApp::now()) else {
+        return;
+    };
+    ui.label(RichText::new("How the meeting went").size(22.0).strong());
+    let longest = summary
+        .members
+        .values()
+        .map(|m| (i64::from(m.planned_minutes.unwrap_or(0)) * 60).max(m.used_seconds.unwrap_or(0)))
+        .max()
+        .unwrap_or(0)
+        .max(60);
+    egui::Grid::new("summary")
+        .striped(true)
+        .spacing(vec2(16.0, 6.0))
+        .show(ui, |ui| {
+            for heading in [
+                "Member",
+                "Airtime",
+                "",
+                "Questions",
+                "Statements",
+                "Actions",
+                "Own review",
+            ] {
+                ui.label(RichText::new(heading).strong());
+            }
+            ui.end_row();
+            for (member, part) in &summary.members {
+                let colour = member_colour(set, member);
+                ui.label(RichText::new(name_of(set, member)).color(colour).strong());
+                airtime_bar(ui, colour, part.planned_minutes, part.used_seconds, longest);
+                ui.label(airtime_words(part.planned_minutes, part.used_seconds));
+                ui.label(part.questions.to_string());
+                ui.label(part.statements.to_string());
+                ui.label(part.actions.to_string());
+                ui.label(if part.reviewed {
+                    "filled in"
+                } else {
+                    "not yet"
+                });
+                ui.end_row();
+            }
+        });
+    if summary.told_more_than_asked() {
+        ui.colored_label(
+            ui.visuals().warn_fg_color,
+            "More statements than questions in this meeting: ask, don't tell.",
+        );
+    }
+    ui.add_space(8.0);
+    ui.label(RichText::new("Actions committed").strong());
+    if summary.actions.is_empty() {
+        ui.label(RichText::new("No actions were committed at this meeting.").weak());
+    }
+    for (_, action) in &summary.actions {
+        ui.label(format!(
+            "{}: {} ({}/10 likely){}",
+            name_of(set, &action.owner),
+            action.text,
+            action.likelihood,
+            action
+                .report_back
+                .as_ref()
+                .map_or(String::new(), |r| format!(", {}", outcome_words(r.outcome)))
+        ));
+    }
+    let review = &summary.process_review;
+    ui.add_space(8.0);
+    ui.label(RichText::new("The set's review").strong());
+    let mut any = false;
+    for (label, text) in [
+        ("What worked well", &review.worked_well),
+        ("What was difficult", &review.was_difficult),
+        ("How we could be more effective", &review.more_effective),
+    ] {
+        if !text.is_blank() {
+            any = true;
+            ui.label(format!("{label}: {}", text.as_str()));
+        }
+    }
+    if !any {
+        ui.label(RichText::new("The set did not write a review of this meeting.").weak());
+    }
+}
+
+fn outcome_words(outcome: revans_model::Outcome) -> &'static str {
+    match outcome {
+        revans_model::Outcome::Done => "done",
+        revans_model::Outcome::Partly => "partly done",
+        revans_model::Outcome::Not => "not done",
+    }
+}
+
+fn phase_words(phase: Phase) -> &'static str {
+    match phase {
+        Phase::Planned => "Not yet begun",
+        Phase::CatchUp => "Catching up",
+        Phase::Agenda => "Bids for time and the batting order",
+        Phase::Turns => "Turns",
+        Phase::Review => "Review of the meeting",
+        Phase::Closed => "Closed",
+    }
+}
+
+/// "12 of 15 min", "15 min planned, no turn", "12 min, not on the agenda".
+fn airtime_words(planned: Option<u32>, used: Option<i64>) -> String {
+    let used_minutes = used.map(|s| (s + 30) / 60);
+    match (planned, used_minutes) {
+        (Some(p), Some(u)) => format!("{u} of {p} min"),
+        (Some(p), None) => format!("{p} min planned, no turn"),
+        (None, Some(u)) => format!("{u} min, not on the agenda"),
+        (None, None) => "no turn".to_owned(),
+    }
+}
+
+/// Planned minutes as an outline, used time filled, on one scale for every member.
+fn airtime_bar(
+    ui: &mut egui::Ui,
+    colour: Color32,
+    planned: Option<u32>,
+    used: Option<i64>,
+    longest_seconds: i64,
+) {
+    let (rect, _) = ui.allocate_exact_size(vec2(220.0, 16.0), egui::Sense::hover());
+    let painter = ui.painter_at(rect);
+    #[allow(clippy::cast_precision_loss)]
+    let width = |seconds: i64| rect.width() * (seconds as f32 / longest_seconds as f32).min(1.0);
+    if let Some(used) = used {
+        let filled = egui::Rect::from_min_size(rect.min, vec2(width(used), rect.height()));
+        painter.rect_filled(filled, 2.0, colour);
+    }
+    if let Some(planned) = planned {
+        let outline = egui::Rect::from_min_size(
+            rect.min,
+            vec2(width(i64::from(planned) * 60), rect.height()),
+        );
+        painter.rect_stroke(
+            outline,
+            2.0,
+            Stroke::new(1.5, ui.visuals().strong_text_color()),
+            egui::StrokeKind::Inside,
+        );
+    }
+}
+
+/// The batting order as one bar of allotted minutes: the running turn outlined, turns done
+/// muted, and minutes lost to overruns shown on the turns still to come.
+pub(super) fn batting_bar(
+    ui: &mut egui::Ui,
+    set: &ActionLearningSet,
+    schedule: &[ScheduledTurn],
+    height: f32,
+) {
+    let total: u32 = schedule
+        .iter()
+        .map(|t| t.agreed_minutes.max(t.minutes))
+        .sum();
+    if total == 0 {
+        return;
+    }
+    let (rect, _) =
+        ui.allocate_exact_size(vec2(ui.available_width(), height), egui::Sense::hover());
+    let painter = ui.painter_at(rect);
+    let mut x = rect.left();
+    #[allow(clippy::cast_precision_loss)]
+    let per_minute = rect.width() / total as f32;
+    for turn in schedule {
+        #[allow(clippy::cast_precision_loss)]
+        let kept = turn.minutes as f32 * per_minute;
+        #[allow(clippy::cast_precision_loss)]
+        let lost = turn.minutes_lost() as f32 * per_minute;
+        let colour = member_colour(set, &turn.member);
+        let (fill, text) = match turn.state {
+            TurnState::Done { .. } | TurnState::Withdrawn => {
+                (colour.gamma_multiply(0.35), ui.visuals().weak_text_color())
+            }
+            _ => (colour, Color32::WHITE),
+        };
+        let segment = egui::Rect::from_min_max(pos2(x, rect.top()), pos2(x + kept, rect.bottom()));
+        painter.rect_filled(segment.shrink2(vec2(1.0, 0.0)), 4.0, fill);
+        if matches!(turn.state, TurnState::Running { .. }) {
+            painter.rect_stroke(
+                segment,
+                4.0,
+                Stroke::new(3.0, ui.visuals().strong_text_color()),
+                egui::StrokeKind::Outside,
+            );
+        }
+        painter.text(
+            segment.center(),
+            egui::Align2::CENTER_CENTER,
+            format!("{} {} min", name_of(set, &turn.member), turn.minutes),
+            egui::FontId::proportional(height * 0.4),
+            text,
+        );
+        x += kept;
+        if lost > 0.0 {
+            let gone = egui::Rect::from_min_max(pos2(x, rect.top()), pos2(x + lost, rect.bottom()));
+            painter.rect_filled(
+                gone.shrink2(vec2(1.0, 0.0)),
+                4.0,
+                ui.visuals().warn_fg_color.gamma_multiply(0.5),
+            );
+            x += lost;
+        }
+    }
+    // Said in words too, for screen readers and tests.
+    let described: Vec<String> = schedule
+        .iter()
+        .map(|t| {
+            let lost = t.minutes_lost();
+            let state = match t.state {
+                TurnState::Waiting if lost > 0 => format!("to come, {lost} min lost to overruns"),
+                TurnState::Waiting => "to come".to_owned(),
+                TurnState::Running { .. } => "presenting".to_owned(),
+                TurnState::Done { .. } => "done".to_owned(),
+                TurnState::Withdrawn => "withdrawn".to_owned(),
+            };
+            format!("{} {} min ({state})", name_of(set, &t.member), t.minutes)
+        })
+        .collect();
+    ui.label(
+        RichText::new(format!("Batting order: {}", described.join(", ")))
+            .small()
+            .weak(),
+    );
+}
+
+/// The time left as a ring that empties, in a colour that turns amber as time runs low
+/// and red once over, with the clock in its middle.
+fn countdown(ui: &mut egui::Ui, left: TimeDelta, allotted: TimeDelta) {
+    let size = 280.0;
+    let (rect, _) = ui.allocate_exact_size(vec2(size, size), egui::Sense::hover());
+    let painter = ui.painter_at(rect);
+    let centre = rect.center();
+    let radius = size / 2.0 - 14.0;
+    let colour = time_colour(left, allotted);
+    painter.circle_stroke(
+        centre,
+        radius,
+        Stroke::new(18.0, ui.visuals().faint_bg_color),
+    );
+    #[allow(clippy::cast_precision_loss)]
+    let fraction = if allotted.num_seconds() > 0 {
+        (left.num_seconds() as f32 / allotted.num_seconds() as f32).clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    let shown = if left < TimeDelta::zero() {
+        1.0
+    } else {
+        fraction
+    };
+    let steps = 96;
+    #[allow(clippy::cast_precision_loss)]
+    let points: Vec<egui::Pos2> = (0..=steps)
+        .map(|i| {
+            let angle = -std::f32::consts::FRAC_PI_2
+                + std::f32::consts::TAU * shown * (i as f32 / steps as f32);
+            centre + radius * vec2(angle.cos(), angle.sin())
+        })
+        .collect();
+    painter.add(egui::Shape::line(points, Stroke::new(18.0, colour)));
+    painter.text(
+        centre,
+        egui::Align2::CENTER_CENTER,
+        clock(left),
+        egui::FontId::monospace(64.0),
+        colour,
+    );
+}
