@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::action::Outcome;
-use crate::ids::MemberId;
+use crate::ids::{MeetingId, MemberId};
 use crate::set::ActionLearningSet;
 
 /// One member's record of actions.
@@ -87,4 +87,67 @@ fn calibrate(pairs: &[(f64, f64)]) -> Option<Calibration> {
         overconfidence: predicted - done,
         brier,
     })
+}
+
+/// A meeting's reported actions of one member: the likelihoods said and what was done,
+/// each 0 to 1.
+type Said = (MeetingId, Vec<(f64, f64)>);
+
+/// What one member said and did with the actions they committed to at one meeting.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct MeetingFollowThrough {
+    /// The meeting the actions were committed at.
+    pub meeting: MeetingId,
+    /// Its place among the set's meetings, from 1.
+    pub number: usize,
+    /// Their average likelihood, 0 to 1 (a 7 is 0.7).
+    pub said: f64,
+    /// How much of the actions they did, 0 to 1 (done 1, partly 0.5, not 0).
+    pub did: f64,
+    /// Reported actions it is computed from.
+    pub reported: u32,
+}
+
+/// Each member's follow-through meeting by meeting, over the actions committed at each
+/// meeting that they have reported back on: for charts of calibration and follow-through
+/// over time.
+#[must_use]
+pub fn follow_through_by_meeting(
+    set: &ActionLearningSet,
+) -> BTreeMap<MemberId, Vec<MeetingFollowThrough>> {
+    let order: BTreeMap<&MeetingId, usize> = set
+        .meetings_in_order()
+        .into_iter()
+        .enumerate()
+        .map(|(i, (id, _))| (id, i + 1))
+        .collect();
+    let mut pairs: BTreeMap<(MemberId, usize), Said> = BTreeMap::new();
+    for action in set.actions.values() {
+        let (Some(meeting), Some(report)) = (&action.meeting, &action.report_back) else {
+            continue;
+        };
+        let Some(number) = order.get(meeting) else {
+            continue;
+        };
+        pairs
+            .entry((action.owner.clone(), *number))
+            .or_insert_with(|| (meeting.clone(), Vec::new()))
+            .1
+            .push((
+                f64::from(action.likelihood.clamp(1, 10)) / 10.0,
+                report.outcome.score(),
+            ));
+    }
+    let mut out: BTreeMap<MemberId, Vec<MeetingFollowThrough>> = BTreeMap::new();
+    for ((member, number), (meeting, pairs)) in pairs {
+        let n = pairs.len() as f64;
+        out.entry(member).or_default().push(MeetingFollowThrough {
+            meeting,
+            number,
+            said: pairs.iter().map(|(p, _)| p).sum::<f64>() / n,
+            did: pairs.iter().map(|(_, o)| o).sum::<f64>() / n,
+            reported: pairs.len() as u32,
+        });
+    }
+    out
 }

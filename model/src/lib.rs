@@ -55,7 +55,9 @@ pub use command::{
 };
 pub use conflict::{Conflict, Field, Kept, Version, conflicts};
 pub use error::{CommandError, LoadError, MAX_MEETING_MINUTES, MIN_MEETING_MINUTES};
-pub use follow_through::{Calibration, FollowThrough, follow_through};
+pub use follow_through::{
+    Calibration, FollowThrough, MeetingFollowThrough, follow_through, follow_through_by_meeting,
+};
 pub use ground_rule::{GroundRule, Retirement};
 pub use ids::{
     ActionId, BadDeviceId, CelebrationId, ContributionId, DeviceId, HandoverId, InvitationId,

@@ -2,8 +2,10 @@
 //! tokio runtime, and what comes back (results, the node's events) arrives on a channel
 //! that each frame drains, waking the UI with a repaint.
 
+mod charts;
 mod console;
 mod editing;
+mod look;
 mod room;
 mod screens;
 #[cfg(test)]
@@ -60,6 +62,14 @@ impl Tab {
             Tab::People => "People and sync",
         }
     }
+}
+
+/// Which actions the Actions area lists.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ActionFilter {
+    Mine,
+    Open,
+    All,
 }
 
 /// How long an acknowledgement stays in the corner.
@@ -212,6 +222,8 @@ pub struct RevansApp {
     bid_issue: Option<revans_model::IssueId>,
     /// Whether the console shows the room view, full screen.
     room: bool,
+    /// Which actions the Actions area lists.
+    action_filter: ActionFilter,
     /// How the node was started, to try again after a failure.
     config: NodeConfig,
 }
@@ -240,6 +252,7 @@ impl RevansApp {
                 .map_err(|e| anyhow::anyhow!("Could not start the app's worker threads: {e}"))?,
         );
         let (tx, rx) = mpsc::channel();
+        look::apply(&ctx);
         let app = Self {
             runtime,
             ctx,
@@ -275,6 +288,7 @@ impl RevansApp {
             asker: None,
             bid_issue: None,
             room: false,
+            action_filter: ActionFilter::All,
             config: config.clone(),
         };
         app.start_node(config);

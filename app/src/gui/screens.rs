@@ -8,7 +8,8 @@ use revans_model::{
 };
 
 use super::editing::Editing;
-use super::{Outcome, RevansApp, Ticket};
+use super::room::member_colour;
+use super::{ActionFilter, Outcome, RevansApp, Ticket, charts, look};
 use crate::cli::args::ExportFormat;
 use crate::cli::refs::name_of;
 use crate::export;
@@ -408,6 +409,12 @@ impl RevansApp {
         let me = self.me();
         ui.heading("Issues");
         ui.label("Each member brings a real problem: \"a situation in which I am part of the problem and the problem is part of me\".");
+        if set.issues.is_empty() {
+            look::empty(
+                ui,
+                "No issues yet: bring the problem you want the set's help with, below. Only the one sentence is needed to start.",
+            );
+        }
         let mut issues: Vec<_> = set.issues.iter().collect();
         issues
             .sort_by_key(|(id, i)| (i.status != IssueStatus::Open, i.priority, i.created_at, *id));
@@ -503,6 +510,12 @@ impl RevansApp {
             return;
         };
         ui.heading("Meetings");
+        if set.meetings.is_empty() {
+            look::empty(
+                ui,
+                "No meeting yet: plan the first one below. A set's first meeting is three hours, later ones two.",
+            );
+        }
         egui::Grid::new("meetings").striped(true).show(ui, |ui| {
             for (id, m) in set.meetings_in_order() {
                 ui.label(local(m.scheduled_at.get()));
@@ -652,14 +665,64 @@ impl RevansApp {
         };
         let me = self.me();
         ui.heading("Actions");
-        let mut actions: Vec<_> = set.actions.iter().collect();
+        ui.horizontal(|ui| {
+            ui.label("Show");
+            for (filter, label) in [
+                (ActionFilter::Mine, "Mine"),
+                (ActionFilter::Open, "Open"),
+                (ActionFilter::All, "All"),
+            ] {
+                if ui
+                    .selectable_label(self.action_filter == filter, label)
+                    .clicked()
+                {
+                    self.action_filter = filter;
+                }
+            }
+        });
+        let mut actions: Vec<_> = set
+            .actions
+            .iter()
+            .filter(|(_, a)| match self.action_filter {
+                ActionFilter::Mine => Some(&a.owner) == me.as_ref(),
+                ActionFilter::Open => a.report_back.is_none(),
+                ActionFilter::All => true,
+            })
+            .collect();
         actions.sort_by_key(|(id, a)| (Some(&a.owner) != me.as_ref(), a.created_at, *id));
-        egui::Grid::new("actions").striped(true).show(ui, |ui| {
-            for (id, a) in &actions {
-                ui.label(name_of(&set, &a.owner));
+        if actions.is_empty() {
+            look::empty(
+                ui,
+                match self.action_filter {
+                    ActionFilter::Mine => {
+                        "You have no actions yet: commit to one at the end of your turn."
+                    }
+                    ActionFilter::Open => "No action is waiting for its account.",
+                    ActionFilter::All => {
+                        "No actions yet: each presenter commits to theirs at the end of their turn."
+                    }
+                },
+            );
+        }
+        for (id, a) in &actions {
+            ui.horizontal_wrapped(|ui| {
+                ui.label(
+                    RichText::new(name_of(&set, &a.owner))
+                        .strong()
+                        .color(member_colour(&set, &a.owner)),
+                );
                 ui.label(&a.text);
-                ui.label(format!("{}/10 likely", a.likelihood));
-                ui.label(a.report_back.as_ref().map_or("open", |r| r.outcome.name()));
+                look::chip(
+                    ui,
+                    &format!("{}/10 likely", a.likelihood),
+                    ui.visuals().weak_text_color(),
+                );
+                let outcome = a.report_back.as_ref().map(|r| r.outcome);
+                look::chip(
+                    ui,
+                    outcome.map_or("open", revans_model::Outcome::name),
+                    look::outcome_colour(outcome),
+                );
                 let marked = self.in_conflict(&Field::ActionText((*id).clone()))
                     || self.in_conflict(&Field::ActionLikelihood((*id).clone()));
                 if marked {
@@ -681,18 +744,17 @@ impl RevansApp {
                         },
                     );
                 }
-                ui.end_row();
-            }
-        });
-        for (id, _) in &actions {
+            });
             self.versions(ui, &set, &Field::ActionText((*id).clone()));
             self.versions(ui, &set, &Field::ActionLikelihood((*id).clone()));
+            if self.editing(&Editing::Action {
+                action: (*id).clone(),
+                likelihood: a.likelihood,
+            }) {
+                self.edit_form(ui, &set);
+            }
         }
-        if matches!(self.editing, Some(Editing::Action { .. })) {
-            self.edit_form(ui, &set);
-        }
-        ui.add_space(8.0);
-        ui.label(RichText::new("Follow-through").strong());
+        look::section(ui, "Follow-through");
         for (member, f) in follow_through(&set) {
             let calibration = f.calibration.map_or_else(String::new, |c| {
                 format!(
@@ -710,6 +772,7 @@ impl RevansApp {
                 f.open
             ));
         }
+        charts::charts(ui, &set);
     }
 
     pub(super) fn journal_view(&mut self, ui: &mut egui::Ui) {

@@ -1126,3 +1126,58 @@ fn the_room_view_credits_who_asked_and_the_meeting_closes_on_its_summary() {
             .unwrap();
     assert_eq!(summary.members[&bo].questions, 1, "the question is Bo's");
 }
+
+/// The Actions area lists mine, the open ones or all, each with its likelihood and state,
+/// and charts what was said against what was done.
+#[test]
+fn actions_are_filtered_and_follow_through_is_charted() {
+    use revans_model::{Applied, Command, Outcome};
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app(dir.path());
+    profile_and_set(&mut h, "Ada");
+    click(&mut h, "Actions");
+    see_text(&mut h, "No actions yet: each presenter commits to theirs");
+    let meeting = plan_now(&h);
+    let (node, set) = scene(&h);
+    let runtime = h.state().runtime.clone();
+    let mut ids = Vec::new();
+    for (text, likelihood) in [("Call the board", 7), ("Write to the union", 4)] {
+        let applied = runtime
+            .block_on(node.apply(
+                &set,
+                Command::AddAction {
+                    text: text.into(),
+                    likelihood,
+                    issue: None,
+                    meeting: Some(meeting.clone()),
+                },
+            ))
+            .unwrap();
+        let Applied::Action(id) = applied else {
+            panic!("an action")
+        };
+        ids.push(id);
+    }
+    apply(
+        &h,
+        Command::ReportBack {
+            action: ids[0].clone(),
+            outcome: Outcome::Done,
+            what_happened: "They said yes.".into(),
+            learned: String::new(),
+        },
+    );
+    see(&mut h, "Call the board");
+    see(&mut h, "7/10 likely");
+    see(&mut h, "done");
+    click(&mut h, "Open");
+    see(&mut h, "Write to the union");
+    assert!(
+        h.query_all_by_label("Call the board").next().is_none(),
+        "a reported action is not open"
+    );
+    click(&mut h, "Mine");
+    see(&mut h, "Call the board");
+    see(&mut h, "Said and done");
+    see_text(&mut h, "Latest: Ada said 70% and did 100% at meeting 1.");
+}

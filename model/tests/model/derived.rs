@@ -4,8 +4,8 @@
 use chrono::TimeDelta;
 use revans_model::{
     Applied, Command, CommandError, ContributionKind, MeetingId, MemberReviewAnswers, Outcome,
-    Phase, TurnState, Urgency, airtime, batting_order, follow_through, meeting_summary,
-    meeting_time_left, turn_schedule, turn_time_left,
+    Phase, TurnState, Urgency, airtime, batting_order, follow_through, follow_through_by_meeting,
+    meeting_summary, meeting_time_left, turn_schedule, turn_time_left,
 };
 
 use crate::fixture::{Fixture, t};
@@ -393,4 +393,49 @@ fn a_meetings_summary_gives_each_member_their_part_and_credits_who_asked() {
         2,
         "the one logging stays the change's author"
     );
+}
+
+#[test]
+fn follow_through_meeting_by_meeting_counts_what_was_reported_of_each_meetings_actions() {
+    let mut f = Fixture::new();
+    let first = f.plan(0, 120);
+    let second = f.plan(60 * 24 * 21, 120);
+    let add = |f: &mut Fixture, meeting: &MeetingId, likelihood| match f.ok(
+        1,
+        5,
+        Command::AddAction {
+            text: "Do it.".into(),
+            likelihood,
+            issue: None,
+            meeting: Some(meeting.clone()),
+        },
+    ) {
+        Applied::Action(id) => id,
+        other => panic!("{other:?}"),
+    };
+    let a = add(&mut f, &first, 9);
+    let b = add(&mut f, &first, 7);
+    let c = add(&mut f, &second, 6);
+    add(&mut f, &second, 8);
+    for (id, outcome) in [(a, Outcome::Done), (b, Outcome::Not), (c, Outcome::Partly)] {
+        f.ok(
+            1,
+            60,
+            Command::ReportBack {
+                action: id,
+                outcome,
+                what_happened: String::new(),
+                learned: String::new(),
+            },
+        );
+    }
+    let series = &follow_through_by_meeting(&f.set())[&f.members[1]];
+    let figures: Vec<(usize, u32)> = series.iter().map(|m| (m.number, m.reported)).collect();
+    assert_eq!(
+        figures,
+        vec![(1, 2), (2, 1)],
+        "the open action is not counted"
+    );
+    assert!((series[0].said - 0.8).abs() < 1e-9 && (series[0].did - 0.5).abs() < 1e-9);
+    assert!((series[1].said - 0.6).abs() < 1e-9 && (series[1].did - 0.5).abs() < 1e-9);
 }
