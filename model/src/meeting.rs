@@ -259,7 +259,8 @@ pub struct Contribution {
     /// facilitator).
     pub by: MemberId,
     /// Who asked it or said it, as the member logging it named them; `None` in records
-    /// made before Revans asked (whoever logged it then).
+    /// made before Revans asked (whoever logged it then), which lack the field.
+    #[autosurgeon(missing = "Option::default")]
     pub asker: Option<MemberId>,
     /// When.
     pub at: Timestamp,

@@ -166,3 +166,69 @@ fn a_damaged_record_is_left_out_and_the_set_still_reads() {
     assert!(!set.members.contains_key(&bo));
     assert_eq!(set.members.len(), 3);
 }
+
+/// A question logged by an earlier Revans names no asker: the set still reads, the
+/// question is its logger's, and the meeting can still be written.
+#[test]
+fn a_question_from_before_askers_were_named_reads_as_its_loggers() {
+    let mut f = Fixture::new();
+    let m = f.plan(0, 120);
+    f.advance(&m, Phase::Agenda, 1);
+    f.bid_equal_share(&m, 0, 2);
+    f.lock(&m, 0, 3);
+    f.advance(&m, Phase::Turns, 4);
+    let ada = f.members[0].clone();
+    f.ok(
+        0,
+        5,
+        Command::StartTurn {
+            meeting: m.clone(),
+            presenter: ada.clone(),
+        },
+    );
+    f.ok(
+        1,
+        6,
+        Command::LogContribution {
+            meeting: m.clone(),
+            kind: revans_model::ContributionKind::Question,
+            text: "What would success look like?".into(),
+            asker: None,
+        },
+    );
+    // As an earlier version wrote it: no `asker` at all.
+    let contributions = map_at(
+        &f.doc,
+        &[
+            "meetings",
+            m.as_str(),
+            "turns",
+            ada.as_str(),
+            "contributions",
+        ],
+    );
+    let said = f.doc.keys(&contributions).next().unwrap();
+    let record = map_at(
+        &f.doc,
+        &[
+            "meetings",
+            m.as_str(),
+            "turns",
+            ada.as_str(),
+            "contributions",
+            &said,
+        ],
+    );
+    f.doc
+        .transact::<_, _, automerge::AutomergeError>(|tx| tx.delete(&record, "asker"))
+        .unwrap();
+    let set = f.set();
+    let question = &set.meetings[&m].turns[&ada]
+        .contributions
+        .values()
+        .next()
+        .unwrap();
+    assert_eq!(question.asker, None);
+    assert_eq!(question.asked_by(), &f.members[1]);
+    f.ok(0, 7, Command::EndTurn { meeting: m.clone() });
+}
