@@ -665,6 +665,25 @@ fn the_set_as_it_stood(sizes: &Sizes, figures: &mut Figures) -> Result<()> {
     }
     now.sort();
     past.sort();
+    // What each hydrate now adds: the values with two versions, looked for beside the
+    // model's read of the same loaded document.
+    let mut read = Vec::new();
+    let mut looked = Vec::new();
+    for _ in 0..5 {
+        let t = Instant::now();
+        std::hint::black_box(revans_model::ActionLearningSet::from_doc(&doc)?);
+        read.push(t.elapsed());
+        let t = Instant::now();
+        let found = revans_model::conflicts(&doc);
+        looked.push(t.elapsed());
+        if !found.is_empty() {
+            bail!("the generated history holds values with two versions");
+        }
+    }
+    read.sort();
+    looked.sort();
+    figures.insert("read_ms".into(), millis(read[2]));
+    figures.insert("conflicts_ms".into(), millis(looked[2]));
     figures.insert("open_now_ms".into(), millis(now[2]));
     figures.insert("open_at_first_meeting_ms".into(), millis(past[2]));
     println!(
@@ -682,6 +701,20 @@ fn the_set_as_it_stood(sizes: &Sizes, figures: &mut Figures) -> Result<()> {
     println!(
         "| ratio, at the first meeting / now | {:.2}x |\n",
         past[2].as_secs_f64() / now[2].as_secs_f64()
+    );
+    println!("## 4b. What each read of the set adds: values with two versions (median of 5)\n");
+    println!("| | time |\n|---|---|");
+    println!(
+        "| the model's read of the loaded set (`from_doc`) | {} |",
+        ms(read[2])
+    );
+    println!(
+        "| looking for values with two versions (`conflicts`, none here) | {} |",
+        ms(looked[2])
+    );
+    println!(
+        "| ratio, looking / reading | {:.2}x |\n",
+        looked[2].as_secs_f64() / read[2].as_secs_f64()
     );
     Ok(())
 }
