@@ -25,15 +25,20 @@ pub(super) fn charts(ui: &mut egui::Ui, set: &ActionLearningSet) {
     airtime_over_time(ui, set);
 }
 
-/// Each reported action: the likelihood said (across) against what was done (up), one
-/// colour per member, beside the line where the two agree.
-fn calibration(ui: &mut egui::Ui, set: &ActionLearningSet) {
-    Plot::new("calibration")
+/// A chart that stays put: its figures are read, not explored.
+fn chart(id: &str) -> Plot<'_> {
+    Plot::new(id)
         .height(200.0)
         .legend(Legend::default())
         .allow_drag(false)
         .allow_zoom(false)
         .allow_scroll(false)
+}
+
+/// Each reported action: the likelihood said (across) against what was done (up), one
+/// colour per member, beside the line where the two agree.
+fn calibration(ui: &mut egui::Ui, set: &ActionLearningSet) {
+    chart("calibration")
         .x_axis_label("likelihood said (1-10)")
         .y_axis_label("done (%)")
         .include_x(0.0)
@@ -81,12 +86,7 @@ fn follow_through_over_time(
         Vec<revans_model::MeetingFollowThrough>,
     >,
 ) {
-    Plot::new("follow-through")
-        .height(200.0)
-        .legend(Legend::default())
-        .allow_drag(false)
-        .allow_zoom(false)
-        .allow_scroll(false)
+    chart("follow-through")
         .x_axis_label("meeting")
         .y_axis_label("done (%)")
         .include_y(0.0)
@@ -137,12 +137,7 @@ fn airtime_over_time(ui: &mut egui::Ui, set: &ActionLearningSet) {
         );
         return;
     }
-    Plot::new("airtime")
-        .height(200.0)
-        .legend(Legend::default())
-        .allow_drag(false)
-        .allow_zoom(false)
-        .allow_scroll(false)
+    chart("airtime")
         .x_axis_label("meeting")
         .y_axis_label("minutes presenting")
         .include_y(0.0)

@@ -12,7 +12,7 @@ use revans_model::{
 };
 
 use super::RevansApp;
-use super::room::{batting_bar, clock, member_colour, summary};
+use super::room::{Said, batting_bar, clock, member_colour, said_in, summary, words};
 use crate::cli::refs::name_of;
 use crate::render::local;
 
@@ -586,12 +586,11 @@ impl RevansApp {
                 }
             });
             if let Some((_, turn)) = meeting.running_turn() {
-                let questions = turn
-                    .contributions
-                    .values()
-                    .filter(|c| c.kind == ContributionKind::Question)
-                    .count();
-                let statements = turn.contributions.len() - questions;
+                let Said {
+                    newest_first,
+                    questions,
+                    statements,
+                } = said_in(turn);
                 ui.label(format!(
                     "{questions} questions, {statements} statements so far"
                 ));
@@ -601,22 +600,15 @@ impl RevansApp {
                         "More statements than questions: ask, don't tell.",
                     );
                 }
-                let mut said: Vec<_> = turn.contributions.values().collect();
-                said.sort_by_key(|c| c.at);
-                for c in said.iter().rev() {
+                for c in newest_first {
                     let who = c.asked_by();
                     let kind = match c.kind {
                         ContributionKind::Question => "Question from",
                         ContributionKind::Statement => "Statement from",
                     };
-                    let words = if c.text.is_empty() {
-                        String::new()
-                    } else {
-                        format!(": {}", c.text)
-                    };
                     ui.colored_label(
                         member_colour(set, who),
-                        format!("{kind} {}{words}", name_of(set, who)),
+                        format!("{kind} {}{}", name_of(set, who), words(c)),
                     );
                 }
             }

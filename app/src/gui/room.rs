@@ -5,8 +5,8 @@
 use chrono::TimeDelta;
 use egui::{Color32, RichText, Stroke, pos2, vec2};
 use revans_model::{
-    ActionLearningSet, ContributionKind, Meeting, MeetingId, MemberId, Phase, ScheduledTurn,
-    TurnState, meeting_summary, turn_schedule, turn_time_left,
+    ActionLearningSet, Contribution, ContributionKind, Meeting, MeetingId, MemberId, Phase,
+    ScheduledTurn, Turn, TurnState, meeting_summary, turn_schedule, turn_time_left,
 };
 
 use super::RevansApp;
@@ -46,6 +46,36 @@ pub(super) fn clock(delta: TimeDelta) -> String {
     let sign = if seconds < 0 { "-" } else { "" };
     let s = seconds.unsigned_abs();
     format!("{sign}{}:{:02}", s / 60, s % 60)
+}
+
+/// What was said in a turn: newest first, and how many were questions and statements.
+pub(super) struct Said<'a> {
+    pub(super) newest_first: Vec<&'a Contribution>,
+    pub(super) questions: usize,
+    pub(super) statements: usize,
+}
+
+pub(super) fn said_in(turn: &Turn) -> Said<'_> {
+    let mut newest_first: Vec<_> = turn.contributions.values().collect();
+    newest_first.sort_by_key(|c| std::cmp::Reverse(c.at));
+    let questions = newest_first
+        .iter()
+        .filter(|c| c.kind == ContributionKind::Question)
+        .count();
+    Said {
+        statements: newest_first.len() - questions,
+        newest_first,
+        questions,
+    }
+}
+
+/// A contribution's words after its speaker: ": the words", or nothing if none were noted.
+pub(super) fn words(c: &Contribution) -> String {
+    if c.text.is_empty() {
+        String::new()
+    } else {
+        format!(": {}", c.text)
+    }
 }
 
 impl RevansApp {
@@ -135,13 +165,11 @@ impl RevansApp {
             self.status(ui, "said");
             ui.add_space(12.0);
             if let Some(turn) = turn {
-                let mut said: Vec<_> = turn.contributions.values().collect();
-                said.sort_by_key(|c| c.at);
-                let questions = said
-                    .iter()
-                    .filter(|c| c.kind == ContributionKind::Question)
-                    .count();
-                let statements = said.len() - questions;
+                let Said {
+                    newest_first,
+                    questions,
+                    statements,
+                } = said_in(turn);
                 ui.label(
                     RichText::new(format!("{questions} questions, {statements} statements"))
                         .size(28.0)
@@ -154,19 +182,14 @@ impl RevansApp {
                             .color(ui.visuals().warn_fg_color),
                     );
                 }
-                for c in said.iter().rev().take(6) {
+                for c in newest_first.into_iter().take(6) {
                     let who = c.asked_by();
                     let kind = match c.kind {
                         ContributionKind::Question => "asked",
                         ContributionKind::Statement => "said",
                     };
-                    let words = if c.text.is_empty() {
-                        String::new()
-                    } else {
-                        format!(": {}", c.text)
-                    };
                     ui.label(
-                        RichText::new(format!("{} {kind}{words}", name_of(set, who)))
+                        RichText::new(format!("{} {kind}{}", name_of(set, who), words(c)))
                             .size(26.0)
                             .color(member_colour(set, who)),
                     );

@@ -9,7 +9,7 @@ use revans_model::{
     apply, check_change, conflicts,
 };
 
-use crate::fixture::{Fixture, t};
+use crate::fixture::{Fixture, at, hostile, t};
 
 fn propose(f: &mut Fixture, member: usize, text: &str) -> RuleId {
     match f.ok(member, 1, Command::ProposeRule { text: text.into() }) {
@@ -269,50 +269,23 @@ fn two_members_changing_one_value_at_once_see_both_until_one_is_kept() {
     ));
 }
 
-/// A raw change by `member`'s device; the reason every other device refuses it.
-fn hostile(
-    f: &Fixture,
-    member: usize,
-    write: impl FnOnce(
-        &mut automerge::transaction::Transaction<'_>,
-    ) -> Result<(), automerge::AutomergeError>,
-) -> Result<(), String> {
-    let mut copy = f.doc.fork();
-    copy.set_actor(f.devices[member].actor());
-    copy.transact::<_, _, automerge::AutomergeError>(|tx| write(tx))
-        .unwrap();
-    let change = copy.get_last_local_change().unwrap().clone();
-    check_change(&copy, &f.id, &change).map_err(|r| r.reason)
-}
-
-fn rule_obj(tx: &automerge::transaction::Transaction<'_>, rule: &RuleId) -> automerge::ObjId {
-    let rules = automerge::ReadDoc::get(tx, automerge::ROOT, "ground_rules")
-        .unwrap()
-        .unwrap()
-        .1;
-    automerge::ReadDoc::get(tx, &rules, rule.as_str())
-        .unwrap()
-        .unwrap()
-        .1
-}
-
 #[test]
 fn a_rules_words_change_only_with_agreement_begun_anew() {
     let mut f = Fixture::new();
     let rule = propose(&mut f, 0, "Everything stays in the room");
     f.ok(1, 2, Command::AgreeRule { rule: rule.clone() });
     let words = hostile(&f, 2, |tx| {
-        let r = rule_obj(tx, &rule);
+        let r = at(tx, &["ground_rules", rule.as_str()]);
         tx.put(&r, "text", "Everything may be shared")
     });
     assert!(words.unwrap_err().contains("keep the agreement"));
     let wipe = hostile(&f, 2, |tx| {
-        let r = rule_obj(tx, &rule);
+        let r = at(tx, &["ground_rules", rule.as_str()]);
         tx.put_object(&r, "agreed_by", ObjType::Map).map(|_| ())
     });
     assert!(wipe.unwrap_err().contains("without new words"));
     let honest = hostile(&f, 2, |tx| {
-        let r = rule_obj(tx, &rule);
+        let r = at(tx, &["ground_rules", rule.as_str()]);
         tx.put(&r, "text", "Everything stays in this room")?;
         let agreed = tx.put_object(&r, "agreed_by", ObjType::Map)?;
         tx.put(
@@ -339,14 +312,7 @@ fn an_action_reported_on_is_not_rewritten() {
         },
     );
     let rewrite = hostile(&f, 1, |tx| {
-        let actions = automerge::ReadDoc::get(tx, automerge::ROOT, "actions")
-            .unwrap()
-            .unwrap()
-            .1;
-        let action = automerge::ReadDoc::get(tx, &actions, a.as_str())
-            .unwrap()
-            .unwrap()
-            .1;
+        let action = at(tx, &["actions", a.as_str()]);
         tx.put(&action, "likelihood", 1_u64)
     });
     assert!(rewrite.unwrap_err().contains("after it was reported on"));

@@ -2,6 +2,7 @@
 //! nothing.
 
 use automerge::Automerge;
+use automerge::transaction::Transaction;
 use chrono::{DateTime, TimeDelta, Utc};
 use revans_model::{
     ActionLearningSet, Applied, Author, Command, CommandError, DeviceId, InvitationId, IssueId,
@@ -254,4 +255,29 @@ pub fn refused_by(doc: &mut Automerge, author: &Author, command: Command) -> Com
         "errors read as sentences: {message:?}"
     );
     error
+}
+
+/// The object at a path of map keys.
+pub fn at(tx: &Transaction<'_>, path: &[&str]) -> automerge::ObjId {
+    let mut obj = automerge::ROOT;
+    for key in path {
+        obj = automerge::ReadDoc::get(tx, &obj, *key).unwrap().unwrap().1;
+    }
+    obj
+}
+
+/// Member `member` of the fixture writes a raw change on their own device's copy; the
+/// reason every other device refuses it with (judged as it arrives there). The fixture's
+/// document, an honest device's copy, never holds it.
+pub fn hostile(
+    f: &Fixture,
+    member: usize,
+    write: impl FnOnce(&mut Transaction<'_>) -> Result<(), automerge::AutomergeError>,
+) -> Result<(), String> {
+    let mut copy = f.doc.fork();
+    copy.set_actor(f.devices[member].actor());
+    copy.transact::<_, _, automerge::AutomergeError>(|tx| write(tx))
+        .unwrap();
+    let change = copy.get_last_local_change().unwrap().clone();
+    check_change(&copy, &f.id, &change).map_err(|r| r.reason)
 }

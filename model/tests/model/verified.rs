@@ -7,32 +7,7 @@ use revans_model::{
     ActionLearningSet, Applied, Command, Facilitation, MeetingId, Urgency, check_change,
 };
 
-use crate::fixture::{Fixture, admit, device, profile, t};
-
-/// The object at a path of map keys.
-fn at(tx: &Transaction<'_>, path: &[&str]) -> automerge::ObjId {
-    let mut obj = automerge::ROOT;
-    for key in path {
-        obj = automerge::ReadDoc::get(tx, &obj, *key).unwrap().unwrap().1;
-    }
-    obj
-}
-
-/// Member `member` of the fixture writes a raw change on their own device's copy; the
-/// reason every other device refuses it with (judged as it arrives there). The fixture's
-/// document, an honest device's copy, never holds it.
-fn hostile(
-    f: &mut Fixture,
-    member: usize,
-    write: impl FnOnce(&mut Transaction<'_>) -> Result<(), automerge::AutomergeError>,
-) -> Result<(), String> {
-    let mut copy = f.doc.fork();
-    copy.set_actor(f.devices[member].actor());
-    copy.transact::<_, _, automerge::AutomergeError>(|tx| write(tx))
-        .unwrap();
-    let change = copy.get_last_local_change().unwrap().clone();
-    check_change(&copy, &f.id, &change).map_err(|r| r.reason)
-}
+use crate::fixture::{Fixture, admit, at, device, hostile, profile, t};
 
 fn meeting(f: &mut Fixture) -> MeetingId {
     let m = f.plan(60, 120);
@@ -43,16 +18,16 @@ fn meeting(f: &mut Fixture) -> MeetingId {
 
 #[test]
 fn a_device_added_to_another_member_or_without_an_invitation_is_refused() {
-    let mut f = Fixture::new();
+    let f = Fixture::new();
     let (ada, bo) = (f.members[0].clone(), f.members[1].clone());
     let stranger = device(66).to_string();
-    let to_ada = hostile(&mut f, 1, |tx| {
+    let to_ada = hostile(&f, 1, |tx| {
         let devices = at(tx, &["members", ada.as_str(), "devices"]);
         tx.put_object(&devices, &stranger, ObjType::Map)?;
         Ok(())
     });
     assert_eq!(to_ada.unwrap_err(), "adding a device without an invitation");
-    let to_bo = hostile(&mut f, 1, |tx| {
+    let to_bo = hostile(&f, 1, |tx| {
         let devices = at(tx, &["members", bo.as_str(), "devices"]);
         let d = tx.put_object(&devices, &stranger, ObjType::Map)?;
         tx.put(&d, "linked_by", bo.as_str())?;
@@ -63,9 +38,9 @@ fn a_device_added_to_another_member_or_without_an_invitation_is_refused() {
 
 #[test]
 fn a_member_added_without_an_invitation_is_refused() {
-    let mut f = Fixture::new();
+    let f = Fixture::new();
     let bo = f.members[1].clone();
-    let refused = hostile(&mut f, 1, |tx| {
+    let refused = hostile(&f, 1, |tx| {
         let members = at(tx, &["members"]);
         let m = tx.put_object(&members, "mallory", ObjType::Map)?;
         tx.put(&m, "display_name", "Mallory")?;
@@ -83,7 +58,7 @@ fn a_removal_cannot_be_undone_nor_made_while_someone_else_facilitates() {
     let mut f = Fixture::new();
     let (bo, cy) = (f.members[1].clone(), f.members[2].clone());
     f.ok(0, 10, Command::RemoveMember { member: cy.clone() });
-    let cleared = hostile(&mut f, 1, |tx| {
+    let cleared = hostile(&f, 1, |tx| {
         let record = at(tx, &["members", cy.as_str()]);
         tx.put(&record, "departure", ScalarValue::Null)?;
         Ok(())
@@ -93,7 +68,7 @@ fn a_removal_cannot_be_undone_nor_made_while_someone_else_facilitates() {
         "undoing a member's departure, which nobody may do"
     );
     let di = f.members[3].clone();
-    let removed = hostile(&mut f, 1, |tx| {
+    let removed = hostile(&f, 1, |tx| {
         let record = at(tx, &["members", di.as_str()]);
         let departure = tx.put_object(&record, "departure", ObjType::Map)?;
         tx.put(&departure, "kind", "Removed")?;
@@ -111,7 +86,7 @@ fn another_members_bid_vote_or_name_is_not_forged() {
     let mut f = Fixture::new();
     let m = meeting(&mut f);
     let (ada, bo) = (f.members[0].clone(), f.members[1].clone());
-    let bid = hostile(&mut f, 1, |tx| {
+    let bid = hostile(&f, 1, |tx| {
         let bid = at(tx, &["meetings", m.as_str(), "bids", ada.as_str()]);
         tx.put(&bid, "note", "I give my time to Bo.")?;
         Ok(())
@@ -121,7 +96,7 @@ fn another_members_bid_vote_or_name_is_not_forged() {
             .starts_with("a change to a bid for time of another member")
     );
     let rule = f.set().ground_rules.keys().next().unwrap().clone();
-    let vote = hostile(&mut f, 1, |tx| {
+    let vote = hostile(&f, 1, |tx| {
         let agreed = at(tx, &["ground_rules", rule.as_str(), "agreed_by"]);
         tx.put(
             &agreed,
@@ -134,7 +109,7 @@ fn another_members_bid_vote_or_name_is_not_forged() {
         vote.unwrap_err()
             .starts_with("a change to an agreement to a ground rule of another member")
     );
-    let by = hostile(&mut f, 1, |tx| {
+    let by = hostile(&f, 1, |tx| {
         let rules = at(tx, &["ground_rules"]);
         let r = tx.put_object(&rules, "forged", ObjType::Map)?;
         tx.put(&r, "text", "Ada says Bo is always right.")?;
@@ -143,7 +118,7 @@ fn another_members_bid_vote_or_name_is_not_forged() {
     });
     assert_eq!(by.unwrap_err(), "another member's name for a ground rule");
     // Bo's own bid, written the same raw way, is his to write.
-    let own = hostile(&mut f, 1, |tx| {
+    let own = hostile(&f, 1, |tx| {
         let bids = at(tx, &["meetings", m.as_str(), "bids"]);
         let b = tx.put_object(&bids, bo.as_str(), ObjType::Map)?;
         tx.put(&b, "urgency", "High")?;
@@ -158,7 +133,7 @@ fn another_members_bid_vote_or_name_is_not_forged() {
 fn facilitation_is_not_taken_while_someone_else_facilitates() {
     let mut f = Fixture::new();
     let bo = f.members[1].clone();
-    let taken = hostile(&mut f, 1, |tx| {
+    let taken = hostile(&f, 1, |tx| {
         let facilitation = at(tx, &["facilitation"]);
         let fac = tx.put_object(&facilitation, "Facilitated", ObjType::Map)?;
         tx.put(&fac, "facilitator", bo.as_str())?;
@@ -189,12 +164,12 @@ fn facilitation_is_not_taken_while_someone_else_facilitates() {
 fn values_that_would_leave_the_set_unreadable_are_refused() {
     let mut f = Fixture::new();
     let m = meeting(&mut f);
-    let schema = hostile(&mut f, 1, |tx| tx.put(automerge::ROOT, "schema", 2_u64));
+    let schema = hostile(&f, 1, |tx| tx.put(automerge::ROOT, "schema", 2_u64));
     assert_eq!(
         schema.unwrap_err(),
         "a change to the set's identity, which nobody may change"
     );
-    let end_of_time = hostile(&mut f, 1, |tx| {
+    let end_of_time = hostile(&f, 1, |tx| {
         let meeting = at(tx, &["meetings", m.as_str()]);
         tx.put(&meeting, "scheduled_at", ScalarValue::Timestamp(i64::MAX))
     });
@@ -202,7 +177,7 @@ fn values_that_would_leave_the_set_unreadable_are_refused() {
         end_of_time.unwrap_err(),
         "a time outside the calendar for a meeting"
     );
-    let string_for_a_map = hostile(&mut f, 1, |tx| {
+    let string_for_a_map = hostile(&f, 1, |tx| {
         let meetings = at(tx, &["meetings"]);
         tx.put(&meetings, m.as_str(), "not a meeting")
     });
@@ -210,12 +185,12 @@ fn values_that_would_leave_the_set_unreadable_are_refused() {
         string_for_a_map.unwrap_err(),
         "a single value where a record belongs for a meeting"
     );
-    let number_for_a_text = hostile(&mut f, 1, |tx| tx.put(automerge::ROOT, "name", 7_i64));
+    let number_for_a_text = hostile(&f, 1, |tx| tx.put(automerge::ROOT, "name", 7_i64));
     assert_eq!(
         number_for_a_text.unwrap_err(),
         "something other than a text for the set"
     );
-    let likelihood = hostile(&mut f, 1, |tx| {
+    let likelihood = hostile(&f, 1, |tx| {
         let actions = at(tx, &["actions"]);
         let a = tx.put_object(&actions, "a1", ObjType::Map)?;
         tx.put(&a, "likelihood", 11_u64)
@@ -272,7 +247,7 @@ fn a_used_invitation_is_not_used_again() {
         ),
     );
     let bo = f.members[1].clone();
-    let replayed = hostile(&mut f, 1, |tx| {
+    let replayed = hostile(&f, 1, |tx| {
         let device = device(51).to_string();
         mallory_admitted(tx, invitation.as_str(), &device, bo.as_str(), &hex(&secret))?;
         Ok(())
@@ -288,7 +263,7 @@ fn an_admission_must_reveal_the_invitations_secret() {
     let mut f = Fixture::new();
     let (invitation, _) = f.invite(0, false);
     let bo = f.members[1].clone();
-    let guessed = hostile(&mut f, 1, |tx| {
+    let guessed = hostile(&f, 1, |tx| {
         let device = device(51).to_string();
         mallory_admitted(tx, invitation.as_str(), &device, bo.as_str(), "00")?;
         Ok(())
@@ -337,7 +312,7 @@ fn a_removal_and_that_members_bid_made_at_once_both_stay_and_the_removal_wins_fo
         "the removal wins for access"
     );
     // Anything Cy's device writes after seeing her removal is refused.
-    let after = hostile(&mut f, 2, |tx| {
+    let after = hostile(&f, 2, |tx| {
         let bid = at(tx, &["meetings", m.as_str(), "bids", cy.as_str()]);
         tx.put(&bid, "note", "Still here.")
     });
@@ -398,7 +373,7 @@ fn an_admission_must_name_its_invitation_where_it_admits() {
     let device = device(52).to_string();
     // A genuine secret, but a member and device that do not say which invitation made
     // them: a second admission with the same ticket at once would stand beside this one.
-    let unnamed = hostile(&mut f, 1, |tx| {
+    let unnamed = hostile(&f, 1, |tx| {
         let m = mallory_admitted(tx, invitation.as_str(), &device, bo.as_str(), &hex(&secret))?;
         tx.put(&m, "invitation", ScalarValue::Null)?;
         let devices = tx.put_object(&m, "devices", ObjType::Map)?;
@@ -439,7 +414,7 @@ fn a_question_is_credited_only_to_a_member_of_the_set() {
     ) else {
         panic!("a contribution")
     };
-    let forged = hostile(&mut f, 1, |tx| {
+    let forged = hostile(&f, 1, |tx| {
         let c = at(
             tx,
             &[
@@ -460,7 +435,7 @@ fn a_question_is_credited_only_to_a_member_of_the_set() {
             .starts_with("someone who is not a member")
     );
     let cy = f.members[2].clone();
-    let credited = hostile(&mut f, 1, |tx| {
+    let credited = hostile(&f, 1, |tx| {
         let c = at(
             tx,
             &[
