@@ -8,7 +8,7 @@ use revans_model::{
 };
 
 use crate::cli::refs::name_of;
-use crate::render::local;
+use crate::render::{counted, local};
 
 /// What happened, newest first.
 #[must_use]
@@ -155,9 +155,10 @@ pub fn events(set: &ActionLearningSet) -> Vec<(DateTime<Utc>, String)> {
                 add(
                     ended,
                     format!(
-                        "{}'s turn ended: {questions} questions, {} statements",
+                        "{}'s turn ended: {}, {}",
                         name(presenter),
-                        turn.contributions.len() - questions
+                        counted(questions, "question"),
+                        counted(turn.contributions.len() - questions, "statement")
                     ),
                 );
             }
@@ -171,7 +172,10 @@ pub fn events(set: &ActionLearningSet) -> Vec<(DateTime<Utc>, String)> {
         if let Some(at) = meeting.closed_at {
             add(
                 at,
-                format!("The meeting{place} closed: {} turns", meeting.turns.len()),
+                format!(
+                    "The meeting{place} closed: {}",
+                    counted(meeting.turns.len(), "turn")
+                ),
             );
         }
     }

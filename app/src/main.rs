@@ -46,7 +46,7 @@ fn main() -> ExitCode {
             // The window's own event loop runs here; the node has its own runtime.
             drop(runtime);
             node_config(&cli.global)
-                .and_then(|config| gui::run(config, cli.show))
+                .and_then(|config| gui::run(config, cli.show, cli.room))
                 .map(|()| ExitCode::SUCCESS)
         }
         Some(Cmd::Serve) => runtime

@@ -63,6 +63,16 @@ pub fn local(at: DateTime<Utc>) -> String {
 }
 
 /// Minutes, for people: "25 min".
+/// "1 question", "3 questions": a count and its noun.
+#[must_use]
+pub fn counted(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 pub fn minutes(m: impl std::fmt::Display) -> String {
     format!("{m} min")
 }

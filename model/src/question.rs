@@ -49,6 +49,22 @@ impl QuestionCategory {
         QuestionCategory::Process,
     ];
 
+    /// The categories that tend to help with `elapsed` of a turn's allotted time gone:
+    /// opening and exploring in its first fifth, exploring and feelings to past half way,
+    /// options for action to its last fifth, then commitment.
+    #[must_use]
+    pub fn for_turn_at(elapsed: f64) -> &'static [QuestionCategory] {
+        if elapsed < 0.2 {
+            &[QuestionCategory::Opening, QuestionCategory::Exploring]
+        } else if elapsed < 0.55 {
+            &[QuestionCategory::Exploring, QuestionCategory::Feelings]
+        } else if elapsed < 0.8 {
+            &[QuestionCategory::Options]
+        } else {
+            &[QuestionCategory::Commitment]
+        }
+    }
+
     /// The category's name, as the command line takes it.
     #[must_use]
     pub fn name(self) -> &'static str {

@@ -236,6 +236,38 @@ impl ActionLearningSet {
         current_members(&self.members)
     }
 
+    /// Everyone who is or was in the set, in the order they joined: the order the app
+    /// lists members and gives them their colours, the same on every device.
+    #[must_use]
+    pub fn members_in_joining_order(&self) -> Vec<(&MemberId, &Member)> {
+        let mut all: Vec<_> = self.members.iter().collect();
+        all.sort_by_key(|(id, m)| (m.joined_at, *id));
+        all
+    }
+
+    /// Up to `n` prompts for a turn with `elapsed` of its allotted time gone (0.0 at its
+    /// start, 1.0 at its end): the questions of the stage the turn has reached (opening
+    /// and exploring, then feelings, options for action, and commitment), the practice's
+    /// own in its order, then the set's own as they were added.
+    #[must_use]
+    pub fn prompts(&self, elapsed: f64, n: usize) -> Vec<&crate::Question> {
+        let stage = crate::QuestionCategory::for_turn_at(elapsed);
+        let mut fitting: Vec<_> = self
+            .question_bank
+            .values()
+            .filter(|q| stage.contains(&q.category))
+            .collect();
+        fitting.sort_by_key(|q| {
+            let place = crate::practice::QUESTION_BANK
+                .iter()
+                .position(|(_, text)| *text == q.text)
+                .unwrap_or(usize::MAX);
+            (q.category, place, q.added_at, q.text.clone())
+        });
+        fitting.truncate(n);
+        fitting
+    }
+
     /// Whether `id` is a current member.
     #[must_use]
     pub fn is_current_member(&self, id: &MemberId) -> bool {

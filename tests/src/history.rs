@@ -246,7 +246,9 @@ pub fn generate(
     let mut members = vec![founder.clone()];
     for (i, device) in devices.iter().enumerate().skip(1) {
         let (name, _) = NAMES[i % NAMES.len()];
-        let applied = invite_and_admit(&mut doc, &founder, None, device.clone(), start, name)?;
+        // A minute apart, so the members have an order of joining (the app's colours).
+        let joined = start + Duration::minutes(i64::try_from(i)?);
+        let applied = invite_and_admit(&mut doc, &founder, None, device.clone(), joined, name)?;
         let Applied::Member(member) = applied else {
             anyhow::bail!("adding a member made no member");
         };
@@ -260,7 +262,7 @@ pub fn generate(
         problem.recognising_progress = "People would raise it before I do.".into();
         let Applied::Issue(issue) = run(
             &mut doc,
-            &author(member, start),
+            &author(member, start + Duration::minutes(10)),
             Command::AddIssue { problem },
         )?
         else {
@@ -475,10 +477,20 @@ pub fn open_a_meeting_in_turns(history: &mut History, at: DateTime<Utc>) -> anyh
         &author(&chair, at - Duration::minutes(15)),
         phase(Phase::Agenda),
     )?;
+    let state = revans_model::ActionLearningSet::from_doc(&doc.doc)?;
     for (i, member) in doc.members.clone().iter().enumerate() {
+        // Each bids to work on their own issue.
+        let issue = state
+            .issues
+            .iter()
+            .find(|(_, issue)| issue.owner == *member)
+            .map(|(id, _)| id.clone());
         run(
             doc,
-            &author(member, at - Duration::minutes(14)),
+            &author(
+                member,
+                at - Duration::minutes(14) + Duration::seconds(i64::try_from(i)?),
+            ),
             Command::BidForTime {
                 meeting: meeting.clone(),
                 minutes: (i % 2 == 0).then_some(20),
@@ -487,7 +499,7 @@ pub fn open_a_meeting_in_turns(history: &mut History, at: DateTime<Utc>) -> anyh
                 } else {
                     Urgency::Normal
                 },
-                issue: None,
+                issue,
                 note: String::new(),
             },
         )?;

@@ -18,6 +18,10 @@ pub struct Cli {
     /// With no command: open the app on this area of the last open set.
     #[arg(long, value_name = "AREA")]
     pub show: Option<crate::gui::Tab>,
+    /// With no command: open the meeting console in the room view, full screen, for a
+    /// shared screen or a projector (Esc or F11 leaves it).
+    #[arg(long, conflicts_with = "show")]
+    pub room: bool,
     #[command(subcommand)]
     pub command: Option<Cmd>,
 }

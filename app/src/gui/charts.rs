@@ -2,15 +2,17 @@
 //! actions were against what they did, follow-through meeting by meeting, and airtime
 //! meeting by meeting. Each chart is also said in words below it.
 
-use egui_plot::{Legend, Line, Plot, PlotPoints, Points};
+use chrono::{DateTime, Utc};
+use egui_plot::{Line, Plot, PlotPoints, Points, uniform_grid_spacer};
 use revans_model::{ActionLearningSet, airtime, follow_through_by_meeting};
 
 use super::room::member_colour;
 use crate::cli::refs::name_of;
 
-/// The three charts, or what is missing for them.
-pub(super) fn charts(ui: &mut egui::Ui, set: &ActionLearningSet) {
+/// The three charts as of `now`, or what is missing for them.
+pub(super) fn charts(ui: &mut egui::Ui, set: &ActionLearningSet, now: DateTime<Utc>) {
     let by_meeting = follow_through_by_meeting(set);
+    key(ui, set);
     super::look::section(ui, "Said and done");
     if by_meeting.is_empty() {
         super::look::empty(
@@ -22,17 +24,64 @@ pub(super) fn charts(ui: &mut egui::Ui, set: &ActionLearningSet) {
         follow_through_over_time(ui, set, &by_meeting);
     }
     super::look::section(ui, "Airtime over the meetings");
-    airtime_over_time(ui, set);
+    airtime_over_time(ui, set, now);
 }
 
-/// A chart that stays put: its figures are read, not explored.
+/// Who is who: each current member's name in their colour, once for all the charts (a
+/// legend on each would cover the points).
+fn key(ui: &mut egui::Ui, set: &ActionLearningSet) {
+    ui.horizontal_wrapped(|ui| {
+        for (member, m) in set.current_members() {
+            let colour = member_colour(set, member);
+            let (dot, _) = ui.allocate_exact_size(egui::vec2(10.0, 10.0), egui::Sense::hover());
+            ui.painter().circle_filled(dot.center(), 5.0, colour);
+            ui.label(egui::RichText::new(&m.display_name).color(colour));
+            ui.add_space(8.0);
+        }
+    });
+}
+
+/// A chart that stays put: its figures are read, not explored; whole steps across (a
+/// likelihood, a meeting's number).
 fn chart(id: &str) -> Plot<'_> {
     Plot::new(id)
         .height(200.0)
-        .legend(Legend::default())
         .allow_drag(false)
         .allow_zoom(false)
         .allow_scroll(false)
+        .x_grid_spacer(uniform_grid_spacer(|_| [1.0, 5.0, 10.0]))
+}
+
+/// One member's figures meeting by meeting: a line, with a mark at each meeting (so a
+/// single meeting shows too).
+fn series_of(
+    plot: &mut egui_plot::PlotUi<'_>,
+    set: &ActionLearningSet,
+    member: &revans_model::MemberId,
+    points: Vec<[f64; 2]>,
+) {
+    let colour = member_colour(set, member);
+    plot.line(
+        Line::new(name_of(set, member), PlotPoints::from(points.clone()))
+            .color(colour)
+            .width(2.0),
+    );
+    plot.points(
+        Points::new(name_of(set, member), PlotPoints::from(points))
+            .radius(3.5)
+            .color(colour),
+    );
+}
+
+/// The members `by_member` holds figures for, in the order they joined, with the figures.
+fn in_joining_order<'a, T>(
+    set: &'a ActionLearningSet,
+    by_member: &'a std::collections::BTreeMap<revans_model::MemberId, T>,
+) -> Vec<(&'a revans_model::MemberId, &'a T)> {
+    set.members_in_joining_order()
+        .into_iter()
+        .filter_map(|(member, _)| by_member.get(member).map(|t| (member, t)))
+        .collect()
 }
 
 /// Each reported action: the likelihood said (across) against what was done (up), one
@@ -41,7 +90,7 @@ fn calibration(ui: &mut egui::Ui, set: &ActionLearningSet) {
     chart("calibration")
         .x_axis_label("likelihood said (1-10)")
         .y_axis_label("done (%)")
-        .include_x(0.0)
+        .include_x(0.5)
         .include_x(10.5)
         .include_y(0.0)
         .include_y(105.0)
@@ -86,27 +135,31 @@ fn follow_through_over_time(
         Vec<revans_model::MeetingFollowThrough>,
     >,
 ) {
+    #[allow(clippy::cast_precision_loss)]
+    let last = by_meeting
+        .values()
+        .flat_map(|series| series.iter().map(|m| m.number))
+        .max()
+        .unwrap_or(1) as f64;
     chart("follow-through")
         .x_axis_label("meeting")
+        .include_x(0.5)
+        .include_x(last + 0.5)
         .y_axis_label("done (%)")
         .include_y(0.0)
         .include_y(105.0)
         .show(ui, |plot| {
-            for (member, series) in by_meeting {
+            for (member, series) in in_joining_order(set, by_meeting) {
                 #[allow(clippy::cast_precision_loss)]
                 let points: Vec<[f64; 2]> = series
                     .iter()
                     .map(|m| [m.number as f64, m.did * 100.0])
                     .collect();
-                plot.line(
-                    Line::new(name_of(set, member), PlotPoints::from(points))
-                        .color(member_colour(set, member))
-                        .width(2.0),
-                );
+                series_of(plot, set, member, points);
             }
         });
-    let words: Vec<String> = by_meeting
-        .iter()
+    let words: Vec<String> = in_joining_order(set, by_meeting)
+        .into_iter()
         .filter_map(|(member, series)| {
             series.last().map(|last| {
                 format!(
@@ -127,8 +180,8 @@ fn follow_through_over_time(
 }
 
 /// Minutes each member presented at each meeting.
-fn airtime_over_time(ui: &mut egui::Ui, set: &ActionLearningSet) {
-    let air = airtime(set, super::RevansApp::now());
+fn airtime_over_time(ui: &mut egui::Ui, set: &ActionLearningSet, now: DateTime<Utc>) {
+    let air = airtime(set, now);
     let order: Vec<_> = set.meetings_in_order();
     if air.total.is_empty() {
         super::look::empty(
@@ -137,12 +190,16 @@ fn airtime_over_time(ui: &mut egui::Ui, set: &ActionLearningSet) {
         );
         return;
     }
+    #[allow(clippy::cast_precision_loss)]
+    let meetings = order.len() as f64;
     chart("airtime")
         .x_axis_label("meeting")
+        .include_x(0.5)
+        .include_x(meetings + 0.5)
         .y_axis_label("minutes presenting")
         .include_y(0.0)
         .show(ui, |plot| {
-            for member in air.total.keys() {
+            for (member, _) in in_joining_order(set, &air.total) {
                 #[allow(clippy::cast_precision_loss)]
                 let points: Vec<[f64; 2]> = order
                     .iter()
@@ -154,16 +211,11 @@ fn airtime_over_time(ui: &mut egui::Ui, set: &ActionLearningSet) {
                             .map(|s| [(i + 1) as f64, *s as f64 / 60.0])
                     })
                     .collect();
-                plot.line(
-                    Line::new(name_of(set, member), PlotPoints::from(points))
-                        .color(member_colour(set, member))
-                        .width(2.0),
-                );
+                series_of(plot, set, member, points);
             }
         });
-    let words: Vec<String> = air
-        .total
-        .iter()
+    let words: Vec<String> = in_joining_order(set, &air.total)
+        .into_iter()
         .map(|(member, seconds)| format!("{} {} min", name_of(set, member), seconds / 60))
         .collect();
     ui.label(

@@ -12,7 +12,9 @@ use revans_model::{
 };
 
 use super::RevansApp;
-use super::room::{Said, batting_bar, clock, member_colour, said_in, summary, words};
+use super::room::{
+    batting_bar, clock, elapsed, member_colour, said_in, summary, time_colour, words,
+};
 use crate::cli::refs::name_of;
 use crate::render::local;
 
@@ -88,7 +90,7 @@ impl RevansApp {
         let Some(meeting) = set.meetings.get(&meeting_id).cloned() else {
             return;
         };
-        let now = RevansApp::now();
+        let now = self.now();
         let f11 = ui.input(|i| i.key_pressed(egui::Key::F11));
         if f11 {
             self.set_room(ui.ctx(), !self.room);
@@ -140,7 +142,7 @@ impl RevansApp {
             Phase::Agenda => self.agenda(ui, &set, &meeting_id, &meeting),
             Phase::Turns => self.turns(ui, &set, &meeting_id, &meeting),
             Phase::Review => self.review(ui, &meeting_id, &meeting),
-            Phase::Closed => summary(ui, &set, &meeting_id),
+            Phase::Closed => summary(ui, &set, &meeting_id, self.now()),
         }
     }
 
@@ -188,7 +190,7 @@ impl RevansApp {
                         meeting: meeting_id.clone(),
                         to: next,
                     };
-                    let early = meeting.scheduled_at.get() - RevansApp::now();
+                    let early = meeting.scheduled_at.get() - self.now();
                     if next == Phase::Closed {
                         self.ask(
                             "Close the meeting? Its record is kept, and it cannot be reopened.",
@@ -499,7 +501,7 @@ impl RevansApp {
         meeting_id: &MeetingId,
         meeting: &Meeting,
     ) {
-        let now = RevansApp::now();
+        let now = self.now();
         let schedule = turn_schedule(set, meeting, now);
         batting_bar(ui, set, &schedule, 28.0);
         egui::Grid::new("schedule").striped(true).show(ui, |ui| {
@@ -540,13 +542,21 @@ impl RevansApp {
             }
             // The clock and End turn side by side, near the top: in reach on a small screen.
             let mut end = f7;
+            let allotted = TimeDelta::minutes(i64::from(
+                meeting
+                    .turns
+                    .get(&presenter)
+                    .map_or(0, |t| t.allocated_minutes),
+            ));
             ui.horizontal(|ui| {
-                let text = RichText::new(clock(left)).size(40.0).monospace();
+                // Coloured as in the room view: green, amber in the last fifth, red once over.
+                let text = RichText::new(clock(left))
+                    .size(40.0)
+                    .monospace()
+                    .color(time_colour(left, allotted));
+                let shown = ui.label(text);
                 if left < TimeDelta::zero() {
-                    ui.colored_label(RevansApp::warn_color(ui), text)
-                        .on_hover_text("Over time: the turns still to come lose these minutes");
-                } else {
-                    ui.label(text);
+                    shown.on_hover_text("Over time: the turns still to come lose these minutes");
                 }
                 end |= ui.button("End turn").on_hover_text("F7").clicked();
             });
@@ -560,7 +570,7 @@ impl RevansApp {
                 );
             }
             ui.label(RichText::new("Ask questions rather than give advice.").italics());
-            for q in set.question_bank.values().take(4) {
+            for q in set.prompts(elapsed(left, allotted), 4) {
                 ui.label(format!("· {}", q.text));
             }
             let entered = self.text(ui, "Words (optional)", "said.text");
@@ -586,21 +596,15 @@ impl RevansApp {
                 }
             });
             if let Some((_, turn)) = meeting.running_turn() {
-                let Said {
-                    newest_first,
-                    questions,
-                    statements,
-                } = said_in(turn);
-                ui.label(format!(
-                    "{questions} questions, {statements} statements so far"
-                ));
-                if statements > questions {
+                let said = said_in(turn);
+                ui.label(format!("{} so far", said.counts()));
+                if said.statements > said.questions {
                     ui.colored_label(
                         RevansApp::warn_color(ui),
                         "More statements than questions: ask, don't tell.",
                     );
                 }
-                for c in newest_first {
+                for c in said.newest_first {
                     let who = c.asked_by();
                     let kind = match c.kind {
                         ContributionKind::Question => "Question from",

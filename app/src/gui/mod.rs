@@ -6,6 +6,8 @@ mod charts;
 mod console;
 mod editing;
 mod look;
+#[cfg(test)]
+mod pictures;
 mod room;
 mod screens;
 #[cfg(test)]
@@ -226,6 +228,9 @@ pub struct RevansApp {
     action_filter: ActionFilter,
     /// How the node was started, to try again after a failure.
     config: NodeConfig,
+    /// A moment the app takes as now, for pictures that must come out the same every
+    /// time (the snapshot tests); otherwise the system clock.
+    frozen_at: Option<chrono::DateTime<Utc>>,
 }
 
 impl RevansApp {
@@ -290,6 +295,7 @@ impl RevansApp {
             room: false,
             action_filter: ActionFilter::All,
             config: config.clone(),
+            frozen_at: None,
         };
         app.start_node(config);
         Ok(app)
@@ -1055,8 +1061,8 @@ impl RevansApp {
         }
     }
 
-    fn now() -> chrono::DateTime<Utc> {
-        Utc::now()
+    fn now(&self) -> chrono::DateTime<Utc> {
+        self.frozen_at.unwrap_or_else(Utc::now)
     }
 
     fn warn_color(ui: &egui::Ui) -> Color32 {
@@ -1064,14 +1070,18 @@ impl RevansApp {
     }
 }
 
-/// Opens the desktop app on the data directory the options name, on `show` if given.
-pub fn run(config: NodeConfig, show: Option<Tab>) -> anyhow::Result<()> {
+/// Opens the desktop app on the data directory the options name, on `show` if given, or
+/// full screen in the room view if `room`.
+pub fn run(config: NodeConfig, show: Option<Tab>, room: bool) -> anyhow::Result<()> {
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("Revans")
             .with_inner_size([1100.0, 760.0])
-            .with_min_inner_size([640.0, 480.0]),
-        persist_window: true,
+            .with_min_inner_size([640.0, 480.0])
+            .with_fullscreen(room),
+        // The one renderer the app is built with; the tests' pictures use wgpu on the CPU.
+        renderer: eframe::Renderer::Glow,
+        persist_window: !room,
         ..Default::default()
     };
     eframe::run_native(
@@ -1081,6 +1091,10 @@ pub fn run(config: NodeConfig, show: Option<Tab>) -> anyhow::Result<()> {
             let mut app = RevansApp::new(cc, config)?;
             if let Some(tab) = show {
                 app.tab = tab;
+            }
+            if room {
+                app.tab = Tab::Console;
+                app.room = true;
             }
             Ok(Box::new(app))
         }),

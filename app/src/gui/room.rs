@@ -2,7 +2,7 @@
 //! or a projector, readable from the back of the room; and the summary of a meeting once
 //! it closes (and of any past meeting).
 
-use chrono::TimeDelta;
+use chrono::{DateTime, TimeDelta, Utc};
 use egui::{Color32, RichText, Stroke, pos2, vec2};
 use revans_model::{
     ActionLearningSet, Contribution, ContributionKind, Meeting, MeetingId, MemberId, Phase,
@@ -11,9 +11,10 @@ use revans_model::{
 
 use super::RevansApp;
 use crate::cli::refs::name_of;
+use crate::render::counted;
 
 /// One colour per member, the same on every screen and device: by the member's place
-/// among the set's members (ordered by id).
+/// in the order members joined.
 pub(super) fn member_colour(set: &ActionLearningSet, member: &MemberId) -> Color32 {
     const PALETTE: [Color32; 8] = [
         Color32::from_rgb(0x3b, 0x82, 0xc4),
@@ -25,12 +26,16 @@ pub(super) fn member_colour(set: &ActionLearningSet, member: &MemberId) -> Color
         Color32::from_rgb(0xc2, 0x4b, 0x4b),
         Color32::from_rgb(0x8c, 0x8c, 0x3a),
     ];
-    let index = set.members.keys().position(|m| m == member).unwrap_or(0);
+    let index = set
+        .members_in_joining_order()
+        .iter()
+        .position(|(m, _)| *m == member)
+        .unwrap_or(0);
     PALETTE[index % PALETTE.len()]
 }
 
 /// Green while there is time, amber in the last fifth, red once over.
-fn time_colour(left: TimeDelta, allotted: TimeDelta) -> Color32 {
+pub(super) fn time_colour(left: TimeDelta, allotted: TimeDelta) -> Color32 {
     if left < TimeDelta::zero() {
         Color32::from_rgb(0xd6, 0x3a, 0x3a)
     } else if left.num_seconds() * 5 <= allotted.num_seconds() {
@@ -38,6 +43,16 @@ fn time_colour(left: TimeDelta, allotted: TimeDelta) -> Color32 {
     } else {
         Color32::from_rgb(0x3f, 0x9e, 0x5a)
     }
+}
+
+/// How much of a turn's allotted time is gone: 0.0 at its start, 1.0 at its end.
+pub(super) fn elapsed(left: TimeDelta, allotted: TimeDelta) -> f64 {
+    if allotted <= TimeDelta::zero() {
+        return 1.0;
+    }
+    #[allow(clippy::cast_precision_loss)]
+    let gone = 1.0 - left.num_seconds() as f64 / allotted.num_seconds() as f64;
+    gone
 }
 
 /// `12:05`, or `-3:10` once over.
@@ -53,6 +68,17 @@ pub(super) struct Said<'a> {
     pub(super) newest_first: Vec<&'a Contribution>,
     pub(super) questions: usize,
     pub(super) statements: usize,
+}
+
+impl Said<'_> {
+    /// "2 questions, 1 statement".
+    pub(super) fn counts(&self) -> String {
+        format!(
+            "{}, {}",
+            counted(self.questions, "question"),
+            counted(self.statements, "statement")
+        )
+    }
 }
 
 pub(super) fn said_in(turn: &Turn) -> Said<'_> {
@@ -87,7 +113,7 @@ impl RevansApp {
         meeting_id: &MeetingId,
         meeting: &Meeting,
     ) {
-        let now = RevansApp::now();
+        let now = self.now();
         let schedule = turn_schedule(set, meeting, now);
         ui.horizontal(|ui| {
             ui.label(RichText::new(phase_words(meeting.phase)).size(28.0).weak());
@@ -138,7 +164,7 @@ impl RevansApp {
                             .size(28.0)
                             .italics(),
                     );
-                    for q in set.question_bank.values().take(3) {
+                    for q in set.prompts(elapsed(left, allotted), 3) {
                         ui.label(RichText::new(format!("· {}", q.text)).size(26.0));
                     }
                 });
@@ -165,24 +191,16 @@ impl RevansApp {
             self.status(ui, "said");
             ui.add_space(12.0);
             if let Some(turn) = turn {
-                let Said {
-                    newest_first,
-                    questions,
-                    statements,
-                } = said_in(turn);
-                ui.label(
-                    RichText::new(format!("{questions} questions, {statements} statements"))
-                        .size(28.0)
-                        .strong(),
-                );
-                if statements > questions {
+                let said = said_in(turn);
+                ui.label(RichText::new(said.counts()).size(28.0).strong());
+                if said.statements > said.questions {
                     ui.label(
                         RichText::new("More statements than questions: ask, don't tell.")
                             .size(32.0)
                             .color(ui.visuals().warn_fg_color),
                     );
                 }
-                for c in newest_first.into_iter().take(6) {
+                for c in said.newest_first.into_iter().take(6) {
                     let who = c.asked_by();
                     let kind = match c.kind {
                         ContributionKind::Question => "asked",
@@ -196,7 +214,7 @@ impl RevansApp {
                 }
             }
         } else if meeting.phase == Phase::Closed {
-            summary(ui, set, meeting_id);
+            summary(ui, set, meeting_id, now);
         } else {
             if !schedule.is_empty() {
                 batting_bar(ui, set, &schedule, 48.0);
@@ -226,9 +244,14 @@ impl RevansApp {
     }
 }
 
-/// How a meeting went, member by member.
-pub(super) fn summary(ui: &mut egui::Ui, set: &ActionLearningSet, meeting_id: &MeetingId) {
-    let Some(summary) = meeting_summary(set, meeting_id, RevansApp::now()) else {
+/// How a meeting went, member by member (a turn still running counts up to `now`).
+pub(super) fn summary(
+    ui: &mut egui::Ui,
+    set: &ActionLearningSet,
+    meeting_id: &MeetingId,
+    now: DateTime<Utc>,
+) {
+    let Some(summary) = meeting_summary(set, meeting_id, now) else {
         return;
     };
     ui.label(RichText::new("How the meeting went").size(22.0).strong());
@@ -255,7 +278,10 @@ pub(super) fn summary(ui: &mut egui::Ui, set: &ActionLearningSet, meeting_id: &M
                 ui.label(RichText::new(heading).strong());
             }
             ui.end_row();
-            for (member, part) in &summary.members {
+            for (member, _) in set.members_in_joining_order() {
+                let Some(part) = summary.members.get(member) else {
+                    continue;
+                };
                 let colour = member_colour(set, member);
                 ui.label(RichText::new(name_of(set, member)).color(colour).strong());
                 airtime_bar(ui, colour, part.planned_minutes, part.used_seconds, longest);
@@ -416,13 +442,24 @@ pub(super) fn batting_bar(
                 egui::StrokeKind::Outside,
             );
         }
-        painter.text(
-            segment.center(),
-            egui::Align2::CENTER_CENTER,
-            format!("{} {} min", name_of(set, &turn.member), turn.minutes),
-            egui::FontId::proportional(height * 0.4),
-            text,
-        );
+        // The name and minutes, or the first name, or only the minutes: what fits.
+        let name = name_of(set, &turn.member);
+        let first = name
+            .split_whitespace()
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        let fitting = [
+            format!("{name} {} min", turn.minutes),
+            format!("{first} {}", turn.minutes),
+            turn.minutes.to_string(),
+        ]
+        .into_iter()
+        .map(|label| painter.layout_no_wrap(label, egui::FontId::proportional(height * 0.4), text))
+        .find(|galley| galley.size().x + 8.0 <= segment.width());
+        if let Some(galley) = fitting {
+            painter.galley(segment.center() - galley.size() / 2.0, galley, text);
+        }
         x += kept;
         if lost > 0.0 {
             let gone = egui::Rect::from_min_max(pos2(x, rect.top()), pos2(x + lost, rect.bottom()));

@@ -755,7 +755,11 @@ impl RevansApp {
             }
         }
         look::section(ui, "Follow-through");
-        for (member, f) in follow_through(&set) {
+        let mut by_member = follow_through(&set);
+        for (member, _) in set.members_in_joining_order() {
+            let Some(f) = by_member.remove(member) else {
+                continue;
+            };
             let calibration = f.calibration.map_or_else(String::new, |c| {
                 format!(
                     "; said {:.0}% likely on average, did {:.0}%",
@@ -765,14 +769,14 @@ impl RevansApp {
             });
             ui.label(format!(
                 "{}: {} done, {} partly, {} not, {} open{calibration}",
-                name_of(&set, &member),
+                name_of(&set, member),
                 f.done,
                 f.partly,
                 f.not,
                 f.open
             ));
         }
-        charts::charts(ui, &set);
+        charts::charts(ui, &set, self.now());
     }
 
     pub(super) fn journal_view(&mut self, ui: &mut egui::Ui) {

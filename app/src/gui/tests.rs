@@ -17,7 +17,7 @@ fn app(dir: &std::path::Path) -> Harness<'static, RevansApp> {
     app_sized(dir, egui::vec2(1200.0, 1600.0))
 }
 
-fn app_sized(dir: &std::path::Path, size: egui::Vec2) -> Harness<'static, RevansApp> {
+pub(super) fn app_sized(dir: &std::path::Path, size: egui::Vec2) -> Harness<'static, RevansApp> {
     let config = NodeConfig::loopback(dir.to_owned());
     Harness::builder()
         .with_size(size)
@@ -25,7 +25,7 @@ fn app_sized(dir: &std::path::Path, size: egui::Vec2) -> Harness<'static, Revans
 }
 
 /// Steps frames until `ready` holds, as the node's work arrives in the background.
-fn until(
+pub(super) fn until(
     h: &mut Harness<'static, RevansApp>,
     what: &str,
     ready: impl Fn(&Harness<'static, RevansApp>) -> bool,
@@ -45,23 +45,23 @@ fn until(
     }
 }
 
-fn see(h: &mut Harness<'static, RevansApp>, label: &str) {
+pub(super) fn see(h: &mut Harness<'static, RevansApp>, label: &str) {
     until(h, label, |h| h.query_all_by_label(label).next().is_some());
 }
 
-fn see_text(h: &mut Harness<'static, RevansApp>, text: &str) {
+pub(super) fn see_text(h: &mut Harness<'static, RevansApp>, text: &str) {
     until(h, text, |h| {
         h.query_all_by_label_contains(text).next().is_some()
     });
 }
 
-fn click(h: &mut Harness<'static, RevansApp>, label: &str) {
+pub(super) fn click(h: &mut Harness<'static, RevansApp>, label: &str) {
     see(h, label);
     h.get_by_label(label).click();
     h.step();
 }
 
-fn type_into(h: &mut Harness<'static, RevansApp>, label: &str, text: &str) {
+pub(super) fn type_into(h: &mut Harness<'static, RevansApp>, label: &str, text: &str) {
     see(h, label);
     h.get_by_label(label).focus();
     h.step();
@@ -70,7 +70,7 @@ fn type_into(h: &mut Harness<'static, RevansApp>, label: &str, text: &str) {
 }
 
 /// Waits until nothing is under way and no error is shown.
-fn settled(h: &mut Harness<'static, RevansApp>) {
+pub(super) fn settled(h: &mut Harness<'static, RevansApp>) {
     until(h, "the work to finish", |h| h.state().pending.is_empty());
     assert!(h.state().errors.is_empty(), "{:?}", h.state().errors);
 }
@@ -124,7 +124,7 @@ fn a_set_runs_a_whole_meeting_from_plan_to_review() {
     click(&mut h, "1 Bo");
     click(&mut h, "Log question");
     settled(&mut h);
-    see_text(&mut h, "1 questions, 0 statements so far");
+    see_text(&mut h, "1 question, 0 statements so far");
     see(&mut h, "Question from Bo");
     type_into(&mut h, "Action", "Call the board");
     click(&mut h, "Add action");
@@ -177,9 +177,9 @@ fn a_set_runs_a_whole_meeting_from_plan_to_review() {
         "The meeting at Room 4 began with its catch-up round",
         "Ada locked the batting order: Ada",
         "Ada's turn began (",
-        "Ada's turn ended: 1 questions, 0 statements",
+        "Ada's turn ended: 1 question, 0 statements",
         "Ada committed to \"Call the board\" (7/10 likely)",
-        "The meeting at Room 4 closed: 1 turns",
+        "The meeting at Room 4 closed: 1 turn",
     ] {
         see_text(&mut h, happened);
     }
@@ -1106,7 +1106,7 @@ fn the_room_view_credits_who_asked_and_the_meeting_closes_on_its_summary() {
     click(&mut h, "Log question");
     settled(&mut h);
     see(&mut h, "Bo asked");
-    see(&mut h, "1 questions, 0 statements");
+    see(&mut h, "1 question, 0 statements");
     click(&mut h, "Leave room view");
     see(&mut h, "Question from Bo");
 

@@ -439,3 +439,59 @@ fn follow_through_meeting_by_meeting_counts_what_was_reported_of_each_meetings_a
     assert!((series[0].said - 0.8).abs() < 1e-9 && (series[0].did - 0.5).abs() < 1e-9);
     assert!((series[1].said - 0.6).abs() < 1e-9 && (series[1].did - 0.5).abs() < 1e-9);
 }
+
+#[test]
+fn prompts_follow_the_turn_from_opening_to_commitment() {
+    use revans_model::QuestionCategory;
+    let set = Fixture::new().set();
+    let opening = set.prompts(0.0, 3);
+    assert_eq!(opening.len(), 3);
+    // The practice's own order: its first question opens the turn.
+    assert_eq!(
+        opening[0].text,
+        "What do you want to get out of this session?"
+    );
+    assert!(opening.iter().all(|q| matches!(
+        q.category,
+        QuestionCategory::Opening | QuestionCategory::Exploring
+    )));
+    let options = set.prompts(0.6, 4);
+    assert!(!options.is_empty());
+    assert!(
+        options
+            .iter()
+            .all(|q| q.category == QuestionCategory::Options)
+    );
+    // In the last fifth and over time: commitment.
+    for elapsed in [0.85, 1.4] {
+        let closing = set.prompts(elapsed, 3);
+        assert!(!closing.is_empty());
+        assert!(
+            closing
+                .iter()
+                .all(|q| q.category == QuestionCategory::Commitment)
+        );
+    }
+}
+
+#[test]
+fn members_are_listed_in_the_order_they_joined() {
+    let mut f = Fixture::new();
+    let (invitation, secret) = f.invite(0, false);
+    let Applied::Member(ed) = f.ok(
+        0,
+        30,
+        crate::fixture::admit(
+            invitation,
+            secret,
+            crate::fixture::profile("Ed", "Bank"),
+            crate::fixture::device(9),
+        ),
+    ) else {
+        panic!("admitting a member returns their id")
+    };
+    let set = f.set();
+    let order = set.members_in_joining_order();
+    assert_eq!(order.len(), 5);
+    assert_eq!(order.last().map(|(id, _)| (*id).clone()), Some(ed));
+}

@@ -1,0 +1,154 @@
+//! Pictures of the views a room reads (the room view in a turn, a meeting's summary, the
+//! charts), rendered with wgpu on the CPU and compared with the ones checked in under
+//! `app/tests/snapshots`. They catch what labels cannot: a ring that lost its colour, a
+//! bar drawn off its scale, type too small to read.
+//!
+//! Each scene is the seeded history (fixed keys, seed and dates) seen at a fixed moment,
+//! so the picture is the same on every run. After a deliberate change to how these look:
+//! `UPDATE_SNAPSHOTS=1 cargo test -p revans pictures`, then look at the new images before
+//! committing them.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use chrono::{DateTime, Duration, TimeZone as _, Utc};
+use egui_kittest::Harness;
+use revans_model::{ActionLearningSet, Command, ContributionKind, Phase};
+use revans_tests::history::{self, History};
+
+use super::tests::{app_sized, click, see, see_text, settled, type_into, until};
+use super::{charts, look, room};
+
+/// The moment every scene is seen at.
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 3, 10, 0, 0).unwrap()
+}
+
+/// Three meetings of a seven-member set, and a fourth in its turns: Bo presenting for
+/// eight minutes, three of the others having spoken.
+fn seeded() -> History {
+    let keys: Vec<_> = (1..=7u8)
+        .map(|i| iroh::SecretKey::from_bytes(&[i; 32]))
+        .collect();
+    let mut history = history::generate(&keys, 3, 7, now()).unwrap();
+    history::open_a_meeting_in_turns(&mut history, now()).unwrap();
+    let set = ActionLearningSet::from_doc(&history.doc).unwrap();
+    let (meeting, _) = set
+        .meetings_in_order()
+        .into_iter()
+        .find(|(_, m)| m.phase == Phase::Turns)
+        .unwrap();
+    let meeting = meeting.clone();
+    for (minute, asker, kind, text) in [
+        (
+            6,
+            2,
+            ContributionKind::Question,
+            "What would success look like?",
+        ),
+        (
+            5,
+            3,
+            ContributionKind::Statement,
+            "I would just change the rota back.",
+        ),
+        (
+            4,
+            0,
+            ContributionKind::Question,
+            "Who else wants this to work?",
+        ),
+    ] {
+        let asked_by = history.members[asker].clone();
+        history
+            .apply(
+                asker,
+                now() - Duration::minutes(minute),
+                Command::LogContribution {
+                    meeting: meeting.clone(),
+                    kind,
+                    text: text.into(),
+                    asker: Some(asked_by),
+                },
+            )
+            .unwrap();
+    }
+    history
+}
+
+/// A harness drawing `draw` alone, in the app's type scale and the `theme` given.
+fn view(
+    size: egui::Vec2,
+    theme: egui::Theme,
+    mut draw: impl FnMut(&mut egui::Ui) + 'static,
+) -> Harness<'static, ()> {
+    let mut h = Harness::builder()
+        .with_size(size)
+        .with_theme(theme)
+        .build_ui(move |ui| {
+            look::apply(ui.ctx());
+            egui::CentralPanel::default().show(ui, |ui| draw(ui));
+        });
+    h.run();
+    h
+}
+
+#[test]
+fn the_room_view_in_a_turn() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app_sized(dir.path(), egui::vec2(1280.0, 720.0));
+    type_into(&mut h, "Your name", "Ada Okafor");
+    click(&mut h, "Save profile");
+    settled(&mut h);
+    let mut history = seeded();
+    let node = h.state().node().cloned().unwrap();
+    // This device is Ada's second: the scene is what her screen shows.
+    history.link(0, node.device().clone(), now()).unwrap();
+    let runtime = h.state().runtime.clone();
+    runtime
+        .block_on(node.import_set(&history.backup()))
+        .unwrap();
+    h.state_mut().frozen_at = Some(now());
+    see(&mut h, "Meeting console");
+    click(&mut h, "Meeting console");
+    see_text(&mut h, "Bo Lindqvist is presenting");
+    click(&mut h, "Room view");
+    see(&mut h, "Leave room view");
+    see_text(&mut h, "Cy Mensah asked: What would success look like?");
+    // The acknowledgements of the steps above fade; the room sees the meeting.
+    until(&mut h, "the acknowledgements to fade", |h| {
+        h.state().toasts.is_empty()
+    });
+    h.remove_cursor();
+    h.step();
+    h.snapshot("room_view_turn");
+    // Two minutes over: the ring and its words turn red, the prompts turn to commitment.
+    h.state_mut().frozen_at = Some(now() + Duration::minutes(6));
+    see_text(&mut h, "2:00 over time");
+    h.snapshot("room_view_over_time");
+}
+
+#[test]
+fn the_summary_of_a_closed_meeting_in_the_light_theme() {
+    let set = ActionLearningSet::from_doc(&seeded().doc).unwrap();
+    let (last, _) = set
+        .meetings_in_order()
+        .into_iter()
+        .rev()
+        .find(|(_, m)| m.phase == Phase::Closed)
+        .unwrap();
+    let last = last.clone();
+    // In the light theme: the app is finished in both.
+    let mut h = view(egui::vec2(980.0, 620.0), egui::Theme::Light, move |ui| {
+        room::summary(ui, &set, &last, now());
+    });
+    h.snapshot("meeting_summary");
+}
+
+#[test]
+fn the_charts_of_three_meetings() {
+    let set = ActionLearningSet::from_doc(&seeded().doc).unwrap();
+    let mut h = view(egui::vec2(900.0, 820.0), egui::Theme::Dark, move |ui| {
+        egui::ScrollArea::vertical().show(ui, |ui| charts::charts(ui, &set, now()));
+    });
+    h.snapshot("charts");
+}
