@@ -6,7 +6,7 @@
 # on people and sync, while Bo's device runs `revans serve`.
 #
 # Needs (Debian): xvfb imagemagick libegl1 libgl1-mesa-dri (mesa's software renderer).
-#   bash scripts/screenshots.sh   # writes docs/console.png, room.png, actions.png, people.png
+#   bash scripts/screenshots.sh   # writes docs/console.png, room.png, actions.png, history.png, people.png
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -90,7 +90,7 @@ Xvfb :99 -screen 0 1100x760x24 >/dev/null 2>&1 &
 sleep 1
 export DISPLAY=:99 LIBGL_ALWAYS_SOFTWARE=1
 mkdir -p docs
-for view in console room actions people; do
+for view in console room actions history people; do
   case $view in
     room) how=(--room) ;;
     *) how=(--show "$view") ;;
@@ -98,7 +98,15 @@ for view in console room actions people; do
   "$bin" --data-dir "$work/ada" "${net[@]}" "${how[@]}" 2>"$work/app-$view.log" &
   app=$!
   sleep 6
+  if [ "$view" = people ]; then
+    # The picture shows Bo's device connected: wait for the connection, not a guess.
+    for _ in $(seq 60); do
+      ada status "$set" 2>/dev/null | grep -q "yes, direct" && break
+      sleep 0.5
+    done
+    sleep 1
+  fi
   import -window root "docs/$view.png"
   kill "$app"; wait "$app" 2>/dev/null || true
 done
-echo "wrote docs/console.png, docs/room.png, docs/actions.png and docs/people.png"
+echo "wrote docs/console.png, room.png, actions.png, history.png and people.png"

@@ -11,10 +11,10 @@ use revans_model::{
     turn_schedule, turn_time_left,
 };
 
-use super::RevansApp;
 use super::room::{
     batting_bar, clock, elapsed, member_colour, said_in, summary, time_colour, words,
 };
+use super::{RevansApp, look};
 use crate::cli::refs::name_of;
 use crate::render::local;
 
@@ -266,7 +266,7 @@ impl RevansApp {
             ui.add_space(8.0);
             ui.label(RichText::new("Accounts given").strong());
             for (action, report) in accounts {
-                ui.group(|ui| {
+                look::card(ui, Some(member_colour(set, &action.owner)), |ui| {
                     ui.label(
                         RichText::new(format!(
                             "{}: {} ({}/10 likely): {}",
@@ -315,7 +315,7 @@ impl RevansApp {
             // Each action its own fields: typing about one never fills another's.
             let what = format!("report.{action_id}.what");
             let learned_field = format!("report.{action_id}.learned");
-            ui.group(|ui| {
+            look::card(ui, None, |ui| {
                 ui.label(format!("{} ({}/10 likely)", action.text, action.likelihood));
                 self.text(ui, "What happened", &what);
                 self.text(ui, "What I learned", &learned_field);
@@ -736,7 +736,7 @@ impl RevansApp {
 
     /// The presenter's actions, each with how likely they are to do it.
     fn action_capture(&mut self, ui: &mut egui::Ui, meeting_id: &MeetingId) {
-        ui.group(|ui| {
+        look::card(ui, None, |ui| {
             ui.label(RichText::new("Your actions before the next meeting").strong());
             let entered = self.text(ui, "Action", "action.text");
             ui.add(egui::Slider::new(&mut self.likelihood, 1..=10).text("Likelihood (1-10)"));

@@ -8,8 +8,8 @@ use revans_model::{
     ProblemStatement, RuleId,
 };
 
-use super::RevansApp;
 use super::screens::{ISSUE_TEMPLATE, parse_local};
+use super::{RevansApp, look};
 use crate::cli::refs::name_of;
 use crate::render;
 
@@ -92,7 +92,7 @@ impl RevansApp {
         let Some(editing) = self.editing.clone() else {
             return;
         };
-        egui::Frame::group(ui.style()).show(ui, |ui| {
+        look::card(ui, None, |ui| {
             let (entered, command) = match editing {
                 Editing::Set => {
                     let entered = self.text(ui, "The set's name", "edit.name");
@@ -115,8 +115,7 @@ impl RevansApp {
                     (entered, Command::RewordRule { rule, text })
                 }
                 Editing::Issue(issue) => {
-                    let entered =
-                        self.text(ui, "Your problem in one sentence", "edit.statement");
+                    let entered = self.text(ui, "Your problem in one sentence", "edit.statement");
                     for (label, name) in ISSUE_TEMPLATE {
                         self.prose(ui, label, &edit_name(name));
                     }
@@ -135,11 +134,9 @@ impl RevansApp {
                     (entered, Command::EditIssue { issue, problem })
                 }
                 Editing::Meeting { meeting, mut host } => {
-                    let entered = self.text(
-                        ui,
-                        "Starts (YYYY-MM-DD HH:MM, local time)",
-                        "edit.when",
-                    ) | self.text(ui, "Meets at", "edit.where");
+                    let entered =
+                        self.text(ui, "Starts (YYYY-MM-DD HH:MM, local time)", "edit.when")
+                            | self.text(ui, "Meets at", "edit.where");
                     let chosen = host
                         .as_ref()
                         .map_or_else(|| "No host".to_owned(), |h| name_of(set, h));
@@ -225,39 +222,37 @@ impl RevansApp {
             return;
         };
         let warn = ui.visuals().warn_fg_color;
-        egui::Frame::group(ui.style())
-            .stroke(egui::Stroke::new(1.0, warn))
-            .show(ui, |ui| {
-                ui.label(
+        look::card(ui, Some(warn), |ui| {
+            ui.label(
                     RichText::new(format!(
                         "{} was changed by two members at the same time. Both versions are kept until someone keeps one:",
                         render::field(set, field)
                     ))
                     .color(warn),
                 );
-                for version in &conflict.versions {
-                    ui.horizontal_wrapped(|ui| {
-                        let value = render::kept(set, &version.value);
-                        ui.label(RichText::new(&value).strong());
-                        let mut said = format!("by {}", render::written(set, version));
-                        if version.shown {
-                            said.push_str(" (shown now)");
-                        }
-                        ui.label(RichText::new(said).weak());
-                        if ui.button(format!("Keep {value}")).clicked() {
-                            self.apply(
-                                "keep",
-                                "Keeping…",
-                                Command::Keep {
-                                    field: field.clone(),
-                                    value: version.value.clone(),
-                                },
-                            );
-                        }
-                    });
-                }
-                self.status(ui, "keep");
-            });
+            for version in &conflict.versions {
+                ui.horizontal_wrapped(|ui| {
+                    let value = render::kept(set, &version.value);
+                    ui.label(RichText::new(&value).strong());
+                    let mut said = format!("by {}", render::written(set, version));
+                    if version.shown {
+                        said.push_str(" (shown now)");
+                    }
+                    ui.label(RichText::new(said).weak());
+                    if ui.button(format!("Keep {value}")).clicked() {
+                        self.apply(
+                            "keep",
+                            "Keeping…",
+                            Command::Keep {
+                                field: field.clone(),
+                                value: version.value.clone(),
+                            },
+                        );
+                    }
+                });
+            }
+            self.status(ui, "keep");
+        });
     }
 
     /// Whether a value has more than one version now: its record is marked.

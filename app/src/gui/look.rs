@@ -1,7 +1,7 @@
 //! The app's visual language: a type scale with headings clearly larger than body text,
-//! roomier spacing, status chips, and empty states that say what to do next. The same in
-//! light and dark: colours come from the theme's own visuals, and member colours are
-//! chosen to read on both.
+//! roomier spacing, cards for records and forms, status chips, and empty states that say
+//! what to do next. The same in light and dark: colours come from the theme's own
+//! visuals, and member colours are chosen to read on both.
 
 use egui::{Color32, FontFamily, FontId, RichText, TextStyle};
 
@@ -63,7 +63,41 @@ pub(super) fn outcome_colour(outcome: Option<revans_model::Outcome>) -> Color32 
 
 /// What an empty area says: what is missing and what to do next.
 pub(super) fn empty(ui: &mut egui::Ui, text: &str) {
-    egui::Frame::group(ui.style()).show(ui, |ui| {
+    card(ui, None, |ui| {
         ui.label(RichText::new(text).italics().weak());
     });
+}
+
+/// A card: one record or one form, the width of its column, on a faint fill with rounded
+/// corners; with `accent`, a bar of that colour down its left edge (the member whose it
+/// is).
+pub(super) fn card<R>(
+    ui: &mut egui::Ui,
+    accent: Option<Color32>,
+    add: impl FnOnce(&mut egui::Ui) -> R,
+) -> egui::InnerResponse<R> {
+    let shown = egui::Frame::new()
+        .fill(ui.visuals().faint_bg_color)
+        .stroke(ui.visuals().widgets.noninteractive.bg_stroke)
+        .corner_radius(8.0)
+        .inner_margin(egui::Margin {
+            left: if accent.is_some() { 18 } else { 12 },
+            right: 12,
+            top: 8,
+            bottom: 8,
+        })
+        .show(ui, |ui| {
+            ui.set_width(ui.available_width());
+            add(ui)
+        });
+    if let Some(colour) = accent {
+        let rect = shown.response.rect;
+        let bar = egui::Rect::from_min_max(
+            rect.min + egui::vec2(5.0, 7.0),
+            egui::pos2(rect.min.x + 9.0, rect.max.y - 7.0),
+        );
+        ui.painter().rect_filled(bar, 2.0, colour);
+    }
+    ui.add_space(2.0);
+    shown
 }

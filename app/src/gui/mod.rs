@@ -707,10 +707,21 @@ impl RevansApp {
             .order(egui::Order::Foreground)
             .interactable(false)
             .show(ctx, |ui| {
+                // Each with a green mark: done, as asked.
+                let done = look::outcome_colour(Some(revans_model::Outcome::Done));
                 for (text, _) in &self.toasts {
-                    egui::Frame::popup(ui.style()).show(ui, |ui| {
-                        ui.label(text);
-                    });
+                    egui::Frame::popup(ui.style())
+                        .inner_margin(egui::Margin::symmetric(12, 8))
+                        .show(ui, |ui| {
+                            ui.horizontal(|ui| {
+                                let (mark, _) = ui.allocate_exact_size(
+                                    egui::vec2(10.0, 10.0),
+                                    egui::Sense::hover(),
+                                );
+                                ui.painter().circle_filled(mark.center(), 5.0, done);
+                                ui.label(text);
+                            });
+                        });
                 }
             });
         ctx.request_repaint_after(std::time::Duration::from_secs_f64((soonest - now).max(0.0)));
@@ -765,7 +776,7 @@ impl RevansApp {
     fn start_or_join(&mut self, ui: &mut egui::Ui) {
         ui.heading("Start a set, or join one");
         ui.add_space(6.0);
-        ui.group(|ui| {
+        look::card(ui, None, |ui| {
             ui.label(RichText::new("Create a set").strong());
             let entered = self.text(ui, "Set name", "create.name")
                 | self.text(ui, "Purpose", "create.purpose");
@@ -787,7 +798,7 @@ impl RevansApp {
             self.status(ui, "create");
         });
         ui.add_space(6.0);
-        ui.group(|ui| {
+        look::card(ui, None, |ui| {
             ui.label(RichText::new("Join with a ticket").strong());
             ui.label("Paste the ticket a member gave you. Any member's device that is online can let you in.");
             let entered = self.text(ui, "Ticket", "join.ticket");

@@ -419,7 +419,7 @@ impl RevansApp {
         issues
             .sort_by_key(|(id, i)| (i.status != IssueStatus::Open, i.priority, i.created_at, *id));
         for (id, issue) in issues {
-            ui.group(|ui| {
+            look::card(ui, Some(member_colour(&set, &issue.owner)), |ui| {
                 ui.label(RichText::new(&issue.statement).strong());
                 ui.label(format!(
                     "{} · {}",
@@ -812,9 +812,20 @@ impl RevansApp {
         };
         ui.heading("History");
         self.timeline(ui, &set);
+        // Newest first, day by day: the day once, then each event at its time.
+        let mut day = None;
         for (at, what) in crate::history::events(&set) {
+            let at = at.with_timezone(&Local);
+            if day != Some(at.date_naive()) {
+                day = Some(at.date_naive());
+                look::section(ui, &at.format("%A %e %B %Y").to_string());
+            }
             ui.horizontal_wrapped(|ui| {
-                ui.label(RichText::new(local(at)).weak());
+                ui.label(
+                    RichText::new(at.format("%H:%M").to_string())
+                        .weak()
+                        .monospace(),
+                );
                 ui.label(what);
             });
         }
@@ -915,7 +926,7 @@ impl RevansApp {
                 .find(|m| m.devices.contains_key(device))
                 .map_or_else(|| "its author".to_owned(), |m| m.display_name.clone())
         };
-        ui.group(|ui| {
+        look::card(ui, Some(RevansApp::warn_color(ui)), |ui| {
             ui.colored_label(
                 RevansApp::warn_color(ui),
                 RichText::new("Changes refused").strong(),
@@ -965,11 +976,12 @@ impl RevansApp {
         self.status(ui, "sync");
         let status = self.sync.get(&id).cloned().unwrap_or_default();
         for (member, devices) in &status {
-            ui.group(|ui| {
+            let colour = member_colour(&set, member);
+            look::card(ui, Some(colour), |ui| {
                 ui.horizontal(|ui| {
-                    ui.label(RichText::new(name_of(&set, member)).strong());
+                    ui.label(RichText::new(name_of(&set, member)).strong().color(colour));
                     if let Some(m) = set.members.get(member) {
-                        ui.label(&m.organisation);
+                        ui.label(RichText::new(&m.organisation).weak());
                     }
                     if Some(member) != me.as_ref()
                         && ui
