@@ -125,6 +125,10 @@ fn the_room_view_in_a_turn() {
     h.state_mut().frozen_at = Some(now() + Duration::minutes(6));
     see_text(&mut h, "2:00 over time");
     h.snapshot("room_view_over_time");
+    // A bright room reads a light screen better: the same view in the light theme.
+    h.ctx.set_theme(egui::Theme::Light);
+    h.run();
+    h.snapshot("room_view_over_time_light");
 }
 
 #[test]

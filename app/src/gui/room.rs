@@ -214,7 +214,13 @@ impl RevansApp {
                 }
             }
         } else if meeting.phase == Phase::Closed {
-            summary(ui, set, meeting_id, now);
+            // The summary, half as large again: read from the back of the room.
+            ui.scope(|ui| {
+                for font in ui.style_mut().text_styles.values_mut() {
+                    font.size *= 1.5;
+                }
+                summary(ui, set, meeting_id, now);
+            });
         } else {
             if !schedule.is_empty() {
                 batting_bar(ui, set, &schedule, 48.0);
@@ -254,7 +260,7 @@ pub(super) fn summary(
     let Some(summary) = meeting_summary(set, meeting_id, now) else {
         return;
     };
-    ui.label(RichText::new("How the meeting went").size(22.0).strong());
+    ui.label(RichText::new("How the meeting went").heading());
     let longest = summary
         .members
         .values()
