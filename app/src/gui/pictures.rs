@@ -95,7 +95,8 @@ fn view(
 #[test]
 fn the_room_view_in_a_turn() {
     let dir = tempfile::tempdir().unwrap();
-    let mut h = app_sized(dir.path(), egui::vec2(1280.0, 720.0));
+    // The screen the room view is for: a 1080p projector.
+    let mut h = app_sized(dir.path(), egui::vec2(1920.0, 1080.0));
     type_into(&mut h, "Your name", "Ada Okafor");
     click(&mut h, "Save profile");
     settled(&mut h);

@@ -105,7 +105,9 @@ pub(super) fn words(c: &Contribution) -> String {
 }
 
 impl RevansApp {
-    /// The room view: what a shared screen shows of the meeting, in large type.
+    /// The room view: what a shared screen shows of the meeting, in large type. Laid out
+    /// for 1280 by 720 and scaled up to fill a larger screen (a 1080p projector shows it
+    /// half as large again).
     pub(super) fn room_view(
         &mut self,
         ui: &mut egui::Ui,
@@ -113,10 +115,37 @@ impl RevansApp {
         meeting_id: &MeetingId,
         meeting: &Meeting,
     ) {
+        let k = (ui.available_width() / 1280.0)
+            .min(ui.available_height() / 720.0)
+            .max(1.0);
+        ui.scope(|ui| {
+            let style = ui.style_mut();
+            for font in style.text_styles.values_mut() {
+                font.size *= k;
+            }
+            style.spacing.item_spacing *= k;
+            style.spacing.button_padding *= k;
+            self.room_view_at(ui, set, meeting_id, meeting, k);
+        });
+    }
+
+    /// The room view at `k` times its 1280 by 720 size.
+    fn room_view_at(
+        &mut self,
+        ui: &mut egui::Ui,
+        set: &ActionLearningSet,
+        meeting_id: &MeetingId,
+        meeting: &Meeting,
+        k: f32,
+    ) {
         let now = self.now();
         let schedule = turn_schedule(set, meeting, now);
         ui.horizontal(|ui| {
-            ui.label(RichText::new(phase_words(meeting.phase)).size(28.0).weak());
+            ui.label(
+                RichText::new(phase_words(meeting.phase))
+                    .size(28.0 * k)
+                    .weak(),
+            );
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 let leave = ui.button("Leave room view").on_hover_text("Esc or F11");
                 if leave.clicked() || ui.input(|i| i.key_pressed(egui::Key::Escape)) {
@@ -124,13 +153,13 @@ impl RevansApp {
                 }
             });
         });
-        ui.add_space(12.0);
+        ui.add_space(12.0 * k);
         if let Some((presenter, left)) = turn_time_left(meeting, now) {
             let turn = meeting.turns.get(&presenter);
             let allotted = TimeDelta::minutes(i64::from(turn.map_or(0, |t| t.allocated_minutes)));
             ui.horizontal(|ui| {
                 ui.vertical(|ui| {
-                    countdown(ui, left, allotted);
+                    countdown(ui, left, allotted, k);
                     let words = if left < TimeDelta::zero() {
                         format!("{} over time", clock(-left))
                     } else {
@@ -138,15 +167,15 @@ impl RevansApp {
                     };
                     ui.label(
                         RichText::new(words)
-                            .size(24.0)
+                            .size(24.0 * k)
                             .color(time_colour(left, allotted)),
                     );
                 });
-                ui.add_space(24.0);
+                ui.add_space(24.0 * k);
                 ui.vertical(|ui| {
                     ui.label(
                         RichText::new(name_of(set, &presenter))
-                            .size(64.0)
+                            .size(64.0 * k)
                             .strong()
                             .color(member_colour(set, &presenter)),
                     );
@@ -156,22 +185,22 @@ impl RevansApp {
                         .and_then(|t| t.issue.as_ref())
                         .and_then(|i| set.issues.get(i));
                     if let Some(issue) = issue {
-                        ui.label(RichText::new(&issue.statement).size(32.0));
+                        ui.label(RichText::new(&issue.statement).size(32.0 * k));
                     }
-                    ui.add_space(12.0);
+                    ui.add_space(12.0 * k);
                     ui.label(
                         RichText::new("Ask questions rather than give advice.")
-                            .size(28.0)
+                            .size(28.0 * k)
                             .italics(),
                     );
                     for q in set.prompts(elapsed(left, allotted), 3) {
-                        ui.label(RichText::new(format!("· {}", q.text)).size(26.0));
+                        ui.label(RichText::new(format!("· {}", q.text)).size(26.0 * k));
                     }
                 });
             });
-            ui.add_space(16.0);
-            batting_bar(ui, set, &schedule, 48.0);
-            ui.add_space(12.0);
+            ui.add_space(16.0 * k);
+            batting_bar(ui, set, &schedule, 48.0 * k);
+            ui.add_space(12.0 * k);
             // Logging from the shared screen: pick who asked (1 to 7), then F5 or F6.
             let asker = self.asker_picker(ui, set, &presenter);
             let f5 = ui.input(|i| i.key_pressed(egui::Key::F5));
@@ -189,14 +218,14 @@ impl RevansApp {
                 }
             });
             self.status(ui, "said");
-            ui.add_space(12.0);
+            ui.add_space(12.0 * k);
             if let Some(turn) = turn {
                 let said = said_in(turn);
-                ui.label(RichText::new(said.counts()).size(28.0).strong());
+                ui.label(RichText::new(said.counts()).size(28.0 * k).strong());
                 if said.statements > said.questions {
                     ui.label(
                         RichText::new("More statements than questions: ask, don't tell.")
-                            .size(32.0)
+                            .size(32.0 * k)
                             .color(ui.visuals().warn_fg_color),
                     );
                 }
@@ -208,7 +237,7 @@ impl RevansApp {
                     };
                     ui.label(
                         RichText::new(format!("{} {kind}{}", name_of(set, who), words(c)))
-                            .size(26.0)
+                            .size(26.0 * k)
                             .color(member_colour(set, who)),
                     );
                 }
@@ -223,19 +252,21 @@ impl RevansApp {
             });
         } else {
             if !schedule.is_empty() {
-                batting_bar(ui, set, &schedule, 48.0);
-                ui.add_space(16.0);
+                batting_bar(ui, set, &schedule, 48.0 * k);
+                ui.add_space(16.0 * k);
             }
             if let Some(next) = schedule.iter().find(|t| t.state == TurnState::Waiting)
                 && meeting.phase == Phase::Turns
             {
-                ui.label(RichText::new(format!("Next: {}", name_of(set, &next.member))).size(56.0));
+                ui.label(
+                    RichText::new(format!("Next: {}", name_of(set, &next.member))).size(56.0 * k),
+                );
             }
             if meeting.phase == Phase::CatchUp {
                 for (member, news) in &meeting.catch_up {
                     ui.label(
                         RichText::new(format!("{}: {}", name_of(set, member), news.news.as_str()))
-                            .size(26.0)
+                            .size(26.0 * k)
                             .color(member_colour(set, member)),
                     );
                 }
@@ -500,18 +531,18 @@ pub(super) fn batting_bar(
 }
 
 /// The time left as a ring that empties, in a colour that turns amber as time runs low
-/// and red once over, with the clock in its middle.
-fn countdown(ui: &mut egui::Ui, left: TimeDelta, allotted: TimeDelta) {
-    let size = 280.0;
+/// and red once over, with the clock in its middle; `k` times its 280-point size.
+fn countdown(ui: &mut egui::Ui, left: TimeDelta, allotted: TimeDelta, k: f32) {
+    let size = 280.0 * k;
     let (rect, _) = ui.allocate_exact_size(vec2(size, size), egui::Sense::hover());
     let painter = ui.painter_at(rect);
     let centre = rect.center();
-    let radius = size / 2.0 - 14.0;
+    let radius = size / 2.0 - 14.0 * k;
     let colour = time_colour(left, allotted);
     painter.circle_stroke(
         centre,
         radius,
-        Stroke::new(18.0, ui.visuals().faint_bg_color),
+        Stroke::new(18.0 * k, ui.visuals().faint_bg_color),
     );
     #[allow(clippy::cast_precision_loss)]
     let fraction = if allotted.num_seconds() > 0 {
@@ -533,12 +564,12 @@ fn countdown(ui: &mut egui::Ui, left: TimeDelta, allotted: TimeDelta) {
             centre + radius * vec2(angle.cos(), angle.sin())
         })
         .collect();
-    painter.add(egui::Shape::line(points, Stroke::new(18.0, colour)));
+    painter.add(egui::Shape::line(points, Stroke::new(18.0 * k, colour)));
     painter.text(
         centre,
         egui::Align2::CENTER_CENTER,
         clock(left),
-        egui::FontId::monospace(64.0),
+        egui::FontId::monospace(64.0 * k),
         colour,
     );
 }
