@@ -263,13 +263,7 @@ impl RevansApp {
                 );
             }
             if meeting.phase == Phase::CatchUp {
-                for (member, news) in &meeting.catch_up {
-                    ui.label(
-                        RichText::new(format!("{}: {}", name_of(set, member), news.news.as_str()))
-                            .size(26.0 * k)
-                            .color(member_colour(set, member)),
-                    );
-                }
+                catch_up(ui, set, meeting, k);
             }
         }
     }
@@ -278,6 +272,57 @@ impl RevansApp {
     pub(super) fn set_room(&mut self, ctx: &egui::Context, on: bool) {
         self.room = on;
         ctx.send_viewport_cmd(egui::ViewportCommand::Fullscreen(on));
+    }
+}
+
+/// Catch-up as the room sees it: member by member, their news and the actions they are
+/// to report back on, each account's outcome appearing as it is given.
+fn catch_up(ui: &mut egui::Ui, set: &ActionLearningSet, meeting: &Meeting, k: f32) {
+    let began = meeting
+        .started_at
+        .map_or(i64::MAX, revans_model::Timestamp::millis);
+    for (member, _) in set.current_members() {
+        let colour = member_colour(set, member);
+        ui.add_space(8.0 * k);
+        ui.label(
+            RichText::new(name_of(set, member))
+                .size(30.0 * k)
+                .strong()
+                .color(colour),
+        );
+        if let Some(news) = meeting.catch_up.get(member) {
+            ui.label(RichText::new(news.news.as_str()).size(24.0 * k));
+        }
+        let mut actions: Vec<_> = set
+            .actions
+            .values()
+            .filter(|a| &a.owner == member)
+            .filter(|a| {
+                a.report_back
+                    .as_ref()
+                    .is_none_or(|r| r.reported_at.millis() >= began)
+            })
+            .collect();
+        actions.sort_by_key(|a| a.created_at);
+        for action in actions {
+            ui.horizontal_wrapped(|ui| {
+                ui.label(
+                    RichText::new(format!(
+                        "· {} ({}/10 likely)",
+                        action.text, action.likelihood
+                    ))
+                    .size(22.0 * k),
+                );
+                let outcome = action.report_back.as_ref().map(|r| r.outcome);
+                let said = outcome.map_or("to report", outcome_words);
+                ui.label(
+                    RichText::new(said)
+                        .size(22.0 * k)
+                        .strong()
+                        .color(super::look::outcome_colour(outcome)),
+                );
+            });
+        }
     }
 }
 

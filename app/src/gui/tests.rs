@@ -427,6 +427,14 @@ fn each_open_action_has_its_own_report_back_fields() {
         "only the action reported on: {reported:?}"
     );
     assert_eq!(reported[0].1, "The board said yes");
+
+    // The room sees the catch-up too: each action, and an account's outcome as given.
+    click(&mut h, "Room view");
+    see(&mut h, "Ada");
+    see(&mut h, "· Call the board (6/10 likely)");
+    see(&mut h, "done");
+    see(&mut h, "· Write to the union (6/10 likely)");
+    see(&mut h, "to report");
 }
 
 #[test]
