@@ -722,11 +722,21 @@ impl RevansApp {
         ui.horizontal_wrapped(|ui| {
             ui.label("Asked by");
             for (i, (id, name)) in others.iter().enumerate() {
-                let text = RichText::new(format!("{} {name}", i + 1)).color(member_colour(set, id));
-                if ui
-                    .selectable_label(chosen.as_ref() == Some(id), text)
-                    .clicked()
-                {
+                // The one picked filled with their colour, the others in it: readable in
+                // both themes and from across the room.
+                let colour = member_colour(set, id);
+                let picked = chosen.as_ref() == Some(id);
+                let text = RichText::new(format!("{} {name}", i + 1)).color(if picked {
+                    egui::Color32::WHITE
+                } else {
+                    colour
+                });
+                let button = egui::Button::new(text).selected(picked).fill(if picked {
+                    colour
+                } else {
+                    egui::Color32::TRANSPARENT
+                });
+                if ui.add(button).clicked() {
                     self.asker = Some(id.clone());
                 }
             }
