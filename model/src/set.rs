@@ -240,9 +240,7 @@ impl ActionLearningSet {
     /// lists members and gives them their colours, the same on every device.
     #[must_use]
     pub fn members_in_joining_order(&self) -> Vec<(&MemberId, &Member)> {
-        let mut all: Vec<_> = self.members.iter().collect();
-        all.sort_by_key(|(id, m)| (m.joined_at, *id));
-        all
+        in_joining_order(&self.members)
     }
 
     /// Up to `n` prompts for a turn with `elapsed` of its allotted time gone (0.0 at its
@@ -257,7 +255,7 @@ impl ActionLearningSet {
             .values()
             .filter(|q| stage.contains(&q.category))
             .collect();
-        fitting.sort_by_key(|q| {
+        fitting.sort_by_cached_key(|q| {
             let place = crate::practice::QUESTION_BANK
                 .iter()
                 .position(|(_, text)| *text == q.text)
@@ -401,11 +399,18 @@ impl ActionLearningSet {
     }
 }
 
+/// `members` in the order they joined (ties broken by id, the same on every device).
+fn in_joining_order(members: &BTreeMap<MemberId, Member>) -> Vec<(&MemberId, &Member)> {
+    let mut all: Vec<_> = members.iter().collect();
+    all.sort_by_key(|(id, m)| (m.joined_at, *id));
+    all
+}
+
 /// The current members among `members`, in the order they joined: what
 /// [`ActionLearningSet::current_members`] gives, for a caller that read only the members.
 #[must_use]
 pub fn current_members(members: &BTreeMap<MemberId, Member>) -> Vec<(&MemberId, &Member)> {
-    let mut current: Vec<_> = members.iter().filter(|(_, m)| m.is_current()).collect();
-    current.sort_by_key(|(id, m)| (m.joined_at, *id));
+    let mut current = in_joining_order(members);
+    current.retain(|(_, m)| m.is_current());
     current
 }

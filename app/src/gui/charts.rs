@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use egui_plot::{Line, Plot, PlotPoints, Points, uniform_grid_spacer};
 use revans_model::{ActionLearningSet, airtime, follow_through_by_meeting};
 
-use super::room::member_colour;
+use super::room::{in_joining_order, member_colour};
 use crate::cli::refs::name_of;
 
 /// The three charts as of `now`, or what is missing for them.
@@ -71,17 +71,6 @@ fn series_of(
             .radius(3.5)
             .color(colour),
     );
-}
-
-/// The members `by_member` holds figures for, in the order they joined, with the figures.
-fn in_joining_order<'a, T>(
-    set: &'a ActionLearningSet,
-    by_member: &'a std::collections::BTreeMap<revans_model::MemberId, T>,
-) -> Vec<(&'a revans_model::MemberId, &'a T)> {
-    set.members_in_joining_order()
-        .into_iter()
-        .filter_map(|(member, _)| by_member.get(member).map(|t| (member, t)))
-        .collect()
 }
 
 /// Each reported action: the likelihood said (across) against what was done (up), one

@@ -33,6 +33,13 @@ pub(super) fn apply(ctx: &egui::Context) {
     });
 }
 
+/// Every text style of `ui` `k` times as large (the room view, read from across a room).
+pub(super) fn enlarge_text(ui: &mut egui::Ui, k: f32) {
+    for font in ui.style_mut().text_styles.values_mut() {
+        font.size *= k;
+    }
+}
+
 /// A section title within an area: between the heading and body text.
 pub(super) fn section(ui: &mut egui::Ui, text: &str) {
     ui.add_space(6.0);

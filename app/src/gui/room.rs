@@ -34,6 +34,17 @@ pub(super) fn member_colour(set: &ActionLearningSet, member: &MemberId) -> Color
     PALETTE[index % PALETTE.len()]
 }
 
+/// The members `by_member` holds figures for, in the order they joined, with the figures.
+pub(super) fn in_joining_order<'a, T>(
+    set: &'a ActionLearningSet,
+    by_member: &'a std::collections::BTreeMap<MemberId, T>,
+) -> Vec<(&'a MemberId, &'a T)> {
+    set.members_in_joining_order()
+        .into_iter()
+        .filter_map(|(member, _)| by_member.get(member).map(|t| (member, t)))
+        .collect()
+}
+
 /// Green while there is time, amber in the last fifth, red once over.
 pub(super) fn time_colour(left: TimeDelta, allotted: TimeDelta) -> Color32 {
     if left < TimeDelta::zero() {
@@ -46,13 +57,12 @@ pub(super) fn time_colour(left: TimeDelta, allotted: TimeDelta) -> Color32 {
 }
 
 /// How much of a turn's allotted time is gone: 0.0 at its start, 1.0 at its end.
+#[allow(clippy::cast_precision_loss)]
 pub(super) fn elapsed(left: TimeDelta, allotted: TimeDelta) -> f64 {
     if allotted <= TimeDelta::zero() {
         return 1.0;
     }
-    #[allow(clippy::cast_precision_loss)]
-    let gone = 1.0 - left.num_seconds() as f64 / allotted.num_seconds() as f64;
-    gone
+    1.0 - left.num_seconds() as f64 / allotted.num_seconds() as f64
 }
 
 /// `12:05`, or `-3:10` once over.
@@ -119,10 +129,8 @@ impl RevansApp {
             .min(ui.available_height() / 720.0)
             .max(1.0);
         ui.scope(|ui| {
+            super::look::enlarge_text(ui, k);
             let style = ui.style_mut();
-            for font in style.text_styles.values_mut() {
-                font.size *= k;
-            }
             style.spacing.item_spacing *= k;
             style.spacing.button_padding *= k;
             self.room_view_at(ui, set, meeting_id, meeting, k);
@@ -245,9 +253,7 @@ impl RevansApp {
         } else if meeting.phase == Phase::Closed {
             // The summary, half as large again: read from the back of the room.
             ui.scope(|ui| {
-                for font in ui.style_mut().text_styles.values_mut() {
-                    font.size *= 1.5;
-                }
+                super::look::enlarge_text(ui, 1.5);
                 summary(ui, set, meeting_id, now);
             });
         } else {
@@ -360,10 +366,7 @@ pub(super) fn summary(
                 ui.label(RichText::new(heading).strong());
             }
             ui.end_row();
-            for (member, _) in set.members_in_joining_order() {
-                let Some(part) = summary.members.get(member) else {
-                    continue;
-                };
+            for (member, part) in in_joining_order(set, &summary.members) {
                 let colour = member_colour(set, member);
                 ui.label(RichText::new(name_of(set, member)).color(colour).strong());
                 airtime_bar(ui, colour, part.planned_minutes, part.used_seconds, longest);

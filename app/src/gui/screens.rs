@@ -8,7 +8,7 @@ use revans_model::{
 };
 
 use super::editing::Editing;
-use super::room::member_colour;
+use super::room::{in_joining_order, member_colour};
 use super::{ActionFilter, Outcome, RevansApp, Ticket, charts, look};
 use crate::cli::args::ExportFormat;
 use crate::cli::refs::name_of;
@@ -755,12 +755,9 @@ impl RevansApp {
             }
         }
         look::section(ui, "Follow-through");
-        let mut by_member = follow_through(&set);
-        for (member, _) in set.members_in_joining_order() {
-            let Some(f) = by_member.remove(member) else {
-                continue;
-            };
-            let calibration = f.calibration.map_or_else(String::new, |c| {
+        let by_member = follow_through(&set);
+        for (member, f) in in_joining_order(&set, &by_member) {
+            let calibration = f.calibration.as_ref().map_or_else(String::new, |c| {
                 format!(
                     "; said {:.0}% likely on average, did {:.0}%",
                     c.mean_likelihood * 10.0,

@@ -197,28 +197,15 @@ fn a_question_from_before_askers_were_named_reads_as_its_loggers() {
         },
     );
     // As an earlier version wrote it: no `asker` at all.
-    let contributions = map_at(
-        &f.doc,
-        &[
-            "meetings",
-            m.as_str(),
-            "turns",
-            ada.as_str(),
-            "contributions",
-        ],
-    );
-    let said = f.doc.keys(&contributions).next().unwrap();
-    let record = map_at(
-        &f.doc,
-        &[
-            "meetings",
-            m.as_str(),
-            "turns",
-            ada.as_str(),
-            "contributions",
-            &said,
-        ],
-    );
+    let path = [
+        "meetings",
+        m.as_str(),
+        "turns",
+        ada.as_str(),
+        "contributions",
+    ];
+    let said = f.doc.keys(map_at(&f.doc, &path)).next().unwrap();
+    let record = map_at(&f.doc, &[&path[..], &[said.as_str()]].concat());
     f.doc
         .transact::<_, _, automerge::AutomergeError>(|tx| tx.delete(&record, "asker"))
         .unwrap();

@@ -229,39 +229,60 @@ fn airtime_per_meeting_and_over_the_sets_life() {
     assert!(!now.total.contains_key(&f.members[2]));
 }
 
-#[test]
-fn follow_through_and_how_well_likelihoods_predicted_it() {
-    let mut f = Fixture::new();
-    let add = |f: &mut Fixture, member, likelihood| match f.ok(
+/// `member` commits to an action (at `meeting`, if given) with the likelihood said.
+fn commit(
+    f: &mut Fixture,
+    member: usize,
+    meeting: Option<&MeetingId>,
+    likelihood: u8,
+) -> revans_model::ActionId {
+    match f.ok(
         member,
         5,
         Command::AddAction {
             text: "Do it.".into(),
             likelihood,
             issue: None,
-            meeting: None,
+            meeting: meeting.cloned(),
         },
     ) {
         Applied::Action(id) => id,
         other => panic!("{other:?}"),
-    };
-    let a = add(&mut f, 1, 10);
-    let b = add(&mut f, 1, 8);
-    let c = add(&mut f, 1, 6);
-    add(&mut f, 1, 9);
-    add(&mut f, 2, 5);
-    for (id, outcome) in [(a, Outcome::Done), (b, Outcome::Partly), (c, Outcome::Not)] {
+    }
+}
+
+/// Bo (member 1) reports back on each of his actions with the outcome given.
+fn report_back(
+    f: &mut Fixture,
+    reports: impl IntoIterator<Item = (revans_model::ActionId, Outcome)>,
+) {
+    for (action, outcome) in reports {
         f.ok(
             1,
             60,
             Command::ReportBack {
-                action: id,
+                action,
                 outcome,
                 what_happened: String::new(),
                 learned: String::new(),
             },
         );
     }
+}
+
+#[test]
+fn follow_through_and_how_well_likelihoods_predicted_it() {
+    let mut f = Fixture::new();
+    let add = |f: &mut Fixture, member, likelihood| commit(f, member, None, likelihood);
+    let a = add(&mut f, 1, 10);
+    let b = add(&mut f, 1, 8);
+    let c = add(&mut f, 1, 6);
+    add(&mut f, 1, 9);
+    add(&mut f, 2, 5);
+    report_back(
+        &mut f,
+        [(a, Outcome::Done), (b, Outcome::Partly), (c, Outcome::Not)],
+    );
     let figures = follow_through(&f.set());
     let bo = &figures[&f.members[1]];
     assert_eq!((bo.done, bo.partly, bo.not, bo.open), (1, 1, 1, 1));
@@ -400,35 +421,16 @@ fn follow_through_meeting_by_meeting_counts_what_was_reported_of_each_meetings_a
     let mut f = Fixture::new();
     let first = f.plan(0, 120);
     let second = f.plan(60 * 24 * 21, 120);
-    let add = |f: &mut Fixture, meeting: &MeetingId, likelihood| match f.ok(
-        1,
-        5,
-        Command::AddAction {
-            text: "Do it.".into(),
-            likelihood,
-            issue: None,
-            meeting: Some(meeting.clone()),
-        },
-    ) {
-        Applied::Action(id) => id,
-        other => panic!("{other:?}"),
-    };
+    let add =
+        |f: &mut Fixture, meeting: &MeetingId, likelihood| commit(f, 1, Some(meeting), likelihood);
     let a = add(&mut f, &first, 9);
     let b = add(&mut f, &first, 7);
     let c = add(&mut f, &second, 6);
     add(&mut f, &second, 8);
-    for (id, outcome) in [(a, Outcome::Done), (b, Outcome::Not), (c, Outcome::Partly)] {
-        f.ok(
-            1,
-            60,
-            Command::ReportBack {
-                action: id,
-                outcome,
-                what_happened: String::new(),
-                learned: String::new(),
-            },
-        );
-    }
+    report_back(
+        &mut f,
+        [(a, Outcome::Done), (b, Outcome::Not), (c, Outcome::Partly)],
+    );
     let series = &follow_through_by_meeting(&f.set())[&f.members[1]];
     let figures: Vec<(usize, u32)> = series.iter().map(|m| (m.number, m.reported)).collect();
     assert_eq!(
