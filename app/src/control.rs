@@ -25,6 +25,10 @@ pub struct Request {
     pub cwd: PathBuf,
     /// Whether the caller's standard output is a terminal.
     pub stdout_is_terminal: bool,
+    /// What the caller read from its standard input for the command (a ticket given as
+    /// `-`, a journal entry given no text).
+    #[serde(default)]
+    pub stdin: Option<String>,
 }
 
 /// What the running node answers, before standard output's bytes.
@@ -138,12 +142,17 @@ mod unix {
             }
             Ok((
                 Cli {
-                    command: Some(cmd),
+                    command: Some(mut cmd),
                     global,
                     ..
                 },
                 named,
             )) => {
+                let stdin = request.stdin;
+                // The caller read its standard input; what it read came with the request.
+                let _ = cmd.fill_from_stdin(|| {
+                    stdin.ok_or_else(|| anyhow::anyhow!("nothing came on standard input"))
+                });
                 tracing::debug!(
                     command = named.as_deref().unwrap_or_default(),
                     "carrying out a command from the control socket"

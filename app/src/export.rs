@@ -12,6 +12,30 @@ use revans_model::{
 
 use crate::render::local;
 
+/// Writes an export where the user asked, readable by its owner only: what a set says
+/// stays in the room, so a copy on disk is as private as the data directory. An
+/// existing file of theirs is tightened too.
+pub fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
+        options.mode(0o600);
+        let mut file = options.open(path)?;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        file.write_all(bytes)?;
+        file.sync_all()
+    }
+    #[cfg(not(unix))]
+    {
+        let mut file = options.open(path)?;
+        file.write_all(bytes)?;
+        file.sync_all()
+    }
+}
+
 fn name(set: &ActionLearningSet, member: &MemberId) -> String {
     crate::cli::refs::name_of(set, member)
 }

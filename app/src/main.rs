@@ -73,6 +73,22 @@ fn init_logging(default: &str) {
         .try_init();
 }
 
+/// Standard input, whole: a ticket or a journal entry (at most a megabyte).
+fn read_stdin() -> Result<String> {
+    use std::io::Read as _;
+    let mut text = String::new();
+    std::io::stdin()
+        .take(1 << 20)
+        .read_to_string(&mut text)
+        .context("Could not read standard input as text")?;
+    if text.trim().is_empty() {
+        anyhow::bail!(
+            "Nothing came on standard input; give the text there (for example `revans join - < ticket.txt`), or as an argument."
+        );
+    }
+    Ok(text)
+}
+
 /// An error and its causes on one line, for standard error.
 #[must_use]
 pub fn one_line(e: &anyhow::Error) -> String {
@@ -103,8 +119,14 @@ pub fn node_config(global: &Global) -> Result<NodeConfig> {
 
 /// Runs one command: on its own node, or handed to the node already running on the data
 /// directory.
-async fn one_shot(global: &Global, cmd: Cmd) -> Result<ExitCode> {
+async fn one_shot(global: &Global, mut cmd: Cmd) -> Result<ExitCode> {
     let mut config = node_config(global)?;
+    let mut stdin = None;
+    cmd.fill_from_stdin(|| {
+        let text = read_stdin()?;
+        stdin = Some(text.clone());
+        Ok(text)
+    })?;
     // Only the commands that meet other devices dial them; the rest work on this
     // device's copy and return at once (`sync` sends what they changed).
     config.dial = matches!(
@@ -131,6 +153,7 @@ async fn one_shot(global: &Global, cmd: Cmd) -> Result<ExitCode> {
                 argv: std::env::args().skip(1).collect(),
                 cwd,
                 stdout_is_terminal,
+                stdin,
             };
             match control::forward(&dir, &request).await {
                 Some(Ok((header, stdout))) => {

@@ -15,9 +15,11 @@ pub struct Action {
     /// The member who will do it.
     pub owner: MemberId,
     /// The issue it moves forward.
+    #[autosurgeon(missing = "Option::default")]
     pub issue: Option<IssueId>,
     /// The meeting it was committed at; `None` when added between meetings. It is due at
     /// the next meeting after that (derived, see [`crate::ActionLearningSet::due_meeting`]).
+    #[autosurgeon(missing = "Option::default")]
     pub meeting: Option<MeetingId>,
     /// What they will do.
     pub text: String,
@@ -28,6 +30,7 @@ pub struct Action {
     /// When.
     pub created_at: Timestamp,
     /// The account brought back to the set.
+    #[autosurgeon(missing = "Option::default")]
     pub report_back: Option<ReportBack>,
 }
 
@@ -45,8 +48,10 @@ pub struct ReportBack {
     /// Done, partly done, or not done.
     pub outcome: Outcome,
     /// What happened.
+    #[autosurgeon(missing = "SharedText::default")]
     pub what_happened: SharedText,
     /// What they learned from it.
+    #[autosurgeon(missing = "SharedText::default")]
     pub learned: SharedText,
     /// When it was reported (or last changed).
     pub reported_at: Timestamp,

@@ -52,8 +52,8 @@ pub enum CommandError {
     /// A journal entry id that is not in the journal.
     #[error("Your journal has no entry with the id {0}; check it against `revans journal list`.")]
     UnknownJournalEntry(String),
-    /// An invitation id that is not in the set, or whose secret does not match.
-    #[error("This set has no invitation {0} with that secret; ask a member for a new ticket.")]
+    /// An invitation id that is not in the set, or whose key does not match.
+    #[error("This set has no invitation {0} with that key; ask a member for a new ticket.")]
     UnknownInvitation(String),
     /// An invitation that can no longer admit anyone.
     #[error("This invitation {}; ask a member for a new ticket.", match .0 {
@@ -66,9 +66,14 @@ pub enum CommandError {
     /// An expiry that has already passed.
     #[error("An invitation must expire in the future; give a later expiry.")]
     ExpiryInThePast,
-    /// An invitation whose secret hash is not a hash.
-    #[error("An invitation's secret hash must be 64 hexadecimal characters.")]
+    /// An invitation whose key is not a key.
+    #[error("An invitation's key must be 64 hexadecimal characters.")]
     MalformedInvitation,
+    /// An admission without the device's own signature over it.
+    #[error(
+        "The device asking to join did not consent to be this member's device; it must ask again with its own ticket."
+    )]
+    NoConsent,
     /// A device that is not the author's.
     #[error("That device is not one of yours, so you cannot record its addresses.")]
     NotYourDevice,

@@ -22,8 +22,10 @@ pub struct GroundRule {
     pub suggested: bool,
     /// The members who have agreed to it, and when. Each agreement lives under the
     /// member's own key, so agreements made at the same time never conflict.
+    #[autosurgeon(missing = "BTreeMap::new")]
     pub agreed_by: BTreeMap<MemberId, Timestamp>,
     /// Set when the set stops working by this rule.
+    #[autosurgeon(missing = "Option::default")]
     pub retired: Option<Retirement>,
 }
 

@@ -1,7 +1,8 @@
-//! Invitations: how a newcomer (or a member's second device) joins. The set holds only a
-//! hash of the invitation's one-time secret, who it is for, and when it expires, so any
-//! member's device that holds the set can admit the newcomer: admission does not need the
-//! facilitator, nor the member who invited them.
+//! Invitations: how a newcomer (or a member's second device) joins. An invitation is a
+//! key: the ticket carries its private half; the set holds its public half, who it is for,
+//! who made it and when it expires, so any member's device that holds the set can admit
+//! the newcomer (admission does not need the facilitator, nor the member who invited
+//! them), and nothing secret ever enters the document (see [`crate::admission`]).
 
 use autosurgeon::{Hydrate, Reconcile};
 use serde::Serialize;
@@ -15,11 +16,14 @@ use crate::time::Timestamp;
 pub struct Invitation {
     /// Who it is for, as the inviter named them.
     pub for_name: String,
-    /// The hash of the one-time secret (lowercase hex); the secret itself is only in the
-    /// ticket.
-    pub secret_hash: String,
+    /// The invitation's public key (64 lowercase hexadecimal characters); its private
+    /// half is only in the ticket. Empty in invitations made before invitations were keys
+    /// (they admit no one now).
+    #[autosurgeon(missing = "String::new")]
+    pub key: String,
     /// For linking a second device: the member the device will act for. `None` invites a
     /// new member.
+    #[autosurgeon(missing = "Option::default")]
     pub link_to: Option<MemberId>,
     /// Who invited.
     pub created_by: MemberId,
@@ -28,8 +32,10 @@ pub struct Invitation {
     /// After this it admits no one.
     pub expires_at: Timestamp,
     /// Set once it has admitted someone: it admits only once.
+    #[autosurgeon(missing = "Option::default")]
     pub used: Option<InvitationUse>,
     /// Set if a member withdrew it.
+    #[autosurgeon(missing = "Option::default")]
     pub revoked: Option<Retirement>,
 }
 
@@ -44,10 +50,16 @@ pub struct InvitationUse {
     pub admitted_by: MemberId,
     /// When.
     pub at: Timestamp,
-    /// The invitation's secret, revealed by the admission (worthless once used), so
-    /// that every device can check the admission was genuine.
+    /// The invitation key's signature over the set, the invitation, the member and the
+    /// device (128 hexadecimal characters): whoever admitted held the ticket. Empty in
+    /// admissions made before invitations were keys.
     #[autosurgeon(missing = "String::new")]
-    pub secret: String,
+    pub signature: String,
+    /// The device's own signature over the set, the member and the invitation: the
+    /// device asked to be this member's. Empty in admissions made before devices
+    /// consented.
+    #[autosurgeon(missing = "String::new")]
+    pub consent: String,
 }
 
 /// Why an invitation cannot admit anyone now. The joiner is told which.

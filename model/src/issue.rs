@@ -16,28 +16,38 @@ pub struct Issue {
     /// "Describe your problem situation in one sentence."
     pub statement: String,
     /// "Why is this important to you?"
+    #[autosurgeon(missing = "SharedText::default")]
     pub important_to_me: SharedText,
     /// "Why is this important to your practice?"
+    #[autosurgeon(missing = "SharedText::default")]
     pub important_to_my_practice: SharedText,
     /// "How will you recognise progress on this problem?"
+    #[autosurgeon(missing = "SharedText::default")]
     pub recognising_progress: SharedText,
     /// "Who else would like to see progress on this problem?"
+    #[autosurgeon(missing = "SharedText::default")]
     pub who_else_wants_progress: SharedText,
     /// "What difficulties do you anticipate?"
+    #[autosurgeon(missing = "SharedText::default")]
     pub anticipated_difficulties: SharedText,
     /// "What are the benefits if this problem is reduced or resolved? To me?"
+    #[autosurgeon(missing = "SharedText::default")]
     pub benefits_to_me: SharedText,
     /// "... To other people?"
+    #[autosurgeon(missing = "SharedText::default")]
     pub benefits_to_others: SharedText,
     /// "... To the practice?"
+    #[autosurgeon(missing = "SharedText::default")]
     pub benefits_to_the_practice: SharedText,
     /// Open, resolved or dropped.
     pub status: IssueStatus,
     /// The set's priority: 1 is discussed first. `None` until the set prioritises.
+    #[autosurgeon(missing = "Option::default")]
     pub priority: Option<u32>,
     /// When it was written.
     pub created_at: Timestamp,
     /// When its status last changed.
+    #[autosurgeon(missing = "Option::default")]
     pub status_changed_at: Option<Timestamp>,
 }
 

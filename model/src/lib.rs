@@ -19,6 +19,7 @@
 //!   [`meeting_time_left`], [`airtime`], [`follow_through()`].
 
 mod action;
+pub mod admission;
 mod batting_order;
 mod celebration;
 mod clock;
@@ -65,7 +66,9 @@ pub use ids::{
 };
 pub use invitation::{Invitation, InvitationState, InvitationUse};
 pub use issue::{Issue, IssueStatus, ProblemStatement};
-pub use journal::{Journal, JournalCommand, JournalEntry, apply_journal, create_journal};
+pub use journal::{
+    Journal, JournalCommand, JournalEntry, apply_journal, check_journal_change, create_journal,
+};
 pub use meeting::{
     Agenda, Bid, CatchUp, Contribution, ContributionKind, Meeting, MemberReview, Phase,
     ProcessReview, Slot, Turn, Urgency,
@@ -73,7 +76,7 @@ pub use meeting::{
 pub use member::{Departure, DepartureKind, Device, Member, Role};
 pub use past::{heads_at, set_at};
 pub use question::{Question, QuestionCategory};
-pub use rules::{Paths, Refusal, check_change, check_change_with, founding_id, secret_hash};
+pub use rules::{Paths, Refusal, check_change, check_change_with, founding_id};
 pub use set::{
     ActionLearningSet, Facilitation, Handover, MeetingLengths, SCHEMA_VERSION, current_members,
 };

@@ -25,24 +25,32 @@ pub struct Meeting {
     /// Where: meetings rotate around members' workplaces.
     pub location: String,
     /// The member whose workplace hosts it, if any.
+    #[autosurgeon(missing = "Option::default")]
     pub host: Option<MemberId>,
     /// Which part of the meeting the set is in.
     pub phase: Phase,
     /// When the meeting began (entered its catch-up).
+    #[autosurgeon(missing = "Option::default")]
     pub started_at: Option<Timestamp>,
     /// When the review closed it.
+    #[autosurgeon(missing = "Option::default")]
     pub closed_at: Option<Timestamp>,
     /// Each member's news, under their own key.
+    #[autosurgeon(missing = "BTreeMap::new")]
     pub catch_up: BTreeMap<MemberId, CatchUp>,
     /// Each member's bid for time, under their own key.
+    #[autosurgeon(missing = "BTreeMap::new")]
     pub bids: BTreeMap<MemberId, Bid>,
     /// The batting order, once the set has locked it.
+    #[autosurgeon(missing = "Option::default")]
     pub agenda: Option<Agenda>,
     /// Each presenter's turn, under their own key.
+    #[autosurgeon(missing = "BTreeMap::new")]
     pub turns: BTreeMap<MemberId, Turn>,
     /// The set's review of how the meeting went.
     pub process_review: ProcessReview,
     /// Each member's own review, under their own key.
+    #[autosurgeon(missing = "BTreeMap::new")]
     pub member_reviews: BTreeMap<MemberId, MemberReview>,
     /// Who planned it.
     pub created_by: MemberId,
@@ -149,6 +157,7 @@ impl fmt::Display for Phase {
 #[derive(Clone, Debug, PartialEq, Eq, Reconcile, Hydrate, Serialize)]
 pub struct CatchUp {
     /// What they shared.
+    #[autosurgeon(missing = "SharedText::default")]
     pub news: SharedText,
     /// When it was last changed.
     pub updated_at: Timestamp,
@@ -158,10 +167,12 @@ pub struct CatchUp {
 #[derive(Clone, Debug, PartialEq, Eq, Reconcile, Hydrate, Serialize)]
 pub struct Bid {
     /// Minutes wanted; `None` asks for an equal share.
+    #[autosurgeon(missing = "Option::default")]
     pub minutes: Option<u32>,
     /// How pressing it is: time is "varied depending on need, urgency and so on".
     pub urgency: Urgency,
     /// The issue they want to work on.
+    #[autosurgeon(missing = "Option::default")]
     pub issue: Option<IssueId>,
     /// Anything the set should know when agreeing the order.
     pub note: String,
@@ -225,6 +236,7 @@ pub struct Slot {
     #[key]
     pub member: MemberId,
     /// The issue they will work on.
+    #[autosurgeon(missing = "Option::default")]
     pub issue: Option<IssueId>,
     /// Their allocated minutes.
     pub minutes: u32,
@@ -240,10 +252,13 @@ pub struct Turn {
     /// The minutes the turn had when it began, after earlier overruns were taken from it.
     pub allocated_minutes: u32,
     /// When it ended; the airtime actually used is `ended_at - started_at`.
+    #[autosurgeon(missing = "Option::default")]
     pub ended_at: Option<Timestamp>,
     /// Questions and statements logged during the turn.
+    #[autosurgeon(missing = "BTreeMap::new")]
     pub contributions: BTreeMap<ContributionId, Contribution>,
     /// What the presenter or the set noticed.
+    #[autosurgeon(missing = "SharedText::default")]
     pub insights: SharedText,
 }
 
@@ -288,10 +303,13 @@ pub enum ContributionKind {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Reconcile, Hydrate, Serialize)]
 pub struct ProcessReview {
     /// "What worked well?"
+    #[autosurgeon(missing = "SharedText::default")]
     pub worked_well: SharedText,
     /// "What was difficult in this meeting?"
+    #[autosurgeon(missing = "SharedText::default")]
     pub was_difficult: SharedText,
     /// "How could we be more effective?"
+    #[autosurgeon(missing = "SharedText::default")]
     pub more_effective: SharedText,
 }
 
@@ -299,15 +317,20 @@ pub struct ProcessReview {
 #[derive(Clone, Debug, PartialEq, Eq, Reconcile, Hydrate, Serialize)]
 pub struct MemberReview {
     /// "My problem. The three key things I have learned about my problem today are:"
+    #[autosurgeon(missing = "SharedText::default")]
     pub my_problem: SharedText,
     /// "Myself. The one thing I've learned about myself today is:"
+    #[autosurgeon(missing = "SharedText::default")]
     pub myself: SharedText,
     /// "Action. My action steps before the next meeting are:"
+    #[autosurgeon(missing = "SharedText::default")]
     pub my_action_steps: SharedText,
     /// "Other set members. The most interesting thing I have learned today about the
     /// problems facing each of the other set members is:"
+    #[autosurgeon(missing = "SharedText::default")]
     pub other_members: SharedText,
     /// "The set. The thing that stands out for me today in terms of the working of this set is:"
+    #[autosurgeon(missing = "SharedText::default")]
     pub the_set: SharedText,
     /// When it was last changed.
     pub updated_at: Timestamp,

@@ -16,16 +16,19 @@ pub struct Member {
     /// Where they work: sets often span organisations.
     pub organisation: String,
     /// The devices (iroh endpoints) that act for this member.
+    #[autosurgeon(missing = "BTreeMap::new")]
     pub devices: BTreeMap<DeviceId, Device>,
     /// When they joined the set.
     pub joined_at: Timestamp,
     /// The member who admitted them; `None` for the member who created the set.
+    #[autosurgeon(missing = "Option::default")]
     pub admitted_by: Option<MemberId>,
     /// The invitation that admitted them, if one did (the founder has none). Of two
     /// admissions with one invitation at once, the one its use names stands.
     #[autosurgeon(missing = "Option::default")]
     pub invitation: Option<InvitationId>,
     /// Set when they left or were removed; their history stays in the set.
+    #[autosurgeon(missing = "Option::default")]
     pub departure: Option<Departure>,
 }
 

@@ -14,6 +14,7 @@ pub struct Question {
     /// When in a turn it tends to help.
     pub category: QuestionCategory,
     /// Who added it; `None` for the practice's own questions.
+    #[autosurgeon(missing = "Option::default")]
     pub added_by: Option<MemberId>,
     /// When it was added.
     pub added_at: Timestamp,

@@ -9,7 +9,7 @@
 //! | what | who may write it |
 //! |---|---|
 //! | a member's own records: profile, devices' addresses, bids, catch-up news, member reviews, agreements to rules, their issues, actions and report-backs | that member's devices only |
-//! | admitting a member or linking a device | any member's device, only by consuming a valid, unused, unexpired invitation and revealing its secret |
+//! | admitting a member or linking a device | any member's device, only with a valid, unused, unexpired invitation's signature (its key is in the ticket) and the new device's own consent |
 //! | removing a member | the facilitator while the set is facilitated; otherwise any member. Leaving: the member themself |
 //! | facilitation and the hand-over | the facilitator while facilitated; any member once rotating or self-managed |
 //! | the set's shared records: name, purpose, rules' texts, meetings, phases, agenda, turns, logged questions, the process review, the question bank, celebrations, invitations | any current member |
@@ -19,16 +19,17 @@
 //!
 //! Every value must also keep the document readable: types, lengths and times in range.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt;
 
 use automerge::legacy::{Key, ObjectId, OpId, OpType};
 use automerge::{Automerge, Change, ChangeHash, ObjId, ObjType, ReadDoc, ScalarValue, Value};
 use sha2::{Digest, Sha256};
 
+use crate::admission::{admission_message, consent_message, signed_by};
 use crate::command::{LINE_MAX, NAME_MAX, PROSE_MAX};
 use crate::error::MAX_MEETING_MINUTES;
-use crate::ids::{DeviceId, MemberId, SetId, hex, unhex};
+use crate::ids::{DeviceId, InvitationId, MemberId, SetId, hex};
 
 /// The latest time a document may hold: the last millisecond of the year 9999. Later
 /// times are refused, so that no sum of a time and a length can leave the calendar.
@@ -67,12 +68,6 @@ pub fn founding_id(device: &DeviceId, nonce: &str) -> SetId {
     SetId::from(hex(&digest[..16]).as_str())
 }
 
-/// The hash of an invitation's secret, as the set stores it (SHA-256, lowercase hex).
-#[must_use]
-pub fn secret_hash(secret: &[u8]) -> String {
-    hex(&Sha256::digest(secret))
-}
-
 /// Checks a change to a set against the rules, reading the document at the change's
 /// dependencies. The document must hold every dependency (the caller holds a change
 /// until they arrive).
@@ -108,6 +103,8 @@ pub fn check_change_with(
         author,
         reason,
     };
+    // Counted before anything is decoded: a change too large to judge is not judged.
+    too_large(change).map_err(|reason| refusal(None, reason))?;
     if change.deps().is_empty() {
         return founding(&device, set, change).map_err(|reason| refusal(None, reason));
     }
@@ -116,6 +113,7 @@ pub fn check_change_with(
         .member_of_device(&device)
         .map_err(|reason| refusal(None, reason))?;
     let mut check = Check {
+        set: set.clone(),
         past,
         author: author.clone(),
         paths,
@@ -123,6 +121,9 @@ pub fn check_change_with(
         made: HashSet::new(),
         written: BTreeMap::new(),
         touched: HashSet::new(),
+        deleted: BTreeSet::new(),
+        grown: HashMap::new(),
+        sequences: HashMap::new(),
     };
     check
         .ordinary(change)
@@ -130,6 +131,30 @@ pub fn check_change_with(
     let created = std::mem::take(&mut check.created);
     check.paths.0.extend(created);
     Ok(())
+}
+
+/// The most operations one change may hold: more than the largest honest command writes
+/// (a member's review of five answers of [`PROSE_MAX`] characters each is 100,000).
+pub const MAX_OPERATIONS: usize = 6 * PROSE_MAX;
+
+/// The deepest place a change may write: the set's deepest record field is seven keys
+/// from the root (a question logged in a turn: `meetings/M/turns/T/contributions/C/text`).
+pub const MAX_DEPTH: usize = 8;
+
+/// The most entries a list may hold: a device's addresses, a rotation's order, an
+/// agenda's slots.
+pub const MAX_LIST_ENTRIES: usize = 100;
+
+/// Refuses a change with more operations than any command writes.
+pub fn too_large(change: &Change) -> Result<(), String> {
+    if change.len() > MAX_OPERATIONS {
+        Err(format!(
+            "a change of {} operations, more than the {MAX_OPERATIONS} any edit makes",
+            change.len()
+        ))
+    } else {
+        Ok(())
+    }
 }
 
 /// The change that begins a set: the first of its founding device, naming the id that
@@ -174,6 +199,7 @@ type Path = Vec<String>;
 const SEQ: &str = "#";
 
 struct Check<'a> {
+    set: SetId,
     past: Past<'a>,
     author: MemberId,
     /// Objects already in the document: their paths, as they are looked up.
@@ -186,6 +212,13 @@ struct Check<'a> {
     written: BTreeMap<Path, ScalarValue>,
     /// Single values (not elements of a text or list) this change writes or removes.
     touched: HashSet<Path>,
+    /// Fields this change deletes.
+    deleted: BTreeSet<Path>,
+    /// Per text or list written into: characters and entries inserted, less those
+    /// deleted.
+    grown: HashMap<ObjectId, (i64, i64)>,
+    /// Where each text or list written into lives.
+    sequences: HashMap<ObjectId, Path>,
 }
 
 /// The document as it stood at a change's dependencies: everything the change's author
@@ -253,6 +286,10 @@ impl<'a> Past<'a> {
                 }
             })
             .collect();
+        // Of the members whose record names the device and whose admission stands, the
+        // one it joined first (as the set's read has it: see `drop_lost_admissions`).
+        let mut lost = false;
+        let mut standing = Vec::new();
         for member in candidates {
             let Some(record) = self.map_at(&members, &member) else {
                 continue;
@@ -264,20 +301,36 @@ impl<'a> Past<'a> {
                 continue;
             };
             let member = MemberId::from(member);
-            if !self.is_null(&record, "departure") {
-                return Err(format!(
-                    "a change from a device of a member who is no longer in the set ({})",
-                    member.short()
-                ));
-            }
             if !self.admission_stands(&record, &member, None)
                 || !self.admission_stands(&record_of_device, &member, Some(device))
             {
-                return Err("a change from a device whose admission another one won".into());
+                lost = true;
+                continue;
             }
-            return Ok(member);
+            let linked = match self.get(&record_of_device, "linked_at") {
+                Some((Value::Scalar(s), _)) => match s.as_ref() {
+                    ScalarValue::Timestamp(ms) => *ms,
+                    _ => i64::MAX,
+                },
+                _ => i64::MAX,
+            };
+            standing.push((linked, member, record));
         }
-        Err("a change from a device that is no member's".into())
+        standing.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+        let Some((_, member, record)) = standing.into_iter().next() else {
+            return Err(if lost {
+                "a change from a device whose admission another one won".into()
+            } else {
+                "a change from a device that is no member's".into()
+            });
+        };
+        if !self.is_null(&record, "departure") {
+            return Err(format!(
+                "a change from a device of a member who is no longer in the set ({})",
+                member.short()
+            ));
+        }
+        Ok(member)
     }
 
     /// Whether someone was a member, not departed, at the change's causal past.
@@ -351,6 +404,53 @@ impl<'a> Past<'a> {
         self.get(&obj, last)
     }
 
+    /// The length of a text (in characters) or a list (in entries) at the change's
+    /// causal past: nothing for one this change makes.
+    fn length_of(&self, obj: &ObjectId) -> usize {
+        let ObjectId::Id(OpId(counter, actor)) = obj else {
+            return 0;
+        };
+        let Ok(exid) = self
+            .doc
+            .import_obj(&format!("{counter}@{}", actor.to_hex_string()))
+        else {
+            return 0;
+        };
+        match self.doc.object_type(&exid) {
+            Ok(ObjType::Text) => {
+                let text = if self.now {
+                    self.doc.text(&exid)
+                } else {
+                    self.doc.text_at(&exid, &self.deps)
+                };
+                text.map_or(0, |t| t.chars().count())
+            }
+            Ok(_) if self.now => self.doc.length(&exid),
+            Ok(_) => self.doc.length_at(&exid, &self.deps),
+            Err(_) => 0,
+        }
+    }
+
+    /// How many versions of the value at a path stand, at the change's causal past.
+    fn versions(&self, path: &[String]) -> usize {
+        let Some((last, inner)) = path.split_last() else {
+            return 0;
+        };
+        let mut obj = automerge::ROOT;
+        for key in inner {
+            let Some(next) = self.map_at(&obj, key) else {
+                return 0;
+            };
+            obj = next;
+        }
+        let all = if self.now {
+            self.doc.get_all(&obj, last.as_str())
+        } else {
+            self.doc.get_all_at(&obj, last.as_str(), &self.deps)
+        };
+        all.map_or(0, |v| v.len())
+    }
+
     fn str_at_path(&self, path: &[&str]) -> Option<String> {
         match self.value_at(path)? {
             (Value::Scalar(s), _) => match s.as_ref() {
@@ -414,6 +514,23 @@ impl Check<'_> {
         let mut run: Option<&ObjectId> = None;
         for (i, op) in expanded.operations.iter().enumerate() {
             let element = matches!(op.key, Key::Seq(_));
+            if element {
+                let grown = self.grown.entry(op.obj.clone()).or_default();
+                match &op.action {
+                    OpType::Put(ScalarValue::Str(s)) if op.insert => {
+                        // An element is one character or a few (a grapheme cluster).
+                        grown.0 += i64::try_from(s.chars().count()).unwrap_or(i64::MAX);
+                        grown.1 += 1;
+                    }
+                    OpType::Make(_) if op.insert => grown.1 += 1,
+                    // An element gone: at least one character of a text.
+                    OpType::Delete => {
+                        grown.0 -= 1;
+                        grown.1 -= 1;
+                    }
+                    _ => {}
+                }
+            }
             if element && run == Some(&op.obj) {
                 match &op.action {
                     OpType::Delete => continue,
@@ -430,10 +547,22 @@ impl Check<'_> {
                 Key::Map(key) => target.push(key.to_string()),
                 Key::Seq(_) => target.push(SEQ.into()),
             }
+            if target.len() > MAX_DEPTH {
+                return Err(format!(
+                    "a value nested deeper than anything in {}",
+                    describe(&target)
+                ));
+            }
+            if element {
+                self.sequences
+                    .entry(op.obj.clone())
+                    .or_insert(parent.clone());
+            }
             self.allowed(&target, &op.action)?;
             match &op.action {
                 OpType::Make(kind) => {
                     check_kind(&target, *kind)?;
+                    self.replaces(&target)?;
                     self.made.insert(target.clone());
                     self.created
                         .insert((start + i as u64, actor.to_vec()), target);
@@ -451,7 +580,11 @@ impl Check<'_> {
                     if element {
                         run = Some(&op.obj);
                     } else {
-                        Self::deletable(&target)?;
+                        // Keeping one of two versions written at once deletes the other
+                        // alone: the field stays.
+                        if op.pred.len() >= self.past.versions(&target) {
+                            self.deleted.insert(target.clone());
+                        }
                         self.touched.insert(target);
                     }
                 }
@@ -463,8 +596,50 @@ impl Check<'_> {
                 }
             }
         }
+        self.deletions()?;
+        self.lengths()?;
         self.rewordings()?;
         self.admissions()
+    }
+
+    /// Every text and list this change writes into stays within its length, counted as
+    /// it stood at the change's past plus what the change inserts, less what it deletes
+    /// (one character for each element a text loses).
+    fn lengths(&self) -> Result<(), String> {
+        for (obj, (chars, entries)) in &self.grown {
+            let Some(path) = self.sequences.get(obj) else {
+                continue;
+            };
+            let key = path.last().map_or("", String::as_str);
+            let (limit, grown, what) = if TEXTS.contains(&key) {
+                (PROSE_MAX, *chars, "characters")
+            } else {
+                (MAX_LIST_ENTRIES, *entries, "entries")
+            };
+            if grown <= 0 {
+                continue;
+            }
+            let before = self.past.length_of(obj);
+            if before + grown.unsigned_abs() as usize > limit {
+                return Err(format!(
+                    "a {} in {} longer than the {limit} {what} it may hold",
+                    if what == "characters" { "text" } else { "list" },
+                    describe(path)
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// A field deleted and not written again by the same change (as keeping one version
+    /// of a value two members wrote at once does) must be one that may go.
+    fn deletions(&self) -> Result<(), String> {
+        for target in &self.deleted {
+            if !self.written.contains_key(target) && !self.made.contains(target) {
+                Self::deletable(target)?;
+            }
+        }
+        Ok(())
     }
 
     /// A rule's words change only with its agreement begun anew, and its agreement is
@@ -682,15 +857,43 @@ impl Check<'_> {
         }
     }
 
-    /// Records are never deleted (they are retired, closed or left), nor are members,
-    /// invitations or the set's own fields.
+    /// Nothing a record holds is ever deleted: records are retired, closed or left, and
+    /// a field the model reads is rewritten, never taken away (an optional one is set to
+    /// null). What may be deleted are the entries of maps whose entries come and go.
     fn deletable(target: &[String]) -> Result<(), String> {
-        let t: Vec<&str> = target.iter().map(String::as_str).collect();
-        let record = matches!(t.as_slice(), [c, _] if COLLECTIONS.contains(c));
-        if record || matches!(t.as_slice(), [_] | ["members" | "invitations", ..]) {
-            Err(format!("deleting {}", describe(target)))
-        } else {
+        let parent = target
+            .len()
+            .checked_sub(2)
+            .map_or("", |i| target[i].as_str());
+        if DELETABLE_ENTRIES.contains(&parent) {
             Ok(())
+        } else {
+            Err(format!(
+                "deleting {} from {}, which the set needs",
+                target.last().map_or("a field", |k| field_name(k)),
+                describe(target)
+            ))
+        }
+    }
+
+    /// A map made where the change's past already holds a record, a map keyed by member
+    /// or any other value replaces what is there, and everything in it vanishes: only
+    /// an optional record that was empty (null), or a ground rule's agreement begun anew
+    /// with new words, may be made over what was there.
+    fn replaces(&self, target: &[String]) -> Result<(), String> {
+        if target.last().is_some_and(|k| k == SEQ) {
+            return Ok(());
+        }
+        // Inside something this change makes, nothing was there before.
+        if (1..target.len()).any(|n| self.made_here(&target[..n])) {
+            return Ok(());
+        }
+        let path: Vec<&str> = target.iter().map(String::as_str).collect();
+        match self.past.value_at(&path) {
+            None => Ok(()),
+            Some((Value::Scalar(s), _)) if s.is_null() => Ok(()),
+            Some(_) if target.last().is_some_and(|k| REMADE.contains(&k.as_str())) => Ok(()),
+            Some(_) => Err(format!("replacing {} as a whole", describe(target))),
         }
     }
 
@@ -828,15 +1031,29 @@ impl Check<'_> {
             Some(ScalarValue::Str(s)) => Some(s.to_string()),
             _ => None,
         };
-        let (Some(member), Some(device), Some(secret)) =
-            (text("member"), text("device"), text("secret"))
-        else {
+        let (Some(member), Some(device), Some(signature), Some(consent)) = (
+            text("member"),
+            text("device"),
+            text("signature"),
+            text("consent"),
+        ) else {
             return Err("using an invitation without saying who for".into());
         };
-        let hash = self.past.str_at_path(&field("secret_hash"));
-        let revealed = unhex(&secret).map(|s| secret_hash(&s));
-        if hash.is_none() || revealed != hash {
-            return Err("using an invitation without its secret".into());
+        let (set, id) = (&self.set, InvitationId::from(invitation));
+        let (member_id, device_id) = (
+            MemberId::from(member.as_str()),
+            DeviceId::from(device.clone()),
+        );
+        let key = self.past.str_at_path(&field("key")).unwrap_or_default();
+        if !signed_by(
+            &key,
+            &admission_message(set, &id, &member_id, &device_id),
+            &signature,
+        ) {
+            return Err("using an invitation without its key".into());
+        }
+        if !signed_by(&device, &consent_message(set, &member_id, &id), &consent) {
+            return Err("admitting a device that did not ask to be this member's".into());
         }
         let expires = match self.past.value_at(&field("expires_at")) {
             Some((Value::Scalar(s), _)) => match s.as_ref() {
@@ -973,6 +1190,21 @@ const TEXTS: &[&str] = &[
     "other_members",
     "the_set",
 ];
+
+/// Maps whose entries may be deleted: a facilitation's variant gives way to another (the
+/// facilitator's call). Every other honest command retires, closes or rewrites instead,
+/// so any other deletion can only be an attack or a mistake.
+const DELETABLE_ENTRIES: &[&str] = &["facilitation"];
+
+/// Maps that may be made anew over what was there: a ground rule's agreement, begun anew
+/// only with new words (see `rewordings`), and the set's facilitation (the facilitator's
+/// call; a self-managed set's is a single value).
+const REMADE: &[&str] = &["agreed_by", "facilitation"];
+
+/// A field's name in words, for a refusal.
+fn field_name(key: &str) -> &str {
+    if key == SEQ { "an entry" } else { key }
+}
 
 /// Lists in the document.
 const LISTS: &[&str] = &["order", "slots", "addresses"];

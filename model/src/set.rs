@@ -104,9 +104,31 @@ pub struct Handover {
 #[derive(Clone, Debug, PartialEq, Eq, Reconcile, Hydrate, Serialize)]
 pub struct MeetingLengths {
     /// The first meeting: three hours in the practice.
+    #[autosurgeon(missing = "MeetingLengths::first_default")]
     pub first: u32,
     /// Later meetings: two hours.
+    #[autosurgeon(missing = "MeetingLengths::later_default")]
     pub later: u32,
+}
+
+impl MeetingLengths {
+    fn first_default() -> u32 {
+        Self::default().first
+    }
+
+    fn later_default() -> u32 {
+        Self::default().later
+    }
+}
+
+impl Default for MeetingLengths {
+    /// The practice's: three hours for the first meeting, two for later ones.
+    fn default() -> Self {
+        Self {
+            first: crate::practice::FIRST_MEETING_MINUTES,
+            later: crate::practice::LATER_MEETING_MINUTES,
+        }
+    }
 }
 
 /// The layout version of a set's document: refused if it is not a set, or is written by
@@ -119,6 +141,11 @@ fn schema_of<D: autosurgeon::ReadDoc>(doc: &D) -> Result<u64, LoadError> {
         MaybeMissing::Present(v) if v > SCHEMA_VERSION => Err(LoadError::TooNew(v)),
         MaybeMissing::Present(schema) => Ok(schema),
     }
+}
+
+/// A field of the set itself, if it reads.
+fn readable<D: autosurgeon::ReadDoc, T: autosurgeon::Hydrate>(doc: &D, key: &str) -> Option<T> {
+    autosurgeon::hydrate_prop(doc, automerge::ROOT, key).ok()
 }
 
 /// Every record of a collection that reads; a record that does not (a value no rule
@@ -155,17 +182,19 @@ impl ActionLearningSet {
         let root = automerge::ROOT;
         let nonce: MaybeMissing<String> =
             autosurgeon::hydrate_prop(doc, &root, "nonce").map_err(field)?;
+        // What every member may write reads with a default if a change (from an older
+        // Revans, whose rules let it through) left it unreadable: one bad value never
+        // makes the whole set unreadable.
         let mut set = Self {
             schema,
             id: autosurgeon::hydrate_prop(doc, &root, "id").map_err(field)?,
             nonce: nonce.unwrap_or_else(String::new),
-            name: autosurgeon::hydrate_prop(doc, &root, "name").map_err(field)?,
-            purpose: autosurgeon::hydrate_prop(doc, &root, "purpose").map_err(field)?,
+            name: readable(doc, "name").unwrap_or_default(),
+            purpose: readable(doc, "purpose").unwrap_or_default(),
             created_at: autosurgeon::hydrate_prop(doc, &root, "created_at").map_err(field)?,
             created_by: autosurgeon::hydrate_prop(doc, &root, "created_by").map_err(field)?,
-            facilitation: autosurgeon::hydrate_prop(doc, &root, "facilitation").map_err(field)?,
-            meeting_lengths: autosurgeon::hydrate_prop(doc, &root, "meeting_lengths")
-                .map_err(field)?,
+            facilitation: readable(doc, "facilitation").unwrap_or(Facilitation::SelfManaged),
+            meeting_lengths: readable(doc, "meeting_lengths").unwrap_or_default(),
             handovers: records(doc, "handovers"),
             members: records(doc, "members"),
             ground_rules: records(doc, "ground_rules"),
@@ -220,6 +249,28 @@ fn drop_lost_admissions(
                 .devices
                 .retain(|device, d| stands(&d.invitation, id, Some(device)));
         }
+    }
+    // A device acts for one member. Under two (each admission with the device's own
+    // consent, so only if it asked twice), it stays with the one it joined first, the
+    // same on every device.
+    let mut first: BTreeMap<DeviceId, (Timestamp, MemberId)> = BTreeMap::new();
+    for (id, member) in members.iter() {
+        for (device, record) in &member.devices {
+            let candidate = (record.linked_at, id.clone());
+            first
+                .entry(device.clone())
+                .and_modify(|held| {
+                    if candidate < *held {
+                        *held = candidate.clone();
+                    }
+                })
+                .or_insert(candidate);
+        }
+    }
+    for (id, member) in members.iter_mut() {
+        member
+            .devices
+            .retain(|device, _| first.get(device).is_none_or(|(_, owner)| owner == id));
     }
 }
 

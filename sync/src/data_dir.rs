@@ -37,6 +37,11 @@ pub enum DataDirError {
         /// What the system said.
         source: io::Error,
     },
+    /// The data directory belongs to another user.
+    #[error(
+        "The data directory {0} belongs to another user, so Revans will not keep your sets there; choose your own with --data-dir DIR."
+    )]
+    NotYours(PathBuf),
     /// The device key file is not a key.
     #[error(
         "The device key {0} is damaged (it should be 32 bytes). Restore it from a backup; deleting it gives this device a new identity that no set knows."
@@ -103,9 +108,31 @@ impl DataDir {
             .ok_or(DataDirError::NoDefault)
     }
 
+    /// Creates the data directory at `root` if it is not there, owner-only (0700), and
+    /// checks one that is: it must be this user's, and one open to others is closed to
+    /// them again (whoever made it, such as a window toolkit saving its state first).
+    pub fn make_private(root: &Path) -> Result<(), DataDirError> {
+        create_private_dir(root).map_err(io_error(root))?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::{MetadataExt as _, PermissionsExt as _};
+            let meta = fs::metadata(root).map_err(io_error(root))?;
+            if meta.uid() != rustix::process::geteuid().as_raw() {
+                return Err(DataDirError::NotYours(root.to_owned()));
+            }
+            let mode = meta.mode() & 0o777;
+            if mode & 0o077 != 0 {
+                tracing::warn!(path = %root.display(), mode = format!("{mode:o}"), "the data directory was open to others; closing it");
+                fs::set_permissions(root, fs::Permissions::from_mode(0o700))
+                    .map_err(io_error(root))?;
+            }
+        }
+        Ok(())
+    }
+
     /// Opens (creating if needed) the data directory at `root` and takes its lock.
     pub fn open(root: &Path) -> Result<Self, DataDirError> {
-        create_private_dir(root).map_err(io_error(root))?;
+        Self::make_private(root)?;
         let lock_path = root.join("lock");
         let lock = OpenOptions::new()
             .create(true)

@@ -1,8 +1,11 @@
-//! Admission over `revans/join/2`: the joiner presents an invitation to any member's
-//! device named in the ticket; that device checks it against the set (only a hash of the
-//! secret is stored there), admits the joiner as a member (or links the device), and says
-//! so. The joiner then fetches the set through the sync engine, from the devices in the
-//! ticket until the set itself names its members.
+//! Admission over `revans/join/3`: the joiner signs the admission with the invitation's
+//! key from the ticket, and its own consent with its device key, and presents both to any
+//! member's device named in the ticket; that device checks them against the set (which
+//! holds only the invitation's public key), admits the joiner as a member (or links the
+//! device), and says so. A linked device also consents to hold its member's journal, and
+//! the member's own device that admits it adds it to the journal's list. The joiner then
+//! fetches the set (and the journal) through the sync engine, from the devices in the
+//! ticket until the set (and the journal) name who holds them.
 
 use std::collections::BTreeSet;
 use std::panic::AssertUnwindSafe;
@@ -12,18 +15,22 @@ use std::time::Duration;
 use futures::stream::FuturesUnordered;
 use futures::{FutureExt, StreamExt};
 use iroh::EndpointId;
+use iroh::SecretKey;
 use iroh::endpoint::Connection;
 use iroh::protocol::{AcceptError, ProtocolHandler};
-use revans_model::{Applied, Command, CommandError, InvitationState, Profile, SetId};
+use revans_model::admission::{admission_message, consent_message, journal_consent_message};
+use revans_model::{
+    Applied, Command, CommandError, InvitationId, InvitationState, MemberId, Profile, SetId,
+};
 use tracing::Instrument;
 
-use crate::ids::PeerId;
+use crate::ids::{DocId, PeerId};
 use crate::node::{Inner, Node, NodeError, doc_id};
 use crate::protocol::{
     JOIN_ALPN, JoinRequest, JoinResponse, Refusal, close, read_message, write_message,
 };
 use crate::runtime::DocKind;
-use crate::ticket::InviteTicket;
+use crate::ticket::{BadTicket, InviteTicket};
 
 /// The member's side: answers join requests.
 #[derive(Clone, Debug)]
@@ -80,60 +87,132 @@ async fn admit(inner: &Inner, remote: EndpointId, request: JoinRequest) -> JoinR
     if inner.view(&set).is_err() {
         return JoinResponse::Refused(Refusal::NotHere);
     }
+    let sixty_four = |bytes: &[u8]| <[u8; 64]>::try_from(bytes).ok();
+    let (Some(signature), Some(consent)) =
+        (sixty_four(&request.signature), sixty_four(&request.consent))
+    else {
+        return JoinResponse::Refused(Refusal::Malformed);
+    };
+    let device = crate::node::device_of(&remote);
+    let member = MemberId::from(request.member.as_str());
     let command = Command::Admit {
         invitation: request.invitation.as_str().into(),
-        secret: request.secret.to_vec(),
+        member: member.clone(),
         profile: Profile {
             display_name: request.name,
             organisation: request.organisation,
         },
-        device: crate::node::device_of(&remote),
+        device: device.clone(),
+        signature,
+        consent,
     };
-    match inner.apply(&set, command).await {
-        Ok(Applied::Member(member)) => JoinResponse::Admitted {
-            member: member.to_string(),
-        },
-        Ok(_) => JoinResponse::Refused(Refusal::Failed),
-        Err(NodeError::Command(e)) => JoinResponse::Refused(match e {
-            CommandError::UnknownInvitation(_) | CommandError::MalformedInvitation => {
-                Refusal::Unknown
-            }
-            CommandError::InvitationClosed(InvitationState::Used) => Refusal::Used,
-            CommandError::InvitationClosed(InvitationState::Expired) => Refusal::Expired,
-            CommandError::InvitationClosed(_) => Refusal::Revoked,
-            CommandError::DeviceTaken { .. } => Refusal::DeviceTaken,
-            CommandError::Blank { .. } | CommandError::TooLong { .. } => Refusal::Malformed,
-            _ => Refusal::Failed,
-        }),
-        Err(NodeError::NotInSet) => JoinResponse::Refused(Refusal::NotHere),
+    let admitted = match inner.apply(&set, command).await {
+        Ok(Applied::Member(member)) => member,
+        Ok(_) => return JoinResponse::Refused(Refusal::Failed),
+        Err(NodeError::Command(e)) => {
+            return JoinResponse::Refused(match e {
+                CommandError::UnknownInvitation(_)
+                | CommandError::MalformedInvitation
+                | CommandError::NoConsent => Refusal::Unknown,
+                CommandError::InvitationClosed(InvitationState::Used) => Refusal::Used,
+                CommandError::InvitationClosed(InvitationState::Expired) => Refusal::Expired,
+                CommandError::InvitationClosed(_) => Refusal::Revoked,
+                CommandError::DeviceTaken { .. } => Refusal::DeviceTaken,
+                CommandError::Blank { .. } | CommandError::TooLong { .. } => Refusal::Malformed,
+                _ => Refusal::Failed,
+            });
+        }
+        Err(NodeError::NotInSet) => return JoinResponse::Refused(Refusal::NotHere),
         Err(e) => {
             tracing::warn!(error = %e, "could not admit");
-            JoinResponse::Refused(Refusal::Failed)
+            return JoinResponse::Refused(Refusal::Failed);
         }
+    };
+    // A device of this device's own member: it joins the journal too, with its consent.
+    // Nobody else's device is ever added, whatever the request says.
+    if let Some((journal, journal_consent)) = request.journal
+        && inner.me(&set).is_ok_and(|me| me == admitted)
+        && let Some(journal_consent) = sixty_four(&journal_consent)
+        && let Err(e) = inner.link_journal(&journal, device, journal_consent).await
+    {
+        tracing::warn!(error = %e, "admitted a device of this member but could not add it to the journal");
+    }
+    JoinResponse::Admitted {
+        member: admitted.to_string(),
     }
 }
 
-/// The joiner's side.
-pub(crate) async fn join(
+/// What the joiner presents for `ticket`, signed with the ticket's invitation key and
+/// this device's own key, and the journal a link brings; or why this command does not
+/// take this ticket.
+fn request(
     node: &Node,
-    ticket: &str,
-    profile: Profile,
-    timeout: Duration,
-) -> Result<SetId, NodeError> {
-    let ticket: InviteTicket = ticket.parse()?;
-    let set = SetId::from(ticket.set.as_str());
-    let doc = doc_id(&set)?;
-    if node.inner().view(&set).is_ok() {
-        return Err(NodeError::AlreadyMember);
-    }
+    ticket: &InviteTicket,
+    profile: Option<Profile>,
+) -> Result<(JoinRequest, Option<DocId>), NodeError> {
     let inner = node.inner();
+    let set = SetId::from(ticket.set.as_str());
+    // Each command takes its own kind of ticket, told apart before anything is sent.
+    let (member, journal) = match (&ticket.link, &profile) {
+        (Some(_), Some(_)) => return Err(NodeError::LinkTicket),
+        (None, None) => return Err(NodeError::InviteTicket),
+        (None, Some(_)) => (MemberId::random(), None),
+        (Some(link), None) => {
+            let journal: DocId = link
+                .journal
+                .parse()
+                .map_err(|_| NodeError::Ticket(BadTicket::malformed("its journal id")))?;
+            // A device never replaces the journal it keeps with another.
+            if node.journal_id().is_some_and(|mine| mine != link.journal) {
+                return Err(NodeError::JournalHeld);
+            }
+            (MemberId::from(link.member.as_str()), Some(journal))
+        }
+    };
+    let invitation = InvitationId::from(ticket.invitation.as_str());
+    let signature = SecretKey::from_bytes(&ticket.key)
+        .sign(&admission_message(
+            &set,
+            &invitation,
+            &member,
+            &inner.device,
+        ))
+        .to_bytes();
+    let consent = inner
+        .key
+        .sign(&consent_message(&set, &member, &invitation))
+        .to_bytes();
+    let profile = profile.unwrap_or_default();
     let request = JoinRequest {
         set: ticket.set.clone(),
         invitation: ticket.invitation.clone(),
-        secret: ticket.secret,
+        member: member.to_string(),
+        signature: signature.to_vec(),
+        consent: consent.to_vec(),
         name: profile.display_name,
         organisation: profile.organisation,
+        journal: journal.map(|j| {
+            let consent = inner.key.sign(&journal_consent_message(&j.to_string()));
+            (j.to_string(), consent.to_bytes().to_vec())
+        }),
     };
+    Ok((request, journal))
+}
+
+/// The joiner's side: a newcomer (with a profile) or a member's own new device (without).
+pub(crate) async fn join(
+    node: &Node,
+    ticket: InviteTicket,
+    profile: Option<Profile>,
+    timeout: Duration,
+) -> Result<SetId, NodeError> {
+    let set = SetId::from(ticket.set.as_str());
+    let doc = doc_id(&set)?;
+    let inner = node.inner();
+    let (request, journal) = request(node, &ticket, profile)?;
+    if inner.view(&set).is_ok() {
+        return Err(NodeError::AlreadyMember);
+    }
     // Dial every device in the ticket at once and ask the first that answers: an
     // offline device costs nothing, and asking one at a time means an invitation is
     // never admitted twice.
@@ -201,7 +280,10 @@ pub(crate) async fn join(
         .filter(|p| p.id != inner.endpoint.id())
         .map(|p| PeerId(*p.id.as_bytes()))
         .collect();
-    inner.engine.open(doc, DocKind::Set, None, peers).await?;
+    inner
+        .engine
+        .open(doc, DocKind::Set, None, peers.clone())
+        .await?;
     let me = inner.device.clone();
     let arrived = inner
         .wait_for(timeout, |shared| {
@@ -220,8 +302,8 @@ pub(crate) async fn join(
     }
     inner.remember_set(&set)?;
     node.record_addresses().await;
-    if let Some(journal) = &ticket.journal {
-        node.adopt_journal(journal, timeout).await?;
+    if let Some(journal) = journal {
+        node.adopt_journal(journal, peers, timeout).await?;
     }
     Ok(set)
 }

@@ -31,7 +31,7 @@ use crate::log::file::StorageProblem;
 use crate::protocol::{JOIN_ALPN, Refusal, SYNC_ALPN};
 use crate::runtime::links::{Links, Route, endpoint_addr};
 use crate::runtime::{DocKind, DocView, EngineHandle, RefusedChange, Shared};
-use crate::ticket::{BadTicket, InviteTicket};
+use crate::ticket::{BadTicket, InviteTicket, Link};
 
 /// Which relays the node uses.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -211,6 +211,21 @@ pub enum NodeError {
     /// Already a member.
     #[error("This device is already in that set.")]
     AlreadyMember,
+    /// `join` was given a ticket that links a member's device.
+    #[error(
+        "That ticket links a device to a member who is already in the set, so only that member may use it: on their own new device, run `revans link-device TICKET` (or choose \"Link this device\" in the app). To join as a new member, ask a member for an invitation."
+    )]
+    LinkTicket,
+    /// `link-device` was given a ticket that invites a newcomer.
+    #[error(
+        "That ticket invites a new member; join with it: `revans join TICKET --name NAME` (or \"Join with a ticket\" in the app). To link this device to yourself, make a ticket with `revans link SET` on a device you already use."
+    )]
+    InviteTicket,
+    /// Linking a device that keeps a journal of its own.
+    #[error(
+        "This device keeps a private journal of its own already, and Revans never replaces a journal: linking it would leave those entries behind. Link a device that has not written a journal yet."
+    )]
+    JournalHeld,
     /// Storage failed.
     #[error(transparent)]
     Storage(#[from] StorageProblem),
@@ -265,6 +280,8 @@ pub(crate) struct Inner {
     pub(crate) engine: EngineHandle,
     pub(crate) links: Links,
     pub(crate) events: broadcast::Sender<Event>,
+    /// This device's key: it signs the device's consent when it joins.
+    pub(crate) key: SecretKey,
     /// The private journal's id, once this device has or expects one.
     journal: Mutex<Option<DocId>>,
     tasks: Mutex<Vec<JoinHandle<()>>>,
@@ -445,6 +462,7 @@ impl Node {
             engine,
             links,
             events,
+            key: key.clone(),
             journal: Mutex::new(journal),
             tasks: Mutex::new(Vec::new()),
         });
@@ -680,8 +698,9 @@ impl Node {
         self.inner.apply(set, command).await
     }
 
-    /// Invites someone: returns the ticket to give them. With `link_to`, the ticket links
-    /// a second device to that member instead.
+    /// Invites someone: returns the ticket to give them. With `link_to` (which must be
+    /// this device's own member), the ticket links a second device of theirs instead: it
+    /// names only their own devices, and their journal.
     pub async fn invite(
         &self,
         set: &SetId,
@@ -689,7 +708,8 @@ impl Node {
         valid_for: Duration,
         link_to: Option<MemberId>,
     ) -> Result<InviteTicket, NodeError> {
-        let secret: [u8; 32] = rand::random();
+        let seed: [u8; 32] = rand::random();
+        let key = SecretKey::from_bytes(&seed);
         let invitation = InvitationId::random();
         let expires_at =
             Utc::now() + chrono::Duration::from_std(valid_for).unwrap_or(chrono::Duration::days(7));
@@ -698,7 +718,7 @@ impl Node {
             Command::Invite {
                 id: invitation.clone(),
                 for_name: for_name.to_owned(),
-                secret_hash: revans_model::secret_hash(&secret),
+                key: DeviceId::from_bytes(*key.public().as_bytes()).to_string(),
                 expires_at,
                 link_to: link_to.clone(),
             },
@@ -707,6 +727,14 @@ impl Node {
         let state = self.set(set)?;
         let mut peers = vec![self.addr()];
         for member in state.members.values().filter(|m| m.is_current()) {
+            // A link is answered by the member's own devices: one of them holds the
+            // journal the new device is to be added to.
+            if link_to
+                .as_ref()
+                .is_some_and(|l| state.members.get(l) != Some(member))
+            {
+                continue;
+            }
             for (device, record) in &member.devices {
                 if *device == self.inner.device {
                     continue;
@@ -717,33 +745,40 @@ impl Node {
             }
         }
         peers.truncate(32);
-        let mine =
-            link_to.is_some() && link_to.as_ref() == state.member_for_device(&self.inner.device);
-        // A linked device shares the journal from the start, so an entry written on
-        // either device reaches the other even if the journal was empty until now.
-        let journal = if mine {
-            Some(self.journal_doc().await?.to_string())
-        } else {
-            None
+        let link = match link_to {
+            Some(member) => Some(Link {
+                member: member.to_string(),
+                journal: self.journal_doc().await?.to_string(),
+            }),
+            None => None,
         };
         Ok(InviteTicket {
             set: set.to_string(),
             invitation: invitation.to_string(),
-            secret,
+            key: seed,
             peers,
-            journal,
+            link,
         })
     }
 
-    /// Joins a set with a ticket: any reachable member's device admits this one, then the
-    /// set syncs here. Returns the set's id once it is held.
+    /// Joins a set as a new member with an invitation ticket: any reachable member's
+    /// device admits this one, then the set syncs here. Returns the set's id once it is
+    /// held. A ticket that links a member's device is refused, saying so.
     pub async fn join(
         &self,
         ticket: &str,
         profile: Profile,
         timeout: Duration,
     ) -> Result<SetId, NodeError> {
-        join::join(self, ticket, profile, timeout).await
+        join::join(self, ticket.parse()?, Some(profile), timeout).await
+    }
+
+    /// Links this device to the member who made the ticket (on one of their devices):
+    /// one of their devices admits it, adds it to their journal with its consent, and
+    /// the set and the journal sync here. A ticket inviting a newcomer is refused, saying
+    /// so, and so is any link while this device keeps a journal of its own.
+    pub async fn link_device(&self, ticket: &str, timeout: Duration) -> Result<SetId, NodeError> {
+        join::join(self, ticket.parse()?, None, timeout).await
     }
 
     /// The profile this device's person gave, if they have.
@@ -828,14 +863,18 @@ impl Node {
         Ok(id)
     }
 
-    /// Fetches the journal a linking ticket named from the member's other devices.
-    pub(crate) async fn adopt_journal(&self, id: &str, timeout: Duration) -> Result<(), NodeError> {
-        let doc: DocId = id
-            .parse()
-            .map_err(|_| NodeError::UnknownSet(id.to_owned()))?;
+    /// Fetches the journal a linking ticket named from the member's other devices (the
+    /// `peers` the ticket named, until the journal's own list says who holds it), once
+    /// one of them has added this device to it.
+    pub(crate) async fn adopt_journal(
+        &self,
+        doc: DocId,
+        peers: BTreeSet<PeerId>,
+        timeout: Duration,
+    ) -> Result<(), NodeError> {
         self.inner
             .engine
-            .open(doc, DocKind::Journal, None, BTreeSet::new())
+            .open(doc, DocKind::Journal, None, peers)
             .await?;
         self.inner
             .data
@@ -862,6 +901,32 @@ impl Node {
     /// signed it, and why. They were not applied, stored or relayed.
     pub fn refused(&self, set: &SetId) -> Result<Vec<RefusedChange>, NodeError> {
         Ok(self.inner.view(set)?.refused.clone())
+    }
+
+    /// Whether the private journal is in step with another of this member's devices:
+    /// `None` when there is no journal or no other device on its list, `Some(true)` once
+    /// one of them holds exactly what this device holds.
+    #[must_use]
+    pub fn journal_in_step(&self) -> Option<bool> {
+        let id = (*lock(&self.inner.journal))?;
+        let view = self.inner.engine.shared.view(&id)?;
+        let others: Vec<PeerId> = match view.journal.as_deref() {
+            Some(Ok(journal)) => journal
+                .devices
+                .keys()
+                .filter(|d| **d != self.inner.device)
+                .filter_map(PeerId::of_device)
+                .collect(),
+            _ => return None,
+        };
+        if others.is_empty() {
+            return None;
+        }
+        Some(
+            others
+                .iter()
+                .any(|p| view.peers.get(p).is_some_and(|peer| peer.status.same_heads)),
+        )
     }
 
     /// Per member of the set: their devices, connected or not, holding our latest change
@@ -1061,6 +1126,36 @@ fn loaded(
 }
 
 impl Inner {
+    /// Adds `device` to this device's journal, with its consent: a device of this
+    /// device's own member being linked (see the join protocol).
+    pub(crate) async fn link_journal(
+        &self,
+        journal: &str,
+        device: DeviceId,
+        consent: [u8; 64],
+    ) -> Result<(), NodeError> {
+        let Some(id) = *lock(&self.journal) else {
+            return Err(NodeError::UnknownSet(journal.to_owned()));
+        };
+        if id.to_string() != journal {
+            return Err(NodeError::UnknownSet(journal.to_owned()));
+        }
+        match self
+            .engine
+            .edit(id, move |document| {
+                Ok(apply_journal(
+                    document,
+                    Utc::now(),
+                    JournalCommand::LinkDevice { device, consent },
+                )?)
+            })
+            .await
+        {
+            Ok(_) | Err(NodeError::Command(CommandError::Unchanged(_))) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
     pub(crate) fn view(&self, set: &SetId) -> Result<Arc<DocView>, NodeError> {
         self.engine
             .shared

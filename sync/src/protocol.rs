@@ -17,14 +17,14 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use crate::ids::DocId;
 
 /// Sync of sets and journals; bump the number on any wire change.
-pub const SYNC_ALPN: &[u8] = b"revans/sync/3";
+pub const SYNC_ALPN: &[u8] = b"revans/sync/4";
 /// Admission of newcomers and linked devices.
-pub const JOIN_ALPN: &[u8] = b"revans/join/2";
+pub const JOIN_ALPN: &[u8] = b"revans/join/3";
 
 /// The largest frame. A two-year set's whole history is well under a megabyte; anything
 /// larger is refused before it is allocated, and the connection closed.
 pub const MAX_FRAME: usize = 16 * 1024 * 1024;
-/// The largest join message: a name, an organisation, ids and a secret.
+/// The largest join message: a name, an organisation, ids and three signatures.
 pub const MAX_JOIN_MESSAGE: usize = 16 * 1024;
 /// The largest hello: a version number, with room to grow.
 pub const MAX_HELLO: usize = 1024;
@@ -160,12 +160,21 @@ pub struct JoinRequest {
     pub set: String,
     /// The invitation's id.
     pub invitation: String,
-    /// The invitation's secret.
-    pub secret: [u8; 32],
+    /// The member the joiner is to be: a fresh id for a newcomer, the member the ticket
+    /// names for a linked device.
+    pub member: String,
+    /// The invitation key's signature over the admission (64 bytes; see
+    /// `revans_model::admission`).
+    pub signature: Vec<u8>,
+    /// The joining device's consent to be that member's (64 bytes).
+    pub consent: Vec<u8>,
     /// The joiner's name.
     pub name: String,
     /// The joiner's organisation.
     pub organisation: String,
+    /// Linking a device: the member's journal and the device's consent to hold it (64
+    /// bytes), for the member's own device that admits it to add it to the journal.
+    pub journal: Option<(String, Vec<u8>)>,
 }
 
 /// The answer.
@@ -183,7 +192,7 @@ pub enum JoinResponse {
 /// Why a join was refused. The joiner sees it in words.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 pub enum Refusal {
-    /// No such invitation, or the secret does not match.
+    /// No such invitation, or the key does not match.
     #[error("the invitation is not known to the set (check the ticket was copied whole)")]
     Unknown,
     /// Already used.
@@ -284,9 +293,12 @@ mod tests {
         let request = JoinRequest {
             set: "set".into(),
             invitation: "inv".into(),
-            secret: [7; 32],
+            member: "m".into(),
+            signature: vec![7; 64],
+            consent: vec![8; 64],
             name: "Eve".into(),
             organisation: "Library".into(),
+            journal: Some(("journal".into(), vec![9; 64])),
         };
         let bytes = postcard::to_stdvec(&request).unwrap();
         assert_eq!(decode_join_request(&bytes).unwrap(), request);

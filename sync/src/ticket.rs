@@ -1,6 +1,9 @@
 //! The invitation ticket: everything a newcomer's device needs to find the set's members
-//! and present the invitation. A string of our own kind (`revans...`), encoded with
-//! `iroh-tickets`.
+//! and present the invitation: the invitation's private key (the set holds only its public
+//! half), and, for linking a member's own new device, which member and which journal. A
+//! string of our own kind (`revans...`), encoded with `iroh-tickets`. The two kinds are
+//! told apart before anything is sent: `join` takes only an invitation for a newcomer and
+//! `link-device` only a link.
 
 use std::fmt;
 use std::str::FromStr;
@@ -16,23 +19,33 @@ pub struct InviteTicket {
     pub set: String,
     /// The invitation's id in the set.
     pub invitation: String,
-    /// The one-time secret: 256 bits. The set holds only its hash.
-    pub secret: [u8; 32],
+    /// The invitation's private key (an Ed25519 seed); the set holds its public half.
+    pub key: [u8; 32],
     /// Where members' devices were reachable when the ticket was made.
     pub peers: Vec<EndpointAddr>,
-    /// When the ticket links a member's own new device: their private journal's id, so
-    /// the new device can fetch it from the member's other devices.
-    pub journal: Option<String>,
+    /// Set when the ticket links a member's own new device rather than inviting a
+    /// newcomer.
+    pub link: Option<Link>,
+}
+
+/// What a ticket that links a member's own new device says besides.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Link {
+    /// The member the new device will act for.
+    pub member: String,
+    /// Their private journal's document id, so the new device can fetch it from the
+    /// member's other devices once it is on the journal's list.
+    pub journal: String,
 }
 
 #[derive(Serialize, Deserialize)]
 enum Wire {
-    V1 {
+    V2 {
         set: String,
         invitation: String,
-        secret: [u8; 32],
+        key: [u8; 32],
         peers: Vec<EndpointAddr>,
-        journal: Option<String>,
+        link: Option<Link>,
     },
 }
 
@@ -40,26 +53,27 @@ impl Ticket for InviteTicket {
     const KIND: &'static str = "revans";
 
     fn encode_bytes(&self) -> Vec<u8> {
-        let wire = Wire::V1 {
+        let wire = Wire::V2 {
             set: self.set.clone(),
             invitation: self.invitation.clone(),
-            secret: self.secret,
+            key: self.key,
             peers: self.peers.clone(),
-            journal: self.journal.clone(),
+            link: self.link.clone(),
         };
         // Serialising owned strings, bytes and addresses into a Vec cannot fail.
         postcard::to_stdvec(&wire).unwrap_or_default()
     }
 
     fn decode_bytes(bytes: &[u8]) -> Result<Self, ParseError> {
-        let Wire::V1 {
+        let Wire::V2 {
             set,
             invitation,
-            secret,
+            key,
             peers,
-            journal,
+            link,
         } = postcard::from_bytes(bytes)?;
-        if set.is_empty() || set.len() > 64 || invitation.is_empty() || invitation.len() > 64 {
+        let id = |s: &str| !s.is_empty() && s.len() <= 64;
+        if !id(&set) || !id(&invitation) {
             return Err(ParseError::verification_failed(
                 "the set or invitation id is malformed",
             ));
@@ -69,20 +83,20 @@ impl Ticket for InviteTicket {
                 "a ticket names 1 to 64 devices",
             ));
         }
-        if journal
+        if link
             .as_ref()
-            .is_some_and(|j| j.is_empty() || j.len() > 64)
+            .is_some_and(|l| !id(&l.member) || !id(&l.journal))
         {
             return Err(ParseError::verification_failed(
-                "the journal id is malformed",
+                "the member or journal id is malformed",
             ));
         }
         Ok(Self {
             set,
             invitation,
-            secret,
+            key,
             peers,
-            journal,
+            link,
         })
     }
 }
@@ -99,6 +113,13 @@ impl fmt::Display for InviteTicket {
     "That is not a Revans invitation ticket ({0}); ask the member who invited you to send it again, and copy all of it."
 )]
 pub struct BadTicket(String);
+
+impl BadTicket {
+    /// A ticket whose `what` does not read.
+    pub(crate) fn malformed(what: &str) -> Self {
+        Self(format!("{what} is malformed"))
+    }
+}
 
 impl FromStr for InviteTicket {
     type Err = BadTicket;
@@ -121,9 +142,12 @@ mod tests {
         InviteTicket {
             set: "2Zy8nExampleDocId".into(),
             invitation: "0123456789abcdef0123456789abcdef".into(),
-            secret: [9; 32],
+            key: [9; 32],
             peers: vec![EndpointAddr::new(id).with_ip_addr("127.0.0.1:4433".parse().unwrap())],
-            journal: Some("3JournalDocId".into()),
+            link: Some(Link {
+                member: "0123456789abcdef0123456789abcdef".into(),
+                journal: "3JournalDocId".into(),
+            }),
         }
     }
 

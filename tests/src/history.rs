@@ -8,10 +8,11 @@ use iroh::SecretKey;
 use rand::rngs::StdRng;
 use rand::seq::IndexedRandom as _;
 use rand::{Rng as _, SeedableRng as _};
+use revans_model::admission::{admission_message, consent_message};
 use revans_model::{
     Applied, Author, Command, ContributionKind, DeviceId, InvitationId, MeetingPlan, MemberId,
     MemberReviewAnswers, NewSet, Outcome, Phase, ProblemStatement, Profile, SetId, Urgency, apply,
-    create_set, secret_hash,
+    create_set,
 };
 use revans_sync::engine::Signatures;
 
@@ -123,7 +124,7 @@ impl History {
     pub fn link(
         &mut self,
         index: usize,
-        device: DeviceId,
+        device: &SecretKey,
         at: DateTime<Utc>,
     ) -> anyhow::Result<()> {
         let member = self.members[index].clone();
@@ -132,17 +133,20 @@ impl History {
     }
 }
 
-/// `by` invites someone (or a device of `link_to`) and admits `device` with it.
+/// `by` invites someone (or a device of `link_to`) and admits `device` with it: the
+/// ticket's invitation key signs the admission and the device consents, as a real join
+/// does.
 fn invite_and_admit(
     history: &mut History,
     by: &MemberId,
     link_to: Option<MemberId>,
-    device: DeviceId,
+    device: &SecretKey,
     at: DateTime<Utc>,
     name: &str,
 ) -> anyhow::Result<Applied> {
     let invitation = InvitationId::random();
-    let secret = invitation.as_str().as_bytes().to_vec();
+    let invitation_key = SecretKey::from_bytes(&rand::random());
+    let member = link_to.clone().unwrap_or_else(MemberId::random);
     run(
         history,
         &author(by, at),
@@ -153,7 +157,7 @@ fn invite_and_admit(
             } else {
                 name.into()
             },
-            secret_hash: secret_hash(&secret),
+            key: DeviceId::from_bytes(*invitation_key.public().as_bytes()).to_string(),
             expires_at: at + Duration::days(7),
             link_to,
         },
@@ -162,17 +166,25 @@ fn invite_and_admit(
         .iter()
         .find(|(n, _)| *n == name)
         .map_or((name, ""), |(n, o)| (*n, *o));
+    let device_id = DeviceId::from_bytes(*device.public().as_bytes());
+    let set = history.id.clone();
     run(
         history,
         &author(by, at),
         Command::Admit {
+            signature: invitation_key
+                .sign(&admission_message(&set, &invitation, &member, &device_id))
+                .to_bytes(),
+            consent: device
+                .sign(&consent_message(&set, &member, &invitation))
+                .to_bytes(),
             invitation,
-            secret,
+            member,
             profile: Profile {
                 display_name: display_name.into(),
                 organisation: organisation.into(),
             },
-            device,
+            device: device_id,
         },
     )
 }
@@ -244,11 +256,11 @@ pub fn generate(
         keys: std::collections::BTreeMap::from([(founder.clone(), keys[0].clone())]),
     };
     let mut members = vec![founder.clone()];
-    for (i, device) in devices.iter().enumerate().skip(1) {
+    for i in 1..devices.len() {
         let (name, _) = NAMES[i % NAMES.len()];
         // A minute apart, so the members have an order of joining (the app's colours).
         let joined = start + Duration::minutes(i64::try_from(i)?);
-        let applied = invite_and_admit(&mut doc, &founder, None, device.clone(), joined, name)?;
+        let applied = invite_and_admit(&mut doc, &founder, None, &keys[i], joined, name)?;
         let Applied::Member(member) = applied else {
             anyhow::bail!("adding a member made no member");
         };

@@ -101,8 +101,10 @@ pub enum Cmd {
     /// Join a set with a ticket: any reachable member admits you; prints the set's id.
     ///
     /// Example: revans join revansab3f... --name "Bo" --org "City Council"
+    /// With `-`, the ticket is read from standard input (kept out of the process list):
+    /// revans join - --name "Bo" < ticket.txt
     Join {
-        /// The ticket a member gave you.
+        /// The ticket a member gave you, or `-` to read it from standard input.
         ticket: String,
         /// Your name (default: your profile's).
         #[arg(long)]
@@ -117,9 +119,9 @@ pub enum Cmd {
     /// Join as a second device of a member you already are, with a ticket made by
     /// `revans link SET` on your other device.
     ///
-    /// Example: revans link-device revansab3f...
+    /// Example: revans link-device revansab3f...  (or `revans link-device - < ticket.txt`)
     LinkDevice {
-        /// The ticket made on your other device.
+        /// The ticket made on your other device, or `-` to read it from standard input.
         ticket: String,
         /// How long to try reaching a member: 30s, 2m.
         #[arg(long, default_value = "30s", value_name = "DURATION")]
@@ -663,9 +665,11 @@ pub enum JournalCmd {
     /// Write an entry.
     ///
     /// Example: revans journal add "I notice I rush to fix things."
+    /// Without TEXT, the entry is read from standard input (kept out of the process list):
+    /// revans journal add < entry.txt
     Add {
-        /// The entry.
-        text: String,
+        /// The entry; read from standard input when left out.
+        text: Option<String>,
     },
     /// Your entries, newest first.
     ///
@@ -716,6 +720,27 @@ pub enum ExportFormat {
     Ics,
     Automerge,
     Revans,
+}
+
+impl Cmd {
+    /// Fills in what the command takes from standard input (a ticket given as `-`, a
+    /// journal entry given no text), read with `read`: such text never shows in the
+    /// process list. Returns whether it read anything.
+    pub fn fill_from_stdin(
+        &mut self,
+        read: impl FnOnce() -> anyhow::Result<String>,
+    ) -> anyhow::Result<bool> {
+        match self {
+            Cmd::Join { ticket, .. } | Cmd::LinkDevice { ticket, .. } if ticket == "-" => {
+                read()?.trim().clone_into(ticket);
+            }
+            Cmd::Journal(JournalCmd::Add { text: text @ None }) => {
+                *text = Some(read()?.trim_end().to_owned());
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
 }
 
 #[cfg(test)]

@@ -301,8 +301,7 @@ pub async fn execute(node: &Node, cmd: Cmd, json: bool, out: &mut Output) -> Res
         }
         Cmd::LinkDevice { ticket, timeout } => {
             let timeout = parse_duration(&timeout)?;
-            let profile = node.profile()?.unwrap_or_default();
-            let id = node.join(&ticket, profile, timeout).await?;
+            let id = node.link_device(&ticket, timeout).await?;
             let state = node.set(&id)?;
             let member = node.me(&id)?;
             out.emit(
@@ -567,7 +566,7 @@ pub async fn execute(node: &Node, cmd: Cmd, json: bool, out: &mut Output) -> Res
         Cmd::Journal(JournalCmd::Add { text }) => {
             let entry = node
                 .journal_apply(JournalCommand::Write {
-                    text,
+                    text: text.unwrap_or_default(),
                     set: None,
                     meeting: None,
                 })
@@ -721,7 +720,7 @@ pub async fn execute(node: &Node, cmd: Cmd, json: bool, out: &mut Output) -> Res
             };
             if let Some(path) = output {
                 let path = out.cwd.join(path);
-                std::fs::write(&path, &bytes).with_context(|| {
+                export::write_private(&path, &bytes).with_context(|| {
                     format!(
                         "Could not write {}; check the folder exists and you may write there",
                         path.display()

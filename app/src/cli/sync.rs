@@ -90,7 +90,10 @@ pub async fn sync(
                 converged.push((id.clone(), with));
             }
         }
-        if waiting.is_empty() {
+        // The journal too, with one of the member's other devices (if they have one): a
+        // member who syncs before closing a laptop expects their entries to be across.
+        let journal = node.journal_in_step();
+        if waiting.is_empty() && journal != Some(false) {
             let mut human = String::new();
             let mut sets = Vec::new();
             for (id, with) in &converged {
@@ -104,11 +107,24 @@ pub async fn sync(
                     "heads": node.heads(id)?.iter().map(ToString::to_string).collect::<Vec<_>>(),
                 }));
             }
-            out.emit(json, &json!({ "sets": sets }), human.trim_end());
+            if journal == Some(true) {
+                human.push_str("Your journal: in step with another of your devices.\n");
+            }
+            out.emit(
+                json,
+                &json!({ "sets": sets, "journal_in_step": journal }),
+                human.trim_end(),
+            );
             return Ok(());
         }
         let now = Instant::now();
         if now >= deadline {
+            if waiting.is_empty() {
+                bail!(
+                    "Every set is in step, but your journal has not reached another of your devices in {}; keep one of them running and online, and sync again.",
+                    humantime_secs(timeout)
+                );
+            }
             bail!("{}", unreachable_report(node, &waiting, timeout));
         }
         tokio::select! {
@@ -191,4 +207,9 @@ fn unreachable_report(node: &Node, waiting: &[SetId], timeout: Duration) -> Stri
         timeout.as_secs(),
         parts.join(". ")
     )
+}
+
+/// A timeout in words, to the second.
+fn humantime_secs(timeout: Duration) -> String {
+    format!("{} s", timeout.as_secs())
 }

@@ -800,25 +800,39 @@ impl RevansApp {
         ui.add_space(6.0);
         look::card(ui, None, |ui| {
             ui.label(RichText::new("Join with a ticket").strong());
-            ui.label("Paste the ticket a member gave you. Any member's device that is online can let you in.");
+            ui.label("Paste the ticket a member gave you. Any member's device that is online can let you in. A ticket you made on your other device links this one to you.");
             let entered = self.text(ui, "Ticket", "join.ticket");
+            let ticket = self.value("join.ticket").trim().to_owned();
+            // The two kinds of ticket are told apart as the CLI does: `join` takes an
+            // invitation, `link-device` a link.
+            let link = ticket
+                .parse::<revans_sync::ticket::InviteTicket>()
+                .is_ok_and(|t| t.link.is_some());
+            if link {
+                ui.label(RichText::new("This ticket links this device to the member who made it on their other device: their journal comes here too.").weak());
+            }
+            let button = if link { "Link this device" } else { "Join set" };
             if (ui
-                .add_enabled(!self.busy("join"), egui::Button::new("Join set"))
+                .add_enabled(!self.busy("join"), egui::Button::new(button))
                 .clicked()
                 || entered)
                 && !self.busy("join")
             {
-                let ticket = self.value("join.ticket").trim().to_owned();
                 let profile = self.profile.clone().unwrap_or_default();
-                self.run(
-                    "join",
-                    "Reaching the set's members…",
-                    move |node| async move {
-                        node.join(&ticket, profile, std::time::Duration::from_secs(30))
-                            .await
-                            .map(Outcome::Set)
-                    },
-                );
+                let timeout = std::time::Duration::from_secs(30);
+                let waiting = if link {
+                    "Reaching your other device…"
+                } else {
+                    "Reaching the set's members…"
+                };
+                self.run("join", waiting, move |node| async move {
+                    let joined = if link {
+                        node.link_device(&ticket, timeout).await
+                    } else {
+                        node.join(&ticket, profile, timeout).await
+                    };
+                    joined.map(Outcome::Set)
+                });
             }
             self.status(ui, "join");
         });
@@ -1084,7 +1098,11 @@ impl RevansApp {
 /// Opens the desktop app on the data directory the options name, on `show` if given, or
 /// full screen in the room view if `room`.
 pub fn run(config: NodeConfig, show: Option<Tab>, room: bool) -> anyhow::Result<()> {
+    // The window's own state goes inside the data directory, made owner-only before the
+    // window toolkit writes anything (left to itself it would make the folder 0755).
+    revans_sync::data_dir::DataDir::make_private(&config.data_dir)?;
     let options = eframe::NativeOptions {
+        persistence_path: Some(config.data_dir.join("window.ron")),
         viewport: egui::ViewportBuilder::default()
             .with_title("Revans")
             .with_inner_size([1100.0, 760.0])

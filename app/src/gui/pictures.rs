@@ -15,7 +15,7 @@ use egui_kittest::Harness;
 use revans_model::{ActionLearningSet, Command, ContributionKind, Phase};
 use revans_tests::history::{self, History};
 
-use super::tests::{app_sized, click, see, see_text, settled, type_into, until};
+use super::tests::{app_sized, click, device_key, see, see_text, settled, type_into, until};
 use super::{charts, look, room};
 
 /// The moment every scene is seen at.
@@ -103,7 +103,7 @@ fn the_room_view_in_a_turn() {
     let mut history = seeded();
     let node = h.state().node().cloned().unwrap();
     // This device is Ada's second: the scene is what her screen shows.
-    history.link(0, node.device().clone(), now()).unwrap();
+    history.link(0, &device_key(&node), now()).unwrap();
     let runtime = h.state().runtime.clone();
     runtime
         .block_on(node.import_set(&history.backup()))

@@ -376,7 +376,7 @@ impl RevansApp {
                     ExportFormat::Automerge => node.save(&id).await.map_err(|e| e.to_string()),
                     ExportFormat::Revans => node.backup(&id).await.map_err(|e| e.to_string()),
                 }?;
-                std::fs::write(&path, bytes)
+                export::write_private(&path, &bytes)
                     .map(|()| Outcome::Exported(path.clone()))
                     .map_err(|e| {
                         format!(

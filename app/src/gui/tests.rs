@@ -75,6 +75,13 @@ pub(super) fn settled(h: &mut Harness<'static, RevansApp>) {
     assert!(h.state().errors.is_empty(), "{:?}", h.state().errors);
 }
 
+/// The device key of the node an app runs, read from its data directory: what a scene
+/// needs to link this very device to a member of a generated history (it consents).
+pub(super) fn device_key(node: &revans_sync::Node) -> iroh::SecretKey {
+    let bytes = std::fs::read(node.data_dir().join("device.key")).unwrap();
+    iroh::SecretKey::from_bytes(&bytes.try_into().unwrap())
+}
+
 fn profile_and_set(h: &mut Harness<'static, RevansApp>, name: &str) {
     type_into(h, "Your name", name);
     click(h, "Save profile");
@@ -872,7 +879,7 @@ fn draw_the_console_of_the_largest_set() {
         history
     };
     // This device becomes the founder's second device.
-    history.link(0, node.device().clone(), now).unwrap();
+    history.link(0, &device_key(&node), now).unwrap();
     let bytes = history.backup();
     let runtime = h.state().runtime.clone();
     runtime.block_on(node.import_set(&bytes)).unwrap();

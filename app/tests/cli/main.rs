@@ -11,6 +11,8 @@
 
 mod bad_input;
 mod json_shapes;
+#[cfg(unix)]
+mod private;
 mod two_peers;
 
 use std::path::{Path, PathBuf};

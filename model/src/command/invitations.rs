@@ -3,9 +3,10 @@
 use chrono::{DateTime, Utc};
 
 use super::{Applied, NAME_MAX, Profile, Writer, required};
+use crate::admission::{admission_message, consent_message, signed_by};
 use crate::error::CommandError;
 use crate::ground_rule::Retirement;
-use crate::ids::{DeviceId, InvitationId, MemberId};
+use crate::ids::{DeviceId, InvitationId, MemberId, hex};
 use crate::invitation::{Invitation, InvitationState, InvitationUse};
 use crate::time::Timestamp;
 
@@ -14,7 +15,7 @@ impl Writer<'_, '_> {
         &mut self,
         id: &InvitationId,
         for_name: &str,
-        secret_hash: &str,
+        key: &str,
         expires_at: DateTime<Utc>,
         link_to: Option<MemberId>,
     ) -> Result<Applied, CommandError> {
@@ -23,9 +24,7 @@ impl Writer<'_, '_> {
         if expires_at <= self.at {
             return Err(CommandError::ExpiryInThePast);
         }
-        if secret_hash.len() != 64 || !secret_hash.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(CommandError::MalformedInvitation);
-        }
+        let key = DeviceId::parse(key).map_err(|_| CommandError::MalformedInvitation)?;
         if let Some(member) = &link_to {
             self.current_member(member)?;
             // A linked device receives its member's private journal: only the member
@@ -42,7 +41,7 @@ impl Writer<'_, '_> {
         }
         let invitation = Invitation {
             for_name,
-            secret_hash: secret_hash.to_ascii_lowercase(),
+            key: key.to_string(),
             link_to,
             created_by: self.author.clone(),
             created_at: self.at,
@@ -76,43 +75,55 @@ impl Writer<'_, '_> {
         Ok(Applied::Done)
     }
 
-    /// Admits the person presenting an invitation's secret: a newcomer becomes a member,
-    /// or a member's new device is linked. The use records the secret, so every device
-    /// can check the admission was genuine.
+    /// Admits the person presenting an invitation: a newcomer becomes a member, or a
+    /// member's new device is linked. The admission carries the invitation key's signature
+    /// and the device's consent, so every device can check it was genuine and asked for.
     pub(super) fn admit(
         &mut self,
         id: &InvitationId,
-        secret: &[u8],
+        member: &MemberId,
         profile: &Profile,
         device: DeviceId,
+        signature: &[u8; 64],
+        consent: &[u8; 64],
     ) -> Result<Applied, CommandError> {
         let mut invitation = self.invitation(id)?;
-        if !invitation
-            .secret_hash
-            .eq_ignore_ascii_case(&crate::rules::secret_hash(secret))
-        {
-            // Said as "unknown": a wrong secret tells the presenter nothing more.
+        let (signature, consent) = (hex(signature), hex(consent));
+        let set = self.set.id.clone();
+        let genuine = signed_by(
+            &invitation.key,
+            &admission_message(&set, id, member, &device),
+            &signature,
+        );
+        if !genuine {
+            // Said as "unknown": a wrong key tells the presenter nothing more.
             return Err(CommandError::UnknownInvitation(id.to_string()));
+        }
+        if !signed_by(
+            device.as_str(),
+            &consent_message(&set, member, id),
+            &consent,
+        ) {
+            return Err(CommandError::NoConsent);
         }
         match invitation.state(self.at) {
             InvitationState::Open => {}
             state => return Err(CommandError::InvitationClosed(state)),
         }
-        let member = match &invitation.link_to {
-            Some(member) => {
-                self.link_device(member, device.clone(), id)?;
-                member.clone()
-            }
-            None => self.add_member(profile, device.clone(), id)?,
-        };
+        match &invitation.link_to {
+            Some(owner) if owner == member => self.link_device(member, device.clone(), id)?,
+            Some(_) => return Err(CommandError::UnknownInvitation(id.to_string())),
+            None => self.add_member(member, profile, device.clone(), id)?,
+        }
         invitation.used = Some(InvitationUse {
             member: member.clone(),
             device,
             admitted_by: self.author.clone(),
             at: self.at,
-            secret: crate::ids::hex(secret),
+            signature,
+            consent,
         });
         self.put("invitations", id.as_str(), &invitation)?;
-        Ok(Applied::Member(member))
+        Ok(Applied::Member(member.clone()))
     }
 }

@@ -166,13 +166,17 @@ impl Writer<'_, '_> {
     /// A newcomer's member record, admitted by `invitation` with `device`.
     pub(super) fn add_member(
         &mut self,
+        id: &MemberId,
         profile: &Profile,
         device: DeviceId,
         invitation: &InvitationId,
-    ) -> Result<MemberId, CommandError> {
+    ) -> Result<(), CommandError> {
         let (display_name, organisation) = check_profile(profile)?;
         self.check_device_free(&device)?;
-        let id = MemberId::random();
+        if self.set.members.contains_key(id) {
+            // A newcomer chooses a fresh id; one already in the set is someone else's.
+            return Err(CommandError::UnknownInvitation(invitation.to_string()));
+        }
         let member = Member {
             display_name,
             organisation,
@@ -183,7 +187,7 @@ impl Writer<'_, '_> {
             departure: None,
         };
         self.put("members", id.as_str(), &member)?;
-        Ok(id)
+        Ok(())
     }
 
     fn linked(&self, invitation: &InvitationId) -> Device {

@@ -307,14 +307,14 @@ pub enum Command {
         text: String,
     },
     /// Invite someone: a new member, or (with `link_to`) a member's second device. The
-    /// caller makes the secret and passes only its hash.
+    /// caller makes the invitation's key pair and passes only its public half.
     Invite {
         /// The invitation's id, also in the ticket.
         id: InvitationId,
         /// Who it is for.
         for_name: String,
-        /// The hash of the ticket's secret, 64 hex characters.
-        secret_hash: String,
+        /// The invitation's public key, 64 hex characters.
+        key: String,
         /// When it stops admitting.
         expires_at: DateTime<Utc>,
         /// The member whose device is being linked, if it is not for a new member.
@@ -329,13 +329,19 @@ pub enum Command {
     Admit {
         /// The invitation presented.
         invitation: InvitationId,
-        /// The secret they presented: the admission reveals it, so every device can
-        /// check the admission was genuine.
-        secret: Vec<u8>,
+        /// The member the device is to be: a new id the newcomer chose, or, to link a
+        /// device, the member the invitation is for.
+        member: MemberId,
         /// Who they say they are (ignored when linking a device).
         profile: Profile,
         /// The device they presented it from, proven by the network layer.
         device: DeviceId,
+        /// The invitation key's signature over the admission
+        /// ([`crate::admission::admission_message`]).
+        signature: [u8; 64],
+        /// The device's own signature over its consent
+        /// ([`crate::admission::consent_message`]).
+        consent: [u8; 64],
     },
     /// Add a question to the set's question bank.
     AddQuestion {
@@ -549,17 +555,19 @@ impl<'a, 'b> Writer<'a, 'b> {
             Command::Invite {
                 id,
                 for_name,
-                secret_hash,
+                key,
                 expires_at,
                 link_to,
-            } => self.invite(&id, &for_name, &secret_hash, expires_at, link_to),
+            } => self.invite(&id, &for_name, &key, expires_at, link_to),
             Command::RevokeInvitation { invitation } => self.revoke_invitation(&invitation),
             Command::Admit {
                 invitation,
-                secret,
+                member,
                 profile,
                 device,
-            } => self.admit(&invitation, &secret, &profile, device),
+                signature,
+                consent,
+            } => self.admit(&invitation, &member, &profile, device, &signature, &consent),
             Command::Keep { field, value } => self.keep(&field, &value),
         }
     }

@@ -7,7 +7,7 @@ use revans_model::{
     ActionLearningSet, Command, CommandError, LoadError, MeetingPlan, Phase, Urgency, apply,
 };
 
-use crate::fixture::{Fixture, device, t};
+use crate::fixture::{Fixture, t};
 
 fn map_at(doc: &Automerge, path: &[&str]) -> automerge::ObjId {
     let mut obj = automerge::ROOT;
@@ -54,7 +54,7 @@ fn fields_this_version_does_not_know_survive_commands_and_a_round_trip() {
         .unwrap();
 
     // This version edits every one of those records.
-    f.link(1, device(9));
+    f.link(1, 9);
     f.advance(&m, Phase::Agenda, 3);
     f.ok(
         1,

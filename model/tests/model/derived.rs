@@ -479,16 +479,11 @@ fn prompts_follow_the_turn_from_opening_to_commitment() {
 #[test]
 fn members_are_listed_in_the_order_they_joined() {
     let mut f = Fixture::new();
-    let (invitation, secret) = f.invite(0, false);
+    let invite = f.invite(0, false);
     let Applied::Member(ed) = f.ok(
         0,
         30,
-        crate::fixture::admit(
-            invitation,
-            secret,
-            crate::fixture::profile("Ed", "Bank"),
-            crate::fixture::device(9),
-        ),
+        crate::fixture::admit(&invite, crate::fixture::profile("Ed", "Bank"), 9),
     ) else {
         panic!("admitting a member returns their id")
     };

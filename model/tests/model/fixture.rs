@@ -4,10 +4,12 @@
 use automerge::Automerge;
 use automerge::transaction::Transaction;
 use chrono::{DateTime, TimeDelta, Utc};
+use ed25519_dalek::{Signer, SigningKey};
+use revans_model::admission::{admission_message, consent_message};
 use revans_model::{
     ActionLearningSet, Applied, Author, Command, CommandError, DeviceId, InvitationId, IssueId,
     MeetingId, MeetingPlan, MemberId, NewSet, Phase, ProblemStatement, Profile, SetId, Urgency,
-    apply, check_change, create_set, secret_hash,
+    apply, check_change, create_set,
 };
 
 /// 2026-03-02 09:00 UTC, a Monday: the fixture's "now" at minute 0.
@@ -18,8 +20,52 @@ pub fn t(minutes: i64) -> DateTime<Utc> {
         + TimeDelta::minutes(minutes)
 }
 
+/// The key of the test device numbered `n`: the same every run.
+pub fn device_key(n: u8) -> SigningKey {
+    SigningKey::from_bytes(&[n; 32])
+}
+
 pub fn device(n: u8) -> DeviceId {
-    DeviceId::from_bytes([n; 32])
+    DeviceId::from_bytes(device_key(n).verifying_key().to_bytes())
+}
+
+/// An invitation as its ticket holds it: the id, the private key, the set, and the member
+/// it links a device to (if it does).
+#[derive(Clone)]
+pub struct Invite {
+    pub id: InvitationId,
+    pub key: SigningKey,
+    pub set: SetId,
+    pub link_to: Option<MemberId>,
+}
+
+impl Invite {
+    /// The public half, as the set holds it.
+    pub fn public(&self) -> String {
+        hex(self.key.verifying_key().as_bytes())
+    }
+
+    /// The signatures a join with this ticket carries for `member` and device `n`: the
+    /// invitation key's over the admission, the device's own consent.
+    pub fn signatures(&self, member: &MemberId, n: u8) -> ([u8; 64], [u8; 64]) {
+        let signature = self
+            .key
+            .sign(&admission_message(&self.set, &self.id, member, &device(n)))
+            .to_bytes();
+        let consent = device_key(n)
+            .sign(&consent_message(&self.set, member, &self.id))
+            .to_bytes();
+        (signature, consent)
+    }
+}
+
+/// Bytes as lowercase hexadecimal, as keys and signatures are written in a set.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().fold(String::new(), |mut hex, b| {
+        use std::fmt::Write as _;
+        let _ = write!(hex, "{b:02x}");
+        hex
+    })
 }
 
 pub fn profile(name: &str, org: &str) -> Profile {
@@ -61,7 +107,7 @@ impl Fixture {
             .into_iter()
             .enumerate()
         {
-            let id = f.admit(0, profile(name, org), device(i as u8 + 2));
+            let id = f.admit(0, profile(name, org), i as u8 + 2);
             f.members.push(id);
             f.devices.push(device(i as u8 + 2));
         }
@@ -69,42 +115,43 @@ impl Fixture {
     }
 
     /// `member` makes an invitation (for a newcomer, or to link a device of their own)
-    /// and returns it with its secret.
-    pub fn invite(&mut self, member: usize, link: bool) -> (InvitationId, Vec<u8>) {
-        let invitation = InvitationId::random();
-        let secret = invitation.as_str().as_bytes().to_vec();
+    /// and returns it as its ticket holds it.
+    pub fn invite(&mut self, member: usize, link: bool) -> Invite {
+        let id = InvitationId::random();
+        let invite = Invite {
+            key: SigningKey::from_bytes(&id.as_str().as_bytes()[..32].try_into().unwrap()),
+            id,
+            set: self.id.clone(),
+            link_to: link.then(|| self.members[member].clone()),
+        };
         self.ok(
             member,
             0,
             Command::Invite {
-                id: invitation.clone(),
+                id: invite.id.clone(),
                 for_name: "Someone".into(),
-                secret_hash: secret_hash(&secret),
+                key: invite.public(),
                 expires_at: t(7 * 24 * 60),
-                link_to: link.then(|| self.members[member].clone()),
+                link_to: invite.link_to.clone(),
             },
         );
-        (invitation, secret)
+        invite
     }
 
-    /// `member` invites someone and admits them with `device`, as a member's device
+    /// `member` invites someone and admits them with device `n`, as a member's device
     /// does when the newcomer presents the ticket.
-    pub fn admit(&mut self, member: usize, who: Profile, device: DeviceId) -> MemberId {
-        let (invitation, secret) = self.invite(member, false);
-        let Applied::Member(id) = self.ok(member, 0, admit(invitation, secret, who, device)) else {
+    pub fn admit(&mut self, member: usize, who: Profile, n: u8) -> MemberId {
+        let invite = self.invite(member, false);
+        let Applied::Member(id) = self.ok(member, 0, admit(&invite, who, n)) else {
             panic!("admitting a member returns their id")
         };
         id
     }
 
-    /// `member` links another device of their own.
-    pub fn link(&mut self, member: usize, device: DeviceId) {
-        let (invitation, secret) = self.invite(member, true);
-        self.ok(
-            member,
-            0,
-            admit(invitation, secret, Profile::default(), device),
-        );
+    /// `member` links another device of their own, device `n`.
+    pub fn link(&mut self, member: usize, n: u8) {
+        let invite = self.invite(member, true);
+        self.ok(member, 0, admit(&invite, Profile::default(), n));
     }
 
     pub fn by(&self, member: usize, minute: i64) -> Author {
@@ -220,13 +267,23 @@ impl Fixture {
     }
 }
 
-/// The command a member's device carries out when someone presents an invitation.
-pub fn admit(invitation: InvitationId, secret: Vec<u8>, who: Profile, device: DeviceId) -> Command {
+/// The command a member's device carries out when someone presents an invitation from
+/// device `n`: a fresh member for a newcomer, the linked member for a link.
+pub fn admit(invite: &Invite, who: Profile, n: u8) -> Command {
+    let member = invite.link_to.clone().unwrap_or_else(MemberId::random);
+    admit_as(invite, &member, who, n)
+}
+
+/// [`admit`] as a chosen member.
+pub fn admit_as(invite: &Invite, member: &MemberId, who: Profile, n: u8) -> Command {
+    let (signature, consent) = invite.signatures(member, n);
     Command::Admit {
-        invitation,
-        secret,
+        invitation: invite.id.clone(),
+        member: member.clone(),
         profile: who,
-        device,
+        device: device(n),
+        signature,
+        consent,
     }
 }
 

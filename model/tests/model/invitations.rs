@@ -1,18 +1,20 @@
 //! Invitations: any member admits the person holding one, once, before it expires.
 
+use ed25519_dalek::SigningKey;
 use revans_model::{
-    Applied, Command, CommandError, InvitationId, InvitationState, MemberId, Profile, secret_hash,
+    Applied, Command, CommandError, InvitationId, InvitationState, MemberId, Profile,
 };
 
-use crate::fixture::{Fixture, device, profile, t};
+use crate::fixture::{Fixture, Invite, device, hex, profile, t};
 
-const SECRET: [u8; 32] = [7; 32];
+/// The invitation's private key, as its ticket carries it.
+const KEY: [u8; 32] = [7; 32];
 
-fn hash() -> String {
-    secret_hash(&SECRET)
+fn key() -> String {
+    hex(SigningKey::from_bytes(&KEY).verifying_key().as_bytes())
 }
 
-fn invite(f: &mut Fixture, by: usize, link_to: Option<MemberId>) -> InvitationId {
+fn invite(f: &mut Fixture, by: usize, link_to: Option<MemberId>) -> Invite {
     let id = InvitationId::random();
     f.ok(
         by,
@@ -20,21 +22,26 @@ fn invite(f: &mut Fixture, by: usize, link_to: Option<MemberId>) -> InvitationId
         Command::Invite {
             id: id.clone(),
             for_name: "Eve".into(),
-            secret_hash: hash(),
+            key: key(),
             expires_at: t(60 * 24 * 7),
-            link_to,
+            link_to: link_to.clone(),
         },
     );
-    id
+    Invite {
+        id,
+        key: SigningKey::from_bytes(&KEY),
+        set: f.id.clone(),
+        link_to,
+    }
 }
 
-fn admit(invitation: &InvitationId, secret: &[u8], who: Profile, n: u8) -> Command {
-    Command::Admit {
-        invitation: invitation.clone(),
-        secret: secret.to_vec(),
-        profile: who,
-        device: device(n),
-    }
+/// Presenting `invite` signed with `key` (the ticket's, or a guess) from device `n`.
+fn admit(invite: &Invite, key: &[u8; 32], who: Profile, n: u8) -> Command {
+    let presented = Invite {
+        key: SigningKey::from_bytes(key),
+        ..invite.clone()
+    };
+    crate::fixture::admit(&presented, who, n)
 }
 
 #[test]
@@ -42,18 +49,17 @@ fn a_member_who_did_not_invite_admits_the_newcomer_once() {
     let mut f = Fixture::new();
     let id = invite(&mut f, 0, None);
     // Ada invited; Cy admits while Ada is away.
-    let Applied::Member(eve) = f.ok(2, 20, admit(&id, &SECRET, profile("Eve", "Library"), 50))
-    else {
+    let Applied::Member(eve) = f.ok(2, 20, admit(&id, &KEY, profile("Eve", "Library"), 50)) else {
         panic!("admitting returns the new member")
     };
     let set = f.set();
     assert_eq!(set.members[&eve].display_name, "Eve");
     assert_eq!(set.members[&eve].admitted_by.as_ref(), Some(&f.members[2]));
     assert_eq!(set.member_for_device(&device(50)), Some(&eve));
-    let used = set.invitations[&id].used.as_ref().unwrap();
+    let used = set.invitations[&id.id].used.as_ref().unwrap();
     assert_eq!((&used.member, &used.admitted_by), (&eve, &f.members[2]));
 
-    let e = f.refused(1, 21, admit(&id, &SECRET, profile("Mallory", ""), 51));
+    let e = f.refused(1, 21, admit(&id, &KEY, profile("Mallory", ""), 51));
     assert_eq!(e, CommandError::InvitationClosed(InvitationState::Used));
     assert_eq!(
         e.to_string(),
@@ -66,7 +72,7 @@ fn a_second_device_is_linked_to_its_member() {
     let mut f = Fixture::new();
     let bo = f.members[1].clone();
     let id = invite(&mut f, 1, Some(bo.clone()));
-    let applied = f.ok(0, 20, admit(&id, &SECRET, Profile::default(), 60));
+    let applied = f.ok(0, 20, admit(&id, &KEY, Profile::default(), 60));
     assert_eq!(applied, Applied::Member(bo.clone()));
     let set = f.set();
     assert_eq!(set.members.len(), 4, "no new member");
@@ -81,7 +87,7 @@ fn only_a_member_may_link_a_device_to_themself() {
     let by_ada = Command::Invite {
         id: InvitationId::random(),
         for_name: "Bo's laptop".into(),
-        secret_hash: hash(),
+        key: key(),
         expires_at: t(60),
         link_to: Some(bo),
     };
@@ -99,40 +105,43 @@ fn only_a_member_may_link_a_device_to_themself() {
 }
 
 #[test]
-fn wrong_secrets_expired_and_withdrawn_invitations_admit_no_one() {
+fn wrong_keys_expired_and_withdrawn_invitations_admit_no_one() {
     let mut f = Fixture::new();
     let id = invite(&mut f, 0, None);
     let wrong = [8u8; 32];
     assert_eq!(
         f.refused(1, 20, admit(&id, &wrong, profile("Eve", ""), 50)),
-        CommandError::UnknownInvitation(id.to_string())
+        CommandError::UnknownInvitation(id.id.to_string())
     );
-    let made_up = InvitationId::random();
+    let made_up = Invite {
+        id: InvitationId::random(),
+        ..id.clone()
+    };
     assert_eq!(
-        f.refused(1, 20, admit(&made_up, &SECRET, profile("Eve", ""), 50)),
-        CommandError::UnknownInvitation(made_up.to_string())
+        f.refused(1, 20, admit(&made_up, &KEY, profile("Eve", ""), 50)),
+        CommandError::UnknownInvitation(made_up.id.to_string())
     );
     assert_eq!(
-        f.refused(1, 60 * 24 * 8, admit(&id, &SECRET, profile("Eve", ""), 50)),
+        f.refused(1, 60 * 24 * 8, admit(&id, &KEY, profile("Eve", ""), 50)),
         CommandError::InvitationClosed(InvitationState::Expired)
     );
     assert_eq!(
-        f.refused(1, 20, admit(&id, &SECRET, profile("Eve", ""), 2)),
+        f.refused(1, 20, admit(&id, &KEY, profile("Eve", ""), 2)),
         CommandError::DeviceTaken { name: "Bo".into() }
     );
     f.ok(
         1,
         30,
         Command::RevokeInvitation {
-            invitation: id.clone(),
+            invitation: id.id.clone(),
         },
     );
     assert_eq!(
-        f.refused(1, 31, admit(&id, &SECRET, profile("Eve", ""), 50)),
+        f.refused(1, 31, admit(&id, &KEY, profile("Eve", ""), 50)),
         CommandError::InvitationClosed(InvitationState::Revoked)
     );
     assert_eq!(
-        f.refused(1, 31, Command::RevokeInvitation { invitation: id }),
+        f.refused(1, 31, Command::RevokeInvitation { invitation: id.id }),
         CommandError::InvitationClosed(InvitationState::Revoked)
     );
 }
@@ -143,12 +152,12 @@ fn invitation_errors() {
     let invite = |expires, hash: &str, name: &str, link_to| Command::Invite {
         id: InvitationId::random(),
         for_name: name.into(),
-        secret_hash: hash.into(),
+        key: hash.into(),
         expires_at: t(expires),
         link_to,
     };
     assert_eq!(
-        f.refused(0, 10, invite(10, &hash(), "Eve", None)),
+        f.refused(0, 10, invite(10, &key(), "Eve", None)),
         CommandError::ExpiryInThePast
     );
     assert_eq!(
@@ -156,20 +165,20 @@ fn invitation_errors() {
         CommandError::MalformedInvitation
     );
     assert_eq!(
-        f.refused(0, 10, invite(99, &hash(), " ", None)),
+        f.refused(0, 10, invite(99, &key(), " ", None)),
         CommandError::Blank {
             field: "name of the person invited"
         }
     );
     assert_eq!(
-        f.refused(0, 10, invite(99, &hash(), "Eve", Some("ghost".into()))),
+        f.refused(0, 10, invite(99, &key(), "Eve", Some("ghost".into()))),
         CommandError::UnknownMember("ghost".into())
     );
     let id = InvitationId::random();
     let same = || Command::Invite {
         id: id.clone(),
         for_name: "Eve".into(),
-        secret_hash: hash(),
+        key: key(),
         expires_at: t(99),
         link_to: None,
     };

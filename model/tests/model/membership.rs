@@ -129,19 +129,10 @@ fn admitting_a_member_records_who_admitted_them_and_their_device() {
 #[test]
 fn a_device_belongs_to_one_member() {
     let mut f = Fixture::new();
-    let (invitation, secret) = f.invite(0, false);
-    let e = f.refused(
-        0,
-        5,
-        admit(
-            invitation.clone(),
-            secret.clone(),
-            profile("Ed", ""),
-            device(2),
-        ),
-    );
+    let invite = f.invite(0, false);
+    let e = f.refused(0, 5, admit(&invite, profile("Ed", ""), 2));
     assert_eq!(e, CommandError::DeviceTaken { name: "Bo".into() });
-    let e = f.refused(0, 5, admit(invitation, secret, profile(" ", ""), device(9)));
+    let e = f.refused(0, 5, admit(&invite, profile(" ", ""), 9));
     assert_eq!(
         e,
         CommandError::Blank {
@@ -154,17 +145,13 @@ fn a_device_belongs_to_one_member() {
 fn linking_a_second_device() {
     let mut f = Fixture::new();
     let bo = f.members[1].clone();
-    f.link(1, device(20));
+    f.link(1, 20);
     let set = f.set();
     assert_eq!(set.members[&bo].devices.len(), 2);
     assert_eq!(set.member_for_device(&device(20)), Some(&bo));
 
-    let (invitation, secret) = f.invite(1, true);
-    let e = f.refused(
-        1,
-        6,
-        admit(invitation, secret, Profile::default(), device(3)),
-    );
+    let invite = f.invite(1, true);
+    let e = f.refused(1, 6, admit(&invite, Profile::default(), 3));
     assert_eq!(e, CommandError::DeviceTaken { name: "Cy".into() });
 }
 

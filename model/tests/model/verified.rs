@@ -4,10 +4,10 @@
 use automerge::transaction::{Transactable, Transaction};
 use automerge::{ObjType, ScalarValue};
 use revans_model::{
-    ActionLearningSet, Applied, Command, Facilitation, MeetingId, Urgency, check_change,
+    ActionLearningSet, Applied, Command, Facilitation, MeetingId, MemberId, Urgency, check_change,
 };
 
-use crate::fixture::{Fixture, admit, at, device, hostile, profile, t};
+use crate::fixture::{Fixture, Invite, admit, at, device, hex, hostile, profile, t};
 
 fn meeting(f: &mut Fixture) -> MeetingId {
     let m = f.plan(60, 120);
@@ -201,77 +201,107 @@ fn values_that_would_leave_the_set_unreadable_are_refused() {
     );
 }
 
-/// Bo's device writes Mallory in as a new member with `device`, by a use of `invitation`
-/// revealing `secret` (as hex): an admission written by hand. Returns Mallory's record.
+/// Bo's device writes Mallory in as a new member with device `n`, by a use of `invite`
+/// carrying `signature` and `consent` (hex): an admission written by hand. Returns
+/// Mallory's record.
 fn mallory_admitted(
     tx: &mut Transaction<'_>,
-    invitation: &str,
-    device: &str,
+    invite: &Invite,
+    n: u8,
     by: &str,
-    secret: &str,
+    (signature, consent): (&str, &str),
 ) -> Result<automerge::ObjId, automerge::AutomergeError> {
     let members = at(tx, &["members"]);
     let m = tx.put_object(&members, "mallory", ObjType::Map)?;
     tx.put(&m, "display_name", "Mallory")?;
-    let invitation_record = at(tx, &["invitations", invitation]);
+    let invitation_record = at(tx, &["invitations", invite.id.as_str()]);
     let used = tx.put_object(&invitation_record, "used", ObjType::Map)?;
     tx.put(&used, "member", "mallory")?;
-    tx.put(&used, "device", device)?;
+    tx.put(&used, "device", device(n).to_string())?;
     tx.put(&used, "admitted_by", by)?;
-    tx.put(&used, "secret", secret)?;
+    tx.put(&used, "signature", signature)?;
+    tx.put(&used, "consent", consent)?;
     tx.put(&used, "at", ScalarValue::Timestamp(t(6).timestamp_millis()))?;
     Ok(m)
 }
 
-/// Bytes as lowercase hexadecimal, as a use of an invitation reveals its secret.
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().fold(String::new(), |mut hex, b| {
-        use std::fmt::Write;
-        let _ = write!(hex, "{b:02x}");
-        hex
-    })
+/// Genuine signatures for Mallory with device `n`: the ticket's key and the device's own.
+fn genuine(invite: &Invite, n: u8) -> (String, String) {
+    let (signature, consent) = invite.signatures(&MemberId::from("mallory"), n);
+    (hex(&signature), hex(&consent))
 }
 
 #[test]
 fn a_used_invitation_is_not_used_again() {
     let mut f = Fixture::new();
-    let (invitation, secret) = f.invite(0, false);
-    f.ok(
-        2,
-        5,
-        admit(
-            invitation.clone(),
-            secret.clone(),
-            profile("Eve", ""),
-            device(50),
-        ),
-    );
+    let invite = f.invite(0, false);
+    f.ok(2, 5, admit(&invite, profile("Eve", ""), 50));
     let bo = f.members[1].clone();
+    // Even by the ticket's holder, with the device's consent.
+    let (signature, consent) = genuine(&invite, 51);
     let replayed = hostile(&f, 1, |tx| {
-        let device = device(51).to_string();
-        mallory_admitted(tx, invitation.as_str(), &device, bo.as_str(), &hex(&secret))?;
+        mallory_admitted(tx, &invite, 51, bo.as_str(), (&signature, &consent))?;
         Ok(())
     });
-    assert_eq!(
-        replayed.unwrap_err(),
-        "using an invitation that was used already"
-    );
+    // Its use is there already: a second one would replace it.
+    assert_eq!(replayed.unwrap_err(), "replacing an invitation as a whole");
 }
 
 #[test]
-fn an_admission_must_reveal_the_invitations_secret() {
+fn an_admission_must_be_signed_with_the_invitations_key() {
     let mut f = Fixture::new();
-    let (invitation, _) = f.invite(0, false);
+    let invite = f.invite(0, false);
     let bo = f.members[1].clone();
-    let guessed = hostile(&f, 1, |tx| {
-        let device = device(51).to_string();
-        mallory_admitted(tx, invitation.as_str(), &device, bo.as_str(), "00")?;
+    let (_, consent) = genuine(&invite, 51);
+    // Signed with another key (a member who read the set holds no more than its public
+    // half), or not at all.
+    let other = Invite {
+        key: ed25519_dalek::SigningKey::from_bytes(&[99; 32]),
+        ..invite.clone()
+    };
+    for signature in [genuine(&other, 51).0, "00".to_owned()] {
+        let guessed = hostile(&f, 1, |tx| {
+            mallory_admitted(tx, &invite, 51, bo.as_str(), (&signature, &consent))?;
+            Ok(())
+        });
+        assert_eq!(guessed.unwrap_err(), "using an invitation without its key");
+    }
+}
+
+#[test]
+fn a_device_is_admitted_only_with_its_own_consent() {
+    let mut f = Fixture::new();
+    // Bo makes an invitation himself and uses it to make Di's device his puppet's: he
+    // holds the ticket's key, but not Di's device key.
+    let invite = f.invite(1, false);
+    let bo = f.members[1].clone();
+    let (signature, _) = genuine(&invite, 4);
+    let forged = hex(&ed25519_dalek::Signer::sign(
+        &crate::fixture::device_key(2),
+        &revans_model::admission::consent_message(&f.id, &MemberId::from("mallory"), &invite.id),
+    )
+    .to_bytes());
+    for consent in [forged, "00".to_owned()] {
+        let linked = hostile(&f, 1, |tx| {
+            mallory_admitted(tx, &invite, 4, bo.as_str(), (&signature, &consent))?;
+            Ok(())
+        });
+        assert_eq!(
+            linked.unwrap_err(),
+            "admitting a device that did not ask to be this member's"
+        );
+    }
+    // A device's consent to one member is not consent to another.
+    let to_cy = invite.signatures(&f.members[2], 4).1;
+    let moved = hostile(&f, 1, |tx| {
+        mallory_admitted(tx, &invite, 4, bo.as_str(), (&signature, &hex(&to_cy)))?;
         Ok(())
     });
     assert_eq!(
-        guessed.unwrap_err(),
-        "using an invitation without its secret"
+        moved.unwrap_err(),
+        "admitting a device that did not ask to be this member's"
     );
+    assert_eq!(f.set().member_for_device(&device(4)), Some(&f.members[3]));
 }
 
 #[test]
@@ -326,24 +356,15 @@ fn a_removal_and_that_members_bid_made_at_once_both_stay_and_the_removal_wins_fo
 #[test]
 fn two_devices_admitting_with_one_ticket_at_once_admit_one() {
     let mut f = Fixture::new();
-    let (invitation, secret) = f.invite(0, false);
+    let invite = f.invite(0, false);
     let mut cys_copy = f.doc.fork();
-    f.ok(
-        1,
-        5,
-        admit(
-            invitation.clone(),
-            secret.clone(),
-            profile("Eve", ""),
-            device(50),
-        ),
-    );
+    f.ok(1, 5, admit(&invite, profile("Eve", ""), 50));
     cys_copy.set_actor(f.devices[2].actor());
     let before = cys_copy.get_heads();
     revans_model::apply(
         &mut cys_copy,
         &f.by(2, 5),
-        admit(invitation, secret, profile("Eve", "Library"), device(51)),
+        admit(&invite, profile("Eve", "Library"), 51),
     )
     .unwrap();
     let second = cys_copy.get_changes(&before).remove(0).clone();
@@ -368,13 +389,14 @@ fn two_devices_admitting_with_one_ticket_at_once_admit_one() {
 #[test]
 fn an_admission_must_name_its_invitation_where_it_admits() {
     let mut f = Fixture::new();
-    let (invitation, secret) = f.invite(0, false);
+    let invite = f.invite(0, false);
     let bo = f.members[1].clone();
     let device = device(52).to_string();
-    // A genuine secret, but a member and device that do not say which invitation made
+    let (signature, consent) = genuine(&invite, 52);
+    // Genuine signatures, but a member and device that do not say which invitation made
     // them: a second admission with the same ticket at once would stand beside this one.
     let unnamed = hostile(&f, 1, |tx| {
-        let m = mallory_admitted(tx, invitation.as_str(), &device, bo.as_str(), &hex(&secret))?;
+        let m = mallory_admitted(tx, &invite, 52, bo.as_str(), (&signature, &consent))?;
         tx.put(&m, "invitation", ScalarValue::Null)?;
         let devices = tx.put_object(&m, "devices", ObjType::Map)?;
         let d = tx.put_object(&devices, &device, ObjType::Map)?;
@@ -451,4 +473,185 @@ fn a_question_is_credited_only_to_a_member_of_the_set() {
         Ok(())
     });
     assert_eq!(credited, Ok(()));
+}
+
+/// Writes `write` straight into the fixture's own document, as an older Revans whose
+/// rules let it through did: the set must still read.
+fn let_through(
+    f: &mut Fixture,
+    member: usize,
+    write: impl FnOnce(&mut Transaction<'_>) -> Result<(), automerge::AutomergeError>,
+) {
+    f.doc.set_actor(f.devices[member].actor());
+    f.doc
+        .transact::<_, _, automerge::AutomergeError>(|tx| write(tx))
+        .unwrap();
+}
+
+#[test]
+fn a_field_the_set_needs_is_never_deleted_and_a_set_missing_one_still_reads() {
+    let mut f = Fixture::new();
+    let issue = f.add_issue(0, "How do I hand over a failing project?");
+    f.ok(
+        1,
+        3,
+        Command::PrioritiseIssues {
+            order: vec![issue.clone()],
+        },
+    );
+    let deleted_length = hostile(&f, 1, |tx| {
+        let lengths = at(tx, &["meeting_lengths"]);
+        tx.delete(&lengths, "first")
+    });
+    assert_eq!(
+        deleted_length.unwrap_err(),
+        "deleting first from the set, which the set needs"
+    );
+    // Bo deletes a field of Ada's issue that anyone may write.
+    let deleted_priority = hostile(&f, 1, |tx| {
+        let record = at(tx, &["issues", issue.as_str()]);
+        tx.delete(&record, "priority")
+    });
+    assert_eq!(
+        deleted_priority.unwrap_err(),
+        "deleting priority from an issue, which the set needs"
+    );
+    // A set an older version let such changes into opens, every record in it.
+    let_through(&mut f, 1, |tx| {
+        let lengths = at(tx, &["meeting_lengths"]);
+        tx.delete(&lengths, "first")?;
+        let record = at(tx, &["issues", issue.as_str()]);
+        tx.delete(&record, "priority")
+    });
+    let set = ActionLearningSet::from_doc(&f.doc).unwrap();
+    assert_eq!(set.meeting_lengths.first, 180, "the practice's default");
+    assert_eq!(set.issues[&issue].priority, None);
+    assert_eq!(
+        set.issues[&issue].statement,
+        "How do I hand over a failing project?"
+    );
+}
+
+#[test]
+fn a_map_of_members_records_is_never_replaced() {
+    let mut f = Fixture::new();
+    let m = meeting(&mut f);
+    for (key, what) in [
+        ("catch_up", "catch-up news"),
+        ("bids", "a bid for time"),
+        ("member_reviews", "a member's review"),
+        ("turns", "a meeting"),
+    ] {
+        let replaced = hostile(&f, 1, |tx| {
+            let record = at(tx, &["meetings", m.as_str()]);
+            tx.put_object(&record, key, ObjType::Map)?;
+            Ok(())
+        });
+        assert_eq!(
+            replaced.unwrap_err(),
+            format!("replacing {what} as a whole")
+        );
+    }
+    // Nor is a member's own record under their key replaced by another member.
+    let ada = f.members[0].clone();
+    let replaced_bid = hostile(&f, 1, |tx| {
+        let bids = at(tx, &["meetings", m.as_str(), "bids"]);
+        tx.put_object(&bids, ada.as_str(), ObjType::Map)?;
+        Ok(())
+    });
+    assert!(
+        replaced_bid
+            .unwrap_err()
+            .starts_with("a change to a bid for time of another member"),
+    );
+    assert!(f.set().meetings[&m].bids.contains_key(&ada));
+}
+
+#[test]
+fn texts_lists_changes_and_nesting_have_limits() {
+    let mut f = Fixture::new();
+    let purpose_of = |tx: &Transaction<'_>| {
+        automerge::ReadDoc::get(tx, automerge::ROOT, "purpose")
+            .unwrap()
+            .unwrap()
+            .1
+    };
+    // One run over the limit, in a change small enough to judge.
+    let long = hostile(&f, 1, |tx| {
+        let purpose = purpose_of(tx);
+        tx.splice_text(&purpose, 0, 0, &"x".repeat(revans_model::PROSE_MAX + 1))
+    });
+    assert_eq!(
+        long.unwrap_err(),
+        "a text in the set longer than the 20000 characters it may hold"
+    );
+    // A text grown to its limit by earlier changes takes no more.
+    let_through(&mut f, 0, |tx| {
+        let purpose = purpose_of(tx);
+        let len = automerge::ReadDoc::length(tx, &purpose);
+        tx.splice_text(&purpose, len, 0, &"y".repeat(revans_model::PROSE_MAX - len))
+    });
+    let more = hostile(&f, 1, |tx| {
+        let purpose = purpose_of(tx);
+        tx.splice_text(&purpose, 0, 0, "z")
+    });
+    assert!(
+        more.unwrap_err()
+            .starts_with("a text in the set longer than")
+    );
+    // Rewriting it whole, at its limit, is an edit like any other.
+    let rewritten = hostile(&f, 1, |tx| {
+        let purpose = purpose_of(tx);
+        tx.splice_text(
+            &purpose,
+            0,
+            revans_model::PROSE_MAX as isize,
+            &"w".repeat(revans_model::PROSE_MAX),
+        )
+    });
+    assert_eq!(rewritten, Ok(()));
+    // A change of more operations than any edit makes is not even read.
+    let huge = hostile(&f, 1, |tx| {
+        let purpose = purpose_of(tx);
+        tx.splice_text(
+            &purpose,
+            0,
+            0,
+            &"x".repeat(revans_model::rules::MAX_OPERATIONS + 1),
+        )
+    });
+    assert!(
+        huge.unwrap_err()
+            .starts_with("a change of 120001 operations"),
+    );
+    // Maps nested inside a record: a map goes only where the set has one, so nesting
+    // ends at the first (and no place is deeper than eight keys).
+    let issue = f.add_issue(1, "Where does my time go?");
+    let deep = hostile(&f, 1, |tx| {
+        let mut obj = at(tx, &["issues", issue.as_str()]);
+        for key in ["a", "b", "c", "d", "e", "f", "g"] {
+            obj = tx.put_object(&obj, key, ObjType::Map)?;
+        }
+        Ok(())
+    });
+    assert_eq!(deep.unwrap_err(), "a value of the wrong kind for an issue");
+    // A list of addresses past its length.
+    let bo_device = f.devices[1].to_string();
+    let bo = f.members[1].clone();
+    let addresses = hostile(&f, 1, |tx| {
+        let record = at(tx, &["members", bo.as_str(), "devices", bo_device.as_str()]);
+        let list = automerge::ReadDoc::get(tx, &record, "addresses")
+            .unwrap()
+            .unwrap()
+            .1;
+        for i in 0..=revans_model::rules::MAX_LIST_ENTRIES {
+            tx.insert(&list, i, format!("10.0.0.{}:1", i % 250))?;
+        }
+        Ok(())
+    });
+    assert!(
+        addresses
+            .unwrap_err()
+            .starts_with("a list in a member's devices longer than"),
+    );
 }

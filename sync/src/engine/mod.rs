@@ -57,15 +57,20 @@ pub const STRIKES: usize = 3;
 /// How many changes may wait for their dependencies at once, per document.
 const MAX_WAITING: usize = 100_000;
 
+/// How many bytes of changes one peer may make a device hold while they wait for their
+/// dependencies, per document: a two-year set's whole history is well under this.
+pub const MAX_WAITING_BYTES: usize = 16 << 20;
+
 /// How a document's changes are judged before they are taken.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Judge {
     /// A set: signed by the device it names, and allowed by the practice's rules
     /// ([`revans_model::check_change`]).
     Set(SetId),
-    /// A member's journal: signed by one of that member's own devices (this one, or a
-    /// peer it is shared with).
-    Journal,
+    /// A member's journal, by its document id: signed by a device on the journal's own
+    /// list of devices, and adding a device only with that device's consent
+    /// ([`revans_model::check_journal_change`]).
+    Journal(String),
 }
 
 /// A message on the wire: an Automerge sync message, then one signature for each change
@@ -339,10 +344,7 @@ struct Taken {
 
 impl DocSync {
     /// Judges a signed change by the rules, from its causal past.
-    fn judge(&mut self, change: &Change, me: &ActorId) -> Result<(), String> {
-        let Ok(key) = <[u8; 32]>::try_from(change.actor_id().to_bytes()) else {
-            return Err("a change whose author is not a device".into());
-        };
+    fn judge(&mut self, change: &Change) -> Result<(), String> {
         match &self.judge {
             Judge::Set(set) => {
                 let (doc, paths) = (&self.doc, &mut self.paths);
@@ -352,12 +354,12 @@ impl DocSync {
                 .map_err(|_| "a change the rules could not read".to_owned())?
                 .map_err(|refusal| refusal.reason)
             }
-            Judge::Journal => {
-                if change.actor_id() == me || self.allowed.contains(&PeerId(key)) {
-                    Ok(())
-                } else {
-                    Err("a change to a journal from a device that is not its member's".into())
-                }
+            Judge::Journal(journal) => {
+                let doc = &self.doc;
+                std::panic::catch_unwind(AssertUnwindSafe(|| {
+                    revans_model::check_journal_change(doc, journal, change)
+                }))
+                .map_err(|_| "a change the rules could not read".to_owned())?
             }
         }
     }
@@ -365,7 +367,7 @@ impl DocSync {
     /// Takes changes a peer sent: each is judged once its dependencies are here, in
     /// causal order, and applied only if allowed; one refused takes its dependents with
     /// it; one whose dependencies have not arrived waits for them.
-    fn take(&mut self, incoming: Vec<(Change, Signature)>, from: PeerId, me: &ActorId) -> Taken {
+    fn take(&mut self, incoming: Vec<(Change, Signature)>, from: PeerId) -> Taken {
         let mut taken = Taken::default();
         let mut queue: Vec<(Change, Signature, PeerId)> =
             self.waiting.drain().map(|(_, w)| w).collect();
@@ -406,7 +408,7 @@ impl DocSync {
                     taken.refused.push((sender, author, reason));
                     continue;
                 }
-                if let Err(reason) = self.judge(&change, me) {
+                if let Err(reason) = self.judge(&change) {
                     self.refused.insert(hash);
                     taken.refused.push((sender, author, reason));
                     continue;
@@ -438,7 +440,28 @@ impl DocSync {
                 break;
             }
         }
+        // What waits is held in memory: each peer may make this device hold only so much.
+        let mut held: HashMap<PeerId, usize> = HashMap::new();
+        let mut over: HashSet<PeerId> = HashSet::new();
         for (change, signature, sender) in queue.into_iter().take(MAX_WAITING) {
+            let bytes = held.entry(sender).or_default();
+            *bytes += change.raw_bytes().len();
+            if *bytes > MAX_WAITING_BYTES {
+                if over.insert(sender) {
+                    let author = <[u8; 32]>::try_from(change.actor_id().to_bytes())
+                        .ok()
+                        .map(PeerId);
+                    taken.refused.push((
+                        sender,
+                        author,
+                        format!(
+                            "more than {} MiB of changes waiting for changes they build on",
+                            MAX_WAITING_BYTES >> 20
+                        ),
+                    ));
+                }
+                continue;
+            }
             self.waiting
                 .insert(change.hash(), (change, signature, sender));
         }
@@ -689,7 +712,6 @@ impl Engine {
             ));
         }
         let coalesce = self.coalesce_ms;
-        let me = self.me.clone();
         let connected = &self.connected;
         let Some(doc) = self.docs.get_mut(&id) else {
             return Err(Refused::NotShared);
@@ -706,7 +728,7 @@ impl Engine {
         }
         message.changes = ChunkList::empty();
         let before = doc.doc.get_heads();
-        let taken = doc.take(incoming, peer, &me);
+        let taken = doc.take(incoming, peer);
         if taken.broke {
             return Err(Refused::Broke);
         }
@@ -779,7 +801,7 @@ impl Engine {
         let from = PeerId(<[u8; 32]>::try_from(me.to_bytes()).unwrap_or([0; 32]));
         let connected = &self.connected;
         let doc = self.docs.get_mut(&id)?;
-        let taken = doc.take(changes, from, &me);
+        let taken = doc.take(changes, from);
         let mut reasons = Vec::new();
         for (from, author, reason) in taken.refused {
             reasons.push(reason.clone());
@@ -834,11 +856,17 @@ impl Engine {
                     return Some(Err("an edit that wrote as another device".into()));
                 }
                 let signature = sign(&self.key, change);
-                if let Judge::Set(set) = &doc.judge
-                    && let Err(refusal) =
+                let judged = match &doc.judge {
+                    Judge::Set(set) => {
                         revans_model::check_change_with(&doc.doc, set, change, &mut doc.paths)
-                {
-                    return Some(Err(refusal.reason));
+                            .map_err(|refusal| refusal.reason)
+                    }
+                    Judge::Journal(journal) => {
+                        revans_model::check_journal_change(&doc.doc, journal, change)
+                    }
+                };
+                if let Err(reason) = judged {
+                    return Some(Err(reason));
                 }
                 doc.signatures.insert(change.hash(), signature);
             }

@@ -15,8 +15,11 @@ use rand::{Rng, SeedableRng};
 use super::*;
 use crate::ids::{DocId, PeerId};
 use crate::log::{Record, empty_log, encode, encode_snapshot, restore};
+use revans_model::DeviceId;
 
 const DOC: DocId = DocId([7; 16]);
+/// The journal's id as its devices' consents name it.
+const JOURNAL: &str = "07070707070707070707070707070707";
 const COALESCE_MS: u64 = 20;
 
 type States = BTreeMap<PeerId, Vec<u8>>;
@@ -38,12 +41,30 @@ fn peer(n: u8) -> PeerId {
     PeerId(*key(n).public().as_bytes())
 }
 
-/// The saved bytes of a document with one change, signed by device 0xEE: the history
-/// every device starts from.
+/// The device id of the test device numbered `n`.
+fn device(n: u8) -> DeviceId {
+    DeviceId::from_bytes(*key(n).public().as_bytes())
+}
+
+/// The saved bytes of a journal founded by device 0xEE, which linked devices 1 to 7 (each
+/// with its consent) and wrote one value, every change signed: the history every device
+/// starts from. Device 9 is on no list.
 fn base_doc() -> (Vec<u8>, Signatures) {
     let founder = key(0xEE);
-    let mut doc = Automerge::new();
-    doc.set_actor(ActorId::from(&founder.public().as_bytes()[..]));
+    let now = chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+    let mut doc = revans_model::create_journal(device(0xEE), now).unwrap();
+    let consent = revans_model::admission::journal_consent_message(JOURNAL);
+    for n in 1..=7 {
+        revans_model::apply_journal(
+            &mut doc,
+            now,
+            revans_model::JournalCommand::LinkDevice {
+                device: device(n),
+                consent: key(n).sign(&consent).to_bytes(),
+            },
+        )
+        .unwrap();
+    }
     put(&mut doc, "k", 1);
     let signatures = doc
         .get_changes(&[])
@@ -72,7 +93,14 @@ impl Node {
         let doc = Automerge::load(&base.0).unwrap();
         let peer = super::tests::peer(n);
         let mut engine = Engine::new(COALESCE_MS, key(n));
-        engine.insert(DOC, doc, base.1.clone(), Judge::Journal, states, 0);
+        engine.insert(
+            DOC,
+            doc,
+            base.1.clone(),
+            Judge::Journal(JOURNAL.into()),
+            states,
+            0,
+        );
         engine.allow(DOC, BTreeSet::from([super::tests::peer(other)]), 0);
         let log = empty_log();
         Self { peer, engine, log }
@@ -296,7 +324,14 @@ fn link(a: usize, b: usize) -> (usize, usize) {
 /// before it is on disk), so its number may be used again without confusing anyone.
 fn start(d: usize, doc: Automerge, signatures: Signatures, states: &States, now: u64) -> Engine {
     let mut engine = Engine::new(COALESCE_MS, key(d as u8 + 1));
-    engine.insert(DOC, doc, signatures, Judge::Journal, states, now);
+    engine.insert(
+        DOC,
+        doc,
+        signatures,
+        Judge::Journal(JOURNAL.into()),
+        states,
+        now,
+    );
     let others = (0..DEVICES).filter(|x| *x != d).map(sim_peer).collect();
     engine.allow(DOC, others, now);
     engine
@@ -705,14 +740,14 @@ fn only_changes_signed_by_the_device_they_name_are_taken() {
         .unwrap();
     assert_eq!(refusals(&mut a).len(), 1);
 
-    // A change of a device this journal is not shared with.
+    // A change of a device not on this journal's list.
     let outsider = change_as(&base.0, 9, "outsider");
     let signed = sign(&key(9), &outsider);
     a.engine
         .receive(pb, DOC, &carrying(&outsider, &signed), 3)
         .unwrap();
     let refused = refusals(&mut a);
-    assert!(refused[0].2.contains("not its member's"), "{refused:?}");
+    assert!(refused[0].2.contains("not on its list"), "{refused:?}");
     let doc = a.engine.doc(&DOC).unwrap();
     for key in ["claimed", "own", "outsider"] {
         assert!(doc.get(ROOT, key).unwrap().is_none(), "{key} was applied");
@@ -741,7 +776,7 @@ fn a_change_built_on_a_refused_one_is_refused_and_a_persistent_sender_is_an_offe
     let mut a = Node::new(&base, 1, 2, &States::new());
     a.engine.connect(pb, 0);
     a.step(0);
-    // Device 9 (not a's member's) writes; device 2 builds on it and relays both.
+    // Device 9 (not on the journal's list) writes; device 2 builds on it and relays both.
     let mut doc = Automerge::load(&base.0).unwrap();
     doc.set_actor(ActorId::from(&key(9).public().as_bytes()[..]));
     put(&mut doc, "first", 1);

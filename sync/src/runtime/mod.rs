@@ -14,7 +14,7 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
-use automerge::{Automerge, ChangeHash};
+use automerge::{Automerge, ChangeHash, ReadDoc};
 use chrono::{DateTime, Utc};
 use iroh::SecretKey;
 use revans_model::{ActionLearningSet, Conflict, DeviceId, Journal, LoadError, Member, MemberId};
@@ -377,7 +377,7 @@ struct Worker {
 fn judge(id: DocId, kind: DocKind) -> Judge {
     match kind {
         DocKind::Set => Judge::Set(id.set_id()),
-        DocKind::Journal => Judge::Journal,
+        DocKind::Journal => Judge::Journal(id.to_string()),
     }
 }
 
@@ -925,7 +925,6 @@ impl Worker {
             }
         }
         let mut access = Access::default();
-        let mut own = BTreeSet::new();
         let me = self.me.device();
         let mut learned = Vec::new();
         for (id, kind) in &self.kinds {
@@ -938,8 +937,7 @@ impl Worker {
                         .values()
                         .find(|m| m.is_current() && m.devices.contains_key(&me));
                     let mut allowed = BTreeSet::new();
-                    if let Some(mine) = mine {
-                        own.extend(mine.devices.keys().filter_map(PeerId::of_device));
+                    if mine.is_some() {
                         for member in members.values().filter(|m| m.is_current()) {
                             for (device, record) in &member.devices {
                                 if let Some(peer) = PeerId::of_device(device) {
@@ -959,9 +957,23 @@ impl Worker {
             };
             access.set(*id, allowed);
         }
-        own.remove(&self.me);
+        // A journal goes only to the devices its own list names (no set's records decide
+        // it); until it arrives, to the member's devices the linking ticket named.
         if let Some(journal) = self.journal {
-            access.set(journal, own);
+            let listed: Option<BTreeSet<PeerId>> = self.engine.doc(&journal).and_then(|doc| {
+                match doc.get(automerge::ROOT, "devices") {
+                    Ok(Some((automerge::Value::Object(automerge::ObjType::Map), devices))) => Some(
+                        doc.keys(&devices)
+                            .filter_map(|d| PeerId::of_device(&DeviceId::from(d)))
+                            .collect(),
+                    ),
+                    _ => None,
+                }
+            });
+            let mut allowed =
+                listed.unwrap_or_else(|| self.hints.get(&journal).cloned().unwrap_or_default());
+            allowed.remove(&self.me);
+            access.set(journal, allowed);
         }
         for (id, allowed) in learned {
             self.remember_peers(id, &allowed);
@@ -1124,25 +1136,31 @@ mod tests {
             at: now,
         };
         let invitation = revans_model::InvitationId::random();
-        let secret = vec![5; 32];
+        let key = SecretKey::from_bytes(&[5; 32]);
         revans_model::apply(
             &mut doc,
             &by,
             revans_model::Command::Invite {
                 id: invitation.clone(),
                 for_name: "Bo".into(),
-                secret_hash: revans_model::secret_hash(&secret),
+                key: device(&key).to_string(),
                 expires_at: now + chrono::Duration::days(1),
                 link_to: None,
             },
         )
         .unwrap();
+        let bo = MemberId::random();
+        let admission =
+            revans_model::admission::admission_message(&set, &invitation, &bo, &device(other));
+        let consent = revans_model::admission::consent_message(&set, &bo, &invitation);
         revans_model::apply(
             &mut doc,
             &by,
             revans_model::Command::Admit {
+                signature: key.sign(&admission).to_bytes(),
+                consent: other.sign(&consent).to_bytes(),
                 invitation,
-                secret,
+                member: bo,
                 profile: revans_model::Profile {
                     display_name: "Bo".into(),
                     organisation: String::new(),

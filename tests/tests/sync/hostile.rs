@@ -212,3 +212,164 @@ async fn changes_a_member_may_not_make_are_refused_by_every_honest_device() -> R
     )?;
     Ok(())
 }
+
+/// Issue 22, item 2: a member admits a member of their own making with the device of
+/// another member (Cy's), written against a past from before Cy joined, so that no
+/// "device already in the set" check in that past sees it. It carries a genuine
+/// invitation signature (Bo made the invitation) but no consent from Cy's device, which
+/// Bo cannot forge: every honest device refuses it, Cy's device stays Cy's, and Cy's
+/// journal never reaches Bo.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[allow(clippy::too_many_lines)] // one story: the set, the backdated write, every check
+async fn a_member_cannot_make_another_members_device_their_own() -> Result<()> {
+    init_logging();
+    let ada = TestNode::start().await?;
+    let mut bo = TestNode::start().await?;
+    let cy = TestNode::start().await?;
+    let set = ada_admits_bo(&ada, &bo).await?;
+    let bos_own = bo
+        .node()
+        .invite(&set, "Mallory", Duration::from_hours(1), None)
+        .await?;
+    eventually("Ada holds Bo's invitation", || async {
+        ada.node().heads(&set).ok() == bo.node().heads(&set).ok()
+    })
+    .await?;
+    let before_cy = bo.node().heads(&set)?;
+    let for_cy = ada
+        .node()
+        .invite(&set, "Cy", Duration::from_hours(1), None)
+        .await?;
+    cy.node()
+        .join(&for_cy.to_string(), profile("Cy"), TIMEOUT)
+        .await?;
+    cy.node()
+        .journal_apply(revans_model::JournalCommand::Write {
+            text: "Only mine.".into(),
+            set: None,
+            meeting: None,
+        })
+        .await?;
+    let cy_journal = cy.node().journal_id().context("Cy has a journal")?;
+    let cy_device = cy.node().device().clone();
+    let cy_member = cy.node().me(&set)?;
+    eventually("Bo holds Cy's admission", || async {
+        bo.node()
+            .set(&set)
+            .is_ok_and(|s| s.member_for_device(&cy_device).is_some())
+    })
+    .await?;
+
+    bo.stop().await;
+    let bo_key = bo.key()?;
+    let bo_device = DeviceId::from_bytes(*bo_key.public().as_bytes());
+    let bo_member = ada
+        .node()
+        .set(&set)?
+        .member_for_device(&bo_device)
+        .cloned()
+        .context("Bo is a member")?;
+    let invitation = revans_model::InvitationId::from(bos_own.invitation.as_str());
+    let mallory = revans_model::MemberId::from("mallory");
+    let signature = iroh::SecretKey::from_bytes(&bos_own.key).sign(
+        &revans_model::admission::admission_message(&set, &invitation, &mallory, &cy_device),
+    );
+    // The best Bo can do for Cy's consent: sign it himself.
+    let consent = bo_key.sign(&revans_model::admission::consent_message(
+        &set,
+        &mallory,
+        &invitation,
+    ));
+    let hex = |b: &[u8]| {
+        b.iter().fold(String::new(), |mut hex, x| {
+            use std::fmt::Write as _;
+            let _ = write!(hex, "{x:02x}");
+            hex
+        })
+    };
+    let now = chrono::Utc::now().timestamp_millis();
+    let backdated = write_raw(
+        &bo,
+        &set,
+        (&bo_device, &bo_key),
+        Some(&before_cy),
+        |tx, doc| {
+            let members = at(doc, &["members"])?;
+            let m = tx.put_object(&members, "mallory", ObjType::Map)?;
+            tx.put(&m, "display_name", "Cy")?;
+            tx.put(&m, "organisation", "")?;
+            tx.put(&m, "joined_at", automerge::ScalarValue::Timestamp(now))?;
+            tx.put(&m, "admitted_by", bo_member.as_str())?;
+            tx.put(&m, "invitation", invitation.as_str())?;
+            tx.put(&m, "departure", automerge::ScalarValue::Null)?;
+            let devices = tx.put_object(&m, "devices", ObjType::Map)?;
+            let d = tx.put_object(&devices, cy_device.as_str(), ObjType::Map)?;
+            tx.put(&d, "linked_at", automerge::ScalarValue::Timestamp(now))?;
+            tx.put(&d, "linked_by", bo_member.as_str())?;
+            tx.put_object(&d, "addresses", ObjType::List)?;
+            tx.put(&d, "addresses_at", automerge::ScalarValue::Null)?;
+            tx.put(&d, "invitation", invitation.as_str())?;
+            let record = at(doc, &["invitations", invitation.as_str()])?;
+            let used = tx.put_object(&record, "used", ObjType::Map)?;
+            tx.put(&used, "member", "mallory")?;
+            tx.put(&used, "device", cy_device.as_str())?;
+            tx.put(&used, "admitted_by", bo_member.as_str())?;
+            tx.put(&used, "at", automerge::ScalarValue::Timestamp(now))?;
+            tx.put(&used, "signature", hex(&signature.to_bytes()))?;
+            tx.put(&used, "consent", hex(&consent.to_bytes()))?;
+            Ok(())
+        },
+    )?;
+    bo.restart().await?;
+
+    for (who, node) in [("Ada", &ada), ("Cy", &cy)] {
+        eventually(
+            &format!("{who}'s device refuses Bo's admission"),
+            || async {
+                node.node().refused(&set).is_ok_and(|refused| {
+                    refused.iter().any(|r| {
+                        r.from == bo_device
+                            && r.reason == "admitting a device that did not ask to be this member's"
+                    })
+                })
+            },
+        )
+        .await?;
+        let state = node.node().set(&set)?;
+        ensure(
+            !node.node().heads(&set)?.contains(&backdated),
+            &format!("{who}'s device holds none of it"),
+        )?;
+        ensure(
+            state.member_for_device(&cy_device) == Some(&cy_member),
+            "Cy's device is still Cy's",
+        )?;
+        ensure(
+            !state.members.contains_key(&mallory),
+            "no look-alike member",
+        )?;
+    }
+    // Bo's device (which holds its own change) cannot make Cy's journal come to it.
+    cy.node()
+        .journal_apply(revans_model::JournalCommand::Write {
+            text: "Still only mine.".into(),
+            set: None,
+            meeting: None,
+        })
+        .await?;
+    // Bo's device is connected to Cy's (it was refused a change, not the set) ...
+    eventually("Cy's device is connected to Bo's", || async {
+        cy.node().sync_status(&set).is_ok_and(|members| {
+            members
+                .iter()
+                .flat_map(|(_, devices)| devices)
+                .any(|d| d.device == bo_device && d.connected)
+        })
+    })
+    .await?;
+    ensure(
+        !bo.path().join("docs").join(&cy_journal).exists(),
+        "Cy's journal never reaches Bo's device",
+    )?;
+    Ok(())
+}

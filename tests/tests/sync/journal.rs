@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use anyhow::Result;
 use revans_model::JournalCommand;
+use revans_sync::NodeError;
 use revans_tests::{TIMEOUT, TestNode, ada_admits_bo, eventually, init_logging, profile};
 
 fn write(text: &str) -> JournalCommand {
@@ -46,10 +47,13 @@ async fn a_journal_follows_its_owner_to_a_linked_device_and_nowhere_else() -> Re
         .node()
         .invite(&set, "laptop", Duration::from_hours(1), Some(me))
         .await?;
-    assert_eq!(link.journal.as_deref(), Some(journal.as_str()));
+    assert_eq!(
+        link.link.as_ref().map(|l| l.journal.as_str()),
+        Some(journal.as_str())
+    );
     bo_laptop
         .node()
-        .join(&link.to_string(), profile("ignored"), TIMEOUT)
+        .link_device(&link.to_string(), TIMEOUT)
         .await?;
     let on_laptop = bo_laptop.node().journal()?.expect("the journal arrived");
     assert!(
@@ -94,7 +98,7 @@ async fn a_journal_started_after_linking_reaches_both_devices() -> Result<()> {
         .await?;
     bo_laptop
         .node()
-        .join(&link.to_string(), profile("ignored"), TIMEOUT)
+        .link_device(&link.to_string(), TIMEOUT)
         .await?;
 
     bo.node()
@@ -118,5 +122,66 @@ async fn a_journal_started_after_linking_reaches_both_devices() -> Result<()> {
         !holds(&ada.path(), &journal),
         "the journal never reaches another member"
     );
+    Ok(())
+}
+
+/// The attack of issue 22, item 1, with the unmodified client: Mallory founds a set of her
+/// own and makes a ticket linking a device to herself; Bo, a member of another set who
+/// keeps a journal, is talked into using it. `join` refuses it for what it is, and
+/// `link-device` refuses to trade Bo's journal for Mallory's: nothing of his reaches her.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_strangers_link_ticket_takes_no_journal() -> Result<()> {
+    init_logging();
+    let ada = TestNode::start().await?;
+    let bo = TestNode::start().await?;
+    let mallory = TestNode::start().await?;
+    let set = ada_admits_bo(&ada, &bo).await?;
+    bo.node()
+        .journal_apply(write("What I told no one."))
+        .await?;
+    let journal = bo.node().journal_id().expect("Bo has a journal");
+
+    let bait = mallory
+        .node()
+        .create_set("Mallory's set", "", profile("Mallory"))
+        .await?;
+    let me = mallory.node().me(&bait)?;
+    let ticket = mallory
+        .node()
+        .invite(&bait, "a device", Duration::from_hours(1), Some(me))
+        .await?
+        .to_string();
+
+    let e = bo
+        .node()
+        .join(&ticket, profile("Bo"), TIMEOUT)
+        .await
+        .unwrap_err();
+    assert!(matches!(e, NodeError::LinkTicket), "{e}");
+    assert!(e.to_string().contains("revans link-device"), "{e}");
+    let e = bo.node().link_device(&ticket, TIMEOUT).await.unwrap_err();
+    assert!(matches!(e, NodeError::JournalHeld), "{e}");
+
+    // Bo writes on; his journal is his and stays on his devices.
+    bo.node().journal_apply(write("And this, later.")).await?;
+    assert_eq!(bo.node().journal_id().as_deref(), Some(journal.as_str()));
+    assert!(has_entry(&bo, "What I told no one."));
+    assert!(
+        !holds(&mallory.path(), &journal),
+        "Mallory holds nothing of Bo's"
+    );
+    assert!(bo.node().set(&bait).is_err(), "Bo is not in Mallory's set");
+    // And an invitation for a newcomer is no link: `link-device` says which command
+    // takes it.
+    let invitation = ada
+        .node()
+        .invite(&set, "Cy", Duration::from_hours(1), None)
+        .await?;
+    let e = mallory
+        .node()
+        .link_device(&invitation.to_string(), TIMEOUT)
+        .await
+        .unwrap_err();
+    assert!(matches!(e, NodeError::InviteTicket), "{e}");
     Ok(())
 }

@@ -100,7 +100,7 @@ async fn a_second_device_links_to_its_member() -> Result<()> {
         .await?;
     bo_laptop
         .node()
-        .join(&link.to_string(), profile("ignored"), TIMEOUT)
+        .link_device(&link.to_string(), TIMEOUT)
         .await?;
     assert_eq!(bo_laptop.node().me(&set)?, bo_member);
     let state = bo_laptop.node().set(&set)?;

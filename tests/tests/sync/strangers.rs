@@ -35,9 +35,9 @@ async fn made_up_and_altered_tickets_are_refused_and_nothing_of_the_set_arrives(
         .invite(&set, "Bo", Duration::from_hours(1), None)
         .await?;
 
-    // The right set and invitation with a guessed secret.
+    // The right set and invitation with a guessed key.
     let mut altered = real.clone();
-    altered.secret[0] ^= 1;
+    altered.key[0] ^= 1;
     let e = eve
         .node()
         .join(&altered.to_string(), profile("Eve"), TIMEOUT)
@@ -49,9 +49,9 @@ async fn made_up_and_altered_tickets_are_refused_and_nothing_of_the_set_arrives(
     let made_up = InviteTicket {
         set: "2s8F8mLzcL6Cwzq1cGtbh1ZN9x5E".into(),
         invitation: "00000000000000000000000000000000".into(),
-        secret: [1; 32],
+        key: [1; 32],
         peers: real.peers.clone(),
-        journal: None,
+        link: None,
     };
     let e = eve
         .node()
