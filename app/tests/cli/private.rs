@@ -90,3 +90,51 @@ fn a_journal_entry_and_a_ticket_come_on_standard_input() {
         String::from_utf8_lossy(&garbage.stderr)
     );
 }
+
+/// A member links a laptop, writes in the journal there, and `sync` returns only once
+/// the entry is on their other device too (issue 22, item 7).
+#[test]
+fn sync_finishes_once_the_journal_is_on_another_of_ones_devices() {
+    let root = tempfile::tempdir().unwrap();
+    let ada = Device::new(root.path(), "ada");
+    let laptop = Device::new(root.path(), "ada-laptop");
+    ada.ok(&["profile", "--name", "Ada"]);
+    ada.ok(&["set", "create", "Tuesday set"]);
+    let ticket = ada.ok(&["link", "Tuesday set", "--expires", "1h"]);
+    let _served = ada.serve();
+    let linked = laptop
+        .cmd()
+        .args(["link-device", "-", "--json"])
+        .write_stdin(format!("{ticket}\n"))
+        .output()
+        .unwrap();
+    assert!(
+        linked.status.success(),
+        "{}",
+        String::from_utf8_lossy(&linked.stderr)
+    );
+    laptop.ok(&["journal", "add", "Written on the train."]);
+    let synced = laptop.json(&["sync", "--timeout", "20s"]);
+    assert_eq!(synced["journal_in_step"], true, "{synced}");
+    // Ada's first device holds the entry: its journal lists it (asked of the running
+    // node, which shows what it holds).
+    let start = std::time::Instant::now();
+    loop {
+        let listed = ada.json(&["journal", "list"]);
+        let texts: Vec<&str> = listed["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|e| e["text"].as_str())
+            .collect();
+        if texts.contains(&"Written on the train.") {
+            break;
+        }
+        assert!(
+            start.elapsed() < crate::TIMEOUT,
+            "the entry never showed on Ada's first device: {listed}"
+        );
+        // Polled, each ask a process of its own: a pause between asks.
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}

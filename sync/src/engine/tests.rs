@@ -826,3 +826,57 @@ fn a_change_built_on_a_refused_one_is_refused_and_a_persistent_sender_is_an_offe
         "nothing of it was stored"
     );
 }
+
+/// A peer can make a device hold only so much of what cannot be judged yet: changes
+/// whose dependencies never come wait up to a bound, and past it they are refused and the
+/// peer struck.
+#[test]
+fn a_peer_makes_a_device_hold_only_so_many_waiting_bytes() {
+    let base = base_doc();
+    let pb = peer(2);
+    let mut a = Node::new(&base, 1, 2, &States::new());
+    a.engine.connect(pb, 0);
+    a.step(0);
+    // Device 2 writes one change it never sends, then builds a megabyte at a time on it.
+    let mut doc = Automerge::load(&base.0).unwrap();
+    doc.set_actor(ActorId::from(&key(2).public().as_bytes()[..]));
+    put(&mut doc, "withheld", 1);
+    // Random bytes: a change is compressed, and these do not shrink.
+    let mut rng = StdRng::seed_from_u64(22);
+    let mut refused = Vec::new();
+    for i in 0..(MAX_WAITING_BYTES >> 20) + 2 {
+        let megabyte: Vec<u8> = (0..1 << 20).map(|_| rng.random()).collect();
+        let mut tx = doc.transaction();
+        tx.put(
+            ROOT,
+            format!("page{i}"),
+            automerge::ScalarValue::Bytes(megabyte),
+        )
+        .unwrap();
+        tx.commit();
+        let change = doc.get_last_local_change().unwrap().clone();
+        a.engine
+            .receive(pb, DOC, &carrying(&change, &sign(&key(2), &change)), 1)
+            .unwrap();
+        refused.extend(a.engine.drain().into_iter().filter_map(|o| match o {
+            Output::Refused { reason, .. } => Some(reason),
+            _ => None,
+        }));
+    }
+    assert!(
+        refused
+            .iter()
+            .any(|r| r == "more than 16 MiB of changes waiting for changes they build on"),
+        "{refused:?}"
+    );
+    let held: usize = a
+        .engine
+        .docs
+        .get(&DOC)
+        .unwrap()
+        .waiting
+        .values()
+        .map(|(c, _, _)| c.raw_bytes().len())
+        .sum();
+    assert!(held <= MAX_WAITING_BYTES, "{held} bytes held");
+}
