@@ -122,6 +122,7 @@ pub fn check_change_with(
         written: BTreeMap::new(),
         touched: HashSet::new(),
         deleted: BTreeSet::new(),
+        seen: HashSet::new(),
         grown: HashMap::new(),
         sequences: HashMap::new(),
     };
@@ -145,8 +146,16 @@ pub const MAX_DEPTH: usize = 8;
 /// agenda's slots.
 pub const MAX_LIST_ENTRIES: usize = 100;
 
-/// Refuses a change with more operations than any command writes.
+/// The highest operation counter or change number a change may reach: far beyond any
+/// set's honest life, and far below where Automerge's counters run out.
+pub const MAX_COUNTER: u64 = 1 << 31;
+
+/// Refuses a change with more operations than any command writes, or with counters no
+/// honest device reaches.
 pub fn too_large(change: &Change) -> Result<(), String> {
+    if change.max_op() >= MAX_COUNTER || change.seq() >= MAX_COUNTER {
+        return Err("a change numbered beyond anything a device writes".into());
+    }
     if change.len() > MAX_OPERATIONS {
         Err(format!(
             "a change of {} operations, more than the {MAX_OPERATIONS} any edit makes",
@@ -193,6 +202,10 @@ fn founding(device: &DeviceId, set: &SetId, change: &Change) -> Result<(), Strin
     Ok(())
 }
 
+/// Why a write into an object its author had not seen is refused: the same words on a
+/// device that holds the object and on one that does not yet.
+const OUTSIDE_THE_PAST: &str = "a write into something its author had not seen";
+
 /// A path from the document's root: map keys, and `#` for a position in a list or text.
 type Path = Vec<String>;
 
@@ -214,6 +227,8 @@ struct Check<'a> {
     touched: HashSet<Path>,
     /// Fields this change deletes.
     deleted: BTreeSet<Path>,
+    /// Objects already found in the change's past.
+    seen: HashSet<(u64, Vec<u8>)>,
     /// Per text or list written into: characters and entries inserted, less those
     /// deleted.
     grown: HashMap<ObjectId, (i64, i64)>,
@@ -542,6 +557,7 @@ impl Check<'_> {
             }
             run = None;
             let parent = self.path_of(&op.obj)?;
+            self.in_past(&op.obj, &parent)?;
             let mut target = parent.clone();
             match &op.key {
                 Key::Map(key) => target.push(key.to_string()),
@@ -686,15 +702,16 @@ impl Check<'_> {
             .past
             .doc
             .import_obj(&format!("{counter}@{}", actor.to_hex_string()))
-            .map_err(|_| "a write into something the set does not hold".to_owned())?;
+            .map_err(|_| OUTSIDE_THE_PAST.to_owned())?;
+        // Not held here at all: not in the change's past either (its dependencies are).
         if self.past.doc.object_type(&exid).is_err() {
-            return Err("a write into something the set does not hold".into());
+            return Err(OUTSIDE_THE_PAST.into());
         }
         let parents = self
             .past
             .doc
             .parents(&exid)
-            .map_err(|_| "a write into something the set does not hold".to_owned())?;
+            .map_err(|_| OUTSIDE_THE_PAST.to_owned())?;
         let path: Path = parents
             .path()
             .into_iter()
@@ -705,6 +722,38 @@ impl Check<'_> {
             .collect();
         self.paths.0.insert(key, path.clone());
         Ok(path)
+    }
+
+    /// The object an operation writes into must be one its author had seen: the object
+    /// at its place in the change's causal past (or one the change makes). A write into a
+    /// record made concurrently (however it was dated) is refused by every device alike,
+    /// whether or not that device holds the record yet.
+    fn in_past(&mut self, obj: &ObjectId, path: &[String]) -> Result<(), String> {
+        let ObjectId::Id(OpId(counter, actor)) = obj else {
+            return Ok(());
+        };
+        let key = (*counter, actor.to_bytes().to_vec());
+        if self.created.contains_key(&key) || self.seen.contains(&key) {
+            return Ok(());
+        }
+        // An element of a list is found through its list, whose own place is checked.
+        if !path.iter().any(|p| p == SEQ) {
+            let keys: Vec<&str> = path.iter().map(String::as_str).collect();
+            let there = match self.past.value_at(&keys) {
+                Some((Value::Object(_), id)) => Some(id),
+                _ => None,
+            };
+            let this = self
+                .past
+                .doc
+                .import_obj(&format!("{counter}@{}", actor.to_hex_string()))
+                .ok();
+            if there.is_none() || there != this {
+                return Err(OUTSIDE_THE_PAST.into());
+            }
+        }
+        self.seen.insert(key);
+        Ok(())
     }
 
     /// Whether a place's record (the object at `path[..n]`) is made by this change.

@@ -7,10 +7,10 @@
 //! fetches the set (and the journal) through the sync engine, from the devices in the
 //! ticket until the set (and the journal) name who holds them.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, OnceLock, Weak};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use futures::stream::FuturesUnordered;
 use futures::{FutureExt, StreamExt};
@@ -32,15 +32,52 @@ use crate::protocol::{
 use crate::runtime::DocKind;
 use crate::ticket::{BadTicket, InviteTicket};
 
-/// The member's side: answers join requests.
+/// How many join requests one device may make in [`JOIN_WINDOW`]: a newcomer retrying
+/// a mistyped name needs a few; more only cost the member's device work.
+pub const JOIN_REQUESTS: usize = 5;
+/// The window join requests are counted in.
+pub const JOIN_WINDOW: Duration = Duration::from_mins(1);
+/// How many requesting devices are remembered at once; past it, the oldest requests
+/// are forgotten first.
+const JOIN_REMEMBERED: usize = 1024;
+
+/// The member's side: answers join requests, each requesting device a few a minute.
 #[derive(Clone, Debug)]
 pub struct JoinProtocol {
     node: Arc<OnceLock<Weak<Inner>>>,
+    asked: Arc<std::sync::Mutex<HashMap<EndpointId, Vec<Instant>>>>,
 }
 
 impl JoinProtocol {
     pub(crate) fn new(node: Arc<OnceLock<Weak<Inner>>>) -> Self {
-        Self { node }
+        Self {
+            node,
+            asked: Arc::default(),
+        }
+    }
+
+    /// Counts a request from `remote`: whether it is within its allowance.
+    fn allowed(&self, remote: EndpointId, now: Instant) -> bool {
+        let mut asked = self
+            .asked
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        asked.retain(|_, times| {
+            times.retain(|t| now.duration_since(*t) < JOIN_WINDOW);
+            !times.is_empty()
+        });
+        if asked.len() >= JOIN_REMEMBERED && !asked.contains_key(&remote) {
+            let oldest = asked
+                .iter()
+                .min_by_key(|(_, times)| times.last().copied())
+                .map(|(id, _)| *id);
+            if let Some(oldest) = oldest {
+                asked.remove(&oldest);
+            }
+        }
+        let times = asked.entry(remote).or_default();
+        times.push(now);
+        times.len() <= JOIN_REQUESTS
     }
 }
 
@@ -56,6 +93,9 @@ impl ProtocolHandler for JoinProtocol {
         let answered = AssertUnwindSafe(
             async {
                 let response = match read_message::<JoinRequest>(&mut recv).await {
+                    Ok(_) if !self.allowed(remote, Instant::now()) => {
+                        JoinResponse::Refused(Refusal::TooOften)
+                    }
                     Ok(request) => admit(&inner, remote, request).await,
                     Err(e) => {
                         tracing::info!(error = %e, "malformed join request; closing");

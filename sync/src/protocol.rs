@@ -216,6 +216,9 @@ pub enum Refusal {
     /// The member's node failed to record the admission.
     #[error("the member's device could not record the admission")]
     Failed,
+    /// This device asked too often lately.
+    #[error("this device asked to join too often; wait a minute and try again")]
+    TooOften,
 }
 
 /// A join protocol error.

@@ -655,3 +655,56 @@ fn texts_lists_changes_and_nesting_have_limits() {
             .starts_with("a list in a member's devices longer than"),
     );
 }
+
+/// Issue 23, item 3: Bo writes into Ada's issue with a change whose past (its
+/// dependencies) he chose from before the issue was made. A device that holds the issue
+/// and one that does not yet refuse it alike, in the same words: honest devices never
+/// diverge over it.
+#[test]
+fn a_write_into_a_record_outside_the_changes_past_is_refused_by_every_device_alike() {
+    let mut f = Fixture::new();
+    let before = f.doc.get_heads();
+    let issue = f.add_issue(0, "How do I hand over a failing project?");
+    // An honest write by Bo into the issue (a priority, which anyone may set) ...
+    let mut bos = f.doc.fork();
+    bos.set_actor(f.devices[1].actor());
+    bos.transact::<_, _, automerge::AutomergeError>(|tx| {
+        let record = at(tx, &["issues", issue.as_str()]);
+        tx.put(&record, "priority", 1_u64)
+    })
+    .unwrap();
+    let honest = bos.get_last_local_change().unwrap().clone();
+    assert_eq!(check_change(&bos, &f.id, &honest), Ok(()));
+    // ... and the same write with the past chosen from before the issue existed.
+    let mut expanded = honest.decode();
+    expanded.deps = before.clone();
+    expanded.hash = None;
+    let backdated = automerge::Change::from(expanded);
+    let holds_it = f.doc.fork();
+    let without_it = f.doc.fork_at(&before).unwrap();
+    for doc in [&holds_it, &without_it] {
+        assert_eq!(
+            check_change(doc, &f.id, &backdated).map_err(|r| r.reason),
+            Err("a write into something its author had not seen".to_owned())
+        );
+    }
+}
+
+/// Issue 23, item 4: counters Automerge cannot take are refused before anything else.
+#[test]
+fn a_change_numbered_beyond_any_device_is_refused_at_the_door() {
+    let f = Fixture::new();
+    let mut bos = f.doc.fork();
+    bos.set_actor(f.devices[1].actor());
+    bos.transact::<_, _, automerge::AutomergeError>(|tx| tx.put(automerge::ROOT, "name", "x"))
+        .unwrap();
+    let honest = bos.get_last_local_change().unwrap().clone();
+    let mut expanded = honest.decode();
+    expanded.start_op = std::num::NonZeroU64::new((1 << 32) - 1).unwrap();
+    expanded.hash = None;
+    let numbered = automerge::Change::from(expanded);
+    assert_eq!(
+        check_change(&f.doc, &f.id, &numbered).map_err(|r| r.reason),
+        Err("a change numbered beyond anything a device writes".to_owned())
+    );
+}

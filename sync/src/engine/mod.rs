@@ -51,8 +51,12 @@ pub fn verify(change: &Change, signature: &Signature) -> Result<(), String> {
         })
 }
 
-/// How many refused changes a peer may send in one session before it is disconnected.
+/// How many refused changes a peer may send within [`STRIKES_FADE_MS`] before it is
+/// disconnected; a reconnect does not wipe the count.
 pub const STRIKES: usize = 3;
+
+/// How long a strike counts against a peer.
+pub const STRIKES_FADE_MS: u64 = 60 * 60 * 1000;
 
 /// How many changes may wait for their dependencies at once, per document.
 const MAX_WAITING: usize = 100_000;
@@ -366,80 +370,78 @@ impl DocSync {
 
     /// Takes changes a peer sent: each is judged once its dependencies are here, in
     /// causal order, and applied only if allowed; one refused takes its dependents with
-    /// it; one whose dependencies have not arrived waits for them.
+    /// it; one whose dependencies have not arrived waits for them. Each change is looked
+    /// at once whatever order they come in: a change is judged when the last of its
+    /// dependencies is settled, not by scanning the rest again.
     fn take(&mut self, incoming: Vec<(Change, Signature)>, from: PeerId) -> Taken {
         let mut taken = Taken::default();
-        let mut queue: Vec<(Change, Signature, PeerId)> =
-            self.waiting.drain().map(|(_, w)| w).collect();
-        queue.extend(incoming.into_iter().map(|(c, s)| (c, s, from)));
-        loop {
-            let mut progress = false;
-            let mut rest = Vec::new();
-            for (change, signature, sender) in queue {
-                let hash = change.hash();
-                if self.doc.get_change_by_hash(&hash).is_some() || self.refused.contains(&hash) {
-                    continue;
-                }
-                let author = <[u8; 32]>::try_from(change.actor_id().to_bytes())
-                    .ok()
-                    .map(PeerId);
-                if change.deps().iter().any(|d| self.refused.contains(d)) {
-                    self.refused.insert(hash);
-                    taken.refused.push((
-                        sender,
-                        author,
-                        "a change that builds on a refused one".into(),
-                    ));
-                    progress = true;
-                    continue;
-                }
-                if !change
-                    .deps()
-                    .iter()
-                    .all(|d| self.doc.get_change_by_hash(d).is_some())
+        let mut pending: HashMap<ChangeHash, (Change, Signature, PeerId)> =
+            self.waiting.drain().collect();
+        for (change, signature) in incoming {
+            pending
+                .entry(change.hash())
+                .or_insert((change, signature, from));
+        }
+        // For each pending change, how many of its dependencies are pending too; and for
+        // each of those, who waits on it.
+        let mut unsettled: HashMap<ChangeHash, usize> = HashMap::new();
+        let mut dependents: HashMap<ChangeHash, Vec<ChangeHash>> = HashMap::new();
+        let mut ready = Vec::new();
+        let mut left = Vec::new();
+        for (hash, (change, _, _)) in &pending {
+            let mut count = 0;
+            let mut absent = false;
+            for dep in change.deps() {
+                if pending.contains_key(dep) {
+                    count += 1;
+                    dependents.entry(*dep).or_default().push(*hash);
+                } else if self.doc.get_change_by_hash(dep).is_none() && !self.refused.contains(dep)
                 {
-                    rest.push((change, signature, sender));
-                    continue;
-                }
-                progress = true;
-                // A bad signature says nothing of the change itself (the same change may
-                // come again, rightly signed): it is dropped, not remembered as refused.
-                if let Err(reason) = verify(&change, &signature) {
-                    taken.refused.push((sender, author, reason));
-                    continue;
-                }
-                if let Err(reason) = self.judge(&change) {
-                    self.refused.insert(hash);
-                    taken.refused.push((sender, author, reason));
-                    continue;
-                }
-                let doc = &mut self.doc;
-                let applied =
-                    std::panic::catch_unwind(AssertUnwindSafe(|| doc.apply_changes([change])));
-                match applied {
-                    Ok(Ok(())) => {
-                        self.signatures.insert(hash, signature);
-                        taken.applied.push(hash);
-                    }
-                    Ok(Err(e)) => {
-                        self.refused.insert(hash);
-                        taken.refused.push((
-                            sender,
-                            author,
-                            format!("a change that does not apply ({e})"),
-                        ));
-                    }
-                    Err(_) => {
-                        taken.broke = true;
-                        return taken;
-                    }
+                    absent = true;
                 }
             }
-            queue = rest;
-            if !progress || queue.is_empty() {
-                break;
+            if absent {
+                // Waits for a change that has not arrived; it is never ready this time.
+                unsettled.insert(*hash, usize::MAX);
+            } else if count == 0 {
+                ready.push(*hash);
+            } else {
+                unsettled.insert(*hash, count);
             }
         }
+        while let Some(hash) = ready.pop() {
+            let Some((change, signature, sender)) = pending.remove(&hash) else {
+                continue;
+            };
+            for dependent in dependents.remove(&hash).unwrap_or_default() {
+                if let Some(count) = unsettled.get_mut(&dependent)
+                    && *count != usize::MAX
+                {
+                    *count -= 1;
+                    if *count == 0 {
+                        unsettled.remove(&dependent);
+                        ready.push(dependent);
+                    }
+                }
+            }
+            if self.doc.get_change_by_hash(&hash).is_some() || self.refused.contains(&hash) {
+                continue;
+            }
+            // A dependency dropped for its signature: this waits for it to come again.
+            if !change
+                .deps()
+                .iter()
+                .all(|d| self.doc.get_change_by_hash(d).is_some() || self.refused.contains(d))
+            {
+                left.push((change, signature, sender));
+                continue;
+            }
+            if self.settle(change, signature, sender, &mut taken) {
+                return taken;
+            }
+        }
+        let mut queue: Vec<(Change, Signature, PeerId)> = pending.into_values().collect();
+        queue.extend(left);
         // What waits is held in memory: each peer may make this device hold only so much.
         let mut held: HashMap<PeerId, usize> = HashMap::new();
         let mut over: HashSet<PeerId> = HashSet::new();
@@ -467,6 +469,63 @@ impl DocSync {
         }
         taken
     }
+
+    /// Judges one change whose dependencies are all settled, and applies it if allowed.
+    /// Returns whether Automerge broke on it (the document must be reloaded).
+    fn settle(
+        &mut self,
+        change: Change,
+        signature: Signature,
+        sender: PeerId,
+        taken: &mut Taken,
+    ) -> bool {
+        let hash = change.hash();
+        let author = <[u8; 32]>::try_from(change.actor_id().to_bytes())
+            .ok()
+            .map(PeerId);
+        if change.deps().iter().any(|d| self.refused.contains(d)) {
+            self.refused.insert(hash);
+            taken.refused.push((
+                sender,
+                author,
+                "a change that builds on a refused one".into(),
+            ));
+            return false;
+        }
+        // A bad signature says nothing of the change itself (the same change may come
+        // again, rightly signed): it is dropped, not remembered as refused.
+        if let Err(reason) = verify(&change, &signature) {
+            taken.refused.push((sender, author, reason));
+            return false;
+        }
+        if let Err(reason) = self.judge(&change) {
+            self.refused.insert(hash);
+            taken.refused.push((sender, author, reason));
+            return false;
+        }
+        let doc = &mut self.doc;
+        let applied = std::panic::catch_unwind(AssertUnwindSafe(|| doc.apply_changes([change])));
+        match applied {
+            Ok(Ok(())) => {
+                self.signatures.insert(hash, signature);
+                taken.applied.push(hash);
+                false
+            }
+            Ok(Err(e)) => {
+                self.refused.insert(hash);
+                taken.refused.push((
+                    sender,
+                    author,
+                    format!("a change that does not apply ({e})"),
+                ));
+                false
+            }
+            Err(_) => {
+                taken.broke = true;
+                true
+            }
+        }
+    }
 }
 
 /// A peer's sync status for one document, for the screens.
@@ -488,7 +547,8 @@ pub struct Engine {
     docs: BTreeMap<DocId, DocSync>,
     connected: BTreeSet<PeerId>,
     /// Refused changes each connected peer sent this session.
-    strikes: BTreeMap<PeerId, usize>,
+    /// When each peer's recent refused changes came, to tell an offender.
+    strikes: BTreeMap<PeerId, Vec<u64>>,
     out: Vec<Output>,
     coalesce_ms: u64,
     key: SecretKey,
@@ -617,7 +677,6 @@ impl Engine {
     /// A peer connected (a new session: any earlier one is over).
     pub fn connect(&mut self, peer: PeerId, now: u64) {
         self.connected.insert(peer);
-        self.strikes.remove(&peer);
         for doc in self.docs.values_mut() {
             if doc.allowed.contains(&peer) {
                 let sync = doc
@@ -769,9 +828,11 @@ impl Engine {
                 author,
                 reason,
             });
+            // Strikes outlast the session (a reconnect does not wipe them) and fade.
             let strikes = self.strikes.entry(from).or_default();
-            *strikes += 1;
-            if *strikes == STRIKES {
+            strikes.retain(|at| now.saturating_sub(*at) < STRIKES_FADE_MS);
+            strikes.push(now);
+            if strikes.len() >= STRIKES {
                 self.out.push(Output::Offender(from));
             }
         }

@@ -880,3 +880,68 @@ fn a_peer_makes_a_device_hold_only_so_many_waiting_bytes() {
         .sum();
     assert!(held <= MAX_WAITING_BYTES, "{held} bytes held");
 }
+
+/// A peer's strikes outlast its session: reconnecting does not wipe them.
+#[test]
+fn strikes_are_remembered_across_reconnects() {
+    let base = base_doc();
+    let pb = peer(2);
+    let mut a = Node::new(&base, 1, 2, &States::new());
+    let offended = |a: &mut Node| {
+        a.engine
+            .drain()
+            .iter()
+            .any(|o| matches!(o, Output::Offender(p) if *p == pb))
+    };
+    a.engine.connect(pb, 0);
+    a.step(0);
+    for (i, key_name) in ["one", "two"].into_iter().enumerate() {
+        // Changes of device 9, on no list: each refused.
+        let outsider = change_as(&base.0, 9, key_name);
+        let signed = sign(&key(9), &outsider);
+        a.engine
+            .receive(pb, DOC, &carrying(&outsider, &signed), i as u64 + 1)
+            .unwrap();
+        assert!(!offended(&mut a), "not yet an offender");
+    }
+    a.engine.disconnect(pb);
+    a.engine.connect(pb, 20);
+    a.step(20);
+    let outsider = change_as(&base.0, 9, "three");
+    let signed = sign(&key(9), &outsider);
+    a.engine
+        .receive(pb, DOC, &carrying(&outsider, &signed), 21)
+        .unwrap();
+    assert!(offended(&mut a), "the third strike counts the first two");
+}
+
+/// A long history delivered newest first, one change a message, is all taken once its
+/// oldest change arrives.
+#[test]
+fn changes_in_reverse_order_are_all_taken() {
+    let base = base_doc();
+    let pb = peer(2);
+    let mut a = Node::new(&base, 1, 2, &States::new());
+    a.engine.connect(pb, 0);
+    a.step(0);
+    let mut doc = Automerge::load(&base.0).unwrap();
+    doc.set_actor(ActorId::from(&key(2).public().as_bytes()[..]));
+    let mut changes = Vec::new();
+    for i in 0..300 {
+        put(&mut doc, &format!("k{i}"), i);
+        changes.push(doc.get_last_local_change().unwrap().clone());
+    }
+    for change in changes.iter().rev() {
+        a.engine
+            .receive(pb, DOC, &carrying(change, &sign(&key(2), change)), 1)
+            .unwrap();
+    }
+    let held = a.engine.doc(&DOC).unwrap();
+    assert_eq!(held.get_heads(), doc.get_heads());
+    assert!(
+        !a.engine
+            .drain()
+            .iter()
+            .any(|o| matches!(o, Output::Refused { .. }))
+    );
+}

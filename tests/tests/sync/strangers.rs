@@ -93,6 +93,47 @@ async fn made_up_and_altered_tickets_are_refused_and_nothing_of_the_set_arrives(
     Ok(())
 }
 
+/// Guessing costs the guesser: a device may ask a member's device to admit it only a few
+/// times a minute; past that it is told to wait, and a newcomer's real request from
+/// another device is still answered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn join_requests_are_limited_per_device() -> Result<()> {
+    init_logging();
+    let ada = TestNode::start().await?;
+    let eve = TestNode::start().await?;
+    let set = ada
+        .node()
+        .create_set("Secret Set Name", "", profile("Ada"))
+        .await?;
+    let real = ada
+        .node()
+        .invite(&set, "Bo", Duration::from_hours(1), None)
+        .await?;
+    let mut guessed = real.clone();
+    guessed.key[0] ^= 1;
+    for _ in 0..revans_sync::join::JOIN_REQUESTS {
+        let e = eve
+            .node()
+            .join(&guessed.to_string(), profile("Eve"), TIMEOUT)
+            .await
+            .unwrap_err();
+        assert!(matches!(e, NodeError::Refused(Refusal::Unknown)), "{e}");
+    }
+    let e = eve
+        .node()
+        .join(&real.to_string(), profile("Eve"), TIMEOUT)
+        .await
+        .unwrap_err();
+    assert!(matches!(e, NodeError::Refused(Refusal::TooOften)), "{e}");
+    assert!(e.to_string().contains("wait a minute"), "{e}");
+    assert!(eve.node().sets().is_empty());
+    let bo = TestNode::start().await?;
+    bo.node()
+        .join(&real.to_string(), profile("Bo"), TIMEOUT)
+        .await?;
+    Ok(())
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stranger_dialling_the_sync_protocol_is_refused_after_the_handshake() -> Result<()> {
     init_logging();
