@@ -362,8 +362,11 @@ impl<'a> Past<'a> {
             .is_some_and(|record| !self.is_null(&record, "departure"))
     }
 
-    /// A member or device admitted by an invitation stands only if the invitation's use
-    /// names it: of two admissions with one ticket at once, one wins everywhere.
+    /// A member or device admitted by an invitation stands unless the invitation's use
+    /// (of two written at once, the one every device reads) admitted the same device as
+    /// someone else: one device joins as one member, the same everywhere. Two uses at
+    /// once for different devices (only the ticket's holder can sign one) both stand, so
+    /// a use written against an old past can add someone but never evict a member.
     fn admission_stands(
         &self,
         record: &ObjId,
@@ -380,8 +383,22 @@ impl<'a> Past<'a> {
         else {
             return false;
         };
-        self.str_at(&used, "member").as_deref() == Some(member.as_str())
-            && device.is_none_or(|d| self.str_at(&used, "device").as_deref() == Some(d.as_ref()))
+        if self.str_at(&used, "member").as_deref() == Some(member.as_str()) {
+            return true;
+        }
+        let admitted = match device {
+            Some(d) => Some(d.as_ref().to_owned()),
+            // A member's own admission brought the device their record names with it.
+            None => self.map_at(record, "devices").and_then(|devices| {
+                self.keys(&devices).into_iter().find(|d| {
+                    self.map_at(&devices, d)
+                        .and_then(|r| self.str_at(&r, "invitation"))
+                        .as_deref()
+                        == Some(invitation.as_str())
+                })
+            }),
+        };
+        admitted.is_some_and(|d| self.str_at(&used, "device").as_deref() != Some(d.as_str()))
     }
 
     fn map_at(&self, obj: &ObjId, key: &str) -> Option<ObjId> {

@@ -231,24 +231,32 @@ fn drop_lost_admissions(
     members: &mut BTreeMap<MemberId, Member>,
     invitations: &BTreeMap<InvitationId, Invitation>,
 ) {
-    {
-        let stands =
-            |invitation: &Option<InvitationId>, member: &MemberId, device: Option<&DeviceId>| {
-                invitation.as_ref().is_none_or(|id| {
-                    invitations
-                        .get(id)
-                        .and_then(|i| i.used.as_ref())
-                        .is_some_and(|used| {
-                            used.member == *member && device.is_none_or(|d| used.device == *d)
-                        })
-                })
-            };
-        members.retain(|id, member| stands(&member.invitation, id, None));
-        for (id, member) in members.iter_mut() {
-            member
-                .devices
-                .retain(|device, d| stands(&d.invitation, id, Some(device)));
-        }
+    // Of two admissions with one invitation at once, the one its use names stands, and
+    // the other too unless it admitted the same device (see the rules' own reading).
+    let stands =
+        |invitation: &Option<InvitationId>, member: &MemberId, device: Option<&DeviceId>| {
+            invitation.as_ref().is_none_or(|id| {
+                invitations
+                    .get(id)
+                    .and_then(|i| i.used.as_ref())
+                    .is_some_and(|used| {
+                        used.member == *member || device.is_some_and(|d| used.device != *d)
+                    })
+            })
+        };
+    members.retain(|id, member| {
+        // A member's own admission brought the device their record names with it.
+        let admitted = member
+            .devices
+            .iter()
+            .find(|(_, d)| d.invitation.is_some() && d.invitation == member.invitation)
+            .map(|(device, _)| device);
+        stands(&member.invitation, id, admitted)
+    });
+    for (id, member) in members.iter_mut() {
+        member
+            .devices
+            .retain(|device, d| stands(&d.invitation, id, Some(device)));
     }
     // A device acts for one member. Under two (each admission with the device's own
     // consent, so only if it asked twice), it stays with the one it joined first, the

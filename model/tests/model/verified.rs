@@ -354,36 +354,97 @@ fn a_removal_and_that_members_bid_made_at_once_both_stay_and_the_removal_wins_fo
 }
 
 #[test]
-fn two_devices_admitting_with_one_ticket_at_once_admit_one() {
+fn two_devices_admitting_one_newcomer_with_one_ticket_at_once_admit_them_once() {
     let mut f = Fixture::new();
     let invite = f.invite(0, false);
     let mut cys_copy = f.doc.fork();
+    // The newcomer's device asked Bo's device, and (a retry) Cy's, which both admit it.
     f.ok(1, 5, admit(&invite, profile("Eve", ""), 50));
     cys_copy.set_actor(f.devices[2].actor());
     let before = cys_copy.get_heads();
     revans_model::apply(
         &mut cys_copy,
         &f.by(2, 5),
-        admit(&invite, profile("Eve", "Library"), 51),
+        admit(&invite, profile("Eve", "Library"), 50),
     )
     .unwrap();
     let second = cys_copy.get_changes(&before).remove(0).clone();
     f.doc.merge(&mut cys_copy).unwrap();
     // Both admissions were genuine where they were made ...
     assert_eq!(check_change(&f.doc, &f.id, &second), Ok(()));
-    // ... and every device reads the same one of them as the set's.
+    // ... and every device reads one member for the device, the same one.
     let set = f.set();
-    let admitted: Vec<_> = [device(50), device(51)]
-        .into_iter()
-        .filter(|d| set.member_for_device(d).is_some())
-        .collect();
-    assert_eq!(admitted.len(), 1, "{admitted:?}");
-    assert_eq!(set.current_members().len(), 5);
+    assert!(set.member_for_device(&device(50)).is_some());
+    assert_eq!(set.current_members().len(), 5, "no second Eve");
     // A device that merged the two the other way round reads the same.
     let mut other = cys_copy;
     other.merge(&mut f.doc.fork()).unwrap();
     let again = ActionLearningSet::from_doc(&other).unwrap();
     assert_eq!(again.members, set.members);
+}
+
+/// Issue 23, item 1: the inviter, who holds the ticket's key, writes a second use of an
+/// invitation already used, against a past from before the first, for a look-alike with
+/// the same name on a device of their own, with a larger operation counter (so that it
+/// wins Automerge's choice between the two uses). The real member is not evicted: both
+/// admissions stand, and the real member's later changes are taken.
+#[test]
+fn a_second_use_of_an_invitation_written_at_once_evicts_no_one() {
+    let mut f = Fixture::new();
+    let invite = f.invite(0, false);
+    let mut adas_copy = f.doc.fork();
+    let Applied::Member(eve) = f.ok(2, 5, admit(&invite, profile("Eve", "Library"), 50)) else {
+        panic!("admitting returns the member")
+    };
+    f.devices.push(device(50));
+    f.members.push(eve.clone());
+    // Ada, on a copy from before, pads her counter and uses the ticket herself.
+    adas_copy.set_actor(f.devices[0].actor());
+    for i in 0..50 {
+        adas_copy
+            .transact::<_, _, automerge::AutomergeError>(|tx| {
+                tx.put(automerge::ROOT, "name", format!("Northern Leaders {i}"))
+            })
+            .unwrap();
+    }
+    let before = adas_copy.get_heads();
+    revans_model::apply(
+        &mut adas_copy,
+        &f.by(0, 5),
+        admit(&invite, profile("Eve", "Library"), 51),
+    )
+    .unwrap();
+    let look_alike = adas_copy.get_changes(&before).remove(0).clone();
+    assert_eq!(check_change(&adas_copy, &f.id, &look_alike), Ok(()));
+    f.doc.merge(&mut adas_copy).unwrap();
+    let set = f.set();
+    assert_eq!(
+        set.member_for_device(&device(50)),
+        Some(&eve),
+        "Eve stays Eve"
+    );
+    assert!(
+        set.member_for_device(&device(51)).is_some(),
+        "the look-alike is visible"
+    );
+    assert_eq!(set.current_members().len(), 6);
+    // Eve writes on, and every device takes it.
+    let mut eves = f.doc.fork();
+    eves.set_actor(device(50).actor());
+    let heads = eves.get_heads();
+    revans_model::apply(
+        &mut eves,
+        &revans_model::Author {
+            member: eve.clone(),
+            at: t(10),
+        },
+        Command::ProposeRule {
+            text: "We keep time.".into(),
+        },
+    )
+    .unwrap();
+    let hers = eves.get_changes(&heads).remove(0).clone();
+    assert_eq!(check_change(&eves, &f.id, &hers), Ok(()));
 }
 
 #[test]
