@@ -20,6 +20,7 @@
 
 mod action;
 pub mod admission;
+pub mod authority;
 mod batting_order;
 mod celebration;
 mod clock;

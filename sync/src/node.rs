@@ -898,7 +898,9 @@ impl Node {
     }
 
     /// The changes this device refused lately in a set (newest last): who sent each, who
-    /// signed it, and why. They were not applied, stored or relayed.
+    /// signed it, and why. They were not applied, stored or relayed. Void changes are
+    /// listed too (`void`): allowed where they were made and held, but not shown, their
+    /// author's place having been ended at the same time.
     pub fn refused(&self, set: &SetId) -> Result<Vec<RefusedChange>, NodeError> {
         Ok(self.inner.view(set)?.refused.clone())
     }

@@ -929,19 +929,27 @@ impl RevansApp {
                 RichText::new("Changes refused").strong(),
             );
             ui.label(
-                "Every member's device checks every change against the set's rules; these were not applied, kept or passed on.",
+                "Every member's device checks every change against the set's rules; refused ones were not applied, kept or passed on. A change that does not stand was allowed where it was made, but its author's place in the set was ended at the same time: it is kept, so every device reads the same, but not shown.",
             );
             for change in refused.iter().rev() {
                 let author = change
                     .author
                     .as_ref()
                     .map_or_else(|| "its author".to_owned(), &member_of);
-                ui.label(format!(
-                    "{} sent a change {author} may not make: {} ({})",
-                    device_of(&change.from),
-                    change.reason,
-                    ago(change.at, now)
-                ));
+                ui.label(if change.void {
+                    format!(
+                        "A change by {author} does not stand: {} ({})",
+                        change.reason,
+                        ago(change.at, now)
+                    )
+                } else {
+                    format!(
+                        "{} sent a change {author} may not make: {} ({})",
+                        device_of(&change.from),
+                        change.reason,
+                        ago(change.at, now)
+                    )
+                });
             }
         });
     }

@@ -8,6 +8,7 @@
 #![allow(clippy::cast_possible_wrap)]
 
 mod actions;
+mod authority;
 mod compatibility;
 mod convergence;
 mod derived;

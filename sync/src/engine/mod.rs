@@ -21,6 +21,7 @@ use automerge::sync::{ChunkList, Message, State, SyncDoc};
 use automerge::{ActorId, Automerge, Change, ChangeHash, ReadDoc};
 use iroh::{PublicKey, SecretKey};
 use revans_model::SetId;
+use revans_model::authority::Validity;
 
 use crate::ids::{DocId, PeerId};
 use crate::log::Record;
@@ -164,6 +165,17 @@ pub enum Output {
         /// Why, in words.
         reason: String,
     },
+    /// A change held here turned out void: its author's membership (or facilitation)
+    /// was ended at the same time as they made it. It stays held and synced (every
+    /// device must hold it to read the same), but is never shown or built on.
+    Void {
+        /// The document.
+        doc: DocId,
+        /// The device that signed it.
+        author: PeerId,
+        /// Why, in words.
+        reason: String,
+    },
     /// A peer kept sending refused changes: the caller ends its connection.
     Offender(PeerId),
     /// A peer told us which heads of a document it holds.
@@ -288,6 +300,49 @@ struct DocSync {
     paths: revans_model::Paths,
     allowed: BTreeSet<PeerId>,
     peers: BTreeMap<PeerId, PeerSync>,
+    /// Which changes stand (sets only): a change made by a member whose authority was
+    /// ended at the same time is held and synced, but never shown or built on.
+    validity: Validity,
+    /// How many endings (departures, hand-overs) the document held when validity was
+    /// last read, and whose changes they could void.
+    endings: usize,
+    suspects: HashSet<ActorId>,
+}
+
+impl DocSync {
+    /// Reads validity again if what arrived could change it: a new ending (a departure
+    /// or hand-over: each adds a version or a record, so counting them tells), a change
+    /// by a member an ending concerns, or anything while some change is void. Otherwise
+    /// the valid heads are the document's. Returns the changes newly void, with why.
+    fn revalidate(&mut self, applied: &[ChangeHash]) -> Vec<(ChangeHash, String)> {
+        if !matches!(self.judge, Judge::Set(_)) {
+            self.validity.heads = self.doc.get_heads();
+            return Vec::new();
+        }
+        let endings = revans_model::authority::endings_count(&self.doc);
+        let new_ending = endings != self.endings;
+        if new_ending {
+            self.endings = endings;
+            self.suspects = revans_model::authority::suspects(&self.doc);
+        }
+        let suspect = applied.iter().any(|h| {
+            self.doc
+                .get_change_by_hash(h)
+                .is_some_and(|c| self.suspects.contains(c.actor_id()))
+        });
+        if self.validity.void.is_empty() && !new_ending && !suspect {
+            self.validity.heads = self.doc.get_heads();
+            return Vec::new();
+        }
+        let before = std::mem::take(&mut self.validity.void);
+        self.validity = revans_model::authority::validity(&self.doc);
+        self.validity
+            .void
+            .iter()
+            .filter(|(h, _)| !before.contains_key(*h))
+            .map(|(h, why)| (*h, why.clone()))
+            .collect()
+    }
 }
 
 /// What this device lacks of a peer's heads: walking through changes that wait here,
@@ -333,6 +388,24 @@ fn log_changes(
                     change: change.raw_bytes().to_vec(),
                     signature: *signature,
                 },
+            });
+        }
+    }
+}
+
+/// Changes newly void, told (nobody is struck for relaying them: they were allowed
+/// where they were made).
+fn report_void(out: &mut Vec<Output>, id: DocId, doc: &Automerge, void: Vec<(ChangeHash, String)>) {
+    for (hash, reason) in void {
+        let author = doc
+            .get_change_by_hash(&hash)
+            .and_then(|c| <[u8; 32]>::try_from(c.actor_id().to_bytes()).ok())
+            .map(PeerId);
+        if let Some(author) = author {
+            out.push(Output::Void {
+                doc: id,
+                author,
+                reason,
             });
         }
     }
@@ -624,10 +697,41 @@ impl Engine {
                 paths: revans_model::Paths::default(),
                 allowed: BTreeSet::new(),
                 peers,
+                validity: Validity::default(),
+                endings: 0,
+                suspects: HashSet::new(),
             },
         );
+        if let Some(doc) = self.docs.get_mut(&id) {
+            // Read once as it opens.
+            doc.endings = usize::MAX;
+            doc.revalidate(&[]);
+        }
         self.allow(id, allowed, now);
         self.out.push(Output::Changed(id));
+    }
+
+    /// The document as it is shown: at the heads of its valid changes (the document
+    /// itself while every change stands).
+    #[must_use]
+    pub fn shown(&self, id: &DocId) -> Option<std::borrow::Cow<'_, Automerge>> {
+        let doc = self.docs.get(id)?;
+        if doc.validity.void.is_empty() {
+            return Some(std::borrow::Cow::Borrowed(&doc.doc));
+        }
+        doc.doc
+            .fork_at(&doc.validity.heads)
+            .ok()
+            .map(std::borrow::Cow::Owned)
+    }
+
+    /// The void changes of a document, with why.
+    #[must_use]
+    pub fn void(&self, id: &DocId) -> BTreeMap<ChangeHash, String> {
+        self.docs
+            .get(id)
+            .map(|d| d.validity.void.clone())
+            .unwrap_or_default()
     }
 
     /// Stops holding a document.
@@ -837,6 +941,8 @@ impl Engine {
             }
         }
         if !taken.applied.is_empty() {
+            let void = doc.revalidate(&taken.applied);
+            report_void(&mut self.out, id, &doc.doc, void);
             log_changes(&mut self.out, id, doc, taken.applied.iter().copied());
             self.out.push(Output::Changed(id));
             let relay_at = now + coalesce;
@@ -874,6 +980,8 @@ impl Engine {
             });
         }
         if !taken.applied.is_empty() {
+            let void = doc.revalidate(&taken.applied);
+            report_void(&mut self.out, id, &doc.doc, void);
             log_changes(&mut self.out, id, doc, taken.applied.iter().copied());
             self.out.push(Output::Changed(id));
             for (peer, sync) in &mut doc.peers {
@@ -908,15 +1016,26 @@ impl Engine {
     ) -> Option<Result<R, String>> {
         let connected = &self.connected;
         let doc = self.docs.get_mut(&id)?;
-        let before = doc.doc.get_heads();
-        let result = edit(&mut doc.doc);
-        if doc.doc.get_heads() != before {
-            let changes: Vec<Change> = doc.doc.get_changes(&before).into_iter().collect();
+        // An edit builds on what the set shows: with a change void, on the valid heads.
+        let forked = !doc.validity.void.is_empty();
+        let (result, changes) = if forked {
+            let shown = doc.validity.heads.clone();
+            let Ok(mut fork) = doc.doc.fork_at(&shown) else {
+                return Some(Err("the set as shown could not be read".into()));
+            };
+            fork.set_actor(self.me.clone());
+            let result = edit(&mut fork);
+            (result, fork.get_changes(&shown))
+        } else {
+            let before = doc.doc.get_heads();
+            let result = edit(&mut doc.doc);
+            (result, doc.doc.get_changes(&before))
+        };
+        if !changes.is_empty() {
             for change in &changes {
                 if change.actor_id() != &self.me {
                     return Some(Err("an edit that wrote as another device".into()));
                 }
-                let signature = sign(&self.key, change);
                 let judged = match &doc.judge {
                     Judge::Set(set) => {
                         revans_model::check_change_with(&doc.doc, set, change, &mut doc.paths)
@@ -929,9 +1048,18 @@ impl Engine {
                 if let Err(reason) = judged {
                     return Some(Err(reason));
                 }
-                doc.signatures.insert(change.hash(), signature);
             }
-            log_changes(&mut self.out, id, doc, changes.iter().map(Change::hash));
+            if forked && let Err(e) = doc.doc.apply_changes(changes.iter().cloned()) {
+                return Some(Err(format!("an edit that does not apply ({e})")));
+            }
+            for change in &changes {
+                doc.signatures
+                    .insert(change.hash(), sign(&self.key, change));
+            }
+            let hashes: Vec<ChangeHash> = changes.iter().map(Change::hash).collect();
+            let void = doc.revalidate(&hashes);
+            report_void(&mut self.out, id, &doc.doc, void);
+            log_changes(&mut self.out, id, doc, hashes.iter().copied());
             self.out.push(Output::Changed(id));
             for (peer, sync) in &mut doc.peers {
                 if connected.contains(peer) && doc.allowed.contains(peer) {

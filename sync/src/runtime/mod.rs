@@ -76,6 +76,9 @@ pub struct RefusedChange {
     pub author: Option<DeviceId>,
     /// Why, in words.
     pub reason: String,
+    /// Not refused but void: allowed where it was made, and held and synced, but not
+    /// shown, because its author's place (or facilitation) was ended at the same time.
+    pub void: bool,
     /// When.
     pub at: DateTime<Utc>,
 }
@@ -619,7 +622,12 @@ impl Worker {
                     from,
                     author,
                     reason,
-                } => self.report_refusal(doc, from, author, reason, now),
+                } => self.report_refusal(doc, (from, author), reason, false, now),
+                Output::Void {
+                    doc,
+                    author,
+                    reason,
+                } => self.report_refusal(doc, (author, Some(author)), reason, true, now),
                 Output::Offender(peer) => {
                     offenders.insert(peer);
                 }
@@ -920,7 +928,8 @@ impl Worker {
     fn refresh_access(&mut self, changed: &BTreeSet<DocId>, now: u64) {
         for id in changed {
             if self.kinds.get(id) == Some(&DocKind::Set) {
-                let members = self.engine.doc(id).and_then(members_of);
+                // A void removal removes no one; a void admission admits no one.
+                let members = self.engine.shown(id).and_then(|doc| members_of(&doc));
                 self.members.insert(*id, members);
             }
         }
@@ -1010,9 +1019,11 @@ impl Worker {
     /// now; without, the content and heads published last (they always go together, so
     /// a reader never sees heads its copy of the set does not hold), with fresh statuses.
     fn publish(&mut self, id: DocId, hydrate: bool) {
-        let Some(doc) = self.engine.doc(&id) else {
+        // What the set shows: the document at the heads of its valid changes.
+        let Some(doc) = self.engine.shown(&id) else {
             return;
         };
+        let doc: &Automerge = &doc;
         let kind = self.kinds.get(&id).copied().unwrap_or(DocKind::Set);
         let previous = self.shared.view(&id);
         let (heads, set, journal, conflicts) = if let (Some(view), false) = (&previous, hydrate) {
@@ -1061,9 +1072,9 @@ impl Worker {
     fn report_refusal(
         &mut self,
         doc: DocId,
-        from: PeerId,
-        author: Option<PeerId>,
+        (from, author): (PeerId, Option<PeerId>),
         reason: String,
+        void: bool,
         now: u64,
     ) {
         tracing::warn!(
@@ -1077,6 +1088,7 @@ impl Worker {
             from: from.device(),
             author: author.map(|a| a.device()),
             reason,
+            void,
             at: self.time_of(now),
         };
         let kept = self.refused.entry(doc).or_default();

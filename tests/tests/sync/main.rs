@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod acknowledged;
+mod authority;
 mod crash;
 mod damage;
 mod hostile;
