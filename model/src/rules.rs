@@ -448,15 +448,8 @@ impl<'a> Past<'a> {
         else {
             return 0;
         };
+        // A text's length is counted in characters (Automerge's unit for text here).
         match self.doc.object_type(&exid) {
-            Ok(ObjType::Text) => {
-                let text = if self.now {
-                    self.doc.text(&exid)
-                } else {
-                    self.doc.text_at(&exid, &self.deps)
-                };
-                text.map_or(0, |t| t.chars().count())
-            }
             Ok(_) if self.now => self.doc.length(&exid),
             Ok(_) => self.doc.length_at(&exid, &self.deps),
             Err(_) => 0,
@@ -544,24 +537,11 @@ impl Check<'_> {
         // each, one run per object: the first is judged in full, the rest of the run has
         // the same verdict but for its own value.
         let mut run: Option<&ObjectId> = None;
+        let mut counting: Run = None;
         for (i, op) in expanded.operations.iter().enumerate() {
             let element = matches!(op.key, Key::Seq(_));
             if element {
-                let grown = self.grown.entry(op.obj.clone()).or_default();
-                match &op.action {
-                    OpType::Put(ScalarValue::Str(s)) if op.insert => {
-                        // An element is one character or a few (a grapheme cluster).
-                        grown.0 += i64::try_from(s.chars().count()).unwrap_or(i64::MAX);
-                        grown.1 += 1;
-                    }
-                    OpType::Make(_) if op.insert => grown.1 += 1,
-                    // An element gone: at least one character of a text.
-                    OpType::Delete => {
-                        grown.0 -= 1;
-                        grown.1 -= 1;
-                    }
-                    _ => {}
-                }
+                tally(&mut counting, &mut self.grown, op);
             }
             if element && run == Some(&op.obj) {
                 match &op.action {
@@ -629,6 +609,7 @@ impl Check<'_> {
                 }
             }
         }
+        flush(&mut counting, &mut self.grown);
         self.deletions()?;
         self.lengths()?;
         self.rewordings()?;
@@ -750,7 +731,9 @@ impl Check<'_> {
             return Ok(());
         };
         let key = (*counter, actor.to_bytes().to_vec());
-        if self.created.contains_key(&key) || self.seen.contains(&key) {
+        // A change built on the document's heads sees all it holds: path_of found the
+        // object there.
+        if self.past.now || self.created.contains_key(&key) || self.seen.contains(&key) {
             return Ok(());
         }
         // An element of a list is found through its list, whose own place is checked.
@@ -1162,6 +1145,44 @@ impl Check<'_> {
             }
             Some(_) | None => Ok((member, device)),
         }
+    }
+}
+
+/// What a run of element operations on one object (a text's characters come one
+/// operation each) adds to it: characters and entries, less those deleted.
+type Run = Option<(ObjectId, (i64, i64))>;
+
+/// Counts one element operation into the run it belongs to, closing the run before it
+/// if the object changed: counted per run, and added up per object once a run ends.
+fn tally(run: &mut Run, grown: &mut HashMap<ObjectId, (i64, i64)>, op: &automerge::legacy::Op) {
+    if run.as_ref().is_none_or(|(obj, _)| *obj != op.obj) {
+        flush(run, grown);
+        *run = Some((op.obj.clone(), (0, 0)));
+    }
+    if let Some((_, counts)) = run.as_mut() {
+        match &op.action {
+            OpType::Put(ScalarValue::Str(s)) if op.insert => {
+                // An element is one character or a few (a grapheme cluster).
+                counts.0 += i64::try_from(s.chars().count()).unwrap_or(i64::MAX);
+                counts.1 += 1;
+            }
+            OpType::Make(_) if op.insert => counts.1 += 1,
+            // An element gone: at least one character of a text.
+            OpType::Delete => {
+                counts.0 -= 1;
+                counts.1 -= 1;
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Adds a finished run to its object's total.
+fn flush(run: &mut Run, grown: &mut HashMap<ObjectId, (i64, i64)>) {
+    if let Some((obj, counts)) = run.take() {
+        let total = grown.entry(obj).or_default();
+        total.0 += counts.0;
+        total.1 += counts.1;
     }
 }
 

@@ -468,6 +468,95 @@ fn verification(history: &History, figures: &mut Figures) -> Result<()> {
         "| ratio, (one by one + signature + rules) / one by one | {:.2}x | |\n",
         (one_by_one + signatures + rules).as_secs_f64() / one_by_one.as_secs_f64()
     );
+    validity(history, figures)
+}
+
+/// What working out which changes stand costs on the two-year set: the count every round
+/// pays, and the whole reading when a removal arrives: alone, and with a change the
+/// removed member made at the same time (then void, which takes a pass over the history).
+fn validity(history: &History, figures: &mut Figures) -> Result<()> {
+    use revans_model::authority;
+    let repeat = 100_u32;
+    let start = Instant::now();
+    for _ in 0..repeat {
+        std::hint::black_box(authority::endings_count(&history.doc));
+    }
+    let counted = start.elapsed() / repeat;
+    let heads = history.doc.get_heads();
+    let state = revans_model::ActionLearningSet::from_doc(&history.doc)?;
+    let device_of = |member: &revans_model::MemberId| {
+        state.members[member]
+            .devices
+            .keys()
+            .next()
+            .cloned()
+            .context("a member with a device")
+    };
+    let (founder, removed) = (
+        &history.members[0],
+        &history.members[history.members.len() - 1],
+    );
+    let on = |member: &revans_model::MemberId, command: Command| -> Result<automerge::Automerge> {
+        let mut doc = history.doc.fork_at(&heads)?;
+        doc.set_actor(device_of(member)?.actor());
+        let author = revans_model::Author {
+            member: member.clone(),
+            at: Utc::now(),
+        };
+        revans_model::apply(&mut doc, &author, command)?;
+        Ok(doc)
+    };
+    let removal = || {
+        on(
+            founder,
+            Command::RemoveMember {
+                member: removed.clone(),
+            },
+        )
+    };
+    let read = |whole: &automerge::Automerge| {
+        let start = Instant::now();
+        let void = authority::validity(whole).void.len();
+        (start.elapsed(), void)
+    };
+    let mut alone = history.doc.clone();
+    alone.merge(&mut removal()?)?;
+    let (now, void_now) = read(&alone);
+    let mut meanwhile = alone;
+    meanwhile.merge(&mut on(
+        removed,
+        Command::ProposeRule {
+            text: "Written while being removed.".into(),
+        },
+    )?)?;
+    let (backdated, void_backdated) = read(&meanwhile);
+    figures.insert(
+        "validity_count_us".into(),
+        (counted.as_secs_f64() * 1e6).into(),
+    );
+    figures.insert(
+        "validity_removal_ms".into(),
+        (now.as_secs_f64() * 1e3).into(),
+    );
+    figures.insert(
+        "validity_concurrent_removal_ms".into(),
+        (backdated.as_secs_f64() * 1e3).into(),
+    );
+    figures.insert("validity_concurrent_void".into(), void_backdated.into());
+    println!("## 3b. Working out which changes stand (the two-year set)\n");
+    println!("| | time | changes void |\n|---|---|---|");
+    println!(
+        "| counting the endings (every round) | {:.1} us | |",
+        counted.as_secs_f64() * 1e6
+    );
+    println!(
+        "| the whole reading, a removal made now | {} | {void_now} |",
+        ms(now)
+    );
+    println!(
+        "| the whole reading, with a change the removed member made meanwhile | {} | {void_backdated} |\n",
+        ms(backdated)
+    );
     Ok(())
 }
 

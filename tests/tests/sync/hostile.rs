@@ -41,8 +41,22 @@ fn write_raw(
         .join("docs")
         .join(DocId::of_set(set)?.to_string());
     let (mut log, restored) = LogFile::open(&dir)?;
+    // A device's own last change is always in the past of its next (Automerge numbers
+    // a device's changes in one line): the past chosen is `at` and that.
+    let actor_id = ActorId::from(&actor.to_bytes().context("a device key")?[..]);
     let mut doc = match at {
-        Some(heads) => restored.doc.fork_at(heads)?,
+        Some(heads) => {
+            let mut past = heads.to_vec();
+            past.extend(
+                restored
+                    .doc
+                    .get_changes(heads)
+                    .iter()
+                    .filter(|c| c.actor_id() == &actor_id)
+                    .map(automerge::Change::hash),
+            );
+            restored.doc.fork_at(&past)?
+        }
         None => restored.doc,
     };
     doc.set_actor(ActorId::from(
