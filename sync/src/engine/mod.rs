@@ -725,15 +725,6 @@ impl Engine {
             .map(std::borrow::Cow::Owned)
     }
 
-    /// The void changes of a document, with why.
-    #[must_use]
-    pub fn void(&self, id: &DocId) -> BTreeMap<ChangeHash, String> {
-        self.docs
-            .get(id)
-            .map(|d| d.validity.void.clone())
-            .unwrap_or_default()
-    }
-
     /// Stops holding a document.
     pub fn remove(&mut self, id: &DocId) {
         self.docs.remove(id);
