@@ -121,8 +121,8 @@ pub async fn sync(
         if now >= deadline {
             if waiting.is_empty() {
                 bail!(
-                    "Every set is in step, but your journal has not reached another of your devices in {}; keep one of them running and online, and sync again.",
-                    humantime_secs(timeout)
+                    "Every set is in step, but your journal has not reached another of your devices within {}s; keep one of them running and online, and sync again.",
+                    timeout.as_secs()
                 );
             }
             bail!("{}", unreachable_report(node, &waiting, timeout));
@@ -207,9 +207,4 @@ fn unreachable_report(node: &Node, waiting: &[SetId], timeout: Duration) -> Stri
         timeout.as_secs(),
         parts.join(". ")
     )
-}
-
-/// A timeout in words, to the second.
-fn humantime_secs(timeout: Duration) -> String {
-    format!("{} s", timeout.as_secs())
 }
