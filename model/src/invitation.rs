@@ -7,8 +7,10 @@
 use autosurgeon::{Hydrate, Reconcile};
 use serde::Serialize;
 
+use crate::admission::{admission_message, consent_message, signed_by};
+use crate::error::CommandError;
 use crate::ground_rule::Retirement;
-use crate::ids::{DeviceId, MemberId};
+use crate::ids::{DeviceId, InvitationId, MemberId, SetId, hex};
 use crate::time::Timestamp;
 
 /// An invitation to join the set.
@@ -87,6 +89,44 @@ impl Invitation {
             InvitationState::Expired
         } else {
             InvitationState::Open
+        }
+    }
+
+    /// Whether this invitation (`id`, in `set`) admits `device` as `member` at `now`:
+    /// `signature` is the invitation key's over the admission, `consent` the
+    /// device's own, and the invitation is open. Checked before anything is written, and
+    /// by a device answering a join request from the set it already shows, so a stranger
+    /// without the key costs it no more than this.
+    ///
+    /// # Errors
+    /// [`CommandError::UnknownInvitation`] for a signature that is not the key's (a wrong
+    /// key learns nothing more), [`CommandError::NoConsent`], or
+    /// [`CommandError::InvitationClosed`].
+    pub fn admits(
+        &self,
+        (set, id): (&SetId, &InvitationId),
+        (member, device): (&MemberId, &DeviceId),
+        (signature, consent): (&[u8; 64], &[u8; 64]),
+        now: Timestamp,
+    ) -> Result<(), CommandError> {
+        let genuine = signed_by(
+            &self.key,
+            &admission_message(set, id, member, device),
+            &hex(signature),
+        );
+        if !genuine {
+            return Err(CommandError::UnknownInvitation(id.to_string()));
+        }
+        if !signed_by(
+            device.as_str(),
+            &consent_message(set, member, id),
+            &hex(consent),
+        ) {
+            return Err(CommandError::NoConsent);
+        }
+        match self.state(now) {
+            InvitationState::Open => Ok(()),
+            state => Err(CommandError::InvitationClosed(state)),
         }
     }
 }

@@ -21,6 +21,7 @@ use iroh::protocol::{AcceptError, ProtocolHandler};
 use revans_model::admission::{admission_message, consent_message, journal_consent_message};
 use revans_model::{
     Applied, Command, CommandError, InvitationId, InvitationState, MemberId, Profile, SetId,
+    Timestamp,
 };
 use tracing::Instrument;
 
@@ -124,9 +125,9 @@ impl ProtocolHandler for JoinProtocol {
 
 async fn admit(inner: &Inner, remote: EndpointId, request: JoinRequest) -> JoinResponse {
     let set = SetId::from(request.set.as_str());
-    if inner.view(&set).is_err() {
+    let Ok(view) = inner.view(&set) else {
         return JoinResponse::Refused(Refusal::NotHere);
-    }
+    };
     let sixty_four = |bytes: &[u8]| <[u8; 64]>::try_from(bytes).ok();
     let (Some(signature), Some(consent)) =
         (sixty_four(&request.signature), sixty_four(&request.consent))
@@ -135,8 +136,30 @@ async fn admit(inner: &Inner, remote: EndpointId, request: JoinRequest) -> JoinR
     };
     let device = crate::node::device_of(&remote);
     let member = MemberId::from(request.member.as_str());
+    let invitation = InvitationId::from(request.invitation.as_str());
+    // Answered from the set as this device already shows it: a request without the
+    // invitation's key (or the device's consent) ends here, before anything reads or
+    // writes the set on the engine's thread.
+    let presented = match view.set.as_deref() {
+        Some(Ok(state)) => state
+            .invitations
+            .get(&invitation)
+            .ok_or_else(|| CommandError::UnknownInvitation(invitation.to_string()))
+            .and_then(|held| {
+                held.admits(
+                    (&set, &invitation),
+                    (&member, &device),
+                    (&signature, &consent),
+                    Timestamp::new(chrono::Utc::now()),
+                )
+            }),
+        _ => return JoinResponse::Refused(Refusal::NotHere),
+    };
+    if let Err(e) = presented {
+        return JoinResponse::Refused(refusal(&e));
+    }
     let command = Command::Admit {
-        invitation: request.invitation.as_str().into(),
+        invitation,
         member: member.clone(),
         profile: Profile {
             display_name: request.name,
@@ -149,19 +172,7 @@ async fn admit(inner: &Inner, remote: EndpointId, request: JoinRequest) -> JoinR
     let admitted = match inner.apply(&set, command).await {
         Ok(Applied::Member(member)) => member,
         Ok(_) => return JoinResponse::Refused(Refusal::Failed),
-        Err(NodeError::Command(e)) => {
-            return JoinResponse::Refused(match e {
-                CommandError::UnknownInvitation(_)
-                | CommandError::MalformedInvitation
-                | CommandError::NoConsent => Refusal::Unknown,
-                CommandError::InvitationClosed(InvitationState::Used) => Refusal::Used,
-                CommandError::InvitationClosed(InvitationState::Expired) => Refusal::Expired,
-                CommandError::InvitationClosed(_) => Refusal::Revoked,
-                CommandError::DeviceTaken { .. } => Refusal::DeviceTaken,
-                CommandError::Blank { .. } | CommandError::TooLong { .. } => Refusal::Malformed,
-                _ => Refusal::Failed,
-            });
-        }
+        Err(NodeError::Command(e)) => return JoinResponse::Refused(refusal(&e)),
         Err(NodeError::NotInSet) => return JoinResponse::Refused(Refusal::NotHere),
         Err(e) => {
             tracing::warn!(error = %e, "could not admit");
@@ -179,6 +190,21 @@ async fn admit(inner: &Inner, remote: EndpointId, request: JoinRequest) -> JoinR
     }
     JoinResponse::Admitted {
         member: admitted.to_string(),
+    }
+}
+
+/// What the joiner is told of a command that would not admit them.
+fn refusal(e: &CommandError) -> Refusal {
+    match e {
+        CommandError::UnknownInvitation(_)
+        | CommandError::MalformedInvitation
+        | CommandError::NoConsent => Refusal::Unknown,
+        CommandError::InvitationClosed(InvitationState::Used) => Refusal::Used,
+        CommandError::InvitationClosed(InvitationState::Expired) => Refusal::Expired,
+        CommandError::InvitationClosed(_) => Refusal::Revoked,
+        CommandError::DeviceTaken { .. } => Refusal::DeviceTaken,
+        CommandError::Blank { .. } | CommandError::TooLong { .. } => Refusal::Malformed,
+        _ => Refusal::Failed,
     }
 }
 

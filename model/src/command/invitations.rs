@@ -3,7 +3,6 @@
 use chrono::{DateTime, Utc};
 
 use super::{Applied, NAME_MAX, Profile, Writer, required};
-use crate::admission::{admission_message, consent_message, signed_by};
 use crate::error::CommandError;
 use crate::ground_rule::Retirement;
 use crate::ids::{DeviceId, InvitationId, MemberId, hex};
@@ -88,28 +87,9 @@ impl Writer<'_, '_> {
         consent: &[u8; 64],
     ) -> Result<Applied, CommandError> {
         let mut invitation = self.invitation(id)?;
-        let (signature, consent) = (hex(signature), hex(consent));
         let set = self.set.id.clone();
-        let genuine = signed_by(
-            &invitation.key,
-            &admission_message(&set, id, member, &device),
-            &signature,
-        );
-        if !genuine {
-            // Said as "unknown": a wrong key tells the presenter nothing more.
-            return Err(CommandError::UnknownInvitation(id.to_string()));
-        }
-        if !signed_by(
-            device.as_str(),
-            &consent_message(&set, member, id),
-            &consent,
-        ) {
-            return Err(CommandError::NoConsent);
-        }
-        match invitation.state(self.at) {
-            InvitationState::Open => {}
-            state => return Err(CommandError::InvitationClosed(state)),
-        }
+        invitation.admits((&set, id), (member, &device), (signature, consent), self.at)?;
+        let (signature, consent) = (hex(signature), hex(consent));
         match &invitation.link_to {
             Some(owner) if owner == member => self.link_device(member, device.clone(), id)?,
             Some(_) => return Err(CommandError::UnknownInvitation(id.to_string())),
