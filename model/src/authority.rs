@@ -23,7 +23,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
-use automerge::{ActorId, Automerge, ChangeHash, ObjId, ObjType, ReadDoc, ScalarValue, Value};
+use automerge::{Automerge, ChangeHash, ObjId, ObjType, ReadDoc, ScalarValue, Value};
 
 use crate::ids::DeviceId;
 
@@ -81,15 +81,15 @@ fn departures(doc: &Automerge, record: &ObjId) -> usize {
 /// The devices whose ordinary changes an ending could void: those of members with a
 /// departure. (A hand-over voids only endings, which are counted.)
 #[must_use]
-pub fn suspects(doc: &Automerge) -> HashSet<ActorId> {
+pub fn suspects(doc: &Automerge) -> HashSet<DeviceId> {
     let mut suspect = HashSet::new();
     for (_, record) in members(doc) {
         if departures(doc, &record) > 0 {
-            for device in map_keys(doc, &record, "devices") {
-                if let Some(bytes) = DeviceId::from(device).to_bytes() {
-                    suspect.insert(ActorId::from(&bytes[..]));
-                }
-            }
+            suspect.extend(
+                map_keys(doc, &record, "devices")
+                    .into_iter()
+                    .map(DeviceId::from),
+            );
         }
     }
     suspect
@@ -108,9 +108,11 @@ pub fn validity(doc: &Automerge) -> Validity {
     let devices = devices_by_member(doc);
     let of_member = |change: &ChangeHash, member: &str| {
         doc.get_change_by_hash(change).is_some_and(|c| {
-            devices
-                .get(member)
-                .is_some_and(|actors| actors.contains(c.actor_id()))
+            DeviceId::of_actor(c.actor_id()).is_some_and(|(device, _)| {
+                devices
+                    .get(member)
+                    .is_some_and(|owned| owned.contains(&device))
+            })
         })
     };
     // What is not in each ending's past (nor the ending itself): its descendants, and
@@ -325,17 +327,16 @@ fn facilitator_at(doc: &Automerge, change: ChangeHash) -> Option<String> {
     }
 }
 
-/// Each member's devices (every device ever named, as actors).
-fn devices_by_member(doc: &Automerge) -> HashMap<String, BTreeSet<ActorId>> {
+/// Each member's devices (every device ever named).
+fn devices_by_member(doc: &Automerge) -> HashMap<String, BTreeSet<DeviceId>> {
     members(doc)
         .into_iter()
         .map(|(member, record)| {
-            let actors = map_keys(doc, &record, "devices")
+            let devices = map_keys(doc, &record, "devices")
                 .into_iter()
-                .filter_map(|d| DeviceId::from(d).to_bytes())
-                .map(|bytes| ActorId::from(&bytes[..]))
+                .map(DeviceId::from)
                 .collect();
-            (member, actors)
+            (member, devices)
         })
         .collect()
 }

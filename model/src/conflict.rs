@@ -258,8 +258,7 @@ pub fn conflicts(doc: &Automerge) -> Vec<Conflict> {
                 {
                     version.at = chrono::DateTime::from_timestamp(change.timestamp(), 0)
                         .map(Timestamp::from);
-                    if let Ok(bytes) = <[u8; 32]>::try_from(change.actor_id().to_bytes()) {
-                        let device = DeviceId::from_bytes(bytes);
+                    if let Some((device, _)) = DeviceId::of_actor(change.actor_id()) {
                         version.by = member_of(doc, &device);
                         version.device = Some(device);
                     }

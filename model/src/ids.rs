@@ -191,10 +191,45 @@ impl DeviceId {
     /// The device's Automerge actor: every change it writes names it.
     #[must_use]
     pub fn actor(&self) -> automerge::ActorId {
-        self.to_bytes().map_or_else(
-            || automerge::ActorId::from(self.0.as_bytes()),
-            |bytes| automerge::ActorId::from(&bytes[..]),
-        )
+        self.actor_in(0)
+    }
+
+    /// The device's actor in `generation`: its key, then (past the first generation) the
+    /// generation's number in four bytes. Automerge numbers an actor's changes in one
+    /// line, each building on the one before; when a change of this device's own no
+    /// longer stands (it was built on a void one), its next change must not build on it,
+    /// so the device writes on as its next generation. Every generation is the same
+    /// device: its key signs them all.
+    #[must_use]
+    pub fn actor_in(&self, generation: u32) -> automerge::ActorId {
+        let Some(key) = self.to_bytes() else {
+            return automerge::ActorId::from(self.0.as_bytes());
+        };
+        if generation == 0 {
+            return automerge::ActorId::from(&key[..]);
+        }
+        let mut bytes = key.to_vec();
+        bytes.extend_from_slice(&generation.to_be_bytes());
+        automerge::ActorId::from(bytes)
+    }
+
+    /// The device an actor is a generation of (see [`DeviceId::actor_in`]), and which
+    /// generation; `None` for an actor that is no device's.
+    #[must_use]
+    pub fn of_actor(actor: &automerge::ActorId) -> Option<(Self, u32)> {
+        let bytes = actor.to_bytes();
+        let key: [u8; 32] = bytes.get(..32)?.try_into().ok()?;
+        let suffix = bytes.get(32..)?;
+        let generation = if suffix.is_empty() {
+            0
+        } else {
+            let generation = u32::from_be_bytes(suffix.try_into().ok()?);
+            if generation == 0 {
+                return None;
+            }
+            generation
+        };
+        Some((Self::from_bytes(key), generation))
     }
 
     /// The first ten characters, the way iroh shortens endpoint ids for people.
@@ -241,6 +276,27 @@ impl Hydrate for DeviceId {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every generation of a device is that device; no other actor is anyone's.
+    #[test]
+    fn a_devices_generations_are_all_it() {
+        let device = DeviceId::from_bytes([7; 32]);
+        for generation in [0, 1, 2, u32::MAX] {
+            let actor = device.actor_in(generation);
+            assert_eq!(
+                DeviceId::of_actor(&actor),
+                Some((device.clone(), generation))
+            );
+        }
+        assert_eq!(device.actor_in(0), device.actor());
+        for bytes in [vec![7; 31], vec![7; 33], vec![7; 40], {
+            let mut zero = vec![7; 32];
+            zero.extend([0; 4]);
+            zero
+        }] {
+            assert_eq!(DeviceId::of_actor(&automerge::ActorId::from(bytes)), None);
+        }
+    }
 
     #[test]
     fn random_ids_differ_and_are_not_sequential() {

@@ -222,9 +222,8 @@ pub fn check_journal_change(
     use automerge::legacy::{Key, ObjectId, OpType};
     use automerge::{ObjType, ReadDoc, ScalarValue, Value};
 
-    let device = <[u8; 32]>::try_from(change.actor_id().to_bytes())
-        .map(DeviceId::from_bytes)
-        .map_err(|_| "a change whose author is not a device".to_owned())?;
+    let (device, _) = DeviceId::of_actor(change.actor_id())
+        .ok_or_else(|| "a change whose author is not a device".to_owned())?;
     crate::rules::too_large(change)?;
     let ops = change.decode().operations;
     let at_root = |key: &str| -> Option<ObjId> {

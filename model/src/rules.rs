@@ -89,15 +89,13 @@ pub fn check_change_with(
     change: &Change,
     paths: &mut Paths,
 ) -> Result<(), Refusal> {
-    let actor = change.actor_id().to_bytes();
-    let Ok(bytes) = <[u8; 32]>::try_from(actor) else {
+    let Some((device, _)) = DeviceId::of_actor(change.actor_id()) else {
         return Err(Refusal {
             device: None,
             author: None,
             reason: "a change whose author is not a device".into(),
         });
     };
-    let device = DeviceId::from_bytes(bytes);
     let refusal = |author: Option<MemberId>, reason: String| Refusal {
         device: Some(device.clone()),
         author,

@@ -18,10 +18,10 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::panic::AssertUnwindSafe;
 
 use automerge::sync::{ChunkList, Message, State, SyncDoc};
-use automerge::{ActorId, Automerge, Change, ChangeHash, ReadDoc};
+use automerge::{Automerge, Change, ChangeHash, ReadDoc};
 use iroh::{PublicKey, SecretKey};
-use revans_model::SetId;
 use revans_model::authority::Validity;
+use revans_model::{DeviceId, SetId};
 
 use crate::ids::{DocId, PeerId};
 use crate::log::Record;
@@ -40,7 +40,7 @@ pub fn sign(key: &SecretKey, change: &Change) -> Signature {
 
 /// Whether `signature` is the signature of `change` by the device the change names.
 pub fn verify(change: &Change, signature: &Signature) -> Result<(), String> {
-    let Ok(key) = <[u8; 32]>::try_from(change.actor_id().to_bytes()) else {
+    let Some(key) = DeviceId::of_actor(change.actor_id()).and_then(|(d, _)| d.to_bytes()) else {
         return Err("a change whose author is not a device".into());
     };
     let public = PublicKey::from_bytes(&key)
@@ -50,6 +50,13 @@ pub fn verify(change: &Change, signature: &Signature) -> Result<(), String> {
         .map_err(|_| {
             "a change whose signature does not match it (forged, or altered on the way)".to_owned()
         })
+}
+
+/// The device that wrote a change, whichever of its generations it wrote as.
+fn author_of(change: &Change) -> Option<PeerId> {
+    DeviceId::of_actor(change.actor_id())
+        .and_then(|(device, _)| device.to_bytes())
+        .map(PeerId)
 }
 
 /// How many refused changes a peer may send within [`STRIKES_FADE_MS`] before it is
@@ -80,7 +87,8 @@ pub enum Judge {
 
 /// A message on the wire: an Automerge sync message, then one signature for each change
 /// it carries, in order.
-fn envelope(message: &[u8], signatures: &[Signature]) -> Vec<u8> {
+#[must_use]
+pub fn envelope(message: &[u8], signatures: &[Signature]) -> Vec<u8> {
     let mut out = Vec::with_capacity(4 + message.len() + 64 * signatures.len());
     // A message is bounded by the frame limit, far below 4 GiB.
     out.extend_from_slice(&(message.len() as u32).to_le_bytes());
@@ -306,7 +314,7 @@ struct DocSync {
     /// How many endings (departures, hand-overs) the document held when validity was
     /// last read, and whose changes they could void.
     endings: usize,
-    suspects: HashSet<ActorId>,
+    suspects: HashSet<DeviceId>,
 }
 
 impl DocSync {
@@ -326,9 +334,10 @@ impl DocSync {
             self.suspects = revans_model::authority::suspects(&self.doc);
         }
         let suspect = applied.iter().any(|h| {
-            self.doc
-                .get_change_by_hash(h)
-                .is_some_and(|c| self.suspects.contains(c.actor_id()))
+            self.doc.get_change_by_hash(h).is_some_and(|c| {
+                DeviceId::of_actor(c.actor_id())
+                    .is_some_and(|(device, _)| self.suspects.contains(&device))
+            })
         });
         if self.validity.void.is_empty() && !new_ending && !suspect {
             self.validity.heads = self.doc.get_heads();
@@ -397,10 +406,7 @@ fn log_changes(
 /// where they were made).
 fn report_void(out: &mut Vec<Output>, id: DocId, doc: &Automerge, void: Vec<(ChangeHash, String)>) {
     for (hash, reason) in void {
-        let author = doc
-            .get_change_by_hash(&hash)
-            .and_then(|c| <[u8; 32]>::try_from(c.actor_id().to_bytes()).ok())
-            .map(PeerId);
+        let author = doc.get_change_by_hash(&hash).and_then(|c| author_of(&c));
         if let Some(author) = author {
             out.push(Output::Void {
                 doc: id,
@@ -523,9 +529,7 @@ impl DocSync {
             *bytes += change.raw_bytes().len();
             if *bytes > MAX_WAITING_BYTES {
                 if over.insert(sender) {
-                    let author = <[u8; 32]>::try_from(change.actor_id().to_bytes())
-                        .ok()
-                        .map(PeerId);
+                    let author = author_of(&change);
                     taken.refused.push((
                         sender,
                         author,
@@ -553,9 +557,7 @@ impl DocSync {
         taken: &mut Taken,
     ) -> bool {
         let hash = change.hash();
-        let author = <[u8; 32]>::try_from(change.actor_id().to_bytes())
-            .ok()
-            .map(PeerId);
+        let author = author_of(&change);
         if change.deps().iter().any(|d| self.refused.contains(d)) {
             self.refused.insert(hash);
             taken.refused.push((
@@ -625,7 +627,8 @@ pub struct Engine {
     out: Vec<Output>,
     coalesce_ms: u64,
     key: SecretKey,
-    me: ActorId,
+    /// This device, whose generations write its changes ([`DeviceId::actor_in`]).
+    me: DeviceId,
 }
 
 /// A saved sync state, unless it names changes the document lacks (a log cut short, a
@@ -649,7 +652,7 @@ impl Engine {
     /// coalesces relayed changes for `coalesce_ms`.
     #[must_use]
     pub fn new(coalesce_ms: u64, key: SecretKey) -> Self {
-        let me = ActorId::from(&key.public().as_bytes()[..]);
+        let me = DeviceId::from_bytes(*key.public().as_bytes());
         Self {
             docs: BTreeMap::new(),
             connected: BTreeSet::new(),
@@ -679,8 +682,16 @@ impl Engine {
         saved: &BTreeMap<PeerId, Vec<u8>>,
         now: u64,
     ) {
-        // This device writes as itself: its key is its actor.
-        doc.set_actor(self.me.clone());
+        // This device writes as itself, in the latest generation it has written in.
+        let mut generation = 0;
+        loop {
+            doc.set_actor(self.me.actor_in(generation + 1));
+            if doc.get_last_local_change().is_none() {
+                break;
+            }
+            generation += 1;
+        }
+        doc.set_actor(self.me.actor_in(generation));
         let allowed = self.docs.remove(&id).map(|d| d.allowed).unwrap_or_default();
         let peers = saved
             .iter()
@@ -955,8 +966,7 @@ impl Engine {
         id: DocId,
         changes: Vec<(Change, Signature)>,
     ) -> Option<(usize, Vec<String>)> {
-        let me = self.me.clone();
-        let from = PeerId(<[u8; 32]>::try_from(me.to_bytes()).unwrap_or([0; 32]));
+        let from = PeerId(self.me.to_bytes().unwrap_or([0; 32]));
         let connected = &self.connected;
         let doc = self.docs.get_mut(&id)?;
         let taken = doc.take(changes, from);
@@ -1014,7 +1024,19 @@ impl Engine {
             let Ok(mut fork) = doc.doc.fork_at(&shown) else {
                 return Some(Err("the set as shown could not be read".into()));
             };
-            fork.set_actor(self.me.clone());
+            // A change of this device's own that no longer stands is not in the fork: the
+            // device writes on as its next generation, as Automerge numbers an actor's
+            // changes in one line.
+            let own_void = doc
+                .doc
+                .get_last_local_change()
+                .is_some_and(|last| doc.validity.void.contains_key(&last.hash()));
+            if own_void {
+                let generation = DeviceId::of_actor(doc.doc.get_actor()).map_or(0, |(_, g)| g);
+                doc.doc
+                    .set_actor(self.me.actor_in(generation.saturating_add(1)));
+            }
+            fork.set_actor(doc.doc.get_actor().clone());
             let result = edit(&mut fork);
             (result, fork.get_changes(&shown))
         } else {
@@ -1024,7 +1046,7 @@ impl Engine {
         };
         if !changes.is_empty() {
             for change in &changes {
-                if change.actor_id() != &self.me {
+                if change.actor_id() != doc.doc.get_actor() {
                     return Some(Err("an edit that wrote as another device".into()));
                 }
                 let judged = match &doc.judge {
@@ -1040,8 +1062,14 @@ impl Engine {
                     return Some(Err(reason));
                 }
             }
-            if forked && let Err(e) = doc.doc.apply_changes(changes.iter().cloned()) {
-                return Some(Err(format!("an edit that does not apply ({e})")));
+            if forked {
+                if let Err(e) = doc.doc.apply_changes(changes.iter().cloned()) {
+                    return Some(Err(format!("an edit that does not apply ({e})")));
+                }
+                // Set again so Automerge finds this device's changes as its own (it knew
+                // the actor only as unused when set before its first change).
+                let actor = doc.doc.get_actor().clone();
+                doc.doc.set_actor(actor);
             }
             for change in &changes {
                 doc.signatures

@@ -1,4 +1,5 @@
-//! Multi-peer scenarios: real iroh endpoints on 127.0.0.1, relays off, one test binary.
+//! Multi-peer scenarios: real iroh endpoints on 127.0.0.1, relays off, one test binary;
+//! and the engine under a seeded simulation with hostile members, sans IO ([`simulation`]).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -12,4 +13,5 @@ mod journal;
 mod membership;
 mod offline;
 mod relay;
+mod simulation;
 mod strangers;
