@@ -1,5 +1,6 @@
 //! Multi-peer scenarios: real iroh endpoints on 127.0.0.1, relays off, one test binary;
-//! and the engine under a seeded simulation with hostile members, sans IO ([`simulation`]).
+//! and the engine sans IO: under a seeded simulation with hostile members ([`simulation`]),
+//! and fed one scenario's changes in every order ([`order`]).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -12,6 +13,7 @@ mod invitations;
 mod journal;
 mod membership;
 mod offline;
+mod order;
 mod relay;
 mod simulation;
 mod strangers;
