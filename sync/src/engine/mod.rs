@@ -319,9 +319,10 @@ struct DocSync {
 
 impl DocSync {
     /// Reads validity again if what arrived could change it: a new ending (a departure
-    /// or hand-over: each adds a version or a record, so counting them tells), a change
-    /// by a member an ending concerns, or anything while some change is void. Otherwise
-    /// the valid heads are the document's. Returns the changes newly void, with why.
+    /// or hand-over: each adds a version or a record, so counting them tells), or a change
+    /// by a member an ending concerns. Otherwise what arrived is void only if it builds on
+    /// a void change, and the valid heads move past the rest (the document's heads while
+    /// nothing is void). Returns the changes newly void, with why.
     fn revalidate(&mut self, applied: &[ChangeHash]) -> Vec<(ChangeHash, String)> {
         if !matches!(self.judge, Judge::Set(_)) {
             self.validity.heads = self.doc.get_heads();
@@ -339,9 +340,12 @@ impl DocSync {
                     .is_some_and(|(device, _)| self.suspects.contains(&device))
             })
         });
-        if self.validity.void.is_empty() && !new_ending && !suspect {
-            self.validity.heads = self.doc.get_heads();
-            return Vec::new();
+        if !new_ending && !suspect {
+            if self.validity.void.is_empty() {
+                self.validity.heads = self.doc.get_heads();
+                return Vec::new();
+            }
+            return self.extend_validity(applied);
         }
         let before = std::mem::take(&mut self.validity.void);
         self.validity = revans_model::authority::validity(&self.doc);
@@ -351,6 +355,38 @@ impl DocSync {
             .filter(|(h, _)| !before.contains_key(*h))
             .map(|(h, why)| (*h, why.clone()))
             .collect()
+    }
+}
+
+impl DocSync {
+    /// Validity carried past `applied` (in the order they were applied, each after what it
+    /// builds on) when none of them is an ending or a change by a member an ending
+    /// concerns: each is void if it builds on a void change, and otherwise a valid head
+    /// in place of what it builds on. The cost is what arrived, not the history.
+    fn extend_validity(&mut self, applied: &[ChangeHash]) -> Vec<(ChangeHash, String)> {
+        let mut newly = Vec::new();
+        let mut heads: BTreeSet<ChangeHash> = self.validity.heads.iter().copied().collect();
+        for hash in applied {
+            let Some(change) = self.doc.get_change_by_hash(hash) else {
+                continue;
+            };
+            if change
+                .deps()
+                .iter()
+                .any(|d| self.validity.void.contains_key(d))
+            {
+                let why = "built on a void change".to_owned();
+                self.validity.void.insert(*hash, why.clone());
+                newly.push((*hash, why));
+            } else {
+                for dep in change.deps() {
+                    heads.remove(dep);
+                }
+                heads.insert(*hash);
+            }
+        }
+        self.validity.heads = heads.into_iter().collect();
+        newly
     }
 }
 
