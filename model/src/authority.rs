@@ -107,8 +107,8 @@ pub fn validity(doc: &Automerge) -> Validity {
     }
     let devices = devices_by_member(doc);
     let of_member = |change: &ChangeHash, member: &str| {
-        doc.get_change_by_hash(change).is_some_and(|c| {
-            DeviceId::of_actor(c.actor_id()).is_some_and(|(device, _)| {
+        doc.get_change_meta_by_hash(change).is_some_and(|c| {
+            DeviceId::of_actor(&c.actor).is_some_and(|(device, _)| {
                 devices
                     .get(member)
                     .is_some_and(|owned| owned.contains(&device))
@@ -120,9 +120,9 @@ pub fn validity(doc: &Automerge) -> Validity {
     let after: Vec<HashSet<ChangeHash>> = endings
         .iter()
         .map(|e| {
-            doc.get_changes(&[e.change])
+            doc.get_changes_meta(&[e.change])
                 .iter()
-                .map(automerge::Change::hash)
+                .map(|c| c.hash)
                 .collect()
         })
         .collect();
@@ -185,16 +185,16 @@ pub fn validity(doc: &Automerge) -> Validity {
     // valid change builds on.
     let mut valid = Vec::new();
     let mut built_on = HashSet::new();
-    for change in doc.get_changes(&[]) {
-        let hash = change.hash();
+    for change in doc.get_changes_meta(&[]) {
+        let hash = change.hash;
         if void.contains_key(&hash) {
             continue;
         }
-        if change.deps().iter().any(|d| void.contains_key(d)) {
+        if change.deps.iter().any(|d| void.contains_key(d)) {
             void.insert(hash, "built on a void change".to_owned());
             continue;
         }
-        built_on.extend(change.deps().iter().copied());
+        built_on.extend(change.deps.iter().copied());
         valid.push(hash);
     }
     let mut heads: Vec<ChangeHash> = valid
@@ -307,7 +307,7 @@ fn endings(doc: &Automerge) -> Vec<Ending> {
 
 /// The facilitator at a change's causal past, if the set was facilitated then.
 fn facilitator_at(doc: &Automerge, change: ChangeHash) -> Option<String> {
-    let deps = doc.get_change_by_hash(&change)?.deps().to_vec();
+    let deps = doc.get_change_meta_by_hash(&change)?.deps;
     let (Value::Object(ObjType::Map), facilitation) =
         doc.get_at(automerge::ROOT, "facilitation", &deps).ok()??
     else {

@@ -18,7 +18,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::panic::AssertUnwindSafe;
 
 use automerge::sync::{ChunkList, Message, State, SyncDoc};
-use automerge::{Automerge, Change, ChangeHash, ReadDoc};
+use automerge::{Automerge, Change, ChangeHash};
 use iroh::{PublicKey, SecretKey};
 use revans_model::authority::Validity;
 use revans_model::{DeviceId, SetId};
@@ -52,9 +52,10 @@ pub fn verify(change: &Change, signature: &Signature) -> Result<(), String> {
         })
 }
 
-/// The device that wrote a change, whichever of its generations it wrote as.
-fn author_of(change: &Change) -> Option<PeerId> {
-    DeviceId::of_actor(change.actor_id())
+/// The device that wrote a change (named by its actor), whichever of its generations it
+/// wrote as.
+fn author_of(actor: &automerge::ActorId) -> Option<PeerId> {
+    DeviceId::of_actor(actor)
         .and_then(|(device, _)| device.to_bytes())
         .map(PeerId)
 }
@@ -323,7 +324,7 @@ impl DocSync {
     /// by a member an ending concerns. Otherwise what arrived is void only if it builds on
     /// a void change, and the valid heads move past the rest (the document's heads while
     /// nothing is void). Returns the changes newly void, with why.
-    fn revalidate(&mut self, applied: &[ChangeHash]) -> Vec<(ChangeHash, String)> {
+    fn revalidate(&mut self, applied: &[Change]) -> Vec<(ChangeHash, String)> {
         if !matches!(self.judge, Judge::Set(_)) {
             self.validity.heads = self.doc.get_heads();
             return Vec::new();
@@ -334,11 +335,9 @@ impl DocSync {
             self.endings = endings;
             self.suspects = revans_model::authority::suspects(&self.doc);
         }
-        let suspect = applied.iter().any(|h| {
-            self.doc.get_change_by_hash(h).is_some_and(|c| {
-                DeviceId::of_actor(c.actor_id())
-                    .is_some_and(|(device, _)| self.suspects.contains(&device))
-            })
+        let suspect = applied.iter().any(|c| {
+            DeviceId::of_actor(c.actor_id())
+                .is_some_and(|(device, _)| self.suspects.contains(&device))
         });
         if !new_ending && !suspect {
             if self.validity.void.is_empty() {
@@ -359,17 +358,21 @@ impl DocSync {
 }
 
 impl DocSync {
+    /// Whether the document holds a change: its metadata answers, without rebuilding the
+    /// change from Automerge's columns.
+    fn holds(&self, hash: &ChangeHash) -> bool {
+        self.doc.get_change_meta_by_hash(hash).is_some()
+    }
+
     /// Validity carried past `applied` (in the order they were applied, each after what it
     /// builds on) when none of them is an ending or a change by a member an ending
     /// concerns: each is void if it builds on a void change, and otherwise a valid head
     /// in place of what it builds on. The cost is what arrived, not the history.
-    fn extend_validity(&mut self, applied: &[ChangeHash]) -> Vec<(ChangeHash, String)> {
+    fn extend_validity(&mut self, applied: &[Change]) -> Vec<(ChangeHash, String)> {
         let mut newly = Vec::new();
         let mut heads: BTreeSet<ChangeHash> = self.validity.heads.iter().copied().collect();
-        for hash in applied {
-            let Some(change) = self.doc.get_change_by_hash(hash) else {
-                continue;
-            };
+        for change in applied {
+            let hash = &change.hash();
             if change
                 .deps()
                 .iter()
@@ -402,7 +405,9 @@ fn missing(
     let mut seen = HashSet::new();
     let mut stack: Vec<ChangeHash> = their_heads.unwrap_or_default().to_vec();
     while let Some(hash) = stack.pop() {
-        if doc.get_change_by_hash(&hash).is_some() || refused.contains(&hash) || !seen.insert(hash)
+        if doc.get_change_meta_by_hash(&hash).is_some()
+            || refused.contains(&hash)
+            || !seen.insert(hash)
         {
             continue;
         }
@@ -416,17 +421,15 @@ fn missing(
     missing.into_iter().collect()
 }
 
-/// Appends to the log each of `hashes` the document holds, with its signature.
-fn log_changes(
+/// Appends to the log each of `changes`, from its own bytes, with its signature.
+fn log_changes<'c>(
     out: &mut Vec<Output>,
     id: DocId,
     doc: &DocSync,
-    hashes: impl IntoIterator<Item = ChangeHash>,
+    changes: impl IntoIterator<Item = &'c Change>,
 ) {
-    for hash in hashes {
-        if let (Some(change), Some(signature)) =
-            (doc.doc.get_change_by_hash(&hash), doc.signatures.get(&hash))
-        {
+    for change in changes {
+        if let Some(signature) = doc.signatures.get(&change.hash()) {
             out.push(Output::Append {
                 doc: id,
                 record: Record::Change {
@@ -442,7 +445,9 @@ fn log_changes(
 /// where they were made).
 fn report_void(out: &mut Vec<Output>, id: DocId, doc: &Automerge, void: Vec<(ChangeHash, String)>) {
     for (hash, reason) in void {
-        let author = doc.get_change_by_hash(&hash).and_then(|c| author_of(&c));
+        let author = doc
+            .get_change_meta_by_hash(&hash)
+            .and_then(|c| author_of(&c.actor));
         if let Some(author) = author {
             out.push(Output::Void {
                 doc: id,
@@ -456,7 +461,8 @@ fn report_void(out: &mut Vec<Output>, id: DocId, doc: &Automerge, void: Vec<(Cha
 /// What became of changes a peer sent.
 #[derive(Default)]
 struct Taken {
-    applied: Vec<ChangeHash>,
+    /// Applied, in the order they were: each after what it builds on.
+    applied: Vec<Change>,
     refused: Vec<(PeerId, Option<PeerId>, String)>,
     broke: bool,
 }
@@ -510,8 +516,7 @@ impl DocSync {
                 if pending.contains_key(dep) {
                     count += 1;
                     dependents.entry(*dep).or_default().push(*hash);
-                } else if self.doc.get_change_by_hash(dep).is_none() && !self.refused.contains(dep)
-                {
+                } else if !self.holds(dep) && !self.refused.contains(dep) {
                     absent = true;
                 }
             }
@@ -539,14 +544,14 @@ impl DocSync {
                     }
                 }
             }
-            if self.doc.get_change_by_hash(&hash).is_some() || self.refused.contains(&hash) {
+            if self.holds(&hash) || self.refused.contains(&hash) {
                 continue;
             }
             // A dependency dropped for its signature: this waits for it to come again.
             if !change
                 .deps()
                 .iter()
-                .all(|d| self.doc.get_change_by_hash(d).is_some() || self.refused.contains(d))
+                .all(|d| self.holds(d) || self.refused.contains(d))
             {
                 left.push((change, signature, sender));
                 continue;
@@ -565,7 +570,7 @@ impl DocSync {
             *bytes += change.raw_bytes().len();
             if *bytes > MAX_WAITING_BYTES {
                 if over.insert(sender) {
-                    let author = author_of(&change);
+                    let author = author_of(change.actor_id());
                     taken.refused.push((
                         sender,
                         author,
@@ -593,7 +598,7 @@ impl DocSync {
         taken: &mut Taken,
     ) -> bool {
         let hash = change.hash();
-        let author = author_of(&change);
+        let author = author_of(change.actor_id());
         if change.deps().iter().any(|d| self.refused.contains(d)) {
             self.refused.insert(hash);
             taken.refused.push((
@@ -615,11 +620,12 @@ impl DocSync {
             return false;
         }
         let doc = &mut self.doc;
-        let applied = std::panic::catch_unwind(AssertUnwindSafe(|| doc.apply_changes([change])));
+        let applying = change.clone();
+        let applied = std::panic::catch_unwind(AssertUnwindSafe(|| doc.apply_changes([applying])));
         match applied {
             Ok(Ok(())) => {
                 self.signatures.insert(hash, signature);
-                taken.applied.push(hash);
+                taken.applied.push(change);
                 false
             }
             Ok(Err(e)) => {
@@ -675,7 +681,7 @@ fn sane_state(doc: &Automerge, encoded: &[u8]) -> State {
             if state
                 .shared_heads
                 .iter()
-                .all(|h| doc.get_change_by_hash(h).is_some()) =>
+                .all(|h| doc.get_change_meta_by_hash(h).is_some()) =>
         {
             state
         }
@@ -981,7 +987,7 @@ impl Engine {
         if !taken.applied.is_empty() {
             let void = doc.revalidate(&taken.applied);
             report_void(&mut self.out, id, &doc.doc, void);
-            log_changes(&mut self.out, id, doc, taken.applied.iter().copied());
+            log_changes(&mut self.out, id, doc, &taken.applied);
             self.out.push(Output::Changed(id));
             let relay_at = now + coalesce;
             for (other, sync) in &mut doc.peers {
@@ -1019,7 +1025,7 @@ impl Engine {
         if !taken.applied.is_empty() {
             let void = doc.revalidate(&taken.applied);
             report_void(&mut self.out, id, &doc.doc, void);
-            log_changes(&mut self.out, id, doc, taken.applied.iter().copied());
+            log_changes(&mut self.out, id, doc, &taken.applied);
             self.out.push(Output::Changed(id));
             for (peer, sync) in &mut doc.peers {
                 if connected.contains(peer) && doc.allowed.contains(peer) {
@@ -1111,10 +1117,9 @@ impl Engine {
                 doc.signatures
                     .insert(change.hash(), sign(&self.key, change));
             }
-            let hashes: Vec<ChangeHash> = changes.iter().map(Change::hash).collect();
-            let void = doc.revalidate(&hashes);
+            let void = doc.revalidate(&changes);
             report_void(&mut self.out, id, &doc.doc, void);
-            log_changes(&mut self.out, id, doc, hashes.iter().copied());
+            log_changes(&mut self.out, id, doc, &changes);
             self.out.push(Output::Changed(id));
             for (peer, sync) in &mut doc.peers {
                 if connected.contains(peer) && doc.allowed.contains(peer) {
