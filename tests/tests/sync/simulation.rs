@@ -15,7 +15,8 @@
 //! When the network heals, every honest device holds the same changes and shows the same
 //! set, the one a reading of validity from scratch gives; no hostile change stands; and
 //! an honest change is missing from what is shown only if it was built on a hostile one.
-//! `REVANS_SIM_SEEDS=N` runs N seeds (8 unless set: a seed takes seconds in a debug build).
+//! `REVANS_SIM_SEEDS=N` runs N seeds (8 unless set: a seed takes seconds in a debug build),
+//! from `REVANS_SIM_FIRST` (0 unless set), so a long run by hand can be shared out.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -854,23 +855,26 @@ fn simulate(seed: u64) -> Seen {
     sim.seen
 }
 
-/// `REVANS_SIM_SEEDS` seeds (8 unless set), from 0.
+/// `REVANS_SIM_SEEDS` seeds (8 unless set), from `REVANS_SIM_FIRST` (0 unless set).
 #[test]
 fn hostile_members_change_nothing_honest_devices_show() {
-    let seeds: u64 = std::env::var("REVANS_SIM_SEEDS")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(8);
+    let number = |name: &str, unset: u64| -> u64 {
+        std::env::var(name)
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(unset)
+    };
+    let (first, seeds) = (number("REVANS_SIM_FIRST", 0), number("REVANS_SIM_SEEDS", 8));
     let mut total = Seen::default();
-    for seed in 0..seeds {
+    for seed in first..first + seeds {
         let run = std::panic::catch_unwind(move || simulate(seed));
         let seen = run.unwrap_or_else(|_| panic!("failed with seed {seed} (see above)"));
         total.hostile_changes += seen.hostile_changes;
         total.refused += seen.refused;
         total.void += seen.void;
-        if seed % 500 == 499 {
+        if (seed + 1 - first) % 500 == 0 {
             // Long runs by hand (`-- --nocapture`) show how far they got.
-            eprintln!("seeds 0 to {seed} hold");
+            eprintln!("seeds {first} to {seed} hold");
         }
     }
     // The attacks happened, and were met both ways: refused by the rules, and void.
