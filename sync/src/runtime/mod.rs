@@ -1034,7 +1034,6 @@ impl Worker {
                 view.conflicts.clone(),
             )
         } else {
-            self.hydrated_at.insert(id, Instant::now());
             let (set, journal, conflicts) = match kind {
                 DocKind::Set => (
                     Some(Arc::new(ActionLearningSet::from_doc(doc))),
@@ -1043,6 +1042,9 @@ impl Worker {
                 ),
                 DocKind::Journal => (None, Some(Arc::new(Journal::from_doc(doc))), Vec::new()),
             };
+            // Stamped once read: a read longer than the pause it waits for must not make
+            // the next round's read look due at once.
+            self.hydrated_at.insert(id, Instant::now());
             (doc.get_heads(), set, journal, Arc::new(conflicts))
         };
         let peers = self
