@@ -89,7 +89,7 @@ pub fn check_change_with(
     change: &Change,
     paths: &mut Paths,
 ) -> Result<(), Refusal> {
-    let Some((device, _)) = DeviceId::of_actor(change.actor_id()) else {
+    let Some((device, generation)) = DeviceId::of_actor(change.actor_id()) else {
         return Err(Refusal {
             device: None,
             author: None,
@@ -104,6 +104,11 @@ pub fn check_change_with(
     // Counted before anything is decoded: a change too large to judge is not judged.
     too_large(change).map_err(|reason| refusal(None, reason))?;
     if change.deps().is_empty() {
+        // Only the founding device's first generation begins a set: a later generation
+        // numbers its changes afresh, and its "first" would be a second beginning.
+        if generation != 0 {
+            return Err(refusal(None, "a second beginning for the set".into()));
+        }
         return founding(&device, set, change).map_err(|reason| refusal(None, reason));
     }
     let past = Past::new(doc, change.deps());

@@ -769,3 +769,24 @@ fn a_change_numbered_beyond_any_device_is_refused_at_the_door() {
         Err("a change numbered beyond anything a device writes".to_owned())
     );
 }
+
+/// A device writes on as a later generation when a change of its own turns void
+/// (`DeviceId::actor_in`); a generation numbers its changes afresh, so its first change
+/// must not pass for the set's beginning: the founding device could begin the set again.
+#[test]
+fn a_later_generation_of_the_founding_device_does_not_begin_the_set_again() {
+    let f = Fixture::new();
+    let founding = f.doc.get_changes(&[]).remove(0).clone();
+    assert_eq!(
+        check_change(&f.doc, &f.id, &founding).map_err(|r| r.reason),
+        Ok(())
+    );
+    let mut again = founding.decode();
+    again.actor_id = f.devices[0].actor_in(1);
+    again.hash = None;
+    let again = automerge::Change::from(again);
+    assert_eq!(
+        check_change(&f.doc, &f.id, &again).map_err(|r| r.reason),
+        Err("a second beginning for the set".to_owned())
+    );
+}
