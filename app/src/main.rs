@@ -264,7 +264,7 @@ fn log_event(
 ) {
     match event {
         Event::SetChanged(set) => {
-            let name = node.set(set).map(|s| s.name).unwrap_or_default();
+            let name = node.set(set).map(|s| s.name.clone()).unwrap_or_default();
             let heads = node
                 .heads(set)
                 .map(|h| {
@@ -284,7 +284,7 @@ fn log_event(
             tracing::info!(peer = %device_name(node, device), "connected");
         }
         Event::Refused { set, change } => {
-            let name = node.set(set).map(|s| s.name).unwrap_or_default();
+            let name = node.set(set).map(|s| s.name.clone()).unwrap_or_default();
             tracing::warn!(
                 set = %name,
                 from = %device_name(node, &change.from),
@@ -302,7 +302,7 @@ fn log_event(
         Event::PeerAcknowledged {
             set, device, heads, ..
         } => {
-            let name = node.set(set).map(|s| s.name).unwrap_or_default();
+            let name = node.set(set).map(|s| s.name.clone()).unwrap_or_default();
             tracing::info!(
                 set = %name,
                 peer = %device_name(node, device),

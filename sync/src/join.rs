@@ -140,7 +140,7 @@ async fn admit(inner: &Inner, remote: EndpointId, request: JoinRequest) -> JoinR
     // Answered from the set as this device already shows it: a request without the
     // invitation's key (or the device's consent) ends here, before anything reads or
     // writes the set on the engine's thread.
-    let presented = match view.set.as_deref() {
+    let presented = match view.set.as_ref() {
         Some(Ok(state)) => state
             .invitations
             .get(&invitation)

@@ -593,10 +593,11 @@ impl Node {
         Ok(id)
     }
 
-    /// The sets this device holds. A set whose saved files were damaged is listed with
-    /// the error, until a member's device refills it.
+    /// The sets this device holds, each shared with what the node publishes (no copy of
+    /// a set is made). A set whose saved files were damaged is listed with the error,
+    /// until a member's device refills it.
     #[must_use]
-    pub fn sets(&self) -> Vec<(SetId, Result<ActionLearningSet, LoadError>)> {
+    pub fn sets(&self) -> Vec<(SetId, Result<Arc<ActionLearningSet>, LoadError>)> {
         self.inner
             .engine
             .shared
@@ -669,7 +670,7 @@ impl Node {
     }
 
     /// One set, as it is now.
-    pub fn set(&self, set: &SetId) -> Result<ActionLearningSet, NodeError> {
+    pub fn set(&self, set: &SetId) -> Result<Arc<ActionLearningSet>, NodeError> {
         let view = self.inner.view(set)?;
         let loaded_set = view
             .set
@@ -935,7 +936,7 @@ impl Node {
     /// or not, and when we last heard from them.
     pub fn sync_status(&self, set: &SetId) -> Result<Vec<(MemberId, Vec<DeviceSync>)>, NodeError> {
         let view = self.inner.view(set)?;
-        let state = match view.set.as_deref() {
+        let state = match view.set.as_ref() {
             Some(Ok(state)) => state,
             Some(Err(e)) => return Err(e.clone().into()),
             None => return Err(NodeError::UnknownSet(set.to_string())),
@@ -1115,10 +1116,10 @@ impl Node {
 /// were lost or damaged.
 fn loaded(
     view: &DocView,
-    set: &Result<ActionLearningSet, LoadError>,
-) -> Result<ActionLearningSet, LoadError> {
+    set: &Result<Arc<ActionLearningSet>, LoadError>,
+) -> Result<Arc<ActionLearningSet>, LoadError> {
     match set {
-        Ok(state) => Ok(state.clone()),
+        Ok(state) => Ok(Arc::clone(state)),
         Err(_) if view.heads.is_empty() => Err(LoadError::Damaged(
             "its saved files are damaged or missing; it is refilled from a member's device at the next sync"
                 .into(),
@@ -1168,7 +1169,7 @@ impl Inner {
 
     pub(crate) fn me(&self, set: &SetId) -> Result<MemberId, NodeError> {
         let view = self.view(set)?;
-        match view.set.as_deref() {
+        match view.set.as_ref() {
             Some(Ok(state)) => state
                 .member_for_device(&self.device)
                 .cloned()

@@ -213,7 +213,7 @@ pub async fn execute(node: &Node, cmd: Cmd, json: bool, out: &mut Output) -> Res
                 },
             )
             .await?;
-            let name = node.set(&id)?.name;
+            let name = node.set(&id)?.name.clone();
             out.emit(
                 json,
                 &json!({ "set": id, "name": name }),
@@ -225,7 +225,7 @@ pub async fn execute(node: &Node, cmd: Cmd, json: bool, out: &mut Output) -> Res
             let mut now = Utc::now();
             if let Some(at) = at {
                 let when = moment(&state, &at)?;
-                state = node.set_at(&id, when).await?.0;
+                state = std::sync::Arc::new(node.set_at(&id, when).await?.0);
                 now = when;
             }
             if json {
@@ -751,7 +751,10 @@ pub async fn execute(node: &Node, cmd: Cmd, json: bool, out: &mut Output) -> Res
                 )
             })?;
             let imported = node.import_set(&bytes).await?;
-            let name = node.set(&imported.set).map(|s| s.name).unwrap_or_default();
+            let name = node
+                .set(&imported.set)
+                .map(|s| s.name.clone())
+                .unwrap_or_default();
             let mut text = format!("Restored \"{name}\": {} changes taken in.", imported.taken);
             if !imported.refused.is_empty() {
                 use std::fmt::Write as _;

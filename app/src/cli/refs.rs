@@ -66,7 +66,7 @@ pub fn set_id(node: &Node, given: &str) -> Result<SetId> {
 }
 
 /// A set this device holds, loaded.
-pub fn set(node: &Node, given: &str) -> Result<(SetId, ActionLearningSet)> {
+pub fn set(node: &Node, given: &str) -> Result<(SetId, std::sync::Arc<ActionLearningSet>)> {
     let id = set_id(node, given)?;
     let state = node.set(&id)?;
     Ok((id, state))

@@ -451,7 +451,7 @@ impl RevansApp {
             return;
         };
         for id in changed {
-            let state = node.set(id).map(Arc::new).map_err(|e| e.to_string());
+            let state = node.set(id).map_err(|e| e.to_string());
             match self.sets.iter_mut().find(|(s, _)| s == id) {
                 Some(entry) => entry.1 = state,
                 None => self.sets.push((id.clone(), state)),
@@ -542,7 +542,7 @@ impl RevansApp {
         let sets: Vec<_> = node
             .sets()
             .into_iter()
-            .map(|(id, s)| (id, s.map(Arc::new).map_err(|e| e.to_string())))
+            .map(|(id, s)| (id, s.map_err(|e| e.to_string())))
             .collect();
         let profile = node.profile().ok().flatten();
         let journal = node.journal().ok().flatten();

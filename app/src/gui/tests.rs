@@ -325,8 +325,8 @@ fn plan_now(h: &Harness<'static, RevansApp>) -> revans_model::MeetingId {
         }),
     );
     let (node, set) = scene(h);
-    let meetings = node.set(&set).unwrap().meetings;
-    meetings.into_keys().next().unwrap()
+    let state = node.set(&set).unwrap();
+    state.meetings.keys().next().unwrap().clone()
 }
 
 /// A meeting planned for now, in its turns: this device's member bid and the batting
@@ -985,7 +985,7 @@ fn a_value_changed_on_two_devices_at_once_shows_both_and_one_is_kept() {
             .find(|(_, r)| r.text == "Phones off")
             .map(|(id, _)| id.clone())
             .unwrap();
-        (rule, state.meetings.into_keys().next().unwrap())
+        (rule, state.meetings.keys().next().unwrap().clone())
     };
     runtime.block_on(bo.shutdown());
 

@@ -55,7 +55,7 @@ pub struct DocView {
     /// pauses: see `HYDRATE_WHEN_IDLE`).
     pub heads: Vec<ChangeHash>,
     /// The set, hydrated (sets only).
-    pub set: Option<Arc<Result<ActionLearningSet, LoadError>>>,
+    pub set: Option<Result<Arc<ActionLearningSet>, LoadError>>,
     /// The journal, hydrated (journals only).
     pub journal: Option<Arc<Result<Journal, LoadError>>>,
     /// The set's values that hold more than one version (sets only), read with its
@@ -1036,7 +1036,7 @@ impl Worker {
         } else {
             let (set, journal, conflicts) = match kind {
                 DocKind::Set => (
-                    Some(Arc::new(ActionLearningSet::from_doc(doc))),
+                    Some(ActionLearningSet::from_doc(doc).map(Arc::new)),
                     None,
                     revans_model::conflicts(doc),
                 ),

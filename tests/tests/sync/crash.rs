@@ -81,7 +81,11 @@ fn every_reported_edit_survives_fifty_kills() -> Result<()> {
     runtime.block_on(async {
         let node = Node::start(NodeConfig::loopback(dir.path().to_owned())).await?;
         let (_, state) = node.sets().into_iter().next().context("the set is there")?;
-        let texts: BTreeSet<String> = state?.question_bank.into_values().map(|q| q.text).collect();
+        let texts: BTreeSet<String> = state?
+            .question_bank
+            .values()
+            .map(|q| q.text.clone())
+            .collect();
         let missing: Vec<u64> = done
             .iter()
             .copied()

@@ -100,7 +100,7 @@ async fn changes_a_member_may_not_make_are_refused_by_every_honest_device() -> R
     })
     .await?;
     let ada_member = ada.node().me(&set)?;
-    let name = ada.node().set(&set)?.name;
+    let name = ada.node().set(&set)?.name.clone();
     let honest = ada.node().heads(&set)?;
 
     // Offline, Bo's device writes what Bo may not.

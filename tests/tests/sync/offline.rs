@@ -82,7 +82,7 @@ async fn five_devices_edit_apart_then_meet_with_identical_heads() -> Result<()> 
         heads.windows(2).all(|w| w[0] == w[1])
     })
     .await?;
-    let rules = nodes[3].node().set(&set)?.ground_rules;
+    let rules = nodes[3].node().set(&set)?.ground_rules.clone();
     for i in 0..5 {
         assert!(rules.values().any(|r| r.text == format!("Rule from N{i}.")));
     }
