@@ -1019,14 +1019,13 @@ impl Worker {
     /// now; without, the content and heads published last (they always go together, so
     /// a reader never sees heads its copy of the set does not hold), with fresh statuses.
     fn publish(&mut self, id: DocId, hydrate: bool) {
-        // What the set shows: the document at the heads of its valid changes.
-        let Some(doc) = self.engine.shown(&id) else {
+        if self.engine.doc(&id).is_none() {
             return;
-        };
-        let doc: &Automerge = &doc;
+        }
         let kind = self.kinds.get(&id).copied().unwrap_or(DocKind::Set);
         let previous = self.shared.view(&id);
         let (heads, set, journal, conflicts) = if let (Some(view), false) = (&previous, hydrate) {
+            // Statuses only (a peer's acknowledgement): the document is not looked at.
             (
                 view.heads.clone(),
                 view.set.clone(),
@@ -1034,6 +1033,11 @@ impl Worker {
                 view.conflicts.clone(),
             )
         } else {
+            // What the set shows: the document at the heads of its valid changes.
+            let Some(doc) = self.engine.shown(&id) else {
+                return;
+            };
+            let doc: &Automerge = &doc;
             let (set, journal, conflicts) = match kind {
                 DocKind::Set => (
                     Some(ActionLearningSet::from_doc(doc).map(Arc::new)),
