@@ -53,7 +53,7 @@ pub use clock::{
 };
 pub use command::{
     Applied, Author, Command, Host, LINE_MAX, MeetingPlan, MemberReviewAnswers, NAME_MAX, NewSet,
-    PROSE_MAX, Profile, apply, create_set,
+    PROSE_MAX, Profile, apply, apply_to_kept, create_set,
 };
 pub use conflict::{Conflict, Field, Kept, Version, conflicts};
 pub use error::{CommandError, LoadError, MAX_MEETING_MINUTES, MIN_MEETING_MINUTES};

@@ -1221,9 +1221,27 @@ impl Inner {
             member,
             at: Utc::now(),
         };
+        // The set as the node keeps it, if it is the document the edit runs on (the same
+        // heads): the command then does not read the whole set again.
+        let kept = self.view(set).ok().and_then(|view| match &view.set {
+            Some(Ok(state)) => Some((view.heads.clone(), Arc::clone(state))),
+            _ => None,
+        });
         self.engine
             .edit(doc_id(set)?, move |document| {
-                Ok(revans_model::apply(document, &author, command)?)
+                let current = kept.filter(|(heads, _)| {
+                    let mut now = document.get_heads();
+                    let mut then = heads.clone();
+                    now.sort();
+                    then.sort();
+                    now == then
+                });
+                Ok(match current {
+                    Some((_, state)) => {
+                        revans_model::apply_to_kept(document, &author, command, state)?
+                    }
+                    None => revans_model::apply(document, &author, command)?,
+                })
             })
             .await
     }

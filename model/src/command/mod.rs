@@ -12,6 +12,8 @@ mod membership;
 mod rules;
 mod turns;
 
+use std::sync::Arc;
+
 use automerge::transaction::{CommitOptions, Transactable, Transaction};
 use automerge::{Automerge, ObjType, ReadDoc, Value};
 use autosurgeon::Reconcile;
@@ -432,6 +434,30 @@ pub fn apply(
     author: &Author,
     command: Command,
 ) -> Result<Applied, CommandError> {
+    carry_out(doc, author, command, None)
+}
+
+/// [`apply`], given the set as `doc` stands, already read: the node keeps it, and the
+/// command then reads nothing of the document but what it writes over. `kept` must be
+/// the set read from a document with `doc`'s heads (the caller compares them).
+///
+/// # Errors
+/// As [`apply`].
+pub fn apply_to_kept(
+    doc: &mut Automerge,
+    author: &Author,
+    command: Command,
+    kept: Arc<ActionLearningSet>,
+) -> Result<Applied, CommandError> {
+    carry_out(doc, author, command, Some(kept))
+}
+
+fn carry_out(
+    doc: &mut Automerge,
+    author: &Author,
+    command: Command,
+    kept: Option<Arc<ActionLearningSet>>,
+) -> Result<Applied, CommandError> {
     let message = command.describe();
     let seconds = author.at.timestamp();
     doc.transact_with(
@@ -441,7 +467,7 @@ pub fn apply(
                 .with_time(seconds)
         },
         |tx| {
-            let mut w = Writer::new(tx, author)?;
+            let mut w = Writer::new(tx, author, kept)?;
             w.execute(command)
         },
     )
@@ -449,19 +475,27 @@ pub fn apply(
     .map_err(|failure| failure.error)
 }
 
-/// A command's view of the set inside its transaction: the set as it is now, hydrated
-/// from the transaction itself (so a stale copy can never be written back), and the way
-/// to write one record at its own place in the document.
+/// A command's view of the set inside its transaction: the set as it is now (hydrated
+/// from the transaction itself, or kept by the caller from a document with the same
+/// heads, so a stale copy is never written back), and the way to write one record at its
+/// own place in the document.
 pub(crate) struct Writer<'a, 'b> {
     tx: &'a mut Transaction<'b>,
-    pub(crate) set: ActionLearningSet,
+    pub(crate) set: Arc<ActionLearningSet>,
     pub(crate) author: MemberId,
     pub(crate) at: Timestamp,
 }
 
 impl<'a, 'b> Writer<'a, 'b> {
-    fn new(tx: &'a mut Transaction<'b>, author: &Author) -> Result<Self, CommandError> {
-        let set = ActionLearningSet::from_doc(&*tx)?;
+    fn new(
+        tx: &'a mut Transaction<'b>,
+        author: &Author,
+        kept: Option<Arc<ActionLearningSet>>,
+    ) -> Result<Self, CommandError> {
+        let set = match kept {
+            Some(set) => set,
+            None => Arc::new(ActionLearningSet::from_doc(&*tx)?),
+        };
         match set.member(&author.member) {
             None => return Err(CommandError::NotAMember),
             Some(m) if !m.is_current() => {

@@ -317,3 +317,45 @@ fn an_action_reported_on_is_not_rewritten() {
     });
     assert!(rewrite.unwrap_err().contains("after it was reported on"));
 }
+
+/// A command given the set as the node keeps it (read from a document with the same
+/// heads) writes exactly what it writes when it reads the set itself: the same change,
+/// byte for byte.
+#[test]
+fn a_command_on_the_kept_set_writes_what_it_writes_reading_the_set() {
+    let mut f = Fixture::new();
+    let rule = propose(&mut f, 0, "We start on time.");
+    let commands = [
+        Command::AgreeRule { rule: rule.clone() },
+        Command::EditSet {
+            name: Some("Leaders".into()),
+            purpose: None,
+        },
+        Command::RewordRule {
+            rule,
+            text: "We start and end on time.".into(),
+        },
+        Command::RemoveMember {
+            member: f.members[2].clone(),
+        },
+    ];
+    for command in commands {
+        // Removing a member is the facilitator's (member 0); the rest anyone's.
+        let member = usize::from(!matches!(command, Command::RemoveMember { .. }));
+        let by = f.by(member, 5);
+        let (mut reading, mut kept) = (f.doc.fork(), f.doc.fork());
+        for doc in [&mut reading, &mut kept] {
+            doc.set_actor(f.devices[member].actor());
+        }
+        let state = std::sync::Arc::new(revans_model::ActionLearningSet::from_doc(&kept).unwrap());
+        let read = apply(&mut reading, &by, command.clone());
+        let given = revans_model::apply_to_kept(&mut kept, &by, command, state);
+        assert_eq!(read, given);
+        assert_eq!(reading.get_heads(), kept.get_heads(), "the same change");
+        assert_ne!(
+            reading.get_heads(),
+            f.doc.get_heads(),
+            "something was written"
+        );
+    }
+}
