@@ -72,7 +72,55 @@ pub fn founding_id(device: &DeviceId, nonce: &str) -> SetId {
 /// dependencies. The document must hold every dependency (the caller holds a change
 /// until they arrive).
 pub fn check_change(doc: &Automerge, set: &SetId, change: &Change) -> Result<(), Refusal> {
-    check_change_with(doc, set, change, &mut Paths::default())
+    check_change_with(doc, set, change, &mut Paths::default()).map(|_| ())
+}
+
+/// What a change wrote, by the set's records: so a device that keeps the set read reads
+/// again only these ([`crate::ActionLearningSet::refresh`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Touched {
+    /// Everything: the set's beginning.
+    pub all: bool,
+    /// Fields of the set itself written (its name, its facilitation, a whole collection).
+    pub fields: BTreeSet<String>,
+    /// Records written, by collection and key (`("ground_rules", rule id)`).
+    pub records: BTreeSet<(String, String)>,
+}
+
+impl Touched {
+    /// Everything, as a set's beginning touches it.
+    #[must_use]
+    pub fn everything() -> Self {
+        Self {
+            all: true,
+            ..Self::default()
+        }
+    }
+
+    /// Adds what `other` touched.
+    pub fn add(&mut self, other: Self) {
+        self.all |= other.all;
+        self.fields.extend(other.fields);
+        self.records.extend(other.records);
+    }
+
+    /// Whether nothing was touched.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        !self.all && self.fields.is_empty() && self.records.is_empty()
+    }
+
+    fn note(&mut self, path: &[String]) {
+        match path {
+            [] => {}
+            [field] => {
+                self.fields.insert(field.clone());
+            }
+            [collection, key, ..] => {
+                self.records.insert((collection.clone(), key.clone()));
+            }
+        }
+    }
 }
 
 /// Where each object of a set's document lives. Objects never move, so a device that
@@ -82,13 +130,13 @@ pub fn check_change(doc: &Automerge, set: &SetId, change: &Change) -> Result<(),
 pub struct Paths(HashMap<(u64, Vec<u8>), Vec<String>>);
 
 /// [`check_change`], remembering in `paths` where the objects it meets live (and, if the
-/// change is allowed, the objects it makes).
+/// change is allowed, the objects it makes); an allowed change's records are returned.
 pub fn check_change_with(
     doc: &Automerge,
     set: &SetId,
     change: &Change,
     paths: &mut Paths,
-) -> Result<(), Refusal> {
+) -> Result<Touched, Refusal> {
     let Some((device, generation)) = DeviceId::of_actor(change.actor_id()) else {
         return Err(Refusal {
             device: None,
@@ -109,7 +157,9 @@ pub fn check_change_with(
         if generation != 0 {
             return Err(refusal(None, "a second beginning for the set".into()));
         }
-        return founding(&device, set, change).map_err(|reason| refusal(None, reason));
+        return founding(&device, set, change)
+            .map(|()| Touched::everything())
+            .map_err(|reason| refusal(None, reason));
     }
     let past = Past::new(doc, change.deps());
     let author = past
@@ -128,13 +178,14 @@ pub fn check_change_with(
         seen: HashSet::new(),
         grown: HashMap::new(),
         sequences: HashMap::new(),
+        records: Touched::default(),
     };
     check
         .ordinary(change)
         .map_err(|reason| refusal(Some(author), reason))?;
     let created = std::mem::take(&mut check.created);
     check.paths.0.extend(created);
-    Ok(())
+    Ok(check.records)
 }
 
 /// The most operations one change may hold: more than the largest honest command writes
@@ -237,6 +288,8 @@ struct Check<'a> {
     grown: HashMap<ObjectId, (i64, i64)>,
     /// Where each text or list written into lives.
     sequences: HashMap<ObjectId, Path>,
+    /// The records this change writes.
+    records: Touched,
 }
 
 /// The document as it stood at a change's dependencies: everything the change's author
@@ -563,6 +616,7 @@ impl Check<'_> {
                 Key::Map(key) => target.push(key.to_string()),
                 Key::Seq(_) => target.push(SEQ.into()),
             }
+            self.records.note(&target);
             if target.len() > MAX_DEPTH {
                 return Err(format!(
                     "a value nested deeper than anything in {}",

@@ -173,6 +173,46 @@ where
         .collect()
 }
 
+/// The collections of records besides members and invitations (see
+/// [`ActionLearningSet::refresh`]).
+const COLLECTIONS: [&str; 7] = [
+    "handovers",
+    "ground_rules",
+    "issues",
+    "meetings",
+    "actions",
+    "question_bank",
+    "celebrations",
+];
+
+/// One record read again into `into`: gone (or unreadable, as [`records`] leaves it out)
+/// if it does not read.
+fn record<D, K, V>(doc: &D, collection: &str, key: &str, into: &mut BTreeMap<K, V>)
+where
+    D: autosurgeon::ReadDoc,
+    K: From<String> + Ord,
+    V: autosurgeon::Hydrate,
+{
+    let read = match doc.get(&automerge::ROOT, collection) {
+        Ok(Some((automerge::Value::Object(automerge::ObjType::Map), obj))) => {
+            match doc.get(&obj, key) {
+                Ok(Some(_)) => autosurgeon::hydrate_prop::<_, V, _, _>(doc, &obj, key).ok(),
+                _ => None,
+            }
+        }
+        _ => None,
+    };
+    let key = K::from(key.to_owned());
+    match read {
+        Some(value) => {
+            into.insert(key, value);
+        }
+        None => {
+            into.remove(&key);
+        }
+    }
+}
+
 impl ActionLearningSet {
     /// Reads the set from its document. A document from a newer Revans, or one that is
     /// not a set at all, is refused with an error saying so.
@@ -207,6 +247,102 @@ impl ActionLearningSet {
         };
         set.drop_lost_admissions();
         Ok(set)
+    }
+
+    /// Reads again from `doc` only what `touched` names, keeping the rest as read before:
+    /// the set `from_doc` gives, if `self` was read from `doc` before the changes that
+    /// touched these (a property test holds it). Members and invitations are read again
+    /// together (an admission stands on both); anything else unforeseen reads the whole set.
+    ///
+    /// # Errors
+    /// As [`ActionLearningSet::from_doc`].
+    pub fn refresh<D: autosurgeon::ReadDoc>(
+        &mut self,
+        doc: &D,
+        touched: &crate::rules::Touched,
+    ) -> Result<(), LoadError> {
+        if touched.all {
+            *self = Self::from_doc(doc)?;
+            return Ok(());
+        }
+        let mut membership = false;
+        let fields = touched
+            .fields
+            .iter()
+            .chain(touched.records.iter().map(|(collection, _)| collection));
+        let mut whole = std::collections::BTreeSet::new();
+        for field in fields {
+            let known = match field.as_str() {
+                "name" => {
+                    self.name = readable(doc, "name").unwrap_or_default();
+                    true
+                }
+                "purpose" => {
+                    self.purpose = readable(doc, "purpose").unwrap_or_default();
+                    true
+                }
+                "facilitation" => {
+                    self.facilitation =
+                        readable(doc, "facilitation").unwrap_or(Facilitation::SelfManaged);
+                    true
+                }
+                "meeting_lengths" => {
+                    self.meeting_lengths = readable(doc, "meeting_lengths").unwrap_or_default();
+                    true
+                }
+                "members" | "invitations" => {
+                    membership = true;
+                    true
+                }
+                collection => COLLECTIONS.contains(&collection),
+            };
+            if !known {
+                *self = Self::from_doc(doc)?;
+                return Ok(());
+            }
+            if touched.fields.contains(field) {
+                whole.insert(field.as_str());
+            }
+        }
+        for collection in &whole {
+            self.read_collection(doc, collection);
+        }
+        for (collection, key) in &touched.records {
+            if whole.contains(collection.as_str()) {
+                continue;
+            }
+            match collection.as_str() {
+                "handovers" => record(doc, "handovers", key, &mut self.handovers),
+                "ground_rules" => record(doc, "ground_rules", key, &mut self.ground_rules),
+                "issues" => record(doc, "issues", key, &mut self.issues),
+                "meetings" => record(doc, "meetings", key, &mut self.meetings),
+                "actions" => record(doc, "actions", key, &mut self.actions),
+                "question_bank" => record(doc, "question_bank", key, &mut self.question_bank),
+                "celebrations" => record(doc, "celebrations", key, &mut self.celebrations),
+                // Fields of the set itself (a text's characters), and membership: read above.
+                _ => {}
+            }
+        }
+        if membership {
+            self.members = records(doc, "members");
+            self.invitations = records(doc, "invitations");
+            self.drop_lost_admissions();
+        }
+        Ok(())
+    }
+
+    /// One collection of records, read again whole.
+    fn read_collection<D: autosurgeon::ReadDoc>(&mut self, doc: &D, collection: &str) {
+        match collection {
+            "handovers" => self.handovers = records(doc, collection),
+            "ground_rules" => self.ground_rules = records(doc, collection),
+            "issues" => self.issues = records(doc, collection),
+            "meetings" => self.meetings = records(doc, collection),
+            "actions" => self.actions = records(doc, collection),
+            "question_bank" => self.question_bank = records(doc, collection),
+            "celebrations" => self.celebrations = records(doc, collection),
+            _ => {}
+        }
     }
 
     /// The set's members alone, read without the rest of the set (for deciding who may

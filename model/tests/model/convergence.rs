@@ -4,8 +4,9 @@
 use automerge::Automerge;
 use proptest::prelude::*;
 use revans_model::{
-    ActionLearningSet, Author, Command, CommandError, ContributionKind, Facilitation, MeetingId,
-    MemberId, Outcome, Phase, Urgency, apply, batting_order, turn_schedule,
+    ActionLearningSet, Author, Command, CommandError, ContributionKind, DeviceId, Facilitation,
+    MeetingId, MemberId, Outcome, Paths, Phase, Urgency, apply, batting_order, check_change_with,
+    turn_schedule,
 };
 
 use crate::fixture::{Fixture, t};
@@ -340,14 +341,19 @@ fn who(step: &Step) -> usize {
     }
 }
 
-/// Applies the steps to one fork; a refused step must leave the document as it was.
+/// Applies the steps to one fork, each on its member's own device (writing as its
+/// `generation`, so two forks never number one actor's changes twice); a refused step
+/// must leave the document as it was.
 fn run(
     doc: &mut Automerge,
     steps: &[Step],
-    members: &[MemberId],
+    (members, devices, generation): (&[MemberId], &[DeviceId], u32),
     meeting: &MeetingId,
 ) -> Result<(), TestCaseError> {
     for (i, step) in steps.iter().enumerate() {
+        if let Some(device) = devices.get(who(step)) {
+            doc.set_actor(device.actor_in(generation));
+        }
         let command = command(step, doc, members, meeting);
         let author = Author {
             member: members
@@ -433,8 +439,8 @@ proptest! {
         let members = f.members.clone();
         let mut left = f.doc.fork();
         let mut right = f.doc.fork();
-        run(&mut left, &a, &members, &meeting)?;
-        run(&mut right, &b, &members, &meeting)?;
+        run(&mut left, &a, (&members, &f.devices, 0), &meeting)?;
+        run(&mut right, &b, (&members, &f.devices, 1), &meeting)?;
 
         let one = merged(&left, &right);
         let other = merged(&right, &left);
@@ -445,6 +451,19 @@ proptest! {
         check_invariants(&one, &members, &meeting)?;
         // And the merged set survives a save and load unchanged.
         let reloaded = Automerge::load(&one.save()).unwrap();
-        prop_assert_eq!(ActionLearningSet::from_doc(&reloaded).unwrap(), one_set);
+        prop_assert_eq!(&ActionLearningSet::from_doc(&reloaded).unwrap(), &one_set);
+        // And a set kept current change by change, reading again only the records each
+        // touched (as the rules name them), is the set read whole, after every change.
+        let mut doc = f.doc.fork();
+        let mut kept = ActionLearningSet::from_doc(&doc).unwrap();
+        let mut paths = Paths::default();
+        for change in one.get_changes(&f.doc.get_heads()) {
+            let touched = check_change_with(&doc, &f.id, &change, &mut paths);
+            prop_assert!(touched.is_ok(), "an edit the rules refuse: {:?}", touched);
+            doc.apply_changes([change]).unwrap();
+            kept.refresh(&doc, &touched.unwrap()).unwrap();
+            prop_assert_eq!(&kept, &ActionLearningSet::from_doc(&doc).unwrap());
+        }
+        prop_assert_eq!(&kept, &one_set);
     }
 }
