@@ -58,41 +58,59 @@ struct Ending {
     as_facilitator: bool,
 }
 
-/// How many endings a document holds: cheap to read after every round, so that the
-/// whole reading runs only when one came (or a suspect's change did).
-#[must_use]
-pub fn endings_count(doc: &Automerge) -> usize {
-    let departures: usize = members(doc)
-        .iter()
-        .map(|(_, record)| departures(doc, record))
-        .sum();
-    departures + map_keys(doc, &automerge::ROOT, "handovers").len()
+/// What a device watches after every round: every ending the document holds (each
+/// version of one: two written at once under one key are two) and the devices of every
+/// member with a departure. While neither changes, what arrives is void only if it builds
+/// on a void change; when either does, validity is read again whole. Cheap: a handful of
+/// records.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Watched {
+    endings: BTreeSet<ChangeHash>,
+    suspects: BTreeSet<DeviceId>,
 }
 
-/// How many versions of a member's departure are records (not the null of none).
-fn departures(doc: &Automerge, record: &ObjId) -> usize {
-    doc.get_all(record, "departure").map_or(0, |all| {
-        all.iter()
-            .filter(|(value, _)| matches!(value, Value::Object(ObjType::Map)))
-            .count()
-    })
-}
-
-/// The devices whose ordinary changes an ending could void: those of members with a
-/// departure. (A hand-over voids only endings, which are counted.)
-#[must_use]
-pub fn suspects(doc: &Automerge) -> HashSet<DeviceId> {
-    let mut suspect = HashSet::new();
-    for (_, record) in members(doc) {
-        if departures(doc, &record) > 0 {
-            suspect.extend(
-                map_keys(doc, &record, "devices")
-                    .into_iter()
-                    .map(DeviceId::from),
-            );
-        }
+impl Watched {
+    /// Whether a change by `device` could be void by an ending: it is a departed member's.
+    #[must_use]
+    pub fn suspect(&self, device: &DeviceId) -> bool {
+        self.suspects.contains(device)
     }
-    suspect
+}
+
+/// What [`Watched`] says of `doc` now.
+#[must_use]
+pub fn watched(doc: &Automerge) -> Watched {
+    let mut watched = Watched::default();
+    for (_, record) in members(doc) {
+        let departures = departures(doc, &record);
+        if departures.is_empty() {
+            continue;
+        }
+        watched.endings.extend(departures);
+        watched.suspects.extend(
+            map_keys(doc, &record, "devices")
+                .into_iter()
+                .map(DeviceId::from),
+        );
+    }
+    for (_, record) in handovers(doc) {
+        watched.endings.extend(doc.hash_for_opid(&record));
+    }
+    watched
+}
+
+/// The changes that wrote a member's departures (every version that is a record, not the
+/// null of none).
+fn departures(doc: &Automerge, record: &ObjId) -> Vec<ChangeHash> {
+    doc.get_all(record, "departure").map_or_else(
+        |_| Vec::new(),
+        |all| {
+            all.into_iter()
+                .filter(|(value, _)| matches!(value, Value::Object(ObjType::Map)))
+                .filter_map(|(_, id)| doc.hash_for_opid(&id))
+                .collect()
+        },
+    )
 }
 
 /// Which of a set's changes stand.
@@ -275,29 +293,21 @@ fn endings(doc: &Automerge) -> Vec<Ending> {
             });
         }
     }
-    if let Ok(Some((Value::Object(ObjType::Map), handovers))) =
-        doc.get(automerge::ROOT, "handovers")
-    {
-        for key in doc.keys(&handovers) {
-            let Ok(Some((Value::Object(ObjType::Map), record))) = doc.get(&handovers, key.as_str())
-            else {
-                continue;
-            };
-            let Some(change) = doc.hash_for_opid(&record) else {
-                continue;
-            };
-            let author = str_of(doc, &record, "by").unwrap_or_default();
-            // Only a hand-over while someone facilitated ends their facilitation.
-            let Some(facilitator) = facilitator_at(doc, change) else {
-                continue;
-            };
-            endings.push(Ending {
-                change,
-                as_facilitator: author == facilitator,
-                author,
-                ends: Ends::Facilitation(facilitator),
-            });
-        }
+    for (_, record) in handovers(doc) {
+        let Some(change) = doc.hash_for_opid(&record) else {
+            continue;
+        };
+        let author = str_of(doc, &record, "by").unwrap_or_default();
+        // Only a hand-over while someone facilitated ends their facilitation.
+        let Some(facilitator) = facilitator_at(doc, change) else {
+            continue;
+        };
+        endings.push(Ending {
+            change,
+            as_facilitator: author == facilitator,
+            author,
+            ends: Ends::Facilitation(facilitator),
+        });
     }
     // One order, whatever order the document lists them in.
     endings.sort_by(|a, b| (a.change, &a.ends).cmp(&(b.change, &b.ends)));
@@ -327,32 +337,43 @@ fn facilitator_at(doc: &Automerge, change: ChangeHash) -> Option<String> {
     }
 }
 
-/// Each member's devices (every device ever named).
+/// Each member's devices (every device ever named, in any version of their record).
 fn devices_by_member(doc: &Automerge) -> HashMap<String, BTreeSet<DeviceId>> {
-    members(doc)
-        .into_iter()
-        .map(|(member, record)| {
-            let devices = map_keys(doc, &record, "devices")
+    let mut devices: HashMap<String, BTreeSet<DeviceId>> = HashMap::new();
+    for (member, record) in members(doc) {
+        devices.entry(member).or_default().extend(
+            map_keys(doc, &record, "devices")
                 .into_iter()
-                .map(DeviceId::from)
-                .collect();
-            (member, devices)
-        })
-        .collect()
+                .map(DeviceId::from),
+        );
+    }
+    devices
 }
 
-/// The members' records, by id.
+/// The members' records, by id: every version of each (two written at once under one
+/// id are both read, so a departure in either counts).
 fn members(doc: &Automerge) -> Vec<(String, ObjId)> {
-    let Ok(Some((Value::Object(ObjType::Map), members))) = doc.get(automerge::ROOT, "members")
-    else {
+    records_of(doc, "members")
+}
+
+/// The hand-overs' records, every version of each.
+fn handovers(doc: &Automerge) -> Vec<(String, ObjId)> {
+    records_of(doc, "handovers")
+}
+
+fn records_of(doc: &Automerge, collection: &str) -> Vec<(String, ObjId)> {
+    let Ok(Some((Value::Object(ObjType::Map), all))) = doc.get(automerge::ROOT, collection) else {
         return Vec::new();
     };
-    doc.keys(&members)
-        .filter_map(|m| match doc.get(&members, m.as_str()) {
-            Ok(Some((Value::Object(ObjType::Map), record))) => Some((m, record)),
-            _ => None,
-        })
-        .collect()
+    let mut records = Vec::new();
+    for key in doc.keys(&all) {
+        for (value, record) in doc.get_all(&all, key.as_str()).unwrap_or_default() {
+            if matches!(value, Value::Object(ObjType::Map)) {
+                records.push((key.clone(), record));
+            }
+        }
+    }
+    records
 }
 
 fn map_keys(doc: &Automerge, obj: &ObjId, key: &str) -> Vec<String> {

@@ -194,6 +194,12 @@ impl DeviceId {
         self.actor_in(0)
     }
 
+    /// The most generations a device writes in: it begins one only when a change of its
+    /// own turns void, which a set's whole life brings a few times at most. Each is another
+    /// actor to Automerge, which costs every device a pass over the document to take in,
+    /// so a device writing in more is refused.
+    pub const MAX_GENERATION: u32 = 100;
+
     /// The device's actor in `generation`: its key, then (past the first generation) the
     /// generation's number in four bytes. Automerge numbers an actor's changes in one
     /// line, each building on the one before; when a change of this device's own no

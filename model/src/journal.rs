@@ -222,8 +222,11 @@ pub fn check_journal_change(
     use automerge::legacy::{Key, ObjectId, OpType};
     use automerge::{ObjType, ReadDoc, ScalarValue, Value};
 
-    let (device, _) = DeviceId::of_actor(change.actor_id())
+    let (device, generation) = DeviceId::of_actor(change.actor_id())
         .ok_or_else(|| "a change whose author is not a device".to_owned())?;
+    if generation > DeviceId::MAX_GENERATION {
+        return Err(crate::rules::TOO_MANY_GENERATIONS.into());
+    }
     crate::rules::too_large(change)?;
     let ops = change.decode().operations;
     let at_root = |key: &str| -> Option<ObjId> {
@@ -234,7 +237,9 @@ pub fn check_journal_change(
     };
     if change.deps().is_empty() {
         let heads = doc.get_heads();
-        if change.seq() != 1 || !(heads.is_empty() || heads == [change.hash()]) {
+        // Only the device's first generation begins a journal (a later one numbers its
+        // changes afresh).
+        if generation != 0 || change.seq() != 1 || !(heads.is_empty() || heads == [change.hash()]) {
             return Err("a second beginning for a journal".into());
         }
         // The founder lists itself and no other device.

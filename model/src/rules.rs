@@ -149,6 +149,9 @@ pub fn check_change_with(
         author,
         reason,
     };
+    if generation > DeviceId::MAX_GENERATION {
+        return Err(refusal(None, TOO_MANY_GENERATIONS.into()));
+    }
     // Counted before anything is decoded: a change too large to judge is not judged.
     too_large(change).map_err(|reason| refusal(None, reason))?;
     if change.deps().is_empty() {
@@ -259,6 +262,10 @@ fn founding(device: &DeviceId, set: &SetId, change: &Change) -> Result<(), Strin
 /// Why a write into an object its author had not seen is refused: the same words on a
 /// device that holds the object and on one that does not yet.
 const OUTSIDE_THE_PAST: &str = "a write into something its author had not seen";
+
+/// Why a change written as a generation past [`DeviceId::MAX_GENERATION`] is refused.
+pub(crate) const TOO_MANY_GENERATIONS: &str =
+    "a change from more generations of its device than any device writes in";
 
 /// A path from the document's root: map keys, and `#` for a position in a list or text.
 type Path = Vec<String>;

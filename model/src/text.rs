@@ -4,12 +4,26 @@
 
 use std::fmt;
 
-use autosurgeon::{Hydrate, Reconcile, Text};
+use autosurgeon::reconcile::{NoKey, TextReconciler as _};
+use autosurgeon::{Hydrate, Reconcile, Reconciler, Text};
 use serde::{Serialize, Serializer};
 
 /// Text that several people may edit at once. Reads as a plain string.
-#[derive(Clone, Default, PartialEq, Eq, Reconcile, Hydrate)]
+#[derive(Clone, Default, PartialEq, Eq, Hydrate)]
 pub struct SharedText(Text);
+
+/// Written as the characters that differ between the text the document holds now and
+/// this value. Not as edits against the text where it was read (autosurgeon's own way,
+/// which refuses a document whose heads have moved since): a set kept current record by
+/// record holds texts read at older heads, unchanged since, and a command writes records
+/// of that set.
+impl Reconcile for SharedText {
+    type Key<'a> = NoKey;
+
+    fn reconcile<R: Reconciler>(&self, mut reconciler: R) -> Result<(), R::Error> {
+        reconciler.text()?.update(self.as_str())
+    }
+}
 
 impl SharedText {
     /// New text, for a record that does not exist in the document yet.

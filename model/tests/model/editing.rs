@@ -359,3 +359,37 @@ fn a_command_on_the_kept_set_writes_what_it_writes_reading_the_set() {
         );
     }
 }
+
+/// A set kept current record by record holds texts read at older heads (the records no
+/// change has touched since): a command on it still writes what it writes reading the set.
+#[test]
+fn a_command_on_a_set_kept_current_record_by_record_writes_its_texts() {
+    let mut f = Fixture::new();
+    let mut kept = revans_model::ActionLearningSet::from_doc(&f.doc).unwrap();
+    // Bo proposes a rule; the kept set reads again only what that touched.
+    let before = f.doc.get_heads();
+    propose(&mut f, 1, "Phones away.");
+    let mut paths = revans_model::Paths::default();
+    let base = f.doc.fork_at(&before).unwrap();
+    for change in f.doc.get_changes(&before) {
+        let touched = revans_model::check_change_with(&base, &f.id, &change, &mut paths).unwrap();
+        kept.refresh(&f.doc, &touched).unwrap();
+    }
+    assert_eq!(
+        kept,
+        revans_model::ActionLearningSet::from_doc(&f.doc).unwrap()
+    );
+    // Ada edits the purpose, a text read before the rule.
+    let command = Command::EditSet {
+        name: None,
+        purpose: Some("Learning our way through knotty problems, together.".into()),
+    };
+    let (mut reading, mut given) = (f.doc.fork(), f.doc.fork());
+    for doc in [&mut reading, &mut given] {
+        doc.set_actor(f.devices[0].actor());
+    }
+    let by = f.by(0, 9);
+    apply(&mut reading, &by, command.clone()).unwrap();
+    revans_model::apply_to_kept(&mut given, &by, command, std::sync::Arc::new(kept)).unwrap();
+    assert_eq!(reading.get_heads(), given.get_heads(), "the same change");
+}

@@ -263,3 +263,20 @@ fn a_journals_list_and_kind_are_never_replaced_and_it_begins_once() {
         Err("a beginning of a journal that names another device".into())
     );
 }
+
+/// A later generation of the founding device (see `DeviceId::actor_in`) numbers its
+/// changes afresh: its first change does not begin the journal again, even on a device
+/// that holds nothing of it yet.
+#[test]
+fn a_later_generation_does_not_begin_a_journal() {
+    let doc = create_journal(device(1), t(0)).unwrap();
+    let founding = doc.get_changes(&[]).remove(0).clone();
+    let mut again = founding.decode();
+    again.actor_id = device(1).actor_in(1);
+    again.hash = None;
+    let again = automerge::Change::from(again);
+    assert_eq!(
+        check_journal_change(&Automerge::new(), JOURNAL, &again),
+        Err("a second beginning for a journal".into())
+    );
+}

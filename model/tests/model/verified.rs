@@ -790,3 +790,38 @@ fn a_later_generation_of_the_founding_device_does_not_begin_the_set_again() {
         Err("a second beginning for the set".to_owned())
     );
 }
+
+/// Every generation is another actor, which every device takes in at a cost: a change
+/// written past the most generations a device needs is refused.
+#[test]
+fn a_change_from_more_generations_than_a_device_needs_is_refused() {
+    let f = Fixture::new();
+    for (generation, allowed) in [
+        (revans_model::DeviceId::MAX_GENERATION, true),
+        (revans_model::DeviceId::MAX_GENERATION + 1, false),
+    ] {
+        let mut bos = f.doc.fork();
+        bos.set_actor(f.devices[1].actor_in(generation));
+        revans_model::apply(
+            &mut bos,
+            &f.by(1, 5),
+            Command::ProposeRule {
+                text: "Phones away.".into(),
+            },
+        )
+        .unwrap();
+        let change = bos.get_last_local_change().unwrap().clone();
+        let judged = check_change(&f.doc, &f.id, &change).map_err(|r| r.reason);
+        if allowed {
+            assert_eq!(judged, Ok(()));
+        } else {
+            assert_eq!(
+                judged,
+                Err(
+                    "a change from more generations of its device than any device writes in"
+                        .to_owned()
+                )
+            );
+        }
+    }
+}

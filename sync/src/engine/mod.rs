@@ -21,7 +21,7 @@ use automerge::sync::{ChunkList, Message, State, SyncDoc};
 use automerge::{Automerge, Change, ChangeHash};
 use iroh::{PublicKey, SecretKey};
 use revans_model::authority::Validity;
-use revans_model::{DeviceId, SetId};
+use revans_model::{DeviceId, SetId, Touched};
 
 use crate::ids::{DocId, PeerId};
 use crate::log::Record;
@@ -312,34 +312,35 @@ struct DocSync {
     /// Which changes stand (sets only): a change made by a member whose authority was
     /// ended at the same time is held and synced, but never shown or built on.
     validity: Validity,
-    /// How many endings (departures, hand-overs) the document held when validity was
-    /// last read, and whose changes they could void.
-    endings: usize,
-    suspects: HashSet<DeviceId>,
+    /// The endings (departures, hand-overs) and departed members' devices the document
+    /// held when validity was last read whole; `None` before the first reading.
+    watched: Option<revans_model::authority::Watched>,
+    /// How many changes of each actor the document holds: Automerge numbers an actor's
+    /// changes in one line, and takes a change only as the next in its line.
+    seqs: HashMap<automerge::ActorId, u64>,
+    /// What the changes taken since [`Engine::take_touched`] last asked touched (all of it
+    /// when the document is new here, or when a reading of validity changed what stands).
+    touched: Touched,
 }
 
 impl DocSync {
-    /// Reads validity again if what arrived could change it: a new ending (a departure
-    /// or hand-over: each adds a version or a record, so counting them tells), or a change
-    /// by a member an ending concerns. Otherwise what arrived is void only if it builds on
-    /// a void change, and the valid heads move past the rest (the document's heads while
-    /// nothing is void). Returns the changes newly void, with why.
+    /// Reads validity again whole if what arrived could change it: the endings or the
+    /// departed members' devices changed ([`revans_model::authority::Watched`]), or a
+    /// departed member's device wrote. Otherwise what arrived is void only if it builds
+    /// on a void change, and the valid heads move past the rest (the document's heads
+    /// while nothing is void). Returns the changes newly void, with why.
     fn revalidate(&mut self, applied: &[Change]) -> Vec<(ChangeHash, String)> {
         if !matches!(self.judge, Judge::Set(_)) {
             self.validity.heads = self.doc.get_heads();
             return Vec::new();
         }
-        let endings = revans_model::authority::endings_count(&self.doc);
-        let new_ending = endings != self.endings;
-        if new_ending {
-            self.endings = endings;
-            self.suspects = revans_model::authority::suspects(&self.doc);
-        }
+        let watched = revans_model::authority::watched(&self.doc);
+        let moved = self.watched.as_ref() != Some(&watched);
         let suspect = applied.iter().any(|c| {
-            DeviceId::of_actor(c.actor_id())
-                .is_some_and(|(device, _)| self.suspects.contains(&device))
+            DeviceId::of_actor(c.actor_id()).is_some_and(|(device, _)| watched.suspect(&device))
         });
-        if !new_ending && !suspect {
+        self.watched = Some(watched);
+        if !moved && !suspect {
             if self.validity.void.is_empty() {
                 self.validity.heads = self.doc.get_heads();
                 return Vec::new();
@@ -348,6 +349,11 @@ impl DocSync {
         }
         let before = std::mem::take(&mut self.validity.void);
         self.validity = revans_model::authority::validity(&self.doc);
+        if self.validity.void.keys().ne(before.keys()) {
+            // Changes long taken may stand now, or no longer: what they touched is not
+            // known here, so the set is read again whole.
+            self.touched = Touched::everything();
+        }
         self.validity
             .void
             .iter()
@@ -468,8 +474,9 @@ struct Taken {
 }
 
 impl DocSync {
-    /// Judges a signed change by the rules, from its causal past.
-    fn judge(&mut self, change: &Change) -> Result<(), String> {
+    /// Judges a signed change by the rules, from its causal past; what an allowed one
+    /// touches (a journal is read whole: it touches everything).
+    fn judge(&mut self, change: &Change) -> Result<Touched, String> {
         match &self.judge {
             Judge::Set(set) => {
                 let (doc, paths) = (&self.doc, &mut self.paths);
@@ -485,6 +492,7 @@ impl DocSync {
                     revans_model::check_journal_change(doc, journal, change)
                 }))
                 .map_err(|_| "a change the rules could not read".to_owned())?
+                .map(|()| Touched::everything())
             }
         }
     }
@@ -614,17 +622,39 @@ impl DocSync {
             taken.refused.push((sender, author, reason));
             return false;
         }
-        if let Err(reason) = self.judge(&change) {
+        // What Automerge would stop at with a panic: a change out of its actor's line (an
+        // honest change always builds on its actor's previous one), or naming an author.
+        let held = self.seqs.get(change.actor_id()).copied().unwrap_or(0);
+        let out_of_line = if change.seq() <= held {
+            Some("a change numbered as one its device had already made")
+        } else if change.seq() > held + 1 {
+            Some("a change that skips its device's previous one")
+        } else if change.author().is_some() {
+            Some("a change naming an Automerge author")
+        } else {
+            None
+        };
+        if let Some(reason) = out_of_line {
             self.refused.insert(hash);
-            taken.refused.push((sender, author, reason));
+            taken.refused.push((sender, author, reason.into()));
             return false;
         }
+        let touched = match self.judge(&change) {
+            Ok(touched) => touched,
+            Err(reason) => {
+                self.refused.insert(hash);
+                taken.refused.push((sender, author, reason));
+                return false;
+            }
+        };
         let doc = &mut self.doc;
         let applying = change.clone();
         let applied = std::panic::catch_unwind(AssertUnwindSafe(|| doc.apply_changes([applying])));
         match applied {
             Ok(Ok(())) => {
                 self.signatures.insert(hash, signature);
+                self.seqs.insert(change.actor_id().clone(), change.seq());
+                self.touched.add(touched);
                 taken.applied.push(change);
                 false
             }
@@ -751,17 +781,29 @@ impl Engine {
                 allowed: BTreeSet::new(),
                 peers,
                 validity: Validity::default(),
-                endings: 0,
-                suspects: HashSet::new(),
+                watched: None,
+                seqs: HashMap::new(),
+                touched: Touched::everything(),
             },
         );
         if let Some(doc) = self.docs.get_mut(&id) {
-            // Read once as it opens.
-            doc.endings = usize::MAX;
+            // Read once as it opens (nothing is watched yet).
             doc.revalidate(&[]);
+            for change in doc.doc.get_changes_meta(&[]) {
+                let held = doc.seqs.entry(change.actor.into_owned()).or_default();
+                *held = (*held).max(change.seq);
+            }
         }
         self.allow(id, allowed, now);
         self.out.push(Output::Changed(id));
+    }
+
+    /// What the changes taken into a document since the last call touched, for reading
+    /// again only those records of the set as shown ([`revans_model::ActionLearningSet::refresh`]).
+    pub fn take_touched(&mut self, id: &DocId) -> Touched {
+        self.docs
+            .get_mut(id)
+            .map_or_else(Touched::everything, |doc| std::mem::take(&mut doc.touched))
     }
 
     /// The document as it is shown: at the heads of its valid changes (the document
@@ -1075,8 +1117,12 @@ impl Engine {
                 .is_some_and(|last| doc.validity.void.contains_key(&last.hash()));
             if own_void {
                 let generation = DeviceId::of_actor(doc.doc.get_actor()).map_or(0, |(_, g)| g);
-                doc.doc
-                    .set_actor(self.me.actor_in(generation.saturating_add(1)));
+                if generation >= DeviceId::MAX_GENERATION {
+                    return Some(Err("this device has written in every generation a device \
+                         may: link another device to go on"
+                        .into()));
+                }
+                doc.doc.set_actor(self.me.actor_in(generation + 1));
             }
             fork.set_actor(doc.doc.get_actor().clone());
             let result = edit(&mut fork);
@@ -1087,6 +1133,7 @@ impl Engine {
             (result, doc.doc.get_changes(&before))
         };
         if !changes.is_empty() {
+            let mut touched = Touched::default();
             for change in &changes {
                 if change.actor_id() != doc.doc.get_actor() {
                     return Some(Err("an edit that wrote as another device".into()));
@@ -1098,10 +1145,12 @@ impl Engine {
                     }
                     Judge::Journal(journal) => {
                         revans_model::check_journal_change(&doc.doc, journal, change)
+                            .map(|()| Touched::everything())
                     }
                 };
-                if let Err(reason) = judged {
-                    return Some(Err(reason));
+                match judged {
+                    Ok(one) => touched.add(one),
+                    Err(reason) => return Some(Err(reason)),
                 }
             }
             if forked {
@@ -1116,7 +1165,9 @@ impl Engine {
             for change in &changes {
                 doc.signatures
                     .insert(change.hash(), sign(&self.key, change));
+                doc.seqs.insert(change.actor_id().clone(), change.seq());
             }
+            doc.touched.add(touched);
             let void = doc.revalidate(&changes);
             report_void(&mut self.out, id, &doc.doc, void);
             log_changes(&mut self.out, id, doc, &changes);

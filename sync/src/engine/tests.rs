@@ -945,3 +945,65 @@ fn changes_in_reverse_order_are_all_taken() {
             .any(|o| matches!(o, Output::Refused { .. }))
     );
 }
+
+/// What Automerge would stop at with a panic is refused first, and counted against the
+/// sender: a change that skips its device's previous one, and a second change under one
+/// number.
+#[test]
+fn a_change_out_of_its_devices_line_is_refused_not_applied() {
+    let base = base_doc();
+    let pb = peer(2);
+    let mut a = Node::new(&base, 1, 2, &States::new());
+    a.engine.connect(pb, 0);
+    a.step(0);
+    let before = a.engine.doc(&DOC).unwrap().get_heads();
+    // Device 2's first and second changes; the second is sent alone, its past rewritten
+    // to leave the first out.
+    let mut doc = Automerge::load(&base.0).unwrap();
+    doc.set_actor(ActorId::from(&key(2).public().as_bytes()[..]));
+    put(&mut doc, "first", 1);
+    let first = doc.get_last_local_change().unwrap().clone();
+    put(&mut doc, "second", 2);
+    let mut skipping = doc.get_last_local_change().unwrap().decode();
+    skipping.deps = before.clone();
+    skipping.hash = None;
+    let skipping = automerge::Change::from(skipping);
+    let refusals = |a: &mut Node| -> Vec<String> {
+        a.engine
+            .drain()
+            .into_iter()
+            .filter_map(|o| match o {
+                Output::Refused { reason, .. } => Some(reason),
+                _ => None,
+            })
+            .collect()
+    };
+    a.engine
+        .receive(pb, DOC, &carrying(&skipping, &sign(&key(2), &skipping)), 1)
+        .unwrap();
+    assert_eq!(
+        refusals(&mut a),
+        ["a change that skips its device's previous one"]
+    );
+    // The first is taken; another change numbered as the first is not.
+    a.engine
+        .receive(pb, DOC, &carrying(&first, &sign(&key(2), &first)), 2)
+        .unwrap();
+    assert!(refusals(&mut a).is_empty());
+    let mut other = Automerge::load(&base.0).unwrap();
+    other.set_actor(ActorId::from(&key(2).public().as_bytes()[..]));
+    put(&mut other, "first again", 1);
+    let again = other.get_last_local_change().unwrap().clone();
+    a.engine
+        .receive(pb, DOC, &carrying(&again, &sign(&key(2), &again)), 3)
+        .unwrap();
+    assert_eq!(
+        refusals(&mut a),
+        ["a change numbered as one its device had already made"]
+    );
+    let held = a.engine.doc(&DOC).unwrap();
+    assert!(held.get(ROOT, "first").unwrap().is_some());
+    for key in ["second", "first again"] {
+        assert!(held.get(ROOT, key).unwrap().is_none(), "{key} was applied");
+    }
+}

@@ -1033,17 +1033,24 @@ impl Worker {
                 view.conflicts.clone(),
             )
         } else {
+            // Only what the changes since the last reading touched is read again.
+            let touched = self.engine.take_touched(&id);
             // What the set shows: the document at the heads of its valid changes.
             let Some(doc) = self.engine.shown(&id) else {
                 return;
             };
             let doc: &Automerge = &doc;
             let (set, journal, conflicts) = match kind {
-                DocKind::Set => (
-                    Some(ActionLearningSet::from_doc(doc).map(Arc::new)),
-                    None,
-                    revans_model::conflicts(doc),
-                ),
+                DocKind::Set => {
+                    let read = match previous.as_ref().and_then(|v| v.set.as_ref()) {
+                        Some(Ok(before)) if !touched.all => {
+                            let mut set = ActionLearningSet::clone(before);
+                            set.refresh(doc, &touched).map(|()| Arc::new(set))
+                        }
+                        _ => ActionLearningSet::from_doc(doc).map(Arc::new),
+                    };
+                    (Some(read), None, revans_model::conflicts(doc))
+                }
                 DocKind::Journal => (None, Some(Arc::new(Journal::from_doc(doc))), Vec::new()),
             };
             // Stamped once read: a read longer than the pause it waits for must not make

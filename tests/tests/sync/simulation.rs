@@ -4,7 +4,8 @@
 //! what the rules, or removal winning, must stop, and send each change straight to every
 //! honest device at a time of its own, so every seed is another order of arrival:
 //! - Dana, removed by the facilitator, goes on writing with a past from before her
-//!   removal: rules, agreements, issues, and an invitation with a member of her own;
+//!   removal: rules, agreements, issues, and an invitation with a member of her own, now
+//!   and then as a new generation of her device (a past without her own last change);
 //! - Ada's old laptop writes as the facilitator with a past from before Ada's desk handed
 //!   facilitation to Bo: removing Bo, Cy or Eli;
 //! - one of Eli's devices writes Cy's used invitation again, for a look-alike;
@@ -14,7 +15,9 @@
 //!
 //! When the network heals, every honest device holds the same changes and shows the same
 //! set, the one a reading of validity from scratch gives; no hostile change stands; and
-//! an honest change is missing from what is shown only if it was built on a hostile one.
+//! an honest change is missing from what is shown only if it was built on a hostile one;
+//! and over the seeds, honest devices whose own change turned void wrote on as their next
+//! generation.
 //! `REVANS_SIM_SEEDS=N` runs N seeds (8 unless set: a seed takes seconds in a debug build),
 //! from `REVANS_SIM_FIRST` (0 unless set), so a long run by hand can be shared out.
 
@@ -79,8 +82,11 @@ struct Hostile {
     key: SecretKey,
     /// The member it is a device of (an index into the set's members).
     member: usize,
-    /// Its last change: every change of a device builds on its previous one.
+    /// Its last change in its generation: each builds on the one before.
     last: Option<ChangeHash>,
+    /// The generation it writes in (see `DeviceId::actor_in`): Dana now and then begins
+    /// another, to write with a past that leaves out her own last change.
+    generation: u32,
     /// The honest devices that took it for an offender and stopped listening.
     cut_off: BTreeSet<usize>,
 }
@@ -113,6 +119,8 @@ struct Seen {
     hostile_changes: usize,
     refused: usize,
     void: usize,
+    /// Honest edits written in a later generation (their device's own change was void).
+    later_generations: usize,
 }
 
 struct Sim {
@@ -181,6 +189,7 @@ impl Sim {
                 key: key(n),
                 member,
                 last: None,
+                generation: 0,
                 cut_off: BTreeSet::new(),
             })
             .collect(),
@@ -335,7 +344,11 @@ impl Sim {
             Some(Ok(Err(e))) => assert!(!must, "seed {seed}: {d} could not {described}: {e}"),
             other => panic!("seed {seed}: {d}'s edit {described} failed: {other:?}"),
         }
-        let made = engine.doc(&doc).unwrap().get_heads();
+        let held = engine.doc(&doc).unwrap();
+        if DeviceId::of_actor(held.get_actor()).is_some_and(|(_, g)| g > 0) {
+            self.seen.later_generations += 1;
+        }
+        let made = held.get_heads();
         self.honest_made
             .extend(made.into_iter().filter(|h| !before.contains(h)));
         self.flush(d);
@@ -356,6 +369,10 @@ impl Sim {
             return;
         };
         self.catch_up_world();
+        if attack == Attack::Removed && self.rng.random_bool(0.3) {
+            self.hostile[h].generation += 1;
+            self.hostile[h].last = None;
+        }
         let mut heads = self.past[self.rng.random_range(0..before)].clone();
         heads.extend(self.hostile[h].last);
         let at = self.at();
@@ -417,7 +434,8 @@ impl Sim {
     /// A fork of everything at `heads`, written as hostile device `h`.
     fn fork(&self, h: usize, heads: &[ChangeHash]) -> Automerge {
         let mut fork = self.world.fork_at(heads).unwrap();
-        fork.set_actor(device_of(&self.hostile[h].key).actor());
+        let hostile = &self.hostile[h];
+        fork.set_actor(device_of(&hostile.key).actor_in(hostile.generation));
         fork
     }
 
@@ -872,6 +890,7 @@ fn hostile_members_change_nothing_honest_devices_show() {
         total.hostile_changes += seen.hostile_changes;
         total.refused += seen.refused;
         total.void += seen.void;
+        total.later_generations += seen.later_generations;
         if (seed + 1 - first) % 500 == 0 {
             // Long runs by hand (`-- --nocapture`) show how far they got.
             eprintln!("seeds {first} to {seed} hold");
@@ -881,4 +900,9 @@ fn hostile_members_change_nothing_honest_devices_show() {
     assert!(total.hostile_changes > 0, "no hostile change was written");
     assert!(total.refused > 0, "no hostile change was refused");
     assert!(total.void > 0, "no change was void");
+    // An honest device's own change turned void, and it wrote on as its next generation.
+    assert!(
+        total.later_generations > 0,
+        "no honest device wrote in a later generation"
+    );
 }
