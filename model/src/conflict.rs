@@ -36,6 +36,28 @@ pub enum Field {
 }
 
 impl Field {
+    /// The single values a record of `collection` holds.
+    #[must_use]
+    pub fn of_record(collection: &str, id: &str) -> Vec<Field> {
+        match collection {
+            "ground_rules" => vec![Field::RuleWording(RuleId::from(id))],
+            "issues" => vec![Field::IssueStatement(IssueId::from(id))],
+            "meetings" => {
+                let m = MeetingId::from(id);
+                vec![
+                    Field::MeetingTime(m.clone()),
+                    Field::MeetingLocation(m.clone()),
+                    Field::MeetingHost(m),
+                ]
+            }
+            "actions" => {
+                let a = ActionId::from(id);
+                vec![Field::ActionText(a.clone()), Field::ActionLikelihood(a)]
+            }
+            _ => Vec::new(),
+        }
+    }
+
     /// Where the value lives: the record's collection and id (none for the set's own
     /// fields) and its key.
     #[must_use]
@@ -206,33 +228,54 @@ fn object<D: ReadDoc>(doc: &D, field: &Field) -> Option<ObjId> {
 #[must_use]
 pub fn conflicts(doc: &Automerge) -> Vec<Conflict> {
     let mut fields = vec![Field::SetName];
-    let ids = |collection: &str| -> Vec<String> {
-        match doc.get(automerge::ROOT, collection) {
+    for collection in ["ground_rules", "issues", "meetings", "actions"] {
+        let ids: Vec<String> = match doc.get(automerge::ROOT, collection) {
             Ok(Some((Value::Object(ObjType::Map), all))) => doc.keys(&all).collect(),
             _ => Vec::new(),
+        };
+        for id in ids {
+            fields.extend(Field::of_record(collection, &id));
         }
-    };
-    fields.extend(
-        ids("ground_rules")
-            .into_iter()
-            .map(|r| Field::RuleWording(RuleId::from(r))),
-    );
-    fields.extend(
-        ids("issues")
-            .into_iter()
-            .map(|i| Field::IssueStatement(IssueId::from(i))),
-    );
-    for m in ids("meetings") {
-        let m = MeetingId::from(m);
-        fields.push(Field::MeetingTime(m.clone()));
-        fields.push(Field::MeetingLocation(m.clone()));
-        fields.push(Field::MeetingHost(m));
     }
-    for a in ids("actions") {
-        let a = ActionId::from(a);
-        fields.push(Field::ActionText(a.clone()));
-        fields.push(Field::ActionLikelihood(a));
+    versions_of(doc, fields)
+}
+
+/// [`conflicts`], from those found before and what the changes since touched: only the
+/// values of touched records are looked at again. Who wrote each version is read from the
+/// members, so a change to them (or anything unforeseen) looks at every value again.
+#[must_use]
+pub fn conflicts_since(
+    doc: &Automerge,
+    before: &[Conflict],
+    touched: &crate::rules::Touched,
+) -> Vec<Conflict> {
+    let whole = touched.all
+        || touched.fields.iter().any(|f| f != "name" && f != "purpose")
+        || touched.records.iter().any(|(c, _)| c == "members");
+    if whole {
+        return conflicts(doc);
     }
+    let mut fields = Vec::new();
+    if touched.fields.contains("name") {
+        fields.push(Field::SetName);
+    }
+    for (collection, id) in &touched.records {
+        fields.extend(Field::of_record(collection, id));
+    }
+    let looked: std::collections::BTreeSet<&Field> = fields.iter().collect();
+    let kept: Vec<Conflict> = before
+        .iter()
+        .filter(|c| !looked.contains(&c.field))
+        .cloned()
+        .collect();
+    let mut found = versions_of(doc, fields);
+    found.extend(kept);
+    found.sort_by(|a, b| a.field.cmp(&b.field));
+    found
+}
+
+/// The values of `fields` that hold more than one version, in order of field.
+fn versions_of(doc: &Automerge, fields: Vec<Field>) -> Vec<Conflict> {
     let mut found = Vec::new();
     for field in fields {
         let Some(obj) = object(doc, &field) else {
@@ -254,11 +297,11 @@ pub fn conflicts(doc: &Automerge) -> Vec<Conflict> {
                 version.shown = shown.as_ref() == Some(&id);
                 if let Some(change) = doc
                     .hash_for_opid(&id)
-                    .and_then(|hash| doc.get_change_by_hash(&hash))
+                    .and_then(|hash| doc.get_change_meta_by_hash(&hash))
                 {
-                    version.at = chrono::DateTime::from_timestamp(change.timestamp(), 0)
-                        .map(Timestamp::from);
-                    if let Some((device, _)) = DeviceId::of_actor(change.actor_id()) {
+                    version.at =
+                        chrono::DateTime::from_timestamp(change.timestamp, 0).map(Timestamp::from);
+                    if let Some((device, _)) = DeviceId::of_actor(&change.actor) {
                         version.by = member_of(doc, &device);
                         version.device = Some(device);
                     }

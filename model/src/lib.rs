@@ -55,7 +55,7 @@ pub use command::{
     Applied, Author, Command, Host, LINE_MAX, MeetingPlan, MemberReviewAnswers, NAME_MAX, NewSet,
     PROSE_MAX, Profile, apply, apply_to_kept, create_set,
 };
-pub use conflict::{Conflict, Field, Kept, Version, conflicts};
+pub use conflict::{Conflict, Field, Kept, Version, conflicts, conflicts_since};
 pub use error::{CommandError, LoadError, MAX_MEETING_MINUTES, MIN_MEETING_MINUTES};
 pub use follow_through::{
     Calibration, FollowThrough, MeetingFollowThrough, follow_through, follow_through_by_meeting,

@@ -457,12 +457,16 @@ proptest! {
         let mut doc = f.doc.fork();
         let mut kept = ActionLearningSet::from_doc(&doc).unwrap();
         let mut paths = Paths::default();
+        let mut kept_conflicts = revans_model::conflicts(&doc);
         for change in one.get_changes(&f.doc.get_heads()) {
             let touched = check_change_with(&doc, &f.id, &change, &mut paths);
             prop_assert!(touched.is_ok(), "an edit the rules refuse: {:?}", touched);
             doc.apply_changes([change]).unwrap();
-            kept.refresh(&doc, &touched.unwrap()).unwrap();
+            let touched = touched.unwrap();
+            kept.refresh(&doc, &touched).unwrap();
             prop_assert_eq!(&kept, &ActionLearningSet::from_doc(&doc).unwrap());
+            kept_conflicts = revans_model::conflicts_since(&doc, &kept_conflicts, &touched);
+            prop_assert_eq!(&kept_conflicts, &revans_model::conflicts(&doc));
         }
         prop_assert_eq!(&kept, &one_set);
     }

@@ -1049,7 +1049,29 @@ impl Worker {
                         }
                         _ => ActionLearningSet::from_doc(doc).map(Arc::new),
                     };
-                    (Some(read), None, revans_model::conflicts(doc))
+                    let conflicts = match &previous {
+                        Some(view) if !touched.all => {
+                            revans_model::conflicts_since(doc, &view.conflicts, &touched)
+                        }
+                        _ => revans_model::conflicts(doc),
+                    };
+                    // Every test run checks what is kept current against a whole reading.
+                    #[cfg(debug_assertions)]
+                    {
+                        if let Ok(kept) = &read {
+                            let whole = ActionLearningSet::from_doc(doc);
+                            debug_assert!(
+                                whole.as_ref().is_ok_and(|whole| whole == kept.as_ref()),
+                                "the set kept current differs from the set read whole after {touched:?}"
+                            );
+                        }
+                        debug_assert_eq!(
+                            conflicts,
+                            revans_model::conflicts(doc),
+                            "after {touched:?}"
+                        );
+                    }
+                    (Some(read), None, conflicts)
                 }
                 DocKind::Journal => (None, Some(Arc::new(Journal::from_doc(doc))), Vec::new()),
             };
