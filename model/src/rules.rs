@@ -104,6 +104,16 @@ impl Touched {
         self.records.extend(other.records);
     }
 
+    /// Whether who is a member, with which devices, could have changed: the members or
+    /// the invitations (an admission stands on both) were touched.
+    #[must_use]
+    pub fn membership(&self) -> bool {
+        let of_membership = |name: &str| name == "members" || name == "invitations";
+        self.all
+            || self.fields.iter().any(|f| of_membership(f))
+            || self.records.iter().any(|(c, _)| of_membership(c))
+    }
+
     /// Whether nothing was touched.
     #[must_use]
     pub fn is_empty(&self) -> bool {

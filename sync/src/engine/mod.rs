@@ -798,6 +798,12 @@ impl Engine {
         self.out.push(Output::Changed(id));
     }
 
+    /// What the changes taken into a document since [`Engine::take_touched`] touched.
+    #[must_use]
+    pub fn touched(&self, id: &DocId) -> Option<&Touched> {
+        self.docs.get(id).map(|doc| &doc.touched)
+    }
+
     /// What the changes taken into a document since the last call touched, for reading
     /// again only those records of the set as shown ([`revans_model::ActionLearningSet::refresh`]).
     pub fn take_touched(&mut self, id: &DocId) -> Touched {

@@ -17,7 +17,9 @@ use std::time::{Duration, Instant};
 use automerge::{Automerge, ChangeHash, ReadDoc};
 use chrono::{DateTime, Utc};
 use iroh::SecretKey;
-use revans_model::{ActionLearningSet, Conflict, DeviceId, Journal, LoadError, Member, MemberId};
+use revans_model::{
+    ActionLearningSet, Conflict, DeviceId, Journal, LoadError, Member, MemberId, Touched,
+};
 use tokio::sync::{broadcast, oneshot, watch};
 
 use crate::access::Access;
@@ -927,7 +929,9 @@ impl Worker {
     /// Re-reads the members of the sets that changed and works out who may have what.
     fn refresh_access(&mut self, changed: &BTreeSet<DocId>, now: u64) {
         for id in changed {
-            if self.kinds.get(id) == Some(&DocKind::Set) {
+            // Members are read again only if what changed could change them.
+            let membership = self.engine.touched(id).is_none_or(Touched::membership);
+            if membership && self.kinds.get(id) == Some(&DocKind::Set) {
                 // A void removal removes no one; a void admission admits no one.
                 let members = self.engine.shown(id).and_then(|doc| members_of(&doc));
                 self.members.insert(*id, members);
