@@ -25,7 +25,7 @@ use automerge::sync::SyncDoc as _;
 use chrono::Utc;
 use iroh::endpoint::presets;
 use iroh::protocol::{AcceptError, ProtocolHandler, Router};
-use revans_model::Command;
+use revans_model::{Command, SetId};
 use revans_sync::io_counters;
 use revans_sync::protocol::wire_counters;
 use revans_tests::TestNode;
@@ -165,9 +165,11 @@ async fn wait_identical(
     }
 }
 
-/// 1. One change on one node until all six others hold it, beside a raw iroh echo.
-async fn edit_to_the_set(sizes: &Sizes, figures: &mut Figures) -> Result<()> {
-    let (nodes, history) = set_on(7, 0, 1).await?;
+/// Seven nodes holding a set with `meetings` of history and a meeting in its turns,
+/// all connected and identical.
+async fn meeting_on(meetings: u32) -> Result<(Vec<TestNode>, SetId)> {
+    let (nodes, mut history) = set_on(7, meetings, 1).await?;
+    history::open_a_meeting_in_turns(&mut history, Utc::now())?;
     let bytes = history.backup();
     for t in &nodes {
         t.node().import_set(&bytes).await?;
@@ -190,23 +192,52 @@ async fn edit_to_the_set(sizes: &Sizes, figures: &mut Figures) -> Result<()> {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     wait_identical(&nodes, &set, Duration::from_mins(1)).await?;
+    Ok((nodes, set))
+}
 
+/// `edits` edits from the nodes in turn, of three kinds in turn: a rule proposed, catch-up
+/// news, a question logged in the running turn (a rule instead from its presenter). Each
+/// edit's time to commit on its node, and from then until all six others hold it, sorted.
+async fn edits_on(
+    nodes: &[TestNode],
+    set: &SetId,
+    edits: usize,
+) -> Result<(Vec<Duration>, Vec<Duration>)> {
+    let state = nodes[0].node().set(set)?;
+    let (meeting, presenter) = state
+        .meetings
+        .iter()
+        .find_map(|(id, m)| {
+            m.turns
+                .iter()
+                .find(|(_, t)| t.ended_at.is_none())
+                .map(|(presenter, _)| (id.clone(), presenter.clone()))
+        })
+        .context("no turn running")?;
     let mut commit = Vec::new();
     let mut reach = Vec::new();
-    for i in 0..sizes.edits {
+    for i in 0..edits {
         let from = i % nodes.len();
+        let member = state.member_for_device(nodes[from].node().device());
+        let command = match i % 3 {
+            1 => Command::CatchUp {
+                meeting: meeting.clone(),
+                news: format!("News number {i}: a quieter month."),
+            },
+            2 if member != Some(&presenter) => Command::LogContribution {
+                meeting: meeting.clone(),
+                kind: revans_model::ContributionKind::Question,
+                text: format!("Question {i}: what would you try first?"),
+                asker: None,
+            },
+            _ => Command::ProposeRule {
+                text: format!("Rule number {i}: we keep to time."),
+            },
+        };
         let started = Instant::now();
-        nodes[from]
-            .node()
-            .apply(
-                &set,
-                Command::ProposeRule {
-                    text: format!("Rule number {i}: we keep to time."),
-                },
-            )
-            .await?;
+        nodes[from].node().apply(set, command).await?;
         let committed = Instant::now();
-        let head = nodes[from].node().heads(&set)?;
+        let head = nodes[from].node().heads(set)?;
         let others: Vec<_> = nodes
             .iter()
             .enumerate()
@@ -238,11 +269,25 @@ async fn edit_to_the_set(sizes: &Sizes, figures: &mut Figures) -> Result<()> {
         reach.push(committed.elapsed());
         commit.push(committed - started);
     }
-    let echo = echo_round_trips(sizes.edits).await?;
-    for v in [&mut commit, &mut reach] {
-        v.sort();
+    commit.sort();
+    reach.sort();
+    Ok((commit, reach))
+}
+
+/// Section 1: one change on one node until all six others hold it, on a new set and on
+/// one with its history, beside a raw iroh echo.
+async fn edit_to_the_set(sizes: &Sizes, figures: &mut Figures) -> Result<()> {
+    let (nodes, set) = meeting_on(0).await?;
+    let (commit, reach) = edits_on(&nodes, &set, sizes.edits).await?;
+    for mut t in nodes {
+        t.stop().await;
     }
-    let mut echo = echo;
+    let (old_nodes, old_set) = meeting_on(sizes.meetings).await?;
+    let (old_commit, old_reach) = edits_on(&old_nodes, &old_set, sizes.edits).await?;
+    for mut t in old_nodes {
+        t.stop().await;
+    }
+    let mut echo = echo_round_trips(sizes.edits).await?;
     echo.sort();
     let (m, p) = (percentile(&reach, 0.5), percentile(&reach, 0.99));
     let (em, ep) = (percentile(&echo, 0.5), percentile(&echo, 0.99));
@@ -253,32 +298,56 @@ async fn edit_to_the_set(sizes: &Sizes, figures: &mut Figures) -> Result<()> {
     );
     figures.insert("edit_reach_p50_ms".into(), millis(m));
     figures.insert("edit_reach_p99_ms".into(), millis(p));
-    println!("## 1. Edit to the set ({} edits, 7 nodes)\n", sizes.edits);
-    println!("| | median | p99 |\n|---|---|---|");
-    println!(
-        "| committed on the editing node (change on disk) | {} | {} |",
-        ms(percentile(&commit, 0.5)),
-        ms(percentile(&commit, 0.99))
+    figures.insert(
+        "edit_commit_p50_ms_two_year".into(),
+        millis(percentile(&old_commit, 0.5)),
+    );
+    figures.insert(
+        "edit_reach_p50_ms_two_year".into(),
+        millis(percentile(&old_reach, 0.5)),
     );
     println!(
-        "| from commit until all 6 other nodes hold it | {} | {} |",
-        ms(m),
-        ms(p)
+        "## 1. Edit to the set ({} edits, 7 nodes; a rule, catch-up news and a question in the running turn, in turn)\n",
+        sizes.edits
     );
     println!(
-        "| raw iroh echo round trip, 64 bytes (the limit) | {} | {} |",
+        "| | new set, median | p99 | {} meetings of history, median | p99 | history / new, median |\n|---|---|---|---|---|---|",
+        sizes.meetings
+    );
+    for (what, new, old) in [
+        (
+            "committed on the editing node (change on disk)",
+            &commit,
+            &old_commit,
+        ),
+        (
+            "from commit until all 6 other nodes hold it",
+            &reach,
+            &old_reach,
+        ),
+    ] {
+        println!(
+            "| {what} | {} | {} | {} | {} | {:.2}x |",
+            ms(percentile(new, 0.5)),
+            ms(percentile(new, 0.99)),
+            ms(percentile(old, 0.5)),
+            ms(percentile(old, 0.99)),
+            percentile(old, 0.5).as_secs_f64() / percentile(new, 0.5).as_secs_f64()
+        );
+    }
+    println!(
+        "| raw iroh echo round trip, 64 bytes (the limit) | {} | {} | | | |",
         ms(em),
         ms(ep)
     );
     println!(
-        "| ratio, edit reach / echo round trip | {:.1}x | {:.1}x |\n",
+        "| ratio, edit reach / echo round trip | {:.1}x | {:.1}x | {:.1}x | {:.1}x | |\n",
         m.as_secs_f64() / em.as_secs_f64(),
-        p.as_secs_f64() / ep.as_secs_f64()
+        p.as_secs_f64() / ep.as_secs_f64(),
+        percentile(&old_reach, 0.5).as_secs_f64() / em.as_secs_f64(),
+        percentile(&old_reach, 0.99).as_secs_f64() / ep.as_secs_f64()
     );
     against_automerge_repo(sizes, m, p);
-    for mut t in nodes {
-        t.stop().await;
-    }
     Ok(())
 }
 
