@@ -114,12 +114,6 @@ impl Touched {
             || self.records.iter().any(|(c, _)| of_membership(c))
     }
 
-    /// Whether nothing was touched.
-    #[must_use]
-    pub fn is_empty(&self) -> bool {
-        !self.all && self.fields.is_empty() && self.records.is_empty()
-    }
-
     fn note(&mut self, path: &[String]) {
         match path {
             [] => {}
