@@ -19,6 +19,7 @@
 //!
 //! Every value must also keep the document readable: types, lengths and times in range.
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt;
 
@@ -311,6 +312,12 @@ struct Past<'a> {
     /// The document holds exactly the dependencies (the usual case for a change arriving
     /// live): reading it as it is reads the past, without computing a clock per read.
     now: bool,
+    /// Otherwise every read of the past works out the past's clock from the change graph
+    /// (Automerge keeps it to itself): what has been read once is remembered, as the
+    /// rules read the same places (members, a device's record, a path's first keys)
+    /// again and again for one change.
+    read: RefCell<HashMap<(ObjId, String), Option<(Value<'static>, ObjId)>>>,
+    listed: RefCell<HashMap<ObjId, Vec<String>>>,
 }
 
 impl<'a> Past<'a> {
@@ -323,24 +330,38 @@ impl<'a> Past<'a> {
             doc,
             now: heads == deps,
             deps,
+            read: RefCell::default(),
+            listed: RefCell::default(),
         }
     }
 
     fn get(&self, obj: &ObjId, key: &str) -> Option<(Value<'_>, ObjId)> {
-        let value = if self.now {
-            self.doc.get(obj, key)
-        } else {
-            self.doc.get_at(obj, key, &self.deps)
-        };
-        value.ok().flatten()
+        if self.now {
+            return self.doc.get(obj, key).ok().flatten();
+        }
+        let place = (obj.clone(), key.to_owned());
+        if let Some(known) = self.read.borrow().get(&place) {
+            return known.clone();
+        }
+        let value = self
+            .doc
+            .get_at(obj, key, &self.deps)
+            .ok()
+            .flatten()
+            .map(|(value, id)| (value.into_owned(), id));
+        self.read.borrow_mut().insert(place, value.clone());
+        value
     }
 
     fn keys(&self, obj: &ObjId) -> Vec<String> {
         if self.now {
-            self.doc.keys(obj).collect()
-        } else {
-            self.doc.keys_at(obj, &self.deps).collect()
+            return self.doc.keys(obj).collect();
         }
+        self.listed
+            .borrow_mut()
+            .entry(obj.clone())
+            .or_insert_with(|| self.doc.keys_at(obj, &self.deps).collect())
+            .clone()
     }
 
     /// The member the signing device belongs to, at the change's causal past.

@@ -4,6 +4,7 @@
 //!   cargo run --release -p revans-tests --bin bench -- --quick # under a minute
 //!   ... --json FILE    also writes every figure to FILE, under stable keys
 //!   ... --only SECTION edit, catchup, open, past, durability or local: that section alone
+//!                      (or verify: catchup's checking of every change, without nodes)
 //!
 //! Every figure is measured in this run, beside its reference measured in the same run:
 //! an edit's trip to six other nodes beside a raw iroh echo; catching up beside
@@ -1041,6 +1042,13 @@ async fn main() -> Result<()> {
     }
     if run("catchup") {
         catching_up(&sizes, &mut figures).await?;
+    }
+    if only.as_deref() == Some("verify") {
+        // What the catch-up section checks before it connects anything, alone: for a
+        // profile of the rules (`perf record target/release/bench --only verify`).
+        let keys: Vec<iroh::SecretKey> = (0..7).map(|_| iroh::SecretKey::generate()).collect();
+        let history = history::generate(&keys, sizes.meetings, 7, Utc::now())?;
+        verification(&history, &mut figures)?;
     }
     if run("open") {
         opening(&sizes, &mut figures).await?;
