@@ -84,21 +84,20 @@ mod tests {
     use ed25519_dalek::{Signer, SigningKey};
 
     use super::*;
-    use crate::ids::hex;
 
     #[test]
     fn a_signature_holds_for_its_key_and_message_only() {
         let key = SigningKey::from_bytes(&[7; 32]);
-        let public = hex(key.verifying_key().as_bytes());
+        let public = hex::encode(key.verifying_key().as_bytes());
         let set = SetId::from("s");
         let (member, invitation) = (MemberId::from("m"), InvitationId::from("i"));
         let consent = consent_message(&set, &member, &invitation);
-        let signature = hex(&key.sign(&consent).to_bytes());
+        let signature = hex::encode(&key.sign(&consent).to_bytes());
         assert!(signed_by(&public, &consent, &signature));
         // Another member, another set, another key, or garbage: no.
         let other = consent_message(&set, &MemberId::from("x"), &invitation);
         assert!(!signed_by(&public, &other, &signature));
-        let stranger = hex(SigningKey::from_bytes(&[8; 32]).verifying_key().as_bytes());
+        let stranger = hex::encode(SigningKey::from_bytes(&[8; 32]).verifying_key().as_bytes());
         assert!(!signed_by(&stranger, &consent, &signature));
         assert!(!signed_by(&public, &consent, "00"));
         assert!(!signed_by("zz", &consent, &signature));

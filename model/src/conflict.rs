@@ -247,7 +247,7 @@ pub fn conflicts(doc: &Automerge) -> Vec<Conflict> {
 pub fn conflicts_since(
     doc: &Automerge,
     before: &[Conflict],
-    touched: &crate::rules::Touched,
+    touched: &crate::touched::Touched,
 ) -> Vec<Conflict> {
     let whole = touched.all
         || touched.fields.iter().any(|f| f != "name" && f != "purpose")

@@ -1,7 +1,7 @@
 //! What can go wrong, in sentences that say what to do next. Every command returns one
 //! of these for bad input and leaves the document exactly as it was.
 
-use crate::invitation::InvitationState;
+use crate::invitation::{Inadmissible, InvitationState};
 use crate::meeting::Phase;
 
 /// A document that cannot be read as a set or a journal.
@@ -286,5 +286,15 @@ impl From<autosurgeon::ReconcileError> for CommandError {
 impl From<autosurgeon::HydrateError> for CommandError {
     fn from(e: autosurgeon::HydrateError) -> Self {
         CommandError::Load(LoadError::Damaged(e.to_string()))
+    }
+}
+
+impl From<Inadmissible> for CommandError {
+    fn from(why: Inadmissible) -> Self {
+        match why {
+            Inadmissible::NotTheKey(id) => Self::UnknownInvitation(id.to_string()),
+            Inadmissible::NoConsent => Self::NoConsent,
+            Inadmissible::Closed(state) => Self::InvitationClosed(state),
+        }
     }
 }

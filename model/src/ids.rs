@@ -123,26 +123,14 @@ random_id!(
     JournalEntryId
 );
 
-/// Bytes as lowercase hexadecimal, as keys, hashes and secrets are written in a set.
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    use fmt::Write;
-    bytes
-        .iter()
-        .fold(String::with_capacity(2 * bytes.len()), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        })
-}
-
-/// The bytes a hexadecimal text stands for, if it is one.
-pub(crate) fn unhex(text: &str) -> Option<Vec<u8>> {
-    if !text.len().is_multiple_of(2) {
+/// The bytes a hexadecimal text stands for, if it is one in the one spelling a set writes
+/// (lowercase digits only, as `hex::encode` writes them): one key, one text.
+#[must_use]
+pub fn unhex(text: &str) -> Option<Vec<u8>> {
+    if !text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
         return None;
     }
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
-        .collect()
+    hex::decode(text).ok()
 }
 
 /// A device of a member: the 32-byte public key of its iroh endpoint, written as 64
@@ -173,7 +161,7 @@ impl DeviceId {
     /// A device id from the 32 bytes of an endpoint's public key.
     #[must_use]
     pub fn from_bytes(bytes: [u8; 32]) -> Self {
-        Self(hex(&bytes))
+        Self(hex::encode(bytes))
     }
 
     /// The id as text, as it is stored in the document.
@@ -282,6 +270,18 @@ impl Hydrate for DeviceId {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A key has one text: a sign, a capital or a space does not spell it again.
+    #[test]
+    fn a_key_has_one_spelling() {
+        assert_eq!(unhex("0a"), Some(vec![10]));
+        for other in ["+a", "0A", " a", "a"] {
+            assert_eq!(unhex(other), None, "{other:?}");
+        }
+        let device = DeviceId::from_bytes([0xab; 32]);
+        let shouting = DeviceId::from(device.as_str().to_uppercase());
+        assert_eq!(shouting.to_bytes(), None);
+    }
 
     /// Every generation of a device is that device; no other actor is anyone's.
     #[test]

@@ -8,10 +8,20 @@ use autosurgeon::{Hydrate, Reconcile};
 use serde::Serialize;
 
 use crate::admission::{admission_message, consent_message, signed_by};
-use crate::error::CommandError;
 use crate::ground_rule::Retirement;
-use crate::ids::{DeviceId, InvitationId, MemberId, SetId, hex};
+use crate::ids::{DeviceId, InvitationId, MemberId, SetId};
 use crate::time::Timestamp;
+
+/// Why an invitation does not admit a device ([`Invitation::admits`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Inadmissible {
+    /// The admission is not signed with this invitation's key.
+    NotTheKey(InvitationId),
+    /// The device did not sign its consent to joining as this member.
+    NoConsent,
+    /// The invitation can no longer admit anyone.
+    Closed(InvitationState),
+}
 
 /// An invitation to join the set.
 #[derive(Clone, Debug, PartialEq, Eq, Reconcile, Hydrate, Serialize)]
@@ -99,34 +109,33 @@ impl Invitation {
     /// without the key costs it no more than this.
     ///
     /// # Errors
-    /// [`CommandError::UnknownInvitation`] for a signature that is not the key's (a wrong
-    /// key learns nothing more), [`CommandError::NoConsent`], or
-    /// [`CommandError::InvitationClosed`].
+    /// Why it does not: a signature that is not the key's (a wrong key learns nothing
+    /// more), no consent from the device, or an invitation no longer open.
     pub fn admits(
         &self,
         (set, id): (&SetId, &InvitationId),
         (member, device): (&MemberId, &DeviceId),
         (signature, consent): (&[u8; 64], &[u8; 64]),
         now: Timestamp,
-    ) -> Result<(), CommandError> {
+    ) -> Result<(), Inadmissible> {
         let genuine = signed_by(
             &self.key,
             &admission_message(set, id, member, device),
-            &hex(signature),
+            &hex::encode(signature),
         );
         if !genuine {
-            return Err(CommandError::UnknownInvitation(id.to_string()));
+            return Err(Inadmissible::NotTheKey(id.clone()));
         }
         if !signed_by(
             device.as_str(),
             &consent_message(set, member, id),
-            &hex(consent),
+            &hex::encode(consent),
         ) {
-            return Err(CommandError::NoConsent);
+            return Err(Inadmissible::NoConsent);
         }
         match self.state(now) {
             InvitationState::Open => Ok(()),
-            state => Err(CommandError::InvitationClosed(state)),
+            state => Err(Inadmissible::Closed(state)),
         }
     }
 }

@@ -11,9 +11,10 @@ use autosurgeon::{Hydrate, MaybeMissing, Reconcile};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::command::{PROSE_MAX, required, root_map};
+use crate::command::{required, root_map};
 use crate::error::{CommandError, LoadError};
-use crate::ids::{DeviceId, JournalEntryId, MeetingId, SetId, hex};
+use crate::ids::{DeviceId, JournalEntryId, MeetingId, SetId};
+use crate::limits::PROSE_MAX;
 use crate::text::SharedText;
 use crate::time::Timestamp;
 
@@ -196,7 +197,7 @@ pub fn apply_journal(
                         ));
                     }
                     let (mut devices, mut consents) = (journal.devices, journal.consents);
-                    consents.insert(device.clone(), hex(&consent));
+                    consents.insert(device.clone(), hex::encode(&consent));
                     devices.insert(device, at);
                     autosurgeon::reconcile_prop(tx, automerge::ROOT, "consents", &consents)?;
                     autosurgeon::reconcile_prop(tx, automerge::ROOT, "devices", &devices)?;

@@ -33,6 +33,7 @@ mod ids;
 mod invitation;
 mod issue;
 mod journal;
+mod limits;
 mod meeting;
 mod member;
 mod past;
@@ -43,6 +44,7 @@ mod set;
 mod summary;
 mod text;
 mod time;
+mod touched;
 
 pub use action::{Action, Outcome, ReportBack};
 pub use batting_order::{BattingOrder, batting_order, propose};
@@ -52,8 +54,8 @@ pub use clock::{
     turn_time_left,
 };
 pub use command::{
-    Applied, Author, Command, Host, LINE_MAX, MeetingPlan, MemberReviewAnswers, NAME_MAX, NewSet,
-    PROSE_MAX, Profile, apply, apply_to_kept, create_set,
+    Applied, Author, Command, Host, MeetingPlan, MemberReviewAnswers, NewSet, Profile, apply,
+    apply_to_kept, create_set,
 };
 pub use conflict::{Conflict, Field, Kept, Version, conflicts, conflicts_since};
 pub use error::{CommandError, LoadError, MAX_MEETING_MINUTES, MIN_MEETING_MINUTES};
@@ -63,13 +65,14 @@ pub use follow_through::{
 pub use ground_rule::{GroundRule, Retirement};
 pub use ids::{
     ActionId, BadDeviceId, CelebrationId, ContributionId, DeviceId, HandoverId, InvitationId,
-    IssueId, JournalEntryId, MeetingId, MemberId, QuestionId, RuleId, SetId,
+    IssueId, JournalEntryId, MeetingId, MemberId, QuestionId, RuleId, SetId, unhex,
 };
-pub use invitation::{Invitation, InvitationState, InvitationUse};
+pub use invitation::{Inadmissible, Invitation, InvitationState, InvitationUse};
 pub use issue::{Issue, IssueStatus, ProblemStatement};
 pub use journal::{
     Journal, JournalCommand, JournalEntry, apply_journal, check_journal_change, create_journal,
 };
+pub use limits::{LINE_MAX, NAME_MAX, PROSE_MAX};
 pub use meeting::{
     Agenda, Bid, CatchUp, Contribution, ContributionKind, Meeting, MemberReview, Phase,
     ProcessReview, Slot, Turn, Urgency,
@@ -77,10 +80,11 @@ pub use meeting::{
 pub use member::{Departure, DepartureKind, Device, Member, Role};
 pub use past::{heads_at, set_at};
 pub use question::{Question, QuestionCategory};
-pub use rules::{Paths, Refusal, Touched, check_change, check_change_with, founding_id};
+pub use rules::{Paths, Refusal, check_change, check_change_with, founding_id};
 pub use set::{
     ActionLearningSet, Facilitation, Handover, MeetingLengths, SCHEMA_VERSION, current_members,
 };
 pub use summary::{MeetingSummary, MemberSummary, meeting_summary};
 pub use text::SharedText;
 pub use time::Timestamp;
+pub use touched::Touched;

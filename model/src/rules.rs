@@ -28,9 +28,10 @@ use automerge::{Automerge, Change, ChangeHash, ObjId, ObjType, ReadDoc, ScalarVa
 use sha2::{Digest, Sha256};
 
 use crate::admission::{admission_message, consent_message, signed_by};
-use crate::command::{LINE_MAX, NAME_MAX, PROSE_MAX};
 use crate::error::MAX_MEETING_MINUTES;
-use crate::ids::{DeviceId, InvitationId, MemberId, SetId, hex};
+use crate::ids::{DeviceId, InvitationId, MemberId, SetId};
+use crate::limits::{LINE_MAX, NAME_MAX, PROSE_MAX};
+use crate::touched::Touched;
 
 /// The latest time a document may hold: the last millisecond of the year 9999. Later
 /// times are refused, so that no sum of a time and a length can leave the calendar.
@@ -66,7 +67,7 @@ pub fn founding_id(device: &DeviceId, nonce: &str) -> SetId {
     hasher.update(b"\0");
     hasher.update(nonce.as_bytes());
     let digest = hasher.finalize();
-    SetId::from(hex(&digest[..16]).as_str())
+    SetId::from(hex::encode(&digest[..16]).as_str())
 }
 
 /// Checks a change to a set against the rules, reading the document at the change's
@@ -74,58 +75,6 @@ pub fn founding_id(device: &DeviceId, nonce: &str) -> SetId {
 /// until they arrive).
 pub fn check_change(doc: &Automerge, set: &SetId, change: &Change) -> Result<(), Refusal> {
     check_change_with(doc, set, change, &mut Paths::default()).map(|_| ())
-}
-
-/// What a change wrote, by the set's records: so a device that keeps the set read reads
-/// again only these ([`crate::ActionLearningSet::refresh`]).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Touched {
-    /// Everything: the set's beginning.
-    pub all: bool,
-    /// Fields of the set itself written (its name, its facilitation, a whole collection).
-    pub fields: BTreeSet<String>,
-    /// Records written, by collection and key (`("ground_rules", rule id)`).
-    pub records: BTreeSet<(String, String)>,
-}
-
-impl Touched {
-    /// Everything, as a set's beginning touches it.
-    #[must_use]
-    pub fn everything() -> Self {
-        Self {
-            all: true,
-            ..Self::default()
-        }
-    }
-
-    /// Adds what `other` touched.
-    pub fn add(&mut self, other: Self) {
-        self.all |= other.all;
-        self.fields.extend(other.fields);
-        self.records.extend(other.records);
-    }
-
-    /// Whether who is a member, with which devices, could have changed: the members or
-    /// the invitations (an admission stands on both) were touched.
-    #[must_use]
-    pub fn membership(&self) -> bool {
-        let of_membership = |name: &str| name == "members" || name == "invitations";
-        self.all
-            || self.fields.iter().any(|f| of_membership(f))
-            || self.records.iter().any(|(c, _)| of_membership(c))
-    }
-
-    fn note(&mut self, path: &[String]) {
-        match path {
-            [] => {}
-            [field] => {
-                self.fields.insert(field.clone());
-            }
-            [collection, key, ..] => {
-                self.records.insert((collection.clone(), key.clone()));
-            }
-        }
-    }
 }
 
 /// Where each object of a set's document lives. Objects never move, so a device that

@@ -259,7 +259,7 @@ impl ActionLearningSet {
     pub fn refresh<D: autosurgeon::ReadDoc>(
         &mut self,
         doc: &D,
-        touched: &crate::rules::Touched,
+        touched: &crate::touched::Touched,
     ) -> Result<(), LoadError> {
         if touched.all {
             *self = Self::from_doc(doc)?;

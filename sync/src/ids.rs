@@ -39,16 +39,9 @@ impl DocId {
     }
 }
 
-fn hex(bytes: &[u8], f: &mut fmt::Formatter<'_>) -> fmt::Result {
-    for b in bytes {
-        write!(f, "{b:02x}")?;
-    }
-    Ok(())
-}
-
 impl fmt::Display for DocId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        hex(&self.0, f)
+        f.write_str(&hex::encode(self.0))
     }
 }
 
@@ -57,15 +50,10 @@ impl FromStr for DocId {
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         let bad = || BadDocId(text.to_owned());
-        let text = text.trim();
-        if text.len() != 32 || !text.is_ascii() {
-            return Err(bad());
-        }
-        let mut bytes = [0u8; 16];
-        for (i, byte) in bytes.iter_mut().enumerate() {
-            *byte = u8::from_str_radix(&text[2 * i..2 * i + 2], 16).map_err(|_| bad())?;
-        }
-        Ok(Self(bytes))
+        revans_model::unhex(text.trim())
+            .and_then(|bytes| <[u8; 16]>::try_from(bytes).ok())
+            .map(Self)
+            .ok_or_else(bad)
     }
 }
 
@@ -79,31 +67,19 @@ impl PeerId {
     /// The peer of a device id recorded in a set, if it is a valid key's text.
     #[must_use]
     pub fn of_device(device: &DeviceId) -> Option<Self> {
-        let text = device.as_str();
-        if text.len() != 64 || !text.is_ascii() {
-            return None;
-        }
-        let mut bytes = [0u8; 32];
-        for (i, byte) in bytes.iter_mut().enumerate() {
-            *byte = u8::from_str_radix(&text[2 * i..2 * i + 2], 16).ok()?;
-        }
-        Some(Self(bytes))
+        device.to_bytes().map(Self)
     }
 
     /// A few hex digits, for logs.
     #[must_use]
     pub fn short(&self) -> String {
-        self.0[..5].iter().fold(String::new(), |mut s, b| {
-            use std::fmt::Write;
-            let _ = write!(s, "{b:02x}");
-            s
-        })
+        hex::encode(&self.0[..5])
     }
 }
 
 impl fmt::Display for PeerId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        hex(&self.0, f)
+        f.write_str(&hex::encode(self.0))
     }
 }
 

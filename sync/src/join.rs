@@ -153,7 +153,7 @@ async fn admit(inner: &Inner, remote: EndpointId, request: JoinRequest) -> JoinR
         _ => return JoinResponse::Refused(Refusal::NotHere),
     };
     if let Some(Err(e)) = presented {
-        return JoinResponse::Refused(refusal(&e));
+        return JoinResponse::Refused(refusal(&e.into()));
     }
     let command = Command::Admit {
         invitation,

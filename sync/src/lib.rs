@@ -2,7 +2,8 @@
 //!
 //! The node that the app and the command line both drive. Where things live:
 //! - [`engine`]: the sans-IO sync core (per document, per peer, an Automerge sync state);
-//! - [`log`]: each document's append-only log and snapshot on disk;
+//! - [`log`]: each document's append-only log and snapshot on disk; [`signed`]: the
+//!   signature every change carries, from the device that made it;
 //! - [`runtime`]: the engine's thread (group commit, who may have what, what the screens
 //!   read) and [`runtime::links`], the iroh connections;
 //! - [`protocol`]: the wire (ALPNs, frames, limits); [`access`]: the gate;
@@ -22,6 +23,7 @@ pub mod log;
 mod node;
 pub mod protocol;
 pub mod runtime;
+pub mod signed;
 pub mod ticket;
 
 pub use log::file::StorageProblem;

@@ -14,7 +14,7 @@ use revans_model::{
     MemberReviewAnswers, NewSet, Outcome, Phase, ProblemStatement, Profile, SetId, Urgency, apply,
     create_set,
 };
-use revans_sync::engine::Signatures;
+use revans_sync::signed::Signatures;
 
 const NAMES: [(&str, &str); 7] = [
     ("Ada Okafor", "Northgate Council"),
@@ -212,7 +212,7 @@ fn run(history: &mut History, who: &Author, command: Command) -> anyhow::Result<
     for change in history.doc.get_changes(&before) {
         history
             .signatures
-            .insert(change.hash(), revans_sync::engine::sign(&key, &change));
+            .insert(change.hash(), revans_sync::signed::sign(&key, &change));
     }
     Ok(applied)
 }
@@ -248,7 +248,7 @@ pub fn generate(
         signatures: created
             .get_changes(&[])
             .iter()
-            .map(|c| (c.hash(), revans_sync::engine::sign(&keys[0], c)))
+            .map(|c| (c.hash(), revans_sync::signed::sign(&keys[0], c)))
             .collect(),
         doc: created,
         id: id.clone(),

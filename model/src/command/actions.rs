@@ -1,10 +1,11 @@
 //! Actions and their report-backs, celebrations, and the question bank.
 
-use super::{Applied, LINE_MAX, PROSE_MAX, Writer, optional, required};
+use super::{Applied, Writer, optional, required};
 use crate::action::{Action, Outcome, ReportBack};
 use crate::celebration::Celebration;
 use crate::error::CommandError;
 use crate::ids::{ActionId, CelebrationId, IssueId, MeetingId, MemberId, QuestionId};
+use crate::limits::{LINE_MAX, PROSE_MAX};
 use crate::question::{Question, QuestionCategory};
 use crate::text::SharedText;
 

@@ -1,10 +1,11 @@
 //! Agenda setting: bids for time, then locking the batting order.
 
-use super::{Applied, LINE_MAX, Writer, optional};
+use super::{Applied, Writer, optional};
 use crate::batting_order::propose;
 use crate::error::CommandError;
 use crate::ids::{IssueId, MeetingId};
 use crate::issue::IssueStatus;
+use crate::limits::LINE_MAX;
 use crate::meeting::{Agenda, Bid, Phase, Slot, Urgency};
 
 impl Writer<'_, '_> {

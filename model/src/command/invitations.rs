@@ -2,11 +2,12 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Applied, NAME_MAX, Profile, Writer, required};
+use super::{Applied, Profile, Writer, required};
 use crate::error::CommandError;
 use crate::ground_rule::Retirement;
-use crate::ids::{DeviceId, InvitationId, MemberId, hex};
+use crate::ids::{DeviceId, InvitationId, MemberId};
 use crate::invitation::{Invitation, InvitationState, InvitationUse};
+use crate::limits::NAME_MAX;
 use crate::time::Timestamp;
 
 impl Writer<'_, '_> {
@@ -89,7 +90,7 @@ impl Writer<'_, '_> {
         let mut invitation = self.invitation(id)?;
         let set = self.set.id.clone();
         invitation.admits((&set, id), (member, &device), (signature, consent), self.at)?;
-        let (signature, consent) = (hex(signature), hex(consent));
+        let (signature, consent) = (hex::encode(signature), hex::encode(consent));
         match &invitation.link_to {
             Some(owner) if owner == member => self.link_device(member, device.clone(), id)?,
             Some(_) => return Err(CommandError::UnknownInvitation(id.to_string())),

@@ -1,9 +1,10 @@
 //! Members' issues: bring, rewrite, resolve, drop, and the set's priorities.
 
-use super::{Applied, LINE_MAX, PROSE_MAX, Writer, optional, required};
+use super::{Applied, Writer, optional, required};
 use crate::error::CommandError;
 use crate::ids::IssueId;
 use crate::issue::{Issue, IssueStatus, ProblemStatement};
+use crate::limits::{LINE_MAX, PROSE_MAX};
 use crate::text::SharedText;
 
 /// The template's answers, checked, in the order of [`ProblemStatement`]'s fields.

@@ -4,12 +4,10 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 
-use super::{
-    Applied, Host, MeetingPlan, MemberReviewAnswers, NAME_MAX, PROSE_MAX, Writer, optional,
-    required,
-};
+use super::{Applied, Host, MeetingPlan, MemberReviewAnswers, Writer, optional, required};
 use crate::error::{CommandError, MAX_MEETING_MINUTES, MIN_MEETING_MINUTES};
 use crate::ids::MeetingId;
+use crate::limits::{NAME_MAX, PROSE_MAX};
 use crate::meeting::{CatchUp, Meeting, MemberReview, Phase, ProcessReview};
 use crate::practice;
 use crate::text::SharedText;

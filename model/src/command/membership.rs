@@ -5,10 +5,11 @@ use std::collections::BTreeMap;
 use automerge::Automerge;
 use chrono::{DateTime, Utc};
 
-use super::{Applied, NAME_MAX, PROSE_MAX, Profile, Writer, optional, required};
+use super::{Applied, Profile, Writer, optional, required};
 use crate::error::CommandError;
 use crate::ground_rule::GroundRule;
 use crate::ids::{DeviceId, HandoverId, InvitationId, MemberId, QuestionId, RuleId, SetId};
+use crate::limits::{NAME_MAX, PROSE_MAX};
 use crate::member::{Departure, DepartureKind, Device, Member};
 use crate::practice;
 use crate::question::Question;

@@ -35,13 +35,6 @@ use crate::time::Timestamp;
 
 pub use membership::{NewSet, create_set};
 
-/// The longest name (of a set, a member, an organisation, a location).
-pub const NAME_MAX: usize = 100;
-/// The longest one-line text (an issue's statement, a rule, an action, a question).
-pub const LINE_MAX: usize = 500;
-/// The longest free text (news, reviews, report-backs, the set's purpose).
-pub const PROSE_MAX: usize = 20_000;
-
 /// Who is acting, and when. Commands never read a clock: the caller passes the time, so
 /// the same command gives the same result everywhere.
 #[derive(Clone, Debug, PartialEq, Eq)]

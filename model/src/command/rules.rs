@@ -5,10 +5,11 @@ use std::collections::BTreeMap;
 use automerge::transaction::Transactable;
 use automerge::{ObjType, ScalarValue};
 
-use super::{Applied, LINE_MAX, Writer, required};
+use super::{Applied, Writer, required};
 use crate::error::CommandError;
 use crate::ground_rule::{GroundRule, Retirement};
 use crate::ids::RuleId;
+use crate::limits::LINE_MAX;
 
 impl Writer<'_, '_> {
     pub(super) fn propose_rule(&mut self, text: &str) -> Result<Applied, CommandError> {

@@ -2,10 +2,11 @@
 
 use std::collections::BTreeMap;
 
-use super::{Applied, LINE_MAX, PROSE_MAX, Writer, optional};
+use super::{Applied, Writer, optional};
 use crate::clock::minutes_for_turn;
 use crate::error::CommandError;
 use crate::ids::{ContributionId, MeetingId, MemberId};
+use crate::limits::{LINE_MAX, PROSE_MAX};
 use crate::meeting::{Contribution, ContributionKind, Meeting, Phase, Turn};
 use crate::text::SharedText;
 

@@ -42,7 +42,7 @@ pub struct Invite {
 impl Invite {
     /// The public half, as the set holds it.
     pub fn public(&self) -> String {
-        hex(self.key.verifying_key().as_bytes())
+        hex::encode(self.key.verifying_key().as_bytes())
     }
 
     /// The signatures a join with this ticket carries for `member` and device `n`: the
@@ -57,15 +57,6 @@ impl Invite {
             .to_bytes();
         (signature, consent)
     }
-}
-
-/// Bytes as lowercase hexadecimal, as keys and signatures are written in a set.
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().fold(String::new(), |mut hex, b| {
-        use std::fmt::Write as _;
-        let _ = write!(hex, "{b:02x}");
-        hex
-    })
 }
 
 pub fn profile(name: &str, org: &str) -> Profile {

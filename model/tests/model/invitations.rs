@@ -5,13 +5,13 @@ use revans_model::{
     Applied, Command, CommandError, InvitationId, InvitationState, MemberId, Profile,
 };
 
-use crate::fixture::{Fixture, Invite, device, hex, profile, t};
+use crate::fixture::{Fixture, Invite, device, profile, t};
 
 /// The invitation's private key, as its ticket carries it.
 const KEY: [u8; 32] = [7; 32];
 
 fn key() -> String {
-    hex(SigningKey::from_bytes(&KEY).verifying_key().as_bytes())
+    hex::encode(SigningKey::from_bytes(&KEY).verifying_key().as_bytes())
 }
 
 fn invite(f: &mut Fixture, by: usize, link_to: Option<MemberId>) -> Invite {

@@ -9,7 +9,7 @@ use revans_model::{
     create_journal,
 };
 
-use crate::fixture::{Fixture, device, device_key, hex, t};
+use crate::fixture::{Fixture, device, device_key, t};
 
 /// The journal's document id in these tests.
 const JOURNAL: &str = "0123456789abcdef0123456789abcdef";
@@ -204,7 +204,11 @@ fn a_device_joins_a_journal_only_with_its_own_consent() {
     let other_journal = device_key(3)
         .sign(&journal_consent_message("another journal"))
         .to_bytes();
-    for consent_given in [String::new(), hex(&consent(4)), hex(&other_journal)] {
+    for consent_given in [
+        String::new(),
+        hex::encode(&consent(4)),
+        hex::encode(&other_journal),
+    ] {
         let added = written_by(&doc, 1, |tx| {
             let devices = devices_of(tx);
             tx.put(&devices, device(3).as_str(), at.clone())?;
@@ -220,7 +224,7 @@ fn a_device_joins_a_journal_only_with_its_own_consent() {
         let devices = devices_of(tx);
         tx.put(&devices, device(3).as_str(), at.clone())?;
         let consents = tx.get(automerge::ROOT, "consents").unwrap().unwrap().1;
-        tx.put(&consents, device(3).as_str(), hex(&consent(3)))
+        tx.put(&consents, device(3).as_str(), hex::encode(&consent(3)))
     });
     assert_eq!(consented, Ok(()));
 }

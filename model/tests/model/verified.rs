@@ -7,7 +7,7 @@ use revans_model::{
     ActionLearningSet, Applied, Command, Facilitation, MeetingId, MemberId, Urgency, check_change,
 };
 
-use crate::fixture::{Fixture, Invite, admit, at, device, hex, hostile, profile, t};
+use crate::fixture::{Fixture, Invite, admit, at, device, hostile, profile, t};
 
 fn meeting(f: &mut Fixture) -> MeetingId {
     let m = f.plan(60, 120);
@@ -228,7 +228,7 @@ fn mallory_admitted(
 /// Genuine signatures for Mallory with device `n`: the ticket's key and the device's own.
 fn genuine(invite: &Invite, n: u8) -> (String, String) {
     let (signature, consent) = invite.signatures(&MemberId::from("mallory"), n);
-    (hex(&signature), hex(&consent))
+    (hex::encode(&signature), hex::encode(&consent))
 }
 
 #[test]
@@ -276,11 +276,17 @@ fn a_device_is_admitted_only_with_its_own_consent() {
     let invite = f.invite(1, false);
     let bo = f.members[1].clone();
     let (signature, _) = genuine(&invite, 4);
-    let forged = hex(&ed25519_dalek::Signer::sign(
-        &crate::fixture::device_key(2),
-        &revans_model::admission::consent_message(&f.id, &MemberId::from("mallory"), &invite.id),
-    )
-    .to_bytes());
+    let forged = hex::encode(
+        &ed25519_dalek::Signer::sign(
+            &crate::fixture::device_key(2),
+            &revans_model::admission::consent_message(
+                &f.id,
+                &MemberId::from("mallory"),
+                &invite.id,
+            ),
+        )
+        .to_bytes(),
+    );
     for consent in [forged, "00".to_owned()] {
         let linked = hostile(&f, 1, |tx| {
             mallory_admitted(tx, &invite, 4, bo.as_str(), (&signature, &consent))?;
@@ -294,7 +300,13 @@ fn a_device_is_admitted_only_with_its_own_consent() {
     // A device's consent to one member is not consent to another.
     let to_cy = invite.signatures(&f.members[2], 4).1;
     let moved = hostile(&f, 1, |tx| {
-        mallory_admitted(tx, &invite, 4, bo.as_str(), (&signature, &hex(&to_cy)))?;
+        mallory_admitted(
+            tx,
+            &invite,
+            4,
+            bo.as_str(),
+            (&signature, &hex::encode(&to_cy)),
+        )?;
         Ok(())
     });
     assert_eq!(

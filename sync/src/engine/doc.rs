@@ -9,11 +9,10 @@ use automerge::{Automerge, Change, ChangeHash};
 use revans_model::authority::Validity;
 use revans_model::{DeviceId, Touched};
 
-use super::{
-    Judge, MAX_WAITING, MAX_WAITING_BYTES, Output, Signature, Signatures, author_of, verify,
-};
+use super::{Judge, MAX_WAITING, MAX_WAITING_BYTES, Output};
 use crate::ids::{DocId, PeerId};
 use crate::log::Record;
+use crate::signed::{Signature, Signatures, author_of, verify};
 
 /// One peer's view of one document.
 #[derive(Debug)]

@@ -29,12 +29,13 @@ use revans_model::{DeviceId, SetId, Touched};
 
 use crate::ids::{DocId, PeerId};
 use crate::log::Record;
+use crate::signed::{Signature, Signatures, sign};
 
 mod doc;
 mod wire;
 use doc::{DocSync, PeerSync, log_changes, missing, report_void};
-pub use wire::{Refused, Signature, Signatures, envelope, open_envelope, sign, verify};
-use wire::{author_of, sane_have};
+use wire::sane_have;
+pub use wire::{Refused, envelope, open_envelope};
 
 /// How many refused changes a peer may send within [`STRIKES_FADE_MS`] before it is
 /// disconnected; a reconnect does not wipe the count.

@@ -9,9 +9,9 @@ use std::path::{Path, PathBuf};
 use automerge::Automerge;
 
 use super::{Record, Restored, empty_log, encode, encode_snapshot, restore};
-use crate::engine::Signatures;
 use crate::fsutil::{TEMP_MARKER, create_private_dir, datasync, write_atomic};
 use crate::ids::PeerId;
+use crate::signed::Signatures;
 
 /// A log is folded into a snapshot once it is larger than the snapshot and than this.
 const COMPACT_AT_LEAST: u64 = 64 * 1024;

@@ -27,8 +27,8 @@ use std::collections::BTreeMap;
 
 use automerge::{Automerge, Change, ChangeHash};
 
-use crate::engine::{Signature, Signatures};
 use crate::ids::PeerId;
+use crate::signed::{Signature, Signatures};
 
 /// The first bytes of every log file.
 pub const LOG_MAGIC: &[u8; 8] = b"RVNSLOG2";

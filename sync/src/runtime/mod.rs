@@ -24,11 +24,12 @@ use tokio::sync::{broadcast, oneshot, watch};
 
 use crate::access::Access;
 use crate::data_dir::DataDir;
-use crate::engine::{Engine, Judge, Output, PeerStatus, Refused, Signature, Signatures};
+use crate::engine::{Engine, Judge, Output, PeerStatus, Refused};
 use crate::ids::{DocId, PeerId};
 use crate::log::file::{LogFile, StorageProblem};
 use crate::node::{Event, NodeError};
 use crate::protocol::{Frame, close};
+use crate::signed::{Signature, Signatures};
 
 /// How long a change relayed from one peer waits before going on to the others.
 const COALESCE_MS: u64 = 5;

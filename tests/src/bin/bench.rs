@@ -485,7 +485,7 @@ fn verification(history: &History, figures: &mut Figures) -> Result<()> {
                 .signatures
                 .get(&change.hash())
                 .context("an unsigned change")?;
-            revans_sync::engine::verify(change, signature).map_err(anyhow::Error::msg)?;
+            revans_sync::signed::verify(change, signature).map_err(anyhow::Error::msg)?;
         }
         Ok(())
     })?;

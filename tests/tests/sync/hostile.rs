@@ -67,7 +67,7 @@ fn write_raw(
     write(&mut tx, &snapshot)?;
     tx.commit();
     let change = doc.get_last_local_change().context("a change")?.clone();
-    let signature = revans_sync::engine::sign(signer, &change);
+    let signature = revans_sync::signed::sign(signer, &change);
     log.append(&Record::Change {
         change: change.raw_bytes().to_vec(),
         signature,

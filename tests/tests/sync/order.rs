@@ -12,8 +12,9 @@ use iroh::SecretKey;
 use proptest::prelude::*;
 use revans_model::authority::validity;
 use revans_model::{Author, Command, DeviceId, MemberId, ProblemStatement, apply};
-use revans_sync::engine::{Engine, Judge, Output, Signature, envelope, sign};
+use revans_sync::engine::{Engine, Judge, Output, envelope};
 use revans_sync::ids::{DocId, PeerId};
+use revans_sync::signed::{Signature, sign};
 use revans_tests::history::{History, generate};
 
 fn key(n: u8) -> SecretKey {

@@ -37,9 +37,10 @@ use revans_model::{
     ActionLearningSet, Author, Command, DeviceId, Facilitation, InvitationId, MemberId,
     ProblemStatement, Profile, SetId, apply,
 };
-use revans_sync::engine::{Engine, Judge, Output, envelope, sign};
+use revans_sync::engine::{Engine, Judge, Output, envelope};
 use revans_sync::ids::{DocId, PeerId};
 use revans_sync::log::{Record, empty_log, encode, encode_snapshot, restore};
+use revans_sync::signed::sign;
 use revans_tests::history::generate;
 
 const COALESCE_MS: u64 = 20;
