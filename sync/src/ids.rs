@@ -4,6 +4,8 @@
 use std::fmt;
 use std::str::FromStr;
 
+use iroh::EndpointId;
+
 use revans_model::{DeviceId, SetId};
 
 /// A document's id: 16 random bytes, written as 32 lowercase hex digits (the same text as
@@ -96,4 +98,16 @@ mod tests {
             assert!(bad.parse::<DocId>().is_err(), "{bad:?}");
         }
     }
+}
+
+/// The device id of an endpoint.
+#[must_use]
+pub fn device_of(id: &EndpointId) -> DeviceId {
+    DeviceId::from_bytes(*id.as_bytes())
+}
+
+/// The endpoint of a device id, if it is a valid key.
+#[must_use]
+pub fn endpoint_of(device: &DeviceId) -> Option<EndpointId> {
+    EndpointId::from_str(device.as_str()).ok()
 }

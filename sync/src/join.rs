@@ -7,31 +7,24 @@
 //! fetches the set (and the journal) through the sync engine, from the devices in the
 //! ticket until the set (and the journal) name who holds them.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, OnceLock, Weak};
 use std::time::{Duration, Instant};
 
-use futures::stream::FuturesUnordered;
-use futures::{FutureExt, StreamExt};
+use futures::FutureExt;
 use iroh::EndpointId;
-use iroh::SecretKey;
 use iroh::endpoint::Connection;
 use iroh::protocol::{AcceptError, ProtocolHandler};
-use revans_model::admission::{admission_message, consent_message, journal_consent_message};
 use revans_model::{
     Applied, Command, CommandError, InvitationId, InvitationState, MemberId, Profile, SetId,
     Timestamp,
 };
 use tracing::Instrument;
 
-use crate::ids::{DocId, PeerId};
-use crate::node::{Inner, Node, NodeError, doc_id};
-use crate::protocol::{
-    JOIN_ALPN, JoinRequest, JoinResponse, Refusal, close, read_message, write_message,
-};
-use crate::runtime::DocKind;
-use crate::ticket::{BadTicket, InviteTicket};
+use crate::node::error::NodeError;
+use crate::node::inner::Inner;
+use crate::protocol::{JoinRequest, JoinResponse, Refusal, close, read_message, write_message};
 
 /// How many join requests one device may make in [`JOIN_WINDOW`]: a newcomer retrying
 /// a mistyped name needs a few; more only cost the member's device work.
@@ -134,7 +127,7 @@ async fn admit(inner: &Inner, remote: EndpointId, request: JoinRequest) -> JoinR
     else {
         return JoinResponse::Refused(Refusal::Malformed);
     };
-    let device = crate::node::device_of(&remote);
+    let device = crate::ids::device_of(&remote);
     let member = MemberId::from(request.member.as_str());
     let invitation = InvitationId::from(request.invitation.as_str());
     // Answered from the set as this device already shows it: a request without the
@@ -203,182 +196,4 @@ fn refusal(e: &CommandError) -> Refusal {
         CommandError::Blank { .. } | CommandError::TooLong { .. } => Refusal::Malformed,
         _ => Refusal::Failed,
     }
-}
-
-/// What the joiner presents for `ticket`, signed with the ticket's invitation key and
-/// this device's own key, and the journal a link brings; or why this command does not
-/// take this ticket.
-fn request(
-    node: &Node,
-    ticket: &InviteTicket,
-    profile: Option<Profile>,
-) -> Result<(JoinRequest, Option<DocId>), NodeError> {
-    let inner = node.inner();
-    let set = SetId::from(ticket.set.as_str());
-    // Each command takes its own kind of ticket, told apart before anything is sent.
-    let (member, journal) = match (&ticket.link, &profile) {
-        (Some(_), Some(_)) => return Err(NodeError::LinkTicket),
-        (None, None) => return Err(NodeError::InviteTicket),
-        (None, Some(_)) => (MemberId::random(), None),
-        (Some(link), None) => {
-            let journal: DocId = link
-                .journal
-                .parse()
-                .map_err(|_| NodeError::Ticket(BadTicket::malformed("its journal id")))?;
-            // A device never replaces the journal it keeps with another.
-            if node.journal_id().is_some_and(|mine| mine != link.journal) {
-                return Err(NodeError::JournalHeld);
-            }
-            (MemberId::from(link.member.as_str()), Some(journal))
-        }
-    };
-    let invitation = InvitationId::from(ticket.invitation.as_str());
-    let signature = SecretKey::from_bytes(&ticket.key)
-        .sign(&admission_message(
-            &set,
-            &invitation,
-            &member,
-            &inner.device,
-        ))
-        .to_bytes();
-    let consent = inner
-        .key
-        .sign(&consent_message(&set, &member, &invitation))
-        .to_bytes();
-    let profile = profile.unwrap_or_default();
-    let request = JoinRequest {
-        set: ticket.set.clone(),
-        invitation: ticket.invitation.clone(),
-        member: member.to_string(),
-        signature: signature.to_vec(),
-        consent: consent.to_vec(),
-        name: profile.display_name,
-        organisation: profile.organisation,
-        journal: journal.map(|j| {
-            let consent = inner.key.sign(&journal_consent_message(&j.to_string()));
-            (j.to_string(), consent.to_bytes().to_vec())
-        }),
-    };
-    Ok((request, journal))
-}
-
-/// The joiner's side: a newcomer (with a profile) or a member's own new device (without).
-pub(crate) async fn join(
-    node: &Node,
-    ticket: InviteTicket,
-    profile: Option<Profile>,
-    timeout: Duration,
-) -> Result<SetId, NodeError> {
-    let set = SetId::from(ticket.set.as_str());
-    let doc = doc_id(&set)?;
-    let inner = node.inner();
-    let (request, journal) = request(node, &ticket, profile)?;
-    if inner.view(&set).is_ok() {
-        return Err(NodeError::AlreadyMember);
-    }
-    // Dial every device in the ticket at once and ask the first that answers: an
-    // offline device costs nothing, and asking one at a time means an invitation is
-    // never admitted twice.
-    let mut dials: FuturesUnordered<_> = ticket
-        .peers
-        .iter()
-        .filter(|peer| peer.id != inner.endpoint.id())
-        .map(|peer| {
-            node.add_peer_addr(peer.clone());
-            let endpoint = inner.endpoint.clone();
-            let id = peer.id;
-            async move { (id, endpoint.connect(id, JOIN_ALPN).await) }
-        })
-        .collect();
-    let tried: Vec<String> = ticket
-        .peers
-        .iter()
-        .map(|p| p.id.fmt_short().to_string())
-        .collect();
-    let mut admitted_by = None;
-    let mut not_here = false;
-    // A member whose device has not yet received the invitation (made moments ago on
-    // another device) does not know it: ask the others before believing that.
-    let mut unknown = false;
-    let asking = async {
-        while let Some((id, connected)) = dials.next().await {
-            let conn = match connected {
-                Ok(conn) => conn,
-                Err(e) => {
-                    tracing::info!(peer = %id.fmt_short(), error = %e, "could not reach");
-                    continue;
-                }
-            };
-            match ask(&conn, &request).await {
-                Ok(JoinResponse::Admitted { .. }) => {
-                    admitted_by = Some(id);
-                    return Ok(());
-                }
-                Ok(JoinResponse::Refused(Refusal::NotHere)) => not_here = true,
-                Ok(JoinResponse::Refused(Refusal::Unknown)) => unknown = true,
-                Ok(JoinResponse::Refused(refusal)) => return Err(NodeError::Refused(refusal)),
-                Err(e) => tracing::info!(peer = %id.fmt_short(), error = %e, "could not ask"),
-            }
-        }
-        Ok(())
-    };
-    if let Ok(result) = tokio::time::timeout(timeout, asking).await {
-        result?;
-    } else {
-        tracing::info!("no member's device answered in time");
-    }
-    let Some(admitted_by) = admitted_by else {
-        if unknown {
-            return Err(NodeError::Refused(Refusal::Unknown));
-        }
-        if not_here {
-            return Err(NodeError::Refused(Refusal::NotHere));
-        }
-        return Err(NodeError::Unreachable(tried.join(", ")));
-    };
-    // Until the set arrives, the devices in the ticket are the ones it may come from.
-    let peers: BTreeSet<PeerId> = ticket
-        .peers
-        .iter()
-        .filter(|p| p.id != inner.endpoint.id())
-        .map(|p| PeerId(*p.id.as_bytes()))
-        .collect();
-    inner
-        .engine
-        .open(doc, DocKind::Set, None, peers.clone())
-        .await?;
-    let me = inner.device.clone();
-    let arrived = inner
-        .wait_for(timeout, |shared| {
-            shared
-                .view(&doc)
-                .and_then(|v| v.set.clone())
-                .is_some_and(|s| {
-                    s.as_ref()
-                        .as_ref()
-                        .is_ok_and(|s| s.member_for_device(&me).is_some())
-                })
-        })
-        .await;
-    if arrived.is_err() {
-        return Err(NodeError::Unreachable(admitted_by.fmt_short().to_string()));
-    }
-    inner.remember_set(&set)?;
-    node.record_addresses().await;
-    if let Some(journal) = journal {
-        node.adopt_journal(journal, peers, timeout).await?;
-    }
-    Ok(set)
-}
-
-async fn ask(
-    conn: &Connection,
-    request: &JoinRequest,
-) -> Result<JoinResponse, Box<dyn std::error::Error + Send + Sync>> {
-    let (mut send, mut recv) = conn.open_bi().await?;
-    write_message(&mut send, request).await?;
-    send.finish()?;
-    let response = read_message(&mut recv).await?;
-    conn.close(0u32.into(), b"thanks");
-    Ok(response)
 }

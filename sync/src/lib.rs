@@ -26,10 +26,10 @@ pub mod runtime;
 pub mod signed;
 pub mod ticket;
 
+pub use ids::{device_of, endpoint_of};
 pub use log::file::StorageProblem;
 pub use node::{
-    DeviceSync, Event, Imported, Node, NodeConfig, NodeError, RelayChoice, RelayState, device_of,
-    endpoint_of,
+    DeviceSync, Event, Imported, Node, NodeConfig, NodeError, RefusedChange, RelayChoice,
+    RelayState,
 };
-pub use runtime::RefusedChange;
 pub use runtime::links::Route;

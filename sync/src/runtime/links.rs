@@ -24,7 +24,7 @@ use tracing::Instrument;
 use super::{EngineHandle, Outgoing, Request};
 use crate::access::Access;
 use crate::ids::{DocId, PeerId};
-use crate::node::Event;
+use crate::node::event::Event;
 use crate::protocol::{
     Frame, MAX_FRAME, MAX_HELLO, SYNC_ALPN, WIRE_VERSION, close, read_frame, write_frame,
 };

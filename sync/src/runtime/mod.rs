@@ -27,7 +27,8 @@ use crate::data_dir::DataDir;
 use crate::engine::{Engine, Judge, Output, PeerStatus, Refused};
 use crate::ids::{DocId, PeerId};
 use crate::log::file::{LogFile, StorageProblem};
-use crate::node::{Event, NodeError};
+use crate::node::error::NodeError;
+use crate::node::event::{Event, RefusedChange};
 use crate::protocol::{Frame, close};
 use crate::signed::{Signature, Signatures};
 
@@ -68,22 +69,6 @@ pub struct DocView {
     pub peers: BTreeMap<PeerId, PeerView>,
     /// The changes refused here lately, newest last.
     pub refused: Vec<RefusedChange>,
-}
-
-/// A change this device refused: who sent it, who signed it, and why.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RefusedChange {
-    /// The device that sent it.
-    pub from: DeviceId,
-    /// The device that signed it, if it names one.
-    pub author: Option<DeviceId>,
-    /// Why, in words.
-    pub reason: String,
-    /// Not refused but void: allowed where it was made, and held and synced, but not
-    /// shown, because its author's place (or facilitation) was ended at the same time.
-    pub void: bool,
-    /// When.
-    pub at: DateTime<Utc>,
 }
 
 /// How many refused changes a set's view keeps.

@@ -1,299 +1,51 @@
 //! The node: one iroh endpoint, the sync engine's thread, the sets this device holds, and
 //! the API the app and the command line call. Commands in, events out; reads come from
 //! the views the engine publishes, never from a locked document.
+//!
+//! The node's public face is [`Node`]; around it, each in a file of its own: how to start
+//! one ([`config`]), what it reports ([`event`], [`status`]) and what goes wrong
+//! ([`error`]); the state its parts share ([`inner`]), and the joiner's side of
+//! admission ([`joining`]; the member's side is [`crate::join`]).
 
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
-use std::path::PathBuf;
-use std::str::FromStr;
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
 use iroh::address_lookup::MemoryLookup;
-use iroh::endpoint::presets;
 use iroh::protocol::Router;
-use iroh::{Endpoint, EndpointAddr, EndpointId, RelayMode, RelayUrl, SecretKey, TransportAddr};
+use iroh::{EndpointAddr, SecretKey, TransportAddr};
 use revans_model::{
-    ActionLearningSet, Applied, Author, Command, CommandError, Conflict, DeviceId, InvitationId,
-    LoadError, MemberId, NewSet, Profile, SetId,
+    ActionLearningSet, Applied, Command, CommandError, Conflict, DeviceId, InvitationId, LoadError,
+    MemberId, NewSet, Profile, SetId,
 };
 use revans_model::{Journal, JournalCommand, JournalEntryId, apply_journal, create_journal};
 use tokio::sync::{broadcast, watch};
-use tokio::task::JoinHandle;
 
-use crate::access::{Access, Gate};
-use crate::data_dir::{DataDir, DataDirError, StoredProfile};
-use crate::ids::{DocId, PeerId};
-use crate::join::{self, JoinProtocol};
-use crate::log::file::StorageProblem;
-use crate::protocol::{JOIN_ALPN, Refusal, SYNC_ALPN};
-use crate::runtime::links::{Links, Route, endpoint_addr};
-use crate::runtime::{DocKind, DocView, EngineHandle, RefusedChange, Shared};
-use crate::ticket::{BadTicket, InviteTicket, Link};
+use crate::access::Access;
+use crate::data_dir::{DataDir, StoredProfile};
+use crate::ids::{DocId, PeerId, endpoint_of};
+use crate::join::JoinProtocol;
+use crate::protocol::{JOIN_ALPN, SYNC_ALPN};
+use crate::runtime::links::{Links, endpoint_addr};
+use crate::runtime::{DocKind, DocView, EngineHandle, Shared};
+use crate::ticket::{InviteTicket, Link};
 
-/// Which relays the node uses.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum RelayChoice {
-    /// None: direct connections only (tests, one room's Wi-Fi).
-    Disabled,
-    /// iroh's public relays.
-    Default,
-    /// Self-hosted `iroh-relay` servers.
-    Custom(Vec<RelayUrl>),
-    /// Only through iroh's in-process test relay: no direct paths, its self-signed
-    /// certificate accepted. For tests; never in a release build.
-    #[cfg(feature = "test-relay")]
-    TestRelayOnly(iroh::RelayMap),
-}
+mod config;
+pub(crate) mod error;
+pub(crate) mod event;
+pub(crate) mod inner;
+mod joining;
+mod status;
 
-impl RelayChoice {
-    /// Reads `disabled`, `default`, or the URL of a self-hosted `iroh-relay`.
-    pub fn parse(text: &str) -> Result<Self, String> {
-        match text.trim() {
-            "disabled" | "off" | "none" => Ok(Self::Disabled),
-            "default" => Ok(Self::Default),
-            url => url.parse::<RelayUrl>().map(|u| Self::Custom(vec![u])).map_err(|_| {
-                format!(
-                    "\"{url}\" is not a relay: give disabled, default, or a relay's URL such as https://relay.example.org"
-                )
-            }),
-        }
-    }
-}
-
-/// How to start a node.
-#[derive(Clone, Debug)]
-pub struct NodeConfig {
-    /// The data directory.
-    pub data_dir: PathBuf,
-    /// Relays.
-    pub relay: RelayChoice,
-    /// A PEM file of certificate authorities to trust for relays besides the usual public
-    /// ones: for an organisation's relay whose certificate its own authority signed.
-    pub relay_ca: Option<PathBuf>,
-    /// The address to bind; `None` binds every interface on a random port.
-    pub bind: Option<SocketAddr>,
-    /// Find members' devices on the local network (mDNS).
-    pub local_discovery: bool,
-    /// Dial members' devices and keep connections to them. A one-shot command that only
-    /// reads or changes the set here leaves it off: it returns at once, and its change
-    /// goes out at the next sync (a dial in flight would hold up the exit by seconds).
-    /// Devices that dial this one are served either way.
-    pub dial: bool,
-}
-
-impl NodeConfig {
-    /// What the app uses: iroh's relays and local-network discovery.
-    #[must_use]
-    pub fn app(data_dir: PathBuf) -> Self {
-        Self {
-            data_dir,
-            relay: RelayChoice::Default,
-            relay_ca: None,
-            bind: None,
-            local_discovery: true,
-            dial: true,
-        }
-    }
-
-    /// Loopback only, no relays, no discovery: what tests use.
-    #[must_use]
-    pub fn loopback(data_dir: PathBuf) -> Self {
-        Self {
-            data_dir,
-            relay: RelayChoice::Disabled,
-            relay_ca: None,
-            bind: Some(SocketAddr::from(([127, 0, 0, 1], 0))),
-            local_discovery: false,
-            dial: true,
-        }
-    }
-}
-
-/// What the node tells the app.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Event {
-    /// A set changed, here or on a peer.
-    SetChanged(SetId),
-    /// A member's device connected.
-    PeerConnected(DeviceId),
-    /// A member's device went away.
-    PeerGone {
-        /// Which.
-        device: DeviceId,
-        /// Why.
-        reason: String,
-    },
-    /// A member's device told us which heads of a set it holds: our change reached it.
-    PeerAcknowledged {
-        /// The set.
-        set: SetId,
-        /// The device.
-        device: DeviceId,
-        /// The heads it acknowledged, as hex hashes.
-        heads: Vec<String>,
-        /// When we heard it.
-        at: DateTime<Utc>,
-    },
-    /// A change from a member's device was refused: not applied, stored or relayed.
-    Refused {
-        /// The set.
-        set: SetId,
-        /// The change: who sent it, who signed it, and why.
-        change: RefusedChange,
-    },
-    /// Something could not be saved or read.
-    Storage(StorageProblem),
-    /// Something on the network went wrong.
-    Network(String),
-}
-
-/// What a backup brought.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Imported {
-    /// The set.
-    pub set: SetId,
-    /// How many of its changes this device did not hold and took.
-    pub taken: usize,
-    /// Why any were refused.
-    pub refused: Vec<String>,
-}
-
-/// What can go wrong.
-#[derive(Debug, thiserror::Error)]
-pub enum NodeError {
-    /// The data directory.
-    #[error(transparent)]
-    DataDir(#[from] DataDirError),
-    /// The network endpoint could not start.
-    #[error("Could not start networking: {0}.")]
-    Network(String),
-    /// The relay's certificate authority file does not read.
-    #[error(
-        "Could not read the relay's certificate authority from {path}: {reason}. Give the PEM file of the authority that signed your relay's certificate (-----BEGIN CERTIFICATE-----), or leave --relay-ca out."
-    )]
-    RelayCa {
-        /// The file given.
-        path: String,
-        /// What is wrong with it.
-        reason: String,
-    },
-    /// No such set here.
-    #[error("This device holds no set {0}; list the sets it holds with `revans set list`.")]
-    UnknownSet(String),
-    /// This device acts for no current member of the set.
-    #[error("This device is not a current member's device in that set.")]
-    NotInSet,
-    /// An edit here wrote something every other device would refuse: undone.
-    #[error(
-        "This change would break the set's rules ({0}); nothing was changed. Please report this."
-    )]
-    Unsound(String),
-    /// A command was refused.
-    #[error(transparent)]
-    Command(#[from] CommandError),
-    /// A document did not load.
-    #[error(transparent)]
-    Load(#[from] LoadError),
-    /// A ticket did not parse.
-    #[error(transparent)]
-    Ticket(#[from] BadTicket),
-    /// The set's member refused the join.
-    #[error("The set refused to admit this device: {0}. Ask a member for a new ticket.")]
-    Refused(Refusal),
-    /// No member's device could be reached.
-    #[error(
-        "No member's device could be reached (tried {0}). Check you are online, or ask a member to start Revans, then try again."
-    )]
-    Unreachable(String),
-    /// Already a member.
-    #[error("This device is already in that set.")]
-    AlreadyMember,
-    /// `join` was given a ticket that links a member's device.
-    #[error(
-        "That ticket links a device to a member who is already in the set, so only that member may use it: on their own new device, run `revans link-device TICKET` (or choose \"Link this device\" in the app). To join as a new member, ask a member for an invitation."
-    )]
-    LinkTicket,
-    /// `link-device` was given a ticket that invites a newcomer.
-    #[error(
-        "That ticket invites a new member; join with it: `revans join TICKET --name NAME` (or \"Join with a ticket\" in the app). To link this device to yourself, make a ticket with `revans link SET` on a device you already use."
-    )]
-    InviteTicket,
-    /// Linking a device that keeps a journal of its own.
-    #[error(
-        "This device keeps a private journal of its own already, and Revans never replaces a journal: linking it would leave those entries behind. Link a device that has not written a journal yet."
-    )]
-    JournalHeld,
-    /// Storage failed.
-    #[error(transparent)]
-    Storage(#[from] StorageProblem),
-    /// The node has stopped.
-    #[error("Revans is shutting down.")]
-    Stopped,
-    /// A moment before the set began.
-    #[error("The set did not exist yet at {0}: give a later time.")]
-    NotYet(String),
-}
-
-/// One device's view of a member's device: connected, and holding our latest change?
-// Four independent facts a screen shows side by side; not a state machine in disguise.
-#[allow(clippy::struct_excessive_bools)]
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DeviceSync {
-    /// The device.
-    pub device: DeviceId,
-    /// Whether it is this device.
-    pub this_device: bool,
-    /// Whether it is connected now.
-    pub connected: bool,
-    /// Whether it has acknowledged our latest change to the set.
-    pub up_to_date: bool,
-    /// When we last heard from it about this set.
-    pub last_heard: Option<DateTime<Utc>>,
-    /// Whether it last told us it holds exactly what we hold: converged, both ways.
-    pub same_heads: bool,
-    /// How the connection to it runs, while connected (never for this device).
-    pub route: Option<Route>,
-    /// Whether it closed this device's last dial as not a member's device: this device's
-    /// member was removed, or their admission has not reached it yet.
-    pub refuses_us: bool,
-}
-
-/// A relay this device uses, as it stands now.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RelayState {
-    /// The relay's URL.
-    pub url: String,
-    /// Whether this device holds a connection to it now.
-    pub connected: bool,
-    /// Why the last attempt to reach it failed, if it did.
-    pub error: Option<String>,
-}
-
-pub(crate) struct Inner {
-    pub(crate) data: Arc<DataDir>,
-    pub(crate) device: DeviceId,
-    pub(crate) endpoint: Endpoint,
-    router: Router,
-    pub(crate) engine: EngineHandle,
-    pub(crate) links: Links,
-    pub(crate) events: broadcast::Sender<Event>,
-    /// This device's key: it signs the device's consent when it joins.
-    pub(crate) key: SecretKey,
-    /// The private journal's id, once this device has or expects one.
-    journal: Mutex<Option<DocId>>,
-    tasks: Mutex<Vec<JoinHandle<()>>>,
-}
-
-impl std::fmt::Debug for Inner {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Inner")
-            .field("device", &self.device)
-            .finish_non_exhaustive()
-    }
-}
+use config::bind_endpoint;
+pub use config::{NodeConfig, RelayChoice};
+pub use error::NodeError;
+pub use event::{Event, Imported, RefusedChange};
+use inner::{Inner, doc_id, lock};
+pub use status::{DeviceSync, RelayState};
 
 /// A running node. Cheap to clone.
 #[derive(Clone)]
@@ -307,98 +59,6 @@ impl std::fmt::Debug for Node {
             .field("device", &self.inner.device)
             .finish_non_exhaustive()
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    // A panic elsewhere while holding one of these small values leaves it usable.
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-pub(crate) fn doc_id(set: &SetId) -> Result<DocId, NodeError> {
-    DocId::of_set(set).map_err(|_| NodeError::UnknownSet(set.to_string()))
-}
-
-/// The device id of an endpoint.
-#[must_use]
-pub fn device_of(id: &EndpointId) -> DeviceId {
-    DeviceId::from_bytes(*id.as_bytes())
-}
-
-/// The endpoint of a device id, if it is a valid key.
-#[must_use]
-pub fn endpoint_of(device: &DeviceId) -> Option<EndpointId> {
-    EndpointId::from_str(device.as_str()).ok()
-}
-
-/// Binds the endpoint: no relay, no discovery service and no internet are waited for.
-async fn bind_endpoint(
-    config: &NodeConfig,
-    key: &SecretKey,
-    bind: Option<SocketAddr>,
-    lookup: &MemoryLookup,
-    access: &watch::Receiver<Access>,
-) -> Result<Endpoint, NodeError> {
-    let relay_mode = match &config.relay {
-        RelayChoice::Disabled => RelayMode::Disabled,
-        RelayChoice::Default => RelayMode::Default,
-        RelayChoice::Custom(urls) => RelayMode::custom(urls.clone()),
-        #[cfg(feature = "test-relay")]
-        RelayChoice::TestRelayOnly(map) => RelayMode::Custom(map.clone()),
-    };
-    let mut builder = Endpoint::builder(presets::Minimal)
-        .secret_key(key.clone())
-        .relay_mode(relay_mode)
-        .address_lookup(lookup.clone())
-        .hooks(Gate {
-            access: access.clone(),
-        });
-    if let Some(bind) = bind {
-        builder = builder
-            .clear_ip_transports()
-            .bind_addr(bind)
-            .map_err(|e| NodeError::Network(e.to_string()))?;
-        if bind.ip().is_loopback() {
-            builder = builder.portmapper_config(iroh::endpoint::PortmapperConfig::Disabled);
-        }
-    }
-    if config.local_discovery {
-        builder = builder.address_lookup(iroh_mdns_address_lookup::MdnsAddressLookup::builder());
-    }
-    if let Some(path) = &config.relay_ca {
-        builder = builder.ca_tls_config(
-            iroh::tls::CaTlsConfig::embedded().with_extra_roots(relay_authorities(path)?),
-        );
-    }
-    #[cfg(feature = "test-relay")]
-    if matches!(config.relay, RelayChoice::TestRelayOnly(_)) {
-        builder = builder
-            .ca_tls_config(iroh::tls::CaTlsConfig::insecure_skip_verify())
-            .clear_ip_transports()
-            .portmapper_config(iroh::endpoint::PortmapperConfig::Disabled);
-    }
-    builder
-        .bind()
-        .await
-        .map_err(|e| NodeError::Network(e.to_string()))
-}
-
-/// The certificates in a relay's certificate authority file (PEM).
-fn relay_authorities(
-    path: &std::path::Path,
-) -> Result<Vec<rustls_pki_types::CertificateDer<'static>>, NodeError> {
-    use rustls_pki_types::pem::PemObject as _;
-    let problem = |reason: String| NodeError::RelayCa {
-        path: path.display().to_string(),
-        reason,
-    };
-    let certificates = rustls_pki_types::CertificateDer::pem_file_iter(path)
-        .map_err(|e| problem(e.to_string()))?
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| problem(e.to_string()))?;
-    if certificates.is_empty() {
-        return Err(problem("it holds no certificate".to_owned()));
-    }
-    Ok(certificates)
 }
 
 impl Node {
@@ -762,26 +422,6 @@ impl Node {
         })
     }
 
-    /// Joins a set as a new member with an invitation ticket: any reachable member's
-    /// device admits this one, then the set syncs here. Returns the set's id once it is
-    /// held. A ticket that links a member's device is refused, saying so.
-    pub async fn join(
-        &self,
-        ticket: &str,
-        profile: Profile,
-        timeout: Duration,
-    ) -> Result<SetId, NodeError> {
-        join::join(self, ticket.parse()?, Some(profile), timeout).await
-    }
-
-    /// Links this device to the member who made the ticket (on one of their devices):
-    /// one of their devices admits it, adds it to their journal with its consent, and
-    /// the set and the journal sync here. A ticket inviting a newcomer is refused, saying
-    /// so, and so is any link while this device keeps a journal of its own.
-    pub async fn link_device(&self, ticket: &str, timeout: Duration) -> Result<SetId, NodeError> {
-        join::join(self, ticket.parse()?, None, timeout).await
-    }
-
     /// The profile this device's person gave, if they have.
     pub fn profile(&self) -> Result<Option<Profile>, NodeError> {
         Ok(self.inner.data.settings()?.profile.map(|p| Profile {
@@ -1125,124 +765,5 @@ fn loaded(
                 .into(),
         )),
         Err(e) => Err(e.clone()),
-    }
-}
-
-impl Inner {
-    /// Adds `device` to this device's journal, with its consent: a device of this
-    /// device's own member being linked (see the join protocol).
-    pub(crate) async fn link_journal(
-        &self,
-        journal: &str,
-        device: DeviceId,
-        consent: [u8; 64],
-    ) -> Result<(), NodeError> {
-        let Some(id) = *lock(&self.journal) else {
-            return Err(NodeError::UnknownSet(journal.to_owned()));
-        };
-        if id.to_string() != journal {
-            return Err(NodeError::UnknownSet(journal.to_owned()));
-        }
-        match self
-            .engine
-            .edit(id, move |document| {
-                Ok(apply_journal(
-                    document,
-                    Utc::now(),
-                    JournalCommand::LinkDevice { device, consent },
-                )?)
-            })
-            .await
-        {
-            Ok(_) | Err(NodeError::Command(CommandError::Unchanged(_))) => Ok(()),
-            Err(e) => Err(e),
-        }
-    }
-
-    pub(crate) fn view(&self, set: &SetId) -> Result<Arc<DocView>, NodeError> {
-        self.engine
-            .shared
-            .view(&doc_id(set)?)
-            .filter(|v| v.kind == DocKind::Set)
-            .ok_or_else(|| NodeError::UnknownSet(set.to_string()))
-    }
-
-    pub(crate) fn me(&self, set: &SetId) -> Result<MemberId, NodeError> {
-        let view = self.view(set)?;
-        match view.set.as_ref() {
-            Some(Ok(state)) => state
-                .member_for_device(&self.device)
-                .cloned()
-                .ok_or(NodeError::NotInSet),
-            Some(Err(e)) => Err(e.clone().into()),
-            None => Err(NodeError::UnknownSet(set.to_string())),
-        }
-    }
-
-    pub(crate) fn report_network(&self, message: String) {
-        tracing::warn!(%message, "network");
-        let _ = self.events.send(Event::Network(message));
-    }
-
-    pub(crate) fn remember_set(&self, set: &SetId) -> Result<(), NodeError> {
-        self.data.update_settings(|settings| {
-            if !settings.sets.iter().any(|s| s == set.as_str()) {
-                settings.sets.push(set.to_string());
-            }
-        })?;
-        Ok(())
-    }
-
-    /// Waits until `check` holds of the published views; `Err` after `timeout`.
-    pub(crate) async fn wait_for(
-        &self,
-        timeout: Duration,
-        check: impl Fn(&Shared) -> bool,
-    ) -> Result<(), ()> {
-        let mut version = self.engine.shared.version.subscribe();
-        tokio::time::timeout(timeout, async {
-            loop {
-                if check(&self.engine.shared) {
-                    return;
-                }
-                if version.changed().await.is_err() {
-                    std::future::pending::<()>().await;
-                }
-            }
-        })
-        .await
-        .map_err(|_| ())
-    }
-
-    /// Applies a command as this device's member, then waits until its change is on disk.
-    pub(crate) async fn apply(&self, set: &SetId, command: Command) -> Result<Applied, NodeError> {
-        let member = self.me(set)?;
-        let author = Author {
-            member,
-            at: Utc::now(),
-        };
-        // The set as the node keeps it, if it is the document the edit runs on (the same
-        // heads): the command then does not read the whole set again.
-        let kept = self.view(set).ok().and_then(|view| match &view.set {
-            Some(Ok(state)) => Some((view.heads.clone(), Arc::clone(state))),
-            _ => None,
-        });
-        self.engine
-            .edit(doc_id(set)?, move |document| {
-                let current = kept.filter(|(heads, _)| {
-                    let mut now = document.get_heads();
-                    let mut then = heads.clone();
-                    now.sort();
-                    then.sort();
-                    now == then
-                });
-                Ok(match current {
-                    Some((_, state)) => {
-                        revans_model::apply_to_kept(document, &author, command, state)?
-                    }
-                    None => revans_model::apply(document, &author, command)?,
-                })
-            })
-            .await
     }
 }

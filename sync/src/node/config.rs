@@ -1,0 +1,163 @@
+//! How to start a node: its data directory, relays and addresses, and the endpoint they
+//! make.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use iroh::address_lookup::MemoryLookup;
+use iroh::endpoint::presets;
+use iroh::{Endpoint, RelayMode, RelayUrl, SecretKey};
+use tokio::sync::watch;
+
+use super::error::NodeError;
+use crate::access::{Access, Gate};
+
+/// Which relays the node uses.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RelayChoice {
+    /// None: direct connections only (tests, one room's Wi-Fi).
+    Disabled,
+    /// iroh's public relays.
+    Default,
+    /// Self-hosted `iroh-relay` servers.
+    Custom(Vec<RelayUrl>),
+    /// Only through iroh's in-process test relay: no direct paths, its self-signed
+    /// certificate accepted. For tests; never in a release build.
+    #[cfg(feature = "test-relay")]
+    TestRelayOnly(iroh::RelayMap),
+}
+
+impl RelayChoice {
+    /// Reads `disabled`, `default`, or the URL of a self-hosted `iroh-relay`.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        match text.trim() {
+            "disabled" | "off" | "none" => Ok(Self::Disabled),
+            "default" => Ok(Self::Default),
+            url => url.parse::<RelayUrl>().map(|u| Self::Custom(vec![u])).map_err(|_| {
+                format!(
+                    "\"{url}\" is not a relay: give disabled, default, or a relay's URL such as https://relay.example.org"
+                )
+            }),
+        }
+    }
+}
+
+/// How to start a node.
+#[derive(Clone, Debug)]
+pub struct NodeConfig {
+    /// The data directory.
+    pub data_dir: PathBuf,
+    /// Relays.
+    pub relay: RelayChoice,
+    /// A PEM file of certificate authorities to trust for relays besides the usual public
+    /// ones: for an organisation's relay whose certificate its own authority signed.
+    pub relay_ca: Option<PathBuf>,
+    /// The address to bind; `None` binds every interface on a random port.
+    pub bind: Option<SocketAddr>,
+    /// Find members' devices on the local network (mDNS).
+    pub local_discovery: bool,
+    /// Dial members' devices and keep connections to them. A one-shot command that only
+    /// reads or changes the set here leaves it off: it returns at once, and its change
+    /// goes out at the next sync (a dial in flight would hold up the exit by seconds).
+    /// Devices that dial this one are served either way.
+    pub dial: bool,
+}
+
+impl NodeConfig {
+    /// What the app uses: iroh's relays and local-network discovery.
+    #[must_use]
+    pub fn app(data_dir: PathBuf) -> Self {
+        Self {
+            data_dir,
+            relay: RelayChoice::Default,
+            relay_ca: None,
+            bind: None,
+            local_discovery: true,
+            dial: true,
+        }
+    }
+
+    /// Loopback only, no relays, no discovery: what tests use.
+    #[must_use]
+    pub fn loopback(data_dir: PathBuf) -> Self {
+        Self {
+            data_dir,
+            relay: RelayChoice::Disabled,
+            relay_ca: None,
+            bind: Some(SocketAddr::from(([127, 0, 0, 1], 0))),
+            local_discovery: false,
+            dial: true,
+        }
+    }
+}
+
+/// Binds the endpoint: no relay, no discovery service and no internet are waited for.
+pub(super) async fn bind_endpoint(
+    config: &NodeConfig,
+    key: &SecretKey,
+    bind: Option<SocketAddr>,
+    lookup: &MemoryLookup,
+    access: &watch::Receiver<Access>,
+) -> Result<Endpoint, NodeError> {
+    let relay_mode = match &config.relay {
+        RelayChoice::Disabled => RelayMode::Disabled,
+        RelayChoice::Default => RelayMode::Default,
+        RelayChoice::Custom(urls) => RelayMode::custom(urls.clone()),
+        #[cfg(feature = "test-relay")]
+        RelayChoice::TestRelayOnly(map) => RelayMode::Custom(map.clone()),
+    };
+    let mut builder = Endpoint::builder(presets::Minimal)
+        .secret_key(key.clone())
+        .relay_mode(relay_mode)
+        .address_lookup(lookup.clone())
+        .hooks(Gate {
+            access: access.clone(),
+        });
+    if let Some(bind) = bind {
+        builder = builder
+            .clear_ip_transports()
+            .bind_addr(bind)
+            .map_err(|e| NodeError::Network(e.to_string()))?;
+        if bind.ip().is_loopback() {
+            builder = builder.portmapper_config(iroh::endpoint::PortmapperConfig::Disabled);
+        }
+    }
+    if config.local_discovery {
+        builder = builder.address_lookup(iroh_mdns_address_lookup::MdnsAddressLookup::builder());
+    }
+    if let Some(path) = &config.relay_ca {
+        builder = builder.ca_tls_config(
+            iroh::tls::CaTlsConfig::embedded().with_extra_roots(relay_authorities(path)?),
+        );
+    }
+    #[cfg(feature = "test-relay")]
+    if matches!(config.relay, RelayChoice::TestRelayOnly(_)) {
+        builder = builder
+            .ca_tls_config(iroh::tls::CaTlsConfig::insecure_skip_verify())
+            .clear_ip_transports()
+            .portmapper_config(iroh::endpoint::PortmapperConfig::Disabled);
+    }
+    builder
+        .bind()
+        .await
+        .map_err(|e| NodeError::Network(e.to_string()))
+}
+
+/// The certificates in a relay's certificate authority file (PEM).
+fn relay_authorities(
+    path: &std::path::Path,
+) -> Result<Vec<rustls_pki_types::CertificateDer<'static>>, NodeError> {
+    use rustls_pki_types::pem::PemObject as _;
+    let problem = |reason: String| NodeError::RelayCa {
+        path: path.display().to_string(),
+        reason,
+    };
+    let certificates = rustls_pki_types::CertificateDer::pem_file_iter(path)
+        .map_err(|e| problem(e.to_string()))?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| problem(e.to_string()))?;
+    if certificates.is_empty() {
+        return Err(problem("it holds no certificate".to_owned()));
+    }
+    Ok(certificates)
+}
