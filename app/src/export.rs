@@ -12,6 +12,17 @@ use revans_model::{
 
 use crate::render::local;
 
+/// What a set is exported as: its record to read (Markdown), the whole set (JSON), its
+/// meetings for a calendar, its Automerge document, or a backup to import.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    Md,
+    Json,
+    Ics,
+    Automerge,
+    Revans,
+}
+
 /// Writes an export where the user asked, readable by its owner only: what a set says
 /// stays in the room, so a copy on disk is as private as the data directory. An
 /// existing file of theirs is tightened too.

@@ -10,6 +10,7 @@ mod export;
 mod gui;
 mod history;
 mod render;
+mod tab;
 
 use std::io::{IsTerminal as _, Write as _};
 use std::process::ExitCode;

@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::export::ExportFormat;
+
 /// Revans: one shared record for an Action Learning Set, kept on every member's machine.
 ///
 /// With no command it opens the desktop app. Every command below works headless, on the
@@ -17,7 +19,7 @@ pub struct Cli {
     pub global: Global,
     /// With no command: open the app on this area of the last open set.
     #[arg(long, value_name = "AREA")]
-    pub show: Option<crate::gui::Tab>,
+    pub show: Option<crate::tab::Tab>,
     /// With no command: open the meeting console in the room view, full screen, for a
     /// shared screen or a projector (Esc or F11 leaves it).
     #[arg(long, conflicts_with = "show")]
@@ -711,15 +713,6 @@ pub enum OutcomeArg {
     Done,
     Partly,
     Not,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ExportFormat {
-    Md,
-    Json,
-    Ics,
-    Automerge,
-    Revans,
 }
 
 impl Cmd {

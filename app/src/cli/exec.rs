@@ -17,11 +17,11 @@ use revans_sync::{Node, Route};
 use serde_json::{Value, json};
 
 use super::args::{
-    ActionCmd, Answers, Cmd, ExportFormat, FacilitationMode, IssueCmd, JournalCmd, MeetingCmd,
-    MemberCmd, OutcomeArg, PhaseArg, ReviewArgs, RuleCmd, SetCmd, TurnAction, UrgencyArg,
+    ActionCmd, Answers, Cmd, FacilitationMode, IssueCmd, JournalCmd, MeetingCmd, MemberCmd,
+    OutcomeArg, PhaseArg, ReviewArgs, RuleCmd, SetCmd, TurnAction, UrgencyArg,
 };
 use super::refs::{self, name_of};
-use crate::export;
+use crate::export::{self, ExportFormat};
 use crate::render::{self, Table, ago, line, local, minutes};
 
 /// What a command printed: bytes for standard output (an export can be binary) and text

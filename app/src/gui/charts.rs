@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use egui_plot::{Line, Plot, PlotPoints, Points, uniform_grid_spacer};
 use revans_model::{ActionLearningSet, airtime, follow_through_by_meeting};
 
-use super::room::{in_joining_order, member_colour};
+use super::look::{in_joining_order, member_colour};
 use crate::cli::refs::name_of;
 
 /// The three charts as of `now`, or what is missing for them.

@@ -3,31 +3,12 @@
 //! with who wrote it and when, where the value appears, and one click to keep one.
 
 use egui::RichText;
-use revans_model::{
-    ActionId, ActionLearningSet, Command, Field, Host, IssueId, MeetingId, MemberId,
-    ProblemStatement, RuleId,
-};
+use revans_model::{ActionLearningSet, Command, Field, Host, ProblemStatement};
 
-use super::screens::{ISSUE_TEMPLATE, parse_local};
+use super::forms::{Editing, ISSUE_TEMPLATE, parse_local};
 use super::{RevansApp, look};
 use crate::cli::refs::name_of;
 use crate::render;
-
-/// The record being changed (one at a time), with what its form holds besides text.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(super) enum Editing {
-    Set,
-    Rule(RuleId),
-    Issue(IssueId),
-    Meeting {
-        meeting: MeetingId,
-        host: Option<MemberId>,
-    },
-    Action {
-        action: ActionId,
-        likelihood: u8,
-    },
-}
 
 /// The template's answers on the edit form, by the add form's field names.
 fn edit_name(name: &str) -> String {

@@ -4,6 +4,7 @@
 //! visuals, and member colours are chosen to read on both.
 
 use egui::{Color32, FontFamily, FontId, RichText, TextStyle};
+use revans_model::{ActionLearningSet, MemberId};
 
 /// The type scale and spacing, applied to both themes.
 pub(super) fn apply(ctx: &egui::Context) {
@@ -107,4 +108,36 @@ pub(super) fn card<R>(
     }
     ui.add_space(2.0);
     shown
+}
+
+/// One colour per member, the same on every screen and device: by the member's place
+/// in the order members joined.
+pub(crate) fn member_colour(set: &ActionLearningSet, member: &MemberId) -> Color32 {
+    const PALETTE: [Color32; 8] = [
+        Color32::from_rgb(0x3b, 0x82, 0xc4),
+        Color32::from_rgb(0xd9, 0x7b, 0x29),
+        Color32::from_rgb(0x3f, 0x9e, 0x5a),
+        Color32::from_rgb(0xb8, 0x4a, 0x8f),
+        Color32::from_rgb(0x8a, 0x6d, 0xc9),
+        Color32::from_rgb(0x2a, 0x9d, 0x9d),
+        Color32::from_rgb(0xc2, 0x4b, 0x4b),
+        Color32::from_rgb(0x8c, 0x8c, 0x3a),
+    ];
+    let index = set
+        .members_in_joining_order()
+        .iter()
+        .position(|(m, _)| *m == member)
+        .unwrap_or(0);
+    PALETTE[index % PALETTE.len()]
+}
+
+/// The members `by_member` holds figures for, in the order they joined, with the figures.
+pub(crate) fn in_joining_order<'a, T>(
+    set: &'a ActionLearningSet,
+    by_member: &'a std::collections::BTreeMap<MemberId, T>,
+) -> Vec<(&'a MemberId, &'a T)> {
+    set.members_in_joining_order()
+        .into_iter()
+        .filter_map(|(member, _)| by_member.get(member).map(|t| (member, t)))
+        .collect()
 }

@@ -2,14 +2,13 @@
 //! tokio runtime, and what comes back (results, the node's events) arrives on a channel
 //! that each frame drains, waking the UI with a repaint.
 
+mod areas;
 mod charts;
-mod console;
 mod editing;
+mod forms;
 mod look;
 #[cfg(test)]
 mod pictures;
-mod room;
-mod screens;
 #[cfg(test)]
 mod tests;
 
@@ -23,48 +22,8 @@ use egui::{Color32, RichText};
 use revans_model::{ActionLearningSet, Command, Conflict, Journal, MemberId, Profile, SetId};
 use revans_sync::{DeviceSync, Event, Node, NodeConfig, NodeError, RefusedChange};
 
-use crate::cli::args::ExportFormat;
-
-/// The areas of a set, in the order of the tab bar; `revans --show AREA` names one.
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, clap::ValueEnum,
-)]
-pub enum Tab {
-    Overview,
-    Issues,
-    Meetings,
-    Console,
-    Actions,
-    Journal,
-    History,
-    People,
-}
-
-impl Tab {
-    const ALL: [Tab; 8] = [
-        Tab::Overview,
-        Tab::Issues,
-        Tab::Meetings,
-        Tab::Console,
-        Tab::Actions,
-        Tab::Journal,
-        Tab::History,
-        Tab::People,
-    ];
-
-    fn title(self) -> &'static str {
-        match self {
-            Tab::Overview => "Overview",
-            Tab::Issues => "Issues",
-            Tab::Meetings => "Meetings",
-            Tab::Console => "Meeting console",
-            Tab::Actions => "Actions",
-            Tab::Journal => "Journal",
-            Tab::History => "History",
-            Tab::People => "People and sync",
-        }
-    }
-}
+use crate::export::ExportFormat;
+use crate::tab::Tab;
 
 /// Which actions the Actions area lists.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -186,7 +145,7 @@ pub struct RevansApp {
     /// Values two members changed at once, per set.
     conflicts: HashMap<SetId, Vec<Conflict>>,
     /// The record whose edit form is open.
-    editing: Option<editing::Editing>,
+    editing: Option<forms::Editing>,
     /// What is under way, by the place in the UI where it was asked for.
     pending: BTreeMap<&'static str, String>,
     /// What went wrong, by place, in words.

@@ -15,8 +15,9 @@ use egui_kittest::Harness;
 use revans_model::{ActionLearningSet, Command, ContributionKind, Phase};
 use revans_tests::history::{self, History};
 
+use super::areas::room;
 use super::tests::{app_sized, click, device_key, see, see_text, settled, type_into, until};
-use super::{charts, look, room};
+use super::{charts, look};
 
 /// The moment every scene is seen at.
 fn now() -> DateTime<Utc> {

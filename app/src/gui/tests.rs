@@ -832,7 +832,7 @@ fn at_800_by_600_a_turn_is_run_without_scrolling() {
 }
 
 fn revans_tabs() -> Vec<&'static str> {
-    super::Tab::ALL.iter().map(|t| t.title()).collect()
+    crate::tab::Tab::ALL.iter().map(|t| t.title()).collect()
 }
 
 #[test]

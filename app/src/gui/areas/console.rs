@@ -11,11 +11,10 @@ use revans_model::{
     turn_schedule, turn_time_left,
 };
 
-use super::room::{
-    batting_bar, clock, elapsed, member_colour, said_in, summary, time_colour, words,
-};
-use super::{RevansApp, look};
 use crate::cli::refs::name_of;
+use crate::gui::areas::room::{batting_bar, clock, elapsed, said_in, summary, time_colour, words};
+use crate::gui::look::member_colour;
+use crate::gui::{RevansApp, look};
 use crate::render::local;
 
 /// A member's own review at the end of a meeting, in the practice's words.
@@ -78,7 +77,7 @@ impl RevansApp {
             })
     }
 
-    pub(super) fn console(&mut self, ui: &mut egui::Ui) {
+    pub(crate) fn console(&mut self, ui: &mut egui::Ui) {
         let Some(set) = self.set().cloned() else {
             return;
         };
@@ -650,7 +649,7 @@ impl RevansApp {
     }
 
     /// Logs a question or statement as asked by `asker`; with no one picked, says so.
-    pub(super) fn log_said(
+    pub(crate) fn log_said(
         &mut self,
         meeting_id: &MeetingId,
         kind: ContributionKind,
@@ -681,7 +680,7 @@ impl RevansApp {
     /// Who asked the next question: this device's member by default; on a shared screen the
     /// one logging picks the member with a click or their number (1 to 7). `None` when no
     /// one is picked and this device's member is the presenter.
-    pub(super) fn asker_picker(
+    pub(crate) fn asker_picker(
         &mut self,
         ui: &mut egui::Ui,
         set: &ActionLearningSet,

@@ -5,48 +5,17 @@
 use chrono::{DateTime, TimeDelta, Utc};
 use egui::{Color32, RichText, Stroke, pos2, vec2};
 use revans_model::{
-    ActionLearningSet, Contribution, ContributionKind, Meeting, MeetingId, MemberId, Phase,
-    ScheduledTurn, Turn, TurnState, meeting_summary, turn_schedule, turn_time_left,
+    ActionLearningSet, Contribution, ContributionKind, Meeting, MeetingId, Phase, ScheduledTurn,
+    Turn, TurnState, meeting_summary, turn_schedule, turn_time_left,
 };
 
-use super::RevansApp;
 use crate::cli::refs::name_of;
+use crate::gui::RevansApp;
+use crate::gui::look::{in_joining_order, member_colour};
 use crate::render::counted;
 
-/// One colour per member, the same on every screen and device: by the member's place
-/// in the order members joined.
-pub(super) fn member_colour(set: &ActionLearningSet, member: &MemberId) -> Color32 {
-    const PALETTE: [Color32; 8] = [
-        Color32::from_rgb(0x3b, 0x82, 0xc4),
-        Color32::from_rgb(0xd9, 0x7b, 0x29),
-        Color32::from_rgb(0x3f, 0x9e, 0x5a),
-        Color32::from_rgb(0xb8, 0x4a, 0x8f),
-        Color32::from_rgb(0x8a, 0x6d, 0xc9),
-        Color32::from_rgb(0x2a, 0x9d, 0x9d),
-        Color32::from_rgb(0xc2, 0x4b, 0x4b),
-        Color32::from_rgb(0x8c, 0x8c, 0x3a),
-    ];
-    let index = set
-        .members_in_joining_order()
-        .iter()
-        .position(|(m, _)| *m == member)
-        .unwrap_or(0);
-    PALETTE[index % PALETTE.len()]
-}
-
-/// The members `by_member` holds figures for, in the order they joined, with the figures.
-pub(super) fn in_joining_order<'a, T>(
-    set: &'a ActionLearningSet,
-    by_member: &'a std::collections::BTreeMap<MemberId, T>,
-) -> Vec<(&'a MemberId, &'a T)> {
-    set.members_in_joining_order()
-        .into_iter()
-        .filter_map(|(member, _)| by_member.get(member).map(|t| (member, t)))
-        .collect()
-}
-
 /// Green while there is time, amber in the last fifth, red once over.
-pub(super) fn time_colour(left: TimeDelta, allotted: TimeDelta) -> Color32 {
+pub(crate) fn time_colour(left: TimeDelta, allotted: TimeDelta) -> Color32 {
     if left < TimeDelta::zero() {
         Color32::from_rgb(0xd6, 0x3a, 0x3a)
     } else if left.num_seconds() * 5 <= allotted.num_seconds() {
@@ -58,7 +27,7 @@ pub(super) fn time_colour(left: TimeDelta, allotted: TimeDelta) -> Color32 {
 
 /// How much of a turn's allotted time is gone: 0.0 at its start, 1.0 at its end.
 #[allow(clippy::cast_precision_loss)]
-pub(super) fn elapsed(left: TimeDelta, allotted: TimeDelta) -> f64 {
+pub(crate) fn elapsed(left: TimeDelta, allotted: TimeDelta) -> f64 {
     if allotted <= TimeDelta::zero() {
         return 1.0;
     }
@@ -66,7 +35,7 @@ pub(super) fn elapsed(left: TimeDelta, allotted: TimeDelta) -> f64 {
 }
 
 /// `12:05`, or `-3:10` once over.
-pub(super) fn clock(delta: TimeDelta) -> String {
+pub(crate) fn clock(delta: TimeDelta) -> String {
     let seconds = delta.num_seconds();
     let sign = if seconds < 0 { "-" } else { "" };
     let s = seconds.unsigned_abs();
@@ -74,15 +43,15 @@ pub(super) fn clock(delta: TimeDelta) -> String {
 }
 
 /// What was said in a turn: newest first, and how many were questions and statements.
-pub(super) struct Said<'a> {
-    pub(super) newest_first: Vec<&'a Contribution>,
-    pub(super) questions: usize,
-    pub(super) statements: usize,
+pub(crate) struct Said<'a> {
+    pub(crate) newest_first: Vec<&'a Contribution>,
+    pub(crate) questions: usize,
+    pub(crate) statements: usize,
 }
 
 impl Said<'_> {
     /// "2 questions, 1 statement".
-    pub(super) fn counts(&self) -> String {
+    pub(crate) fn counts(&self) -> String {
         format!(
             "{}, {}",
             counted(self.questions, "question"),
@@ -91,7 +60,7 @@ impl Said<'_> {
     }
 }
 
-pub(super) fn said_in(turn: &Turn) -> Said<'_> {
+pub(crate) fn said_in(turn: &Turn) -> Said<'_> {
     let mut newest_first: Vec<_> = turn.contributions.values().collect();
     newest_first.sort_by_key(|c| std::cmp::Reverse(c.at));
     let questions = newest_first
@@ -106,7 +75,7 @@ pub(super) fn said_in(turn: &Turn) -> Said<'_> {
 }
 
 /// A contribution's words after its speaker: ": the words", or nothing if none were noted.
-pub(super) fn words(c: &Contribution) -> String {
+pub(crate) fn words(c: &Contribution) -> String {
     if c.text.is_empty() {
         String::new()
     } else {
@@ -118,7 +87,7 @@ impl RevansApp {
     /// The room view: what a shared screen shows of the meeting, in large type. Laid out
     /// for 1280 by 720 and scaled up to fill a larger screen (a 1080p projector shows it
     /// half as large again).
-    pub(super) fn room_view(
+    pub(crate) fn room_view(
         &mut self,
         ui: &mut egui::Ui,
         set: &ActionLearningSet,
@@ -129,7 +98,7 @@ impl RevansApp {
             .min(ui.available_height() / 720.0)
             .max(1.0);
         ui.scope(|ui| {
-            super::look::enlarge_text(ui, k);
+            crate::gui::look::enlarge_text(ui, k);
             let style = ui.style_mut();
             style.spacing.item_spacing *= k;
             style.spacing.button_padding *= k;
@@ -253,7 +222,7 @@ impl RevansApp {
         } else if meeting.phase == Phase::Closed {
             // The summary, half as large again: read from the back of the room.
             ui.scope(|ui| {
-                super::look::enlarge_text(ui, 1.5);
+                crate::gui::look::enlarge_text(ui, 1.5);
                 summary(ui, set, meeting_id, now);
             });
         } else {
@@ -275,7 +244,7 @@ impl RevansApp {
     }
 
     /// Enters or leaves the room view, full screen.
-    pub(super) fn set_room(&mut self, ctx: &egui::Context, on: bool) {
+    pub(crate) fn set_room(&mut self, ctx: &egui::Context, on: bool) {
         self.room = on;
         ctx.send_viewport_cmd(egui::ViewportCommand::Fullscreen(on));
     }
@@ -325,7 +294,7 @@ fn catch_up(ui: &mut egui::Ui, set: &ActionLearningSet, meeting: &Meeting, k: f3
                     RichText::new(said)
                         .size(22.0 * k)
                         .strong()
-                        .color(super::look::outcome_colour(outcome)),
+                        .color(crate::gui::look::outcome_colour(outcome)),
                 );
             });
         }
@@ -333,7 +302,7 @@ fn catch_up(ui: &mut egui::Ui, set: &ActionLearningSet, meeting: &Meeting, k: f3
 }
 
 /// How a meeting went, member by member (a turn still running counts up to `now`).
-pub(super) fn summary(
+pub(crate) fn summary(
     ui: &mut egui::Ui,
     set: &ActionLearningSet,
     meeting_id: &MeetingId,
@@ -486,7 +455,7 @@ fn airtime_bar(
 
 /// The batting order as one bar of allotted minutes: the running turn outlined, turns done
 /// muted, and minutes lost to overruns shown on the turns still to come.
-pub(super) fn batting_bar(
+pub(crate) fn batting_bar(
     ui: &mut egui::Ui,
     set: &ActionLearningSet,
     schedule: &[ScheduledTurn],

@@ -1,0 +1,128 @@
+//! Actions: what members committed to, how likely, and what they reported back.
+
+use egui::RichText;
+use revans_model::{Field, follow_through};
+
+use crate::cli::refs::name_of;
+use crate::gui::forms::Editing;
+use crate::gui::look::{in_joining_order, member_colour};
+use crate::gui::{ActionFilter, RevansApp, charts, look};
+
+impl RevansApp {
+    pub(crate) fn actions(&mut self, ui: &mut egui::Ui) {
+        let Some(set) = self.set().cloned() else {
+            return;
+        };
+        let me = self.me();
+        ui.heading("Actions");
+        ui.horizontal(|ui| {
+            ui.label("Show");
+            for (filter, label) in [
+                (ActionFilter::Mine, "Mine"),
+                (ActionFilter::Open, "Open"),
+                (ActionFilter::All, "All"),
+            ] {
+                if ui
+                    .selectable_label(self.action_filter == filter, label)
+                    .clicked()
+                {
+                    self.action_filter = filter;
+                }
+            }
+        });
+        let mut actions: Vec<_> = set
+            .actions
+            .iter()
+            .filter(|(_, a)| match self.action_filter {
+                ActionFilter::Mine => Some(&a.owner) == me.as_ref(),
+                ActionFilter::Open => a.report_back.is_none(),
+                ActionFilter::All => true,
+            })
+            .collect();
+        actions.sort_by_key(|(id, a)| (Some(&a.owner) != me.as_ref(), a.created_at, *id));
+        if actions.is_empty() {
+            look::empty(
+                ui,
+                match self.action_filter {
+                    ActionFilter::Mine => {
+                        "You have no actions yet: commit to one at the end of your turn."
+                    }
+                    ActionFilter::Open => "No action is waiting for its account.",
+                    ActionFilter::All => {
+                        "No actions yet: each presenter commits to theirs at the end of their turn."
+                    }
+                },
+            );
+        }
+        for (id, a) in &actions {
+            ui.horizontal_wrapped(|ui| {
+                ui.label(
+                    RichText::new(name_of(&set, &a.owner))
+                        .strong()
+                        .color(member_colour(&set, &a.owner)),
+                );
+                ui.label(&a.text);
+                look::chip(
+                    ui,
+                    &format!("{}/10 likely", a.likelihood),
+                    ui.visuals().weak_text_color(),
+                );
+                let outcome = a.report_back.as_ref().map(|r| r.outcome);
+                look::chip(
+                    ui,
+                    outcome.map_or("open", revans_model::Outcome::name),
+                    look::outcome_colour(outcome),
+                );
+                let marked = self.in_conflict(&Field::ActionText((*id).clone()))
+                    || self.in_conflict(&Field::ActionLikelihood((*id).clone()));
+                if marked {
+                    ui.colored_label(ui.visuals().warn_fg_color, "two versions");
+                }
+                if Some(&a.owner) == me.as_ref()
+                    && a.report_back.is_none()
+                    && self.editing.is_none()
+                    && ui
+                        .button("Edit")
+                        .on_hover_text(format!("Change: {}", a.text))
+                        .clicked()
+                {
+                    self.edit(
+                        &set,
+                        Editing::Action {
+                            action: (*id).clone(),
+                            likelihood: a.likelihood,
+                        },
+                    );
+                }
+            });
+            self.versions(ui, &set, &Field::ActionText((*id).clone()));
+            self.versions(ui, &set, &Field::ActionLikelihood((*id).clone()));
+            if self.editing(&Editing::Action {
+                action: (*id).clone(),
+                likelihood: a.likelihood,
+            }) {
+                self.edit_form(ui, &set);
+            }
+        }
+        look::section(ui, "Follow-through");
+        let by_member = follow_through(&set);
+        for (member, f) in in_joining_order(&set, &by_member) {
+            let calibration = f.calibration.as_ref().map_or_else(String::new, |c| {
+                format!(
+                    "; said {:.0}% likely on average, did {:.0}%",
+                    c.mean_likelihood * 10.0,
+                    c.follow_through * 100.0
+                )
+            });
+            ui.label(format!(
+                "{}: {} done, {} partly, {} not, {} open{calibration}",
+                name_of(&set, member),
+                f.done,
+                f.partly,
+                f.not,
+                f.open
+            ));
+        }
+        charts::charts(ui, &set, self.now());
+    }
+}

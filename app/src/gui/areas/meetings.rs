@@ -1,0 +1,186 @@
+//! Meetings: planning the next one, and each meeting's summary.
+
+use chrono::{Datelike as _, Local};
+use egui::RichText;
+use revans_model::{ActionLearningSet, Command, Field, MeetingPlan};
+
+use crate::cli::refs::name_of;
+use crate::gui::forms::Editing;
+use crate::gui::forms::parse_local;
+use crate::gui::{RevansApp, look};
+use crate::render::local;
+
+/// The date the plan-a-meeting form starts at: four weeks after the set's last meeting,
+/// or a week from today if that is past (sets meet every few weeks).
+fn next_meeting_date(set: &ActionLearningSet, today: chrono::NaiveDate) -> jiff::civil::Date {
+    let last = set
+        .meetings
+        .values()
+        .map(|m| m.scheduled_at.get().with_timezone(&Local).date_naive())
+        .max();
+    let date = last
+        .map(|d| d + chrono::Days::new(28))
+        .filter(|d| *d > today)
+        .unwrap_or(today + chrono::Days::new(7));
+    jiff::civil::date(
+        i16::try_from(date.year()).unwrap_or(2026),
+        i8::try_from(date.month()).unwrap_or(1),
+        i8::try_from(date.day()).unwrap_or(1),
+    )
+}
+
+impl RevansApp {
+    pub(crate) fn meetings(&mut self, ui: &mut egui::Ui) {
+        let Some(set) = self.set().cloned() else {
+            return;
+        };
+        ui.heading("Meetings");
+        if set.meetings.is_empty() {
+            look::empty(
+                ui,
+                "No meeting yet: plan the first one below. A set's first meeting is three hours, later ones two.",
+            );
+        }
+        egui::Grid::new("meetings").striped(true).show(ui, |ui| {
+            for (id, m) in set.meetings_in_order() {
+                ui.label(local(m.scheduled_at.get()));
+                ui.label(format!("{} min", m.minutes));
+                ui.label(&m.location);
+                ui.label(
+                    m.host
+                        .as_ref()
+                        .map(|h| format!("hosted by {}", name_of(&set, h)))
+                        .unwrap_or_default(),
+                );
+                ui.label(m.phase.name());
+                let marked = [
+                    Field::MeetingTime(id.clone()),
+                    Field::MeetingLocation(id.clone()),
+                    Field::MeetingHost(id.clone()),
+                ]
+                .iter()
+                .any(|f| self.in_conflict(f));
+                if marked {
+                    ui.colored_label(ui.visuals().warn_fg_color, "two versions");
+                }
+                if m.phase == revans_model::Phase::Planned
+                    && self.editing.is_none()
+                    && ui
+                        .button("Move")
+                        .on_hover_text("Another time, place or host")
+                        .clicked()
+                {
+                    self.edit(
+                        &set,
+                        Editing::Meeting {
+                            meeting: id.clone(),
+                            host: m.host.clone(),
+                        },
+                    );
+                }
+                ui.end_row();
+            }
+        });
+        for (id, _) in set.meetings_in_order() {
+            for field in [
+                Field::MeetingTime(id.clone()),
+                Field::MeetingLocation(id.clone()),
+                Field::MeetingHost(id.clone()),
+            ] {
+                self.versions(ui, &set, &field);
+            }
+        }
+        if matches!(self.editing, Some(Editing::Meeting { .. })) {
+            self.edit_form(ui, &set);
+            return;
+        }
+        ui.add_space(8.0);
+        ui.label(RichText::new("Plan a meeting").strong());
+        ui.label("The first meeting is three hours by default, later ones two; meet at members' workplaces in turn.");
+        let today = Local::now().date_naive();
+        let date = self
+            .plan_date
+            .get_or_insert_with(|| next_meeting_date(&set, today));
+        ui.horizontal(|ui| {
+            ui.label("Date");
+            ui.add(
+                egui_extras::DatePickerButton::new(date)
+                    .id_salt("plan.date")
+                    .calendar_week(false)
+                    .show_icon(false),
+            );
+        });
+        if self.value("plan.time.keep").is_empty() {
+            "09:30".clone_into(self.field("plan.time.keep"));
+        }
+        let entered = self.text(ui, "Start time (HH:MM, local time)", "plan.time.keep")
+            | self.text(ui, "Minutes (blank for the default)", "plan.minutes");
+        // Meetings rotate around members' workplaces: the host's organisation is the
+        // place unless the person writes another.
+        let before = self.plan_host.clone();
+        let chosen = self
+            .plan_host
+            .as_ref()
+            .map_or_else(|| "No host".to_owned(), |h| name_of(&set, h));
+        egui::ComboBox::from_label("Host")
+            .selected_text(chosen)
+            .show_ui(ui, |ui| {
+                ui.selectable_value(&mut self.plan_host, None, "No host");
+                for (id, member) in set.current_members() {
+                    ui.selectable_value(
+                        &mut self.plan_host,
+                        Some(id.clone()),
+                        &member.display_name,
+                    );
+                }
+            });
+        if self.plan_host != before
+            && let Some(organisation) = self
+                .plan_host
+                .as_ref()
+                .and_then(|h| set.members.get(h))
+                .map(|m| m.organisation.clone())
+            && self.value("plan.where").trim().is_empty()
+        {
+            *self.field("plan.where") = organisation;
+        }
+        let entered = entered | self.text(ui, "Where", "plan.where");
+        if ui.button("Plan meeting").clicked() || entered {
+            let date = self
+                .plan_date
+                .unwrap_or_else(|| next_meeting_date(&set, today));
+            let when = parse_local(&format!("{date} {}", self.value("plan.time.keep")));
+            let minutes = self.value("plan.minutes");
+            let minutes = if minutes.trim().is_empty() {
+                Ok(None)
+            } else {
+                minutes.trim().parse::<u32>().map(Some)
+            };
+            match (when, minutes) {
+                (None, _) => self.error(
+                    "plan",
+                    "Write the start time as hours and minutes, like 09:30.",
+                ),
+                (_, Err(_)) => self.error(
+                    "plan",
+                    "Write the length as a number of minutes, or leave it blank.",
+                ),
+                (Some(scheduled_at), Ok(minutes)) => {
+                    let location = self.value("plan.where");
+                    let host = self.plan_host.clone();
+                    self.apply(
+                        "plan",
+                        "Planning…",
+                        Command::PlanMeeting(MeetingPlan {
+                            scheduled_at,
+                            minutes,
+                            location,
+                            host,
+                        }),
+                    );
+                }
+            }
+        }
+        self.status(ui, "plan");
+    }
+}

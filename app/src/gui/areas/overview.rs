@@ -1,0 +1,271 @@
+//! The set at a glance: its name and purpose, ground rules, who is in it, and exporting
+//! its record.
+
+use chrono::Utc;
+use egui::RichText;
+use revans_model::{ActionLearningSet, Command, Facilitation, Field};
+
+use crate::cli::refs::name_of;
+use crate::export;
+use crate::export::ExportFormat;
+use crate::gui::forms::Editing;
+use crate::gui::{Outcome, RevansApp};
+
+/// What the app exports, in the order offered.
+const EXPORTS: [(ExportFormat, &str); 5] = [
+    (ExportFormat::Md, "Record (Markdown)"),
+    (ExportFormat::Json, "Whole set (JSON)"),
+    (ExportFormat::Ics, "Calendar"),
+    (ExportFormat::Automerge, "Automerge document"),
+    (ExportFormat::Revans, "Backup"),
+];
+
+fn export_note(format: ExportFormat) -> &'static str {
+    match format {
+        ExportFormat::Md => {
+            "Everything the set holds, to read or print: what stays in the room, so keep it to the set."
+        }
+        ExportFormat::Json => {
+            "The whole set as data, for other tools: what stays in the room, so keep it to the set."
+        }
+        ExportFormat::Ics => {
+            "The meetings, for a calendar: times and places only, nothing said in the set."
+        }
+        ExportFormat::Automerge => "The set's document, loadable by any Automerge tool.",
+        ExportFormat::Revans => {
+            "A signed backup that `revans import` restores, every change checked."
+        }
+    }
+}
+
+fn extension(format: ExportFormat) -> &'static str {
+    match format {
+        ExportFormat::Md => "md",
+        ExportFormat::Json => "json",
+        ExportFormat::Ics => "ics",
+        ExportFormat::Automerge => "automerge",
+        ExportFormat::Revans => "revans",
+    }
+}
+
+impl RevansApp {
+    pub(crate) fn overview(&mut self, ui: &mut egui::Ui) {
+        let Some(set) = self.set().cloned() else {
+            return;
+        };
+        let me = self.me();
+        ui.horizontal_wrapped(|ui| {
+            ui.heading(&set.name);
+            if !self.editing(&Editing::Set) && ui.button("Edit name and purpose").clicked() {
+                self.edit(&set, Editing::Set);
+            }
+        });
+        self.versions(ui, &set, &Field::SetName);
+        if self.editing(&Editing::Set) {
+            self.edit_form(ui, &set);
+        }
+        if !set.purpose.is_blank() {
+            ui.label(set.purpose.as_str());
+        }
+        ui.label(format!("The set is {}.", export::facilitation(&set)));
+        ui.add_space(8.0);
+
+        ui.label(RichText::new("Members").strong());
+        egui::Grid::new("members").striped(true).show(ui, |ui| {
+            for (id, member) in set.current_members() {
+                ui.label(&member.display_name);
+                ui.label(&member.organisation);
+                ui.label(match set.role_of(id) {
+                    revans_model::Role::Facilitator => "facilitator",
+                    revans_model::Role::Member => "",
+                });
+                ui.end_row();
+            }
+        });
+        ui.add_space(8.0);
+
+        ui.label(RichText::new("Facilitation").strong());
+        ui.label(
+            "A facilitator runs the first meetings and steps back until the set manages itself.",
+        );
+        ui.horizontal(|ui| {
+            if !matches!(set.facilitation, Facilitation::SelfManaged)
+                && ui.button("Step back: the set manages itself").clicked()
+            {
+                self.ask(
+                    "Step back? From now on no one facilitates: the set manages itself, and any member can take up facilitation again.",
+                    "Yes, step back",
+                    ("facilitation", "Handing over…"),
+                    Command::ChangeFacilitation {
+                        to: Facilitation::SelfManaged,
+                    },
+                );
+            }
+            if !matches!(set.facilitation, Facilitation::Rotating { .. })
+                && ui.button("Rotate facilitation").clicked()
+            {
+                let order = set
+                    .current_members()
+                    .into_iter()
+                    .map(|(id, _)| id.clone())
+                    .collect();
+                self.ask(
+                    "Rotate facilitation? Each meeting is then facilitated by the next member in turn, starting with the first.",
+                    "Yes, rotate",
+                    ("facilitation", "Handing over…"),
+                    Command::ChangeFacilitation {
+                        to: Facilitation::Rotating { order },
+                    },
+                );
+            }
+            if let Some(me) = me.clone()
+                && set.facilitation
+                    != (Facilitation::Facilitated {
+                        facilitator: me.clone(),
+                    })
+                && ui.button("I will facilitate").clicked()
+            {
+                self.ask(
+                    "Facilitate the set? You run its meetings until you step back or hand over.",
+                    "Yes, I will facilitate",
+                    ("facilitation", "Handing over…"),
+                    Command::ChangeFacilitation {
+                        to: Facilitation::Facilitated { facilitator: me },
+                    },
+                );
+            }
+        });
+        self.status(ui, "facilitation");
+        ui.add_space(8.0);
+
+        ui.label(RichText::new("Ground rules").strong());
+        // In the order proposed: a rule proposed elsewhere lands at the end, not mid-list.
+        let mut rules: Vec<_> = set
+            .ground_rules
+            .iter()
+            .filter(|(_, r)| r.retired.is_none())
+            .collect();
+        rules.sort_by_key(|(id, r)| (r.proposed_at, *id));
+        for (id, rule) in rules {
+            ui.horizontal_wrapped(|ui| {
+                let agreed: Vec<String> = rule.agreed_by.keys().map(|m| name_of(&set, m)).collect();
+                ui.label(&rule.text);
+                if agreed.is_empty() {
+                    ui.label(RichText::new("not yet agreed").weak());
+                } else {
+                    ui.label(RichText::new(format!("agreed by {}", agreed.join(", "))).weak());
+                }
+                let mine = me.as_ref().is_some_and(|m| rule.agreed_by.contains_key(m));
+                if !mine
+                    && ui
+                        .button("Agree")
+                        .on_hover_text(format!("Agree to: {}", rule.text))
+                        .clicked()
+                {
+                    self.apply(
+                        "rules",
+                        "Agreeing…",
+                        Command::AgreeRule { rule: id.clone() },
+                    );
+                }
+                let editing = Editing::Rule(id.clone());
+                if !self.editing(&editing)
+                    && ui
+                        .button("Reword")
+                        .on_hover_text(format!("New words for: {}", rule.text))
+                        .clicked()
+                {
+                    self.edit(&set, editing);
+                }
+            });
+            self.versions(ui, &set, &Field::RuleWording(id.clone()));
+            if self.editing(&Editing::Rule(id.clone())) {
+                self.edit_form(ui, &set);
+            }
+        }
+        let entered = self.text(ui, "New ground rule", "rules.text");
+        if ui.button("Propose rule").clicked() || entered {
+            let text = self.value("rules.text");
+            self.apply("rules", "Proposing…", Command::ProposeRule { text });
+        }
+        self.status(ui, "rules");
+        ui.add_space(8.0);
+        self.export(ui, &set);
+    }
+
+    /// Exports the record to a file: where it went, and a way to open its folder.
+    fn export(&mut self, ui: &mut egui::Ui, set: &ActionLearningSet) {
+        ui.label(RichText::new("Export the record").strong());
+        ui.horizontal_wrapped(|ui| {
+            for (format, label) in EXPORTS {
+                ui.selectable_value(&mut self.export_format, format, label);
+            }
+        });
+        ui.label(RichText::new(export_note(self.export_format)).weak());
+        if self.value("export.dir.keep").is_empty() {
+            let folder = directories::UserDirs::new()
+                .map(|d| {
+                    d.document_dir()
+                        .unwrap_or_else(|| d.home_dir())
+                        .display()
+                        .to_string()
+                })
+                .unwrap_or_default();
+            *self.field("export.dir.keep") = folder;
+        }
+        let entered = self.text(ui, "Folder", "export.dir.keep");
+        if ui.button("Export").clicked() || entered {
+            let folder = std::path::PathBuf::from(self.value("export.dir.keep").trim());
+            let format = self.export_format;
+            let stem: String = set
+                .name
+                .chars()
+                .map(|c| {
+                    if c.is_alphanumeric() || " -_".contains(c) {
+                        c
+                    } else {
+                        '-'
+                    }
+                })
+                .collect();
+            let path = folder.join(format!("{}.{}", stem.trim(), extension(format)));
+            let set = set.clone();
+            let Some(id) = self.selected.clone() else {
+                return;
+            };
+            self.run("export", "Writing…", move |node| async move {
+                let bytes = match format {
+                    ExportFormat::Md => Ok(export::markdown(&set, Utc::now()).into_bytes()),
+                    ExportFormat::Json => export::json(&set)
+                        .map(String::into_bytes)
+                        .map_err(|e| e.to_string()),
+                    ExportFormat::Ics => Ok(export::ics(&set).into_bytes()),
+                    ExportFormat::Automerge => node.save(&id).await.map_err(|e| e.to_string()),
+                    ExportFormat::Revans => node.backup(&id).await.map_err(|e| e.to_string()),
+                }?;
+                export::write_private(&path, &bytes)
+                    .map(|()| Outcome::Exported(path.clone()))
+                    .map_err(|e| {
+                        format!(
+                            "Could not write {}: {e}. Choose a folder that exists and you may write to.",
+                            path.display()
+                        )
+                    })
+            });
+        }
+        self.status(ui, "export");
+        if let Some(path) = self.last_export.clone() {
+            ui.horizontal_wrapped(|ui| {
+                ui.label(format!("Exported to {}", path.display()));
+                if let Some(folder) = path.parent()
+                    && ui.button("Open folder").clicked()
+                {
+                    ui.ctx().open_url(egui::OpenUrl::new_tab(format!(
+                        "file://{}",
+                        folder.display()
+                    )));
+                }
+            });
+        }
+    }
+}
