@@ -61,7 +61,8 @@ mod unix {
 
     use super::{Header, MAX_REQUEST, Request, socket_path};
     use crate::cli::args::Cli;
-    use crate::cli::exec::{Output, execute};
+    use crate::cli::exec::execute;
+    use crate::cli::output::Output;
 
     /// Listens on the data directory's socket and carries out each command with `node`.
     /// The caller holds the data directory's lock, so a socket file left by a process that

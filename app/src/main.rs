@@ -21,7 +21,8 @@ use revans_sync::data_dir::{DataDir, DataDirError};
 use revans_sync::{Event, Node, NodeConfig, NodeError, RelayChoice};
 
 use crate::cli::args::{Cli, Cmd, Global, OnOff};
-use crate::cli::exec::{Output, execute};
+use crate::cli::exec::execute;
+use crate::cli::output::Output;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -130,10 +131,7 @@ async fn one_shot(global: &Global, mut cmd: Cmd) -> Result<ExitCode> {
     })?;
     // Only the commands that meet other devices dial them; the rest work on this
     // device's copy and return at once (`sync` sends what they changed).
-    config.dial = matches!(
-        cmd,
-        Cmd::Join { .. } | Cmd::LinkDevice { .. } | Cmd::Sync { .. }
-    );
+    config.dial = matches!(cmd, Cmd::Join(_) | Cmd::LinkDevice(_) | Cmd::Sync(_));
     let data_dir = config.data_dir.clone();
     let cwd = std::env::current_dir().context("Could not read the current directory")?;
     let stdout_is_terminal = std::io::stdout().is_terminal();

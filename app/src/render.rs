@@ -168,6 +168,14 @@ pub fn letter(index: usize) -> char {
         .map_or('?', |i| char::from(b'a' + i))
 }
 
+/// A sentence's start, made to sit inside another sentence.
+pub fn lowercase_first(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_lowercase().chain(chars).collect()
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -92,7 +92,7 @@ mod tests {
         let set = SetId::from("s");
         let (member, invitation) = (MemberId::from("m"), InvitationId::from("i"));
         let consent = consent_message(&set, &member, &invitation);
-        let signature = hex::encode(&key.sign(&consent).to_bytes());
+        let signature = hex::encode(key.sign(&consent).to_bytes());
         assert!(signed_by(&public, &consent, &signature));
         // Another member, another set, another key, or garbage: no.
         let other = consent_message(&set, &MemberId::from("x"), &invitation);

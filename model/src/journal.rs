@@ -197,7 +197,7 @@ pub fn apply_journal(
                         ));
                     }
                     let (mut devices, mut consents) = (journal.devices, journal.consents);
-                    consents.insert(device.clone(), hex::encode(&consent));
+                    consents.insert(device.clone(), hex::encode(consent));
                     devices.insert(device, at);
                     autosurgeon::reconcile_prop(tx, automerge::ROOT, "consents", &consents)?;
                     autosurgeon::reconcile_prop(tx, automerge::ROOT, "devices", &devices)?;

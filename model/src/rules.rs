@@ -253,6 +253,9 @@ struct Check<'a> {
     records: Touched,
 }
 
+/// A value read, with the id of the operation that wrote it.
+type Read = (Value<'static>, ObjId);
+
 /// The document as it stood at a change's dependencies: everything the change's author
 /// had seen, and nothing else, so every device reads the same.
 struct Past<'a> {
@@ -265,7 +268,7 @@ struct Past<'a> {
     /// (Automerge keeps it to itself): what has been read once is remembered, as the
     /// rules read the same places (members, a device's record, a path's first keys)
     /// again and again for one change.
-    read: RefCell<HashMap<(ObjId, String), Option<(Value<'static>, ObjId)>>>,
+    read: RefCell<HashMap<(ObjId, String), Option<Read>>>,
     listed: RefCell<HashMap<ObjId, Vec<String>>>,
 }
 

@@ -85,6 +85,18 @@ impl fmt::Display for PeerId {
     }
 }
 
+/// The device id of an endpoint.
+#[must_use]
+pub fn device_of(id: &EndpointId) -> DeviceId {
+    DeviceId::from_bytes(*id.as_bytes())
+}
+
+/// The endpoint of a device id, if it is a valid key.
+#[must_use]
+pub fn endpoint_of(device: &DeviceId) -> Option<EndpointId> {
+    EndpointId::from_str(device.as_str()).ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -98,16 +110,4 @@ mod tests {
             assert!(bad.parse::<DocId>().is_err(), "{bad:?}");
         }
     }
-}
-
-/// The device id of an endpoint.
-#[must_use]
-pub fn device_of(id: &EndpointId) -> DeviceId {
-    DeviceId::from_bytes(*id.as_bytes())
-}
-
-/// The endpoint of a device id, if it is a valid key.
-#[must_use]
-pub fn endpoint_of(device: &DeviceId) -> Option<EndpointId> {
-    EndpointId::from_str(device.as_str()).ok()
 }

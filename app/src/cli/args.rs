@@ -76,83 +76,36 @@ pub enum Cmd {
     /// Show or set this device's member profile, and its endpoint id.
     ///
     /// Example: revans profile --name "Ada Lovelace" --org "Analytical Engines"
-    Profile {
-        /// Your name, as sets will know you.
-        #[arg(long)]
-        name: Option<String>,
-        /// Your organisation.
-        #[arg(long)]
-        org: Option<String>,
-    },
+    Profile(ProfileArgs),
     /// Create, list and show sets.
     #[command(subcommand)]
     Set(SetCmd),
     /// Invite someone to a set: prints a ticket to give them.
     ///
     /// Example: revans invite "Tuesday set" --for "Bo" --expires 7d
-    Invite {
-        /// The set (id, unique id prefix, or name).
-        set: String,
-        /// Who the ticket is for.
-        #[arg(long = "for", value_name = "NAME")]
-        for_name: String,
-        /// How long the ticket admits: 30m, 12h, 7d.
-        #[arg(long, default_value = "7d", value_name = "DURATION")]
-        expires: String,
-    },
+    Invite(InviteArgs),
     /// Join a set with a ticket: any reachable member admits you; prints the set's id.
     ///
     /// Example: revans join revansab3f... --name "Bo" --org "City Council"
     /// With `-`, the ticket is read from standard input (kept out of the process list):
     /// revans join - --name "Bo" < ticket.txt
-    Join {
-        /// The ticket a member gave you, or `-` to read it from standard input.
-        ticket: String,
-        /// Your name (default: your profile's).
-        #[arg(long)]
-        name: Option<String>,
-        /// Your organisation (default: your profile's).
-        #[arg(long)]
-        org: Option<String>,
-        /// How long to try reaching a member: 30s, 2m.
-        #[arg(long, default_value = "30s", value_name = "DURATION")]
-        timeout: String,
-    },
+    Join(JoinArgs),
     /// Join as a second device of a member you already are, with a ticket made by
     /// `revans link SET` on your other device.
     ///
     /// Example: revans link-device revansab3f...  (or `revans link-device - < ticket.txt`)
-    LinkDevice {
-        /// The ticket made on your other device, or `-` to read it from standard input.
-        ticket: String,
-        /// How long to try reaching a member: 30s, 2m.
-        #[arg(long, default_value = "30s", value_name = "DURATION")]
-        timeout: String,
-    },
+    LinkDevice(LinkDeviceArgs),
     /// Make a ticket that links another device of yours to your membership.
     ///
     /// Example: revans link "Tuesday set" --expires 1h
-    Link {
-        /// The set.
-        set: String,
-        /// How long the ticket works.
-        #[arg(long, default_value = "1h", value_name = "DURATION")]
-        expires: String,
-    },
+    Link(LinkArgs),
     /// Members of a set.
     #[command(subcommand)]
     Member(MemberCmd),
     /// Who facilitates: a named facilitator, rotating, or the set managing itself.
     ///
     /// Example: revans facilitation "Tuesday set" self-managed
-    Facilitation {
-        /// The set.
-        set: String,
-        /// facilitated, rotating or self-managed.
-        mode: FacilitationMode,
-        /// The facilitator, with `facilitated`.
-        member: Option<String>,
-    },
+    Facilitation(FacilitationArgs),
     /// The set's ground rules.
     #[command(subcommand)]
     Rule(RuleCmd),
@@ -165,77 +118,23 @@ pub enum Cmd {
     /// Share your news in a meeting's catch-up round.
     ///
     /// Example: revans catchup "Tuesday set" 3f2a "The restructure went ahead."
-    Catchup {
-        /// The set.
-        set: String,
-        /// The meeting (id or prefix, or `next`).
-        meeting: String,
-        /// Your news.
-        text: String,
-    },
+    Catchup(CatchupArgs),
     /// Bid for time at a meeting; a second bid replaces your first.
     ///
     /// Example: revans bid "Tuesday set" next --minutes 25 --urgency high
-    Bid {
-        /// The set.
-        set: String,
-        /// The meeting (id or prefix, or `next`).
-        meeting: String,
-        /// Minutes you want (default: an equal share).
-        #[arg(long)]
-        minutes: Option<u32>,
-        /// How urgent.
-        #[arg(long, default_value = "normal")]
-        urgency: UrgencyArg,
-        /// The issue to work on (id or prefix).
-        #[arg(long)]
-        issue: Option<String>,
-        /// A note for the set.
-        #[arg(long, default_value = "")]
-        note: String,
-    },
+    Bid(BidArgs),
     /// Show the proposed (or locked) batting order with minutes; `--lock` locks it.
     ///
     /// Example: revans agenda "Tuesday set" next --lock
-    Agenda {
-        /// The set.
-        set: String,
-        /// The meeting (id or prefix, or `next`).
-        meeting: String,
-        /// Lock the proposed order.
-        #[arg(long)]
-        lock: bool,
-    },
+    Agenda(AgendaArgs),
     /// Start or end a presenter's turn.
     ///
     /// Example: revans turn start "Tuesday set" next Bo
-    Turn {
-        /// start or end.
-        action: TurnAction,
-        /// The set.
-        set: String,
-        /// The meeting (id or prefix, or `next`).
-        meeting: String,
-        /// Who presents (default: the next on the agenda).
-        member: Option<String>,
-    },
+    Turn(TurnArgs),
     /// Log a question (or with --statement, a statement) in the running turn.
     ///
     /// Example: revans question "Tuesday set" next "What would success look like?"
-    Question {
-        /// The set.
-        set: String,
-        /// The meeting (id or prefix, or `next`).
-        meeting: String,
-        /// The words.
-        text: String,
-        /// It was a statement, not a question.
-        #[arg(long)]
-        statement: bool,
-        /// Who asked it (name, id or prefix); by default you.
-        #[arg(long, value_name = "MEMBER")]
-        by: Option<String>,
-    },
+    Question(QuestionArgs),
     /// Actions: commit to one, report back on one, list them.
     #[command(subcommand)]
     Action(ActionCmd),
@@ -249,13 +148,7 @@ pub enum Cmd {
     /// Dial the set's members, exchange changes; exit 0 once converged with one of them.
     ///
     /// Example: revans sync "Tuesday set" --timeout 30s
-    Sync {
-        /// The set (default: every set).
-        set: Option<String>,
-        /// How long to try.
-        #[arg(long, default_value = "30s", value_name = "DURATION")]
-        timeout: String,
-    },
+    Sync(SyncArgs),
     /// Run as a headless, always-on peer until interrupted (SIGINT or SIGTERM).
     ///
     /// Example: revans serve --bind 0.0.0.0:7777
@@ -264,54 +157,229 @@ pub enum Cmd {
     /// when; `revans resolve` keeps one.
     ///
     /// Example: revans conflicts "Tuesday set"
-    Conflicts {
-        /// The set.
-        set: String,
-    },
+    Conflicts(ConflictsArgs),
     /// Keep one version of a value two members changed at the same time (numbered and
     /// lettered as `revans conflicts` lists them); every device takes the one kept.
     ///
     /// Example: revans resolve "Tuesday set" 1 b
-    Resolve {
-        /// The set.
-        set: String,
-        /// The conflict's number.
-        conflict: usize,
-        /// The version to keep: its letter.
-        #[arg(value_name = "LETTER")]
-        keep: String,
-    },
+    Resolve(ResolveArgs),
     /// Per member: their devices, whether connected, whether they hold our latest change.
     ///
     /// Example: revans status "Tuesday set"
-    Status {
-        /// The set (default: every set).
-        set: Option<String>,
-    },
+    Status(StatusArgs),
     /// Export a set: md (a readable record), json, ics (meetings), automerge (the
     /// document, for any Automerge tool) or revans (a backup with every change's
     /// signature, which `revans import` restores).
     ///
     /// Example: revans export "Tuesday set" --format ics -o meetings.ics
-    Export {
-        /// The set.
-        set: String,
-        /// The format.
-        #[arg(long)]
-        format: ExportFormat,
-        /// Write to this file instead of standard output.
-        #[arg(short, long, value_name = "FILE")]
-        output: Option<PathBuf>,
-    },
+    Export(ExportArgs),
     /// Restore a set from a backup (`revans export SET --format revans`): every change in
     /// it is checked, signature and rules, as if a member's device had sent it; a set
     /// held already takes in what it lacks.
     ///
     /// Example: revans import tuesday-set.revans
-    Import {
-        /// The backup file.
-        file: PathBuf,
-    },
+    Import(ImportArgs),
+}
+
+/// What `revans profile` takes.
+#[derive(Debug, Args)]
+pub struct ProfileArgs {
+    /// Your name, as sets will know you.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Your organisation.
+    #[arg(long)]
+    pub org: Option<String>,
+}
+
+/// What `revans invite` takes.
+#[derive(Debug, Args)]
+pub struct InviteArgs {
+    /// The set (id, unique id prefix, or name).
+    pub set: String,
+    /// Who the ticket is for.
+    #[arg(long = "for", value_name = "NAME")]
+    pub for_name: String,
+    /// How long the ticket admits: 30m, 12h, 7d.
+    #[arg(long, default_value = "7d", value_name = "DURATION")]
+    pub expires: String,
+}
+
+/// What `revans join` takes.
+#[derive(Debug, Args)]
+pub struct JoinArgs {
+    /// The ticket a member gave you, or `-` to read it from standard input.
+    pub ticket: String,
+    /// Your name (default: your profile's).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Your organisation (default: your profile's).
+    #[arg(long)]
+    pub org: Option<String>,
+    /// How long to try reaching a member: 30s, 2m.
+    #[arg(long, default_value = "30s", value_name = "DURATION")]
+    pub timeout: String,
+}
+
+/// What `revans link-device` takes.
+#[derive(Debug, Args)]
+pub struct LinkDeviceArgs {
+    /// The ticket made on your other device, or `-` to read it from standard input.
+    pub ticket: String,
+    /// How long to try reaching a member: 30s, 2m.
+    #[arg(long, default_value = "30s", value_name = "DURATION")]
+    pub timeout: String,
+}
+
+/// What `revans link` takes.
+#[derive(Debug, Args)]
+pub struct LinkArgs {
+    /// The set.
+    pub set: String,
+    /// How long the ticket works.
+    #[arg(long, default_value = "1h", value_name = "DURATION")]
+    pub expires: String,
+}
+
+/// What `revans facilitation` takes.
+#[derive(Debug, Args)]
+pub struct FacilitationArgs {
+    /// The set.
+    pub set: String,
+    /// facilitated, rotating or self-managed.
+    pub mode: FacilitationMode,
+    /// The facilitator, with `facilitated`.
+    pub member: Option<String>,
+}
+
+/// What `revans catchup` takes.
+#[derive(Debug, Args)]
+pub struct CatchupArgs {
+    /// The set.
+    pub set: String,
+    /// The meeting (id or prefix, or `next`).
+    pub meeting: String,
+    /// Your news.
+    pub text: String,
+}
+
+/// What `revans bid` takes.
+#[derive(Debug, Args)]
+pub struct BidArgs {
+    /// The set.
+    pub set: String,
+    /// The meeting (id or prefix, or `next`).
+    pub meeting: String,
+    /// Minutes you want (default: an equal share).
+    #[arg(long)]
+    pub minutes: Option<u32>,
+    /// How urgent.
+    #[arg(long, default_value = "normal")]
+    pub urgency: UrgencyArg,
+    /// The issue to work on (id or prefix).
+    #[arg(long)]
+    pub issue: Option<String>,
+    /// A note for the set.
+    #[arg(long, default_value = "")]
+    pub note: String,
+}
+
+/// What `revans agenda` takes.
+#[derive(Debug, Args)]
+pub struct AgendaArgs {
+    /// The set.
+    pub set: String,
+    /// The meeting (id or prefix, or `next`).
+    pub meeting: String,
+    /// Lock the proposed order.
+    #[arg(long)]
+    pub lock: bool,
+}
+
+/// What `revans turn` takes.
+#[derive(Debug, Args)]
+pub struct TurnArgs {
+    /// start or end.
+    pub action: TurnAction,
+    /// The set.
+    pub set: String,
+    /// The meeting (id or prefix, or `next`).
+    pub meeting: String,
+    /// Who presents (default: the next on the agenda).
+    pub member: Option<String>,
+}
+
+/// What `revans question` takes.
+#[derive(Debug, Args)]
+pub struct QuestionArgs {
+    /// The set.
+    pub set: String,
+    /// The meeting (id or prefix, or `next`).
+    pub meeting: String,
+    /// The words.
+    pub text: String,
+    /// It was a statement, not a question.
+    #[arg(long)]
+    pub statement: bool,
+    /// Who asked it (name, id or prefix); by default you.
+    #[arg(long, value_name = "MEMBER")]
+    pub by: Option<String>,
+}
+
+/// What `revans sync` takes.
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// The set (default: every set).
+    pub set: Option<String>,
+    /// How long to try.
+    #[arg(long, default_value = "30s", value_name = "DURATION")]
+    pub timeout: String,
+}
+
+/// What `revans conflicts` takes.
+#[derive(Debug, Args)]
+pub struct ConflictsArgs {
+    /// The set.
+    pub set: String,
+}
+
+/// What `revans resolve` takes.
+#[derive(Debug, Args)]
+pub struct ResolveArgs {
+    /// The set.
+    pub set: String,
+    /// The conflict's number.
+    pub conflict: usize,
+    /// The version to keep: its letter.
+    #[arg(value_name = "LETTER")]
+    pub keep: String,
+}
+
+/// What `revans status` takes.
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// The set (default: every set).
+    pub set: Option<String>,
+}
+
+/// What `revans export` takes.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The set.
+    pub set: String,
+    /// The format.
+    #[arg(long)]
+    pub format: ExportFormat,
+    /// Write to this file instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// What `revans import` takes.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The backup file.
+    pub file: PathBuf,
 }
 
 #[derive(Debug, Subcommand)]
@@ -724,7 +792,9 @@ impl Cmd {
         read: impl FnOnce() -> anyhow::Result<String>,
     ) -> anyhow::Result<bool> {
         match self {
-            Cmd::Join { ticket, .. } | Cmd::LinkDevice { ticket, .. } if ticket == "-" => {
+            Cmd::Join(JoinArgs { ticket, .. }) | Cmd::LinkDevice(LinkDeviceArgs { ticket, .. })
+                if ticket == "-" =>
+            {
                 read()?.trim().clone_into(ticket);
             }
             Cmd::Journal(JournalCmd::Add { text: text @ None }) => {

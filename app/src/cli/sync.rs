@@ -1,26 +1,32 @@
 //! `revans sync`: dial the set's members, exchange changes, and finish once converged with
-//! at least one of their devices; or say, after the timeout, whom it tried and how.
+//! at least one of their devices; or say, after the timeout, whom it tried and how. And
+//! `revans status`: how each member's devices stand.
 
 use std::fmt::Write as _;
 use std::time::Duration;
 
 use anyhow::{Result, bail};
+use chrono::Utc;
 use revans_model::{DepartureKind, SetId};
-use revans_sync::Node;
+use revans_sync::{Node, Route};
 use serde_json::json;
 use tokio::time::Instant;
 
-use super::exec::Output;
+use super::args::{StatusArgs, SyncArgs};
+use super::input::parse_duration;
+use super::output::Output;
 use super::refs::{self, name_of};
+use crate::render::{Table, ago};
 
 /// Waits until every set asked for has converged with at least one other device.
-pub async fn sync(
+pub(super) async fn sync(
     node: &Node,
-    set: Option<&str>,
-    timeout: Duration,
+    SyncArgs { set, timeout }: SyncArgs,
     json: bool,
     out: &mut Output,
 ) -> Result<()> {
+    let timeout = parse_duration(&timeout)?;
+    let set = set.as_deref();
     let mut ids: Vec<SetId> = match set {
         Some(given) => vec![refs::set_id(node, given)?],
         None => node.sets().into_iter().map(|(id, _)| id).collect(),
@@ -207,4 +213,120 @@ fn unreachable_report(node: &Node, waiting: &[SetId], timeout: Duration) -> Stri
         timeout.as_secs(),
         parts.join(". ")
     )
+}
+
+pub(super) fn status(
+    node: &Node,
+    StatusArgs { set }: StatusArgs,
+    json: bool,
+    out: &mut Output,
+) -> Result<()> {
+    let set = set.as_deref();
+    let ids: Vec<SetId> = match set {
+        Some(given) => vec![refs::set(node, given)?.0],
+        None => node.sets().into_iter().map(|(id, _)| id).collect(),
+    };
+    let now = Utc::now();
+    // A one-shot command's node keeps no connections: it can only say what was last heard.
+    let running = node.dialling();
+    let mut human = String::new();
+    if !running {
+        human.push_str(
+            "Revans is not running on this data directory, so no device is connected now: \
+             start the app or `revans serve` to reach members' devices.\n",
+        );
+    }
+    let relays = node.relays();
+    for relay in &relays {
+        if relay.connected {
+            let _ = writeln!(human, "Relay {}: connected.", relay.url);
+        } else if running {
+            let _ = writeln!(
+                human,
+                "Relay {}: not reachable{}. Members' devices outside this network cannot be \
+                 reached through it until it is.",
+                relay.url,
+                relay
+                    .error
+                    .as_deref()
+                    .map(|e| format!(" ({e})"))
+                    .unwrap_or_default()
+            );
+        }
+    }
+    // A connection through a relay that is down carries nothing, though it stays open
+    // a while in case the relay comes straight back.
+    let relay_up = relays.iter().any(|r| r.connected);
+    let reachable_now =
+        |d: &revans_sync::DeviceSync| d.connected && (d.route != Some(Route::Relay) || relay_up);
+    let mut sets = Vec::new();
+    for id in ids {
+        let state = node.set(&id)?;
+        let mut table = Table::new(&["MEMBER", "DEVICE", "ONLINE", "HAS OUR LATEST", "LAST HEARD"]);
+        let mut members = Vec::new();
+        let mut unreachable = Vec::new();
+        for (member, devices) in node.sync_status(&id)? {
+            let mut ds = Vec::new();
+            for d in &devices {
+                table.row(vec![
+                    name_of(&state, &member),
+                    if d.this_device {
+                        format!("{} (this one)", d.device.short())
+                    } else {
+                        d.device.short().to_owned()
+                    },
+                    match (d.connected, d.route) {
+                        (false, _) => "no".to_owned(),
+                        (true, Some(Route::Relay)) if !relay_up => {
+                            "no (its relay is down)".to_owned()
+                        }
+                        (true, Some(Route::Relay)) => "yes, via relay".to_owned(),
+                        (true, Some(Route::Direct)) => "yes, direct".to_owned(),
+                        (true, None) => "yes".to_owned(),
+                    },
+                    if d.up_to_date { "yes" } else { "not yet" }.to_owned(),
+                    d.last_heard
+                        .map_or_else(|| "never".to_owned(), |at| ago(at, now)),
+                ]);
+                ds.push(json!({
+                    "device": d.device, "this_device": d.this_device, "connected": d.connected,
+                    "route": d.route.map(Route::as_str),
+                    "up_to_date": d.up_to_date, "last_heard": d.last_heard,
+                }));
+            }
+            let mine = devices.iter().any(|d| d.this_device);
+            let reachable = devices.iter().any(&reachable_now);
+            if running && !mine && !reachable {
+                let heard = devices.iter().filter_map(|d| d.last_heard).max();
+                unreachable.push(format!(
+                    "{} is unreachable: none of their devices is connected now (last heard {}). \
+                     What changes here waits and reaches them when one is.",
+                    name_of(&state, &member),
+                    heard.map_or_else(|| "never".to_owned(), |at| ago(at, now)),
+                ));
+            }
+            members.push(json!({
+                "member": member, "name": name_of(&state, &member),
+                "reachable": mine || reachable, "devices": ds,
+            }));
+        }
+        let _ = writeln!(human, "{}\n{}", state.name, table.render());
+        for line in unreachable {
+            let _ = writeln!(human, "{line}");
+        }
+        sets.push(json!({ "set": id, "name": state.name, "members": members }));
+    }
+    if sets.is_empty() {
+        human.push_str("This device holds no sets yet.");
+    }
+    let relays: Vec<_> = relays
+        .iter()
+        .map(|r| json!({ "url": r.url, "connected": r.connected, "error": r.error }))
+        .collect();
+    out.emit(
+        json,
+        &json!({ "running": running, "relays": relays, "sets": sets }),
+        human.trim_end(),
+    );
+    Ok(())
 }

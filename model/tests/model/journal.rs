@@ -206,8 +206,8 @@ fn a_device_joins_a_journal_only_with_its_own_consent() {
         .to_bytes();
     for consent_given in [
         String::new(),
-        hex::encode(&consent(4)),
-        hex::encode(&other_journal),
+        hex::encode(consent(4)),
+        hex::encode(other_journal),
     ] {
         let added = written_by(&doc, 1, |tx| {
             let devices = devices_of(tx);
@@ -224,7 +224,7 @@ fn a_device_joins_a_journal_only_with_its_own_consent() {
         let devices = devices_of(tx);
         tx.put(&devices, device(3).as_str(), at.clone())?;
         let consents = tx.get(automerge::ROOT, "consents").unwrap().unwrap().1;
-        tx.put(&consents, device(3).as_str(), hex::encode(&consent(3)))
+        tx.put(&consents, device(3).as_str(), hex::encode(consent(3)))
     });
     assert_eq!(consented, Ok(()));
 }

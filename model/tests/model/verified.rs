@@ -228,7 +228,7 @@ fn mallory_admitted(
 /// Genuine signatures for Mallory with device `n`: the ticket's key and the device's own.
 fn genuine(invite: &Invite, n: u8) -> (String, String) {
     let (signature, consent) = invite.signatures(&MemberId::from("mallory"), n);
-    (hex::encode(&signature), hex::encode(&consent))
+    (hex::encode(signature), hex::encode(consent))
 }
 
 #[test]
@@ -277,7 +277,7 @@ fn a_device_is_admitted_only_with_its_own_consent() {
     let bo = f.members[1].clone();
     let (signature, _) = genuine(&invite, 4);
     let forged = hex::encode(
-        &ed25519_dalek::Signer::sign(
+        ed25519_dalek::Signer::sign(
             &crate::fixture::device_key(2),
             &revans_model::admission::consent_message(
                 &f.id,
@@ -305,7 +305,7 @@ fn a_device_is_admitted_only_with_its_own_consent() {
             &invite,
             4,
             bo.as_str(),
-            (&signature, &hex::encode(&to_cy)),
+            (&signature, &hex::encode(to_cy)),
         )?;
         Ok(())
     });

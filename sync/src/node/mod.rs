@@ -329,6 +329,14 @@ impl Node {
         self.inner.engine.save(doc_id(set)?, true).await
     }
 
+    /// Reads what members' devices sent into the sets and journal now. The screens take
+    /// a burst of changes from peers once it pauses; a command that reads and answers at
+    /// once (one handed to a running node, just after a sync) settles first, so it never
+    /// answers from before what this device already holds.
+    pub async fn settle(&self) -> Result<(), NodeError> {
+        self.inner.engine.settle().await
+    }
+
     /// One set, as it is now.
     pub fn set(&self, set: &SetId) -> Result<Arc<ActionLearningSet>, NodeError> {
         let view = self.inner.view(set)?;

@@ -218,6 +218,9 @@ pub enum Request {
         /// The message.
         message: Vec<u8>,
     },
+    /// Read what peers changed into the model now, rather than once their messages
+    /// pause: a command is about to read it. Answered once published.
+    Settle(oneshot::Sender<()>),
     /// Save every peer's state and stop.
     Shutdown(oneshot::Sender<()>),
 }
@@ -322,6 +325,16 @@ impl EngineHandle {
             return Err(NodeError::Stopped);
         }
         answer.await.map_err(|_| NodeError::Stopped)?
+    }
+
+    /// Waits until every document's published model holds what this device holds: what
+    /// peers sent is otherwise read into the model once their messages pause.
+    pub async fn settle(&self) -> Result<(), NodeError> {
+        let (reply, answer) = oneshot::channel();
+        if !self.send(Request::Settle(reply)) {
+            return Err(NodeError::Stopped);
+        }
+        answer.await.map_err(|_| NodeError::Stopped)
     }
 
     /// Saves every peer's state and stops the thread.
@@ -478,6 +491,7 @@ impl Worker {
             oneshot::Sender<Result<(usize, Vec<String>), NodeError>>,
         )> = Vec::new();
         let mut stop = None;
+        let mut settle = Vec::new();
         for request in batch {
             match request {
                 Request::Received {
@@ -583,6 +597,7 @@ impl Worker {
                     };
                     let _ = reply.send(saved);
                 }
+                Request::Settle(reply) => settle.push(reply),
                 Request::Shutdown(reply) => {
                     self.engine.save_states();
                     stop = Some(reply);
@@ -714,11 +729,15 @@ impl Worker {
                 let _ = self.shared.events.send(Event::SetChanged(id.set_id()));
             }
         }
-        if self
-            .stale_since
-            .is_some_and(|since| since.elapsed() >= HYDRATE_AT_MOST_EVERY)
+        if !settle.is_empty()
+            || self
+                .stale_since
+                .is_some_and(|since| since.elapsed() >= HYDRATE_AT_MOST_EVERY)
         {
             self.hydrate_stale();
+        }
+        for reply in settle {
+            let _ = reply.send(());
         }
         let unwritten = |id: &DocId, what: &str| {
             NodeError::Storage(StorageProblem::Write {

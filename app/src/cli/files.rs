@@ -1,0 +1,98 @@
+//! A set in and out of files: exports and backups.
+
+use anyhow::{Context as _, Result, bail};
+use chrono::Utc;
+use revans_sync::Node;
+use serde_json::json;
+
+use super::args::{ExportArgs, ImportArgs};
+use super::output::Output;
+use super::refs::{self};
+use crate::export::{self, ExportFormat};
+
+pub(super) async fn export(
+    node: &Node,
+    ExportArgs {
+        set,
+        format,
+        output,
+    }: ExportArgs,
+    json: bool,
+    out: &mut Output,
+) -> Result<()> {
+    let (id, state) = refs::set(node, &set)?;
+    let bytes = match format {
+        ExportFormat::Md => export::markdown(&state, Utc::now()).into_bytes(),
+        ExportFormat::Json => export::json(&state)?.into_bytes(),
+        ExportFormat::Ics => export::ics(&state).into_bytes(),
+        ExportFormat::Automerge => node.save(&id).await?,
+        ExportFormat::Revans => node.backup(&id).await?,
+    };
+    if let Some(path) = output {
+        let path = out.cwd.join(path);
+        export::write_private(&path, &bytes).with_context(|| {
+            format!(
+                "Could not write {}; check the folder exists and you may write there",
+                path.display()
+            )
+        })?;
+        out.emit(
+            json,
+            &json!({ "written": path, "bytes": bytes.len() }),
+            &format!("Wrote {} ({} bytes).", path.display(), bytes.len()),
+        );
+    } else {
+        if matches!(format, ExportFormat::Automerge | ExportFormat::Revans)
+            && out.stdout_is_terminal
+        {
+            bail!(
+                "This export is binary; write it to a file with -o FILE (or redirect the output)."
+            );
+        }
+        out.stdout.extend_from_slice(&bytes);
+    }
+    Ok(())
+}
+
+pub(super) async fn import(
+    node: &Node,
+    ImportArgs { file }: ImportArgs,
+    json: bool,
+    out: &mut Output,
+) -> Result<()> {
+    let path = out.cwd.join(file);
+    let bytes = std::fs::read(&path).with_context(|| {
+        format!(
+            "Could not read {}; check the name and that you may read it",
+            path.display()
+        )
+    })?;
+    let imported = node.import_set(&bytes).await?;
+    let name = node
+        .set(&imported.set)
+        .map(|s| s.name.clone())
+        .unwrap_or_default();
+    let mut text = format!("Restored \"{name}\": {} changes taken in.", imported.taken);
+    if !imported.refused.is_empty() {
+        use std::fmt::Write as _;
+        let _ = write!(
+            text,
+            " {} refused, as every member's device would refuse them:",
+            imported.refused.len()
+        );
+        for reason in &imported.refused {
+            let _ = write!(text, "\n  - {reason}");
+        }
+    }
+    out.emit(
+        json,
+        &json!({
+            "set": imported.set,
+            "name": name,
+            "taken": imported.taken,
+            "refused": imported.refused,
+        }),
+        &text,
+    );
+    Ok(())
+}

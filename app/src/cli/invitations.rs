@@ -1,0 +1,125 @@
+//! Invitations and joining: tickets for a newcomer or for another device of one's own,
+//! and using them.
+
+use std::fmt::Write as _;
+
+use anyhow::Result;
+use chrono::Utc;
+use revans_sync::Node;
+use serde_json::json;
+
+use super::args::{InviteArgs, JoinArgs, LinkArgs, LinkDeviceArgs};
+use super::input::{parse_duration, profile_or};
+use super::output::Output;
+use super::refs::{self, name_of};
+use crate::render::local;
+
+pub(super) async fn invite(
+    node: &Node,
+    InviteArgs {
+        set,
+        for_name,
+        expires,
+    }: InviteArgs,
+    json: bool,
+    out: &mut Output,
+) -> Result<()> {
+    let (id, _) = refs::set(node, &set)?;
+    let valid = parse_duration(&expires)?;
+    let ticket = node.invite(&id, &for_name, valid, None).await?;
+    let expires_at = Utc::now() + chrono::Duration::from_std(valid).unwrap_or_default();
+    out.emit(
+        json,
+        &json!({
+            "ticket": ticket.to_string(),
+            "invitation": ticket.invitation,
+            "for": for_name,
+            "expires_at": expires_at,
+        }),
+        &ticket.to_string(),
+    );
+    let _ = writeln!(
+        out.stderr,
+        "Give this ticket to {for_name} by a private channel; it admits one device until {}.",
+        local(expires_at)
+    );
+    Ok(())
+}
+
+pub(super) async fn link(
+    node: &Node,
+    LinkArgs { set, expires }: LinkArgs,
+    json: bool,
+    out: &mut Output,
+) -> Result<()> {
+    let (id, _) = refs::set(node, &set)?;
+    let me = node.me(&id)?;
+    let valid = parse_duration(&expires)?;
+    let ticket = node
+        .invite(&id, "another device", valid, Some(me.clone()))
+        .await?;
+    let expires_at = Utc::now() + chrono::Duration::from_std(valid).unwrap_or_default();
+    let state = node.set(&id)?;
+    out.emit(
+        json,
+        &json!({
+            "ticket": ticket.to_string(),
+            "invitation": ticket.invitation,
+            "for": name_of(&state, &me),
+            "expires_at": expires_at,
+        }),
+        &ticket.to_string(),
+    );
+    out.stderr
+        .push_str("On your other device, run: revans link-device TICKET\n");
+    Ok(())
+}
+
+pub(super) async fn join(
+    node: &Node,
+    JoinArgs {
+        ticket,
+        name,
+        org,
+        timeout,
+    }: JoinArgs,
+    json: bool,
+    out: &mut Output,
+) -> Result<()> {
+    let profile = profile_or(node, name, org)?;
+    let timeout = parse_duration(&timeout)?;
+    let id = node.join(&ticket, profile, timeout).await?;
+    let state = node.set(&id)?;
+    let member = node.me(&id)?;
+    out.emit(
+        json,
+        &json!({ "set": id, "name": state.name, "member": member }),
+        id.as_str(),
+    );
+    let _ = writeln!(out.stderr, "You are now a member of {}.", state.name);
+    Ok(())
+}
+
+pub(super) async fn link_device(
+    node: &Node,
+    LinkDeviceArgs { ticket, timeout }: LinkDeviceArgs,
+    json: bool,
+    out: &mut Output,
+) -> Result<()> {
+    let timeout = parse_duration(&timeout)?;
+    let id = node.link_device(&ticket, timeout).await?;
+    let state = node.set(&id)?;
+    let member = node.me(&id)?;
+    out.emit(
+        json,
+        &json!({ "set": id, "name": state.name, "member": member }),
+        id.as_str(),
+    );
+    let _ = writeln!(
+        out.stderr,
+        "This device now acts for {} in {}.",
+        name_of(&state, &member),
+        state.name
+    );
+    Ok(())
+}

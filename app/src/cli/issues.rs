@@ -1,0 +1,146 @@
+//! The issues members bring, in the practice's template.
+
+use anyhow::{Result, bail};
+use revans_model::{Command, ProblemStatement};
+use revans_sync::Node;
+use serde_json::json;
+
+use super::args::{Answers, IssueCmd};
+use super::output::{Output, applied_id};
+use super::refs::{self, name_of};
+use crate::render::{Table, line};
+
+pub(super) async fn issue(node: &Node, cmd: IssueCmd, json: bool, out: &mut Output) -> Result<()> {
+    match cmd {
+        IssueCmd::Add {
+            set,
+            statement,
+            answers,
+        } => {
+            let (id, _) = refs::set(node, &set)?;
+            let mut problem = ProblemStatement::new(&statement);
+            answered(&mut problem, answers);
+            let applied = node.apply(&id, Command::AddIssue { problem }).await?;
+            let issue = applied_id(&applied).unwrap_or_default();
+            out.emit(json, &json!({ "issue": issue }), &issue);
+        }
+        IssueCmd::Edit {
+            set,
+            issue,
+            statement,
+            answers,
+        } => {
+            let (id, state) = refs::set(node, &set)?;
+            let issue = refs::issue(&state, &issue)?;
+            let written = &state.issues[&issue];
+            let mut problem = ProblemStatement {
+                statement: statement.unwrap_or_else(|| written.statement.clone()),
+                important_to_me: written.important_to_me.to_string(),
+                important_to_my_practice: written.important_to_my_practice.to_string(),
+                recognising_progress: written.recognising_progress.to_string(),
+                who_else_wants_progress: written.who_else_wants_progress.to_string(),
+                anticipated_difficulties: written.anticipated_difficulties.to_string(),
+                benefits_to_me: written.benefits_to_me.to_string(),
+                benefits_to_others: written.benefits_to_others.to_string(),
+                benefits_to_the_practice: written.benefits_to_the_practice.to_string(),
+            };
+            let before = problem.clone();
+            answered(&mut problem, answers);
+            if problem == before {
+                bail!(
+                    "Say what changes: --statement TEXT or an answer such as --why-me TEXT (see revans issue edit --help)."
+                );
+            }
+            node.apply(
+                &id,
+                Command::EditIssue {
+                    issue: issue.clone(),
+                    problem,
+                },
+            )
+            .await?;
+            out.emit(json, &json!({ "issue": issue }), "Your issue is changed.");
+        }
+        IssueCmd::Resolve { set, issue } => {
+            let (id, state) = refs::set(node, &set)?;
+            let issue = refs::issue(&state, &issue)?;
+            node.apply(
+                &id,
+                Command::ResolveIssue {
+                    issue: issue.clone(),
+                },
+            )
+            .await?;
+            out.emit(
+                json,
+                &json!({ "issue": issue, "status": "resolved" }),
+                "The issue is resolved.",
+            );
+        }
+        IssueCmd::Drop { set, issue } => {
+            let (id, state) = refs::set(node, &set)?;
+            let issue = refs::issue(&state, &issue)?;
+            node.apply(
+                &id,
+                Command::DropIssue {
+                    issue: issue.clone(),
+                },
+            )
+            .await?;
+            out.emit(
+                json,
+                &json!({ "issue": issue, "status": "dropped" }),
+                "The issue is dropped.",
+            );
+        }
+        IssueCmd::List { set } => {
+            let (_, state) = refs::set(node, &set)?;
+            let mut table = Table::new(&["ISSUE", "OWNER", "STATUS", "STATEMENT"]);
+            let mut rows = Vec::new();
+            let mut issues: Vec<_> = state.issues.iter().collect();
+            issues.sort_by_key(|(id, i)| (i.status.name(), i.priority, i.created_at, *id));
+            for (id, issue) in issues {
+                table.row(vec![
+                    id.short().to_owned(),
+                    name_of(&state, &issue.owner),
+                    issue.status.name().to_owned(),
+                    line(&issue.statement, 60),
+                ]);
+                rows.push(json!({
+                    "id": id, "owner": issue.owner, "status": issue.status,
+                    "statement": issue.statement, "priority": issue.priority,
+                }));
+            }
+            out.emit(json, &json!({ "issues": rows }), &table.render());
+        }
+    }
+    Ok(())
+}
+
+/// The template's answers given on the command line, over those already written.
+fn answered(problem: &mut ProblemStatement, answers: Answers) {
+    let Answers {
+        why_me,
+        why_practice,
+        progress,
+        who_else,
+        difficulties,
+        benefits_me,
+        benefits_others,
+        benefits_practice,
+    } = answers;
+    for (given, answer) in [
+        (why_me, &mut problem.important_to_me),
+        (why_practice, &mut problem.important_to_my_practice),
+        (progress, &mut problem.recognising_progress),
+        (who_else, &mut problem.who_else_wants_progress),
+        (difficulties, &mut problem.anticipated_difficulties),
+        (benefits_me, &mut problem.benefits_to_me),
+        (benefits_others, &mut problem.benefits_to_others),
+        (benefits_practice, &mut problem.benefits_to_the_practice),
+    ] {
+        if let Some(given) = given {
+            *answer = given;
+        }
+    }
+}

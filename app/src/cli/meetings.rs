@@ -1,0 +1,437 @@
+//! Meetings: planning them, moving them through their phases, and the work of each
+//! phase (catch-up, bids, the agenda, turns and the questions asked in them).
+
+use std::fmt::Write as _;
+
+use anyhow::{Result, anyhow, bail};
+use chrono::Utc;
+use revans_model::{
+    ActionLearningSet, Command, ContributionKind, Host, MeetingPlan, Phase, TurnState, Urgency,
+    batting_order, turn_schedule,
+};
+use revans_sync::Node;
+use serde_json::json;
+
+use super::args::{
+    AgendaArgs, BidArgs, CatchupArgs, MeetingCmd, PhaseArg, QuestionArgs, TurnAction, TurnArgs,
+    UrgencyArg,
+};
+use super::input::rfc3339;
+use super::output::{Output, applied_id};
+use super::refs::{self, name_of};
+use crate::render::{Table, line, local, minutes};
+
+pub(super) async fn meeting(
+    node: &Node,
+    cmd: MeetingCmd,
+    json: bool,
+    out: &mut Output,
+) -> Result<()> {
+    match cmd {
+        MeetingCmd::Plan {
+            set,
+            at,
+            minutes: length,
+            location,
+            host,
+        } => {
+            let (id, state) = refs::set(node, &set)?;
+            let scheduled_at = rfc3339(&at)?;
+            let host = host.map(|h| refs::member(&state, &h)).transpose()?;
+            // Sets meet at members' workplaces in turn: the host's organisation is the
+            // place unless one is given.
+            let location = match (location.trim(), &host) {
+                ("", Some(host)) => state
+                    .members
+                    .get(host)
+                    .map(|m| m.organisation.trim().to_owned())
+                    .filter(|o| !o.is_empty())
+                    .ok_or_else(|| anyhow!("Say where the meeting is with --location PLACE."))?,
+                ("", None) => bail!(
+                    "Say where the meeting is with --location PLACE (or --host MEMBER to meet at their organisation)."
+                ),
+                _ => location,
+            };
+            let applied = node
+                .apply(
+                    &id,
+                    Command::PlanMeeting(MeetingPlan {
+                        scheduled_at,
+                        minutes: length,
+                        location,
+                        host,
+                    }),
+                )
+                .await?;
+            let meeting = applied_id(&applied).unwrap_or_default();
+            let state = node.set(&id)?;
+            let planned = state
+                .meetings
+                .iter()
+                .find(|(m, _)| m.as_str() == meeting)
+                .map_or(0, |(_, m)| m.minutes);
+            out.emit(
+                json,
+                &json!({ "meeting": meeting, "scheduled_at": scheduled_at, "minutes": planned }),
+                &meeting,
+            );
+            let _ = writeln!(
+                out.stderr,
+                "Planned for {}, {}.",
+                local(scheduled_at),
+                minutes(planned)
+            );
+        }
+        MeetingCmd::Move {
+            set,
+            meeting,
+            at,
+            location,
+            host,
+        } => {
+            let (id, state) = refs::set(node, &set)?;
+            let meeting = refs::meeting(&state, &meeting)?;
+            let scheduled_at = at.as_deref().map(rfc3339).transpose()?;
+            let host = match host.as_deref().map(str::trim) {
+                None => None,
+                Some("none") => Some(Host::NoOne),
+                Some(h) => Some(Host::Member(refs::member(&state, h)?)),
+            };
+            if scheduled_at.is_none() && location.is_none() && host.is_none() {
+                bail!("Say what changes: --at TIME, --location PLACE or --host MEMBER (or none).");
+            }
+            node.apply(
+                &id,
+                Command::MoveMeeting {
+                    meeting: meeting.clone(),
+                    scheduled_at,
+                    location,
+                    host,
+                },
+            )
+            .await?;
+            let moved = &node.set(&id)?.meetings[&meeting];
+            out.emit(
+                json,
+                &json!({
+                    "meeting": meeting, "scheduled_at": moved.scheduled_at,
+                    "location": moved.location, "host": moved.host,
+                }),
+                &format!(
+                    "The meeting is now {}, at {}.",
+                    local(moved.scheduled_at.get()),
+                    moved.location
+                ),
+            );
+        }
+        MeetingCmd::Phase {
+            set,
+            meeting,
+            phase,
+        } => {
+            let (id, state) = refs::set(node, &set)?;
+            let meeting = refs::meeting(&state, &meeting)?;
+            let to = match phase {
+                PhaseArg::CatchUp => Phase::CatchUp,
+                PhaseArg::Agenda => Phase::Agenda,
+                PhaseArg::Turns => Phase::Turns,
+                PhaseArg::Review => Phase::Review,
+                PhaseArg::Closed => Phase::Closed,
+            };
+            node.apply(
+                &id,
+                Command::MovePhase {
+                    meeting: meeting.clone(),
+                    to,
+                },
+            )
+            .await?;
+            out.emit(
+                json,
+                &json!({ "meeting": meeting, "phase": to }),
+                &format!("The meeting is in its {} phase.", to.name()),
+            );
+        }
+        MeetingCmd::List { set } => {
+            let (_, state) = refs::set(node, &set)?;
+            let mut table = Table::new(&["MEETING", "WHEN", "LENGTH", "WHERE", "PHASE"]);
+            let mut rows = Vec::new();
+            for (id, m) in state.meetings_in_order() {
+                table.row(vec![
+                    id.short().to_owned(),
+                    local(m.scheduled_at.get()),
+                    minutes(m.minutes),
+                    m.location.clone(),
+                    m.phase.name().to_owned(),
+                ]);
+                rows.push(json!({
+                    "id": id, "scheduled_at": m.scheduled_at, "minutes": m.minutes,
+                    "location": m.location, "phase": m.phase, "host": m.host,
+                }));
+            }
+            out.emit(json, &json!({ "meetings": rows }), &table.render());
+        }
+    }
+    Ok(())
+}
+
+pub(super) async fn catchup(
+    node: &Node,
+    CatchupArgs { set, meeting, text }: CatchupArgs,
+    json: bool,
+    out: &mut Output,
+) -> Result<()> {
+    let (id, state) = refs::set(node, &set)?;
+    let meeting = refs::meeting(&state, &meeting)?;
+    node.apply(
+        &id,
+        Command::CatchUp {
+            meeting: meeting.clone(),
+            news: text,
+        },
+    )
+    .await?;
+    out.emit(json, &json!({ "meeting": meeting }), "Your news is shared.");
+    Ok(())
+}
+
+pub(super) async fn bid(
+    node: &Node,
+    BidArgs {
+        set,
+        meeting,
+        minutes: wanted,
+        urgency,
+        issue,
+        note,
+    }: BidArgs,
+    json: bool,
+    out: &mut Output,
+) -> Result<()> {
+    let (id, state) = refs::set(node, &set)?;
+    let meeting = refs::meeting(&state, &meeting)?;
+    let issue = issue.map(|i| refs::issue(&state, &i)).transpose()?;
+    let urgency = match urgency {
+        UrgencyArg::Low => Urgency::Low,
+        UrgencyArg::Normal => Urgency::Normal,
+        UrgencyArg::High => Urgency::High,
+    };
+    node.apply(
+        &id,
+        Command::BidForTime {
+            meeting: meeting.clone(),
+            minutes: wanted,
+            urgency,
+            issue,
+            note,
+        },
+    )
+    .await?;
+    let human = match wanted {
+        Some(m) => format!("You bid for {} ({} urgency).", minutes(m), urgency.name()),
+        None => format!("You bid for an equal share ({} urgency).", urgency.name()),
+    };
+    out.emit(
+        json,
+        &json!({ "meeting": meeting, "minutes": wanted, "urgency": urgency }),
+        &human,
+    );
+    Ok(())
+}
+
+pub(super) async fn agenda(
+    node: &Node,
+    AgendaArgs { set, meeting, lock }: AgendaArgs,
+    json: bool,
+    out: &mut Output,
+) -> Result<()> {
+    let (id, state) = refs::set(node, &set)?;
+    let meeting_id = refs::meeting(&state, &meeting)?;
+    let state = if lock {
+        node.apply(
+            &id,
+            Command::LockAgenda {
+                meeting: meeting_id.clone(),
+                slots: None,
+            },
+        )
+        .await?;
+        node.set(&id)?
+    } else {
+        state
+    };
+    print_agenda(&state, &meeting_id, json, out)?;
+    Ok(())
+}
+
+pub(super) async fn turn(
+    node: &Node,
+    TurnArgs {
+        action,
+        set,
+        meeting,
+        member,
+    }: TurnArgs,
+    json: bool,
+    out: &mut Output,
+) -> Result<()> {
+    let (id, state) = refs::set(node, &set)?;
+    let meeting_id = refs::meeting(&state, &meeting)?;
+    let m = state
+        .meetings
+        .get(&meeting_id)
+        .ok_or_else(|| anyhow!("The meeting is gone."))?;
+    match action {
+        TurnAction::Start => {
+            let presenter = match member {
+                Some(member) => refs::member(&state, &member)?,
+                None => turn_schedule(&state, m, Utc::now())
+                    .into_iter()
+                    .find(|t| t.state == TurnState::Waiting)
+                    .map(|t| t.member)
+                    .ok_or_else(|| {
+                        anyhow!(
+                            "No one on the agenda is waiting for a turn; name the presenter, or lock the agenda first."
+                        )
+                    })?,
+            };
+            node.apply(
+                &id,
+                Command::StartTurn {
+                    meeting: meeting_id.clone(),
+                    presenter: presenter.clone(),
+                },
+            )
+            .await?;
+            let state = node.set(&id)?;
+            let allocated = state
+                .meetings
+                .get(&meeting_id)
+                .and_then(|m| m.turns.get(&presenter))
+                .map_or(0, |t| t.allocated_minutes);
+            let who = name_of(&state, &presenter);
+            out.emit(
+                json,
+                &json!({ "meeting": meeting_id, "presenter": presenter, "minutes": allocated }),
+                &format!("{who}'s turn has started: {}.", minutes(allocated)),
+            );
+        }
+        TurnAction::End => {
+            let presenter = m.running_turn().map(|(p, _)| p.clone());
+            node.apply(
+                &id,
+                Command::EndTurn {
+                    meeting: meeting_id.clone(),
+                },
+            )
+            .await?;
+            let who = presenter
+                .as_ref()
+                .map_or_else(String::new, |p| name_of(&state, p));
+            out.emit(
+                json,
+                &json!({ "meeting": meeting_id, "presenter": presenter }),
+                &format!("{who}'s turn has ended."),
+            );
+        }
+    }
+    Ok(())
+}
+
+pub(super) async fn question(
+    node: &Node,
+    QuestionArgs {
+        set,
+        meeting,
+        text,
+        statement,
+        by,
+    }: QuestionArgs,
+    json: bool,
+    out: &mut Output,
+) -> Result<()> {
+    let (id, state) = refs::set(node, &set)?;
+    let meeting = refs::meeting(&state, &meeting)?;
+    let asker = by.map(|m| refs::member(&state, &m)).transpose()?;
+    let kind = if statement {
+        ContributionKind::Statement
+    } else {
+        ContributionKind::Question
+    };
+    let applied = node
+        .apply(
+            &id,
+            Command::LogContribution {
+                meeting: meeting.clone(),
+                kind,
+                text,
+                asker,
+            },
+        )
+        .await?;
+    out.emit(
+        json,
+        &json!({ "contribution": applied_id(&applied), "kind": kind }),
+        if statement {
+            "Statement logged."
+        } else {
+            "Question logged."
+        },
+    );
+    Ok(())
+}
+
+/// Prints a meeting's batting order with minutes, as proposed or locked.
+fn print_agenda(
+    state: &ActionLearningSet,
+    meeting: &revans_model::MeetingId,
+    json: bool,
+    out: &mut Output,
+) -> Result<()> {
+    let m = state
+        .meetings
+        .get(meeting)
+        .ok_or_else(|| anyhow!("The meeting is gone."))?;
+    let order = batting_order(state, m);
+    let mut table = Table::new(&["#", "MEMBER", "MINUTES", "ISSUE"]);
+    let mut slots = Vec::new();
+    for (i, slot) in order.slots.iter().enumerate() {
+        let issue = slot
+            .issue
+            .as_ref()
+            .and_then(|i| state.issues.get(i))
+            .map(|i| line(&i.statement, 50))
+            .unwrap_or_default();
+        table.row(vec![
+            (i + 1).to_string(),
+            name_of(state, &slot.member),
+            minutes(slot.minutes),
+            issue,
+        ]);
+        slots.push(json!({
+            "member": slot.member, "name": name_of(state, &slot.member),
+            "minutes": slot.minutes, "issue": slot.issue,
+        }));
+    }
+    let human = if order.slots.is_empty() {
+        "No one has bid for time yet.".to_owned()
+    } else {
+        format!(
+            "{} batting order ({} of {} for turns):\n{}",
+            if order.locked { "Locked" } else { "Proposed" },
+            minutes(order.allocated()),
+            minutes(order.minutes_for_turns),
+            table.render()
+        )
+    };
+    out.emit(
+        json,
+        &json!({
+            "meeting": meeting, "locked": order.locked,
+            "minutes_for_turns": order.minutes_for_turns, "spare": order.spare(),
+            "slots": slots,
+        }),
+        &human,
+    );
+    Ok(())
+}

@@ -1,0 +1,54 @@
+//! The one printer: what a command prints, as text for people or as JSON, to standard
+//! output's bytes and standard error's text (so a command handed over the control socket
+//! prints where its caller reads).
+
+use revans_model::Applied;
+use serde_json::Value;
+
+/// What a command printed: bytes for standard output (an export can be binary) and text
+/// for standard error.
+#[derive(Debug, Default)]
+pub struct Output {
+    /// For standard output.
+    pub stdout: Vec<u8>,
+    /// For standard error (progress and notes; the failure itself is the error).
+    pub stderr: String,
+    /// Whether stdout is a terminal, where binary output would be garbage.
+    pub stdout_is_terminal: bool,
+    /// The directory the person ran the command in, for relative file names (a running
+    /// node carrying out a handed-over command has its own).
+    pub cwd: std::path::PathBuf,
+}
+
+impl Output {
+    pub fn print(&mut self, text: &str) {
+        self.stdout.extend_from_slice(text.as_bytes());
+        if !text.ends_with('\n') {
+            self.stdout.push(b'\n');
+        }
+    }
+
+    /// One result, as JSON or for people.
+    pub fn emit(&mut self, json: bool, value: &Value, human: &str) {
+        if json {
+            let text = serde_json::to_string_pretty(value).unwrap_or_else(|_| "{}".to_owned());
+            self.print(&text);
+        } else if !human.is_empty() {
+            self.print(human);
+        }
+    }
+}
+
+pub(super) fn applied_id(applied: &Applied) -> Option<String> {
+    match applied {
+        Applied::Done => None,
+        Applied::Member(id) => Some(id.to_string()),
+        Applied::Rule(id) => Some(id.to_string()),
+        Applied::Issue(id) => Some(id.to_string()),
+        Applied::Meeting(id) => Some(id.to_string()),
+        Applied::Contribution(id) => Some(id.to_string()),
+        Applied::Action(id) => Some(id.to_string()),
+        Applied::Celebration(id) => Some(id.to_string()),
+        Applied::Question(id) => Some(id.to_string()),
+    }
+}

@@ -1,0 +1,82 @@
+//! The set's ground rules.
+
+use anyhow::Result;
+use revans_model::Command;
+use revans_sync::Node;
+use serde_json::json;
+
+use super::args::RuleCmd;
+use super::output::{Output, applied_id};
+use super::refs::{self, name_of};
+use crate::render::{Table, line};
+
+pub(super) async fn rule(node: &Node, cmd: RuleCmd, json: bool, out: &mut Output) -> Result<()> {
+    match cmd {
+        RuleCmd::Propose { set, text } => {
+            let (id, _) = refs::set(node, &set)?;
+            let applied = node.apply(&id, Command::ProposeRule { text }).await?;
+            let rule = applied_id(&applied).unwrap_or_default();
+            out.emit(json, &json!({ "rule": rule }), &rule);
+        }
+        RuleCmd::Agree { set, rule } => {
+            let (id, state) = refs::set(node, &set)?;
+            let rule = refs::rule(&state, &rule)?;
+            node.apply(&id, Command::AgreeRule { rule: rule.clone() })
+                .await?;
+            out.emit(
+                json,
+                &json!({ "rule": rule, "agreed": true }),
+                "You have agreed to the rule.",
+            );
+        }
+        RuleCmd::Reword { set, rule, text } => {
+            let (id, state) = refs::set(node, &set)?;
+            let rule = refs::rule(&state, &rule)?;
+            node.apply(
+                &id,
+                Command::RewordRule {
+                    rule: rule.clone(),
+                    text: text.clone(),
+                },
+            )
+            .await?;
+            out.emit(
+                json,
+                &json!({ "rule": rule, "text": text }),
+                "The rule has its new words; everyone is asked to agree to it again.",
+            );
+        }
+        RuleCmd::Retire { set, rule } => {
+            let (id, state) = refs::set(node, &set)?;
+            let rule = refs::rule(&state, &rule)?;
+            node.apply(&id, Command::RetireRule { rule: rule.clone() })
+                .await?;
+            out.emit(
+                json,
+                &json!({ "rule": rule, "retired": true }),
+                "The rule is retired.",
+            );
+        }
+        RuleCmd::List { set } => {
+            let (_, state) = refs::set(node, &set)?;
+            let mut table = Table::new(&["RULE", "TEXT", "AGREED BY"]);
+            let mut rows = Vec::new();
+            for (id, rule) in state
+                .ground_rules
+                .iter()
+                .filter(|(_, r)| r.retired.is_none())
+            {
+                let agreed: Vec<String> =
+                    rule.agreed_by.keys().map(|m| name_of(&state, m)).collect();
+                table.row(vec![
+                    id.short().to_owned(),
+                    line(&rule.text, 60),
+                    agreed.join(", "),
+                ]);
+                rows.push(json!({ "id": id, "text": rule.text, "agreed_by": rule.agreed_by.keys().collect::<Vec<_>>() }));
+            }
+            out.emit(json, &json!({ "rules": rows }), &table.render());
+        }
+    }
+    Ok(())
+}
