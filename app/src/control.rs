@@ -42,6 +42,28 @@ pub struct Header {
     pub stdout_len: u64,
 }
 
+/// What a running node answers a command with: its exit status, and what it printed.
+#[derive(Debug, Default)]
+pub struct Answer {
+    /// The exit status.
+    pub code: u8,
+    /// Standard error's text.
+    pub stderr: String,
+    /// Standard output's bytes.
+    pub stdout: Vec<u8>,
+}
+
+/// What carries out a command handed over the socket, with the running node. The
+/// command line supplies it, so the socket knows nothing of commands.
+pub type Executor = std::sync::Arc<
+    dyn Fn(
+            revans_sync::Node,
+            Request,
+        ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Answer> + Send>>
+        + Send
+        + Sync,
+>;
+
 /// The socket's path for a data directory.
 pub fn socket_path(data_dir: &Path) -> PathBuf {
     data_dir.join(SOCKET)
@@ -53,21 +75,17 @@ mod unix {
     use std::path::Path;
 
     use anyhow::{Context as _, Result, bail};
-    use clap::{CommandFactory as _, FromArgMatches as _};
     use revans_sync::Node;
     use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
     use tokio::net::{UnixListener, UnixStream};
     use tokio::task::JoinHandle;
 
-    use super::{Header, MAX_REQUEST, Request, socket_path};
-    use crate::cli::args::Cli;
-    use crate::cli::exec::execute;
-    use crate::cli::output::Output;
+    use super::{Executor, Header, MAX_REQUEST, Request, socket_path};
 
-    /// Listens on the data directory's socket and carries out each command with `node`.
-    /// The caller holds the data directory's lock, so a socket file left by a process that
-    /// died is stale and replaced.
-    pub fn listen(node: Node) -> Result<JoinHandle<()>> {
+    /// Listens on the data directory's socket and has `carry_out` carry out each command
+    /// with `node`. The caller holds the data directory's lock, so a socket file left by a
+    /// process that died is stale and replaced.
+    pub fn listen(node: Node, carry_out: Executor) -> Result<JoinHandle<()>> {
         let dir = node.data_dir().to_owned();
         let path = socket_path(&dir);
         match std::fs::remove_file(&path) {
@@ -94,9 +112,9 @@ mod unix {
                         continue;
                     }
                 };
-                let node = node.clone();
+                let (node, carry_out) = (node.clone(), carry_out.clone());
                 tokio::spawn(async move {
-                    if let Err(e) = answer(&node, stream, owner).await {
+                    if let Err(e) = answer(&node, &carry_out, stream, owner).await {
                         tracing::warn!(error = %e, "control socket: a request failed");
                     }
                 });
@@ -104,7 +122,12 @@ mod unix {
         }))
     }
 
-    async fn answer(node: &Node, stream: UnixStream, owner: u32) -> Result<()> {
+    async fn answer(
+        node: &Node,
+        carry_out: &Executor,
+        stream: UnixStream,
+        owner: u32,
+    ) -> Result<()> {
         let uid = stream.peer_cred()?.uid();
         if uid != owner {
             bail!("refused a command from user {uid}, who does not own the data directory");
@@ -115,68 +138,16 @@ mod unix {
             .read_line(&mut line)
             .await?;
         let request: Request = serde_json::from_str(&line).context("a malformed request")?;
-        let mut out = Output {
-            stdout_is_terminal: request.stdout_is_terminal,
-            cwd: request.cwd,
-            ..Output::default()
-        };
-        let args = std::iter::once("revans".to_owned()).chain(request.argv);
-        // The command's name only: its arguments may be what the set says.
-        let parsed = Cli::command()
-            .try_get_matches_from(args)
-            .and_then(|matches| {
-                let named = matches.subcommand().map(|(name, sub)| {
-                    sub.subcommand_name()
-                        .map_or_else(|| name.to_owned(), |s| format!("{name} {s}"))
-                });
-                Cli::from_arg_matches(&matches).map(|cli| (cli, named))
-            });
-        let code = match parsed {
-            Err(e) => {
-                out.stderr.push_str(&e.render().to_string());
-                u8::from(e.use_stderr()) * 2
-            }
-            Ok((Cli { command: None, .. }, _)) => {
-                out.stderr
-                    .push_str("The app is already open on this data directory.\n");
-                1
-            }
-            Ok((
-                Cli {
-                    command: Some(mut cmd),
-                    global,
-                    ..
-                },
-                named,
-            )) => {
-                let stdin = request.stdin;
-                // The caller read its standard input; what it read came with the request.
-                let _ = cmd.fill_from_stdin(|| {
-                    stdin.ok_or_else(|| anyhow::anyhow!("nothing came on standard input"))
-                });
-                tracing::debug!(
-                    command = named.as_deref().unwrap_or_default(),
-                    "carrying out a command from the control socket"
-                );
-                match execute(node, cmd, global.json, &mut out).await {
-                    Ok(()) => 0,
-                    Err(e) => {
-                        out.stderr.push_str(&crate::one_line(&e));
-                        out.stderr.push('\n');
-                        1
-                    }
-                }
-            }
-        };
+        let answer = carry_out(node.clone(), request).await;
         let header = Header {
-            code,
-            stderr: out.stderr,
-            stdout_len: out.stdout.len() as u64,
+            code: answer.code,
+            stderr: answer.stderr,
+            stdout_len: answer.stdout.len() as u64,
         };
         let mut bytes = serde_json::to_vec(&header)?;
         bytes.push(b'\n');
         write.write_all(&bytes).await?;
-        write.write_all(&out.stdout).await?;
+        write.write_all(&answer.stdout).await?;
         write.shutdown().await?;
         Ok(())
     }
@@ -220,6 +191,9 @@ pub async fn forward(
 
 /// Without Unix sockets there is no control socket to listen on.
 #[cfg(not(unix))]
-pub fn listen(_node: revans_sync::Node) -> anyhow::Result<tokio::task::JoinHandle<()>> {
+pub fn listen(
+    _node: revans_sync::Node,
+    _carry_out: Executor,
+) -> anyhow::Result<tokio::task::JoinHandle<()>> {
     Ok(tokio::spawn(async {}))
 }

@@ -48,7 +48,7 @@ fn main() -> ExitCode {
             // The window's own event loop runs here; the node has its own runtime.
             drop(runtime);
             node_config(&cli.global)
-                .and_then(|config| gui::run(config, cli.show, cli.room))
+                .and_then(|config| gui::run(config, cli.show, cli.room, cli::exec::handed_over()))
                 .map(|()| ExitCode::SUCCESS)
         }
         Some(Cmd::Serve) => runtime
@@ -184,7 +184,7 @@ fn write_out(stdout: &[u8], stderr: &str) -> Result<()> {
 async fn serve(global: &Global) -> Result<()> {
     let config = node_config(global)?;
     let node = Node::start(config).await?;
-    let control = control::listen(node.clone())?;
+    let control = control::listen(node.clone(), cli::exec::handed_over())?;
     let addrs = node.addresses();
     tracing::info!(
         device = %node.device(),

@@ -2,12 +2,16 @@
 //! process and inside `revans serve` or the app, for a command handed over the local
 //! socket; it writes to an [`Output`] rather than to the terminal.
 
+use std::sync::Arc;
+
 use anyhow::{Result, bail};
+use clap::{CommandFactory as _, FromArgMatches as _};
 use revans_sync::Node;
 
-use super::args::Cmd;
+use super::args::{Cli, Cmd};
 use super::output::Output;
 use super::{actions, conflicts, files, invitations, issues, journal, meetings, rules, sets, sync};
+use crate::control::{Answer, Executor, Request};
 
 /// Carries out one command (not `serve`) with the node.
 pub async fn execute(node: &Node, cmd: Cmd, json: bool, out: &mut Output) -> Result<()> {
@@ -43,5 +47,72 @@ pub async fn execute(node: &Node, cmd: Cmd, json: bool, out: &mut Output) -> Res
         Cmd::Status(args) => sync::status(node, args, json, out),
         Cmd::Export(args) => files::export(node, args, json, out).await,
         Cmd::Import(args) => files::import(node, args, json, out).await,
+    }
+}
+
+/// What the control socket carries out commands with: the command line, read from the
+/// request's arguments as a one-shot `revans` reads its own.
+pub fn handed_over() -> Executor {
+    Arc::new(|node, request| Box::pin(async move { carry_out(&node, request).await }))
+}
+
+async fn carry_out(node: &Node, request: Request) -> Answer {
+    let mut out = Output {
+        stdout_is_terminal: request.stdout_is_terminal,
+        cwd: request.cwd,
+        ..Output::default()
+    };
+    let args = std::iter::once("revans".to_owned()).chain(request.argv);
+    // The command's name only: its arguments may be what the set says.
+    let parsed = Cli::command()
+        .try_get_matches_from(args)
+        .and_then(|matches| {
+            let named = matches.subcommand().map(|(name, sub)| {
+                sub.subcommand_name()
+                    .map_or_else(|| name.to_owned(), |s| format!("{name} {s}"))
+            });
+            Cli::from_arg_matches(&matches).map(|cli| (cli, named))
+        });
+    let code = match parsed {
+        Err(e) => {
+            out.stderr.push_str(&e.render().to_string());
+            u8::from(e.use_stderr()) * 2
+        }
+        Ok((Cli { command: None, .. }, _)) => {
+            out.stderr
+                .push_str("The app is already open on this data directory.\n");
+            1
+        }
+        Ok((
+            Cli {
+                command: Some(mut cmd),
+                global,
+                ..
+            },
+            named,
+        )) => {
+            let stdin = request.stdin;
+            // The caller read its standard input; what it read came with the request.
+            let _ = cmd.fill_from_stdin(|| {
+                stdin.ok_or_else(|| anyhow::anyhow!("nothing came on standard input"))
+            });
+            tracing::debug!(
+                command = named.as_deref().unwrap_or_default(),
+                "carrying out a command from the control socket"
+            );
+            match execute(node, cmd, global.json, &mut out).await {
+                Ok(()) => 0,
+                Err(e) => {
+                    out.stderr.push_str(&crate::one_line(&e));
+                    out.stderr.push('\n');
+                    1
+                }
+            }
+        }
+    };
+    Answer {
+        code,
+        stderr: out.stderr,
+        stdout: out.stdout,
     }
 }

@@ -22,6 +22,7 @@ use egui::{Color32, RichText};
 use revans_model::{ActionLearningSet, Command, Conflict, Journal, MemberId, Profile, SetId};
 use revans_sync::{DeviceSync, Event, Node, NodeConfig, NodeError, RefusedChange};
 
+use crate::control::Executor;
 use crate::export::ExportFormat;
 use crate::tab::Tab;
 
@@ -165,6 +166,8 @@ pub struct RevansApp {
     confirm: Option<Confirm>,
     remembered: Remembered,
     control: Option<tokio::task::JoinHandle<()>>,
+    /// What carries out the `revans` commands the control socket hands to this window.
+    commands: Executor,
     /// Whether the person asked to create or join another set.
     adding: bool,
     /// The format chosen for an export, and the last file exported.
@@ -194,18 +197,23 @@ pub struct RevansApp {
 
 impl RevansApp {
     /// Starts the app: the runtime, then the node in the background.
-    pub fn new(cc: &eframe::CreationContext<'_>, config: NodeConfig) -> anyhow::Result<Self> {
+    pub fn new(
+        cc: &eframe::CreationContext<'_>,
+        config: NodeConfig,
+        commands: Executor,
+    ) -> anyhow::Result<Self> {
         let remembered: Remembered = cc
             .storage
             .and_then(|s| eframe::get_value(s, eframe::APP_KEY))
             .unwrap_or_default();
-        Self::with_context(cc.egui_ctx.clone(), config, remembered)
+        Self::with_context(cc.egui_ctx.clone(), config, remembered, commands)
     }
 
     fn with_context(
         ctx: egui::Context,
         config: NodeConfig,
         remembered: Remembered,
+        commands: Executor,
     ) -> anyhow::Result<Self> {
         let runtime = Arc::new(
             tokio::runtime::Builder::new_multi_thread()
@@ -242,6 +250,7 @@ impl RevansApp {
             confirm: None,
             remembered,
             control: None,
+            commands,
             adding: false,
             export_format: ExportFormat::Md,
             last_export: None,
@@ -352,7 +361,7 @@ impl RevansApp {
             match msg {
                 Msg::Started(Ok(node)) => {
                     let _guard = self.runtime.enter();
-                    match crate::control::listen(node.clone()) {
+                    match crate::control::listen(node.clone(), self.commands.clone()) {
                         Ok(handle) => self.control = Some(handle),
                         Err(e) => {
                             self.errors.insert(
@@ -1056,7 +1065,12 @@ impl RevansApp {
 
 /// Opens the desktop app on the data directory the options name, on `show` if given, or
 /// full screen in the room view if `room`.
-pub fn run(config: NodeConfig, show: Option<Tab>, room: bool) -> anyhow::Result<()> {
+pub fn run(
+    config: NodeConfig,
+    show: Option<Tab>,
+    room: bool,
+    commands: Executor,
+) -> anyhow::Result<()> {
     // The window's own state goes inside the data directory, made owner-only before the
     // window toolkit writes anything (left to itself it would make the folder 0755).
     revans_sync::data_dir::DataDir::make_private(&config.data_dir)?;
@@ -1076,7 +1090,7 @@ pub fn run(config: NodeConfig, show: Option<Tab>, room: bool) -> anyhow::Result<
         "Revans",
         options,
         Box::new(move |cc| {
-            let mut app = RevansApp::new(cc, config)?;
+            let mut app = RevansApp::new(cc, config, commands)?;
             if let Some(tab) = show {
                 app.tab = tab;
             }

@@ -19,9 +19,9 @@ fn app(dir: &std::path::Path) -> Harness<'static, RevansApp> {
 
 pub(super) fn app_sized(dir: &std::path::Path, size: egui::Vec2) -> Harness<'static, RevansApp> {
     let config = NodeConfig::loopback(dir.to_owned());
-    Harness::builder()
-        .with_size(size)
-        .build_eframe(move |cc| RevansApp::new(cc, config).unwrap())
+    Harness::builder().with_size(size).build_eframe(move |cc| {
+        RevansApp::new(cc, config, crate::cli::exec::handed_over()).unwrap()
+    })
 }
 
 /// Steps frames until `ready` holds, as the node's work arrives in the background.
