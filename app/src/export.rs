@@ -48,7 +48,7 @@ pub fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()
 }
 
 fn name(set: &ActionLearningSet, member: &MemberId) -> String {
-    crate::cli::refs::name_of(set, member)
+    crate::render::name_of(set, member)
 }
 
 /// The facilitation arrangement, in words.

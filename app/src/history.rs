@@ -7,7 +7,7 @@ use revans_model::{
     Outcome as ActionOutcome, Timestamp,
 };
 
-use crate::cli::refs::name_of;
+use crate::render::name_of;
 use crate::render::{counted, local};
 
 /// What happened, newest first.

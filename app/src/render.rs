@@ -1,9 +1,16 @@
-//! Output for people: aligned tables, local times, durations in minutes.
+//! Output for people, for both faces: names, aligned tables, local times, durations in
+//! minutes.
 
 use chrono::{DateTime, Local, Utc};
-use revans_model::{ActionLearningSet, Field, Kept, Version};
+use revans_model::{ActionLearningSet, Field, Kept, MemberId, Version};
 
-use crate::cli::refs::name_of;
+/// A member's name, or a short id if they are not in the set.
+pub fn name_of(state: &ActionLearningSet, member: &MemberId) -> String {
+    state
+        .members
+        .get(member)
+        .map_or_else(|| member.short().to_owned(), |m| m.display_name.clone())
+}
 
 /// A table whose columns line up, with a header row.
 pub struct Table {

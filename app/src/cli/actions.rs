@@ -9,7 +9,8 @@ use serde_json::json;
 
 use super::args::{ActionCmd, OutcomeArg, ReviewArgs};
 use super::output::{Output, applied_id};
-use super::refs::{self, name_of};
+use super::refs;
+use crate::render::name_of;
 use crate::render::{Table, line};
 
 pub(super) async fn action(

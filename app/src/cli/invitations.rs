@@ -11,8 +11,9 @@ use serde_json::json;
 use super::args::{InviteArgs, JoinArgs, LinkArgs, LinkDeviceArgs};
 use super::input::{parse_duration, profile_or};
 use super::output::Output;
-use super::refs::{self, name_of};
+use super::refs;
 use crate::render::local;
+use crate::render::name_of;
 
 pub(super) async fn invite(
     node: &Node,

@@ -7,7 +7,8 @@ use serde_json::json;
 
 use super::args::{Answers, IssueCmd};
 use super::output::{Output, applied_id};
-use super::refs::{self, name_of};
+use super::refs;
+use crate::render::name_of;
 use crate::render::{Table, line};
 
 pub(super) async fn issue(node: &Node, cmd: IssueCmd, json: bool, out: &mut Output) -> Result<()> {

@@ -18,7 +18,8 @@ use super::args::{
 };
 use super::input::rfc3339;
 use super::output::{Output, applied_id};
-use super::refs::{self, name_of};
+use super::refs;
+use crate::render::name_of;
 use crate::render::{Table, line, local, minutes};
 
 pub(super) async fn meeting(

@@ -129,14 +129,6 @@ pub fn rule(state: &ActionLearningSet, given: &str) -> Result<revans_model::Rule
     pick(given, candidates, "ground rule", "revans rule list SET")
 }
 
-/// A member's name, or a short id if they are not in the set.
-pub fn name_of(state: &ActionLearningSet, member: &MemberId) -> String {
-    state
-        .members
-        .get(member)
-        .map_or_else(|| member.short().to_owned(), |m| m.display_name.clone())
-}
-
 #[cfg(test)]
 mod tests {
     use super::pick;

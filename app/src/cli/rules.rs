@@ -7,7 +7,8 @@ use serde_json::json;
 
 use super::args::RuleCmd;
 use super::output::{Output, applied_id};
-use super::refs::{self, name_of};
+use super::refs;
+use crate::render::name_of;
 use crate::render::{Table, line};
 
 pub(super) async fn rule(node: &Node, cmd: RuleCmd, json: bool, out: &mut Output) -> Result<()> {

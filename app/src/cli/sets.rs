@@ -10,8 +10,9 @@ use serde_json::json;
 use super::args::{FacilitationArgs, FacilitationMode, MemberCmd, ProfileArgs, SetCmd};
 use super::input::{moment, profile_or};
 use super::output::Output;
-use super::refs::{self, name_of};
+use super::refs;
 use crate::export::{self};
+use crate::render::name_of;
 use crate::render::{Table, local};
 
 pub(super) fn profile(

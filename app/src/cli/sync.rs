@@ -15,7 +15,8 @@ use tokio::time::Instant;
 use super::args::{StatusArgs, SyncArgs};
 use super::input::parse_duration;
 use super::output::Output;
-use super::refs::{self, name_of};
+use super::refs;
+use crate::render::name_of;
 use crate::render::{Table, ago};
 
 /// Waits until every set asked for has converged with at least one other device.

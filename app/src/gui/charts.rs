@@ -7,7 +7,7 @@ use egui_plot::{Line, Plot, PlotPoints, Points, uniform_grid_spacer};
 use revans_model::{ActionLearningSet, airtime, follow_through_by_meeting};
 
 use super::look::{in_joining_order, member_colour};
-use crate::cli::refs::name_of;
+use crate::render::name_of;
 
 /// The three charts as of `now`, or what is missing for them.
 pub(super) fn charts(ui: &mut egui::Ui, set: &ActionLearningSet, now: DateTime<Utc>) {

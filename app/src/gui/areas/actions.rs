@@ -3,10 +3,10 @@
 use egui::RichText;
 use revans_model::{Field, follow_through};
 
-use crate::cli::refs::name_of;
 use crate::gui::forms::Editing;
 use crate::gui::look::{in_joining_order, member_colour};
 use crate::gui::{ActionFilter, RevansApp, charts, look};
+use crate::render::name_of;
 
 impl RevansApp {
     pub(crate) fn actions(&mut self, ui: &mut egui::Ui) {

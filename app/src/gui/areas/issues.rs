@@ -3,11 +3,11 @@
 use egui::RichText;
 use revans_model::{Command, Field, IssueStatus, ProblemStatement};
 
-use crate::cli::refs::name_of;
 use crate::gui::forms::Editing;
 use crate::gui::forms::ISSUE_TEMPLATE;
 use crate::gui::look::member_colour;
 use crate::gui::{RevansApp, look};
+use crate::render::name_of;
 
 impl RevansApp {
     pub(crate) fn issues(&mut self, ui: &mut egui::Ui) {

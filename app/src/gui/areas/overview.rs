@@ -5,11 +5,11 @@ use chrono::Utc;
 use egui::RichText;
 use revans_model::{ActionLearningSet, Command, Facilitation, Field};
 
-use crate::cli::refs::name_of;
 use crate::export;
 use crate::export::ExportFormat;
 use crate::gui::forms::Editing;
 use crate::gui::{Outcome, RevansApp};
+use crate::render::name_of;
 
 /// What the app exports, in the order offered.
 const EXPORTS: [(ExportFormat, &str); 5] = [

@@ -5,9 +5,9 @@ use chrono::{DateTime, Utc};
 use egui::RichText;
 use revans_model::{ActionLearningSet, Command, DeviceId, InvitationState, SetId};
 
-use crate::cli::refs::name_of;
 use crate::gui::look::member_colour;
 use crate::gui::{Outcome, RevansApp, Ticket, look};
+use crate::render::name_of;
 use crate::render::{ago, local};
 
 /// A member's device as People and sync says it: online (and how) or not, whether it

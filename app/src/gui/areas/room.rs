@@ -9,10 +9,10 @@ use revans_model::{
     Turn, TurnState, meeting_summary, turn_schedule, turn_time_left,
 };
 
-use crate::cli::refs::name_of;
 use crate::gui::RevansApp;
 use crate::gui::look::{in_joining_order, member_colour};
 use crate::render::counted;
+use crate::render::name_of;
 
 /// Green while there is time, amber in the last fifth, red once over.
 pub(crate) fn time_colour(left: TimeDelta, allotted: TimeDelta) -> Color32 {

@@ -1,0 +1,153 @@
+//! The agenda: the batting order proposed from the bids, locked by the set.
+
+use egui::RichText;
+use revans_model::{ActionLearningSet, Command, Meeting, MeetingId, Urgency, batting_order};
+
+use crate::gui::RevansApp;
+use crate::render::name_of;
+
+impl RevansApp {
+    pub(super) fn agenda(
+        &mut self,
+        ui: &mut egui::Ui,
+        set: &ActionLearningSet,
+        meeting_id: &MeetingId,
+        meeting: &Meeting,
+    ) {
+        ui.label(RichText::new("Bids for time").strong());
+        egui::Grid::new("bids").striped(true).show(ui, |ui| {
+            for (member, bid) in &meeting.bids {
+                ui.label(name_of(set, member));
+                ui.label(
+                    bid.minutes
+                        .map_or("an equal share".to_owned(), |m| format!("{m} min")),
+                );
+                ui.label(format!("{} urgency", bid.urgency.name()));
+                ui.label(
+                    bid.issue
+                        .as_ref()
+                        .and_then(|i| set.issues.get(i))
+                        .map(|i| i.statement.clone())
+                        .unwrap_or_default(),
+                );
+                ui.label(&bid.note);
+                ui.end_row();
+            }
+        });
+        if meeting.agenda.is_none() {
+            let entered = self.text(
+                ui,
+                "Minutes wanted (blank for an equal share)",
+                "bid.minutes",
+            );
+            ui.horizontal(|ui| {
+                ui.label("Urgency");
+                let urgency = self.field("bid.urgency.keep");
+                if urgency.is_empty() {
+                    "normal".clone_into(urgency);
+                }
+                for u in ["low", "normal", "high"] {
+                    let selected = self.value("bid.urgency.keep") == u;
+                    if ui.selectable_label(selected, u).clicked() {
+                        u.clone_into(self.field("bid.urgency.keep"));
+                    }
+                }
+            });
+            // The bid names the issue to work on: one of this member's open issues.
+            let mine: Vec<_> = self
+                .me()
+                .map(|me| {
+                    set.open_issues_by_priority()
+                        .into_iter()
+                        .filter(|(_, i)| i.owner == me)
+                        .map(|(id, i)| (id.clone(), i.statement.clone()))
+                        .collect()
+                })
+                .unwrap_or_default();
+            if !mine.is_empty() {
+                let chosen = self
+                    .bid_issue
+                    .as_ref()
+                    .and_then(|c| mine.iter().find(|(id, _)| id == c))
+                    .map_or_else(|| "No particular issue".to_owned(), |(_, s)| s.clone());
+                egui::ComboBox::from_label("Issue to work on")
+                    .selected_text(chosen)
+                    .show_ui(ui, |ui| {
+                        ui.selectable_value(&mut self.bid_issue, None, "No particular issue");
+                        for (id, statement) in &mine {
+                            ui.selectable_value(&mut self.bid_issue, Some(id.clone()), statement);
+                        }
+                    });
+            }
+            if ui.button("Bid for time").clicked() || entered {
+                let minutes = self.value("bid.minutes");
+                let minutes = if minutes.trim().is_empty() {
+                    Ok(None)
+                } else {
+                    minutes.trim().parse::<u32>().map(Some)
+                };
+                let urgency = match self.value("bid.urgency.keep").as_str() {
+                    "low" => Urgency::Low,
+                    "high" => Urgency::High,
+                    _ => Urgency::Normal,
+                };
+                match minutes {
+                    Err(_) => self.error("bid", "Write the minutes as a whole number, or leave it blank for an equal share."),
+                    Ok(minutes) => self.apply(
+                        "bid",
+                        "Bidding…",
+                        Command::BidForTime {
+                            meeting: meeting_id.clone(),
+                            minutes,
+                            urgency,
+                            issue: self.bid_issue.clone(),
+                            note: String::new(),
+                        },
+                    ),
+                }
+            }
+            self.status(ui, "bid");
+        }
+        ui.add_space(8.0);
+        let order = batting_order(set, meeting);
+        ui.label(
+            RichText::new(if order.locked {
+                "Batting order (locked)"
+            } else {
+                "Proposed batting order"
+            })
+            .strong(),
+        );
+        ui.label(format!(
+            "{} of {} minutes for turns allocated",
+            order.allocated(),
+            order.minutes_for_turns
+        ));
+        egui::Grid::new("order").striped(true).show(ui, |ui| {
+            for (i, slot) in order.slots.iter().enumerate() {
+                ui.label(format!("{}.", i + 1));
+                ui.label(name_of(set, &slot.member));
+                ui.label(format!("{} min", slot.minutes));
+                ui.label(
+                    slot.issue
+                        .as_ref()
+                        .and_then(|i| set.issues.get(i))
+                        .map(|i| i.statement.clone())
+                        .unwrap_or_default(),
+                );
+                ui.end_row();
+            }
+        });
+        if !order.locked && !order.slots.is_empty() && ui.button("Lock batting order").clicked() {
+            self.apply(
+                "lock",
+                "Locking…",
+                Command::LockAgenda {
+                    meeting: meeting_id.clone(),
+                    slots: None,
+                },
+            );
+        }
+        self.status(ui, "lock");
+    }
+}

@@ -1,0 +1,218 @@
+//! The meeting console: the phase stepper and each phase's work, live for every member.
+//!
+//! Shortcuts: F5 logs a question, F6 a statement, F7 starts the next turn or ends the
+//! running one, F8 moves the meeting to its next phase.
+
+mod agenda;
+mod catch_up;
+mod review;
+mod turns;
+
+use chrono::TimeDelta;
+use egui::RichText;
+use revans_model::{ActionLearningSet, Command, Meeting, MeetingId, Phase, meeting_time_left};
+
+use crate::gui::RevansApp;
+use crate::gui::areas::room::summary;
+use crate::render::local;
+
+/// A member's own review at the end of a meeting, in the practice's words.
+const OWN_REVIEW: [(&str, &str); 5] = [
+    (
+        "The three key things I have learned about my problem today are:",
+        "mine.problem",
+    ),
+    (
+        "The one thing I've learned about myself today is:",
+        "mine.myself",
+    ),
+    ("My action steps before the next meeting are:", "mine.steps"),
+    (
+        "The most interesting thing I have learned today about the problems facing each of the other set members is:",
+        "mine.others",
+    ),
+    (
+        "The thing that stands out for me today in terms of the working of this set is:",
+        "mine.set",
+    ),
+];
+
+const PHASES: [Phase; 5] = [
+    Phase::CatchUp,
+    Phase::Agenda,
+    Phase::Turns,
+    Phase::Review,
+    Phase::Closed,
+];
+
+fn phase_title(phase: Phase) -> &'static str {
+    match phase {
+        Phase::Planned => "Planned",
+        Phase::CatchUp => "Catch-up",
+        Phase::Agenda => "Agenda",
+        Phase::Turns => "Turns",
+        Phase::Review => "Review",
+        Phase::Closed => "Closed",
+    }
+}
+
+impl RevansApp {
+    /// The meeting the console shows: the one chosen, else the first not yet closed.
+    fn console_meeting(&self, set: &ActionLearningSet) -> Option<MeetingId> {
+        self.console_meeting
+            .clone()
+            .filter(|m| set.meetings.contains_key(m))
+            .or_else(|| {
+                set.meetings_in_order()
+                    .into_iter()
+                    .find(|(_, m)| m.closed_at.is_none())
+                    .map(|(id, _)| id.clone())
+            })
+            .or_else(|| {
+                set.meetings_in_order()
+                    .into_iter()
+                    .last()
+                    .map(|(id, _)| id.clone())
+            })
+    }
+
+    pub(crate) fn console(&mut self, ui: &mut egui::Ui) {
+        let Some(set) = self.set().cloned() else {
+            return;
+        };
+        let Some(meeting_id) = self.console_meeting(&set) else {
+            ui.heading("Meeting console");
+            ui.label("No meeting is planned yet: plan one under Meetings.");
+            return;
+        };
+        let Some(meeting) = set.meetings.get(&meeting_id).cloned() else {
+            return;
+        };
+        let now = self.now();
+        let f11 = ui.input(|i| i.key_pressed(egui::Key::F11));
+        if f11 {
+            self.set_room(ui.ctx(), !self.room);
+        }
+        if self.room {
+            self.room_view(ui, &set, &meeting_id, &meeting);
+            return;
+        }
+        ui.horizontal(|ui| {
+            ui.heading("Meeting console");
+            if ui
+                .button("Room view")
+                .on_hover_text("F11: full screen, for a shared screen or a projector")
+                .clicked()
+            {
+                self.set_room(ui.ctx(), true);
+            }
+            egui::ComboBox::from_label("Meeting")
+                .selected_text(local(meeting.scheduled_at.get()))
+                .show_ui(ui, |ui| {
+                    for (id, m) in set.meetings_in_order() {
+                        let text =
+                            format!("{} · {}", local(m.scheduled_at.get()), phase_title(m.phase));
+                        if ui.selectable_label(*id == meeting_id, text).clicked() {
+                            self.console_meeting = Some(id.clone());
+                        }
+                    }
+                });
+        });
+        if let Some(left) = meeting_time_left(&meeting, now) {
+            let left = if left < TimeDelta::zero() {
+                format!("{} min over time", -left.num_minutes())
+            } else {
+                format!("{} min left in the meeting", left.num_minutes())
+            };
+            ui.label(format!(
+                "{} · {} minutes · {left}",
+                meeting.location, meeting.minutes
+            ));
+        }
+
+        self.stepper(ui, &meeting_id, &meeting);
+        ui.separator();
+        match meeting.phase {
+            Phase::Planned => {
+                ui.label("The meeting opens with a catch-up round: move on to Catch-up when the set has gathered.");
+            }
+            Phase::CatchUp => self.catch_up(ui, &set, &meeting_id, &meeting),
+            Phase::Agenda => self.agenda(ui, &set, &meeting_id, &meeting),
+            Phase::Turns => self.turns(ui, &set, &meeting_id, &meeting),
+            Phase::Review => self.review(ui, &meeting_id, &meeting),
+            Phase::Closed => summary(ui, &set, &meeting_id, self.now()),
+        }
+    }
+
+    fn stepper(&mut self, ui: &mut egui::Ui, meeting_id: &MeetingId, meeting: &Meeting) {
+        ui.horizontal(|ui| {
+            for phase in PHASES {
+                let text = RichText::new(phase_title(phase));
+                let text = if phase == meeting.phase {
+                    text.strong().underline()
+                } else {
+                    text.weak()
+                };
+                ui.label(text);
+                if phase != Phase::Closed {
+                    ui.label(">");
+                }
+            }
+        });
+        ui.horizontal(|ui| {
+            if let Some(previous) = meeting.phase.previous()
+                && previous != Phase::Planned
+                && meeting.phase != Phase::Closed
+                && ui
+                    .button(format!("Back to {}", phase_title(previous)))
+                    .clicked()
+            {
+                self.apply(
+                    "phase",
+                    "Moving…",
+                    Command::MovePhase {
+                        meeting: meeting_id.clone(),
+                        to: previous,
+                    },
+                );
+            }
+            if let Some(next) = meeting.phase.next() {
+                let label = if next == Phase::Closed {
+                    "Close the meeting".to_owned()
+                } else {
+                    format!("Move on to {}", phase_title(next))
+                };
+                let pressed = ui.input(|i| i.key_pressed(egui::Key::F8));
+                if ui.button(label).on_hover_text("F8").clicked() || pressed {
+                    let command = Command::MovePhase {
+                        meeting: meeting_id.clone(),
+                        to: next,
+                    };
+                    let early = meeting.scheduled_at.get() - self.now();
+                    if next == Phase::Closed {
+                        self.ask(
+                            "Close the meeting? Its record is kept, and it cannot be reopened.",
+                            "Yes, close it",
+                            ("phase", "Closing…"),
+                            command,
+                        );
+                    } else if next == Phase::CatchUp && early > TimeDelta::hours(12) {
+                        self.ask(
+                            format!(
+                                "This meeting is planned for {}, {} from now. Start it now?",
+                                local(meeting.scheduled_at.get()),
+                                crate::render::span(early)
+                            ),
+                            "Yes, start it now",
+                            ("phase", "Moving…"),
+                            command,
+                        );
+                    } else {
+                        self.apply("phase", "Moving…", command);
+                    }
+                }
+            }
+        });
+        self.status(ui, "phase");
+    }
+}
