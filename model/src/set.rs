@@ -1,5 +1,6 @@
 //! The set: the root of its Automerge document, how it is facilitated, and the queries
 //! every screen asks of it.
+//! Over 600 lines because the set's queries sit beside the set they read.
 
 use std::collections::BTreeMap;
 

@@ -1,5 +1,6 @@
 //! The real app and a real node on a temporary data directory, driven by labels as a
 //! person would (`egui_kittest` through `AccessKit`).
+//! Over 600 lines: each case is small, and they share one harness.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 

@@ -1,6 +1,10 @@
 //! Commands: every change to a set goes through one of these. Each is checked against the
 //! document as it is now and applied as one Automerge transaction; a refused command
 //! returns a [`CommandError`] and changes nothing.
+//!
+//! Each group of commands is a file of its own; this one holds the vocabulary (the
+//! `Command` enum, one variant a member's act with its documentation) and the writer they
+//! share, over 600 lines because the vocabulary is read best whole.
 
 mod actions;
 mod agenda;

@@ -17,6 +17,8 @@
 //! Here: the engine and its outputs. In `doc`: one document as the engine holds it (what
 //! arrives is judged, applied and logged there, and which changes stand kept current). In
 //! `wire`: what travels (signed changes in envelopes) and the checks a message passes.
+//! Over 600 lines because the engine's one loop (receive, edit, poll, and the outputs
+//! they make) reads best in one place.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::panic::AssertUnwindSafe;

@@ -6,6 +6,7 @@
 //! one ([`config`]), what it reports ([`event`], [`status`]) and what goes wrong
 //! ([`error`]); the state its parts share ([`inner`]), and the joiner's side of
 //! admission ([`joining`]; the member's side is [`crate::join`]).
+//! Over 600 lines because it is the node's whole public API, one documented method each.
 
 use std::collections::BTreeSet;
 use std::net::SocketAddr;

@@ -10,6 +10,7 @@
 //! an edit's trip to six other nodes beside a raw iroh echo; catching up beside
 //! automerge's own in-memory sync of the same documents; opening sets beside
 //! `automerge::load` of the same bytes. Nodes are real, on 127.0.0.1, relays off.
+//! One file, over 600 lines, so the whole suite and its references read side by side.
 
 #![allow(
     clippy::unwrap_used,
