@@ -7,8 +7,7 @@ use revans_model::{
     Outcome as ActionOutcome, Timestamp,
 };
 
-use crate::render::name_of;
-use crate::render::{counted, local};
+use crate::render::{counted, local, name_of};
 
 /// What happened, newest first.
 #[must_use]

@@ -10,8 +10,7 @@ use serde_json::json;
 use super::args::{ActionCmd, OutcomeArg, ReviewArgs};
 use super::output::{Output, applied_id};
 use super::refs;
-use crate::render::name_of;
-use crate::render::{Table, line};
+use crate::render::{Table, line, name_of};
 
 pub(super) async fn action(
     node: &Node,

@@ -2,9 +2,11 @@
 //! and using them.
 
 use std::fmt::Write as _;
+use std::sync::Arc;
 
 use anyhow::Result;
 use chrono::Utc;
+use revans_model::{ActionLearningSet, MemberId, SetId};
 use revans_sync::Node;
 use serde_json::json;
 
@@ -12,8 +14,7 @@ use super::args::{InviteArgs, JoinArgs, LinkArgs, LinkDeviceArgs};
 use super::input::{parse_duration, profile_or};
 use super::output::Output;
 use super::refs;
-use crate::render::local;
-use crate::render::name_of;
+use crate::render::{local, name_of};
 
 pub(super) async fn invite(
     node: &Node,
@@ -90,13 +91,7 @@ pub(super) async fn join(
     let profile = profile_or(node, name, org)?;
     let timeout = parse_duration(&timeout)?;
     let id = node.join(&ticket, profile, timeout).await?;
-    let state = node.set(&id)?;
-    let member = node.me(&id)?;
-    out.emit(
-        json,
-        &json!({ "set": id, "name": state.name, "member": member }),
-        id.as_str(),
-    );
+    let (state, _) = joined(node, &id, json, out)?;
     let _ = writeln!(out.stderr, "You are now a member of {}.", state.name);
     Ok(())
 }
@@ -109,13 +104,7 @@ pub(super) async fn link_device(
 ) -> Result<()> {
     let timeout = parse_duration(&timeout)?;
     let id = node.link_device(&ticket, timeout).await?;
-    let state = node.set(&id)?;
-    let member = node.me(&id)?;
-    out.emit(
-        json,
-        &json!({ "set": id, "name": state.name, "member": member }),
-        id.as_str(),
-    );
+    let (state, member) = joined(node, &id, json, out)?;
     let _ = writeln!(
         out.stderr,
         "This device now acts for {} in {}.",
@@ -123,4 +112,21 @@ pub(super) async fn link_device(
         state.name
     );
     Ok(())
+}
+
+/// Prints the set this device is now in, and as whom; returns both.
+fn joined(
+    node: &Node,
+    id: &SetId,
+    json: bool,
+    out: &mut Output,
+) -> Result<(Arc<ActionLearningSet>, MemberId)> {
+    let state = node.set(id)?;
+    let member = node.me(id)?;
+    out.emit(
+        json,
+        &json!({ "set": id, "name": state.name, "member": member }),
+        id.as_str(),
+    );
+    Ok((state, member))
 }

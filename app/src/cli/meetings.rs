@@ -19,8 +19,7 @@ use super::args::{
 use super::input::rfc3339;
 use super::output::{Output, applied_id};
 use super::refs;
-use crate::render::name_of;
-use crate::render::{Table, line, local, minutes};
+use crate::render::{Table, line, local, minutes, name_of};
 
 pub(super) async fn meeting(
     node: &Node,

@@ -8,8 +8,7 @@ use serde_json::json;
 use super::args::RuleCmd;
 use super::output::{Output, applied_id};
 use super::refs;
-use crate::render::name_of;
-use crate::render::{Table, line};
+use crate::render::{Table, line, name_of};
 
 pub(super) async fn rule(node: &Node, cmd: RuleCmd, json: bool, out: &mut Output) -> Result<()> {
     match cmd {

@@ -12,8 +12,7 @@ use super::input::{moment, profile_or};
 use super::output::Output;
 use super::refs;
 use crate::export::{self};
-use crate::render::name_of;
-use crate::render::{Table, local};
+use crate::render::{Table, local, name_of};
 
 pub(super) fn profile(
     node: &Node,

@@ -16,8 +16,7 @@ use super::args::{StatusArgs, SyncArgs};
 use super::input::parse_duration;
 use super::output::Output;
 use super::refs;
-use crate::render::name_of;
-use crate::render::{Table, ago};
+use crate::render::{Table, ago, name_of};
 
 /// Waits until every set asked for has converged with at least one other device.
 pub(super) async fn sync(

@@ -7,8 +7,7 @@ use revans_model::{ActionLearningSet, Command, Field, Host, ProblemStatement};
 
 use super::forms::{Editing, ISSUE_TEMPLATE, parse_local};
 use super::{RevansApp, look};
-use crate::render;
-use crate::render::name_of;
+use crate::render::{self, name_of};
 
 /// The template's answers on the edit form, by the add form's field names.
 fn edit_name(name: &str) -> String {

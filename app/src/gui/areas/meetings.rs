@@ -7,8 +7,7 @@ use revans_model::{ActionLearningSet, Command, Field, MeetingPlan};
 use crate::gui::forms::Editing;
 use crate::gui::forms::parse_local;
 use crate::gui::{RevansApp, look};
-use crate::render::local;
-use crate::render::name_of;
+use crate::render::{local, name_of};
 
 /// The date the plan-a-meeting form starts at: four weeks after the set's last meeting,
 /// or a week from today if that is past (sets meet every few weeks).

@@ -7,8 +7,7 @@ use revans_model::{ActionLearningSet, Command, DeviceId, InvitationState, SetId}
 
 use crate::gui::look::member_colour;
 use crate::gui::{Outcome, RevansApp, Ticket, look};
-use crate::render::name_of;
-use crate::render::{ago, local};
+use crate::render::{ago, local, name_of};
 
 /// A member's device as People and sync says it: online (and how) or not, whether it
 /// holds this device's latest change, and when it was last heard from.

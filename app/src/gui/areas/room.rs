@@ -11,8 +11,7 @@ use revans_model::{
 
 use crate::gui::RevansApp;
 use crate::gui::look::{in_joining_order, member_colour};
-use crate::render::counted;
-use crate::render::name_of;
+use crate::render::{counted, name_of};
 
 /// Green while there is time, amber in the last fifth, red once over.
 pub(crate) fn time_colour(left: TimeDelta, allotted: TimeDelta) -> Color32 {
