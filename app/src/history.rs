@@ -10,6 +10,7 @@ use revans_model::{
 use crate::render::{counted, local, name_of};
 
 /// What happened, newest first.
+#[allow(clippy::too_many_lines)] // one kind of record after another, in the order the timeline reads
 #[must_use]
 pub fn events(set: &ActionLearningSet) -> Vec<(DateTime<Utc>, String)> {
     let name = |m: &MemberId| name_of(set, m);

@@ -2,7 +2,6 @@
 //! the same node headless. With no command it opens the app.
 
 // A screen or a command's dispatch reads best as one function, top to bottom.
-#![allow(clippy::too_many_lines)]
 
 mod cli;
 mod control;

@@ -7,7 +7,10 @@ use revans_model::{Command, MemberReviewAnswers, Outcome, follow_through};
 use revans_sync::Node;
 use serde_json::json;
 
-use super::args::{ActionCmd, OutcomeArg, ReviewArgs};
+use super::args::{
+    ActionAddArgs, ActionCmd, ActionEditArgs, ActionListArgs, ActionReportArgs, OutcomeArg,
+    ReviewArgs,
+};
 use super::output::{Output, applied_id};
 use super::refs;
 use crate::render::{Table, line, name_of};
@@ -19,131 +22,162 @@ pub(super) async fn action(
     out: &mut Output,
 ) -> Result<()> {
     match cmd {
-        ActionCmd::Add {
-            set,
-            text,
-            likelihood,
-            issue,
-            meeting,
-        } => {
-            let (id, state) = refs::set(node, &set)?;
-            let issue = issue.map(|i| refs::issue(&state, &i)).transpose()?;
-            let meeting = meeting.map(|m| refs::meeting(&state, &m)).transpose()?;
-            let applied = node
-                .apply(
-                    &id,
-                    Command::AddAction {
-                        text,
-                        likelihood,
-                        issue,
-                        meeting,
-                    },
-                )
-                .await?;
-            let action = applied_id(&applied).unwrap_or_default();
-            out.emit(
-                json,
-                &json!({ "action": action, "likelihood": likelihood }),
-                &action,
-            );
-        }
-        ActionCmd::Edit {
-            set,
-            action,
-            text,
-            likelihood,
-        } => {
-            let (id, state) = refs::set(node, &set)?;
-            let action = refs::action(&state, &action)?;
-            if text.is_none() && likelihood.is_none() {
-                bail!("Say what changes: --text TEXT or --likelihood N (1 to 10).");
-            }
-            node.apply(
-                &id,
-                Command::EditAction {
-                    action: action.clone(),
-                    text,
-                    likelihood,
-                },
-            )
-            .await?;
-            let edited = &node.set(&id)?.actions[&action];
-            out.emit(
-                json,
-                &json!({ "action": action, "text": edited.text, "likelihood": edited.likelihood }),
-                "Your action is changed.",
-            );
-        }
-        ActionCmd::Report {
-            set,
-            action,
-            status,
-            text,
-            learned,
-        } => {
-            let (id, state) = refs::set(node, &set)?;
-            let action = refs::action(&state, &action)?;
-            let outcome = match status {
-                OutcomeArg::Done => Outcome::Done,
-                OutcomeArg::Partly => Outcome::Partly,
-                OutcomeArg::Not => Outcome::Not,
-            };
-            node.apply(
-                &id,
-                Command::ReportBack {
-                    action: action.clone(),
-                    outcome,
-                    what_happened: text,
-                    learned,
-                },
-            )
-            .await?;
-            out.emit(
-                json,
-                &json!({ "action": action, "status": outcome }),
-                &format!("Reported back: {}.", outcome.name()),
-            );
-        }
-        ActionCmd::List { set } => {
-            let (id, state) = refs::set(node, &set)?;
-            let me = node.me(&id).ok();
-            let mut actions: Vec<_> = state.actions.iter().collect();
-            actions.sort_by_key(|(aid, a)| (Some(&a.owner) != me.as_ref(), a.created_at, *aid));
-            let mut table = Table::new(&["ACTION", "OWNER", "LIKELY", "STATUS", "TEXT"]);
-            let mut rows = Vec::new();
-            for (aid, a) in actions {
-                let status = a.report_back.as_ref().map_or("open", |r| r.outcome.name());
-                table.row(vec![
-                    aid.short().to_owned(),
-                    name_of(&state, &a.owner),
-                    format!("{}/10", a.likelihood),
-                    status.to_owned(),
-                    line(&a.text, 60),
-                ]);
-                rows.push(json!({
-                    "id": aid, "owner": a.owner, "text": a.text, "likelihood": a.likelihood,
-                    "status": status, "meeting": a.meeting, "issue": a.issue,
-                }));
-            }
-            let figures: BTreeMap<_, _> = follow_through(&state)
-                .into_iter()
-                .map(|(m, f)| {
-                    (
-                        m.to_string(),
-                        json!({ "done": f.done, "partly": f.partly, "not": f.not, "open": f.open,
-                                "calibration": f.calibration.map(|c| json!({
-                                    "reported": c.reported, "mean_likelihood": c.mean_likelihood,
-                                    "follow_through": c.follow_through, "brier": c.brier })) }),
-                    )
-                })
-                .collect();
-            out.emit(
-                json,
-                &json!({ "actions": rows, "follow_through": figures }),
-                &table.render(),
-            );
-        }
+        ActionCmd::Add(args) => add(node, args, json, out).await,
+        ActionCmd::Edit(args) => edit(node, args, json, out).await,
+        ActionCmd::Report(args) => report(node, args, json, out).await,
+        ActionCmd::List(args) => list(node, args, json, out),
     }
+}
+
+async fn add(
+    node: &Node,
+    ActionAddArgs {
+        set,
+        text,
+        likelihood,
+        issue,
+        meeting,
+    }: ActionAddArgs,
+    json: bool,
+    out: &mut Output,
+) -> Result<()> {
+    let (id, state) = refs::set(node, &set)?;
+    let issue = issue.map(|i| refs::issue(&state, &i)).transpose()?;
+    let meeting = meeting.map(|m| refs::meeting(&state, &m)).transpose()?;
+    let applied = node
+        .apply(
+            &id,
+            Command::AddAction {
+                text,
+                likelihood,
+                issue,
+                meeting,
+            },
+        )
+        .await?;
+    let action = applied_id(&applied).unwrap_or_default();
+    out.emit(
+        json,
+        &json!({ "action": action, "likelihood": likelihood }),
+        &action,
+    );
+    Ok(())
+}
+
+async fn edit(
+    node: &Node,
+    ActionEditArgs {
+        set,
+        action,
+        text,
+        likelihood,
+    }: ActionEditArgs,
+    json: bool,
+    out: &mut Output,
+) -> Result<()> {
+    let (id, state) = refs::set(node, &set)?;
+    let action = refs::action(&state, &action)?;
+    if text.is_none() && likelihood.is_none() {
+        bail!("Say what changes: --text TEXT or --likelihood N (1 to 10).");
+    }
+    node.apply(
+        &id,
+        Command::EditAction {
+            action: action.clone(),
+            text,
+            likelihood,
+        },
+    )
+    .await?;
+    let edited = &node.set(&id)?.actions[&action];
+    out.emit(
+        json,
+        &json!({ "action": action, "text": edited.text, "likelihood": edited.likelihood }),
+        "Your action is changed.",
+    );
+    Ok(())
+}
+
+async fn report(
+    node: &Node,
+    ActionReportArgs {
+        set,
+        action,
+        status,
+        text,
+        learned,
+    }: ActionReportArgs,
+    json: bool,
+    out: &mut Output,
+) -> Result<()> {
+    let (id, state) = refs::set(node, &set)?;
+    let action = refs::action(&state, &action)?;
+    let outcome = match status {
+        OutcomeArg::Done => Outcome::Done,
+        OutcomeArg::Partly => Outcome::Partly,
+        OutcomeArg::Not => Outcome::Not,
+    };
+    node.apply(
+        &id,
+        Command::ReportBack {
+            action: action.clone(),
+            outcome,
+            what_happened: text,
+            learned,
+        },
+    )
+    .await?;
+    out.emit(
+        json,
+        &json!({ "action": action, "status": outcome }),
+        &format!("Reported back: {}.", outcome.name()),
+    );
+    Ok(())
+}
+
+fn list(
+    node: &Node,
+    ActionListArgs { set }: ActionListArgs,
+    json: bool,
+    out: &mut Output,
+) -> Result<()> {
+    let (id, state) = refs::set(node, &set)?;
+    let me = node.me(&id).ok();
+    let mut actions: Vec<_> = state.actions.iter().collect();
+    actions.sort_by_key(|(aid, a)| (Some(&a.owner) != me.as_ref(), a.created_at, *aid));
+    let mut table = Table::new(&["ACTION", "OWNER", "LIKELY", "STATUS", "TEXT"]);
+    let mut rows = Vec::new();
+    for (aid, a) in actions {
+        let status = a.report_back.as_ref().map_or("open", |r| r.outcome.name());
+        table.row(vec![
+            aid.short().to_owned(),
+            name_of(&state, &a.owner),
+            format!("{}/10", a.likelihood),
+            status.to_owned(),
+            line(&a.text, 60),
+        ]);
+        rows.push(json!({
+            "id": aid, "owner": a.owner, "text": a.text, "likelihood": a.likelihood,
+            "status": status, "meeting": a.meeting, "issue": a.issue,
+        }));
+    }
+    let figures: BTreeMap<_, _> = follow_through(&state)
+        .into_iter()
+        .map(|(m, f)| {
+            (
+                m.to_string(),
+                json!({ "done": f.done, "partly": f.partly, "not": f.not, "open": f.open,
+                        "calibration": f.calibration.map(|c| json!({
+                            "reported": c.reported, "mean_likelihood": c.mean_likelihood,
+                            "follow_through": c.follow_through, "brier": c.brier })) }),
+            )
+        })
+        .collect();
+    out.emit(
+        json,
+        &json!({ "actions": rows, "follow_through": figures }),
+        &table.render(),
+    );
     Ok(())
 }
 

@@ -497,56 +497,76 @@ pub enum IssueCmd {
     /// Bring an issue, in the practice's problem-statement template.
     ///
     /// Example: revans issue add "Tuesday set" "My team will not adopt the new rota" --why-me "I designed it"
-    Add {
-        /// The set.
-        set: String,
-        /// The problem, in a sentence.
-        statement: String,
-        /// The template's other answers.
-        #[command(flatten)]
-        answers: Answers,
-    },
+    Add(IssueAddArgs),
     /// Change your issue: its statement or any of the template's answers (others stay
     /// as they are).
     ///
     /// Example: revans issue edit "Tuesday set" 4d2c --statement "My team and I disagree on the rota"
-    Edit {
-        /// The set.
-        set: String,
-        /// The issue (id or prefix).
-        issue: String,
-        /// The problem, in a sentence.
-        #[arg(long)]
-        statement: Option<String>,
-        /// The template's other answers.
-        #[command(flatten)]
-        answers: Answers,
-    },
+    Edit(IssueEditArgs),
     /// Mark your issue resolved.
     ///
     /// Example: revans issue resolve "Tuesday set" 4d2c
-    Resolve {
-        /// The set.
-        set: String,
-        /// The issue (id or prefix).
-        issue: String,
-    },
+    Resolve(IssueResolveArgs),
     /// Drop your issue.
     ///
     /// Example: revans issue drop "Tuesday set" 4d2c
-    Drop {
-        /// The set.
-        set: String,
-        /// The issue (id or prefix).
-        issue: String,
-    },
+    Drop(IssueDropArgs),
     /// The set's issues, open ones by priority.
     ///
     /// Example: revans issue list "Tuesday set"
-    List {
-        /// The set.
-        set: String,
-    },
+    List(IssueListArgs),
+}
+
+/// What `revans issue add` takes.
+#[derive(Debug, Args)]
+pub struct IssueAddArgs {
+    /// The set.
+    pub set: String,
+    /// The problem, in a sentence.
+    pub statement: String,
+    /// The template's other answers.
+    #[command(flatten)]
+    pub answers: Answers,
+}
+
+/// What `revans issue edit` takes.
+#[derive(Debug, Args)]
+pub struct IssueEditArgs {
+    /// The set.
+    pub set: String,
+    /// The issue (id or prefix).
+    pub issue: String,
+    /// The problem, in a sentence.
+    #[arg(long)]
+    pub statement: Option<String>,
+    /// The template's other answers.
+    #[command(flatten)]
+    pub answers: Answers,
+}
+
+/// What `revans issue resolve` takes.
+#[derive(Debug, Args)]
+pub struct IssueResolveArgs {
+    /// The set.
+    pub set: String,
+    /// The issue (id or prefix).
+    pub issue: String,
+}
+
+/// What `revans issue drop` takes.
+#[derive(Debug, Args)]
+pub struct IssueDropArgs {
+    /// The set.
+    pub set: String,
+    /// The issue (id or prefix).
+    pub issue: String,
+}
+
+/// What `revans issue list` takes.
+#[derive(Debug, Args)]
+pub struct IssueListArgs {
+    /// The set.
+    pub set: String,
 }
 
 /// The problem-statement template's answers after its one sentence.
@@ -583,58 +603,74 @@ pub enum MeetingCmd {
     /// Plan a meeting (the first defaults to 180 minutes, later ones to 120).
     ///
     /// Example: revans meeting plan "Tuesday set" --at 2026-12-01T09:30:00Z --location "Room 4"
-    Plan {
-        /// The set.
-        set: String,
-        /// When it starts, RFC 3339 (2026-12-01T09:30:00Z or with an offset).
-        #[arg(long, value_name = "RFC3339")]
-        at: String,
-        /// How long, in minutes.
-        #[arg(long)]
-        minutes: Option<u32>,
-        /// Where.
-        #[arg(long, default_value = "")]
-        location: String,
-        /// The member whose workplace hosts it.
-        #[arg(long)]
-        host: Option<String>,
-    },
+    Plan(MeetingPlanArgs),
     /// Move a planned meeting: another time, place or host.
     ///
     /// Example: revans meeting move "Tuesday set" next --at 2026-12-08T09:30:00Z --host Bo
-    Move {
-        /// The set.
-        set: String,
-        /// The meeting (id or prefix, or `next`).
-        meeting: String,
-        /// When it starts now, RFC 3339 (2026-12-08T09:30:00Z or with an offset).
-        #[arg(long, value_name = "RFC3339")]
-        at: Option<String>,
-        /// Where it is now.
-        #[arg(long)]
-        location: Option<String>,
-        /// The member whose workplace hosts it now, or `none`.
-        #[arg(long)]
-        host: Option<String>,
-    },
+    Move(MeetingMoveArgs),
     /// Move a meeting to a phase: catch-up, agenda, turns, review, closed.
     ///
     /// Example: revans meeting phase "Tuesday set" next catch-up
-    Phase {
-        /// The set.
-        set: String,
-        /// The meeting (id or prefix, or `next`).
-        meeting: String,
-        /// The phase.
-        phase: PhaseArg,
-    },
+    Phase(MeetingPhaseArgs),
     /// The set's meetings.
     ///
     /// Example: revans meeting list "Tuesday set"
-    List {
-        /// The set.
-        set: String,
-    },
+    List(MeetingListArgs),
+}
+
+/// What `revans meeting plan` takes.
+#[derive(Debug, Args)]
+pub struct MeetingPlanArgs {
+    /// The set.
+    pub set: String,
+    /// When it starts, RFC 3339 (2026-12-01T09:30:00Z or with an offset).
+    #[arg(long, value_name = "RFC3339")]
+    pub at: String,
+    /// How long, in minutes.
+    #[arg(long)]
+    pub minutes: Option<u32>,
+    /// Where.
+    #[arg(long, default_value = "")]
+    pub location: String,
+    /// The member whose workplace hosts it.
+    #[arg(long)]
+    pub host: Option<String>,
+}
+
+/// What `revans meeting move` takes.
+#[derive(Debug, Args)]
+pub struct MeetingMoveArgs {
+    /// The set.
+    pub set: String,
+    /// The meeting (id or prefix, or `next`).
+    pub meeting: String,
+    /// When it starts now, RFC 3339 (2026-12-08T09:30:00Z or with an offset).
+    #[arg(long, value_name = "RFC3339")]
+    pub at: Option<String>,
+    /// Where it is now.
+    #[arg(long)]
+    pub location: Option<String>,
+    /// The member whose workplace hosts it now, or `none`.
+    #[arg(long)]
+    pub host: Option<String>,
+}
+
+/// What `revans meeting phase` takes.
+#[derive(Debug, Args)]
+pub struct MeetingPhaseArgs {
+    /// The set.
+    pub set: String,
+    /// The meeting (id or prefix, or `next`).
+    pub meeting: String,
+    /// The phase.
+    pub phase: PhaseArg,
+}
+
+/// What `revans meeting list` takes.
+#[derive(Debug, Args)]
+pub struct MeetingListArgs {
+    /// The set.
+    pub set: String,
 }
 
 #[derive(Debug, Subcommand)]
@@ -642,60 +678,76 @@ pub enum ActionCmd {
     /// Commit to an action, with how likely you are to do it (1-10).
     ///
     /// Example: revans action add "Tuesday set" "Talk to the rota team" --likelihood 8
-    Add {
-        /// The set.
-        set: String,
-        /// What you will do.
-        text: String,
-        /// How likely you are to do it, 1 to 10.
-        #[arg(long)]
-        likelihood: u8,
-        /// The issue it serves (id or prefix).
-        #[arg(long)]
-        issue: Option<String>,
-        /// The meeting it is committed at (id or prefix, or `next`).
-        #[arg(long)]
-        meeting: Option<String>,
-    },
+    Add(ActionAddArgs),
     /// Change your action before you report on it.
     ///
     /// Example: revans action edit "Tuesday set" 9a0b --text "Talk to the rota team and HR" --likelihood 6
-    Edit {
-        /// The set.
-        set: String,
-        /// The action (id or prefix).
-        action: String,
-        /// What you will do.
-        #[arg(long)]
-        text: Option<String>,
-        /// How likely you are to do it, 1 to 10.
-        #[arg(long)]
-        likelihood: Option<u8>,
-    },
+    Edit(ActionEditArgs),
     /// Report back on your action: done, partly or not, and what happened.
     ///
     /// Example: revans action report "Tuesday set" 9a0b --status partly "Met them once" --learned "Ask earlier"
-    Report {
-        /// The set.
-        set: String,
-        /// The action (id or prefix).
-        action: String,
-        /// done, partly or not.
-        #[arg(long)]
-        status: OutcomeArg,
-        /// What happened.
-        text: String,
-        /// What you learned.
-        #[arg(long, default_value = "")]
-        learned: String,
-    },
+    Report(ActionReportArgs),
     /// Actions: yours first, then everyone's.
     ///
     /// Example: revans action list "Tuesday set"
-    List {
-        /// The set.
-        set: String,
-    },
+    List(ActionListArgs),
+}
+
+/// What `revans action add` takes.
+#[derive(Debug, Args)]
+pub struct ActionAddArgs {
+    /// The set.
+    pub set: String,
+    /// What you will do.
+    pub text: String,
+    /// How likely you are to do it, 1 to 10.
+    #[arg(long)]
+    pub likelihood: u8,
+    /// The issue it serves (id or prefix).
+    #[arg(long)]
+    pub issue: Option<String>,
+    /// The meeting it is committed at (id or prefix, or `next`).
+    #[arg(long)]
+    pub meeting: Option<String>,
+}
+
+/// What `revans action edit` takes.
+#[derive(Debug, Args)]
+pub struct ActionEditArgs {
+    /// The set.
+    pub set: String,
+    /// The action (id or prefix).
+    pub action: String,
+    /// What you will do.
+    #[arg(long)]
+    pub text: Option<String>,
+    /// How likely you are to do it, 1 to 10.
+    #[arg(long)]
+    pub likelihood: Option<u8>,
+}
+
+/// What `revans action report` takes.
+#[derive(Debug, Args)]
+pub struct ActionReportArgs {
+    /// The set.
+    pub set: String,
+    /// The action (id or prefix).
+    pub action: String,
+    /// done, partly or not.
+    #[arg(long)]
+    pub status: OutcomeArg,
+    /// What happened.
+    pub text: String,
+    /// What you learned.
+    #[arg(long, default_value = "")]
+    pub learned: String,
+}
+
+/// What `revans action list` takes.
+#[derive(Debug, Args)]
+pub struct ActionListArgs {
+    /// The set.
+    pub set: String,
 }
 
 /// The review of a meeting: the set's three questions, and your own five.

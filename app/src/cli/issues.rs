@@ -5,115 +5,156 @@ use revans_model::{Command, ProblemStatement};
 use revans_sync::Node;
 use serde_json::json;
 
-use super::args::{Answers, IssueCmd};
+use super::args::{
+    Answers, IssueAddArgs, IssueCmd, IssueDropArgs, IssueEditArgs, IssueListArgs, IssueResolveArgs,
+};
 use super::output::{Output, applied_id};
 use super::refs;
 use crate::render::{Table, line, name_of};
 
 pub(super) async fn issue(node: &Node, cmd: IssueCmd, json: bool, out: &mut Output) -> Result<()> {
     match cmd {
-        IssueCmd::Add {
-            set,
-            statement,
-            answers,
-        } => {
-            let (id, _) = refs::set(node, &set)?;
-            let mut problem = ProblemStatement::new(&statement);
-            answered(&mut problem, answers);
-            let applied = node.apply(&id, Command::AddIssue { problem }).await?;
-            let issue = applied_id(&applied).unwrap_or_default();
-            out.emit(json, &json!({ "issue": issue }), &issue);
-        }
-        IssueCmd::Edit {
-            set,
-            issue,
-            statement,
-            answers,
-        } => {
-            let (id, state) = refs::set(node, &set)?;
-            let issue = refs::issue(&state, &issue)?;
-            let written = &state.issues[&issue];
-            let mut problem = ProblemStatement {
-                statement: statement.unwrap_or_else(|| written.statement.clone()),
-                important_to_me: written.important_to_me.to_string(),
-                important_to_my_practice: written.important_to_my_practice.to_string(),
-                recognising_progress: written.recognising_progress.to_string(),
-                who_else_wants_progress: written.who_else_wants_progress.to_string(),
-                anticipated_difficulties: written.anticipated_difficulties.to_string(),
-                benefits_to_me: written.benefits_to_me.to_string(),
-                benefits_to_others: written.benefits_to_others.to_string(),
-                benefits_to_the_practice: written.benefits_to_the_practice.to_string(),
-            };
-            let before = problem.clone();
-            answered(&mut problem, answers);
-            if problem == before {
-                bail!(
-                    "Say what changes: --statement TEXT or an answer such as --why-me TEXT (see revans issue edit --help)."
-                );
-            }
-            node.apply(
-                &id,
-                Command::EditIssue {
-                    issue: issue.clone(),
-                    problem,
-                },
-            )
-            .await?;
-            out.emit(json, &json!({ "issue": issue }), "Your issue is changed.");
-        }
-        IssueCmd::Resolve { set, issue } => {
-            let (id, state) = refs::set(node, &set)?;
-            let issue = refs::issue(&state, &issue)?;
-            node.apply(
-                &id,
-                Command::ResolveIssue {
-                    issue: issue.clone(),
-                },
-            )
-            .await?;
-            out.emit(
-                json,
-                &json!({ "issue": issue, "status": "resolved" }),
-                "The issue is resolved.",
-            );
-        }
-        IssueCmd::Drop { set, issue } => {
-            let (id, state) = refs::set(node, &set)?;
-            let issue = refs::issue(&state, &issue)?;
-            node.apply(
-                &id,
-                Command::DropIssue {
-                    issue: issue.clone(),
-                },
-            )
-            .await?;
-            out.emit(
-                json,
-                &json!({ "issue": issue, "status": "dropped" }),
-                "The issue is dropped.",
-            );
-        }
-        IssueCmd::List { set } => {
-            let (_, state) = refs::set(node, &set)?;
-            let mut table = Table::new(&["ISSUE", "OWNER", "STATUS", "STATEMENT"]);
-            let mut rows = Vec::new();
-            let mut issues: Vec<_> = state.issues.iter().collect();
-            issues.sort_by_key(|(id, i)| (i.status.name(), i.priority, i.created_at, *id));
-            for (id, issue) in issues {
-                table.row(vec![
-                    id.short().to_owned(),
-                    name_of(&state, &issue.owner),
-                    issue.status.name().to_owned(),
-                    line(&issue.statement, 60),
-                ]);
-                rows.push(json!({
-                    "id": id, "owner": issue.owner, "status": issue.status,
-                    "statement": issue.statement, "priority": issue.priority,
-                }));
-            }
-            out.emit(json, &json!({ "issues": rows }), &table.render());
-        }
+        IssueCmd::Add(args) => add(node, args, json, out).await,
+        IssueCmd::Edit(args) => edit(node, args, json, out).await,
+        IssueCmd::Resolve(args) => resolve(node, args, json, out).await,
+        IssueCmd::Drop(args) => drop(node, args, json, out).await,
+        IssueCmd::List(args) => list(node, args, json, out),
     }
+}
+
+async fn add(
+    node: &Node,
+    IssueAddArgs {
+        set,
+        statement,
+        answers,
+    }: IssueAddArgs,
+    json: bool,
+    out: &mut Output,
+) -> Result<()> {
+    let (id, _) = refs::set(node, &set)?;
+    let mut problem = ProblemStatement::new(&statement);
+    answered(&mut problem, answers);
+    let applied = node.apply(&id, Command::AddIssue { problem }).await?;
+    let issue = applied_id(&applied).unwrap_or_default();
+    out.emit(json, &json!({ "issue": issue }), &issue);
+    Ok(())
+}
+
+async fn edit(
+    node: &Node,
+    IssueEditArgs {
+        set,
+        issue,
+        statement,
+        answers,
+    }: IssueEditArgs,
+    json: bool,
+    out: &mut Output,
+) -> Result<()> {
+    let (id, state) = refs::set(node, &set)?;
+    let issue = refs::issue(&state, &issue)?;
+    let written = &state.issues[&issue];
+    let mut problem = ProblemStatement {
+        statement: statement.unwrap_or_else(|| written.statement.clone()),
+        important_to_me: written.important_to_me.to_string(),
+        important_to_my_practice: written.important_to_my_practice.to_string(),
+        recognising_progress: written.recognising_progress.to_string(),
+        who_else_wants_progress: written.who_else_wants_progress.to_string(),
+        anticipated_difficulties: written.anticipated_difficulties.to_string(),
+        benefits_to_me: written.benefits_to_me.to_string(),
+        benefits_to_others: written.benefits_to_others.to_string(),
+        benefits_to_the_practice: written.benefits_to_the_practice.to_string(),
+    };
+    let before = problem.clone();
+    answered(&mut problem, answers);
+    if problem == before {
+        bail!(
+            "Say what changes: --statement TEXT or an answer such as --why-me TEXT (see revans issue edit --help)."
+        );
+    }
+    node.apply(
+        &id,
+        Command::EditIssue {
+            issue: issue.clone(),
+            problem,
+        },
+    )
+    .await?;
+    out.emit(json, &json!({ "issue": issue }), "Your issue is changed.");
+    Ok(())
+}
+
+async fn resolve(
+    node: &Node,
+    IssueResolveArgs { set, issue }: IssueResolveArgs,
+    json: bool,
+    out: &mut Output,
+) -> Result<()> {
+    let (id, state) = refs::set(node, &set)?;
+    let issue = refs::issue(&state, &issue)?;
+    node.apply(
+        &id,
+        Command::ResolveIssue {
+            issue: issue.clone(),
+        },
+    )
+    .await?;
+    out.emit(
+        json,
+        &json!({ "issue": issue, "status": "resolved" }),
+        "The issue is resolved.",
+    );
+    Ok(())
+}
+
+async fn drop(
+    node: &Node,
+    IssueDropArgs { set, issue }: IssueDropArgs,
+    json: bool,
+    out: &mut Output,
+) -> Result<()> {
+    let (id, state) = refs::set(node, &set)?;
+    let issue = refs::issue(&state, &issue)?;
+    node.apply(
+        &id,
+        Command::DropIssue {
+            issue: issue.clone(),
+        },
+    )
+    .await?;
+    out.emit(
+        json,
+        &json!({ "issue": issue, "status": "dropped" }),
+        "The issue is dropped.",
+    );
+    Ok(())
+}
+
+fn list(
+    node: &Node,
+    IssueListArgs { set }: IssueListArgs,
+    json: bool,
+    out: &mut Output,
+) -> Result<()> {
+    let (_, state) = refs::set(node, &set)?;
+    let mut table = Table::new(&["ISSUE", "OWNER", "STATUS", "STATEMENT"]);
+    let mut rows = Vec::new();
+    let mut issues: Vec<_> = state.issues.iter().collect();
+    issues.sort_by_key(|(id, i)| (i.status.name(), i.priority, i.created_at, *id));
+    for (id, issue) in issues {
+        table.row(vec![
+            id.short().to_owned(),
+            name_of(&state, &issue.owner),
+            issue.status.name().to_owned(),
+            line(&issue.statement, 60),
+        ]);
+        rows.push(json!({
+            "id": id, "owner": issue.owner, "status": issue.status,
+            "statement": issue.statement, "priority": issue.priority,
+        }));
+    }
+    out.emit(json, &json!({ "issues": rows }), &table.render());
     Ok(())
 }
 

@@ -13,8 +13,8 @@ use revans_sync::Node;
 use serde_json::json;
 
 use super::args::{
-    AgendaArgs, BidArgs, CatchupArgs, MeetingCmd, PhaseArg, QuestionArgs, TurnAction, TurnArgs,
-    UrgencyArg,
+    AgendaArgs, BidArgs, CatchupArgs, MeetingCmd, MeetingListArgs, MeetingMoveArgs,
+    MeetingPhaseArgs, MeetingPlanArgs, PhaseArg, QuestionArgs, TurnAction, TurnArgs, UrgencyArg,
 };
 use super::input::rfc3339;
 use super::output::{Output, applied_id};
@@ -28,150 +28,181 @@ pub(super) async fn meeting(
     out: &mut Output,
 ) -> Result<()> {
     match cmd {
-        MeetingCmd::Plan {
-            set,
-            at,
-            minutes: length,
-            location,
-            host,
-        } => {
-            let (id, state) = refs::set(node, &set)?;
-            let scheduled_at = rfc3339(&at)?;
-            let host = host.map(|h| refs::member(&state, &h)).transpose()?;
-            // Sets meet at members' workplaces in turn: the host's organisation is the
-            // place unless one is given.
-            let location = match (location.trim(), &host) {
-                ("", Some(host)) => state
-                    .members
-                    .get(host)
-                    .map(|m| m.organisation.trim().to_owned())
-                    .filter(|o| !o.is_empty())
-                    .ok_or_else(|| anyhow!("Say where the meeting is with --location PLACE."))?,
-                ("", None) => bail!(
-                    "Say where the meeting is with --location PLACE (or --host MEMBER to meet at their organisation)."
-                ),
-                _ => location,
-            };
-            let applied = node
-                .apply(
-                    &id,
-                    Command::PlanMeeting(MeetingPlan {
-                        scheduled_at,
-                        minutes: length,
-                        location,
-                        host,
-                    }),
-                )
-                .await?;
-            let meeting = applied_id(&applied).unwrap_or_default();
-            let state = node.set(&id)?;
-            let planned = state
-                .meetings
-                .iter()
-                .find(|(m, _)| m.as_str() == meeting)
-                .map_or(0, |(_, m)| m.minutes);
-            out.emit(
-                json,
-                &json!({ "meeting": meeting, "scheduled_at": scheduled_at, "minutes": planned }),
-                &meeting,
-            );
-            let _ = writeln!(
-                out.stderr,
-                "Planned for {}, {}.",
-                local(scheduled_at),
-                minutes(planned)
-            );
-        }
-        MeetingCmd::Move {
-            set,
-            meeting,
-            at,
-            location,
-            host,
-        } => {
-            let (id, state) = refs::set(node, &set)?;
-            let meeting = refs::meeting(&state, &meeting)?;
-            let scheduled_at = at.as_deref().map(rfc3339).transpose()?;
-            let host = match host.as_deref().map(str::trim) {
-                None => None,
-                Some("none") => Some(Host::NoOne),
-                Some(h) => Some(Host::Member(refs::member(&state, h)?)),
-            };
-            if scheduled_at.is_none() && location.is_none() && host.is_none() {
-                bail!("Say what changes: --at TIME, --location PLACE or --host MEMBER (or none).");
-            }
-            node.apply(
-                &id,
-                Command::MoveMeeting {
-                    meeting: meeting.clone(),
-                    scheduled_at,
-                    location,
-                    host,
-                },
-            )
-            .await?;
-            let moved = &node.set(&id)?.meetings[&meeting];
-            out.emit(
-                json,
-                &json!({
-                    "meeting": meeting, "scheduled_at": moved.scheduled_at,
-                    "location": moved.location, "host": moved.host,
-                }),
-                &format!(
-                    "The meeting is now {}, at {}.",
-                    local(moved.scheduled_at.get()),
-                    moved.location
-                ),
-            );
-        }
-        MeetingCmd::Phase {
-            set,
-            meeting,
-            phase,
-        } => {
-            let (id, state) = refs::set(node, &set)?;
-            let meeting = refs::meeting(&state, &meeting)?;
-            let to = match phase {
-                PhaseArg::CatchUp => Phase::CatchUp,
-                PhaseArg::Agenda => Phase::Agenda,
-                PhaseArg::Turns => Phase::Turns,
-                PhaseArg::Review => Phase::Review,
-                PhaseArg::Closed => Phase::Closed,
-            };
-            node.apply(
-                &id,
-                Command::MovePhase {
-                    meeting: meeting.clone(),
-                    to,
-                },
-            )
-            .await?;
-            out.emit(
-                json,
-                &json!({ "meeting": meeting, "phase": to }),
-                &format!("The meeting is in its {} phase.", to.name()),
-            );
-        }
-        MeetingCmd::List { set } => {
-            let (_, state) = refs::set(node, &set)?;
-            let mut table = Table::new(&["MEETING", "WHEN", "LENGTH", "WHERE", "PHASE"]);
-            let mut rows = Vec::new();
-            for (id, m) in state.meetings_in_order() {
-                table.row(vec![
-                    id.short().to_owned(),
-                    local(m.scheduled_at.get()),
-                    minutes(m.minutes),
-                    m.location.clone(),
-                    m.phase.name().to_owned(),
-                ]);
-                rows.push(json!({
-                    "id": id, "scheduled_at": m.scheduled_at, "minutes": m.minutes,
-                    "location": m.location, "phase": m.phase, "host": m.host,
-                }));
-            }
-            out.emit(json, &json!({ "meetings": rows }), &table.render());
-        }
+        MeetingCmd::Plan(args) => plan(node, args, json, out).await,
+        MeetingCmd::Move(args) => reschedule(node, args, json, out).await,
+        MeetingCmd::Phase(args) => phase(node, args, json, out).await,
+        MeetingCmd::List(args) => list(node, args, json, out),
     }
+}
+
+async fn plan(
+    node: &Node,
+    MeetingPlanArgs {
+        set,
+        at,
+        minutes: length,
+        location,
+        host,
+    }: MeetingPlanArgs,
+    json: bool,
+    out: &mut Output,
+) -> Result<()> {
+    let (id, state) = refs::set(node, &set)?;
+    let scheduled_at = rfc3339(&at)?;
+    let host = host.map(|h| refs::member(&state, &h)).transpose()?;
+    // Sets meet at members' workplaces in turn: the host's organisation is the
+    // place unless one is given.
+    let location = match (location.trim(), &host) {
+        ("", Some(host)) => state
+            .members
+            .get(host)
+            .map(|m| m.organisation.trim().to_owned())
+            .filter(|o| !o.is_empty())
+            .ok_or_else(|| anyhow!("Say where the meeting is with --location PLACE."))?,
+        ("", None) => bail!(
+            "Say where the meeting is with --location PLACE (or --host MEMBER to meet at their organisation)."
+        ),
+        _ => location,
+    };
+    let applied = node
+        .apply(
+            &id,
+            Command::PlanMeeting(MeetingPlan {
+                scheduled_at,
+                minutes: length,
+                location,
+                host,
+            }),
+        )
+        .await?;
+    let meeting = applied_id(&applied).unwrap_or_default();
+    let state = node.set(&id)?;
+    let planned = state
+        .meetings
+        .iter()
+        .find(|(m, _)| m.as_str() == meeting)
+        .map_or(0, |(_, m)| m.minutes);
+    out.emit(
+        json,
+        &json!({ "meeting": meeting, "scheduled_at": scheduled_at, "minutes": planned }),
+        &meeting,
+    );
+    let _ = writeln!(
+        out.stderr,
+        "Planned for {}, {}.",
+        local(scheduled_at),
+        minutes(planned)
+    );
+    Ok(())
+}
+
+async fn reschedule(
+    node: &Node,
+    MeetingMoveArgs {
+        set,
+        meeting,
+        at,
+        location,
+        host,
+    }: MeetingMoveArgs,
+    json: bool,
+    out: &mut Output,
+) -> Result<()> {
+    let (id, state) = refs::set(node, &set)?;
+    let meeting = refs::meeting(&state, &meeting)?;
+    let scheduled_at = at.as_deref().map(rfc3339).transpose()?;
+    let host = match host.as_deref().map(str::trim) {
+        None => None,
+        Some("none") => Some(Host::NoOne),
+        Some(h) => Some(Host::Member(refs::member(&state, h)?)),
+    };
+    if scheduled_at.is_none() && location.is_none() && host.is_none() {
+        bail!("Say what changes: --at TIME, --location PLACE or --host MEMBER (or none).");
+    }
+    node.apply(
+        &id,
+        Command::MoveMeeting {
+            meeting: meeting.clone(),
+            scheduled_at,
+            location,
+            host,
+        },
+    )
+    .await?;
+    let moved = &node.set(&id)?.meetings[&meeting];
+    out.emit(
+        json,
+        &json!({
+            "meeting": meeting, "scheduled_at": moved.scheduled_at,
+            "location": moved.location, "host": moved.host,
+        }),
+        &format!(
+            "The meeting is now {}, at {}.",
+            local(moved.scheduled_at.get()),
+            moved.location
+        ),
+    );
+    Ok(())
+}
+
+async fn phase(
+    node: &Node,
+    MeetingPhaseArgs {
+        set,
+        meeting,
+        phase,
+    }: MeetingPhaseArgs,
+    json: bool,
+    out: &mut Output,
+) -> Result<()> {
+    let (id, state) = refs::set(node, &set)?;
+    let meeting = refs::meeting(&state, &meeting)?;
+    let to = match phase {
+        PhaseArg::CatchUp => Phase::CatchUp,
+        PhaseArg::Agenda => Phase::Agenda,
+        PhaseArg::Turns => Phase::Turns,
+        PhaseArg::Review => Phase::Review,
+        PhaseArg::Closed => Phase::Closed,
+    };
+    node.apply(
+        &id,
+        Command::MovePhase {
+            meeting: meeting.clone(),
+            to,
+        },
+    )
+    .await?;
+    out.emit(
+        json,
+        &json!({ "meeting": meeting, "phase": to }),
+        &format!("The meeting is in its {} phase.", to.name()),
+    );
+    Ok(())
+}
+
+fn list(
+    node: &Node,
+    MeetingListArgs { set }: MeetingListArgs,
+    json: bool,
+    out: &mut Output,
+) -> Result<()> {
+    let (_, state) = refs::set(node, &set)?;
+    let mut table = Table::new(&["MEETING", "WHEN", "LENGTH", "WHERE", "PHASE"]);
+    let mut rows = Vec::new();
+    for (id, m) in state.meetings_in_order() {
+        table.row(vec![
+            id.short().to_owned(),
+            local(m.scheduled_at.get()),
+            minutes(m.minutes),
+            m.location.clone(),
+            m.phase.name().to_owned(),
+        ]);
+        rows.push(json!({
+            "id": id, "scheduled_at": m.scheduled_at, "minutes": m.minutes,
+            "location": m.location, "phase": m.phase, "host": m.host,
+        }));
+    }
+    out.emit(json, &json!({ "meetings": rows }), &table.render());
     Ok(())
 }
 

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use anyhow::{Result, bail};
 use chrono::Utc;
-use revans_model::{DepartureKind, SetId};
-use revans_sync::{Node, Route};
+use revans_model::{DepartureKind, DeviceId, MemberId, SetId};
+use revans_sync::{DeviceSync, Node, RelayState, Route};
 use serde_json::json;
 use tokio::time::Instant;
 
@@ -27,6 +27,40 @@ pub(super) async fn sync(
 ) -> Result<()> {
     let timeout = parse_duration(&timeout)?;
     let set = set.as_deref();
+    let ids = sets_to_sync(node, set, out)?;
+    let mut events = node.subscribe();
+    node.sync_now();
+    let deadline = Instant::now() + timeout;
+    loop {
+        let (converged, waiting) = in_step(node, &ids);
+        // The journal too, with one of the member's other devices (if they have one): a
+        // member who syncs before closing a laptop expects their entries to be across.
+        let journal = node.journal_in_step();
+        if waiting.is_empty() && journal != Some(false) {
+            report_in_step(node, &converged, journal, json, out)?;
+            return Ok(());
+        }
+        let now = Instant::now();
+        if now >= deadline {
+            if waiting.is_empty() {
+                bail!(
+                    "Every set is in step, but your journal has not reached another of your devices within {}s; keep one of them running and online, and sync again.",
+                    timeout.as_secs()
+                );
+            }
+            bail!("{}", unreachable_report(node, &waiting, timeout));
+        }
+        tokio::select! {
+            _ = events.recv() => {}
+            () = tokio::time::sleep((deadline - now).min(Duration::from_millis(250))) => {}
+        }
+    }
+}
+
+/// The sets `revans sync` waits for: the one named, or every set; leaving out (and
+/// saying so) those this device's member has left, and refusing when none has another
+/// member's device to sync with.
+fn sets_to_sync(node: &Node, set: Option<&str>, out: &mut Output) -> Result<Vec<SetId>> {
     let mut ids: Vec<SetId> = match set {
         Some(given) => vec![refs::set_id(node, given)?],
         None => node.sets().into_iter().map(|(id, _)| id).collect(),
@@ -71,73 +105,69 @@ pub(super) async fn sync(
     for why in &gone {
         let _ = writeln!(out.stderr, "{why}");
     }
-    let mut events = node.subscribe();
-    node.sync_now();
-    let deadline = Instant::now() + timeout;
-    loop {
-        let mut converged = Vec::new();
-        let mut waiting = Vec::new();
-        for id in &ids {
-            // A damaged set has no status until a member's device refills it.
-            let with: Vec<_> = node
-                .sync_status(id)
-                .unwrap_or_default()
-                .into_iter()
-                .flat_map(|(member, devices)| {
-                    devices
-                        .into_iter()
-                        .filter(|d| !d.this_device && d.same_heads)
-                        .map(move |d| (member.clone(), d.device))
-                })
-                .collect();
-            if with.is_empty() {
-                waiting.push(id.clone());
-            } else {
-                converged.push((id.clone(), with));
-            }
-        }
-        // The journal too, with one of the member's other devices (if they have one): a
-        // member who syncs before closing a laptop expects their entries to be across.
-        let journal = node.journal_in_step();
-        if waiting.is_empty() && journal != Some(false) {
-            let mut human = String::new();
-            let mut sets = Vec::new();
-            for (id, with) in &converged {
-                let state = node.set(id)?;
-                let names: Vec<String> = with.iter().map(|(m, _)| name_of(&state, m)).collect();
-                let _ = writeln!(human, "{}: in step with {}.", state.name, names.join(", "));
-                sets.push(json!({
-                    "set": id,
-                    "name": state.name,
-                    "converged_with": with.iter().map(|(m, d)| json!({ "member": m, "device": d })).collect::<Vec<_>>(),
-                    "heads": node.heads(id)?.iter().map(ToString::to_string).collect::<Vec<_>>(),
-                }));
-            }
-            if journal == Some(true) {
-                human.push_str("Your journal: in step with another of your devices.\n");
-            }
-            out.emit(
-                json,
-                &json!({ "sets": sets, "journal_in_step": journal }),
-                human.trim_end(),
-            );
-            return Ok(());
-        }
-        let now = Instant::now();
-        if now >= deadline {
-            if waiting.is_empty() {
-                bail!(
-                    "Every set is in step, but your journal has not reached another of your devices within {}s; keep one of them running and online, and sync again.",
-                    timeout.as_secs()
-                );
-            }
-            bail!("{}", unreachable_report(node, &waiting, timeout));
-        }
-        tokio::select! {
-            _ = events.recv() => {}
-            () = tokio::time::sleep((deadline - now).min(Duration::from_millis(250))) => {}
+    Ok(ids)
+}
+
+/// A set in step, and the members' devices it is in step with.
+type Converged = (SetId, Vec<(MemberId, DeviceId)>);
+
+/// Of `ids`, the sets in step with another member's device (and with whom), and those
+/// still waiting.
+fn in_step(node: &Node, ids: &[SetId]) -> (Vec<Converged>, Vec<SetId>) {
+    let mut converged = Vec::new();
+    let mut waiting = Vec::new();
+    for id in ids {
+        // A damaged set has no status until a member's device refills it.
+        let with: Vec<_> = node
+            .sync_status(id)
+            .unwrap_or_default()
+            .into_iter()
+            .flat_map(|(member, devices)| {
+                devices
+                    .into_iter()
+                    .filter(|d| !d.this_device && d.same_heads)
+                    .map(move |d| (member.clone(), d.device))
+            })
+            .collect();
+        if with.is_empty() {
+            waiting.push(id.clone());
+        } else {
+            converged.push((id.clone(), with));
         }
     }
+    (converged, waiting)
+}
+
+/// Prints the sets in step, with whom, and the journal.
+fn report_in_step(
+    node: &Node,
+    converged: &[Converged],
+    journal: Option<bool>,
+    json: bool,
+    out: &mut Output,
+) -> Result<()> {
+    let mut human = String::new();
+    let mut sets = Vec::new();
+    for (id, with) in converged {
+        let state = node.set(id)?;
+        let names: Vec<String> = with.iter().map(|(m, _)| name_of(&state, m)).collect();
+        let _ = writeln!(human, "{}: in step with {}.", state.name, names.join(", "));
+        sets.push(json!({
+            "set": id,
+            "name": state.name,
+            "converged_with": with.iter().map(|(m, d)| json!({ "member": m, "device": d })).collect::<Vec<_>>(),
+            "heads": node.heads(id)?.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        }));
+    }
+    if journal == Some(true) {
+        human.push_str("Your journal: in step with another of your devices.\n");
+    }
+    out.emit(
+        json,
+        &json!({ "sets": sets, "journal_in_step": journal }),
+        human.trim_end(),
+    );
+    Ok(())
 }
 
 /// If this device's member has left the set or been removed from it (as far as this
@@ -237,28 +267,11 @@ pub(super) fn status(
         );
     }
     let relays = node.relays();
-    for relay in &relays {
-        if relay.connected {
-            let _ = writeln!(human, "Relay {}: connected.", relay.url);
-        } else if running {
-            let _ = writeln!(
-                human,
-                "Relay {}: not reachable{}. Members' devices outside this network cannot be \
-                 reached through it until it is.",
-                relay.url,
-                relay
-                    .error
-                    .as_deref()
-                    .map(|e| format!(" ({e})"))
-                    .unwrap_or_default()
-            );
-        }
-    }
+    say_relays(&relays, running, &mut human);
     // A connection through a relay that is down carries nothing, though it stays open
     // a while in case the relay comes straight back.
     let relay_up = relays.iter().any(|r| r.connected);
-    let reachable_now =
-        |d: &revans_sync::DeviceSync| d.connected && (d.route != Some(Route::Relay) || relay_up);
+    let reachable_now = |d: &DeviceSync| d.connected && (d.route != Some(Route::Relay) || relay_up);
     let mut sets = Vec::new();
     for id in ids {
         let state = node.set(&id)?;
@@ -275,15 +288,7 @@ pub(super) fn status(
                     } else {
                         d.device.short().to_owned()
                     },
-                    match (d.connected, d.route) {
-                        (false, _) => "no".to_owned(),
-                        (true, Some(Route::Relay)) if !relay_up => {
-                            "no (its relay is down)".to_owned()
-                        }
-                        (true, Some(Route::Relay)) => "yes, via relay".to_owned(),
-                        (true, Some(Route::Direct)) => "yes, direct".to_owned(),
-                        (true, None) => "yes".to_owned(),
-                    },
+                    online(d, relay_up).to_owned(),
                     if d.up_to_date { "yes" } else { "not yet" }.to_owned(),
                     d.last_heard
                         .map_or_else(|| "never".to_owned(), |at| ago(at, now)),
@@ -329,4 +334,37 @@ pub(super) fn status(
         human.trim_end(),
     );
     Ok(())
+}
+
+/// Each relay, as `revans status` says it: connected, or (while running) not reachable
+/// and why.
+fn say_relays(relays: &[RelayState], running: bool, human: &mut String) {
+    for relay in relays {
+        if relay.connected {
+            let _ = writeln!(human, "Relay {}: connected.", relay.url);
+        } else if running {
+            let _ = writeln!(
+                human,
+                "Relay {}: not reachable{}. Members' devices outside this network cannot be \
+                 reached through it until it is.",
+                relay.url,
+                relay
+                    .error
+                    .as_deref()
+                    .map(|e| format!(" ({e})"))
+                    .unwrap_or_default()
+            );
+        }
+    }
+}
+
+/// Whether a device is online, and how, for the status table.
+fn online(d: &DeviceSync, relay_up: bool) -> &'static str {
+    match (d.connected, d.route) {
+        (false, _) => "no",
+        (true, Some(Route::Relay)) if !relay_up => "no (its relay is down)",
+        (true, Some(Route::Relay)) => "yes, via relay",
+        (true, Some(Route::Direct)) => "yes, direct",
+        (true, None) => "yes",
+    }
 }

@@ -68,6 +68,7 @@ impl RevansApp {
     }
 
     /// The open form, where its record appears.
+    #[allow(clippy::too_many_lines)] // the area drawn top to bottom, as it appears
     pub(super) fn edit_form(&mut self, ui: &mut egui::Ui, set: &ActionLearningSet) {
         let Some(editing) = self.editing.clone() else {
             return;

@@ -281,6 +281,7 @@ impl RevansApp {
 }
 
 impl eframe::App for RevansApp {
+    #[allow(clippy::too_many_lines)] // the frame drawn top to bottom, as it appears
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         self.drain();
         let ctx = ui.ctx().clone();

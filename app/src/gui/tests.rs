@@ -93,6 +93,7 @@ fn profile_and_set(h: &mut Harness<'static, RevansApp>, name: &str) {
     see(h, "Meeting console");
 }
 
+#[allow(clippy::too_many_lines)] // a scenario, step after step
 #[test]
 fn a_set_runs_a_whole_meeting_from_plan_to_review() {
     let root = tempfile::tempdir().unwrap();
@@ -934,6 +935,7 @@ fn free_port(not: u16) -> std::net::SocketAddr {
 /// words and the meeting a new place. When Bo's device comes back, Ada's app shows both
 /// versions of each where they appear, with who wrote them; keeping one settles it on
 /// Bo's device too.
+#[allow(clippy::too_many_lines)] // a scenario, step after step
 #[test]
 fn a_value_changed_on_two_devices_at_once_shows_both_and_one_is_kept() {
     use revans_model::{Command, Host, MeetingPlan};

@@ -9,6 +9,7 @@ use crate::gui::{ActionFilter, RevansApp, charts, look};
 use crate::render::name_of;
 
 impl RevansApp {
+    #[allow(clippy::too_many_lines)] // the area drawn top to bottom, as it appears
     pub(crate) fn actions(&mut self, ui: &mut egui::Ui) {
         let Some(set) = self.set().cloned() else {
             return;

@@ -29,6 +29,7 @@ fn next_meeting_date(set: &ActionLearningSet, today: chrono::NaiveDate) -> jiff:
 }
 
 impl RevansApp {
+    #[allow(clippy::too_many_lines)] // the area drawn top to bottom, as it appears
     pub(crate) fn meetings(&mut self, ui: &mut egui::Ui) {
         let Some(set) = self.set().cloned() else {
             return;

@@ -49,6 +49,7 @@ fn extension(format: ExportFormat) -> &'static str {
 }
 
 impl RevansApp {
+    #[allow(clippy::too_many_lines)] // the area drawn top to bottom, as it appears
     pub(crate) fn overview(&mut self, ui: &mut egui::Ui) {
         let Some(set) = self.set().cloned() else {
             return;

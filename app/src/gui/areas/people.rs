@@ -86,6 +86,7 @@ async fn sync_now(node: &revans_sync::Node, set: &SetId) -> Result<Outcome, Stri
 }
 
 impl RevansApp {
+    #[allow(clippy::too_many_lines)] // the area drawn top to bottom, as it appears
     pub(crate) fn people(&mut self, ui: &mut egui::Ui) {
         let Some(set) = self.set().cloned() else {
             return;

@@ -106,6 +106,7 @@ impl RevansApp {
     }
 
     /// The room view at `k` times its 1280 by 720 size.
+    #[allow(clippy::too_many_lines)] // the area drawn top to bottom, as it appears
     fn room_view_at(
         &mut self,
         ui: &mut egui::Ui,

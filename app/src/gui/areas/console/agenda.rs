@@ -7,6 +7,7 @@ use crate::gui::RevansApp;
 use crate::render::name_of;
 
 impl RevansApp {
+    #[allow(clippy::too_many_lines)] // the area drawn top to bottom, as it appears
     pub(super) fn agenda(
         &mut self,
         ui: &mut egui::Ui,

@@ -8,6 +8,7 @@ use crate::gui::{RevansApp, look};
 use crate::render::name_of;
 
 impl RevansApp {
+    #[allow(clippy::too_many_lines)] // the area drawn top to bottom, as it appears
     pub(super) fn catch_up(
         &mut self,
         ui: &mut egui::Ui,

@@ -13,6 +13,7 @@ use crate::gui::look::member_colour;
 use crate::render::name_of;
 
 impl RevansApp {
+    #[allow(clippy::too_many_lines)] // the area drawn top to bottom, as it appears
     pub(super) fn turns(
         &mut self,
         ui: &mut egui::Ui,
