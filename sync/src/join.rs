@@ -6,10 +6,13 @@
 //! the member's own device that admits it adds it to the journal's list. The joiner then
 //! fetches the set (and the journal) through the sync engine, from the devices in the
 //! ticket until the set (and the journal) name who holds them.
+//!
+//! Here, the member's side: it is given the node's [`Sets`] handle (the engine, this
+//! device, the journal's id) and nothing more. The joiner's side is in `node/joining.rs`.
 
 use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
-use std::sync::{Arc, OnceLock, Weak};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures::FutureExt;
@@ -23,7 +26,7 @@ use revans_model::{
 use tracing::Instrument;
 
 use crate::node::error::NodeError;
-use crate::node::inner::Inner;
+use crate::node::inner::Sets;
 use crate::protocol::{JoinRequest, JoinResponse, Refusal, close, read_message, write_message};
 
 /// How many join requests one device may make in [`JOIN_WINDOW`]: a newcomer retrying
@@ -38,14 +41,14 @@ const JOIN_REMEMBERED: usize = 1024;
 /// The member's side: answers join requests, each requesting device a few a minute.
 #[derive(Clone, Debug)]
 pub struct JoinProtocol {
-    node: Arc<OnceLock<Weak<Inner>>>,
+    sets: Sets,
     asked: Arc<std::sync::Mutex<HashMap<EndpointId, Vec<Instant>>>>,
 }
 
 impl JoinProtocol {
-    pub(crate) fn new(node: Arc<OnceLock<Weak<Inner>>>) -> Self {
+    pub(crate) fn new(sets: Sets) -> Self {
         Self {
-            node,
+            sets,
             asked: Arc::default(),
         }
     }
@@ -79,10 +82,6 @@ impl ProtocolHandler for JoinProtocol {
     async fn accept(&self, conn: Connection) -> Result<(), AcceptError> {
         let remote = conn.remote_id();
         let span = tracing::info_span!("join", peer = %remote.fmt_short());
-        let Some(inner) = self.node.get().and_then(Weak::upgrade) else {
-            conn.close(close::SHUTDOWN, b"shutting down");
-            return Ok(());
-        };
         let (mut send, mut recv) = conn.accept_bi().await?;
         let answered = AssertUnwindSafe(
             async {
@@ -90,7 +89,7 @@ impl ProtocolHandler for JoinProtocol {
                     Ok(_) if !self.allowed(remote, Instant::now()) => {
                         JoinResponse::Refused(Refusal::TooOften)
                     }
-                    Ok(request) => admit(&inner, remote, request).await,
+                    Ok(request) => admit(&self.sets, remote, request).await,
                     Err(e) => {
                         tracing::info!(error = %e, "malformed join request; closing");
                         conn.close(close::MALFORMED, b"malformed join request");
@@ -116,9 +115,9 @@ impl ProtocolHandler for JoinProtocol {
     }
 }
 
-async fn admit(inner: &Inner, remote: EndpointId, request: JoinRequest) -> JoinResponse {
+async fn admit(sets: &Sets, remote: EndpointId, request: JoinRequest) -> JoinResponse {
     let set = SetId::from(request.set.as_str());
-    let Ok(view) = inner.view(&set) else {
+    let Ok(view) = sets.view(&set) else {
         return JoinResponse::Refused(Refusal::NotHere);
     };
     let sixty_four = |bytes: &[u8]| <[u8; 64]>::try_from(bytes).ok();
@@ -159,7 +158,7 @@ async fn admit(inner: &Inner, remote: EndpointId, request: JoinRequest) -> JoinR
         signature,
         consent,
     };
-    let admitted = match inner.apply(&set, command).await {
+    let admitted = match sets.apply(&set, command).await {
         Ok(Applied::Member(member)) => member,
         Ok(_) => return JoinResponse::Refused(Refusal::Failed),
         Err(NodeError::Command(e)) => return JoinResponse::Refused(refusal(&e)),
@@ -172,9 +171,9 @@ async fn admit(inner: &Inner, remote: EndpointId, request: JoinRequest) -> JoinR
     // A device of this device's own member: it joins the journal too, with its consent.
     // Nobody else's device is ever added, whatever the request says.
     if let Some((journal, journal_consent)) = request.journal
-        && inner.me(&set).is_ok_and(|me| me == admitted)
+        && sets.me(&set).is_ok_and(|me| me == admitted)
         && let Some(journal_consent) = sixty_four(&journal_consent)
-        && let Err(e) = inner.link_journal(&journal, device, journal_consent).await
+        && let Err(e) = sets.link_journal(&journal, device, journal_consent).await
     {
         tracing::warn!(error = %e, "admitted a device of this member but could not add it to the journal");
     }

@@ -22,23 +22,32 @@ use crate::runtime::{DocKind, DocView, EngineHandle, Shared};
 
 pub(crate) struct Inner {
     pub(crate) data: Arc<DataDir>,
-    pub(crate) device: DeviceId,
+    /// The sets and journal, as the node and the join protocol act on them.
+    pub(crate) sets: Sets,
     pub(crate) endpoint: Endpoint,
     pub(super) router: Router,
-    pub(crate) engine: EngineHandle,
     pub(crate) links: Links,
     pub(crate) events: broadcast::Sender<Event>,
     /// This device's key: it signs the device's consent when it joins.
     pub(crate) key: SecretKey,
-    /// The private journal's id, once this device has or expects one.
-    pub(super) journal: Mutex<Option<DocId>>,
     pub(super) tasks: Mutex<Vec<JoinHandle<()>>>,
+}
+
+/// What acting on this device's sets and journal takes: the engine's handle, this
+/// device, and the journal's id. All the member's side of the join protocol is given;
+/// cheap to clone.
+#[derive(Clone, Debug)]
+pub(crate) struct Sets {
+    pub(crate) engine: EngineHandle,
+    pub(crate) device: DeviceId,
+    /// The private journal's id, once this device has or expects one.
+    pub(crate) journal: Arc<Mutex<Option<DocId>>>,
 }
 
 impl std::fmt::Debug for Inner {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Inner")
-            .field("device", &self.device)
+            .field("device", &self.sets.device)
             .finish_non_exhaustive()
     }
 }
@@ -52,7 +61,7 @@ pub(crate) fn doc_id(set: &SetId) -> Result<DocId, NodeError> {
     DocId::of_set(set).map_err(|_| NodeError::UnknownSet(set.to_string()))
 }
 
-impl Inner {
+impl Sets {
     /// Adds `device` to this device's journal, with its consent: a device of this
     /// device's own member being linked (see the join protocol).
     pub(crate) async fn link_journal(
@@ -103,41 +112,6 @@ impl Inner {
         }
     }
 
-    pub(crate) fn report_network(&self, message: String) {
-        tracing::warn!(%message, "network");
-        let _ = self.events.send(Event::Network(message));
-    }
-
-    pub(crate) fn remember_set(&self, set: &SetId) -> Result<(), NodeError> {
-        self.data.update_settings(|settings| {
-            if !settings.sets.iter().any(|s| s == set.as_str()) {
-                settings.sets.push(set.to_string());
-            }
-        })?;
-        Ok(())
-    }
-
-    /// Waits until `check` holds of the published views; `Err` after `timeout`.
-    pub(crate) async fn wait_for(
-        &self,
-        timeout: Duration,
-        check: impl Fn(&Shared) -> bool,
-    ) -> Result<(), ()> {
-        let mut version = self.engine.shared.version.subscribe();
-        tokio::time::timeout(timeout, async {
-            loop {
-                if check(&self.engine.shared) {
-                    return;
-                }
-                if version.changed().await.is_err() {
-                    std::future::pending::<()>().await;
-                }
-            }
-        })
-        .await
-        .map_err(|_| ())
-    }
-
     /// Applies a command as this device's member, then waits until its change is on disk.
     pub(crate) async fn apply(&self, set: &SetId, command: Command) -> Result<Applied, NodeError> {
         let member = self.me(set)?;
@@ -168,5 +142,42 @@ impl Inner {
                 })
             })
             .await
+    }
+}
+
+impl Inner {
+    pub(crate) fn report_network(&self, message: String) {
+        tracing::warn!(%message, "network");
+        let _ = self.events.send(Event::Network(message));
+    }
+
+    pub(crate) fn remember_set(&self, set: &SetId) -> Result<(), NodeError> {
+        self.data.update_settings(|settings| {
+            if !settings.sets.iter().any(|s| s == set.as_str()) {
+                settings.sets.push(set.to_string());
+            }
+        })?;
+        Ok(())
+    }
+
+    /// Waits until `check` holds of the published views; `Err` after `timeout`.
+    pub(crate) async fn wait_for(
+        &self,
+        timeout: Duration,
+        check: impl Fn(&Shared) -> bool,
+    ) -> Result<(), ()> {
+        let mut version = self.sets.engine.shared.version.subscribe();
+        tokio::time::timeout(timeout, async {
+            loop {
+                if check(&self.sets.engine.shared) {
+                    return;
+                }
+                if version.changed().await.is_err() {
+                    std::future::pending::<()>().await;
+                }
+            }
+        })
+        .await
+        .map_err(|_| ())
     }
 }

@@ -76,7 +76,7 @@ fn request(
             &set,
             &invitation,
             &member,
-            &inner.device,
+            &inner.sets.device,
         ))
         .to_bytes();
     let consent = inner
@@ -111,7 +111,7 @@ async fn join(
     let doc = doc_id(&set)?;
     let inner = node.inner();
     let (request, journal) = request(node, &ticket, profile)?;
-    if inner.view(&set).is_ok() {
+    if inner.sets.view(&set).is_ok() {
         return Err(NodeError::AlreadyMember);
     }
     // Dial every device in the ticket at once and ask the first that answers: an
@@ -182,10 +182,11 @@ async fn join(
         .map(|p| PeerId(*p.id.as_bytes()))
         .collect();
     inner
+        .sets
         .engine
         .open(doc, DocKind::Set, None, peers.clone())
         .await?;
-    let me = inner.device.clone();
+    let me = inner.sets.device.clone();
     let arrived = inner
         .wait_for(timeout, |shared| {
             shared

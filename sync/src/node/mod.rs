@@ -10,7 +10,7 @@
 
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex, OnceLock, Weak};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -45,7 +45,7 @@ use config::bind_endpoint;
 pub use config::{NodeConfig, RelayChoice};
 pub use error::NodeError;
 pub use event::{Event, Imported, RefusedChange};
-use inner::{Inner, doc_id, lock};
+use inner::{Inner, Sets, doc_id, lock};
 pub use status::{DeviceSync, RelayState};
 
 /// A running node. Cheap to clone.
@@ -57,7 +57,7 @@ pub struct Node {
 impl std::fmt::Debug for Node {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Node")
-            .field("device", &self.inner.device)
+            .field("device", &self.inner.sets.device)
             .finish_non_exhaustive()
     }
 }
@@ -110,24 +110,25 @@ impl Node {
             access_rx,
             config.dial,
         );
-        let node_slot: Arc<OnceLock<Weak<Inner>>> = Arc::new(OnceLock::new());
+        let sets = Sets {
+            engine,
+            device: me.device(),
+            journal: Arc::new(Mutex::new(journal)),
+        };
         let router = Router::builder(endpoint.clone())
             .accept(SYNC_ALPN, links.protocol())
-            .accept(JOIN_ALPN, JoinProtocol::new(node_slot.clone()))
+            .accept(JOIN_ALPN, JoinProtocol::new(sets.clone()))
             .spawn();
         let inner = Arc::new(Inner {
             data,
-            device: me.device(),
+            sets,
             endpoint,
             router,
-            engine,
             links,
             events,
             key: key.clone(),
-            journal: Mutex::new(journal),
             tasks: Mutex::new(Vec::new()),
         });
-        let _ = node_slot.set(Arc::downgrade(&inner));
         let node = Node { inner };
 
         // Every document opens in one round of the engine.
@@ -136,6 +137,7 @@ impl Node {
             opening.push((
                 journal.to_string(),
                 node.inner
+                    .sets
                     .engine
                     .open(journal, DocKind::Journal, None, BTreeSet::new()),
             ));
@@ -159,7 +161,7 @@ impl Node {
                 .unwrap_or_default();
             opening.push((
                 id.clone(),
-                node.inner.engine.open(doc, DocKind::Set, None, hints),
+                node.inner.sets.engine.open(doc, DocKind::Set, None, hints),
             ));
         }
         let (names, futures): (Vec<String>, Vec<_>) = opening.into_iter().unzip();
@@ -174,14 +176,14 @@ impl Node {
         }
         node.spawn_address_recorder();
         node.spawn_relay_watcher();
-        tracing::info!(device = %node.inner.device.short(), "node started");
+        tracing::info!(device = %node.inner.sets.device.short(), "node started");
         Ok(node)
     }
 
     /// This device's id (its iroh endpoint id).
     #[must_use]
     pub fn device(&self) -> &DeviceId {
-        &self.inner.device
+        &self.inner.sets.device
     }
 
     /// Where this device can be reached now.
@@ -240,12 +242,13 @@ impl Node {
                 name: name.to_owned(),
                 purpose: purpose.to_owned(),
                 founder,
-                device: self.inner.device.clone(),
+                device: self.inner.sets.device.clone(),
             },
             Utc::now(),
         )?;
         let doc = doc_id(&id)?;
         self.inner
+            .sets
             .engine
             .open(doc, DocKind::Set, Some(document), BTreeSet::new())
             .await?;
@@ -260,6 +263,7 @@ impl Node {
     #[must_use]
     pub fn sets(&self) -> Vec<(SetId, Result<Arc<ActionLearningSet>, LoadError>)> {
         self.inner
+            .sets
             .engine
             .shared
             .views()
@@ -285,7 +289,7 @@ impl Node {
         let incoming = automerge::Automerge::load(saved)
             .map_err(|e| LoadError::NotASet(format!("its bytes do not load: {e}")))?;
         let state = ActionLearningSet::from_doc(&incoming)?;
-        if state.member_for_device(&self.inner.device).is_none() {
+        if state.member_for_device(&self.inner.sets.device).is_none() {
             return Err(NodeError::NotInSet);
         }
         let id = state.id.clone();
@@ -302,14 +306,15 @@ impl Node {
                 Some((change, signature?))
             })
             .collect();
-        let held = self.inner.engine.shared.view(&doc).is_some();
+        let held = self.inner.sets.engine.shared.view(&doc).is_some();
         if !held {
             self.inner
+                .sets
                 .engine
                 .open(doc, DocKind::Set, None, BTreeSet::new())
                 .await?;
         }
-        let (taken, mut refused) = self.inner.engine.adopt(doc, changes).await?;
+        let (taken, mut refused) = self.inner.sets.engine.adopt(doc, changes).await?;
         if unsigned > 0 {
             refused.push(format!("{unsigned} changes without a signature"));
         }
@@ -327,7 +332,7 @@ impl Node {
     /// A backup of a set: its document with every change's signature, which
     /// [`Node::import_set`] restores.
     pub async fn backup(&self, set: &SetId) -> Result<Vec<u8>, NodeError> {
-        self.inner.engine.save(doc_id(set)?, true).await
+        self.inner.sets.engine.save(doc_id(set)?, true).await
     }
 
     /// Reads what members' devices sent into the sets and journal now. The screens take
@@ -335,12 +340,12 @@ impl Node {
     /// once (one handed to a running node, just after a sync) settles first, so it never
     /// answers from before what this device already holds.
     pub async fn settle(&self) -> Result<(), NodeError> {
-        self.inner.engine.settle().await
+        self.inner.sets.engine.settle().await
     }
 
     /// One set, as it is now.
     pub fn set(&self, set: &SetId) -> Result<Arc<ActionLearningSet>, NodeError> {
-        let view = self.inner.view(set)?;
+        let view = self.inner.sets.view(set)?;
         let loaded_set = view
             .set
             .as_ref()
@@ -350,22 +355,22 @@ impl Node {
 
     /// The set's document as Automerge bytes.
     pub async fn save(&self, set: &SetId) -> Result<Vec<u8>, NodeError> {
-        self.inner.engine.save(doc_id(set)?, false).await
+        self.inner.sets.engine.save(doc_id(set)?, false).await
     }
 
     /// The set's heads, to compare devices.
     pub fn heads(&self, set: &SetId) -> Result<Vec<automerge::ChangeHash>, NodeError> {
-        Ok(self.inner.view(set)?.heads.clone())
+        Ok(self.inner.sets.view(set)?.heads.clone())
     }
 
     /// This device's member in the set.
     pub fn me(&self, set: &SetId) -> Result<MemberId, NodeError> {
-        self.inner.me(set)
+        self.inner.sets.me(set)
     }
 
     /// Applies a command as this device's member. Returns once the change is on disk.
     pub async fn apply(&self, set: &SetId, command: Command) -> Result<Applied, NodeError> {
-        self.inner.apply(set, command).await
+        self.inner.sets.apply(set, command).await
     }
 
     /// Invites someone: returns the ticket to give them. With `link_to` (which must be
@@ -406,7 +411,7 @@ impl Node {
                 continue;
             }
             for (device, record) in &member.devices {
-                if *device == self.inner.device {
+                if *device == self.inner.sets.device {
                     continue;
                 }
                 if let Some(id) = endpoint_of(device) {
@@ -460,15 +465,17 @@ impl Node {
     /// The private journal's document id, if this device has or expects one.
     #[must_use]
     pub fn journal_id(&self) -> Option<String> {
-        lock(&self.inner.journal).as_ref().map(ToString::to_string)
+        lock(&self.inner.sets.journal)
+            .as_ref()
+            .map(ToString::to_string)
     }
 
     /// The private journal, if this device has one yet.
     pub fn journal(&self) -> Result<Option<Journal>, NodeError> {
-        let Some(id) = *lock(&self.inner.journal) else {
+        let Some(id) = *lock(&self.inner.sets.journal) else {
             return Ok(None);
         };
-        let Some(view) = self.inner.engine.shared.view(&id) else {
+        let Some(view) = self.inner.sets.engine.shared.view(&id) else {
             return Ok(None);
         };
         match view.journal.as_deref() {
@@ -488,6 +495,7 @@ impl Node {
     ) -> Result<Option<JournalEntryId>, NodeError> {
         let id = self.journal_doc().await?;
         self.inner
+            .sets
             .engine
             .edit(id, move |document| {
                 Ok(apply_journal(document, Utc::now(), command)?)
@@ -497,19 +505,20 @@ impl Node {
 
     /// The journal's document, created now if this device has none.
     async fn journal_doc(&self) -> Result<DocId, NodeError> {
-        if let Some(id) = *lock(&self.inner.journal) {
+        if let Some(id) = *lock(&self.inner.sets.journal) {
             return Ok(id);
         }
         let id = DocId::random();
-        let document = create_journal(self.inner.device.clone(), Utc::now())?;
+        let document = create_journal(self.inner.sets.device.clone(), Utc::now())?;
         self.inner
+            .sets
             .engine
             .open(id, DocKind::Journal, Some(document), BTreeSet::new())
             .await?;
         self.inner
             .data
             .update_settings(|s| s.journal = Some(id.to_string()))?;
-        *lock(&self.inner.journal) = Some(id);
+        *lock(&self.inner.sets.journal) = Some(id);
         Ok(id)
     }
 
@@ -523,13 +532,14 @@ impl Node {
         timeout: Duration,
     ) -> Result<(), NodeError> {
         self.inner
+            .sets
             .engine
             .open(doc, DocKind::Journal, None, peers)
             .await?;
         self.inner
             .data
             .update_settings(|s| s.journal = Some(doc.to_string()))?;
-        *lock(&self.inner.journal) = Some(doc);
+        *lock(&self.inner.sets.journal) = Some(doc);
         self.inner
             .wait_for(timeout, |shared| {
                 shared
@@ -544,7 +554,7 @@ impl Node {
     /// The set's values two members wrote at the same time, each version with who wrote
     /// it and when (see [`revans_model::conflicts`]).
     pub fn conflicts(&self, set: &SetId) -> Result<Vec<Conflict>, NodeError> {
-        Ok(self.inner.view(set)?.conflicts.to_vec())
+        Ok(self.inner.sets.view(set)?.conflicts.to_vec())
     }
 
     /// The changes this device refused lately in a set (newest last): who sent each, who
@@ -552,7 +562,7 @@ impl Node {
     /// listed too (`void`): allowed where they were made and held, but not shown, their
     /// author's place having been ended at the same time.
     pub fn refused(&self, set: &SetId) -> Result<Vec<RefusedChange>, NodeError> {
-        Ok(self.inner.view(set)?.refused.clone())
+        Ok(self.inner.sets.view(set)?.refused.clone())
     }
 
     /// Whether the private journal is in step with another of this member's devices:
@@ -560,13 +570,13 @@ impl Node {
     /// one of them holds exactly what this device holds.
     #[must_use]
     pub fn journal_in_step(&self) -> Option<bool> {
-        let id = (*lock(&self.inner.journal))?;
-        let view = self.inner.engine.shared.view(&id)?;
+        let id = (*lock(&self.inner.sets.journal))?;
+        let view = self.inner.sets.engine.shared.view(&id)?;
         let others: Vec<PeerId> = match view.journal.as_deref() {
             Some(Ok(journal)) => journal
                 .devices
                 .keys()
-                .filter(|d| **d != self.inner.device)
+                .filter(|d| **d != self.inner.sets.device)
                 .filter_map(PeerId::of_device)
                 .collect(),
             _ => return None,
@@ -584,7 +594,7 @@ impl Node {
     /// Per member of the set: their devices, connected or not, holding our latest change
     /// or not, and when we last heard from them.
     pub fn sync_status(&self, set: &SetId) -> Result<Vec<(MemberId, Vec<DeviceSync>)>, NodeError> {
-        let view = self.inner.view(set)?;
+        let view = self.inner.sets.view(set)?;
         let state = match view.set.as_ref() {
             Some(Ok(state)) => state,
             Some(Err(e)) => return Err(e.clone().into()),
@@ -598,7 +608,7 @@ impl Node {
                     .devices
                     .keys()
                     .map(|device| {
-                        let this_device = *device == self.inner.device;
+                        let this_device = *device == self.inner.sets.device;
                         let peer =
                             PeerId::of_device(device).and_then(|p| view.peers.get(&p).cloned());
                         DeviceSync {
@@ -648,14 +658,14 @@ impl Node {
             handle.abort();
         }
         self.inner.links.shutdown();
-        self.inner.engine.shutdown().await;
+        self.inner.sets.engine.shutdown().await;
         if let Err(e) = self.inner.router.shutdown().await {
             tracing::warn!(error = %e, "a protocol handler did not stop cleanly");
         }
         // The router closes the endpoint; closing it again makes sure its socket is gone
         // before this returns, so a restart can listen on the same port.
         self.inner.endpoint.close().await;
-        let device = self.inner.device.short().to_owned();
+        let device = self.inner.sets.device.short().to_owned();
         // The tasks aborted above let go of the node at their next turn, and a join being
         // answered holds it until answered: wait, briefly, until the data directory is
         // held here alone, so it is free (its lock released) when this returns.
@@ -730,6 +740,7 @@ impl Node {
         // The ids alone: cloning every hydrated set to learn them would be wasted work.
         let sets: Vec<SetId> = self
             .inner
+            .sets
             .engine
             .shared
             .views()
@@ -739,7 +750,7 @@ impl Node {
             .collect();
         for set in sets {
             let command = Command::RecordAddresses {
-                device: self.inner.device.clone(),
+                device: self.inner.sets.device.clone(),
                 addresses: addresses.clone(),
             };
             match self.apply(&set, command).await {
