@@ -83,6 +83,7 @@ pub use question::{Question, QuestionCategory};
 pub use rules::{Paths, Refusal, check_change, check_change_with, founding_id};
 pub use set::{
     ActionLearningSet, Facilitation, Handover, MeetingLengths, SCHEMA_VERSION, current_members,
+    whole_reads,
 };
 pub use summary::{MeetingSummary, MemberSummary, meeting_summary};
 pub use text::SharedText;

@@ -23,6 +23,17 @@ use crate::question::Question;
 use crate::text::SharedText;
 use crate::time::Timestamp;
 
+/// How many whole sets this process has read from their documents (each
+/// [`ActionLearningSet::from_doc`]): what the benchmarks count per edit, where a set kept
+/// current record by record reads none.
+static WHOLE_READS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// How many whole sets this process has read from their documents so far.
+#[must_use]
+pub fn whole_reads() -> u64 {
+    WHOLE_READS.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// The version of the document's layout this code writes. A document with a higher
 /// version was written by a newer Revans and is not edited by this one.
 pub const SCHEMA_VERSION: u64 = 1;
@@ -218,6 +229,7 @@ impl ActionLearningSet {
     /// Reads the set from its document. A document from a newer Revans, or one that is
     /// not a set at all, is refused with an error saying so.
     pub fn from_doc<D: autosurgeon::ReadDoc>(doc: &D) -> Result<Self, LoadError> {
+        WHOLE_READS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let schema = schema_of(doc)?;
         let field = |e: autosurgeon::HydrateError| LoadError::Damaged(e.to_string());
         let root = automerge::ROOT;

@@ -199,13 +199,15 @@ async fn meeting_on(meetings: u32) -> Result<(Vec<TestNode>, SetId)> {
 
 /// `edits` edits from the nodes in turn, of three kinds in turn: a rule proposed, catch-up
 /// news, a question logged in the running turn (a rule instead from its presenter). Each
-/// edit's time to commit on its node, and from then until all six others hold it, sorted.
+/// edit's time to commit on its node, and from then until all six others hold it, sorted;
+/// and how many whole sets the seven nodes read from their documents per edit.
 async fn edits_on(
     nodes: &[TestNode],
     set: &SetId,
     edits: usize,
-) -> Result<(Vec<Duration>, Vec<Duration>)> {
+) -> Result<(Vec<Duration>, Vec<Duration>, f64)> {
     let state = nodes[0].node().set(set)?;
+    let reads_before = revans_model::whole_reads();
     let (meeting, presenter) = state
         .meetings
         .iter()
@@ -271,21 +273,22 @@ async fn edits_on(
         reach.push(committed.elapsed());
         commit.push(committed - started);
     }
+    let reads = revans_model::whole_reads() - reads_before;
     commit.sort();
     reach.sort();
-    Ok((commit, reach))
+    Ok((commit, reach, reads as f64 / edits as f64))
 }
 
 /// Section 1: one change on one node until all six others hold it, on a new set and on
 /// one with its history, beside a raw iroh echo.
 async fn edit_to_the_set(sizes: &Sizes, figures: &mut Figures) -> Result<()> {
     let (nodes, set) = meeting_on(0).await?;
-    let (commit, reach) = edits_on(&nodes, &set, sizes.edits).await?;
+    let (commit, reach, reads) = edits_on(&nodes, &set, sizes.edits).await?;
     for mut t in nodes {
         t.stop().await;
     }
     let (old_nodes, old_set) = meeting_on(sizes.meetings).await?;
-    let (old_commit, old_reach) = edits_on(&old_nodes, &old_set, sizes.edits).await?;
+    let (old_commit, old_reach, old_reads) = edits_on(&old_nodes, &old_set, sizes.edits).await?;
     for mut t in old_nodes {
         t.stop().await;
     }
@@ -307,6 +310,11 @@ async fn edit_to_the_set(sizes: &Sizes, figures: &mut Figures) -> Result<()> {
     figures.insert(
         "edit_reach_p50_ms_two_year".into(),
         millis(percentile(&old_reach, 0.5)),
+    );
+    figures.insert("edit_whole_reads_per_edit".into(), reads.into());
+    figures.insert(
+        "edit_whole_reads_per_edit_two_year".into(),
+        old_reads.into(),
     );
     println!(
         "## 1. Edit to the set ({} edits, 7 nodes; a rule, catch-up news and a question in the running turn, in turn)\n",
@@ -337,6 +345,9 @@ async fn edit_to_the_set(sizes: &Sizes, figures: &mut Figures) -> Result<()> {
             percentile(old, 0.5).as_secs_f64() / percentile(new, 0.5).as_secs_f64()
         );
     }
+    println!(
+        "| whole sets read from their documents per edit, all 7 nodes (0 once open) | {reads:.2} | | {old_reads:.2} | | |"
+    );
     println!(
         "| raw iroh echo round trip, 64 bytes (the limit) | {} | {} | | | |",
         ms(em),
