@@ -15,6 +15,7 @@ use super::output::{Output, applied_id};
 use super::refs;
 use crate::render::{Table, line, name_of};
 
+/// Actions: commit to one, report back on one, list them.
 pub(super) async fn action(
     node: &Node,
     cmd: ActionCmd,
@@ -29,6 +30,7 @@ pub(super) async fn action(
     }
 }
 
+/// Commit to an action, with how likely you are to do it (1-10).
 async fn add(
     node: &Node,
     ActionAddArgs {
@@ -64,6 +66,7 @@ async fn add(
     Ok(())
 }
 
+/// Change your action before you report on it.
 async fn edit(
     node: &Node,
     ActionEditArgs {
@@ -98,6 +101,7 @@ async fn edit(
     Ok(())
 }
 
+/// Report back on your action: done, partly or not, and what happened.
 async fn report(
     node: &Node,
     ActionReportArgs {
@@ -135,6 +139,7 @@ async fn report(
     Ok(())
 }
 
+/// Actions: yours first, then everyone's.
 fn list(
     node: &Node,
     ActionListArgs { set }: ActionListArgs,
@@ -181,6 +186,7 @@ fn list(
     Ok(())
 }
 
+/// The set's review of a meeting, and your own.
 pub(super) async fn review(node: &Node, r: ReviewArgs, json: bool, out: &mut Output) -> Result<()> {
     let (id, state) = refs::set(node, &r.set)?;
     let meeting = refs::meeting(&state, &r.meeting)?;

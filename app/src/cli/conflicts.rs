@@ -12,6 +12,8 @@ use super::output::Output;
 use super::refs::{self};
 use crate::render::{self};
 
+/// Values two members changed at the same time, each version with who wrote it and
+/// when; `revans resolve` keeps one.
 pub(super) fn conflicts(
     node: &Node,
     ConflictsArgs { set }: ConflictsArgs,
@@ -71,6 +73,8 @@ pub(super) fn conflicts(
     Ok(())
 }
 
+/// Keep one version of a value two members changed at the same time (numbered and
+/// lettered as `revans conflicts` lists them); every device takes the one kept.
 pub(super) async fn resolve(
     node: &Node,
     ResolveArgs {

@@ -10,6 +10,9 @@ use super::output::Output;
 use super::refs::{self};
 use crate::export::{self, ExportFormat};
 
+/// Export a set: md (a readable record), json, ics (meetings), automerge (the
+/// document, for any Automerge tool) or revans (a backup with every change's
+/// signature, which `revans import` restores).
 pub(super) async fn export(
     node: &Node,
     ExportArgs {
@@ -54,6 +57,9 @@ pub(super) async fn export(
     Ok(())
 }
 
+/// Restore a set from a backup (`revans export SET --format revans`): every change in
+/// it is checked, signature and rules, as if a member's device had sent it; a set
+/// held already takes in what it lacks.
 pub(super) async fn import(
     node: &Node,
     ImportArgs { file }: ImportArgs,

@@ -16,6 +16,7 @@ use super::output::Output;
 use super::refs;
 use crate::render::{local, name_of};
 
+/// Invite someone to a set: prints a ticket to give them.
 pub(super) async fn invite(
     node: &Node,
     InviteArgs {
@@ -48,6 +49,7 @@ pub(super) async fn invite(
     Ok(())
 }
 
+/// Make a ticket that links another device of yours to your membership.
 pub(super) async fn link(
     node: &Node,
     LinkArgs { set, expires }: LinkArgs,
@@ -77,6 +79,7 @@ pub(super) async fn link(
     Ok(())
 }
 
+/// Join a set with a ticket: any reachable member admits you; prints the set's id.
 pub(super) async fn join(
     node: &Node,
     JoinArgs {
@@ -96,6 +99,8 @@ pub(super) async fn join(
     Ok(())
 }
 
+/// Join as a second device of a member you already are, with a ticket made by
+/// `revans link SET` on your other device.
 pub(super) async fn link_device(
     node: &Node,
     LinkDeviceArgs { ticket, timeout }: LinkDeviceArgs,

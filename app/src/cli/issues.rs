@@ -12,6 +12,7 @@ use super::output::{Output, applied_id};
 use super::refs;
 use crate::render::{Table, line, name_of};
 
+/// The issues members bring.
 pub(super) async fn issue(node: &Node, cmd: IssueCmd, json: bool, out: &mut Output) -> Result<()> {
     match cmd {
         IssueCmd::Add(args) => add(node, args, json, out).await,
@@ -22,6 +23,7 @@ pub(super) async fn issue(node: &Node, cmd: IssueCmd, json: bool, out: &mut Outp
     }
 }
 
+/// Bring an issue, in the practice's problem-statement template.
 async fn add(
     node: &Node,
     IssueAddArgs {
@@ -41,6 +43,8 @@ async fn add(
     Ok(())
 }
 
+/// Change your issue: its statement or any of the template's answers (others stay
+/// as they are).
 async fn edit(
     node: &Node,
     IssueEditArgs {
@@ -85,6 +89,7 @@ async fn edit(
     Ok(())
 }
 
+/// Mark your issue resolved.
 async fn resolve(
     node: &Node,
     IssueResolveArgs { set, issue }: IssueResolveArgs,
@@ -108,6 +113,7 @@ async fn resolve(
     Ok(())
 }
 
+/// Drop your issue.
 async fn drop(
     node: &Node,
     IssueDropArgs { set, issue }: IssueDropArgs,
@@ -131,6 +137,7 @@ async fn drop(
     Ok(())
 }
 
+/// The set's issues, open ones by priority.
 fn list(
     node: &Node,
     IssueListArgs { set }: IssueListArgs,

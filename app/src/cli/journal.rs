@@ -11,6 +11,7 @@ use super::args::JournalCmd;
 use super::output::Output;
 use crate::render::local;
 
+/// Your private journal: only your own devices ever hold it.
 pub(super) async fn journal(
     node: &Node,
     cmd: JournalCmd,

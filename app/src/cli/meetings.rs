@@ -21,6 +21,7 @@ use super::output::{Output, applied_id};
 use super::refs;
 use crate::render::{Table, line, local, minutes, name_of};
 
+/// Plan meetings and move them through their phases.
 pub(super) async fn meeting(
     node: &Node,
     cmd: MeetingCmd,
@@ -35,6 +36,7 @@ pub(super) async fn meeting(
     }
 }
 
+/// Plan a meeting (the first defaults to 180 minutes, later ones to 120).
 async fn plan(
     node: &Node,
     MeetingPlanArgs {
@@ -96,6 +98,7 @@ async fn plan(
     Ok(())
 }
 
+/// Move a planned meeting: another time, place or host.
 async fn reschedule(
     node: &Node,
     MeetingMoveArgs {
@@ -145,6 +148,7 @@ async fn reschedule(
     Ok(())
 }
 
+/// Move a meeting to a phase: catch-up, agenda, turns, review, closed.
 async fn phase(
     node: &Node,
     MeetingPhaseArgs {
@@ -180,6 +184,7 @@ async fn phase(
     Ok(())
 }
 
+/// The set's meetings.
 fn list(
     node: &Node,
     MeetingListArgs { set }: MeetingListArgs,
@@ -206,6 +211,7 @@ fn list(
     Ok(())
 }
 
+/// Share your news in a meeting's catch-up round.
 pub(super) async fn catchup(
     node: &Node,
     CatchupArgs { set, meeting, text }: CatchupArgs,
@@ -226,6 +232,7 @@ pub(super) async fn catchup(
     Ok(())
 }
 
+/// Bid for time at a meeting; a second bid replaces your first.
 pub(super) async fn bid(
     node: &Node,
     BidArgs {
@@ -270,6 +277,7 @@ pub(super) async fn bid(
     Ok(())
 }
 
+/// Show the proposed (or locked) batting order with minutes; `--lock` locks it.
 pub(super) async fn agenda(
     node: &Node,
     AgendaArgs { set, meeting, lock }: AgendaArgs,
@@ -295,6 +303,7 @@ pub(super) async fn agenda(
     Ok(())
 }
 
+/// Start or end a presenter's turn.
 pub(super) async fn turn(
     node: &Node,
     TurnArgs {
@@ -369,6 +378,7 @@ pub(super) async fn turn(
     Ok(())
 }
 
+/// Log a question (or with --statement, a statement) in the running turn.
 pub(super) async fn question(
     node: &Node,
     QuestionArgs {

@@ -10,6 +10,7 @@ use super::output::{Output, applied_id};
 use super::refs;
 use crate::render::{Table, line, name_of};
 
+/// The set's ground rules.
 pub(super) async fn rule(node: &Node, cmd: RuleCmd, json: bool, out: &mut Output) -> Result<()> {
     match cmd {
         RuleCmd::Propose { set, text } => {

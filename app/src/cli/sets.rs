@@ -14,6 +14,7 @@ use super::refs;
 use crate::export::{self};
 use crate::render::{Table, local, name_of};
 
+/// Show or set this device's member profile, and its endpoint id.
 pub(super) fn profile(
     node: &Node,
     ProfileArgs { name, org }: ProfileArgs,
@@ -60,6 +61,7 @@ pub(super) fn profile(
     Ok(())
 }
 
+/// Who facilitates: a named facilitator, rotating, or the set managing itself.
 pub(super) async fn facilitation(
     node: &Node,
     FacilitationArgs { set, mode, member }: FacilitationArgs,
@@ -96,6 +98,7 @@ pub(super) async fn facilitation(
     Ok(())
 }
 
+/// Create, list and show sets.
 pub(super) async fn set(node: &Node, cmd: SetCmd, json: bool, out: &mut Output) -> Result<()> {
     match cmd {
         SetCmd::Create { name, purpose } => {
@@ -180,6 +183,7 @@ pub(super) async fn set(node: &Node, cmd: SetCmd, json: bool, out: &mut Output) 
     Ok(())
 }
 
+/// Members of a set.
 pub(super) async fn member(
     node: &Node,
     cmd: MemberCmd,

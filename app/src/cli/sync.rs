@@ -245,6 +245,7 @@ fn unreachable_report(node: &Node, waiting: &[SetId], timeout: Duration) -> Stri
     )
 }
 
+/// Per member: their devices, whether connected, whether they hold our latest change.
 pub(super) fn status(
     node: &Node,
     StatusArgs { set }: StatusArgs,
