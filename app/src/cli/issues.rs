@@ -18,7 +18,7 @@ pub(super) async fn issue(node: &Node, cmd: IssueCmd, json: bool, out: &mut Outp
         IssueCmd::Add(args) => add(node, args, json, out).await,
         IssueCmd::Edit(args) => edit(node, args, json, out).await,
         IssueCmd::Resolve(args) => resolve(node, args, json, out).await,
-        IssueCmd::Drop(args) => drop(node, args, json, out).await,
+        IssueCmd::Drop(args) => drop_issue(node, args, json, out).await,
         IssueCmd::List(args) => list(node, args, json, out),
     }
 }
@@ -96,43 +96,45 @@ async fn resolve(
     json: bool,
     out: &mut Output,
 ) -> Result<()> {
-    let (id, state) = refs::set(node, &set)?;
-    let issue = refs::issue(&state, &issue)?;
-    node.apply(
-        &id,
-        Command::ResolveIssue {
-            issue: issue.clone(),
-        },
-    )
-    .await?;
-    out.emit(
-        json,
-        &json!({ "issue": issue, "status": "resolved" }),
-        "The issue is resolved.",
-    );
-    Ok(())
+    close(node, (&set, &issue), true, json, out).await
 }
 
 /// Drop your issue.
-async fn drop(
+async fn drop_issue(
     node: &Node,
     IssueDropArgs { set, issue }: IssueDropArgs,
     json: bool,
     out: &mut Output,
 ) -> Result<()> {
-    let (id, state) = refs::set(node, &set)?;
-    let issue = refs::issue(&state, &issue)?;
-    node.apply(
-        &id,
-        Command::DropIssue {
+    close(node, (&set, &issue), false, json, out).await
+}
+
+/// Closes an issue of one's own: resolved, or dropped.
+async fn close(
+    node: &Node,
+    (set, issue): (&str, &str),
+    resolved: bool,
+    json: bool,
+    out: &mut Output,
+) -> Result<()> {
+    let (id, state) = refs::set(node, set)?;
+    let issue = refs::issue(&state, issue)?;
+    let (command, status) = if resolved {
+        let command = Command::ResolveIssue {
             issue: issue.clone(),
-        },
-    )
-    .await?;
+        };
+        (command, "resolved")
+    } else {
+        let command = Command::DropIssue {
+            issue: issue.clone(),
+        };
+        (command, "dropped")
+    };
+    node.apply(&id, command).await?;
     out.emit(
         json,
-        &json!({ "issue": issue, "status": "dropped" }),
-        "The issue is dropped.",
+        &json!({ "issue": issue, "status": status }),
+        &format!("The issue is {status}."),
     );
     Ok(())
 }
