@@ -51,7 +51,7 @@ fn request(
     ticket: &InviteTicket,
     profile: Option<Profile>,
 ) -> Result<(JoinRequest, Option<DocId>), NodeError> {
-    let inner = node.inner();
+    let inner = &node.inner;
     let set = SetId::from(ticket.set.as_str());
     // Each command takes its own kind of ticket, told apart before anything is sent.
     let (member, journal) = match (&ticket.link, &profile) {
@@ -109,7 +109,7 @@ async fn join(
 ) -> Result<SetId, NodeError> {
     let set = SetId::from(ticket.set.as_str());
     let doc = doc_id(&set)?;
-    let inner = node.inner();
+    let inner = &node.inner;
     let (request, journal) = request(node, &ticket, profile)?;
     if inner.sets.view(&set).is_ok() {
         return Err(NodeError::AlreadyMember);

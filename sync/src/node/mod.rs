@@ -766,10 +766,6 @@ impl Node {
             }
         }
     }
-
-    pub(crate) fn inner(&self) -> &Arc<Inner> {
-        &self.inner
-    }
 }
 
 /// A set's view as the model reads it; a set with no history at all is one whose files
