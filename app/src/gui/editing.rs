@@ -6,7 +6,7 @@ use egui::RichText;
 use revans_model::{ActionLearningSet, Command, Field, Host, ProblemStatement};
 
 use super::forms::{Editing, ISSUE_TEMPLATE, parse_local};
-use super::{RevansApp, look};
+use super::{Shell, look};
 use crate::render::{self, name_of};
 
 /// The template's answers on the edit form, by the add form's field names.
@@ -14,7 +14,7 @@ fn edit_name(name: &str) -> String {
     name.replacen("issue.", "edit.", 1)
 }
 
-impl RevansApp {
+impl Shell {
     /// Starts changing a record: its form holds what the record says now.
     pub(super) fn edit(&mut self, set: &ActionLearningSet, editing: Editing) {
         self.errors.remove("edit");

@@ -1,9 +1,9 @@
 //! The text fields every form shares: their contents by name, a one-line text, a prose
 //! box, and a field the person is asked to fix.
 
-use super::RevansApp;
+use super::Shell;
 
-impl RevansApp {
+impl Shell {
     pub(super) fn field(&mut self, name: &str) -> &mut String {
         self.fields.entry(name.to_owned()).or_default()
     }

@@ -2,11 +2,13 @@
 //! tokio runtime, and what comes back (results, the node's events) arrives on a channel
 //! that each frame drains, waking the UI with a repaint.
 //!
-//! This file is the app's shell: the state it keeps, the frame (top bar, tabs, the area
-//! shown) and opening the window. Around it: the channel to the node (`work`), the
-//! sidebar, the first run (`welcome`), questions, toasts and progress (`notices`), the
-//! text fields forms share (`fields`, `forms`), editing records (`editing`), the app's
-//! look and charts; each area of a set is a room of its own in `areas`.
+//! The app is a shell and its areas. This file holds the shell's state (`Shell`: what
+//! every area shares), the frame (top bar, tabs, the area shown) and opening the window.
+//! Around it, the shell's other parts: the channel to the node (`work`), the sidebar, the
+//! first run (`welcome`), questions, toasts and progress (`notices`), the text fields
+//! forms share (`fields`, `forms`), editing records (`editing`), the app's look and
+//! charts. Each area of a set is a room of its own in `areas`, keeping its own state and
+//! borrowing the shell to draw: `self.areas.ui(tab, &mut self.shell, ui)`.
 
 mod areas;
 mod charts;
@@ -33,16 +35,7 @@ use revans_model::{ActionLearningSet, Command, Conflict, Journal, MemberId, Prof
 use revans_sync::{DeviceSync, Event, Node, NodeConfig, RefusedChange};
 
 use crate::control::Executor;
-use crate::export::ExportFormat;
 use crate::tab::Tab;
-
-/// Which actions the Actions area lists.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum ActionFilter {
-    Mine,
-    Open,
-    All,
-}
 
 /// How long an acknowledgement stays in the corner.
 const TOAST_SECONDS: f64 = 4.0;
@@ -137,8 +130,16 @@ enum NodeSlot {
     Failed(String),
 }
 
-/// The app.
+/// The app: its shell, and each area of a set with the state it owns.
 pub struct RevansApp {
+    shell: Shell,
+    areas: areas::Areas,
+}
+
+/// What every area shares: the node and the channel to it, the sets as last read, the
+/// set and area chosen, the text of every form, what is under way and what went wrong,
+/// questions and toasts, and the moment of the past being looked at.
+pub(crate) struct Shell {
     runtime: Arc<tokio::runtime::Runtime>,
     ctx: egui::Context,
     slot: NodeSlot,
@@ -170,8 +171,6 @@ pub struct RevansApp {
     toasts: Vec<(String, f64)>,
     /// Whether the sets sidebar is shown (hidden to make room on a small screen).
     sidebar: bool,
-    /// The meeting the console shows.
-    console_meeting: Option<revans_model::MeetingId>,
     /// A step that cannot be undone, waiting for the person to confirm it.
     confirm: Option<Confirm>,
     remembered: Remembered,
@@ -180,24 +179,10 @@ pub struct RevansApp {
     commands: Executor,
     /// Whether the person asked to create or join another set.
     adding: bool,
-    /// The format chosen for an export, and the last file exported.
-    export_format: ExportFormat,
+    /// The last file exported.
     last_export: Option<std::path::PathBuf>,
     /// The set as it stood at a moment chosen on the timeline, shown read-only.
     past: Option<Past>,
-    /// The date and host on the plan-a-meeting form, until a meeting is planned.
-    plan_date: Option<jiff::civil::Date>,
-    plan_host: Option<MemberId>,
-    /// The likelihood on the action form, 1 to 10.
-    likelihood: u8,
-    /// Who asked the next question logged, when picked (else this device's member).
-    asker: Option<MemberId>,
-    /// The issue the bid names, once picked.
-    bid_issue: Option<revans_model::IssueId>,
-    /// Whether the console shows the room view, full screen.
-    room: bool,
-    /// Which actions the Actions area lists.
-    action_filter: ActionFilter,
     /// How the node was started, to try again after a failure.
     config: NodeConfig,
     /// A moment the app takes as now, for pictures that must come out the same every
@@ -235,7 +220,7 @@ impl RevansApp {
         );
         let (tx, rx) = mpsc::channel();
         look::apply(&ctx);
-        let app = Self {
+        let shell = Shell {
             runtime,
             ctx,
             slot: NodeSlot::Starting,
@@ -256,45 +241,45 @@ impl RevansApp {
             fields: HashMap::new(),
             toasts: Vec::new(),
             sidebar: !remembered.sidebar_hidden,
-            console_meeting: None,
             confirm: None,
             remembered,
             control: None,
             commands,
             adding: false,
-            export_format: ExportFormat::Md,
             last_export: None,
             past: None,
-            plan_date: None,
-            plan_host: None,
-            likelihood: 7,
-            asker: None,
-            bid_issue: None,
-            room: false,
-            action_filter: ActionFilter::All,
             config: config.clone(),
             frozen_at: None,
         };
-        app.start_node(config);
-        Ok(app)
+        shell.start_node(config);
+        Ok(Self {
+            shell,
+            areas: areas::Areas::default(),
+        })
     }
 }
 
 impl eframe::App for RevansApp {
     #[allow(clippy::too_many_lines)] // the frame drawn top to bottom, as it appears
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
-        self.drain();
+        for place in self.shell.drain() {
+            self.areas.finished(place);
+        }
         let ctx = ui.ctx().clone();
-        self.toasts(&ctx);
-        self.confirmation(&ctx);
+        self.shell.toasts(&ctx);
+        self.shell.confirmation(&ctx);
         // The room view has the whole screen: no sidebar, no tabs.
-        if self.room && self.tab == Tab::Console && self.past.is_none() && self.set().is_some() {
+        if self.areas.console.room
+            && self.shell.tab == Tab::Console
+            && self.shell.past.is_none()
+            && self.shell.set().is_some()
+        {
             egui::CentralPanel::default_margins().show(ui, |ui| {
                 egui::ScrollArea::vertical()
                     .auto_shrink([false, false])
-                    .show(ui, |ui| self.console(ui));
+                    .show(ui, |ui| self.areas.console.ui(&mut self.shell, ui));
             });
-            if self.turn_running() {
+            if self.shell.turn_running() {
                 ctx.request_repaint_after(std::time::Duration::from_secs(1));
             }
             return;
@@ -303,16 +288,20 @@ impl eframe::App for RevansApp {
             ui.horizontal(|ui| {
                 if ui
                     .selectable_label(
-                        self.sidebar,
-                        if self.sidebar { "Hide sets" } else { "Sets" },
+                        self.shell.sidebar,
+                        if self.shell.sidebar {
+                            "Hide sets"
+                        } else {
+                            "Sets"
+                        },
                     )
                     .on_hover_text("Show or hide the list of sets")
                     .clicked()
                 {
-                    self.sidebar = !self.sidebar;
+                    self.shell.sidebar = !self.shell.sidebar;
                 }
                 ui.label(RichText::new("Revans").strong());
-                if let Some(profile) = &self.profile {
+                if let Some(profile) = &self.shell.profile {
                     ui.label(format!("· {}", profile.display_name));
                 }
                 ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
@@ -328,9 +317,9 @@ impl eframe::App for RevansApp {
                     }
                 });
             });
-            self.status(ui, "app");
+            self.shell.status(ui, "app");
         });
-        match &self.slot {
+        match &self.shell.slot {
             NodeSlot::Starting => {
                 egui::CentralPanel::default_margins().show(ui, |ui| {
                     ui.horizontal(|ui| {
@@ -349,27 +338,27 @@ impl eframe::App for RevansApp {
                     retry = ui.button("Try again").clicked();
                 });
                 if retry {
-                    self.slot = NodeSlot::Starting;
-                    self.start_node(self.config.clone());
+                    self.shell.slot = NodeSlot::Starting;
+                    self.shell.start_node(self.shell.config.clone());
                 }
                 return;
             }
             NodeSlot::Ready(_) => {}
         }
-        if self.profile.is_none() {
-            egui::CentralPanel::default_margins().show(ui, |ui| self.first_run(ui));
+        if self.shell.profile.is_none() {
+            egui::CentralPanel::default_margins().show(ui, |ui| self.shell.first_run(ui));
             return;
         }
-        if self.sidebar {
+        if self.shell.sidebar {
             egui::Panel::left("sets")
                 .default_size(200.0)
                 .show(ui, |ui| {
-                    egui::ScrollArea::vertical().show(ui, |ui| self.sets_panel(ui));
+                    egui::ScrollArea::vertical().show(ui, |ui| self.shell.sets_panel(ui));
                 });
         }
         egui::CentralPanel::default_margins().show(ui, |ui| {
-            if self.set().is_none() {
-                self.start_or_join(ui);
+            if self.shell.set().is_none() {
+                self.shell.start_or_join(ui);
                 return;
             }
             // One row however narrow the window: it scrolls sideways rather than wrap, its
@@ -381,15 +370,18 @@ impl eframe::App for RevansApp {
                     .show(ui, |ui| {
                         ui.horizontal(|ui| {
                             for tab in Tab::ALL {
-                                if ui.selectable_label(self.tab == tab, tab.title()).clicked() {
-                                    self.tab = tab;
+                                if ui
+                                    .selectable_label(self.shell.tab == tab, tab.title())
+                                    .clicked()
+                                {
+                                    self.shell.tab = tab;
                                 }
                             }
                         });
                     });
             });
             ui.separator();
-            if let Some(moment) = self.past.as_ref().map(|p| p.moment.clone()) {
+            if let Some(moment) = self.shell.past.as_ref().map(|p| p.moment.clone()) {
                 let mut back = false;
                 egui::Frame::group(ui.style())
                     .fill(ui.visuals().warn_fg_color.gamma_multiply(0.15))
@@ -405,55 +397,43 @@ impl eframe::App for RevansApp {
                         });
                     });
                 if back {
-                    self.past = None;
+                    self.shell.past = None;
                 }
             }
             // The past is read-only; the History tab stays live, to choose another moment.
-            let editable = self.past.is_none() || self.tab == Tab::History;
+            let editable = self.shell.past.is_none() || self.shell.tab == Tab::History;
             egui::ScrollArea::vertical()
                 .auto_shrink([false, false])
                 .show(ui, |ui| {
-                    ui.add_enabled_ui(editable, |ui| self.area(ui));
+                    ui.add_enabled_ui(editable, |ui| {
+                        self.areas.ui(self.shell.tab, &mut self.shell, ui);
+                    });
                 });
         });
         // The clock moves only while a turn runs or people's status is on screen.
-        if self.tab == Tab::Console && self.turn_running() {
+        if self.shell.tab == Tab::Console && self.shell.turn_running() {
             ui.ctx()
                 .request_repaint_after(std::time::Duration::from_secs(1));
-        } else if self.tab == Tab::People {
+        } else if self.shell.tab == Tab::People {
             ui.ctx()
                 .request_repaint_after(std::time::Duration::from_secs(2));
-            self.refresh_sync_soon();
+            self.shell.refresh_sync_soon();
         }
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
-        self.remembered.last_set = self.selected.as_ref().map(ToString::to_string);
-        self.remembered.tab = Some(self.tab);
-        self.remembered.sidebar_hidden = !self.sidebar;
-        eframe::set_value(storage, eframe::APP_KEY, &self.remembered);
+        self.shell.remembered.last_set = self.shell.selected.as_ref().map(ToString::to_string);
+        self.shell.remembered.tab = Some(self.shell.tab);
+        self.shell.remembered.sidebar_hidden = !self.shell.sidebar;
+        eframe::set_value(storage, eframe::APP_KEY, &self.shell.remembered);
     }
 
     fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
-        self.shutdown();
+        self.shell.shutdown();
     }
 }
 
-impl RevansApp {
-    /// The chosen area of the set.
-    fn area(&mut self, ui: &mut egui::Ui) {
-        match self.tab {
-            Tab::Overview => self.overview(ui),
-            Tab::Issues => self.issues(ui),
-            Tab::Meetings => self.meetings(ui),
-            Tab::Console => self.console(ui),
-            Tab::Actions => self.actions(ui),
-            Tab::Journal => self.journal_view(ui),
-            Tab::History => self.history(ui),
-            Tab::People => self.people(ui),
-        }
-    }
-
+impl Shell {
     fn refresh_sync_soon(&mut self) {
         if let (Some(node), Some(id)) = (self.node(), self.selected.clone())
             && let Ok(status) = node.sync_status(&id)
@@ -517,11 +497,11 @@ pub fn run(
         Box::new(move |cc| {
             let mut app = RevansApp::new(cc, config, commands)?;
             if let Some(tab) = show {
-                app.tab = tab;
+                app.shell.tab = tab;
             }
             if room {
-                app.tab = Tab::Console;
-                app.room = true;
+                app.shell.tab = Tab::Console;
+                app.areas.console.room = true;
             }
             Ok(Box::new(app))
         }),

@@ -4,9 +4,9 @@
 
 use revans_model::Command;
 
-use super::{Confirm, RevansApp, TOAST_SECONDS, look};
+use super::{Confirm, Shell, TOAST_SECONDS, look};
 
-impl RevansApp {
+impl Shell {
     /// Asks before applying a command that cannot be undone.
     pub(super) fn ask(
         &mut self,

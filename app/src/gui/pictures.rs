@@ -15,7 +15,7 @@ use egui_kittest::Harness;
 use revans_model::{ActionLearningSet, Command, ContributionKind, Phase};
 use revans_tests::history::{self, History};
 
-use super::areas::room;
+use super::areas::console::room;
 use super::tests::{app_sized, click, device_key, see, see_text, settled, type_into, until};
 use super::{charts, look};
 
@@ -102,14 +102,14 @@ fn the_room_view_in_a_turn() {
     click(&mut h, "Save profile");
     settled(&mut h);
     let mut history = seeded();
-    let node = h.state().node().cloned().unwrap();
+    let node = h.state().shell.node().cloned().unwrap();
     // This device is Ada's second: the scene is what her screen shows.
     history.link(0, &device_key(&node), now()).unwrap();
-    let runtime = h.state().runtime.clone();
+    let runtime = h.state().shell.runtime.clone();
     runtime
         .block_on(node.import_set(&history.backup()))
         .unwrap();
-    h.state_mut().frozen_at = Some(now());
+    h.state_mut().shell.frozen_at = Some(now());
     see(&mut h, "Meeting console");
     click(&mut h, "Meeting console");
     see_text(&mut h, "Bo Lindqvist is presenting");
@@ -118,13 +118,13 @@ fn the_room_view_in_a_turn() {
     see_text(&mut h, "Cy Mensah asked: What would success look like?");
     // The acknowledgements of the steps above fade; the room sees the meeting.
     until(&mut h, "the acknowledgements to fade", |h| {
-        h.state().toasts.is_empty()
+        h.state().shell.toasts.is_empty()
     });
     h.remove_cursor();
     h.step();
     h.snapshot("room_view_turn");
     // Two minutes over: the ring and its words turn red, the prompts turn to commitment.
-    h.state_mut().frozen_at = Some(now() + Duration::minutes(6));
+    h.state_mut().shell.frozen_at = Some(now() + Duration::minutes(6));
     see_text(&mut h, "2:00 over time");
     h.snapshot("room_view_over_time");
     // A bright room reads a light screen better: the same view in the light theme.

@@ -2,9 +2,9 @@
 
 use egui::RichText;
 
-use super::RevansApp;
+use super::Shell;
 
-impl RevansApp {
+impl Shell {
     /// The sets, each with its sync badge: how many members' devices hold our latest.
     pub(super) fn sets_panel(&mut self, ui: &mut egui::Ui) {
         ui.heading("Sets");

@@ -40,7 +40,7 @@ pub(super) fn until(
         assert!(
             start.elapsed() < TIMEOUT,
             "waited {TIMEOUT:?} for {what}; errors shown: {:?}",
-            h.state().errors
+            h.state().shell.errors
         );
         std::thread::sleep(Duration::from_millis(10));
     }
@@ -72,8 +72,14 @@ pub(super) fn type_into(h: &mut Harness<'static, RevansApp>, label: &str, text: 
 
 /// Waits until nothing is under way and no error is shown.
 pub(super) fn settled(h: &mut Harness<'static, RevansApp>) {
-    until(h, "the work to finish", |h| h.state().pending.is_empty());
-    assert!(h.state().errors.is_empty(), "{:?}", h.state().errors);
+    until(h, "the work to finish", |h| {
+        h.state().shell.pending.is_empty()
+    });
+    assert!(
+        h.state().shell.errors.is_empty(),
+        "{:?}",
+        h.state().shell.errors
+    );
 }
 
 /// The device key of the node an app runs, read from its data directory: what a scene
@@ -200,8 +206,8 @@ fn a_set_runs_a_whole_meeting_from_plan_to_review() {
     );
 
     // What the screens said is what the set holds.
-    let node = h.state().node().cloned().unwrap();
-    let set_id = h.state().selected.clone().unwrap();
+    let node = h.state().shell.node().cloned().unwrap();
+    let set_id = h.state().shell.selected.clone().unwrap();
     let set = node.set(&set_id).unwrap();
     let action = set.actions.values().next().unwrap();
     assert_eq!(action.text, "Call the board");
@@ -244,6 +250,7 @@ fn a_bid_made_in_one_app_appears_in_the_other() {
     settled(&mut ada);
     let ticket = ada
         .state()
+        .shell
         .tickets
         .get("invite")
         .map(|t| t.text.clone())
@@ -265,9 +272,13 @@ fn a_bid_made_in_one_app_appears_in_the_other() {
     type_into(&mut bo, "Ticket", &ticket);
     click(&mut bo, "Join set");
     until(&mut bo, "Bo to join", |h| {
-        h.state().pending.is_empty() && h.state().set().is_some()
+        h.state().shell.pending.is_empty() && h.state().shell.set().is_some()
     });
-    assert!(bo.state().errors.is_empty(), "{:?}", bo.state().errors);
+    assert!(
+        bo.state().shell.errors.is_empty(),
+        "{:?}",
+        bo.state().shell.errors
+    );
     // Once used, the invitation is no longer waiting on Ada's screen, and Bo's device,
     // admitted moments ago, shows as connected there.
     until(&mut ada, "Bo's invitation to be used", |h| {
@@ -275,7 +286,7 @@ fn a_bid_made_in_one_app_appears_in_the_other() {
             .next()
             .is_none()
     });
-    let bo_device = bo.state().node().unwrap().device().short().to_owned();
+    let bo_device = bo.state().shell.node().unwrap().device().short().to_owned();
     until(&mut ada, "Bo's device shown as connected", |h| {
         h.query_all_by_label(&format!(
             "Device {bo_device}: online (direct connection); has our latest change; last heard just now"
@@ -304,14 +315,14 @@ fn a_bid_made_in_one_app_appears_in_the_other() {
 /// The node, the selected set and the app's runtime, to set a scene up directly.
 fn scene(h: &Harness<'static, RevansApp>) -> (revans_sync::Node, revans_model::SetId) {
     (
-        h.state().node().cloned().unwrap(),
-        h.state().selected.clone().unwrap(),
+        h.state().shell.node().cloned().unwrap(),
+        h.state().shell.selected.clone().unwrap(),
     )
 }
 
 fn apply(h: &Harness<'static, RevansApp>, command: revans_model::Command) {
     let (node, set) = scene(h);
-    let runtime = h.state().runtime.clone();
+    let runtime = h.state().shell.runtime.clone();
     runtime.block_on(node.apply(&set, command)).unwrap();
 }
 
@@ -454,9 +465,9 @@ fn an_error_clears_as_it_is_fixed_and_every_save_is_acknowledged() {
     click(&mut h, "Issues");
     click(&mut h, "Add issue");
     until(&mut h, "the empty statement to be refused", |h| {
-        !h.state().errors.is_empty()
+        !h.state().shell.errors.is_empty()
     });
-    let refused = h.state().errors.get("issue").cloned().unwrap();
+    let refused = h.state().shell.errors.get("issue").cloned().unwrap();
     see_text(&mut h, &refused);
     type_into(
         &mut h,
@@ -557,10 +568,10 @@ fn a_device_admitted_that_went_away_shows_when_it_was_heard_from() {
     type_into(&mut h, "Who is it for", "Bo");
     click(&mut h, "Make invitation ticket");
     settled(&mut h);
-    let ticket = h.state().tickets.get("invite").unwrap().text.clone();
+    let ticket = h.state().shell.tickets.get("invite").unwrap().text.clone();
 
     // Bo joins from a device that goes away at once, as `revans join` does.
-    let runtime = h.state().runtime.clone();
+    let runtime = h.state().shell.runtime.clone();
     let bo_dir = root.path().join("bo");
     let device = runtime.block_on(async move {
         let bo = revans_sync::Node::start(NodeConfig::loopback(bo_dir))
@@ -631,7 +642,7 @@ fn planning_a_meeting_picks_its_date_and_host_and_meets_at_the_hosts_workplace()
 }
 
 fn set_id(h: &Harness<'static, RevansApp>) -> revans_model::SetId {
-    h.state().selected.clone().unwrap()
+    h.state().shell.selected.clone().unwrap()
 }
 
 #[test]
@@ -861,7 +872,7 @@ fn draw_the_console_of_the_largest_set() {
     type_into(&mut h, "Your name", "Ada");
     click(&mut h, "Save profile");
     settled(&mut h);
-    let node = h.state().node().cloned().unwrap();
+    let node = h.state().shell.node().cloned().unwrap();
     // The set comes from the release benchmark (`bench --save-set FILE`, generating it in
     // a debug build takes minutes); without it, a shorter history made here.
     let now = chrono::Utc::now();
@@ -883,7 +894,7 @@ fn draw_the_console_of_the_largest_set() {
     // This device becomes the founder's second device.
     history.link(0, &device_key(&node), now).unwrap();
     let bytes = history.backup();
-    let runtime = h.state().runtime.clone();
+    let runtime = h.state().shell.runtime.clone();
     runtime.block_on(node.import_set(&bytes)).unwrap();
     // The only set, so the app opens it.
     see(&mut h, "Meeting console");
@@ -943,7 +954,7 @@ fn a_value_changed_on_two_devices_at_once_shows_both_and_one_is_kept() {
     let mut h = app(&root.path().join("ada"));
     profile_and_set(&mut h, "Ada");
     let (ada, set) = scene(&h);
-    let runtime = h.state().runtime.clone();
+    let runtime = h.state().shell.runtime.clone();
     apply(
         &h,
         Command::ProposeRule {
@@ -977,7 +988,7 @@ fn a_value_changed_on_two_devices_at_once_shows_both_and_one_is_kept() {
         bo
     });
     until(&mut h, "Bo to hold Ada's set", |h| {
-        let ada = h.state().node().unwrap();
+        let ada = h.state().shell.node().unwrap();
         bo.heads(&set).ok() == ada.heads(&set).ok()
     });
     let (rule, meeting) = {
@@ -1067,7 +1078,7 @@ fn a_value_changed_on_two_devices_at_once_shows_both_and_one_is_kept() {
 /// Ada's app.
 fn bo_joins(h: &mut Harness<'static, RevansApp>, dir: &std::path::Path) -> revans_model::MemberId {
     let (ada, set) = scene(h);
-    let runtime = h.state().runtime.clone();
+    let runtime = h.state().shell.runtime.clone();
     let ticket = runtime
         .block_on(ada.invite(&set, "Bo", Duration::from_hours(1), None))
         .unwrap()
@@ -1087,6 +1098,7 @@ fn bo_joins(h: &mut Harness<'static, RevansApp>, dir: &std::path::Path) -> revan
     runtime.block_on(bo.shutdown());
     until(h, "Bo to be a member in Ada's app", |h| {
         h.state()
+            .shell
             .set()
             .is_some_and(|s| s.is_current_member(&member))
     });
@@ -1157,7 +1169,7 @@ fn actions_are_filtered_and_follow_through_is_charted() {
     see_text(&mut h, "No actions yet: each presenter commits to theirs");
     let meeting = plan_now(&h);
     let (node, set) = scene(&h);
-    let runtime = h.state().runtime.clone();
+    let runtime = h.state().shell.runtime.clone();
     let mut ids = Vec::new();
     for (text, likelihood) in [("Call the board", 7), ("Write to the union", 4)] {
         let applied = runtime

@@ -3,9 +3,9 @@
 use egui::RichText;
 use revans_model::Profile;
 
-use super::{Outcome, RevansApp, look};
+use super::{Outcome, Shell, look};
 
-impl RevansApp {
+impl Shell {
     pub(super) fn first_run(&mut self, ui: &mut egui::Ui) {
         ui.heading("Welcome to Revans");
         ui.label(

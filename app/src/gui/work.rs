@@ -10,9 +10,9 @@ use revans_sync::{Event, Node, NodeConfig, NodeError};
 
 use crate::tab::Tab;
 
-use super::{Msg, NodeSlot, Outcome, RevansApp, acknowledgement};
+use super::{Msg, NodeSlot, Outcome, Shell, acknowledgement};
 
-impl RevansApp {
+impl Shell {
     pub(super) fn start_node(&self, config: NodeConfig) {
         let tx = self.tx.clone();
         let ctx = self.ctx.clone();
@@ -99,7 +99,10 @@ impl RevansApp {
         });
     }
 
-    pub(super) fn drain(&mut self) {
+    /// Takes in what came back since the last frame; returns the places whose work
+    /// finished well, for the areas whose forms they were.
+    pub(super) fn drain(&mut self) -> Vec<&'static str> {
+        let mut finished = Vec::new();
         // A node event re-reads only what it touched; the person's own work, or the node
         // starting, re-reads everything (their profile among it).
         let mut changed = false;
@@ -144,6 +147,7 @@ impl RevansApp {
                         Ok(outcome) => {
                             self.errors.remove(place);
                             self.finished(place, outcome);
+                            finished.push(place);
                         }
                         Err(e) => {
                             self.errors.insert(place, e);
@@ -158,6 +162,7 @@ impl RevansApp {
         } else if !changed_sets.is_empty() || peers_changed {
             self.refresh_after_events(&changed_sets);
         }
+        finished
     }
 
     /// Re-reads the sets that changed, every set's sync status, and the journal (whose
@@ -233,10 +238,6 @@ impl RevansApp {
                 self.tab = Tab::Overview;
             }
             Outcome::Done => {}
-        }
-        if place == "plan" {
-            self.plan_date = None;
-            self.plan_host = None;
         }
         if place == "edit" {
             self.editing = None;

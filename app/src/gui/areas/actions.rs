@@ -5,16 +5,37 @@ use revans_model::{Field, follow_through};
 
 use crate::gui::forms::Editing;
 use crate::gui::look::{in_joining_order, member_colour};
-use crate::gui::{ActionFilter, RevansApp, charts, look};
+use crate::gui::{Shell, charts, look};
 use crate::render::name_of;
 
-impl RevansApp {
+/// Which actions the Actions area lists.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ActionFilter {
+    Mine,
+    Open,
+    All,
+}
+
+/// The actions area keeps which actions it lists.
+pub(crate) struct Actions {
+    filter: ActionFilter,
+}
+
+impl Default for Actions {
+    fn default() -> Self {
+        Self {
+            filter: ActionFilter::All,
+        }
+    }
+}
+
+impl Actions {
     #[allow(clippy::too_many_lines)] // the area drawn top to bottom, as it appears
-    pub(crate) fn actions(&mut self, ui: &mut egui::Ui) {
-        let Some(set) = self.set().cloned() else {
+    pub(crate) fn ui(&mut self, app: &mut Shell, ui: &mut egui::Ui) {
+        let Some(set) = app.set().cloned() else {
             return;
         };
-        let me = self.me();
+        let me = app.me();
         ui.heading("Actions");
         ui.horizontal(|ui| {
             ui.label("Show");
@@ -23,18 +44,15 @@ impl RevansApp {
                 (ActionFilter::Open, "Open"),
                 (ActionFilter::All, "All"),
             ] {
-                if ui
-                    .selectable_label(self.action_filter == filter, label)
-                    .clicked()
-                {
-                    self.action_filter = filter;
+                if ui.selectable_label(self.filter == filter, label).clicked() {
+                    self.filter = filter;
                 }
             }
         });
         let mut actions: Vec<_> = set
             .actions
             .iter()
-            .filter(|(_, a)| match self.action_filter {
+            .filter(|(_, a)| match self.filter {
                 ActionFilter::Mine => Some(&a.owner) == me.as_ref(),
                 ActionFilter::Open => a.report_back.is_none(),
                 ActionFilter::All => true,
@@ -44,7 +62,7 @@ impl RevansApp {
         if actions.is_empty() {
             look::empty(
                 ui,
-                match self.action_filter {
+                match self.filter {
                     ActionFilter::Mine => {
                         "You have no actions yet: commit to one at the end of your turn."
                     }
@@ -74,20 +92,20 @@ impl RevansApp {
                     outcome.map_or("open", revans_model::Outcome::name),
                     look::outcome_colour(outcome),
                 );
-                let marked = self.in_conflict(&Field::ActionText((*id).clone()))
-                    || self.in_conflict(&Field::ActionLikelihood((*id).clone()));
+                let marked = app.in_conflict(&Field::ActionText((*id).clone()))
+                    || app.in_conflict(&Field::ActionLikelihood((*id).clone()));
                 if marked {
                     ui.colored_label(ui.visuals().warn_fg_color, "two versions");
                 }
                 if Some(&a.owner) == me.as_ref()
                     && a.report_back.is_none()
-                    && self.editing.is_none()
+                    && app.editing.is_none()
                     && ui
                         .button("Edit")
                         .on_hover_text(format!("Change: {}", a.text))
                         .clicked()
                 {
-                    self.edit(
+                    app.edit(
                         &set,
                         Editing::Action {
                             action: (*id).clone(),
@@ -96,13 +114,13 @@ impl RevansApp {
                     );
                 }
             });
-            self.versions(ui, &set, &Field::ActionText((*id).clone()));
-            self.versions(ui, &set, &Field::ActionLikelihood((*id).clone()));
-            if self.editing(&Editing::Action {
+            app.versions(ui, &set, &Field::ActionText((*id).clone()));
+            app.versions(ui, &set, &Field::ActionLikelihood((*id).clone()));
+            if app.editing(&Editing::Action {
                 action: (*id).clone(),
                 likelihood: a.likelihood,
             }) {
-                self.edit_form(ui, &set);
+                app.edit_form(ui, &set);
             }
         }
         look::section(ui, "Follow-through");
@@ -124,6 +142,6 @@ impl RevansApp {
                 f.open
             ));
         }
-        charts::charts(ui, &set, self.now());
+        charts::charts(ui, &set, app.now());
     }
 }

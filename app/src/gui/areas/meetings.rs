@@ -2,11 +2,11 @@
 
 use chrono::{Datelike as _, Local};
 use egui::RichText;
-use revans_model::{ActionLearningSet, Command, Field, MeetingPlan};
+use revans_model::{ActionLearningSet, Command, Field, MeetingPlan, MemberId};
 
 use crate::gui::forms::Editing;
 use crate::gui::forms::parse_local;
-use crate::gui::{RevansApp, look};
+use crate::gui::{Shell, look};
 use crate::render::{local, name_of};
 
 /// The date the plan-a-meeting form starts at: four weeks after the set's last meeting,
@@ -28,10 +28,28 @@ fn next_meeting_date(set: &ActionLearningSet, today: chrono::NaiveDate) -> jiff:
     )
 }
 
-impl RevansApp {
+/// The meetings area keeps the date and host chosen on the plan-a-meeting form, until a
+/// meeting is planned.
+#[derive(Default)]
+pub(crate) struct Meetings {
+    date: Option<jiff::civil::Date>,
+    host: Option<MemberId>,
+}
+
+impl Meetings {
+    /// The shell's work at `place` finished: a planned meeting empties the form.
+    pub(crate) fn finished(&mut self, place: &str) {
+        if place == "plan" {
+            self.date = None;
+            self.host = None;
+        }
+    }
+}
+
+impl Meetings {
     #[allow(clippy::too_many_lines)] // the area drawn top to bottom, as it appears
-    pub(crate) fn meetings(&mut self, ui: &mut egui::Ui) {
-        let Some(set) = self.set().cloned() else {
+    pub(crate) fn ui(&mut self, app: &mut Shell, ui: &mut egui::Ui) {
+        let Some(set) = app.set().cloned() else {
             return;
         };
         ui.heading("Meetings");
@@ -59,18 +77,18 @@ impl RevansApp {
                     Field::MeetingHost(id.clone()),
                 ]
                 .iter()
-                .any(|f| self.in_conflict(f));
+                .any(|f| app.in_conflict(f));
                 if marked {
                     ui.colored_label(ui.visuals().warn_fg_color, "two versions");
                 }
                 if m.phase == revans_model::Phase::Planned
-                    && self.editing.is_none()
+                    && app.editing.is_none()
                     && ui
                         .button("Move")
                         .on_hover_text("Another time, place or host")
                         .clicked()
                 {
-                    self.edit(
+                    app.edit(
                         &set,
                         Editing::Meeting {
                             meeting: id.clone(),
@@ -87,11 +105,11 @@ impl RevansApp {
                 Field::MeetingLocation(id.clone()),
                 Field::MeetingHost(id.clone()),
             ] {
-                self.versions(ui, &set, &field);
+                app.versions(ui, &set, &field);
             }
         }
-        if matches!(self.editing, Some(Editing::Meeting { .. })) {
-            self.edit_form(ui, &set);
+        if matches!(app.editing, Some(Editing::Meeting { .. })) {
+            app.edit_form(ui, &set);
             return;
         }
         ui.add_space(8.0);
@@ -99,7 +117,7 @@ impl RevansApp {
         ui.label("The first meeting is three hours by default, later ones two; meet at members' workplaces in turn.");
         let today = Local::now().date_naive();
         let date = self
-            .plan_date
+            .date
             .get_or_insert_with(|| next_meeting_date(&set, today));
         ui.horizontal(|ui| {
             ui.label("Date");
@@ -110,65 +128,59 @@ impl RevansApp {
                     .show_icon(false),
             );
         });
-        if self.value("plan.time.keep").is_empty() {
-            "09:30".clone_into(self.field("plan.time.keep"));
+        if app.value("plan.time.keep").is_empty() {
+            "09:30".clone_into(app.field("plan.time.keep"));
         }
-        let entered = self.text(ui, "Start time (HH:MM, local time)", "plan.time.keep")
-            | self.text(ui, "Minutes (blank for the default)", "plan.minutes");
+        let entered = app.text(ui, "Start time (HH:MM, local time)", "plan.time.keep")
+            | app.text(ui, "Minutes (blank for the default)", "plan.minutes");
         // Meetings rotate around members' workplaces: the host's organisation is the
         // place unless the person writes another.
-        let before = self.plan_host.clone();
+        let before = self.host.clone();
         let chosen = self
-            .plan_host
+            .host
             .as_ref()
             .map_or_else(|| "No host".to_owned(), |h| name_of(&set, h));
         egui::ComboBox::from_label("Host")
             .selected_text(chosen)
             .show_ui(ui, |ui| {
-                ui.selectable_value(&mut self.plan_host, None, "No host");
+                ui.selectable_value(&mut self.host, None, "No host");
                 for (id, member) in set.current_members() {
-                    ui.selectable_value(
-                        &mut self.plan_host,
-                        Some(id.clone()),
-                        &member.display_name,
-                    );
+                    ui.selectable_value(&mut self.host, Some(id.clone()), &member.display_name);
                 }
             });
-        if self.plan_host != before
+        if self.host != before
             && let Some(organisation) = self
-                .plan_host
+                .host
                 .as_ref()
                 .and_then(|h| set.members.get(h))
                 .map(|m| m.organisation.clone())
-            && self.value("plan.where").trim().is_empty()
+            && app.value("plan.where").trim().is_empty()
         {
-            *self.field("plan.where") = organisation;
+            *app.field("plan.where") = organisation;
         }
-        let entered = entered | self.text(ui, "Where", "plan.where");
+        let entered = entered | app.text(ui, "Where", "plan.where");
         if ui.button("Plan meeting").clicked() || entered {
-            let date = self
-                .plan_date
-                .unwrap_or_else(|| next_meeting_date(&set, today));
-            let when = parse_local(&format!("{date} {}", self.value("plan.time.keep")));
-            let minutes = self.value("plan.minutes");
+            let date = self.date.unwrap_or_else(|| next_meeting_date(&set, today));
+            let when = parse_local(&format!("{date} {}", app.value("plan.time.keep")));
+            let minutes = app.value("plan.minutes");
             let minutes = if minutes.trim().is_empty() {
                 Ok(None)
             } else {
                 minutes.trim().parse::<u32>().map(Some)
             };
             match (when, minutes) {
-                (None, _) => self.error(
+                (None, _) => app.error(
                     "plan",
                     "Write the start time as hours and minutes, like 09:30.",
                 ),
-                (_, Err(_)) => self.error(
+                (_, Err(_)) => app.error(
                     "plan",
                     "Write the length as a number of minutes, or leave it blank.",
                 ),
                 (Some(scheduled_at), Ok(minutes)) => {
-                    let location = self.value("plan.where");
-                    let host = self.plan_host.clone();
-                    self.apply(
+                    let location = app.value("plan.where");
+                    let host = self.host.clone();
+                    app.apply(
                         "plan",
                         "Planning…",
                         Command::PlanMeeting(MeetingPlan {
@@ -181,6 +193,6 @@ impl RevansApp {
                 }
             }
         }
-        self.status(ui, "plan");
+        app.status(ui, "plan");
     }
 }

@@ -8,7 +8,7 @@ use revans_model::{ActionLearningSet, Command, Facilitation, Field};
 use crate::export;
 use crate::export::ExportFormat;
 use crate::gui::forms::Editing;
-use crate::gui::{Outcome, RevansApp};
+use crate::gui::{Outcome, Shell};
 use crate::render::name_of;
 
 /// What the app exports, in the order offered.
@@ -48,22 +48,36 @@ fn extension(format: ExportFormat) -> &'static str {
     }
 }
 
-impl RevansApp {
+/// The overview: the set at a glance, and exporting it. It keeps the format chosen for
+/// an export.
+pub(crate) struct Overview {
+    format: ExportFormat,
+}
+
+impl Default for Overview {
+    fn default() -> Self {
+        Self {
+            format: ExportFormat::Md,
+        }
+    }
+}
+
+impl Overview {
     #[allow(clippy::too_many_lines)] // the area drawn top to bottom, as it appears
-    pub(crate) fn overview(&mut self, ui: &mut egui::Ui) {
-        let Some(set) = self.set().cloned() else {
+    pub(crate) fn ui(&mut self, app: &mut Shell, ui: &mut egui::Ui) {
+        let Some(set) = app.set().cloned() else {
             return;
         };
-        let me = self.me();
+        let me = app.me();
         ui.horizontal_wrapped(|ui| {
             ui.heading(&set.name);
-            if !self.editing(&Editing::Set) && ui.button("Edit name and purpose").clicked() {
-                self.edit(&set, Editing::Set);
+            if !app.editing(&Editing::Set) && ui.button("Edit name and purpose").clicked() {
+                app.edit(&set, Editing::Set);
             }
         });
-        self.versions(ui, &set, &Field::SetName);
-        if self.editing(&Editing::Set) {
-            self.edit_form(ui, &set);
+        app.versions(ui, &set, &Field::SetName);
+        if app.editing(&Editing::Set) {
+            app.edit_form(ui, &set);
         }
         if !set.purpose.is_blank() {
             ui.label(set.purpose.as_str());
@@ -93,7 +107,7 @@ impl RevansApp {
             if !matches!(set.facilitation, Facilitation::SelfManaged)
                 && ui.button("Step back: the set manages itself").clicked()
             {
-                self.ask(
+                app.ask(
                     "Step back? From now on no one facilitates: the set manages itself, and any member can take up facilitation again.",
                     "Yes, step back",
                     ("facilitation", "Handing over…"),
@@ -110,7 +124,7 @@ impl RevansApp {
                     .into_iter()
                     .map(|(id, _)| id.clone())
                     .collect();
-                self.ask(
+                app.ask(
                     "Rotate facilitation? Each meeting is then facilitated by the next member in turn, starting with the first.",
                     "Yes, rotate",
                     ("facilitation", "Handing over…"),
@@ -126,7 +140,7 @@ impl RevansApp {
                     })
                 && ui.button("I will facilitate").clicked()
             {
-                self.ask(
+                app.ask(
                     "Facilitate the set? You run its meetings until you step back or hand over.",
                     "Yes, I will facilitate",
                     ("facilitation", "Handing over…"),
@@ -136,7 +150,7 @@ impl RevansApp {
                 );
             }
         });
-        self.status(ui, "facilitation");
+        app.status(ui, "facilitation");
         ui.add_space(8.0);
 
         ui.label(RichText::new("Ground rules").strong());
@@ -163,47 +177,47 @@ impl RevansApp {
                         .on_hover_text(format!("Agree to: {}", rule.text))
                         .clicked()
                 {
-                    self.apply(
+                    app.apply(
                         "rules",
                         "Agreeing…",
                         Command::AgreeRule { rule: id.clone() },
                     );
                 }
                 let editing = Editing::Rule(id.clone());
-                if !self.editing(&editing)
+                if !app.editing(&editing)
                     && ui
                         .button("Reword")
                         .on_hover_text(format!("New words for: {}", rule.text))
                         .clicked()
                 {
-                    self.edit(&set, editing);
+                    app.edit(&set, editing);
                 }
             });
-            self.versions(ui, &set, &Field::RuleWording(id.clone()));
-            if self.editing(&Editing::Rule(id.clone())) {
-                self.edit_form(ui, &set);
+            app.versions(ui, &set, &Field::RuleWording(id.clone()));
+            if app.editing(&Editing::Rule(id.clone())) {
+                app.edit_form(ui, &set);
             }
         }
-        let entered = self.text(ui, "New ground rule", "rules.text");
+        let entered = app.text(ui, "New ground rule", "rules.text");
         if ui.button("Propose rule").clicked() || entered {
-            let text = self.value("rules.text");
-            self.apply("rules", "Proposing…", Command::ProposeRule { text });
+            let text = app.value("rules.text");
+            app.apply("rules", "Proposing…", Command::ProposeRule { text });
         }
-        self.status(ui, "rules");
+        app.status(ui, "rules");
         ui.add_space(8.0);
-        self.export(ui, &set);
+        self.export(app, ui, &set);
     }
 
     /// Exports the record to a file: where it went, and a way to open its folder.
-    fn export(&mut self, ui: &mut egui::Ui, set: &ActionLearningSet) {
+    fn export(&mut self, app: &mut Shell, ui: &mut egui::Ui, set: &ActionLearningSet) {
         ui.label(RichText::new("Export the record").strong());
         ui.horizontal_wrapped(|ui| {
             for (format, label) in EXPORTS {
-                ui.selectable_value(&mut self.export_format, format, label);
+                ui.selectable_value(&mut self.format, format, label);
             }
         });
-        ui.label(RichText::new(export_note(self.export_format)).weak());
-        if self.value("export.dir.keep").is_empty() {
+        ui.label(RichText::new(export_note(self.format)).weak());
+        if app.value("export.dir.keep").is_empty() {
             let folder = directories::UserDirs::new()
                 .map(|d| {
                     d.document_dir()
@@ -212,12 +226,12 @@ impl RevansApp {
                         .to_string()
                 })
                 .unwrap_or_default();
-            *self.field("export.dir.keep") = folder;
+            *app.field("export.dir.keep") = folder;
         }
-        let entered = self.text(ui, "Folder", "export.dir.keep");
+        let entered = app.text(ui, "Folder", "export.dir.keep");
         if ui.button("Export").clicked() || entered {
-            let folder = std::path::PathBuf::from(self.value("export.dir.keep").trim());
-            let format = self.export_format;
+            let folder = std::path::PathBuf::from(app.value("export.dir.keep").trim());
+            let format = self.format;
             let stem: String = set
                 .name
                 .chars()
@@ -231,10 +245,10 @@ impl RevansApp {
                 .collect();
             let path = folder.join(format!("{}.{}", stem.trim(), extension(format)));
             let set = set.clone();
-            let Some(id) = self.selected.clone() else {
+            let Some(id) = app.selected.clone() else {
                 return;
             };
-            self.run("export", "Writing…", move |node| async move {
+            app.run("export", "Writing…", move |node| async move {
                 let bytes = match format {
                     ExportFormat::Md => Ok(export::markdown(&set, Utc::now()).into_bytes()),
                     ExportFormat::Json => export::json(&set)
@@ -254,8 +268,8 @@ impl RevansApp {
                     })
             });
         }
-        self.status(ui, "export");
-        if let Some(path) = self.last_export.clone() {
+        app.status(ui, "export");
+        if let Some(path) = app.last_export.clone() {
             ui.horizontal_wrapped(|ui| {
                 ui.label(format!("Exported to {}", path.display()));
                 if let Some(folder) = path.parent()

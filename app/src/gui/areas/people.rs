@@ -6,7 +6,7 @@ use egui::RichText;
 use revans_model::{ActionLearningSet, Command, DeviceId, InvitationState, SetId};
 
 use crate::gui::look::member_colour;
-use crate::gui::{Outcome, RevansApp, Ticket, look};
+use crate::gui::{Outcome, Shell, Ticket, look};
 use crate::render::{ago, local, name_of};
 
 /// A member's device as People and sync says it: online (and how) or not, whether it
@@ -85,246 +85,244 @@ async fn sync_now(node: &revans_sync::Node, set: &SetId) -> Result<Outcome, Stri
     }
 }
 
-impl RevansApp {
-    #[allow(clippy::too_many_lines)] // the area drawn top to bottom, as it appears
-    pub(crate) fn people(&mut self, ui: &mut egui::Ui) {
-        let Some(set) = self.set().cloned() else {
-            return;
-        };
-        let Some(id) = self.selected.clone() else {
-            return;
-        };
-        let me = self.me();
-        let now = Utc::now();
-        ui.horizontal(|ui| {
-            ui.heading("People and sync");
-            if ui
-                .add_enabled(!self.busy("sync"), egui::Button::new("Sync now"))
-                .on_hover_text("Dial every member's device now and wait until in step with one")
-                .clicked()
-            {
-                let set_id = id.clone();
-                self.run(
-                    "sync",
-                    "Reaching members' devices…",
-                    move |node| async move { sync_now(&node, &set_id).await },
-                );
-            }
-        });
-        self.status(ui, "sync");
-        let status = self.sync.get(&id).cloned().unwrap_or_default();
-        for (member, devices) in &status {
-            let colour = member_colour(&set, member);
-            look::card(ui, Some(colour), |ui| {
-                ui.horizontal(|ui| {
-                    ui.label(RichText::new(name_of(&set, member)).strong().color(colour));
-                    if let Some(m) = set.members.get(member) {
-                        ui.label(RichText::new(&m.organisation).weak());
-                    }
-                    if Some(member) != me.as_ref()
-                        && ui
-                            .button(format!("Remove {}", name_of(&set, member)))
-                            .clicked()
-                    {
-                        let who = name_of(&set, member);
-                        self.ask(
-                            format!("Remove {who}? They keep everything their devices already hold; they receive nothing from now on, and their devices are refused. This cannot be undone."),
-                            "Yes, remove",
-                            ("remove", "Removing…"),
-                            Command::RemoveMember {
-                                member: member.clone(),
-                            },
-                        );
-                    }
-                });
-                for d in devices {
-                    ui.label(format!(
-                        "Device {}: {}",
-                        d.device.short(),
-                        device_state(&set, member, d, now)
-                    ));
+#[allow(clippy::too_many_lines)] // the area drawn top to bottom, as it appears
+pub(crate) fn ui(app: &mut Shell, ui: &mut egui::Ui) {
+    let Some(set) = app.set().cloned() else {
+        return;
+    };
+    let Some(id) = app.selected.clone() else {
+        return;
+    };
+    let me = app.me();
+    let now = Utc::now();
+    ui.horizontal(|ui| {
+        ui.heading("People and sync");
+        if ui
+            .add_enabled(!app.busy("sync"), egui::Button::new("Sync now"))
+            .on_hover_text("Dial every member's device now and wait until in step with one")
+            .clicked()
+        {
+            let set_id = id.clone();
+            app.run(
+                "sync",
+                "Reaching members' devices…",
+                move |node| async move { sync_now(&node, &set_id).await },
+            );
+        }
+    });
+    app.status(ui, "sync");
+    let status = app.sync.get(&id).cloned().unwrap_or_default();
+    for (member, devices) in &status {
+        let colour = member_colour(&set, member);
+        look::card(ui, Some(colour), |ui| {
+            ui.horizontal(|ui| {
+                ui.label(RichText::new(name_of(&set, member)).strong().color(colour));
+                if let Some(m) = set.members.get(member) {
+                    ui.label(RichText::new(&m.organisation).weak());
+                }
+                if Some(member) != me.as_ref()
+                    && ui
+                        .button(format!("Remove {}", name_of(&set, member)))
+                        .clicked()
+                {
+                    let who = name_of(&set, member);
+                    app.ask(
+                        format!("Remove {who}? They keep everything their devices already hold; they receive nothing from now on, and their devices are refused. This cannot be undone."),
+                        "Yes, remove",
+                        ("remove", "Removing…"),
+                        Command::RemoveMember {
+                            member: member.clone(),
+                        },
+                    );
                 }
             });
-        }
-        self.refused_changes(ui, &set, &id, now);
-        self.status(ui, "remove");
-        ui.add_space(8.0);
+            for d in devices {
+                ui.label(format!(
+                    "Device {}: {}",
+                    d.device.short(),
+                    device_state(&set, member, d, now)
+                ));
+            }
+        });
+    }
+    refused_changes(app, ui, &set, &id, now);
+    app.status(ui, "remove");
+    ui.add_space(8.0);
 
-        self.pending_invitations(ui, &set, now);
+    pending_invitations(app, ui, &set, now);
 
-        ui.label(RichText::new("Invite someone").strong());
-        let entered = self.text(ui, "Who is it for", "invite.for");
-        if ui.button("Make invitation ticket").clicked() || entered {
-            let for_name = self.value("invite.for").trim().to_owned();
-            let set_id = id.clone();
-            let valid = std::time::Duration::from_hours(7 * 24);
-            let about = format!(
-                "For {for_name}: it admits one device, once, until {}. Send it by a private channel.",
-                local(Utc::now() + chrono::Duration::from_std(valid).unwrap_or_default())
-            );
-            self.run("invite", "Making a ticket…", move |node| async move {
-                node.invite(&set_id, &for_name, valid, None).await.map(|t| {
+    ui.label(RichText::new("Invite someone").strong());
+    let entered = app.text(ui, "Who is it for", "invite.for");
+    if ui.button("Make invitation ticket").clicked() || entered {
+        let for_name = app.value("invite.for").trim().to_owned();
+        let set_id = id.clone();
+        let valid = std::time::Duration::from_hours(7 * 24);
+        let about = format!(
+            "For {for_name}: it admits one device, once, until {}. Send it by a private channel.",
+            local(Utc::now() + chrono::Duration::from_std(valid).unwrap_or_default())
+        );
+        app.run("invite", "Making a ticket…", move |node| async move {
+            node.invite(&set_id, &for_name, valid, None).await.map(|t| {
+                Outcome::Ticket(Ticket {
+                    text: t.to_string(),
+                    about,
+                })
+            })
+        });
+    }
+    app.status(ui, "invite");
+    ticket(app, ui, "invite");
+
+    ui.add_space(8.0);
+    ui.label(RichText::new("Link another of your devices").strong());
+    if ui.button("Make link ticket").clicked()
+        && let Some(me) = me.clone()
+    {
+        let set_id = id.clone();
+        let valid = std::time::Duration::from_hours(1);
+        let about = format!(
+            "For another of your devices: on it, choose \"Join with a ticket\" and paste this before {}.",
+            local(Utc::now() + chrono::Duration::from_std(valid).unwrap_or_default())
+        );
+        app.run("link", "Making a ticket…", move |node| async move {
+            node.invite(&set_id, "another device", valid, Some(me))
+                .await
+                .map(|t| {
                     Outcome::Ticket(Ticket {
                         text: t.to_string(),
                         about,
                     })
                 })
-            });
-        }
-        self.status(ui, "invite");
-        self.ticket(ui, "invite");
-
-        ui.add_space(8.0);
-        ui.label(RichText::new("Link another of your devices").strong());
-        if ui.button("Make link ticket").clicked()
-            && let Some(me) = me.clone()
-        {
-            let set_id = id.clone();
-            let valid = std::time::Duration::from_hours(1);
-            let about = format!(
-                "For another of your devices: on it, choose \"Join with a ticket\" and paste this before {}.",
-                local(Utc::now() + chrono::Duration::from_std(valid).unwrap_or_default())
-            );
-            self.run("link", "Making a ticket…", move |node| async move {
-                node.invite(&set_id, "another device", valid, Some(me))
-                    .await
-                    .map(|t| {
-                        Outcome::Ticket(Ticket {
-                            text: t.to_string(),
-                            about,
-                        })
-                    })
-            });
-        }
-        self.status(ui, "link");
-        self.ticket(ui, "link");
+        });
     }
+    app.status(ui, "link");
+    ticket(app, ui, "link");
+}
 
-    /// Invitations no one has used yet, with whom each is for and until when, and a way to
-    /// withdraw each.
-    fn pending_invitations(
-        &mut self,
-        ui: &mut egui::Ui,
-        set: &ActionLearningSet,
-        now: DateTime<Utc>,
-    ) {
-        let mut open: Vec<_> = set
-            .invitations
+/// Invitations no one has used yet, with whom each is for and until when, and a way to
+/// withdraw each.
+fn pending_invitations(
+    app: &mut Shell,
+    ui: &mut egui::Ui,
+    set: &ActionLearningSet,
+    now: DateTime<Utc>,
+) {
+    let mut open: Vec<_> = set
+        .invitations
+        .iter()
+        .filter(|(_, i)| i.state(now.into()) == InvitationState::Open)
+        .collect();
+    if open.is_empty() {
+        return;
+    }
+    open.sort_by_key(|(id, i)| (i.created_at, *id));
+    ui.label(RichText::new("Invitations not yet used").strong());
+    for (id, invitation) in open {
+        ui.horizontal_wrapped(|ui| {
+            let whom = match &invitation.link_to {
+                Some(member) => format!("another device of {}", name_of(set, member)),
+                None => invitation.for_name.clone(),
+            };
+            ui.label(format!(
+                "For {whom}, made by {}; valid until {}",
+                name_of(set, &invitation.created_by),
+                local(invitation.expires_at.get())
+            ));
+            if ui
+                .button("Withdraw")
+                .on_hover_text(format!("Withdraw the invitation for {whom}"))
+                .clicked()
+            {
+                app.apply(
+                    "withdraw",
+                    "Withdrawing…",
+                    Command::RevokeInvitation {
+                        invitation: id.clone(),
+                    },
+                );
+            }
+        });
+    }
+    app.status(ui, "withdraw");
+    ui.add_space(8.0);
+}
+
+/// A ticket to copy, once made, with whom it is for and until when.
+fn ticket(app: &mut Shell, ui: &mut egui::Ui, place: &'static str) {
+    let Some(ticket) = app.tickets.get(place).cloned() else {
+        return;
+    };
+    let mut shown = ticket.text.clone();
+    let label = ui.label("Ticket");
+    ui.add(
+        egui::TextEdit::multiline(&mut shown)
+            .desired_rows(3)
+            .desired_width(f32::INFINITY),
+    )
+    .labelled_by(label.id);
+    ui.horizontal(|ui| {
+        if ui.button("Copy ticket").clicked() {
+            ui.ctx().copy_text(ticket.text);
+            app.toast("Ticket copied to the clipboard");
+        }
+        ui.label(ticket.about);
+    });
+}
+
+/// Changes members' devices sent that this device refused, newest first: who sent
+/// each, whose device signed it, and why. The rest of the set goes on syncing.
+fn refused_changes(
+    app: &Shell,
+    ui: &mut egui::Ui,
+    set: &ActionLearningSet,
+    id: &SetId,
+    now: DateTime<Utc>,
+) {
+    let Some(refused) = app.refused.get(id).filter(|r| !r.is_empty()) else {
+        return;
+    };
+    let device_of = |device: &DeviceId| {
+        set.members
             .iter()
-            .filter(|(_, i)| i.state(now.into()) == InvitationState::Open)
-            .collect();
-        if open.is_empty() {
-            return;
-        }
-        open.sort_by_key(|(id, i)| (i.created_at, *id));
-        ui.label(RichText::new("Invitations not yet used").strong());
-        for (id, invitation) in open {
-            ui.horizontal_wrapped(|ui| {
-                let whom = match &invitation.link_to {
-                    Some(member) => format!("another device of {}", name_of(set, member)),
-                    None => invitation.for_name.clone(),
-                };
-                ui.label(format!(
-                    "For {whom}, made by {}; valid until {}",
-                    name_of(set, &invitation.created_by),
-                    local(invitation.expires_at.get())
-                ));
-                if ui
-                    .button("Withdraw")
-                    .on_hover_text(format!("Withdraw the invitation for {whom}"))
-                    .clicked()
-                {
-                    self.apply(
-                        "withdraw",
-                        "Withdrawing…",
-                        Command::RevokeInvitation {
-                            invitation: id.clone(),
-                        },
-                    );
-                }
+            .find(|(_, m)| m.devices.contains_key(device))
+            .map_or_else(
+                || format!("an unknown device ({})", device.short()),
+                |(_, m)| format!("{}'s device", m.display_name),
+            )
+    };
+    let member_of = |device: &DeviceId| {
+        set.members
+            .values()
+            .find(|m| m.devices.contains_key(device))
+            .map_or_else(|| "its author".to_owned(), |m| m.display_name.clone())
+    };
+    look::card(ui, Some(Shell::warn_color(ui)), |ui| {
+        ui.colored_label(
+            Shell::warn_color(ui),
+            RichText::new("Changes refused").strong(),
+        );
+        ui.label(
+            "Every member's device checks every change against the set's rules; refused ones were not applied, kept or passed on. A change that does not stand was allowed where it was made, but its author's place in the set was ended at the same time: it is kept, so every device reads the same, but not shown.",
+        );
+        for change in refused.iter().rev() {
+            let author = change
+                .author
+                .as_ref()
+                .map_or_else(|| "its author".to_owned(), &member_of);
+            ui.label(if change.void {
+                format!(
+                    "A change by {author} does not stand: {} ({})",
+                    change.reason,
+                    ago(change.at, now)
+                )
+            } else {
+                format!(
+                    "{} sent a change {author} may not make: {} ({})",
+                    device_of(&change.from),
+                    change.reason,
+                    ago(change.at, now)
+                )
             });
         }
-        self.status(ui, "withdraw");
-        ui.add_space(8.0);
-    }
-
-    /// A ticket to copy, once made, with whom it is for and until when.
-    fn ticket(&mut self, ui: &mut egui::Ui, place: &'static str) {
-        let Some(ticket) = self.tickets.get(place).cloned() else {
-            return;
-        };
-        let mut shown = ticket.text.clone();
-        let label = ui.label("Ticket");
-        ui.add(
-            egui::TextEdit::multiline(&mut shown)
-                .desired_rows(3)
-                .desired_width(f32::INFINITY),
-        )
-        .labelled_by(label.id);
-        ui.horizontal(|ui| {
-            if ui.button("Copy ticket").clicked() {
-                ui.ctx().copy_text(ticket.text);
-                self.toast("Ticket copied to the clipboard");
-            }
-            ui.label(ticket.about);
-        });
-    }
-
-    /// Changes members' devices sent that this device refused, newest first: who sent
-    /// each, whose device signed it, and why. The rest of the set goes on syncing.
-    fn refused_changes(
-        &self,
-        ui: &mut egui::Ui,
-        set: &ActionLearningSet,
-        id: &SetId,
-        now: DateTime<Utc>,
-    ) {
-        let Some(refused) = self.refused.get(id).filter(|r| !r.is_empty()) else {
-            return;
-        };
-        let device_of = |device: &DeviceId| {
-            set.members
-                .iter()
-                .find(|(_, m)| m.devices.contains_key(device))
-                .map_or_else(
-                    || format!("an unknown device ({})", device.short()),
-                    |(_, m)| format!("{}'s device", m.display_name),
-                )
-        };
-        let member_of = |device: &DeviceId| {
-            set.members
-                .values()
-                .find(|m| m.devices.contains_key(device))
-                .map_or_else(|| "its author".to_owned(), |m| m.display_name.clone())
-        };
-        look::card(ui, Some(RevansApp::warn_color(ui)), |ui| {
-            ui.colored_label(
-                RevansApp::warn_color(ui),
-                RichText::new("Changes refused").strong(),
-            );
-            ui.label(
-                "Every member's device checks every change against the set's rules; refused ones were not applied, kept or passed on. A change that does not stand was allowed where it was made, but its author's place in the set was ended at the same time: it is kept, so every device reads the same, but not shown.",
-            );
-            for change in refused.iter().rev() {
-                let author = change
-                    .author
-                    .as_ref()
-                    .map_or_else(|| "its author".to_owned(), &member_of);
-                ui.label(if change.void {
-                    format!(
-                        "A change by {author} does not stand: {} ({})",
-                        change.reason,
-                        ago(change.at, now)
-                    )
-                } else {
-                    format!(
-                        "{} sent a change {author} may not make: {} ({})",
-                        device_of(&change.from),
-                        change.reason,
-                        ago(change.at, now)
-                    )
-                });
-            }
-        });
-    }
+    });
 }

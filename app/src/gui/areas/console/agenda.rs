@@ -3,13 +3,15 @@
 use egui::RichText;
 use revans_model::{ActionLearningSet, Command, Meeting, MeetingId, Urgency, batting_order};
 
-use crate::gui::RevansApp;
+use super::Console;
+use crate::gui::Shell;
 use crate::render::name_of;
 
-impl RevansApp {
+impl Console {
     #[allow(clippy::too_many_lines)] // the area drawn top to bottom, as it appears
     pub(super) fn agenda(
         &mut self,
+        app: &mut Shell,
         ui: &mut egui::Ui,
         set: &ActionLearningSet,
         meeting_id: &MeetingId,
@@ -36,26 +38,26 @@ impl RevansApp {
             }
         });
         if meeting.agenda.is_none() {
-            let entered = self.text(
+            let entered = app.text(
                 ui,
                 "Minutes wanted (blank for an equal share)",
                 "bid.minutes",
             );
             ui.horizontal(|ui| {
                 ui.label("Urgency");
-                let urgency = self.field("bid.urgency.keep");
+                let urgency = app.field("bid.urgency.keep");
                 if urgency.is_empty() {
                     "normal".clone_into(urgency);
                 }
                 for u in ["low", "normal", "high"] {
-                    let selected = self.value("bid.urgency.keep") == u;
+                    let selected = app.value("bid.urgency.keep") == u;
                     if ui.selectable_label(selected, u).clicked() {
-                        u.clone_into(self.field("bid.urgency.keep"));
+                        u.clone_into(app.field("bid.urgency.keep"));
                     }
                 }
             });
             // The bid names the issue to work on: one of this member's open issues.
-            let mine: Vec<_> = self
+            let mine: Vec<_> = app
                 .me()
                 .map(|me| {
                     set.open_issues_by_priority()
@@ -81,20 +83,20 @@ impl RevansApp {
                     });
             }
             if ui.button("Bid for time").clicked() || entered {
-                let minutes = self.value("bid.minutes");
+                let minutes = app.value("bid.minutes");
                 let minutes = if minutes.trim().is_empty() {
                     Ok(None)
                 } else {
                     minutes.trim().parse::<u32>().map(Some)
                 };
-                let urgency = match self.value("bid.urgency.keep").as_str() {
+                let urgency = match app.value("bid.urgency.keep").as_str() {
                     "low" => Urgency::Low,
                     "high" => Urgency::High,
                     _ => Urgency::Normal,
                 };
                 match minutes {
-                    Err(_) => self.error("bid", "Write the minutes as a whole number, or leave it blank for an equal share."),
-                    Ok(minutes) => self.apply(
+                    Err(_) => app.error("bid", "Write the minutes as a whole number, or leave it blank for an equal share."),
+                    Ok(minutes) => app.apply(
                         "bid",
                         "Bidding…",
                         Command::BidForTime {
@@ -107,7 +109,7 @@ impl RevansApp {
                     ),
                 }
             }
-            self.status(ui, "bid");
+            app.status(ui, "bid");
         }
         ui.add_space(8.0);
         let order = batting_order(set, meeting);
@@ -140,7 +142,7 @@ impl RevansApp {
             }
         });
         if !order.locked && !order.slots.is_empty() && ui.button("Lock batting order").clicked() {
-            self.apply(
+            app.apply(
                 "lock",
                 "Locking…",
                 Command::LockAgenda {
@@ -149,6 +151,6 @@ impl RevansApp {
                 },
             );
         }
-        self.status(ui, "lock");
+        app.status(ui, "lock");
     }
 }

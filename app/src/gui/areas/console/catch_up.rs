@@ -4,140 +4,138 @@ use egui::RichText;
 use revans_model::{ActionLearningSet, Command, Meeting, MeetingId, Outcome as ActionOutcome};
 
 use crate::gui::look::member_colour;
-use crate::gui::{RevansApp, look};
+use crate::gui::{Shell, look};
 use crate::render::name_of;
 
-impl RevansApp {
-    #[allow(clippy::too_many_lines)] // the area drawn top to bottom, as it appears
-    pub(super) fn catch_up(
-        &mut self,
-        ui: &mut egui::Ui,
-        set: &ActionLearningSet,
-        meeting_id: &MeetingId,
-        meeting: &Meeting,
-    ) {
-        ui.label(RichText::new("Catching up").strong());
-        ui.label("A round which allows each person to share immediate news.");
-        for (member, news) in &meeting.catch_up {
-            ui.label(format!("{}: {}", name_of(set, member), news.news.as_str()));
-        }
-        self.prose(ui, "Your news", "news.text");
-        if ui.button("Share news").clicked() {
-            let news = self.value("news.text");
-            self.apply(
-                "news",
-                "Sharing…",
-                Command::CatchUp {
-                    meeting: meeting_id.clone(),
-                    news,
-                },
-            );
-        }
-        self.status(ui, "news");
+#[allow(clippy::too_many_lines)] // the area drawn top to bottom, as it appears
+pub(super) fn catch_up(
+    app: &mut Shell,
+    ui: &mut egui::Ui,
+    set: &ActionLearningSet,
+    meeting_id: &MeetingId,
+    meeting: &Meeting,
+) {
+    ui.label(RichText::new("Catching up").strong());
+    ui.label("A round which allows each person to share immediate news.");
+    for (member, news) in &meeting.catch_up {
+        ui.label(format!("{}: {}", name_of(set, member), news.news.as_str()));
+    }
+    app.prose(ui, "Your news", "news.text");
+    if ui.button("Share news").clicked() {
+        let news = app.value("news.text");
+        app.apply(
+            "news",
+            "Sharing…",
+            Command::CatchUp {
+                meeting: meeting_id.clone(),
+                news,
+            },
+        );
+    }
+    app.status(ui, "news");
 
-        let me = self.me();
-        // Every member's open actions, theirs to report on; accounts as they are given.
-        let others: Vec<_> = set
-            .current_members()
-            .into_iter()
-            .filter(|(id, _)| Some(*id) != me.as_ref())
-            .flat_map(|(id, _)| set.open_actions_of(id))
-            .collect();
-        let began = meeting
-            .started_at
-            .map_or(i64::MAX, revans_model::Timestamp::millis);
-        let mut accounts: Vec<_> = set
-            .actions
-            .values()
-            .filter_map(|a| a.report_back.as_ref().map(|r| (a, r)))
-            .filter(|(_, r)| r.reported_at.millis() >= began)
-            .collect();
-        accounts.sort_by_key(|(_, r)| r.reported_at);
-        if !accounts.is_empty() {
-            ui.add_space(8.0);
-            ui.label(RichText::new("Accounts given").strong());
-            for (action, report) in accounts {
-                look::card(ui, Some(member_colour(set, &action.owner)), |ui| {
-                    ui.label(
-                        RichText::new(format!(
-                            "{}: {} ({}/10 likely): {}",
-                            name_of(set, &action.owner),
-                            action.text,
-                            action.likelihood,
-                            report.outcome.name()
-                        ))
-                        .color(member_colour(set, &action.owner)),
-                    );
-                    for (label, text) in [
-                        ("What happened", &report.what_happened),
-                        ("What they learned", &report.learned),
-                    ] {
-                        if !text.is_blank() {
-                            ui.label(format!("{label}: {}", text.as_str()));
-                        }
-                    }
-                });
-            }
-        }
-        if !others.is_empty() {
-            ui.add_space(8.0);
-            ui.label(RichText::new("Actions the others will report on").strong());
-            for (_, action) in others {
+    let me = app.me();
+    // Every member's open actions, theirs to report on; accounts as they are given.
+    let others: Vec<_> = set
+        .current_members()
+        .into_iter()
+        .filter(|(id, _)| Some(*id) != me.as_ref())
+        .flat_map(|(id, _)| set.open_actions_of(id))
+        .collect();
+    let began = meeting
+        .started_at
+        .map_or(i64::MAX, revans_model::Timestamp::millis);
+    let mut accounts: Vec<_> = set
+        .actions
+        .values()
+        .filter_map(|a| a.report_back.as_ref().map(|r| (a, r)))
+        .filter(|(_, r)| r.reported_at.millis() >= began)
+        .collect();
+    accounts.sort_by_key(|(_, r)| r.reported_at);
+    if !accounts.is_empty() {
+        ui.add_space(8.0);
+        ui.label(RichText::new("Accounts given").strong());
+        for (action, report) in accounts {
+            look::card(ui, Some(member_colour(set, &action.owner)), |ui| {
                 ui.label(
                     RichText::new(format!(
-                        "{}: {} ({}/10 likely)",
+                        "{}: {} ({}/10 likely): {}",
                         name_of(set, &action.owner),
                         action.text,
-                        action.likelihood
+                        action.likelihood,
+                        report.outcome.name()
                     ))
                     .color(member_colour(set, &action.owner)),
                 );
-            }
-        }
-        let Some(me) = me else { return };
-        let open = set.open_actions_of(&me);
-        if open.is_empty() {
-            return;
-        }
-        ui.add_space(8.0);
-        ui.label(RichText::new("Your actions to report back on").strong());
-        for (action_id, action) in open {
-            let action_id = action_id.clone();
-            // Each action its own fields: typing about one never fills another's.
-            let what = format!("report.{action_id}.what");
-            let learned_field = format!("report.{action_id}.learned");
-            look::card(ui, None, |ui| {
-                ui.label(format!("{} ({}/10 likely)", action.text, action.likelihood));
-                self.text(ui, "What happened", &what);
-                self.text(ui, "What I learned", &learned_field);
-                ui.horizontal(|ui| {
-                    for (outcome, label) in [
-                        (ActionOutcome::Done, "Done"),
-                        (ActionOutcome::Partly, "Partly"),
-                        (ActionOutcome::Not, "Not done"),
-                    ] {
-                        if ui
-                            .button(label)
-                            .on_hover_text(format!("Report: {label}"))
-                            .clicked()
-                        {
-                            let what_happened = self.value(&what);
-                            let learned = self.value(&learned_field);
-                            self.apply(
-                                "report",
-                                "Reporting…",
-                                Command::ReportBack {
-                                    action: action_id.clone(),
-                                    outcome,
-                                    what_happened,
-                                    learned,
-                                },
-                            );
-                        }
+                for (label, text) in [
+                    ("What happened", &report.what_happened),
+                    ("What they learned", &report.learned),
+                ] {
+                    if !text.is_blank() {
+                        ui.label(format!("{label}: {}", text.as_str()));
                     }
-                });
+                }
             });
         }
-        self.status(ui, "report");
     }
+    if !others.is_empty() {
+        ui.add_space(8.0);
+        ui.label(RichText::new("Actions the others will report on").strong());
+        for (_, action) in others {
+            ui.label(
+                RichText::new(format!(
+                    "{}: {} ({}/10 likely)",
+                    name_of(set, &action.owner),
+                    action.text,
+                    action.likelihood
+                ))
+                .color(member_colour(set, &action.owner)),
+            );
+        }
+    }
+    let Some(me) = me else { return };
+    let open = set.open_actions_of(&me);
+    if open.is_empty() {
+        return;
+    }
+    ui.add_space(8.0);
+    ui.label(RichText::new("Your actions to report back on").strong());
+    for (action_id, action) in open {
+        let action_id = action_id.clone();
+        // Each action its own fields: typing about one never fills another's.
+        let what = format!("report.{action_id}.what");
+        let learned_field = format!("report.{action_id}.learned");
+        look::card(ui, None, |ui| {
+            ui.label(format!("{} ({}/10 likely)", action.text, action.likelihood));
+            app.text(ui, "What happened", &what);
+            app.text(ui, "What I learned", &learned_field);
+            ui.horizontal(|ui| {
+                for (outcome, label) in [
+                    (ActionOutcome::Done, "Done"),
+                    (ActionOutcome::Partly, "Partly"),
+                    (ActionOutcome::Not, "Not done"),
+                ] {
+                    if ui
+                        .button(label)
+                        .on_hover_text(format!("Report: {label}"))
+                        .clicked()
+                    {
+                        let what_happened = app.value(&what);
+                        let learned = app.value(&learned_field);
+                        app.apply(
+                            "report",
+                            "Reporting…",
+                            Command::ReportBack {
+                                action: action_id.clone(),
+                                outcome,
+                                what_happened,
+                                learned,
+                            },
+                        );
+                    }
+                }
+            });
+        });
+    }
+    app.status(ui, "report");
 }

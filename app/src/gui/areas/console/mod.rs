@@ -6,15 +6,18 @@
 mod agenda;
 mod catch_up;
 mod review;
+pub(crate) mod room;
 mod turns;
 
 use chrono::TimeDelta;
 use egui::RichText;
-use revans_model::{ActionLearningSet, Command, Meeting, MeetingId, Phase, meeting_time_left};
+use revans_model::{
+    ActionLearningSet, Command, Meeting, MeetingId, MemberId, Phase, meeting_time_left,
+};
 
-use crate::gui::RevansApp;
-use crate::gui::areas::room::summary;
+use crate::gui::Shell;
 use crate::render::local;
+use room::summary;
 
 /// A member's own review at the end of a meeting, in the practice's words.
 const OWN_REVIEW: [(&str, &str); 5] = [
@@ -56,10 +59,38 @@ fn phase_title(phase: Phase) -> &'static str {
     }
 }
 
-impl RevansApp {
+/// The console keeps the meeting it shows, whether it fills the screen as the room view,
+/// and what its forms pick: who asked the next question, the issue a bid names, an
+/// action's likelihood.
+pub(crate) struct Console {
+    /// The meeting chosen, else the first not yet closed.
+    meeting: Option<MeetingId>,
+    /// Whether the console shows the room view, full screen.
+    pub(crate) room: bool,
+    /// Who asked the next question logged, when picked (else this device's member).
+    asker: Option<MemberId>,
+    /// The issue the bid names, once picked.
+    bid_issue: Option<revans_model::IssueId>,
+    /// The likelihood on the action form, 1 to 10.
+    likelihood: u8,
+}
+
+impl Default for Console {
+    fn default() -> Self {
+        Self {
+            meeting: None,
+            room: false,
+            asker: None,
+            bid_issue: None,
+            likelihood: 7,
+        }
+    }
+}
+
+impl Console {
     /// The meeting the console shows: the one chosen, else the first not yet closed.
     fn console_meeting(&self, set: &ActionLearningSet) -> Option<MeetingId> {
-        self.console_meeting
+        self.meeting
             .clone()
             .filter(|m| set.meetings.contains_key(m))
             .or_else(|| {
@@ -76,8 +107,8 @@ impl RevansApp {
             })
     }
 
-    pub(crate) fn console(&mut self, ui: &mut egui::Ui) {
-        let Some(set) = self.set().cloned() else {
+    pub(crate) fn ui(&mut self, app: &mut Shell, ui: &mut egui::Ui) {
+        let Some(set) = app.set().cloned() else {
             return;
         };
         let Some(meeting_id) = self.console_meeting(&set) else {
@@ -88,13 +119,13 @@ impl RevansApp {
         let Some(meeting) = set.meetings.get(&meeting_id).cloned() else {
             return;
         };
-        let now = self.now();
+        let now = app.now();
         let f11 = ui.input(|i| i.key_pressed(egui::Key::F11));
         if f11 {
             self.set_room(ui.ctx(), !self.room);
         }
         if self.room {
-            self.room_view(ui, &set, &meeting_id, &meeting);
+            self.room_view(app, ui, &set, &meeting_id, &meeting);
             return;
         }
         ui.horizontal(|ui| {
@@ -113,7 +144,7 @@ impl RevansApp {
                         let text =
                             format!("{} · {}", local(m.scheduled_at.get()), phase_title(m.phase));
                         if ui.selectable_label(*id == meeting_id, text).clicked() {
-                            self.console_meeting = Some(id.clone());
+                            self.meeting = Some(id.clone());
                         }
                     }
                 });
@@ -130,89 +161,89 @@ impl RevansApp {
             ));
         }
 
-        self.stepper(ui, &meeting_id, &meeting);
+        stepper(app, ui, &meeting_id, &meeting);
         ui.separator();
         match meeting.phase {
             Phase::Planned => {
                 ui.label("The meeting opens with a catch-up round: move on to Catch-up when the set has gathered.");
             }
-            Phase::CatchUp => self.catch_up(ui, &set, &meeting_id, &meeting),
-            Phase::Agenda => self.agenda(ui, &set, &meeting_id, &meeting),
-            Phase::Turns => self.turns(ui, &set, &meeting_id, &meeting),
-            Phase::Review => self.review(ui, &meeting_id, &meeting),
-            Phase::Closed => summary(ui, &set, &meeting_id, self.now()),
+            Phase::CatchUp => catch_up::catch_up(app, ui, &set, &meeting_id, &meeting),
+            Phase::Agenda => self.agenda(app, ui, &set, &meeting_id, &meeting),
+            Phase::Turns => self.turns(app, ui, &set, &meeting_id, &meeting),
+            Phase::Review => review::review(app, ui, &meeting_id, &meeting),
+            Phase::Closed => summary(ui, &set, &meeting_id, app.now()),
         }
     }
+}
 
-    fn stepper(&mut self, ui: &mut egui::Ui, meeting_id: &MeetingId, meeting: &Meeting) {
-        ui.horizontal(|ui| {
-            for phase in PHASES {
-                let text = RichText::new(phase_title(phase));
-                let text = if phase == meeting.phase {
-                    text.strong().underline()
-                } else {
-                    text.weak()
+fn stepper(app: &mut Shell, ui: &mut egui::Ui, meeting_id: &MeetingId, meeting: &Meeting) {
+    ui.horizontal(|ui| {
+        for phase in PHASES {
+            let text = RichText::new(phase_title(phase));
+            let text = if phase == meeting.phase {
+                text.strong().underline()
+            } else {
+                text.weak()
+            };
+            ui.label(text);
+            if phase != Phase::Closed {
+                ui.label(">");
+            }
+        }
+    });
+    ui.horizontal(|ui| {
+        if let Some(previous) = meeting.phase.previous()
+            && previous != Phase::Planned
+            && meeting.phase != Phase::Closed
+            && ui
+                .button(format!("Back to {}", phase_title(previous)))
+                .clicked()
+        {
+            app.apply(
+                "phase",
+                "Moving…",
+                Command::MovePhase {
+                    meeting: meeting_id.clone(),
+                    to: previous,
+                },
+            );
+        }
+        if let Some(next) = meeting.phase.next() {
+            let label = if next == Phase::Closed {
+                "Close the meeting".to_owned()
+            } else {
+                format!("Move on to {}", phase_title(next))
+            };
+            let pressed = ui.input(|i| i.key_pressed(egui::Key::F8));
+            if ui.button(label).on_hover_text("F8").clicked() || pressed {
+                let command = Command::MovePhase {
+                    meeting: meeting_id.clone(),
+                    to: next,
                 };
-                ui.label(text);
-                if phase != Phase::Closed {
-                    ui.label(">");
+                let early = meeting.scheduled_at.get() - app.now();
+                if next == Phase::Closed {
+                    app.ask(
+                        "Close the meeting? Its record is kept, and it cannot be reopened.",
+                        "Yes, close it",
+                        ("phase", "Closing…"),
+                        command,
+                    );
+                } else if next == Phase::CatchUp && early > TimeDelta::hours(12) {
+                    app.ask(
+                        format!(
+                            "This meeting is planned for {}, {} from now. Start it now?",
+                            local(meeting.scheduled_at.get()),
+                            crate::render::span(early)
+                        ),
+                        "Yes, start it now",
+                        ("phase", "Moving…"),
+                        command,
+                    );
+                } else {
+                    app.apply("phase", "Moving…", command);
                 }
             }
-        });
-        ui.horizontal(|ui| {
-            if let Some(previous) = meeting.phase.previous()
-                && previous != Phase::Planned
-                && meeting.phase != Phase::Closed
-                && ui
-                    .button(format!("Back to {}", phase_title(previous)))
-                    .clicked()
-            {
-                self.apply(
-                    "phase",
-                    "Moving…",
-                    Command::MovePhase {
-                        meeting: meeting_id.clone(),
-                        to: previous,
-                    },
-                );
-            }
-            if let Some(next) = meeting.phase.next() {
-                let label = if next == Phase::Closed {
-                    "Close the meeting".to_owned()
-                } else {
-                    format!("Move on to {}", phase_title(next))
-                };
-                let pressed = ui.input(|i| i.key_pressed(egui::Key::F8));
-                if ui.button(label).on_hover_text("F8").clicked() || pressed {
-                    let command = Command::MovePhase {
-                        meeting: meeting_id.clone(),
-                        to: next,
-                    };
-                    let early = meeting.scheduled_at.get() - self.now();
-                    if next == Phase::Closed {
-                        self.ask(
-                            "Close the meeting? Its record is kept, and it cannot be reopened.",
-                            "Yes, close it",
-                            ("phase", "Closing…"),
-                            command,
-                        );
-                    } else if next == Phase::CatchUp && early > TimeDelta::hours(12) {
-                        self.ask(
-                            format!(
-                                "This meeting is planned for {}, {} from now. Start it now?",
-                                local(meeting.scheduled_at.get()),
-                                crate::render::span(early)
-                            ),
-                            "Yes, start it now",
-                            ("phase", "Moving…"),
-                            command,
-                        );
-                    } else {
-                        self.apply("phase", "Moving…", command);
-                    }
-                }
-            }
-        });
-        self.status(ui, "phase");
-    }
+        }
+    });
+    app.status(ui, "phase");
 }

@@ -3,21 +3,27 @@
 use egui::RichText;
 use revans_model::{Command, Meeting, MeetingId, MemberReviewAnswers};
 
-use crate::gui::{RevansApp, look};
+use super::Console;
+use crate::gui::{Shell, look};
 
 use super::OWN_REVIEW;
 
-impl RevansApp {
+impl Console {
     /// The presenter's actions, each with how likely they are to do it.
-    pub(super) fn action_capture(&mut self, ui: &mut egui::Ui, meeting_id: &MeetingId) {
+    pub(super) fn action_capture(
+        &mut self,
+        app: &mut Shell,
+        ui: &mut egui::Ui,
+        meeting_id: &MeetingId,
+    ) {
         look::card(ui, None, |ui| {
             ui.label(RichText::new("Your actions before the next meeting").strong());
-            let entered = self.text(ui, "Action", "action.text");
+            let entered = app.text(ui, "Action", "action.text");
             ui.add(egui::Slider::new(&mut self.likelihood, 1..=10).text("Likelihood (1-10)"));
             if ui.button("Add action").clicked() || entered {
-                let text = self.value("action.text");
+                let text = app.value("action.text");
                 let likelihood = self.likelihood;
-                self.apply(
+                app.apply(
                     "action",
                     "Adding…",
                     Command::AddAction {
@@ -28,61 +34,66 @@ impl RevansApp {
                     },
                 );
             }
-            self.status(ui, "action");
+            app.status(ui, "action");
         });
     }
+}
 
-    pub(super) fn review(&mut self, ui: &mut egui::Ui, meeting_id: &MeetingId, meeting: &Meeting) {
-        ui.label(RichText::new("Review of the meeting").strong());
-        let r = &meeting.process_review;
-        for (label, text) in [
-            ("Worked well", &r.worked_well),
-            ("Was difficult", &r.was_difficult),
-            ("More effective", &r.more_effective),
-        ] {
-            if !text.is_blank() {
-                ui.label(format!("{label}: {}", text.as_str()));
-            }
+pub(super) fn review(
+    app: &mut Shell,
+    ui: &mut egui::Ui,
+    meeting_id: &MeetingId,
+    meeting: &Meeting,
+) {
+    ui.label(RichText::new("Review of the meeting").strong());
+    let r = &meeting.process_review;
+    for (label, text) in [
+        ("Worked well", &r.worked_well),
+        ("Was difficult", &r.was_difficult),
+        ("More effective", &r.more_effective),
+    ] {
+        if !text.is_blank() {
+            ui.label(format!("{label}: {}", text.as_str()));
         }
-        self.prose(ui, "What worked well?", "review.worked");
-        self.prose(ui, "What was difficult?", "review.difficult");
-        self.prose(ui, "How could we be more effective?", "review.effective");
-        if ui.button("Save set review").clicked() {
-            let some = |s: String| (!s.trim().is_empty()).then_some(s);
-            self.apply(
-                "review",
-                "Saving…",
-                Command::ReviewProcess {
-                    meeting: meeting_id.clone(),
-                    worked_well: some(self.value("review.worked")),
-                    was_difficult: some(self.value("review.difficult")),
-                    more_effective: some(self.value("review.effective")),
-                },
-            );
-        }
-        self.status(ui, "review");
-        ui.add_space(8.0);
-        ui.label(RichText::new("Your own review").strong());
-        for (label, name) in OWN_REVIEW {
-            self.prose(ui, label, name);
-        }
-        if ui.button("Save my review").clicked() {
-            let some = |s: String| (!s.trim().is_empty()).then_some(s);
-            self.apply(
-                "mine",
-                "Saving…",
-                Command::ReviewMeeting {
-                    meeting: meeting_id.clone(),
-                    answers: MemberReviewAnswers {
-                        my_problem: some(self.value("mine.problem")),
-                        myself: some(self.value("mine.myself")),
-                        my_action_steps: some(self.value("mine.steps")),
-                        other_members: some(self.value("mine.others")),
-                        the_set: some(self.value("mine.set")),
-                    },
-                },
-            );
-        }
-        self.status(ui, "mine");
     }
+    app.prose(ui, "What worked well?", "review.worked");
+    app.prose(ui, "What was difficult?", "review.difficult");
+    app.prose(ui, "How could we be more effective?", "review.effective");
+    if ui.button("Save set review").clicked() {
+        let some = |s: String| (!s.trim().is_empty()).then_some(s);
+        app.apply(
+            "review",
+            "Saving…",
+            Command::ReviewProcess {
+                meeting: meeting_id.clone(),
+                worked_well: some(app.value("review.worked")),
+                was_difficult: some(app.value("review.difficult")),
+                more_effective: some(app.value("review.effective")),
+            },
+        );
+    }
+    app.status(ui, "review");
+    ui.add_space(8.0);
+    ui.label(RichText::new("Your own review").strong());
+    for (label, name) in OWN_REVIEW {
+        app.prose(ui, label, name);
+    }
+    if ui.button("Save my review").clicked() {
+        let some = |s: String| (!s.trim().is_empty()).then_some(s);
+        app.apply(
+            "mine",
+            "Saving…",
+            Command::ReviewMeeting {
+                meeting: meeting_id.clone(),
+                answers: MemberReviewAnswers {
+                    my_problem: some(app.value("mine.problem")),
+                    myself: some(app.value("mine.myself")),
+                    my_action_steps: some(app.value("mine.steps")),
+                    other_members: some(app.value("mine.others")),
+                    the_set: some(app.value("mine.set")),
+                },
+            },
+        );
+    }
+    app.status(ui, "mine");
 }

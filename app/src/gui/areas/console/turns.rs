@@ -7,21 +7,23 @@ use revans_model::{
     turn_time_left,
 };
 
-use crate::gui::RevansApp;
-use crate::gui::areas::room::{batting_bar, clock, elapsed, said_in, time_colour, words};
+use super::Console;
+use super::room::{batting_bar, clock, elapsed, said_in, time_colour, words};
+use crate::gui::Shell;
 use crate::gui::look::member_colour;
 use crate::render::name_of;
 
-impl RevansApp {
+impl Console {
     #[allow(clippy::too_many_lines)] // the area drawn top to bottom, as it appears
     pub(super) fn turns(
         &mut self,
+        app: &mut Shell,
         ui: &mut egui::Ui,
         set: &ActionLearningSet,
         meeting_id: &MeetingId,
         meeting: &Meeting,
     ) {
-        let now = self.now();
+        let now = app.now();
         let schedule = turn_schedule(set, meeting, now);
         batting_bar(ui, set, &schedule, 28.0);
         egui::Grid::new("schedule").striped(true).show(ui, |ui| {
@@ -30,7 +32,7 @@ impl RevansApp {
                 let lost = t.minutes_lost();
                 if lost > 0 && t.state == TurnState::Waiting {
                     ui.colored_label(
-                        RevansApp::warn_color(ui),
+                        Shell::warn_color(ui),
                         format!("{} min ({lost} min lost to overruns)", t.minutes),
                     );
                 } else {
@@ -81,7 +83,7 @@ impl RevansApp {
                 end |= ui.button("End turn").on_hover_text("F7").clicked();
             });
             if end {
-                self.apply(
+                app.apply(
                     "turn",
                     "Ending the turn…",
                     Command::EndTurn {
@@ -93,8 +95,8 @@ impl RevansApp {
             for q in set.prompts(elapsed(left, allotted), 4) {
                 ui.label(format!("· {}", q.text));
             }
-            let entered = self.text(ui, "Words (optional)", "said.text");
-            let asker = self.asker_picker(ui, set, &presenter);
+            let entered = app.text(ui, "Words (optional)", "said.text");
+            let asker = self.asker_picker(app, ui, set, &presenter);
             let f5 = ui.input(|i| i.key_pressed(egui::Key::F5));
             let f6 = ui.input(|i| i.key_pressed(egui::Key::F6));
             ui.horizontal(|ui| {
@@ -110,8 +112,8 @@ impl RevansApp {
                     (statement, ContributionKind::Statement),
                 ] {
                     if pressed {
-                        let text = self.value("said.text");
-                        self.log_said(meeting_id, kind, asker.clone(), text);
+                        let text = app.value("said.text");
+                        self.log_said(app, meeting_id, kind, asker.clone(), text);
                     }
                 }
             });
@@ -120,7 +122,7 @@ impl RevansApp {
                 ui.label(format!("{} so far", said.counts()));
                 if said.statements > said.questions {
                     ui.colored_label(
-                        RevansApp::warn_color(ui),
+                        Shell::warn_color(ui),
                         "More statements than questions: ask, don't tell.",
                     );
                 }
@@ -136,14 +138,14 @@ impl RevansApp {
                     );
                 }
             }
-            self.status(ui, "said");
-            if self.me().as_ref() == Some(&presenter) {
-                self.action_capture(ui, meeting_id);
+            app.status(ui, "said");
+            if app.me().as_ref() == Some(&presenter) {
+                self.action_capture(app, ui, meeting_id);
             }
         } else if let Some(next) = schedule.iter().find(|t| t.state == TurnState::Waiting) {
             let who = name_of(set, &next.member);
-            if self.me().is_some_and(|me| meeting.turns.contains_key(&me)) {
-                self.action_capture(ui, meeting_id);
+            if app.me().is_some_and(|me| meeting.turns.contains_key(&me)) {
+                self.action_capture(app, ui, meeting_id);
             }
             if ui
                 .button(format!("Start {who}'s turn"))
@@ -151,7 +153,7 @@ impl RevansApp {
                 .clicked()
                 || f7
             {
-                self.apply(
+                app.apply(
                     "turn",
                     "Starting the turn…",
                     Command::StartTurn {
@@ -161,30 +163,31 @@ impl RevansApp {
                 );
             }
         } else {
-            if self.me().is_some_and(|me| meeting.turns.contains_key(&me)) {
-                self.action_capture(ui, meeting_id);
+            if app.me().is_some_and(|me| meeting.turns.contains_key(&me)) {
+                self.action_capture(app, ui, meeting_id);
             }
             ui.label("Every turn is done: move on to the review.");
         }
-        self.status(ui, "turn");
+        app.status(ui, "turn");
     }
 
     /// Logs a question or statement as asked by `asker`; with no one picked, says so.
     pub(crate) fn log_said(
         &mut self,
+        app: &mut Shell,
         meeting_id: &MeetingId,
         kind: ContributionKind,
         asker: Option<revans_model::MemberId>,
         text: String,
     ) {
         let Some(asker) = asker else {
-            self.error(
+            app.error(
                 "said",
                 "Say who asked: pick them above (or press their number, 1 to 7).",
             );
             return;
         };
-        self.apply(
+        app.apply(
             "said",
             "Logging…",
             Command::LogContribution {
@@ -203,6 +206,7 @@ impl RevansApp {
     /// one is picked and this device's member is the presenter.
     pub(crate) fn asker_picker(
         &mut self,
+        app: &mut Shell,
         ui: &mut egui::Ui,
         set: &ActionLearningSet,
         presenter: &revans_model::MemberId,
@@ -237,7 +241,7 @@ impl RevansApp {
                 }
             }
         }
-        let me = self.me().filter(|m| m != presenter);
+        let me = app.me().filter(|m| m != presenter);
         let chosen = self.asker.clone().or(me);
         ui.horizontal_wrapped(|ui| {
             ui.label("Asked by");

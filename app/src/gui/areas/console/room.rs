@@ -9,7 +9,8 @@ use revans_model::{
     Turn, TurnState, meeting_summary, turn_schedule, turn_time_left,
 };
 
-use crate::gui::RevansApp;
+use super::Console;
+use crate::gui::Shell;
 use crate::gui::look::{in_joining_order, member_colour};
 use crate::render::{counted, name_of};
 
@@ -82,12 +83,13 @@ pub(crate) fn words(c: &Contribution) -> String {
     }
 }
 
-impl RevansApp {
+impl Console {
     /// The room view: what a shared screen shows of the meeting, in large type. Laid out
     /// for 1280 by 720 and scaled up to fill a larger screen (a 1080p projector shows it
     /// half as large again).
     pub(crate) fn room_view(
         &mut self,
+        app: &mut Shell,
         ui: &mut egui::Ui,
         set: &ActionLearningSet,
         meeting_id: &MeetingId,
@@ -101,7 +103,7 @@ impl RevansApp {
             let style = ui.style_mut();
             style.spacing.item_spacing *= k;
             style.spacing.button_padding *= k;
-            self.room_view_at(ui, set, meeting_id, meeting, k);
+            self.room_view_at(app, ui, set, meeting_id, meeting, k);
         });
     }
 
@@ -109,13 +111,14 @@ impl RevansApp {
     #[allow(clippy::too_many_lines)] // the area drawn top to bottom, as it appears
     fn room_view_at(
         &mut self,
+        app: &mut Shell,
         ui: &mut egui::Ui,
         set: &ActionLearningSet,
         meeting_id: &MeetingId,
         meeting: &Meeting,
         k: f32,
     ) {
-        let now = self.now();
+        let now = app.now();
         let schedule = turn_schedule(set, meeting, now);
         ui.horizontal(|ui| {
             ui.label(
@@ -179,7 +182,7 @@ impl RevansApp {
             batting_bar(ui, set, &schedule, 48.0 * k);
             ui.add_space(12.0 * k);
             // Logging from the shared screen: pick who asked (1 to 7), then F5 or F6.
-            let asker = self.asker_picker(ui, set, &presenter);
+            let asker = self.asker_picker(app, ui, set, &presenter);
             let f5 = ui.input(|i| i.key_pressed(egui::Key::F5));
             let f6 = ui.input(|i| i.key_pressed(egui::Key::F6));
             ui.horizontal(|ui| {
@@ -190,11 +193,11 @@ impl RevansApp {
                     (statement, ContributionKind::Statement),
                 ] {
                     if pressed {
-                        self.log_said(meeting_id, kind, asker.clone(), String::new());
+                        self.log_said(app, meeting_id, kind, asker.clone(), String::new());
                     }
                 }
             });
-            self.status(ui, "said");
+            app.status(ui, "said");
             ui.add_space(12.0 * k);
             if let Some(turn) = turn {
                 let said = said_in(turn);
