@@ -4,35 +4,29 @@ use std::collections::BTreeMap;
 
 use anyhow::{Result, bail};
 use revans_model::{Command, MemberReviewAnswers, Outcome, follow_through};
-use revans_sync::Node;
 use serde_json::json;
 
 use super::args::{
     ActionAddArgs, ActionCmd, ActionEditArgs, ActionListArgs, ActionReportArgs, OutcomeArg,
     ReviewArgs,
 };
-use super::output::{Output, applied_id};
+use super::output::{Io, applied_id};
 use super::refs;
 use crate::render::{Table, line, name_of};
 
 /// Actions: commit to one, report back on one, list them.
-pub(super) async fn action(
-    node: &Node,
-    cmd: ActionCmd,
-    json: bool,
-    out: &mut Output,
-) -> Result<()> {
+pub(super) async fn action(io: &mut Io<'_>, cmd: ActionCmd) -> Result<()> {
     match cmd {
-        ActionCmd::Add(args) => add(node, args, json, out).await,
-        ActionCmd::Edit(args) => edit(node, args, json, out).await,
-        ActionCmd::Report(args) => report(node, args, json, out).await,
-        ActionCmd::List(args) => list(node, args, json, out),
+        ActionCmd::Add(args) => add(io, args).await,
+        ActionCmd::Edit(args) => edit(io, args).await,
+        ActionCmd::Report(args) => report(io, args).await,
+        ActionCmd::List(args) => list(io, args),
     }
 }
 
 /// Commit to an action, with how likely you are to do it (1-10).
 async fn add(
-    node: &Node,
+    io: &mut Io<'_>,
     ActionAddArgs {
         set,
         text,
@@ -40,13 +34,12 @@ async fn add(
         issue,
         meeting,
     }: ActionAddArgs,
-    json: bool,
-    out: &mut Output,
 ) -> Result<()> {
-    let (id, state) = refs::set(node, &set)?;
+    let (id, state) = io.set(&set)?;
     let issue = issue.map(|i| refs::issue(&state, &i)).transpose()?;
     let meeting = meeting.map(|m| refs::meeting(&state, &m)).transpose()?;
-    let applied = node
+    let applied = io
+        .node
         .apply(
             &id,
             Command::AddAction {
@@ -58,8 +51,7 @@ async fn add(
         )
         .await?;
     let action = applied_id(&applied).unwrap_or_default();
-    out.emit(
-        json,
+    io.emit(
         &json!({ "action": action, "likelihood": likelihood }),
         &action,
     );
@@ -68,22 +60,20 @@ async fn add(
 
 /// Change your action before you report on it.
 async fn edit(
-    node: &Node,
+    io: &mut Io<'_>,
     ActionEditArgs {
         set,
         action,
         text,
         likelihood,
     }: ActionEditArgs,
-    json: bool,
-    out: &mut Output,
 ) -> Result<()> {
-    let (id, state) = refs::set(node, &set)?;
+    let (id, state) = io.set(&set)?;
     let action = refs::action(&state, &action)?;
     if text.is_none() && likelihood.is_none() {
         bail!("Say what changes: --text TEXT or --likelihood N (1 to 10).");
     }
-    node.apply(
+    io.apply(
         &id,
         Command::EditAction {
             action: action.clone(),
@@ -92,9 +82,8 @@ async fn edit(
         },
     )
     .await?;
-    let edited = &node.set(&id)?.actions[&action];
-    out.emit(
-        json,
+    let edited = &io.node.set(&id)?.actions[&action];
+    io.emit(
         &json!({ "action": action, "text": edited.text, "likelihood": edited.likelihood }),
         "Your action is changed.",
     );
@@ -103,7 +92,7 @@ async fn edit(
 
 /// Report back on your action: done, partly or not, and what happened.
 async fn report(
-    node: &Node,
+    io: &mut Io<'_>,
     ActionReportArgs {
         set,
         action,
@@ -111,17 +100,15 @@ async fn report(
         text,
         learned,
     }: ActionReportArgs,
-    json: bool,
-    out: &mut Output,
 ) -> Result<()> {
-    let (id, state) = refs::set(node, &set)?;
+    let (id, state) = io.set(&set)?;
     let action = refs::action(&state, &action)?;
     let outcome = match status {
         OutcomeArg::Done => Outcome::Done,
         OutcomeArg::Partly => Outcome::Partly,
         OutcomeArg::Not => Outcome::Not,
     };
-    node.apply(
+    io.apply(
         &id,
         Command::ReportBack {
             action: action.clone(),
@@ -131,8 +118,7 @@ async fn report(
         },
     )
     .await?;
-    out.emit(
-        json,
+    io.emit(
         &json!({ "action": action, "status": outcome }),
         &format!("Reported back: {}.", outcome.name()),
     );
@@ -140,14 +126,9 @@ async fn report(
 }
 
 /// Actions: yours first, then everyone's.
-fn list(
-    node: &Node,
-    ActionListArgs { set }: ActionListArgs,
-    json: bool,
-    out: &mut Output,
-) -> Result<()> {
-    let (id, state) = refs::set(node, &set)?;
-    let me = node.me(&id).ok();
+fn list(io: &mut Io<'_>, ActionListArgs { set }: ActionListArgs) -> Result<()> {
+    let (id, state) = io.set(&set)?;
+    let me = io.node.me(&id).ok();
     let mut actions: Vec<_> = state.actions.iter().collect();
     actions.sort_by_key(|(aid, a)| (Some(&a.owner) != me.as_ref(), a.created_at, *aid));
     let mut table = Table::new(&["ACTION", "OWNER", "LIKELY", "STATUS", "TEXT"]);
@@ -178,8 +159,7 @@ fn list(
             )
         })
         .collect();
-    out.emit(
-        json,
+    io.emit(
         &json!({ "actions": rows, "follow_through": figures }),
         &table.render(),
     );
@@ -187,8 +167,8 @@ fn list(
 }
 
 /// The set's review of a meeting, and your own.
-pub(super) async fn review(node: &Node, r: ReviewArgs, json: bool, out: &mut Output) -> Result<()> {
-    let (id, state) = refs::set(node, &r.set)?;
+pub(super) async fn review(io: &mut Io<'_>, r: ReviewArgs) -> Result<()> {
+    let (id, state) = io.set(&r.set)?;
     let meeting = refs::meeting(&state, &r.meeting)?;
     let process = r.worked_well.is_some() || r.difficult.is_some() || r.more_effective.is_some();
     let own = MemberReviewAnswers {
@@ -205,7 +185,7 @@ pub(super) async fn review(node: &Node, r: ReviewArgs, json: bool, out: &mut Out
         );
     }
     if process {
-        node.apply(
+        io.apply(
             &id,
             Command::ReviewProcess {
                 meeting: meeting.clone(),
@@ -217,7 +197,7 @@ pub(super) async fn review(node: &Node, r: ReviewArgs, json: bool, out: &mut Out
         .await?;
     }
     if personal {
-        node.apply(
+        io.apply(
             &id,
             Command::ReviewMeeting {
                 meeting: meeting.clone(),
@@ -226,6 +206,6 @@ pub(super) async fn review(node: &Node, r: ReviewArgs, json: bool, out: &mut Out
         )
         .await?;
     }
-    out.emit(json, &json!({ "meeting": meeting }), "Review recorded.");
+    io.emit(&json!({ "meeting": meeting }), "Review recorded.");
     Ok(())
 }

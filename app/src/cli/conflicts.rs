@@ -4,24 +4,17 @@ use std::fmt::Write as _;
 
 use anyhow::{Result, bail};
 use revans_model::Command;
-use revans_sync::Node;
 use serde_json::json;
 
 use super::args::{ConflictsArgs, ResolveArgs};
-use super::output::Output;
-use super::refs::{self};
+use super::output::Io;
 use crate::render::{self};
 
 /// Values two members changed at the same time, each version with who wrote it and
 /// when; `revans resolve` keeps one.
-pub(super) fn conflicts(
-    node: &Node,
-    ConflictsArgs { set }: ConflictsArgs,
-    json: bool,
-    out: &mut Output,
-) -> Result<()> {
-    let (id, state) = refs::set(node, &set)?;
-    let found = node.conflicts(&id)?;
+pub(super) fn conflicts(io: &mut Io<'_>, ConflictsArgs { set }: ConflictsArgs) -> Result<()> {
+    let (id, state) = io.set(&set)?;
+    let found = io.node.conflicts(&id)?;
     let mut human = String::new();
     let mut rows = Vec::new();
     for (n, conflict) in found.iter().enumerate() {
@@ -69,24 +62,22 @@ pub(super) fn conflicts(
             state.name
         );
     }
-    out.emit(json, &json!({ "conflicts": rows }), &human);
+    io.emit(&json!({ "conflicts": rows }), &human);
     Ok(())
 }
 
 /// Keep one version of a value two members changed at the same time (numbered and
 /// lettered as `revans conflicts` lists them); every device takes the one kept.
 pub(super) async fn resolve(
-    node: &Node,
+    io: &mut Io<'_>,
     ResolveArgs {
         set,
         conflict,
         keep,
     }: ResolveArgs,
-    json: bool,
-    out: &mut Output,
 ) -> Result<()> {
-    let (id, state) = refs::set(node, &set)?;
-    let found = node.conflicts(&id)?;
+    let (id, state) = io.set(&set)?;
+    let found = io.node.conflicts(&id)?;
     if found.is_empty() {
         bail!("Every value in this set has one version now: there is nothing to resolve.");
     }
@@ -111,7 +102,7 @@ pub(super) async fn resolve(
             render::letter(chosen.versions.len().saturating_sub(1))
         );
     };
-    node.apply(
+    io.apply(
         &id,
         Command::Keep {
             field: chosen.field.clone(),
@@ -119,8 +110,7 @@ pub(super) async fn resolve(
         },
     )
     .await?;
-    out.emit(
-        json,
+    io.emit(
         &json!({ "kept": kept }),
         &format!(
             "Kept {} for {}; every device will show it.",

@@ -9,7 +9,7 @@ use clap::{CommandFactory as _, FromArgMatches as _};
 use revans_sync::Node;
 
 use super::args::{Cli, Cmd};
-use super::output::Output;
+use super::output::{Io, Output};
 use super::{actions, conflicts, files, invitations, issues, journal, meetings, rules, sets, sync};
 use crate::control::{Answer, Executor, Request};
 
@@ -18,35 +18,36 @@ pub async fn execute(node: &Node, cmd: Cmd, json: bool, out: &mut Output) -> Res
     // A running node reads a burst from peers into its sets once it pauses; a command
     // answers from everything the node holds.
     node.settle().await?;
+    let io = &mut Io { node, json, out };
     match cmd {
-        Cmd::Profile(args) => sets::profile(node, args, json, out),
-        Cmd::Set(cmd) => sets::set(node, cmd, json, out).await,
-        Cmd::Invite(args) => invitations::invite(node, args, json, out).await,
-        Cmd::Join(args) => invitations::join(node, args, json, out).await,
-        Cmd::LinkDevice(args) => invitations::link_device(node, args, json, out).await,
-        Cmd::Link(args) => invitations::link(node, args, json, out).await,
-        Cmd::Member(cmd) => sets::member(node, cmd, json, out).await,
-        Cmd::Facilitation(args) => sets::facilitation(node, args, json, out).await,
-        Cmd::Rule(cmd) => rules::rule(node, cmd, json, out).await,
-        Cmd::Issue(cmd) => issues::issue(node, cmd, json, out).await,
-        Cmd::Meeting(cmd) => meetings::meeting(node, cmd, json, out).await,
-        Cmd::Catchup(args) => meetings::catchup(node, args, json, out).await,
-        Cmd::Bid(args) => meetings::bid(node, args, json, out).await,
-        Cmd::Agenda(args) => meetings::agenda(node, args, json, out).await,
-        Cmd::Turn(args) => meetings::turn(node, args, json, out).await,
-        Cmd::Question(args) => meetings::question(node, args, json, out).await,
-        Cmd::Action(cmd) => actions::action(node, cmd, json, out).await,
-        Cmd::Review(cmd) => actions::review(node, cmd, json, out).await,
-        Cmd::Journal(cmd) => journal::journal(node, cmd, json, out).await,
-        Cmd::Sync(args) => sync::sync(node, args, json, out).await,
+        Cmd::Profile(args) => sets::profile(io, args),
+        Cmd::Set(cmd) => sets::set(io, cmd).await,
+        Cmd::Invite(args) => invitations::invite(io, args).await,
+        Cmd::Join(args) => invitations::join(io, args).await,
+        Cmd::LinkDevice(args) => invitations::link_device(io, args).await,
+        Cmd::Link(args) => invitations::link(io, args).await,
+        Cmd::Member(cmd) => sets::member(io, cmd).await,
+        Cmd::Facilitation(args) => sets::facilitation(io, args).await,
+        Cmd::Rule(cmd) => rules::rule(io, cmd).await,
+        Cmd::Issue(cmd) => issues::issue(io, cmd).await,
+        Cmd::Meeting(cmd) => meetings::meeting(io, cmd).await,
+        Cmd::Catchup(args) => meetings::catchup(io, args).await,
+        Cmd::Bid(args) => meetings::bid(io, args).await,
+        Cmd::Agenda(args) => meetings::agenda(io, args).await,
+        Cmd::Turn(args) => meetings::turn(io, args).await,
+        Cmd::Question(args) => meetings::question(io, args).await,
+        Cmd::Action(cmd) => actions::action(io, cmd).await,
+        Cmd::Review(cmd) => actions::review(io, cmd).await,
+        Cmd::Journal(cmd) => journal::journal(io, cmd).await,
+        Cmd::Sync(args) => sync::sync(io, args).await,
         Cmd::Serve => bail!(
             "A node is already running on this data directory; stop it before starting `revans serve`."
         ),
-        Cmd::Conflicts(args) => conflicts::conflicts(node, args, json, out),
-        Cmd::Resolve(args) => conflicts::resolve(node, args, json, out).await,
-        Cmd::Status(args) => sync::status(node, args, json, out),
-        Cmd::Export(args) => files::export(node, args, json, out).await,
-        Cmd::Import(args) => files::import(node, args, json, out).await,
+        Cmd::Conflicts(args) => conflicts::conflicts(io, args),
+        Cmd::Resolve(args) => conflicts::resolve(io, args).await,
+        Cmd::Status(args) => sync::status(io, args),
+        Cmd::Export(args) => files::export(io, args).await,
+        Cmd::Import(args) => files::import(io, args).await,
     }
 }
 

@@ -2,57 +2,52 @@
 
 use anyhow::{Context as _, Result, bail};
 use chrono::Utc;
-use revans_sync::Node;
 use serde_json::json;
 
 use super::args::{ExportArgs, ImportArgs};
-use super::output::Output;
-use super::refs::{self};
+use super::output::Io;
 use crate::export::{self, ExportFormat};
 
 /// Export a set: md (a readable record), json, ics (meetings), automerge (the
 /// document, for any Automerge tool) or revans (a backup with every change's
 /// signature, which `revans import` restores).
 pub(super) async fn export(
-    node: &Node,
+    io: &mut Io<'_>,
     ExportArgs {
         set,
         format,
         output,
     }: ExportArgs,
-    json: bool,
-    out: &mut Output,
 ) -> Result<()> {
-    let (id, state) = refs::set(node, &set)?;
+    let (id, state) = io.set(&set)?;
     let bytes = match format {
         ExportFormat::Md => export::markdown(&state, Utc::now()).into_bytes(),
         ExportFormat::Json => export::json(&state)?.into_bytes(),
         ExportFormat::Ics => export::ics(&state).into_bytes(),
-        ExportFormat::Automerge => node.save(&id).await?,
-        ExportFormat::Revans => node.backup(&id).await?,
+        ExportFormat::Automerge => io.node.save(&id).await?,
+        ExportFormat::Revans => io.node.backup(&id).await?,
     };
     if let Some(path) = output {
-        let path = out.cwd.join(path);
+        let path = io.out.cwd.join(path);
         export::write_private(&path, &bytes).with_context(|| {
             format!(
                 "Could not write {}; check the folder exists and you may write there",
                 path.display()
             )
         })?;
-        out.emit(
-            json,
+        io.emit(
             &json!({ "written": path, "bytes": bytes.len() }),
             &format!("Wrote {} ({} bytes).", path.display(), bytes.len()),
         );
     } else {
         if matches!(format, ExportFormat::Automerge | ExportFormat::Revans)
-            && out.stdout_is_terminal
+            && io.out.stdout_is_terminal
         {
             bail!(
                 "This export is binary; write it to a file with -o FILE (or redirect the output)."
             );
         }
-        out.stdout.extend_from_slice(&bytes);
+        io.out.stdout.extend_from_slice(&bytes);
     }
     Ok(())
 }
@@ -60,21 +55,17 @@ pub(super) async fn export(
 /// Restore a set from a backup (`revans export SET --format revans`): every change in
 /// it is checked, signature and rules, as if a member's device had sent it; a set
 /// held already takes in what it lacks.
-pub(super) async fn import(
-    node: &Node,
-    ImportArgs { file }: ImportArgs,
-    json: bool,
-    out: &mut Output,
-) -> Result<()> {
-    let path = out.cwd.join(file);
+pub(super) async fn import(io: &mut Io<'_>, ImportArgs { file }: ImportArgs) -> Result<()> {
+    let path = io.out.cwd.join(file);
     let bytes = std::fs::read(&path).with_context(|| {
         format!(
             "Could not read {}; check the name and that you may read it",
             path.display()
         )
     })?;
-    let imported = node.import_set(&bytes).await?;
-    let name = node
+    let imported = io.node.import_set(&bytes).await?;
+    let name = io
+        .node
         .set(&imported.set)
         .map(|s| s.name.clone())
         .unwrap_or_default();
@@ -90,8 +81,7 @@ pub(super) async fn import(
             let _ = write!(text, "\n  - {reason}");
         }
     }
-    out.emit(
-        json,
+    io.emit(
         &json!({
             "set": imported.set,
             "name": name,

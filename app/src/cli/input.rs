@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use revans_model::Profile;
 use revans_sync::Node;
 
-use super::refs::{self};
+use super::refs;
 use crate::render::local;
 
 /// A time given in RFC 3339.

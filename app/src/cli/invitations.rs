@@ -7,32 +7,27 @@ use std::sync::Arc;
 use anyhow::Result;
 use chrono::Utc;
 use revans_model::{ActionLearningSet, MemberId, SetId};
-use revans_sync::Node;
 use serde_json::json;
 
 use super::args::{InviteArgs, JoinArgs, LinkArgs, LinkDeviceArgs};
 use super::input::{parse_duration, profile_or};
-use super::output::Output;
-use super::refs;
+use super::output::Io;
 use crate::render::{local, name_of};
 
 /// Invite someone to a set: prints a ticket to give them.
 pub(super) async fn invite(
-    node: &Node,
+    io: &mut Io<'_>,
     InviteArgs {
         set,
         for_name,
         expires,
     }: InviteArgs,
-    json: bool,
-    out: &mut Output,
 ) -> Result<()> {
-    let (id, _) = refs::set(node, &set)?;
+    let (id, _) = io.set(&set)?;
     let valid = parse_duration(&expires)?;
-    let ticket = node.invite(&id, &for_name, valid, None).await?;
+    let ticket = io.node.invite(&id, &for_name, valid, None).await?;
     let expires_at = Utc::now() + chrono::Duration::from_std(valid).unwrap_or_default();
-    out.emit(
-        json,
+    io.emit(
         &json!({
             "ticket": ticket.to_string(),
             "invitation": ticket.invitation,
@@ -42,7 +37,7 @@ pub(super) async fn invite(
         &ticket.to_string(),
     );
     let _ = writeln!(
-        out.stderr,
+        io.out.stderr,
         "Give this ticket to {for_name} by a private channel; it admits one device until {}.",
         local(expires_at)
     );
@@ -50,22 +45,17 @@ pub(super) async fn invite(
 }
 
 /// Make a ticket that links another device of yours to your membership.
-pub(super) async fn link(
-    node: &Node,
-    LinkArgs { set, expires }: LinkArgs,
-    json: bool,
-    out: &mut Output,
-) -> Result<()> {
-    let (id, _) = refs::set(node, &set)?;
-    let me = node.me(&id)?;
+pub(super) async fn link(io: &mut Io<'_>, LinkArgs { set, expires }: LinkArgs) -> Result<()> {
+    let (id, _) = io.set(&set)?;
+    let me = io.node.me(&id)?;
     let valid = parse_duration(&expires)?;
-    let ticket = node
+    let ticket = io
+        .node
         .invite(&id, "another device", valid, Some(me.clone()))
         .await?;
     let expires_at = Utc::now() + chrono::Duration::from_std(valid).unwrap_or_default();
-    let state = node.set(&id)?;
-    out.emit(
-        json,
+    let state = io.node.set(&id)?;
+    io.emit(
         &json!({
             "ticket": ticket.to_string(),
             "invitation": ticket.invitation,
@@ -74,44 +64,41 @@ pub(super) async fn link(
         }),
         &ticket.to_string(),
     );
-    out.stderr
+    io.out
+        .stderr
         .push_str("On your other device, run: revans link-device TICKET\n");
     Ok(())
 }
 
 /// Join a set with a ticket: any reachable member admits you; prints the set's id.
 pub(super) async fn join(
-    node: &Node,
+    io: &mut Io<'_>,
     JoinArgs {
         ticket,
         name,
         org,
         timeout,
     }: JoinArgs,
-    json: bool,
-    out: &mut Output,
 ) -> Result<()> {
-    let profile = profile_or(node, name, org)?;
+    let profile = profile_or(io.node, name, org)?;
     let timeout = parse_duration(&timeout)?;
-    let id = node.join(&ticket, profile, timeout).await?;
-    let (state, _) = joined(node, &id, json, out)?;
-    let _ = writeln!(out.stderr, "You are now a member of {}.", state.name);
+    let id = io.node.join(&ticket, profile, timeout).await?;
+    let (state, _) = joined(io, &id)?;
+    let _ = writeln!(io.out.stderr, "You are now a member of {}.", state.name);
     Ok(())
 }
 
 /// Join as a second device of a member you already are, with a ticket made by
 /// `revans link SET` on your other device.
 pub(super) async fn link_device(
-    node: &Node,
+    io: &mut Io<'_>,
     LinkDeviceArgs { ticket, timeout }: LinkDeviceArgs,
-    json: bool,
-    out: &mut Output,
 ) -> Result<()> {
     let timeout = parse_duration(&timeout)?;
-    let id = node.link_device(&ticket, timeout).await?;
-    let (state, member) = joined(node, &id, json, out)?;
+    let id = io.node.link_device(&ticket, timeout).await?;
+    let (state, member) = joined(io, &id)?;
     let _ = writeln!(
-        out.stderr,
+        io.out.stderr,
         "This device now acts for {} in {}.",
         name_of(&state, &member),
         state.name
@@ -120,16 +107,10 @@ pub(super) async fn link_device(
 }
 
 /// Prints the set this device is now in, and as whom; returns both.
-fn joined(
-    node: &Node,
-    id: &SetId,
-    json: bool,
-    out: &mut Output,
-) -> Result<(Arc<ActionLearningSet>, MemberId)> {
-    let state = node.set(id)?;
-    let member = node.me(id)?;
-    out.emit(
-        json,
+fn joined(io: &mut Io<'_>, id: &SetId) -> Result<(Arc<ActionLearningSet>, MemberId)> {
+    let state = io.node.set(id)?;
+    let member = io.node.me(id)?;
+    io.emit(
         &json!({ "set": id, "name": state.name, "member": member }),
         id.as_str(),
     );

@@ -2,61 +2,56 @@
 
 use anyhow::{Result, bail};
 use revans_model::{Command, ProblemStatement};
-use revans_sync::Node;
 use serde_json::json;
 
 use super::args::{
     Answers, IssueAddArgs, IssueCmd, IssueDropArgs, IssueEditArgs, IssueListArgs, IssueResolveArgs,
 };
-use super::output::{Output, applied_id};
+use super::output::{Io, applied_id};
 use super::refs;
 use crate::render::{Table, line, name_of};
 
 /// The issues members bring.
-pub(super) async fn issue(node: &Node, cmd: IssueCmd, json: bool, out: &mut Output) -> Result<()> {
+pub(super) async fn issue(io: &mut Io<'_>, cmd: IssueCmd) -> Result<()> {
     match cmd {
-        IssueCmd::Add(args) => add(node, args, json, out).await,
-        IssueCmd::Edit(args) => edit(node, args, json, out).await,
-        IssueCmd::Resolve(args) => resolve(node, args, json, out).await,
-        IssueCmd::Drop(args) => drop_issue(node, args, json, out).await,
-        IssueCmd::List(args) => list(node, args, json, out),
+        IssueCmd::Add(args) => add(io, args).await,
+        IssueCmd::Edit(args) => edit(io, args).await,
+        IssueCmd::Resolve(args) => resolve(io, args).await,
+        IssueCmd::Drop(args) => drop_issue(io, args).await,
+        IssueCmd::List(args) => list(io, args),
     }
 }
 
 /// Bring an issue, in the practice's problem-statement template.
 async fn add(
-    node: &Node,
+    io: &mut Io<'_>,
     IssueAddArgs {
         set,
         statement,
         answers,
     }: IssueAddArgs,
-    json: bool,
-    out: &mut Output,
 ) -> Result<()> {
-    let (id, _) = refs::set(node, &set)?;
+    let (id, _) = io.set(&set)?;
     let mut problem = ProblemStatement::new(&statement);
     answered(&mut problem, answers);
-    let applied = node.apply(&id, Command::AddIssue { problem }).await?;
+    let applied = io.apply(&id, Command::AddIssue { problem }).await?;
     let issue = applied_id(&applied).unwrap_or_default();
-    out.emit(json, &json!({ "issue": issue }), &issue);
+    io.emit(&json!({ "issue": issue }), &issue);
     Ok(())
 }
 
 /// Change your issue: its statement or any of the template's answers (others stay
 /// as they are).
 async fn edit(
-    node: &Node,
+    io: &mut Io<'_>,
     IssueEditArgs {
         set,
         issue,
         statement,
         answers,
     }: IssueEditArgs,
-    json: bool,
-    out: &mut Output,
 ) -> Result<()> {
-    let (id, state) = refs::set(node, &set)?;
+    let (id, state) = io.set(&set)?;
     let issue = refs::issue(&state, &issue)?;
     let written = &state.issues[&issue];
     let mut problem = ProblemStatement {
@@ -77,7 +72,7 @@ async fn edit(
             "Say what changes: --statement TEXT or an answer such as --why-me TEXT (see revans issue edit --help)."
         );
     }
-    node.apply(
+    io.apply(
         &id,
         Command::EditIssue {
             issue: issue.clone(),
@@ -85,39 +80,23 @@ async fn edit(
         },
     )
     .await?;
-    out.emit(json, &json!({ "issue": issue }), "Your issue is changed.");
+    io.emit(&json!({ "issue": issue }), "Your issue is changed.");
     Ok(())
 }
 
 /// Mark your issue resolved.
-async fn resolve(
-    node: &Node,
-    IssueResolveArgs { set, issue }: IssueResolveArgs,
-    json: bool,
-    out: &mut Output,
-) -> Result<()> {
-    close(node, (&set, &issue), true, json, out).await
+async fn resolve(io: &mut Io<'_>, IssueResolveArgs { set, issue }: IssueResolveArgs) -> Result<()> {
+    close(io, (&set, &issue), true).await
 }
 
 /// Drop your issue.
-async fn drop_issue(
-    node: &Node,
-    IssueDropArgs { set, issue }: IssueDropArgs,
-    json: bool,
-    out: &mut Output,
-) -> Result<()> {
-    close(node, (&set, &issue), false, json, out).await
+async fn drop_issue(io: &mut Io<'_>, IssueDropArgs { set, issue }: IssueDropArgs) -> Result<()> {
+    close(io, (&set, &issue), false).await
 }
 
 /// Closes an issue of one's own: resolved, or dropped.
-async fn close(
-    node: &Node,
-    (set, issue): (&str, &str),
-    resolved: bool,
-    json: bool,
-    out: &mut Output,
-) -> Result<()> {
-    let (id, state) = refs::set(node, set)?;
+async fn close(io: &mut Io<'_>, (set, issue): (&str, &str), resolved: bool) -> Result<()> {
+    let (id, state) = io.set(set)?;
     let issue = refs::issue(&state, issue)?;
     let (command, status) = if resolved {
         let command = Command::ResolveIssue {
@@ -130,9 +109,8 @@ async fn close(
         };
         (command, "dropped")
     };
-    node.apply(&id, command).await?;
-    out.emit(
-        json,
+    io.apply(&id, command).await?;
+    io.emit(
         &json!({ "issue": issue, "status": status }),
         &format!("The issue is {status}."),
     );
@@ -140,13 +118,8 @@ async fn close(
 }
 
 /// The set's issues, open ones by priority.
-fn list(
-    node: &Node,
-    IssueListArgs { set }: IssueListArgs,
-    json: bool,
-    out: &mut Output,
-) -> Result<()> {
-    let (_, state) = refs::set(node, &set)?;
+fn list(io: &mut Io<'_>, IssueListArgs { set }: IssueListArgs) -> Result<()> {
+    let (_, state) = io.set(&set)?;
     let mut table = Table::new(&["ISSUE", "OWNER", "STATUS", "STATEMENT"]);
     let mut rows = Vec::new();
     let mut issues: Vec<_> = state.issues.iter().collect();
@@ -163,7 +136,7 @@ fn list(
             "statement": issue.statement, "priority": issue.priority,
         }));
     }
-    out.emit(json, &json!({ "issues": rows }), &table.render());
+    io.emit(&json!({ "issues": rows }), &table.render());
     Ok(())
 }
 

@@ -4,37 +4,31 @@ use std::fmt::Write as _;
 
 use anyhow::Result;
 use revans_model::JournalCommand;
-use revans_sync::Node;
 use serde_json::json;
 
 use super::args::JournalCmd;
-use super::output::Output;
+use super::output::Io;
 use crate::render::local;
 
 /// Your private journal: only your own devices ever hold it.
-pub(super) async fn journal(
-    node: &Node,
-    cmd: JournalCmd,
-    json: bool,
-    out: &mut Output,
-) -> Result<()> {
+pub(super) async fn journal(io: &mut Io<'_>, cmd: JournalCmd) -> Result<()> {
     match cmd {
         JournalCmd::Add { text } => {
-            let entry = node
+            let entry = io
+                .node
                 .journal_apply(JournalCommand::Write {
                     text: text.unwrap_or_default(),
                     set: None,
                     meeting: None,
                 })
                 .await?;
-            out.emit(
-                json,
+            io.emit(
                 &json!({ "entry": entry }),
                 "Written in your journal; only your own devices hold it.",
             );
         }
         JournalCmd::List => {
-            let journal = node.journal()?;
+            let journal = io.node.journal()?;
             let mut entries = Vec::new();
             let mut human = String::new();
             if let Some(journal) = &journal {
@@ -55,7 +49,7 @@ pub(super) async fn journal(
                 "Your journal is empty: write with `revans journal add TEXT`."
                     .clone_into(&mut human);
             }
-            out.emit(json, &json!({ "entries": entries }), human.trim_end());
+            io.emit(&json!({ "entries": entries }), human.trim_end());
         }
     }
     Ok(())

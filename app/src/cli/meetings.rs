@@ -9,7 +9,6 @@ use revans_model::{
     ActionLearningSet, Command, ContributionKind, Host, MeetingPlan, Phase, TurnState, Urgency,
     batting_order, turn_schedule,
 };
-use revans_sync::Node;
 use serde_json::json;
 
 use super::args::{
@@ -17,28 +16,23 @@ use super::args::{
     MeetingPhaseArgs, MeetingPlanArgs, PhaseArg, QuestionArgs, TurnAction, TurnArgs, UrgencyArg,
 };
 use super::input::rfc3339;
-use super::output::{Output, applied_id};
+use super::output::{Io, applied_id};
 use super::refs;
 use crate::render::{Table, line, local, minutes, name_of};
 
 /// Plan meetings and move them through their phases.
-pub(super) async fn meeting(
-    node: &Node,
-    cmd: MeetingCmd,
-    json: bool,
-    out: &mut Output,
-) -> Result<()> {
+pub(super) async fn meeting(io: &mut Io<'_>, cmd: MeetingCmd) -> Result<()> {
     match cmd {
-        MeetingCmd::Plan(args) => plan(node, args, json, out).await,
-        MeetingCmd::Move(args) => reschedule(node, args, json, out).await,
-        MeetingCmd::Phase(args) => phase(node, args, json, out).await,
-        MeetingCmd::List(args) => list(node, args, json, out),
+        MeetingCmd::Plan(args) => plan(io, args).await,
+        MeetingCmd::Move(args) => reschedule(io, args).await,
+        MeetingCmd::Phase(args) => phase(io, args).await,
+        MeetingCmd::List(args) => list(io, args),
     }
 }
 
 /// Plan a meeting (the first defaults to 180 minutes, later ones to 120).
 async fn plan(
-    node: &Node,
+    io: &mut Io<'_>,
     MeetingPlanArgs {
         set,
         at,
@@ -46,10 +40,8 @@ async fn plan(
         location,
         host,
     }: MeetingPlanArgs,
-    json: bool,
-    out: &mut Output,
 ) -> Result<()> {
-    let (id, state) = refs::set(node, &set)?;
+    let (id, state) = io.set(&set)?;
     let scheduled_at = rfc3339(&at)?;
     let host = host.map(|h| refs::member(&state, &h)).transpose()?;
     // Sets meet at members' workplaces in turn: the host's organisation is the
@@ -66,7 +58,8 @@ async fn plan(
         ),
         _ => location,
     };
-    let applied = node
+    let applied = io
+        .node
         .apply(
             &id,
             Command::PlanMeeting(MeetingPlan {
@@ -78,19 +71,18 @@ async fn plan(
         )
         .await?;
     let meeting = applied_id(&applied).unwrap_or_default();
-    let state = node.set(&id)?;
+    let state = io.node.set(&id)?;
     let planned = state
         .meetings
         .iter()
         .find(|(m, _)| m.as_str() == meeting)
         .map_or(0, |(_, m)| m.minutes);
-    out.emit(
-        json,
+    io.emit(
         &json!({ "meeting": meeting, "scheduled_at": scheduled_at, "minutes": planned }),
         &meeting,
     );
     let _ = writeln!(
-        out.stderr,
+        io.out.stderr,
         "Planned for {}, {}.",
         local(scheduled_at),
         minutes(planned)
@@ -100,7 +92,7 @@ async fn plan(
 
 /// Move a planned meeting: another time, place or host.
 async fn reschedule(
-    node: &Node,
+    io: &mut Io<'_>,
     MeetingMoveArgs {
         set,
         meeting,
@@ -108,10 +100,8 @@ async fn reschedule(
         location,
         host,
     }: MeetingMoveArgs,
-    json: bool,
-    out: &mut Output,
 ) -> Result<()> {
-    let (id, state) = refs::set(node, &set)?;
+    let (id, state) = io.set(&set)?;
     let meeting = refs::meeting(&state, &meeting)?;
     let scheduled_at = at.as_deref().map(rfc3339).transpose()?;
     let host = match host.as_deref().map(str::trim) {
@@ -122,7 +112,7 @@ async fn reschedule(
     if scheduled_at.is_none() && location.is_none() && host.is_none() {
         bail!("Say what changes: --at TIME, --location PLACE or --host MEMBER (or none).");
     }
-    node.apply(
+    io.apply(
         &id,
         Command::MoveMeeting {
             meeting: meeting.clone(),
@@ -132,9 +122,8 @@ async fn reschedule(
         },
     )
     .await?;
-    let moved = &node.set(&id)?.meetings[&meeting];
-    out.emit(
-        json,
+    let moved = &io.node.set(&id)?.meetings[&meeting];
+    io.emit(
         &json!({
             "meeting": meeting, "scheduled_at": moved.scheduled_at,
             "location": moved.location, "host": moved.host,
@@ -150,16 +139,14 @@ async fn reschedule(
 
 /// Move a meeting to a phase: catch-up, agenda, turns, review, closed.
 async fn phase(
-    node: &Node,
+    io: &mut Io<'_>,
     MeetingPhaseArgs {
         set,
         meeting,
         phase,
     }: MeetingPhaseArgs,
-    json: bool,
-    out: &mut Output,
 ) -> Result<()> {
-    let (id, state) = refs::set(node, &set)?;
+    let (id, state) = io.set(&set)?;
     let meeting = refs::meeting(&state, &meeting)?;
     let to = match phase {
         PhaseArg::CatchUp => Phase::CatchUp,
@@ -168,7 +155,7 @@ async fn phase(
         PhaseArg::Review => Phase::Review,
         PhaseArg::Closed => Phase::Closed,
     };
-    node.apply(
+    io.apply(
         &id,
         Command::MovePhase {
             meeting: meeting.clone(),
@@ -176,8 +163,7 @@ async fn phase(
         },
     )
     .await?;
-    out.emit(
-        json,
+    io.emit(
         &json!({ "meeting": meeting, "phase": to }),
         &format!("The meeting is in its {} phase.", to.name()),
     );
@@ -185,13 +171,8 @@ async fn phase(
 }
 
 /// The set's meetings.
-fn list(
-    node: &Node,
-    MeetingListArgs { set }: MeetingListArgs,
-    json: bool,
-    out: &mut Output,
-) -> Result<()> {
-    let (_, state) = refs::set(node, &set)?;
+fn list(io: &mut Io<'_>, MeetingListArgs { set }: MeetingListArgs) -> Result<()> {
+    let (_, state) = io.set(&set)?;
     let mut table = Table::new(&["MEETING", "WHEN", "LENGTH", "WHERE", "PHASE"]);
     let mut rows = Vec::new();
     for (id, m) in state.meetings_in_order() {
@@ -207,20 +188,18 @@ fn list(
             "location": m.location, "phase": m.phase, "host": m.host,
         }));
     }
-    out.emit(json, &json!({ "meetings": rows }), &table.render());
+    io.emit(&json!({ "meetings": rows }), &table.render());
     Ok(())
 }
 
 /// Share your news in a meeting's catch-up round.
 pub(super) async fn catchup(
-    node: &Node,
+    io: &mut Io<'_>,
     CatchupArgs { set, meeting, text }: CatchupArgs,
-    json: bool,
-    out: &mut Output,
 ) -> Result<()> {
-    let (id, state) = refs::set(node, &set)?;
+    let (id, state) = io.set(&set)?;
     let meeting = refs::meeting(&state, &meeting)?;
-    node.apply(
+    io.apply(
         &id,
         Command::CatchUp {
             meeting: meeting.clone(),
@@ -228,13 +207,13 @@ pub(super) async fn catchup(
         },
     )
     .await?;
-    out.emit(json, &json!({ "meeting": meeting }), "Your news is shared.");
+    io.emit(&json!({ "meeting": meeting }), "Your news is shared.");
     Ok(())
 }
 
 /// Bid for time at a meeting; a second bid replaces your first.
 pub(super) async fn bid(
-    node: &Node,
+    io: &mut Io<'_>,
     BidArgs {
         set,
         meeting,
@@ -243,10 +222,8 @@ pub(super) async fn bid(
         issue,
         note,
     }: BidArgs,
-    json: bool,
-    out: &mut Output,
 ) -> Result<()> {
-    let (id, state) = refs::set(node, &set)?;
+    let (id, state) = io.set(&set)?;
     let meeting = refs::meeting(&state, &meeting)?;
     let issue = issue.map(|i| refs::issue(&state, &i)).transpose()?;
     let urgency = match urgency {
@@ -254,7 +231,7 @@ pub(super) async fn bid(
         UrgencyArg::Normal => Urgency::Normal,
         UrgencyArg::High => Urgency::High,
     };
-    node.apply(
+    io.apply(
         &id,
         Command::BidForTime {
             meeting: meeting.clone(),
@@ -269,8 +246,7 @@ pub(super) async fn bid(
         Some(m) => format!("You bid for {} ({} urgency).", minutes(m), urgency.name()),
         None => format!("You bid for an equal share ({} urgency).", urgency.name()),
     };
-    out.emit(
-        json,
+    io.emit(
         &json!({ "meeting": meeting, "minutes": wanted, "urgency": urgency }),
         &human,
     );
@@ -279,15 +255,13 @@ pub(super) async fn bid(
 
 /// Show the proposed (or locked) batting order with minutes; `--lock` locks it.
 pub(super) async fn agenda(
-    node: &Node,
+    io: &mut Io<'_>,
     AgendaArgs { set, meeting, lock }: AgendaArgs,
-    json: bool,
-    out: &mut Output,
 ) -> Result<()> {
-    let (id, state) = refs::set(node, &set)?;
+    let (id, state) = io.set(&set)?;
     let meeting_id = refs::meeting(&state, &meeting)?;
     let state = if lock {
-        node.apply(
+        io.apply(
             &id,
             Command::LockAgenda {
                 meeting: meeting_id.clone(),
@@ -295,27 +269,25 @@ pub(super) async fn agenda(
             },
         )
         .await?;
-        node.set(&id)?
+        io.node.set(&id)?
     } else {
         state
     };
-    print_agenda(&state, &meeting_id, json, out)?;
+    print_agenda(&state, &meeting_id, io)?;
     Ok(())
 }
 
 /// Start or end a presenter's turn.
 pub(super) async fn turn(
-    node: &Node,
+    io: &mut Io<'_>,
     TurnArgs {
         action,
         set,
         meeting,
         member,
     }: TurnArgs,
-    json: bool,
-    out: &mut Output,
 ) -> Result<()> {
-    let (id, state) = refs::set(node, &set)?;
+    let (id, state) = io.set(&set)?;
     let meeting_id = refs::meeting(&state, &meeting)?;
     let m = state
         .meetings
@@ -335,7 +307,7 @@ pub(super) async fn turn(
                         )
                     })?,
             };
-            node.apply(
+            io.apply(
                 &id,
                 Command::StartTurn {
                     meeting: meeting_id.clone(),
@@ -343,22 +315,21 @@ pub(super) async fn turn(
                 },
             )
             .await?;
-            let state = node.set(&id)?;
+            let state = io.node.set(&id)?;
             let allocated = state
                 .meetings
                 .get(&meeting_id)
                 .and_then(|m| m.turns.get(&presenter))
                 .map_or(0, |t| t.allocated_minutes);
             let who = name_of(&state, &presenter);
-            out.emit(
-                json,
+            io.emit(
                 &json!({ "meeting": meeting_id, "presenter": presenter, "minutes": allocated }),
                 &format!("{who}'s turn has started: {}.", minutes(allocated)),
             );
         }
         TurnAction::End => {
             let presenter = m.running_turn().map(|(p, _)| p.clone());
-            node.apply(
+            io.apply(
                 &id,
                 Command::EndTurn {
                     meeting: meeting_id.clone(),
@@ -368,8 +339,7 @@ pub(super) async fn turn(
             let who = presenter
                 .as_ref()
                 .map_or_else(String::new, |p| name_of(&state, p));
-            out.emit(
-                json,
+            io.emit(
                 &json!({ "meeting": meeting_id, "presenter": presenter }),
                 &format!("{who}'s turn has ended."),
             );
@@ -380,7 +350,7 @@ pub(super) async fn turn(
 
 /// Log a question (or with --statement, a statement) in the running turn.
 pub(super) async fn question(
-    node: &Node,
+    io: &mut Io<'_>,
     QuestionArgs {
         set,
         meeting,
@@ -388,10 +358,8 @@ pub(super) async fn question(
         statement,
         by,
     }: QuestionArgs,
-    json: bool,
-    out: &mut Output,
 ) -> Result<()> {
-    let (id, state) = refs::set(node, &set)?;
+    let (id, state) = io.set(&set)?;
     let meeting = refs::meeting(&state, &meeting)?;
     let asker = by.map(|m| refs::member(&state, &m)).transpose()?;
     let kind = if statement {
@@ -399,7 +367,8 @@ pub(super) async fn question(
     } else {
         ContributionKind::Question
     };
-    let applied = node
+    let applied = io
+        .node
         .apply(
             &id,
             Command::LogContribution {
@@ -410,8 +379,7 @@ pub(super) async fn question(
             },
         )
         .await?;
-    out.emit(
-        json,
+    io.emit(
         &json!({ "contribution": applied_id(&applied), "kind": kind }),
         if statement {
             "Statement logged."
@@ -426,8 +394,7 @@ pub(super) async fn question(
 fn print_agenda(
     state: &ActionLearningSet,
     meeting: &revans_model::MeetingId,
-    json: bool,
-    out: &mut Output,
+    io: &mut Io<'_>,
 ) -> Result<()> {
     let m = state
         .meetings
@@ -465,8 +432,7 @@ fn print_agenda(
             table.render()
         )
     };
-    out.emit(
-        json,
+    io.emit(
         &json!({
             "meeting": meeting, "locked": order.locked,
             "minutes_for_turns": order.minutes_for_turns, "spare": order.spare(),

@@ -2,7 +2,8 @@
 //! output's bytes and standard error's text (so a command handed over the control socket
 //! prints where its caller reads).
 
-use revans_model::Applied;
+use revans_model::{ActionLearningSet, Applied, Command, SetId};
+use revans_sync::Node;
 use serde_json::Value;
 
 /// What a command printed: bytes for standard output (an export can be binary) and text
@@ -36,6 +37,32 @@ impl Output {
         } else if !human.is_empty() {
             self.print(human);
         }
+    }
+}
+
+/// What a command works with: the node it runs on, and the one printer it answers
+/// through, as JSON or for people.
+pub struct Io<'a> {
+    pub node: &'a Node,
+    pub json: bool,
+    pub out: &'a mut Output,
+}
+
+impl Io<'_> {
+    /// One result, as JSON or for people.
+    pub fn emit(&mut self, value: &Value, human: &str) {
+        self.out.emit(self.json, value, human);
+    }
+
+    /// Applies `command` to the set `id` on the node: what a command that changes a set
+    /// does, whichever face asked.
+    pub async fn apply(&self, id: &SetId, command: Command) -> anyhow::Result<Applied> {
+        Ok(self.node.apply(id, command).await?)
+    }
+
+    /// The set `given` names, with its id.
+    pub fn set(&self, given: &str) -> anyhow::Result<(SetId, std::sync::Arc<ActionLearningSet>)> {
+        super::refs::set(self.node, given)
     }
 }
 

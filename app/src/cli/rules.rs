@@ -2,38 +2,36 @@
 
 use anyhow::Result;
 use revans_model::Command;
-use revans_sync::Node;
 use serde_json::json;
 
 use super::args::RuleCmd;
-use super::output::{Output, applied_id};
+use super::output::{Io, applied_id};
 use super::refs;
 use crate::render::{Table, line, name_of};
 
 /// The set's ground rules.
-pub(super) async fn rule(node: &Node, cmd: RuleCmd, json: bool, out: &mut Output) -> Result<()> {
+pub(super) async fn rule(io: &mut Io<'_>, cmd: RuleCmd) -> Result<()> {
     match cmd {
         RuleCmd::Propose { set, text } => {
-            let (id, _) = refs::set(node, &set)?;
-            let applied = node.apply(&id, Command::ProposeRule { text }).await?;
+            let (id, _) = io.set(&set)?;
+            let applied = io.apply(&id, Command::ProposeRule { text }).await?;
             let rule = applied_id(&applied).unwrap_or_default();
-            out.emit(json, &json!({ "rule": rule }), &rule);
+            io.emit(&json!({ "rule": rule }), &rule);
         }
         RuleCmd::Agree { set, rule } => {
-            let (id, state) = refs::set(node, &set)?;
+            let (id, state) = io.set(&set)?;
             let rule = refs::rule(&state, &rule)?;
-            node.apply(&id, Command::AgreeRule { rule: rule.clone() })
+            io.apply(&id, Command::AgreeRule { rule: rule.clone() })
                 .await?;
-            out.emit(
-                json,
+            io.emit(
                 &json!({ "rule": rule, "agreed": true }),
                 "You have agreed to the rule.",
             );
         }
         RuleCmd::Reword { set, rule, text } => {
-            let (id, state) = refs::set(node, &set)?;
+            let (id, state) = io.set(&set)?;
             let rule = refs::rule(&state, &rule)?;
-            node.apply(
+            io.apply(
                 &id,
                 Command::RewordRule {
                     rule: rule.clone(),
@@ -41,25 +39,23 @@ pub(super) async fn rule(node: &Node, cmd: RuleCmd, json: bool, out: &mut Output
                 },
             )
             .await?;
-            out.emit(
-                json,
+            io.emit(
                 &json!({ "rule": rule, "text": text }),
                 "The rule has its new words; everyone is asked to agree to it again.",
             );
         }
         RuleCmd::Retire { set, rule } => {
-            let (id, state) = refs::set(node, &set)?;
+            let (id, state) = io.set(&set)?;
             let rule = refs::rule(&state, &rule)?;
-            node.apply(&id, Command::RetireRule { rule: rule.clone() })
+            io.apply(&id, Command::RetireRule { rule: rule.clone() })
                 .await?;
-            out.emit(
-                json,
+            io.emit(
                 &json!({ "rule": rule, "retired": true }),
                 "The rule is retired.",
             );
         }
         RuleCmd::List { set } => {
-            let (_, state) = refs::set(node, &set)?;
+            let (_, state) = io.set(&set)?;
             let mut table = Table::new(&["RULE", "TEXT", "AGREED BY"]);
             let mut rows = Vec::new();
             for (id, rule) in state
@@ -76,7 +72,7 @@ pub(super) async fn rule(node: &Node, cmd: RuleCmd, json: bool, out: &mut Output
                 ]);
                 rows.push(json!({ "id": id, "text": rule.text, "agreed_by": rule.agreed_by.keys().collect::<Vec<_>>() }));
             }
-            out.emit(json, &json!({ "rules": rows }), &table.render());
+            io.emit(&json!({ "rules": rows }), &table.render());
         }
     }
     Ok(())

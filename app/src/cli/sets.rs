@@ -4,25 +4,19 @@
 use anyhow::{Result, bail};
 use chrono::Utc;
 use revans_model::{Command, Facilitation};
-use revans_sync::Node;
 use serde_json::json;
 
 use super::args::{FacilitationArgs, FacilitationMode, MemberCmd, ProfileArgs, SetCmd};
 use super::input::{moment, profile_or};
-use super::output::Output;
+use super::output::Io;
 use super::refs;
 use crate::export::{self};
 use crate::render::{Table, local, name_of};
 
 /// Show or set this device's member profile, and its endpoint id.
-pub(super) fn profile(
-    node: &Node,
-    ProfileArgs { name, org }: ProfileArgs,
-    json: bool,
-    out: &mut Output,
-) -> Result<()> {
+pub(super) fn profile(io: &mut Io<'_>, ProfileArgs { name, org }: ProfileArgs) -> Result<()> {
     if name.is_some() || org.is_some() {
-        let mut profile = node.profile()?.unwrap_or_default();
+        let mut profile = io.node.profile()?.unwrap_or_default();
         if let Some(name) = name {
             if name.trim().is_empty() || name.chars().count() > revans_model::NAME_MAX {
                 bail!(
@@ -35,17 +29,16 @@ pub(super) fn profile(
         if let Some(org) = org {
             org.trim().clone_into(&mut profile.organisation);
         }
-        node.set_profile(&profile)?;
+        io.node.set_profile(&profile)?;
     }
-    let profile = node.profile()?.unwrap_or_default();
-    let device = node.device().to_string();
-    out.emit(
-        json,
+    let profile = io.node.profile()?.unwrap_or_default();
+    let device = io.node.device().to_string();
+    io.emit(
         &json!({
             "name": profile.display_name,
             "organisation": profile.organisation,
             "device": device,
-            "data_dir": node.data_dir(),
+            "data_dir": io.node.data_dir(),
         }),
         &format!(
             "Name:          {}\nOrganisation:  {}\nDevice:        {device}\nData:          {}",
@@ -55,7 +48,7 @@ pub(super) fn profile(
                 &profile.display_name
             },
             profile.organisation,
-            node.data_dir().display()
+            io.node.data_dir().display()
         ),
     );
     Ok(())
@@ -63,12 +56,10 @@ pub(super) fn profile(
 
 /// Who facilitates: a named facilitator, rotating, or the set managing itself.
 pub(super) async fn facilitation(
-    node: &Node,
+    io: &mut Io<'_>,
     FacilitationArgs { set, mode, member }: FacilitationArgs,
-    json: bool,
-    out: &mut Output,
 ) -> Result<()> {
-    let (id, state) = refs::set(node, &set)?;
+    let (id, state) = io.set(&set)?;
     let to = match mode {
         FacilitationMode::Facilitated => {
             let Some(member) = member else {
@@ -87,11 +78,10 @@ pub(super) async fn facilitation(
         },
         FacilitationMode::SelfManaged => Facilitation::SelfManaged,
     };
-    node.apply(&id, Command::ChangeFacilitation { to }).await?;
-    let state = node.set(&id)?;
+    io.apply(&id, Command::ChangeFacilitation { to }).await?;
+    let state = io.node.set(&id)?;
     let words = export::facilitation(&state);
-    out.emit(
-        json,
+    io.emit(
         &json!({ "facilitation": state.facilitation }),
         &format!("{} is now {words}.", state.name),
     );
@@ -99,17 +89,17 @@ pub(super) async fn facilitation(
 }
 
 /// Create, list and show sets.
-pub(super) async fn set(node: &Node, cmd: SetCmd, json: bool, out: &mut Output) -> Result<()> {
+pub(super) async fn set(io: &mut Io<'_>, cmd: SetCmd) -> Result<()> {
     match cmd {
         SetCmd::Create { name, purpose } => {
-            let profile = profile_or(node, None, None)?;
-            let id = node.create_set(&name, &purpose, profile).await?;
-            out.emit(json, &json!({ "set": id, "name": name }), id.as_str());
+            let profile = profile_or(io.node, None, None)?;
+            let id = io.node.create_set(&name, &purpose, profile).await?;
+            io.emit(&json!({ "set": id, "name": name }), id.as_str());
         }
         SetCmd::List => {
             let mut rows = Vec::new();
             let mut table = Table::new(&["SET", "NAME", "MEMBERS", "NEXT MEETING"]);
-            for (id, loaded) in node.sets() {
+            for (id, loaded) in io.node.sets() {
                 match loaded {
                     Ok(set) => {
                         let next = set
@@ -146,11 +136,11 @@ pub(super) async fn set(node: &Node, cmd: SetCmd, json: bool, out: &mut Output) 
             } else {
                 table.render()
             };
-            out.emit(json, &json!({ "sets": rows }), &human);
+            io.emit(&json!({ "sets": rows }), &human);
         }
         SetCmd::Rename { set, name } => {
-            let (id, _) = refs::set(node, &set)?;
-            node.apply(
+            let (id, _) = io.set(&set)?;
+            io.apply(
                 &id,
                 Command::EditSet {
                     name: Some(name),
@@ -158,25 +148,24 @@ pub(super) async fn set(node: &Node, cmd: SetCmd, json: bool, out: &mut Output) 
                 },
             )
             .await?;
-            let name = node.set(&id)?.name.clone();
-            out.emit(
-                json,
+            let name = io.node.set(&id)?.name.clone();
+            io.emit(
                 &json!({ "set": id, "name": name }),
                 &format!("The set is now called {name}."),
             );
         }
         SetCmd::Show { set, at } => {
-            let (id, mut state) = refs::set(node, &set)?;
+            let (id, mut state) = io.set(&set)?;
             let mut now = Utc::now();
             if let Some(at) = at {
                 let when = moment(&state, &at)?;
-                state = std::sync::Arc::new(node.set_at(&id, when).await?.0);
+                state = std::sync::Arc::new(io.node.set_at(&id, when).await?.0);
                 now = when;
             }
-            if json {
-                out.print(&export::json(&state)?);
+            if io.json {
+                io.out.print(&export::json(&state)?);
             } else {
-                out.print(&export::markdown(&state, now));
+                io.out.print(&export::markdown(&state, now));
             }
         }
     }
@@ -184,17 +173,12 @@ pub(super) async fn set(node: &Node, cmd: SetCmd, json: bool, out: &mut Output) 
 }
 
 /// Members of a set.
-pub(super) async fn member(
-    node: &Node,
-    cmd: MemberCmd,
-    json: bool,
-    out: &mut Output,
-) -> Result<()> {
+pub(super) async fn member(io: &mut Io<'_>, cmd: MemberCmd) -> Result<()> {
     match cmd {
         MemberCmd::Remove { set, member } => {
-            let (id, state) = refs::set(node, &set)?;
+            let (id, state) = io.set(&set)?;
             let who = refs::member(&state, &member)?;
-            node.apply(
+            io.apply(
                 &id,
                 Command::RemoveMember {
                     member: who.clone(),
@@ -202,16 +186,14 @@ pub(super) async fn member(
             )
             .await?;
             let who_name = name_of(&state, &who);
-            out.emit(
-                json,
-                &json!({ "removed": who, "name": who_name }),
+            io.emit(&json!({ "removed": who, "name": who_name }),
                 &format!(
                     "{who_name} is no longer a member. They keep what their devices already hold, and receive nothing from now on."
                 ),
             );
         }
         MemberCmd::List { set } => {
-            let (_, state) = refs::set(node, &set)?;
+            let (_, state) = io.set(&set)?;
             let mut table = Table::new(&["MEMBER", "NAME", "ORGANISATION", "ROLE", "DEVICES"]);
             let mut rows = Vec::new();
             for (id, m) in state.current_members() {
@@ -231,7 +213,7 @@ pub(super) async fn member(
                     "role": role, "devices": m.devices.keys().collect::<Vec<_>>(),
                 }));
             }
-            out.emit(json, &json!({ "members": rows }), &table.render());
+            io.emit(&json!({ "members": rows }), &table.render());
         }
     }
     Ok(())

@@ -14,20 +14,16 @@ use tokio::time::Instant;
 
 use super::args::{StatusArgs, SyncArgs};
 use super::input::parse_duration;
-use super::output::Output;
+use super::output::Io;
 use super::refs;
 use crate::render::{Table, ago, name_of};
 
 /// Waits until every set asked for has converged with at least one other device.
-pub(super) async fn sync(
-    node: &Node,
-    SyncArgs { set, timeout }: SyncArgs,
-    json: bool,
-    out: &mut Output,
-) -> Result<()> {
+pub(super) async fn sync(io: &mut Io<'_>, SyncArgs { set, timeout }: SyncArgs) -> Result<()> {
+    let node = io.node;
     let timeout = parse_duration(&timeout)?;
     let set = set.as_deref();
-    let ids = sets_to_sync(node, set, out)?;
+    let ids = sets_to_sync(io, set)?;
     let mut events = node.subscribe();
     node.sync_now();
     let deadline = Instant::now() + timeout;
@@ -37,7 +33,7 @@ pub(super) async fn sync(
         // member who syncs before closing a laptop expects their entries to be across.
         let journal = node.journal_in_step();
         if waiting.is_empty() && journal != Some(false) {
-            report_in_step(node, &converged, journal, json, out)?;
+            report_in_step(io, &converged, journal)?;
             return Ok(());
         }
         let now = Instant::now();
@@ -60,7 +56,8 @@ pub(super) async fn sync(
 /// The sets `revans sync` waits for: the one named, or every set; leaving out (and
 /// saying so) those this device's member has left, and refusing when none has another
 /// member's device to sync with.
-fn sets_to_sync(node: &Node, set: Option<&str>, out: &mut Output) -> Result<Vec<SetId>> {
+fn sets_to_sync(io: &mut Io<'_>, set: Option<&str>) -> Result<Vec<SetId>> {
+    let node = io.node;
     let mut ids: Vec<SetId> = match set {
         Some(given) => vec![refs::set_id(node, given)?],
         None => node.sets().into_iter().map(|(id, _)| id).collect(),
@@ -103,7 +100,7 @@ fn sets_to_sync(node: &Node, set: Option<&str>, out: &mut Output) -> Result<Vec<
         bail!("{why}");
     }
     for why in &gone {
-        let _ = writeln!(out.stderr, "{why}");
+        let _ = writeln!(io.out.stderr, "{why}");
     }
     Ok(ids)
 }
@@ -139,13 +136,8 @@ fn in_step(node: &Node, ids: &[SetId]) -> (Vec<Converged>, Vec<SetId>) {
 }
 
 /// Prints the sets in step, with whom, and the journal.
-fn report_in_step(
-    node: &Node,
-    converged: &[Converged],
-    journal: Option<bool>,
-    json: bool,
-    out: &mut Output,
-) -> Result<()> {
+fn report_in_step(io: &mut Io<'_>, converged: &[Converged], journal: Option<bool>) -> Result<()> {
+    let node = io.node;
     let mut human = String::new();
     let mut sets = Vec::new();
     for (id, with) in converged {
@@ -162,8 +154,7 @@ fn report_in_step(
     if journal == Some(true) {
         human.push_str("Your journal: in step with another of your devices.\n");
     }
-    out.emit(
-        json,
+    io.emit(
         &json!({ "sets": sets, "journal_in_step": journal }),
         human.trim_end(),
     );
@@ -246,15 +237,11 @@ fn unreachable_report(node: &Node, waiting: &[SetId], timeout: Duration) -> Stri
 }
 
 /// Per member: their devices, whether connected, whether they hold our latest change.
-pub(super) fn status(
-    node: &Node,
-    StatusArgs { set }: StatusArgs,
-    json: bool,
-    out: &mut Output,
-) -> Result<()> {
+pub(super) fn status(io: &mut Io<'_>, StatusArgs { set }: StatusArgs) -> Result<()> {
+    let node = io.node;
     let set = set.as_deref();
     let ids: Vec<SetId> = match set {
-        Some(given) => vec![refs::set(node, given)?.0],
+        Some(given) => vec![io.set(given)?.0],
         None => node.sets().into_iter().map(|(id, _)| id).collect(),
     };
     let now = Utc::now();
@@ -329,8 +316,7 @@ pub(super) fn status(
         .iter()
         .map(|r| json!({ "url": r.url, "connected": r.connected, "error": r.error }))
         .collect();
-    out.emit(
-        json,
+    io.emit(
         &json!({ "running": running, "relays": relays, "sets": sets }),
         human.trim_end(),
     );

@@ -1,22 +1,20 @@
 //! The agenda: the batting order proposed from the bids, locked by the set.
 
 use egui::RichText;
-use revans_model::{ActionLearningSet, Command, Meeting, MeetingId, Urgency, batting_order};
+use revans_model::{Command, Urgency, batting_order};
 
-use super::Console;
+use super::{Console, Shown};
 use crate::gui::Shell;
 use crate::render::name_of;
 
 impl Console {
     #[allow(clippy::too_many_lines)] // the area drawn top to bottom, as it appears
-    pub(super) fn agenda(
-        &mut self,
-        app: &mut Shell,
-        ui: &mut egui::Ui,
-        set: &ActionLearningSet,
-        meeting_id: &MeetingId,
-        meeting: &Meeting,
-    ) {
+    pub(super) fn agenda(&mut self, app: &mut Shell, ui: &mut egui::Ui, shown: Shown<'_>) {
+        let Shown {
+            set,
+            meeting_id,
+            meeting,
+        } = shown;
         ui.label(RichText::new("Bids for time").strong());
         egui::Grid::new("bids").striped(true).show(ui, |ui| {
             for (member, bid) in &meeting.bids {

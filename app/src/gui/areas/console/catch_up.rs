@@ -1,20 +1,20 @@
 //! The catch-up round: each member's news, and bids for time.
 
 use egui::RichText;
-use revans_model::{ActionLearningSet, Command, Meeting, MeetingId, Outcome as ActionOutcome};
+use revans_model::{Command, Outcome as ActionOutcome};
 
+use super::Shown;
 use crate::gui::look::member_colour;
 use crate::gui::{Shell, look};
 use crate::render::name_of;
 
 #[allow(clippy::too_many_lines)] // the area drawn top to bottom, as it appears
-pub(super) fn catch_up(
-    app: &mut Shell,
-    ui: &mut egui::Ui,
-    set: &ActionLearningSet,
-    meeting_id: &MeetingId,
-    meeting: &Meeting,
-) {
+pub(super) fn catch_up(app: &mut Shell, ui: &mut egui::Ui, shown: Shown<'_>) {
+    let Shown {
+        set,
+        meeting_id,
+        meeting,
+    } = shown;
     ui.label(RichText::new("Catching up").strong());
     ui.label("A round which allows each person to share immediate news.");
     for (member, news) in &meeting.catch_up {

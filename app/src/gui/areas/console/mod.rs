@@ -75,6 +75,14 @@ pub(crate) struct Console {
     likelihood: u8,
 }
 
+/// The meeting the console shows, in the set it belongs to: what each phase draws from.
+#[derive(Clone, Copy)]
+struct Shown<'a> {
+    set: &'a ActionLearningSet,
+    meeting_id: &'a MeetingId,
+    meeting: &'a Meeting,
+}
+
 impl Default for Console {
     fn default() -> Self {
         Self {
@@ -119,13 +127,18 @@ impl Console {
         let Some(meeting) = set.meetings.get(&meeting_id).cloned() else {
             return;
         };
+        let shown = Shown {
+            set: &set,
+            meeting_id: &meeting_id,
+            meeting: &meeting,
+        };
         let now = app.now();
         let f11 = ui.input(|i| i.key_pressed(egui::Key::F11));
         if f11 {
             self.set_room(ui.ctx(), !self.room);
         }
         if self.room {
-            self.room_view(app, ui, &set, &meeting_id, &meeting);
+            self.room_view(app, ui, shown);
             return;
         }
         ui.horizontal(|ui| {
@@ -167,9 +180,9 @@ impl Console {
             Phase::Planned => {
                 ui.label("The meeting opens with a catch-up round: move on to Catch-up when the set has gathered.");
             }
-            Phase::CatchUp => catch_up::catch_up(app, ui, &set, &meeting_id, &meeting),
-            Phase::Agenda => self.agenda(app, ui, &set, &meeting_id, &meeting),
-            Phase::Turns => self.turns(app, ui, &set, &meeting_id, &meeting),
+            Phase::CatchUp => catch_up::catch_up(app, ui, shown),
+            Phase::Agenda => self.agenda(app, ui, shown),
+            Phase::Turns => self.turns(app, ui, shown),
             Phase::Review => review::review(app, ui, &meeting_id, &meeting),
             Phase::Closed => summary(ui, &set, &meeting_id, app.now()),
         }

@@ -9,7 +9,7 @@ use revans_model::{
     Turn, TurnState, meeting_summary, turn_schedule, turn_time_left,
 };
 
-use super::Console;
+use super::{Console, Shown};
 use crate::gui::Shell;
 use crate::gui::look::{in_joining_order, member_colour};
 use crate::render::{counted, name_of};
@@ -87,14 +87,7 @@ impl Console {
     /// The room view: what a shared screen shows of the meeting, in large type. Laid out
     /// for 1280 by 720 and scaled up to fill a larger screen (a 1080p projector shows it
     /// half as large again).
-    pub(crate) fn room_view(
-        &mut self,
-        app: &mut Shell,
-        ui: &mut egui::Ui,
-        set: &ActionLearningSet,
-        meeting_id: &MeetingId,
-        meeting: &Meeting,
-    ) {
+    pub(super) fn room_view(&mut self, app: &mut Shell, ui: &mut egui::Ui, shown: Shown<'_>) {
         let k = (ui.available_width() / 1280.0)
             .min(ui.available_height() / 720.0)
             .max(1.0);
@@ -103,21 +96,18 @@ impl Console {
             let style = ui.style_mut();
             style.spacing.item_spacing *= k;
             style.spacing.button_padding *= k;
-            self.room_view_at(app, ui, set, meeting_id, meeting, k);
+            self.room_view_at(app, ui, shown, k);
         });
     }
 
     /// The room view at `k` times its 1280 by 720 size.
     #[allow(clippy::too_many_lines)] // the area drawn top to bottom, as it appears
-    fn room_view_at(
-        &mut self,
-        app: &mut Shell,
-        ui: &mut egui::Ui,
-        set: &ActionLearningSet,
-        meeting_id: &MeetingId,
-        meeting: &Meeting,
-        k: f32,
-    ) {
+    fn room_view_at(&mut self, app: &mut Shell, ui: &mut egui::Ui, shown: Shown<'_>, k: f32) {
+        let Shown {
+            set,
+            meeting_id,
+            meeting,
+        } = shown;
         let now = app.now();
         let schedule = turn_schedule(set, meeting, now);
         ui.horizontal(|ui| {

@@ -3,26 +3,24 @@
 use chrono::TimeDelta;
 use egui::RichText;
 use revans_model::{
-    ActionLearningSet, Command, ContributionKind, Meeting, MeetingId, TurnState, turn_schedule,
+    ActionLearningSet, Command, ContributionKind, MeetingId, TurnState, turn_schedule,
     turn_time_left,
 };
 
-use super::Console;
 use super::room::{batting_bar, clock, elapsed, said_in, time_colour, words};
+use super::{Console, Shown};
 use crate::gui::Shell;
 use crate::gui::look::member_colour;
 use crate::render::name_of;
 
 impl Console {
     #[allow(clippy::too_many_lines)] // the area drawn top to bottom, as it appears
-    pub(super) fn turns(
-        &mut self,
-        app: &mut Shell,
-        ui: &mut egui::Ui,
-        set: &ActionLearningSet,
-        meeting_id: &MeetingId,
-        meeting: &Meeting,
-    ) {
+    pub(super) fn turns(&mut self, app: &mut Shell, ui: &mut egui::Ui, shown: Shown<'_>) {
+        let Shown {
+            set,
+            meeting_id,
+            meeting,
+        } = shown;
         let now = app.now();
         let schedule = turn_schedule(set, meeting, now);
         batting_bar(ui, set, &schedule, 28.0);
