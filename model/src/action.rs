@@ -3,14 +3,14 @@
 //! back next time.
 
 use autosurgeon::{Hydrate, Reconcile};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::ids::{IssueId, MeetingId, MemberId};
 use crate::text::SharedText;
 use crate::time::Timestamp;
 
 /// An action a member commits to. The presenter chooses their own actions.
-#[derive(Clone, Debug, PartialEq, Eq, Reconcile, Hydrate, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Reconcile, Hydrate, Serialize, Deserialize)]
 pub struct Action {
     /// The member who will do it.
     pub owner: MemberId,
@@ -43,7 +43,7 @@ impl Action {
 }
 
 /// "An account of the effects of the action are brought back to the set."
-#[derive(Clone, Debug, PartialEq, Eq, Reconcile, Hydrate, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Reconcile, Hydrate, Serialize, Deserialize)]
 pub struct ReportBack {
     /// Done, partly done, or not done.
     pub outcome: Outcome,
@@ -58,7 +58,7 @@ pub struct ReportBack {
 }
 
 /// How far an action was carried out.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Reconcile, Hydrate, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Reconcile, Hydrate, Serialize, Deserialize)]
 pub enum Outcome {
     /// Done.
     Done,

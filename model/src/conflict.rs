@@ -8,13 +8,13 @@
 use std::fmt;
 
 use automerge::{Automerge, ObjId, ObjType, ReadDoc, ScalarValue, Value};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::ids::{ActionId, DeviceId, IssueId, MeetingId, MemberId, RuleId};
 use crate::time::Timestamp;
 
 /// A single value a member can change, named by its record.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(tag = "field", content = "of", rename_all = "snake_case")]
 pub enum Field {
     /// The set's name.
@@ -126,7 +126,7 @@ impl Field {
 }
 
 /// One version of a value.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum Kept {
     /// A text: a name, a wording, a statement, a place.
@@ -166,7 +166,7 @@ impl fmt::Display for Kept {
 }
 
 /// A version of a value and who wrote it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Version {
     /// The value.
     pub value: Kept,
@@ -181,7 +181,7 @@ pub struct Version {
 }
 
 /// A value with more than one version.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Conflict {
     /// Which value.
     #[serde(flatten)]

@@ -3,13 +3,13 @@
 use std::collections::BTreeMap;
 
 use autosurgeon::{Hydrate, Reconcile};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::ids::MemberId;
 use crate::time::Timestamp;
 
 /// A rule the set works by ("Everything stays in the room").
-#[derive(Clone, Debug, PartialEq, Eq, Reconcile, Hydrate, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Reconcile, Hydrate, Serialize, Deserialize)]
 pub struct GroundRule {
     /// The rule, in the set's words.
     pub text: String,
@@ -30,7 +30,7 @@ pub struct GroundRule {
 }
 
 /// When and by whom a ground rule was retired.
-#[derive(Clone, Debug, PartialEq, Eq, Reconcile, Hydrate, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Reconcile, Hydrate, Serialize, Deserialize)]
 pub struct Retirement {
     /// Who retired it.
     pub by: MemberId,

@@ -4,12 +4,12 @@
 use std::fmt;
 
 use autosurgeon::{Hydrate, HydrateError, Reconcile, Reconciler};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 macro_rules! random_id {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
-        #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+        #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
         #[serde(transparent)]
         pub struct $name(String);
 
@@ -136,7 +136,7 @@ pub fn unhex(text: &str) -> Option<Vec<u8>> {
 /// A device of a member: the 32-byte public key of its iroh endpoint, written as 64
 /// lowercase hexadecimal characters. The model only checks the form; the network layer
 /// proves a peer holds the key.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct DeviceId(String);
 

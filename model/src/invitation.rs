@@ -5,7 +5,7 @@
 //! them), and nothing secret ever enters the document (see [`crate::admission`]).
 
 use autosurgeon::{Hydrate, Reconcile};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::admission::{admission_message, consent_message, signed_by};
 use crate::ground_rule::Retirement;
@@ -24,7 +24,7 @@ pub enum Inadmissible {
 }
 
 /// An invitation to join the set.
-#[derive(Clone, Debug, PartialEq, Eq, Reconcile, Hydrate, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Reconcile, Hydrate, Serialize, Deserialize)]
 pub struct Invitation {
     /// Who it is for, as the inviter named them.
     pub for_name: String,
@@ -52,7 +52,7 @@ pub struct Invitation {
 }
 
 /// Who an invitation admitted.
-#[derive(Clone, Debug, PartialEq, Eq, Reconcile, Hydrate, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Reconcile, Hydrate, Serialize, Deserialize)]
 pub struct InvitationUse {
     /// The member it admitted (or linked a device to).
     pub member: MemberId,
@@ -75,7 +75,7 @@ pub struct InvitationUse {
 }
 
 /// Why an invitation cannot admit anyone now. The joiner is told which.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum InvitationState {
     /// It can admit someone.
     Open,

@@ -2,14 +2,14 @@
 //! practice's template ("Describe your problem situation in one sentence...").
 
 use autosurgeon::{Hydrate, Reconcile};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::ids::MemberId;
 use crate::text::SharedText;
 use crate::time::Timestamp;
 
 /// A problem a member brings: "I am part of the problem and the problem is part of me."
-#[derive(Clone, Debug, PartialEq, Eq, Reconcile, Hydrate, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Reconcile, Hydrate, Serialize, Deserialize)]
 pub struct Issue {
     /// The member whose problem it is.
     pub owner: MemberId,
@@ -52,7 +52,7 @@ pub struct Issue {
 }
 
 /// Where an issue stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Reconcile, Hydrate, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Reconcile, Hydrate, Serialize, Deserialize)]
 pub enum IssueStatus {
     /// Still being worked on.
     Open,
@@ -76,7 +76,7 @@ impl IssueStatus {
 
 /// The problem-statement template as a member fills it in. Only the one-sentence
 /// statement is required; the rest may come later.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProblemStatement {
     /// "Describe your problem situation in one sentence."
     pub statement: String,

@@ -5,14 +5,14 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use autosurgeon::{Hydrate, Reconcile};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::ids::{ContributionId, IssueId, MemberId};
 use crate::text::SharedText;
 use crate::time::Timestamp;
 
 /// One meeting: when and where, its phase, and everything said in it.
-#[derive(Clone, Debug, PartialEq, Eq, Reconcile, Hydrate, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Reconcile, Hydrate, Serialize, Deserialize)]
 pub struct Meeting {
     /// When it is due to start.
     pub scheduled_at: Timestamp,
@@ -81,7 +81,18 @@ impl Meeting {
 
 /// The parts of a meeting, in order.
 #[derive(
-    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Reconcile, Hydrate, Serialize,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Reconcile,
+    Hydrate,
+    Serialize,
+    Deserialize,
 )]
 pub enum Phase {
     /// Planned, not yet begun.
@@ -154,7 +165,7 @@ impl fmt::Display for Phase {
 }
 
 /// A member's news in the catch-up round.
-#[derive(Clone, Debug, PartialEq, Eq, Reconcile, Hydrate, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Reconcile, Hydrate, Serialize, Deserialize)]
 pub struct CatchUp {
     /// What they shared.
     #[autosurgeon(missing = "SharedText::default")]
@@ -164,7 +175,7 @@ pub struct CatchUp {
 }
 
 /// "Each meeting starts with a bid for time."
-#[derive(Clone, Debug, PartialEq, Eq, Reconcile, Hydrate, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Reconcile, Hydrate, Serialize, Deserialize)]
 pub struct Bid {
     /// Minutes wanted; `None` asks for an equal share.
     #[autosurgeon(missing = "Option::default")]
@@ -184,7 +195,18 @@ pub struct Bid {
 
 /// How urgent a bid is.
 #[derive(
-    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Reconcile, Hydrate, Serialize,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Reconcile,
+    Hydrate,
+    Serialize,
+    Deserialize,
 )]
 pub enum Urgency {
     /// Can wait.
@@ -219,7 +241,7 @@ impl Urgency {
 }
 
 /// The agreed batting order.
-#[derive(Clone, Debug, PartialEq, Eq, Reconcile, Hydrate, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Reconcile, Hydrate, Serialize, Deserialize)]
 pub struct Agenda {
     /// Presenters in order with their minutes.
     pub slots: Vec<Slot>,
@@ -230,7 +252,7 @@ pub struct Agenda {
 }
 
 /// One presenter's place in the batting order.
-#[derive(Clone, Debug, PartialEq, Eq, Reconcile, Hydrate, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Reconcile, Hydrate, Serialize, Deserialize)]
 pub struct Slot {
     /// The presenter.
     #[key]
@@ -243,7 +265,7 @@ pub struct Slot {
 }
 
 /// A presenter's turn: their progress report and the set's questions.
-#[derive(Clone, Debug, PartialEq, Eq, Reconcile, Hydrate, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Reconcile, Hydrate, Serialize, Deserialize)]
 pub struct Turn {
     /// When it began: every device counts down from this.
     pub started_at: Timestamp,
@@ -264,7 +286,7 @@ pub struct Turn {
 
 /// A question asked, or a statement made, during a turn. Members "ask rather than tell":
 /// logging statements lets the set see when it drifts into advice.
-#[derive(Clone, Debug, PartialEq, Eq, Reconcile, Hydrate, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Reconcile, Hydrate, Serialize, Deserialize)]
 pub struct Contribution {
     /// A question or a statement.
     pub kind: ContributionKind,
@@ -290,7 +312,7 @@ impl Contribution {
 }
 
 /// What was said during a turn.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Reconcile, Hydrate, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Reconcile, Hydrate, Serialize, Deserialize)]
 pub enum ContributionKind {
     /// A question to the presenter.
     Question,
@@ -300,7 +322,7 @@ pub enum ContributionKind {
 
 /// "Review – at the end of each session, the set takes a few minutes for feedback and
 /// discussion of the process."
-#[derive(Clone, Debug, Default, PartialEq, Eq, Reconcile, Hydrate, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Reconcile, Hydrate, Serialize, Deserialize)]
 pub struct ProcessReview {
     /// "What worked well?"
     #[autosurgeon(missing = "SharedText::default")]
@@ -314,7 +336,7 @@ pub struct ProcessReview {
 }
 
 /// The "Set meeting review" each member fills in: learning at three levels.
-#[derive(Clone, Debug, PartialEq, Eq, Reconcile, Hydrate, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Reconcile, Hydrate, Serialize, Deserialize)]
 pub struct MemberReview {
     /// "My problem. The three key things I have learned about my problem today are:"
     #[autosurgeon(missing = "SharedText::default")]

@@ -3,13 +3,13 @@
 use std::collections::BTreeMap;
 
 use autosurgeon::{Hydrate, Reconcile};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::ids::{DeviceId, InvitationId, MemberId};
 use crate::time::Timestamp;
 
 /// One of the five to seven peers in a set, often from different organisations.
-#[derive(Clone, Debug, PartialEq, Eq, Reconcile, Hydrate, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Reconcile, Hydrate, Serialize, Deserialize)]
 pub struct Member {
     /// The name the set knows them by: first names are the practice's habit.
     pub display_name: String,
@@ -42,7 +42,7 @@ impl Member {
 }
 
 /// A device linked to a member.
-#[derive(Clone, Debug, PartialEq, Eq, Reconcile, Hydrate, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Reconcile, Hydrate, Serialize, Deserialize)]
 pub struct Device {
     /// When the device was linked.
     pub linked_at: Timestamp,
@@ -62,7 +62,7 @@ pub struct Device {
 }
 
 /// How a member's time in the set ended.
-#[derive(Clone, Debug, PartialEq, Eq, Reconcile, Hydrate, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Reconcile, Hydrate, Serialize, Deserialize)]
 pub struct Departure {
     /// Whether they left or were removed.
     pub kind: DepartureKind,
@@ -73,7 +73,7 @@ pub struct Departure {
 }
 
 /// Leaving is the member's own choice; removal is the set's.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Reconcile, Hydrate, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Reconcile, Hydrate, Serialize, Deserialize)]
 pub enum DepartureKind {
     /// The member left of their own accord.
     Left,
@@ -83,7 +83,7 @@ pub enum DepartureKind {
 
 /// A member's role, derived from the set's facilitation (never stored, so the two can
 /// never disagree).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Role {
     /// Runs the meetings while the set finds its feet.
     Facilitator,

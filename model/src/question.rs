@@ -1,13 +1,13 @@
 //! The question bank: prompts offered during a turn, so the set asks rather than tells.
 
 use autosurgeon::{Hydrate, Reconcile};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::ids::MemberId;
 use crate::time::Timestamp;
 
 /// A question members can ask a presenter.
-#[derive(Clone, Debug, PartialEq, Eq, Reconcile, Hydrate, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Reconcile, Hydrate, Serialize, Deserialize)]
 pub struct Question {
     /// The question.
     pub text: String,
@@ -22,7 +22,18 @@ pub struct Question {
 
 /// When in a turn a question tends to help.
 #[derive(
-    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Reconcile, Hydrate, Serialize,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Reconcile,
+    Hydrate,
+    Serialize,
+    Deserialize,
 )]
 pub enum QuestionCategory {
     /// Opening the turn: "What do you want to get out of this session?"

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use autosurgeon::{Hydrate, MaybeMissing, Reconcile};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::action::Action;
 use crate::celebration::Celebration;
@@ -40,7 +40,7 @@ pub const SCHEMA_VERSION: u64 = 1;
 
 /// An Action Learning Set: the whole of one set's shared record, as hydrated from its
 /// Automerge document. Fields a newer version adds are kept in the document untouched.
-#[derive(Clone, Debug, PartialEq, Eq, Reconcile, Hydrate, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Reconcile, Hydrate, Serialize, Deserialize)]
 pub struct ActionLearningSet {
     /// The layout version, [`SCHEMA_VERSION`] for documents this code writes.
     pub schema: u64,
@@ -85,7 +85,7 @@ pub struct ActionLearningSet {
 
 /// Who runs the set's meetings. A facilitator runs the first meetings and steps back
 /// until the set manages itself.
-#[derive(Clone, Debug, PartialEq, Eq, Reconcile, Hydrate, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Reconcile, Hydrate, Serialize, Deserialize)]
 pub enum Facilitation {
     /// One member facilitates.
     Facilitated {
@@ -102,7 +102,7 @@ pub enum Facilitation {
 }
 
 /// A change of facilitation.
-#[derive(Clone, Debug, PartialEq, Eq, Reconcile, Hydrate, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Reconcile, Hydrate, Serialize, Deserialize)]
 pub struct Handover {
     /// The new arrangement.
     pub to: Facilitation,
@@ -113,7 +113,7 @@ pub struct Handover {
 }
 
 /// How long meetings are unless planned otherwise.
-#[derive(Clone, Debug, PartialEq, Eq, Reconcile, Hydrate, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Reconcile, Hydrate, Serialize, Deserialize)]
 pub struct MeetingLengths {
     /// The first meeting: three hours in the practice.
     #[autosurgeon(missing = "MeetingLengths::first_default")]

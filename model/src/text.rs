@@ -6,7 +6,7 @@ use std::fmt;
 
 use autosurgeon::reconcile::{NoKey, TextReconciler as _};
 use autosurgeon::{Hydrate, Reconcile, Reconciler, Text};
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// Text that several people may edit at once. Reads as a plain string.
 #[derive(Clone, Default, PartialEq, Eq, Hydrate)]
@@ -68,5 +68,11 @@ impl fmt::Display for SharedText {
 impl Serialize for SharedText {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for SharedText {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(|text| Self::new(&text))
     }
 }

@@ -5,10 +5,10 @@ use std::fmt;
 
 use autosurgeon::{Hydrate, HydrateError, Reconcile, Reconciler};
 use chrono::{DateTime, TimeDelta, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A moment in UTC, to the millisecond (the precision the document keeps).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Timestamp(DateTime<Utc>);
 

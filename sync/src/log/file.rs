@@ -161,6 +161,16 @@ impl LogFile {
         self.file = file;
     }
 
+    /// The model file's bytes, if there is one.
+    pub fn read_model(&self) -> io::Result<Option<Vec<u8>>> {
+        read_if_there(&self.dir.join("model"))
+    }
+
+    /// Replaces the model file, atomically (see [`super::model`]).
+    pub fn write_model(&self, bytes: &[u8]) -> io::Result<()> {
+        write_atomic(&self.dir.join("model"), bytes)
+    }
+
     /// Whether the log has outgrown its snapshot.
     #[must_use]
     pub fn should_compact(&self) -> bool {

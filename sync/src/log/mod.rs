@@ -18,10 +18,14 @@
 //! its whole batch is on disk). Replaying a log over a snapshot that already holds its
 //! changes is harmless, which is what makes compaction crash-safe in two renames.
 //!
+//! Beside them, a document that is a set may have a `model` file: the set as the screens
+//! read it, with the heads it was read at, so opening costs about a load ([`model`]).
+//!
 //! This module is pure (bytes in, bytes out); [`file`] does the IO, and the simulation in
 //! the tests drives the same functions over an in-memory disk.
 
 pub mod file;
+pub mod model;
 
 use std::collections::BTreeMap;
 

@@ -336,9 +336,9 @@ impl Node {
     }
 
     /// Reads what members' devices sent into the sets and journal now. The screens take
-    /// a burst of changes from peers once it pauses; a command that reads and answers at
-    /// once (one handed to a running node, just after a sync) settles first, so it never
-    /// answers from before what this device already holds.
+    /// a burst of changes from peers as often as reading it allows; a command that reads
+    /// and answers at once (one handed to a running node, just after a sync) settles
+    /// first, so it never answers from before what this device already holds.
     pub async fn settle(&self) -> Result<(), NodeError> {
         self.inner.sets.engine.settle().await
     }

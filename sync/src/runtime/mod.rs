@@ -136,7 +136,7 @@ impl EngineHandle {
     }
 
     /// Waits until every document's published model holds what this device holds: what
-    /// peers sent is otherwise read into the model once their messages pause.
+    /// peers sent in a burst is otherwise read into the model as its reading's cost allows.
     pub async fn settle(&self) -> Result<(), NodeError> {
         let (reply, answer) = oneshot::channel();
         if !self.send(Request::Settle(reply)) {

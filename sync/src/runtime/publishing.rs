@@ -1,16 +1,19 @@
 //! How the engine's thread publishes a document's view: its model read anew (or
 //! refreshed by what changes touched) with its heads, or its peers' status alone.
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use automerge::Automerge;
 use revans_model::{ActionLearningSet, Journal};
 
 use super::request::DocKind;
 use super::views::{DocView, PeerView};
-use super::worker::Worker;
+use super::worker::{HYDRATE_SHARE, Worker};
 use crate::ids::DocId;
+use crate::log::file::LogFile;
+use crate::log::model::{decode_model, encode_model};
 use crate::node::event::Event;
 
 impl Worker {
@@ -32,6 +35,7 @@ impl Worker {
                 view.conflicts.clone(),
             )
         } else {
+            let began = Instant::now();
             // Only what the changes since the last reading touched is read again.
             let touched = self.engine.take_touched(&id);
             // What the set shows: the document at the heads of its valid changes.
@@ -39,29 +43,50 @@ impl Worker {
                 return;
             };
             let doc: &Automerge = &doc;
-            let (set, journal, conflicts) = match kind {
+            let (set, journal, conflicts, cost) = match kind {
                 DocKind::Set => {
-                    let read = match previous.as_ref().and_then(|v| v.set.as_ref()) {
-                        Some(Ok(before)) if !touched.all => {
-                            let mut set = ActionLearningSet::clone(before);
-                            set.refresh(doc, &touched).map(|()| Arc::new(set))
-                        }
-                        _ => ActionLearningSet::from_doc(doc).map(Arc::new),
+                    // A set just opened reads the model kept beside its snapshot, if it
+                    // was kept at exactly these heads.
+                    let kept = if previous.is_none() && touched.all {
+                        self.logs.get(&id).and_then(|log| kept_model(log, doc))
+                    } else {
+                        None
                     };
-                    let conflicts = match &previous {
-                        Some(view) if !touched.all => {
-                            revans_model::conflicts_since(doc, &view.conflicts, &touched)
-                        }
-                        _ => revans_model::conflicts(doc),
+                    let (read, conflicts) = if let Some((set, conflicts)) = kept {
+                        self.models_kept.insert(id, doc.get_heads());
+                        (Ok(Arc::new(set)), conflicts)
+                    } else {
+                        let read = match previous.as_ref().and_then(|v| v.set.as_ref()) {
+                            Some(Ok(before)) if !touched.all => {
+                                let mut set = ActionLearningSet::clone(before);
+                                set.refresh(doc, &touched).map(|()| Arc::new(set))
+                            }
+                            _ => ActionLearningSet::from_doc(doc).map(Arc::new),
+                        };
+                        let conflicts = match &previous {
+                            Some(view) if !touched.all => {
+                                revans_model::conflicts_since(doc, &view.conflicts, &touched)
+                            }
+                            _ => revans_model::conflicts(doc),
+                        };
+                        (read, conflicts)
                     };
-                    // Every test run checks what is kept current against a whole reading.
+                    // A whole reading (the first, or after a rebuild) says nothing of what
+                    // the next, kept current by what changes touched, will cost.
+                    let cost = if touched.all {
+                        Duration::ZERO
+                    } else {
+                        began.elapsed()
+                    };
+                    // Every test run checks what is kept current, or was kept beside the
+                    // snapshot, against a whole reading.
                     #[cfg(debug_assertions)]
                     {
                         if let Ok(kept) = &read {
                             let whole = ActionLearningSet::from_doc(doc);
                             debug_assert!(
                                 whole.as_ref().is_ok_and(|whole| whole == kept.as_ref()),
-                                "the set kept current differs from the set read whole after {touched:?}"
+                                "the set kept differs from the set read whole after {touched:?}"
                             );
                         }
                         debug_assert_eq!(
@@ -70,13 +95,15 @@ impl Worker {
                             "after {touched:?}"
                         );
                     }
-                    (Some(read), None, conflicts)
+                    (Some(read), None, conflicts, cost)
                 }
-                DocKind::Journal => (None, Some(Arc::new(Journal::from_doc(doc))), Vec::new()),
+                DocKind::Journal => {
+                    let journal = Arc::new(Journal::from_doc(doc));
+                    (None, Some(journal), Vec::new(), began.elapsed())
+                }
             };
-            // Stamped once read: a read longer than the pause it waits for must not make
-            // the next round's read look due at once.
-            self.hydrated_at.insert(id, Instant::now());
+            // Stamped once read: the next reading is due a share of its cost from now.
+            self.hydrated.insert(id, (Instant::now(), cost));
             (doc.get_heads(), set, journal, Arc::new(conflicts))
         };
         let peers = self
@@ -102,10 +129,53 @@ impl Worker {
         );
     }
 
-    /// Reads the documents peers changed into the model, for the screens.
-    pub(super) fn hydrate_stale(&mut self) {
-        self.stale_since = None;
-        let stale = std::mem::take(&mut self.stale);
+    /// Writes each set's model beside its snapshot as last published, with its heads, for
+    /// the next opening (see [`crate::log::model`]). A stale one is left to be read whole;
+    /// one whose model is kept at its heads already is not written again.
+    pub(super) fn keep_models(&mut self) {
+        for (id, kind) in &self.kinds {
+            if *kind != DocKind::Set || self.stale.contains(id) {
+                continue;
+            }
+            let (Some(log), Some(view)) = (self.logs.get(id), self.shared.view(id)) else {
+                continue;
+            };
+            let Some(Ok(set)) = &view.set else {
+                continue;
+            };
+            if self.models_kept.get(id) == Some(&view.heads) {
+                continue;
+            }
+            let written = encode_model(&view.heads, set, &view.conflicts)
+                .ok_or_else(|| "the model could not be laid out".to_owned())
+                .and_then(|bytes| log.write_model(&bytes).map_err(|e| e.to_string()));
+            match written {
+                Ok(()) => {
+                    self.models_kept.insert(*id, view.heads.clone());
+                }
+                // Only a cache: the set opens by reading its document instead.
+                Err(reason) => {
+                    tracing::warn!(%reason, dir = %log.dir().display(), "the set's model was not kept");
+                }
+            }
+        }
+    }
+
+    /// How long until a document may be read into the model again: reading takes at most
+    /// one part in [`HYDRATE_SHARE`] of the engine's time. Zero if due now.
+    pub(super) fn hydrate_after(&self, id: DocId) -> Duration {
+        self.hydrated.get(&id).map_or(Duration::ZERO, |(at, cost)| {
+            (*cost * HYDRATE_SHARE).saturating_sub(at.elapsed())
+        })
+    }
+
+    /// Reads the documents peers changed into the model, for the screens: those due, or
+    /// with `all` every one (a command is about to read them).
+    pub(super) fn hydrate_stale(&mut self, all: bool) {
+        let (stale, waiting): (BTreeSet<DocId>, BTreeSet<DocId>) = std::mem::take(&mut self.stale)
+            .into_iter()
+            .partition(|id| all || self.hydrate_after(*id).is_zero());
+        self.stale = waiting;
         if stale.is_empty() {
             return;
         }
@@ -119,4 +189,13 @@ impl Worker {
             }
         }
     }
+}
+
+/// The model kept beside a set's snapshot, if it was kept at the heads `doc` opens at.
+fn kept_model(
+    log: &LogFile,
+    doc: &Automerge,
+) -> Option<(ActionLearningSet, Vec<revans_model::Conflict>)> {
+    let bytes = log.read_model().ok()??;
+    decode_model(&bytes, &doc.get_heads())
 }

@@ -20,8 +20,8 @@ use crate::node::event::{Event, RefusedChange};
 pub struct DocView {
     /// Set or journal.
     pub kind: DocKind,
-    /// The heads of the content below (a burst of changes from peers shows once it
-    /// pauses: see `HYDRATE_WHEN_IDLE`).
+    /// The heads of the content below (in a burst of changes from peers the content is
+    /// read again only as often as its reading's cost allows: see `HYDRATE_SHARE`).
     pub heads: Vec<ChangeHash>,
     /// The set, hydrated (sets only).
     pub set: Option<Result<Arc<ActionLearningSet>, LoadError>>,

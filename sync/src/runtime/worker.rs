@@ -29,12 +29,12 @@ use crate::signed::Signatures;
 
 /// How long a change relayed from one peer waits before going on to the others.
 const COALESCE_MS: u64 = 5;
-/// A change from a peer is read into the model (for the screens) at once, unless the
-/// document was read less than this long ago: then it is in a burst of messages (a
-/// catch-up), and is read once they pause for this long ...
-const HYDRATE_WHEN_IDLE: Duration = Duration::from_millis(15);
-/// ... or when the screens' copy is this old, if the burst goes on.
-const HYDRATE_AT_MOST_EVERY: Duration = Duration::from_millis(200);
+/// Reading a document's changes into the model (for the screens) takes at most one part
+/// in this many of the engine's time: a change from a peer is read at once unless the
+/// last reading of its document was less than this many times that reading's cost ago
+/// (then it is in a burst, such as a catch-up, and is read when that much time has
+/// passed, whatever else arrives meanwhile).
+pub(super) const HYDRATE_SHARE: u32 = 4;
 
 pub(super) struct Link {
     id: u64,
@@ -58,9 +58,11 @@ pub(super) struct Worker {
     pub(super) shared: Arc<Shared>,
     /// Documents whose published heads are newer than their published model.
     pub(super) stale: BTreeSet<DocId>,
-    pub(super) stale_since: Option<Instant>,
-    /// When each document was last read into the model.
-    pub(super) hydrated_at: BTreeMap<DocId, Instant>,
+    /// The heads each set's model file was kept at (read or written), so an unchanged
+    /// one is not written again.
+    pub(super) models_kept: BTreeMap<DocId, Vec<automerge::ChangeHash>>,
+    /// When each document was last read into the model, and what that reading cost.
+    pub(super) hydrated: BTreeMap<DocId, (Instant, Duration)>,
     /// Changes refused lately, per document.
     pub(super) refused: BTreeMap<DocId, Vec<RefusedChange>>,
     pub(super) started: Instant,
@@ -117,8 +119,8 @@ impl Worker {
             access,
             shared,
             stale: BTreeSet::new(),
-            stale_since: None,
-            hydrated_at: BTreeMap::new(),
+            hydrated: BTreeMap::new(),
+            models_kept: BTreeMap::new(),
             refused: BTreeMap::new(),
             started: Instant::now(),
             started_at: Utc::now(),
@@ -139,8 +141,8 @@ impl Worker {
                 .engine
                 .next_deadline()
                 .map(|due| Duration::from_millis(due.saturating_sub(self.now())));
-            let idle = (!self.stale.is_empty()).then_some(HYDRATE_WHEN_IDLE);
-            let first = match due.into_iter().chain(idle).min() {
+            let stale = self.stale.iter().map(|id| self.hydrate_after(*id)).min();
+            let first = match due.into_iter().chain(stale).min() {
                 Some(wait) => match requests.recv_timeout(wait) {
                     Ok(request) => Some(request),
                     Err(RecvTimeoutError::Timeout) => None,
@@ -152,7 +154,7 @@ impl Worker {
                 },
             };
             if first.is_none() {
-                self.hydrate_stale();
+                self.hydrate_stale(false);
             }
             // Everything waiting goes into one round: one commit, one message per peer.
             let batch: Vec<Request> = first.into_iter().chain(requests.try_iter()).collect();
@@ -379,7 +381,7 @@ impl Worker {
 
         // Publish what the screens read, then answer the edits. A document edited here
         // is read into the model now (a command's caller reads its own write); one changed
-        // by peers gets its new heads now and its model once their messages pause.
+        // by peers is read now unless it was read too lately for what reading it costs.
         let answered: BTreeSet<DocId> = acks
             .iter()
             .map(|(id, _)| *id)
@@ -388,18 +390,13 @@ impl Worker {
         let mut fresh = BTreeSet::new();
         for id in &touched {
             let content = changed.contains(id);
-            let quiet = self
-                .hydrated_at
-                .get(id)
-                .is_none_or(|at| at.elapsed() >= HYDRATE_WHEN_IDLE);
-            let hydrate = content
-                && (answered.contains(id) || stop.is_some() || (quiet && !self.stale.contains(id)));
+            let due = self.hydrate_after(*id).is_zero();
+            let hydrate = content && (answered.contains(id) || stop.is_some() || due);
             if hydrate {
                 self.stale.remove(id);
                 fresh.insert(*id);
             } else if content {
                 self.stale.insert(*id);
-                self.stale_since.get_or_insert_with(Instant::now);
             }
             self.publish(*id, hydrate);
         }
@@ -419,13 +416,7 @@ impl Worker {
                 let _ = self.shared.events.send(Event::SetChanged(id.set_id()));
             }
         }
-        if !settle.is_empty()
-            || self
-                .stale_since
-                .is_some_and(|since| since.elapsed() >= HYDRATE_AT_MOST_EVERY)
-        {
-            self.hydrate_stale();
-        }
+        self.hydrate_stale(!settle.is_empty());
         for reply in settle {
             let _ = reply.send(());
         }
@@ -479,6 +470,8 @@ impl Worker {
             }
         }
         if let Some(reply) = stop {
+            self.hydrate_stale(true);
+            self.keep_models();
             for (_, link) in std::mem::take(&mut self.links) {
                 let _ = link
                     .out
