@@ -3,14 +3,14 @@
 //!
 //! ```text
 //! <data dir>/docs/<doc id>/model   "RVNSMDL1", a CRC-32 of the rest, then
-//!     [length u16 LE][the version that wrote it, "<crate version>/<schema>"]
+//!     [length u16 LE][the build that wrote it: "<version>/<schema>/<program size>/<time>"]
 //!     [count u32 LE][the heads, 32 bytes each]
 //!     [the set and its values with two versions, in postcard]
 //! ```
 //!
 //! It is a cache and nothing more: written by this device when it stops, and read only
-//! when the document opens at exactly the heads it names, by the same version. A file
-//! missing, damaged, from another version or from other heads is passed over and the set
+//! when the document opens at exactly the heads it names, by the same build. A file
+//! missing, damaged, from another build or from other heads is passed over and the set
 //! is read whole from its document, as it would be without it. The file holds nothing the
 //! document beside it does not, and is owner-only like it.
 
@@ -20,13 +20,29 @@ use revans_model::{ActionLearningSet, Conflict};
 /// The first bytes of every model file.
 pub const MODEL_MAGIC: &[u8; 8] = b"RVNSMDL1";
 
-/// Which code wrote a model file: another version may lay the model out otherwise.
-fn version() -> String {
-    format!(
-        "{}/{}",
-        env!("CARGO_PKG_VERSION"),
-        revans_model::SCHEMA_VERSION
-    )
+/// Which build wrote a model file: the version, the document's schema, and the program
+/// file itself (its size and time), so a model laid out by any other build, a newer
+/// version or a developer's rebuild alike, is passed over rather than misread. `None`
+/// where the program file cannot be looked at: then no model is kept or read.
+fn build() -> Option<&'static str> {
+    static BUILD: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    BUILD
+        .get_or_init(|| {
+            let program = std::fs::metadata(std::env::current_exe().ok()?).ok()?;
+            let modified = program
+                .modified()
+                .ok()?
+                .duration_since(std::time::UNIX_EPOCH)
+                .ok()?;
+            Some(format!(
+                "{}/{}/{}/{}",
+                env!("CARGO_PKG_VERSION"),
+                revans_model::SCHEMA_VERSION,
+                program.len(),
+                modified.as_nanos()
+            ))
+        })
+        .as_deref()
 }
 
 /// A model file's bytes: the set and its values with two versions, read at `heads`.
@@ -36,10 +52,10 @@ pub fn encode_model(
     set: &ActionLearningSet,
     conflicts: &[Conflict],
 ) -> Option<Vec<u8>> {
-    let version = version();
+    let build = build()?;
     let mut body = Vec::new();
-    body.extend_from_slice(&u16::try_from(version.len()).ok()?.to_le_bytes());
-    body.extend_from_slice(version.as_bytes());
+    body.extend_from_slice(&u16::try_from(build.len()).ok()?.to_le_bytes());
+    body.extend_from_slice(build.as_bytes());
     body.extend_from_slice(&u32::try_from(heads.len()).ok()?.to_le_bytes());
     for head in heads {
         body.extend_from_slice(&head.0);
@@ -53,7 +69,7 @@ pub fn encode_model(
 }
 
 /// The set and its values with two versions in a model file, if the file is whole, was
-/// written by this version and was read at exactly `heads`.
+/// written by this build and was read at exactly `heads`.
 #[must_use]
 pub fn decode_model(
     bytes: &[u8],
@@ -66,7 +82,7 @@ pub fn decode_model(
     }
     let (len, body) = body.split_first_chunk::<2>()?;
     let (written_by, body) = body.split_at_checked(usize::from(u16::from_le_bytes(*len)))?;
-    if written_by != version().as_bytes() {
+    if written_by != build()?.as_bytes() {
         return None;
     }
     let (count, mut body) = body.split_first_chunk::<4>()?;
@@ -127,6 +143,14 @@ mod tests {
         assert!(decode_model(&bytes, &[]).is_none());
         let other = ChangeHash([9; 32]);
         assert!(decode_model(&bytes, &[other]).is_none());
+        // Written by another build (another version, or a rebuild): passed over, whole
+        // and at the same heads as it is.
+        let mut other_build = bytes.clone();
+        let at = 12 + 2;
+        other_build[at] ^= 0x01;
+        let crc = crc32fast::hash(&other_build[12..]).to_le_bytes();
+        other_build[8..12].copy_from_slice(&crc);
+        assert!(decode_model(&other_build, &heads).is_none());
         // Any byte flipped or cut, anywhere: passed over, never misread.
         for i in 0..bytes.len() {
             let mut flipped = bytes.clone();
