@@ -3,6 +3,8 @@
 //! batting order, turns with questions, actions reported back on, and reviews. Every
 //! change goes through the model's commands, so the document is what the app would make.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Duration, Utc};
 use iroh::SecretKey;
 use rand::rngs::StdRng;
@@ -10,9 +12,9 @@ use rand::seq::IndexedRandom as _;
 use rand::{Rng as _, SeedableRng as _};
 use revans_model::admission::{admission_message, consent_message};
 use revans_model::{
-    Applied, Author, Command, ContributionKind, DeviceId, InvitationId, MeetingPlan, MemberId,
-    MemberReviewAnswers, NewSet, Outcome, Phase, ProblemStatement, Profile, SetId, Urgency, apply,
-    create_set,
+    ActionLearningSet, Applied, Author, Command, ContributionKind, DeviceId, InvitationId,
+    MeetingPlan, MemberId, MemberReviewAnswers, NewSet, Outcome, Paths, Phase, ProblemStatement,
+    Profile, SetId, Touched, Urgency, apply_to_kept, check_change_with, create_set,
 };
 use revans_sync::signed::Signatures;
 
@@ -78,6 +80,12 @@ pub struct History {
     pub members: Vec<MemberId>,
     /// Each member's device key.
     keys: std::collections::BTreeMap<MemberId, SecretKey>,
+    /// The set kept current as commands are carried out, with the heads it was read at,
+    /// so each command reads only what it writes over (as a node does), not the whole
+    /// set: generating two years is then about the changes' own cost.
+    kept: Option<(Vec<automerge::ChangeHash>, Arc<ActionLearningSet>)>,
+    /// Where the document's objects live, for naming what each change touched.
+    paths: Paths,
 }
 
 impl History {
@@ -116,6 +124,8 @@ impl History {
             signatures,
             id: state.id,
             members,
+            kept: None,
+            paths: Paths::default(),
         })
     }
 
@@ -207,13 +217,27 @@ fn run(history: &mut History, who: &Author, command: Command) -> anyhow::Result<
     let device = DeviceId::from_bytes(*key.public().as_bytes());
     history.doc.set_actor(device.actor());
     let before = history.doc.get_heads();
-    let applied = apply(&mut history.doc, who, command)
+    // The set as it stands, kept from the last command if nothing else wrote since.
+    let kept = match history.kept.take() {
+        Some((heads, kept)) if heads == before => kept,
+        _ => Arc::new(ActionLearningSet::from_doc(&history.doc)?),
+    };
+    let applied = apply_to_kept(&mut history.doc, who, command, Arc::clone(&kept))
         .map_err(|e| anyhow::anyhow!("the generator made a bad command: {e}"))?;
+    let mut touched = Touched::default();
     for change in history.doc.get_changes(&before) {
+        touched.add(
+            check_change_with(&history.doc, &history.id, &change, &mut history.paths).map_err(
+                |refusal| anyhow::anyhow!("the rules refused the generator: {}", refusal.reason),
+            )?,
+        );
         history
             .signatures
             .insert(change.hash(), revans_sync::signed::sign(&key, &change));
     }
+    let mut set = ActionLearningSet::clone(&kept);
+    set.refresh(&history.doc, &touched)?;
+    history.kept = Some((history.doc.get_heads(), Arc::new(set)));
     Ok(applied)
 }
 
@@ -254,6 +278,8 @@ pub fn generate(
         id: id.clone(),
         members: Vec::new(),
         keys: std::collections::BTreeMap::from([(founder.clone(), keys[0].clone())]),
+        kept: None,
+        paths: Paths::default(),
     };
     let mut members = vec![founder.clone()];
     for i in 1..devices.len() {
@@ -454,6 +480,13 @@ pub fn generate(
         run(&mut doc, &author(chair, tick(1)), phase(Phase::Closed))?;
     }
     doc.members = members;
+    // The set kept current command by command is the set read whole.
+    if let Some((_, kept)) = &doc.kept {
+        anyhow::ensure!(
+            **kept == ActionLearningSet::from_doc(&doc.doc)?,
+            "the generator's set kept current differs from the set read whole"
+        );
+    }
     Ok(doc)
 }
 
