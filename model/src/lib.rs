@@ -80,7 +80,7 @@ pub use meeting::{
 pub use member::{Departure, DepartureKind, Device, Member, Role};
 pub use past::{heads_at, set_at};
 pub use question::{Question, QuestionCategory};
-pub use rules::{Paths, Refusal, check_change, check_change_with, founding_id};
+pub use rules::{Memo, Refusal, check_change, check_change_with, founding_id};
 pub use set::{
     ActionLearningSet, Facilitation, Handover, MeetingLengths, SCHEMA_VERSION, current_members,
     whole_reads,

@@ -13,7 +13,7 @@ use rand::{Rng as _, SeedableRng as _};
 use revans_model::admission::{admission_message, consent_message};
 use revans_model::{
     ActionLearningSet, Applied, Author, Command, ContributionKind, DeviceId, InvitationId,
-    MeetingPlan, MemberId, MemberReviewAnswers, NewSet, Outcome, Paths, Phase, ProblemStatement,
+    MeetingPlan, MemberId, MemberReviewAnswers, Memo, NewSet, Outcome, Phase, ProblemStatement,
     Profile, SetId, Touched, Urgency, apply_to_kept, check_change_with, create_set,
 };
 use revans_sync::signed::Signatures;
@@ -84,8 +84,9 @@ pub struct History {
     /// so each command reads only what it writes over (as a node does), not the whole
     /// set: generating two years is then about the changes' own cost.
     kept: Option<(Vec<automerge::ChangeHash>, Arc<ActionLearningSet>)>,
-    /// Where the document's objects live, for naming what each change touched.
-    paths: Paths,
+    /// What the rules keep between checks (where objects live, for naming what each
+    /// change touched).
+    memo: Memo,
 }
 
 impl History {
@@ -125,7 +126,7 @@ impl History {
             id: state.id,
             members,
             kept: None,
-            paths: Paths::default(),
+            memo: Memo::default(),
         })
     }
 
@@ -227,7 +228,7 @@ fn run(history: &mut History, who: &Author, command: Command) -> anyhow::Result<
     let mut touched = Touched::default();
     for change in history.doc.get_changes(&before) {
         touched.add(
-            check_change_with(&history.doc, &history.id, &change, &mut history.paths).map_err(
+            check_change_with(&history.doc, &history.id, &change, &mut history.memo).map_err(
                 |refusal| anyhow::anyhow!("the rules refused the generator: {}", refusal.reason),
             )?,
         );
@@ -279,7 +280,7 @@ pub fn generate(
         members: Vec::new(),
         keys: std::collections::BTreeMap::from([(founder.clone(), keys[0].clone())]),
         kept: None,
-        paths: Paths::default(),
+        memo: Memo::default(),
     };
     let mut members = vec![founder.clone()];
     for i in 1..devices.len() {

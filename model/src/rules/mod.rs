@@ -37,7 +37,7 @@ use crate::admission::{admission_message, consent_message, signed_by};
 use crate::ids::{DeviceId, InvitationId, MemberId, SetId};
 use crate::limits::{NAME_MAX, PROSE_MAX};
 use crate::touched::Touched;
-use past::Past;
+use past::{Carried, Past};
 use shape::{
     DELETABLE_ENTRIES, OPTIONAL_MAPS, REMADE, Run, SEQ, Shape, TEXTS, check_field, check_kind,
     describe, field_name, flush, record_of, shape, tally,
@@ -84,22 +84,29 @@ pub fn founding_id(device: &DeviceId, nonce: &str) -> SetId {
 /// dependencies. The document must hold every dependency (the caller holds a change
 /// until they arrive).
 pub fn check_change(doc: &Automerge, set: &SetId, change: &Change) -> Result<(), Refusal> {
-    check_change_with(doc, set, change, &mut Paths::default()).map(|_| ())
+    check_change_with(doc, set, change, &mut Memo::default()).map(|_| ())
 }
 
-/// Where each object of a set's document lives. Objects never move, so a device that
-/// checks many changes of one document keeps this between them and looks each object
-/// up once: what keeps a check at about the cost of its change.
+/// What a device that checks many changes of one document keeps between them, so that a
+/// check costs about what its change does:
+/// - where each object lives (objects never move), looked up once;
+/// - what the last change allowed read of its past, less what it wrote: the past of a
+///   change that builds on that one alone (a device's run of offline changes, arriving in
+///   a catch-up) differs from it by that change only.
 #[derive(Debug, Default)]
-pub struct Paths(HashMap<(u64, Vec<u8>), Vec<String>>);
+pub struct Memo {
+    paths: HashMap<(u64, Vec<u8>), Vec<String>>,
+    carried: Option<Carried>,
+}
 
-/// [`check_change`], remembering in `paths` where the objects it meets live (and, if the
-/// change is allowed, the objects it makes); an allowed change's records are returned.
+/// [`check_change`], remembering in `memo` where the objects it meets live (and, if the
+/// change is allowed, the objects it makes and what it read); an allowed change's records
+/// are returned.
 pub fn check_change_with(
     doc: &Automerge,
     set: &SetId,
     change: &Change,
-    paths: &mut Paths,
+    memo: &mut Memo,
 ) -> Result<Touched, Refusal> {
     let Some((device, generation)) = DeviceId::of_actor(change.actor_id()) else {
         return Err(Refusal {
@@ -128,7 +135,7 @@ pub fn check_change_with(
             .map(|()| Touched::everything())
             .map_err(|reason| refusal(None, reason));
     }
-    let past = Past::new(doc, change.deps());
+    let past = Past::new(doc, change.deps(), memo.carried.take());
     let author = past
         .member_of_device(&device)
         .map_err(|reason| refusal(None, reason))?;
@@ -136,8 +143,9 @@ pub fn check_change_with(
         set: set.clone(),
         past,
         author: author.clone(),
-        paths,
+        paths: &mut memo.paths,
         created: HashMap::new(),
+        objects: HashSet::new(),
         made: HashSet::new(),
         written: BTreeMap::new(),
         touched: HashSet::new(),
@@ -150,9 +158,17 @@ pub fn check_change_with(
     check
         .ordinary(change)
         .map_err(|reason| refusal(Some(author), reason))?;
-    let created = std::mem::take(&mut check.created);
-    check.paths.0.extend(created);
-    Ok(check.records)
+    let Check {
+        past,
+        paths,
+        created,
+        objects,
+        records,
+        ..
+    } = check;
+    paths.extend(created);
+    memo.carried = past.carry(change.hash(), &objects);
+    Ok(records)
 }
 
 /// The most operations one change may hold: more than the largest honest command writes
@@ -239,11 +255,13 @@ struct Check<'a> {
     past: Past<'a>,
     author: MemberId,
     /// Objects already in the document: their paths, as they are looked up.
-    paths: &'a mut Paths,
+    paths: &'a mut HashMap<(u64, Vec<u8>), Path>,
     /// Where this change makes objects, for looking up by place.
     made: HashSet<Path>,
     /// Objects this change makes, and where.
     created: HashMap<(u64, Vec<u8>), Path>,
+    /// Every object this change writes into.
+    objects: HashSet<ObjId>,
     /// Scalar values this change writes, by path.
     written: BTreeMap<Path, ScalarValue>,
     /// Single values (not elements of a text or list) this change writes or removes.
@@ -304,6 +322,11 @@ impl Check<'_> {
                 }
             }
             run = None;
+            self.objects.insert(match &op.obj {
+                ObjectId::Root => automerge::ROOT,
+                // The index into a document's actors is not part of an id's identity.
+                ObjectId::Id(OpId(counter, actor)) => ObjId::Id(*counter, actor.clone(), 0),
+            });
             let parent = self.path_of(&op.obj)?;
             self.in_past(&op.obj, &parent)?;
             let mut target = parent.clone();
@@ -445,7 +468,7 @@ impl Check<'_> {
             ObjectId::Id(id) => id,
         };
         let key = (*counter, actor.to_bytes().to_vec());
-        if let Some(path) = self.created.get(&key).or_else(|| self.paths.0.get(&key)) {
+        if let Some(path) = self.created.get(&key).or_else(|| self.paths.get(&key)) {
             return Ok(path.clone());
         }
         let exid = self
@@ -470,7 +493,7 @@ impl Check<'_> {
                 automerge::Prop::Seq(_) => SEQ.to_owned(),
             })
             .collect();
-        self.paths.0.insert(key, path.clone());
+        self.paths.insert(key, path.clone());
         Ok(path)
     }
 

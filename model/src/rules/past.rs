@@ -2,7 +2,7 @@
 //! device judges a change from the same past whatever else it holds.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use automerge::legacy::{ObjectId, OpId};
 use automerge::{Automerge, ChangeHash, ObjId, ObjType, ReadDoc, ScalarValue, Value};
@@ -11,6 +11,24 @@ use crate::ids::{DeviceId, MemberId};
 
 /// A value read, with the id of the operation that wrote it.
 type Read = (Value<'static>, ObjId);
+
+/// Values read of one place, by object and key.
+type Reads = HashMap<(ObjId, String), Option<Read>>;
+
+/// The most places a memo carries from change to change: far more than a run of honest
+/// changes reads, so a run built to read everything costs memory only up to here.
+const MOST_CARRIED: usize = 4096;
+
+/// What was read of a change's past, less what the change itself wrote: so, what the
+/// past of a change whose only dependency is that change holds at those places.
+/// Content-addressed (a change's past never changes), so it holds in any document that
+/// holds the change.
+#[derive(Debug)]
+pub(super) struct Carried {
+    after: ChangeHash,
+    read: Reads,
+    listed: HashMap<ObjId, Vec<String>>,
+}
 
 /// The document as it stood at a change's dependencies: everything the change's author
 /// had seen, and nothing else, so every device reads the same.
@@ -24,23 +42,45 @@ pub(super) struct Past<'a> {
     /// (Automerge keeps it to itself): what has been read once is remembered, as the
     /// rules read the same places (members, a device's record, a path's first keys)
     /// again and again for one change.
-    read: RefCell<HashMap<(ObjId, String), Option<Read>>>,
+    /// (Begun from what the previous change carried, when this one builds on it alone.)
+    read: RefCell<Reads>,
     listed: RefCell<HashMap<ObjId, Vec<String>>>,
 }
 
 impl<'a> Past<'a> {
-    pub(super) fn new(doc: &'a Automerge, deps: &[ChangeHash]) -> Self {
+    pub(super) fn new(doc: &'a Automerge, deps: &[ChangeHash], carried: Option<Carried>) -> Self {
         let mut heads = doc.get_heads();
         heads.sort();
         let mut deps = deps.to_vec();
         deps.sort();
+        let (read, listed) = match carried {
+            Some(c) if deps == [c.after] => (c.read, c.listed),
+            _ => Default::default(),
+        };
         Self {
             doc,
             now: heads == deps,
             deps,
-            read: RefCell::default(),
-            listed: RefCell::default(),
+            read: RefCell::new(read),
+            listed: RefCell::new(listed),
         }
+    }
+
+    /// What this past read, for the change that builds on `change` alone: the places in
+    /// the objects `change` writes into are forgotten (read again when asked for).
+    pub(super) fn carry(self, change: ChangeHash, written: &HashSet<ObjId>) -> Option<Carried> {
+        if self.now {
+            return None;
+        }
+        let mut read = self.read.into_inner();
+        let mut listed = self.listed.into_inner();
+        read.retain(|(obj, _), _| !written.contains(obj));
+        listed.retain(|obj, _| !written.contains(obj));
+        (read.len() + listed.len() <= MOST_CARRIED).then_some(Carried {
+            after: change,
+            read,
+            listed,
+        })
     }
 
     pub(super) fn get(&self, obj: &ObjId, key: &str) -> Option<(Value<'_>, ObjId)> {
@@ -49,27 +89,42 @@ impl<'a> Past<'a> {
         }
         let place = (obj.clone(), key.to_owned());
         if let Some(known) = self.read.borrow().get(&place) {
+            debug_assert_eq!(
+                known,
+                &self.read_at(obj, key),
+                "a remembered read of {place:?}"
+            );
             return known.clone();
         }
-        let value = self
-            .doc
+        let value = self.read_at(obj, key);
+        self.read.borrow_mut().insert(place, value.clone());
+        value
+    }
+
+    fn read_at(&self, obj: &ObjId, key: &str) -> Option<Read> {
+        self.doc
             .get_at(obj, key, &self.deps)
             .ok()
             .flatten()
-            .map(|(value, id)| (value.into_owned(), id));
-        self.read.borrow_mut().insert(place, value.clone());
-        value
+            .map(|(value, id)| (value.into_owned(), id))
     }
 
     pub(super) fn keys(&self, obj: &ObjId) -> Vec<String> {
         if self.now {
             return self.doc.keys(obj).collect();
         }
-        self.listed
+        let keys = self
+            .listed
             .borrow_mut()
             .entry(obj.clone())
             .or_insert_with(|| self.doc.keys_at(obj, &self.deps).collect())
-            .clone()
+            .clone();
+        debug_assert_eq!(
+            keys,
+            self.doc.keys_at(obj, &self.deps).collect::<Vec<_>>(),
+            "a remembered listing of {obj:?}"
+        );
+        keys
     }
 
     /// The member the signing device belongs to, at the change's causal past.

@@ -5,7 +5,7 @@ use automerge::Automerge;
 use proptest::prelude::*;
 use revans_model::{
     ActionLearningSet, Author, Command, CommandError, ContributionKind, DeviceId, Facilitation,
-    MeetingId, MemberId, Outcome, Paths, Phase, Urgency, apply, batting_order, check_change_with,
+    MeetingId, MemberId, Memo, Outcome, Phase, Urgency, apply, batting_order, check_change_with,
     turn_schedule,
 };
 
@@ -456,10 +456,10 @@ proptest! {
         // touched (as the rules name them), is the set read whole, after every change.
         let mut doc = f.doc.fork();
         let mut kept = ActionLearningSet::from_doc(&doc).unwrap();
-        let mut paths = Paths::default();
+        let mut memo = Memo::default();
         let mut kept_conflicts = revans_model::conflicts(&doc);
         for change in one.get_changes(&f.doc.get_heads()) {
-            let touched = check_change_with(&doc, &f.id, &change, &mut paths);
+            let touched = check_change_with(&doc, &f.id, &change, &mut memo);
             prop_assert!(touched.is_ok(), "an edit the rules refuse: {:?}", touched);
             doc.apply_changes([change]).unwrap();
             let touched = touched.unwrap();

@@ -369,10 +369,10 @@ fn a_command_on_a_set_kept_current_record_by_record_writes_its_texts() {
     // Bo proposes a rule; the kept set reads again only what that touched.
     let before = f.doc.get_heads();
     propose(&mut f, 1, "Phones away.");
-    let mut paths = revans_model::Paths::default();
+    let mut memo = revans_model::Memo::default();
     let base = f.doc.fork_at(&before).unwrap();
     for change in f.doc.get_changes(&before) {
-        let touched = revans_model::check_change_with(&base, &f.id, &change, &mut paths).unwrap();
+        let touched = revans_model::check_change_with(&base, &f.id, &change, &mut memo).unwrap();
         kept.refresh(&f.doc, &touched).unwrap();
     }
     assert_eq!(

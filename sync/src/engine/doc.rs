@@ -64,8 +64,8 @@ pub(super) struct DocSync {
     pub(super) waiting: HashMap<ChangeHash, (Change, Signature, PeerId)>,
     /// Changes refused here: whatever depends on them is refused without a second look.
     pub(super) refused: HashSet<ChangeHash>,
-    /// Where the document's objects live, for the rules.
-    pub(super) paths: revans_model::Paths,
+    /// What the rules keep between checks: where objects live, what the last change read.
+    pub(super) memo: revans_model::Memo,
     pub(super) allowed: BTreeSet<PeerId>,
     pub(super) peers: BTreeMap<PeerId, PeerSync>,
     /// Which changes stand (sets only): a change made by a member whose authority was
@@ -243,9 +243,9 @@ impl DocSync {
     pub(super) fn judge(&mut self, change: &Change) -> Result<Touched, String> {
         match &self.judge {
             Judge::Set(set) => {
-                let (doc, paths) = (&self.doc, &mut self.paths);
+                let (doc, memo) = (&self.doc, &mut self.memo);
                 std::panic::catch_unwind(AssertUnwindSafe(|| {
-                    revans_model::check_change_with(doc, set, change, paths)
+                    revans_model::check_change_with(doc, set, change, memo)
                 }))
                 .map_err(|_| "a change the rules could not read".to_owned())?
                 .map_err(|refusal| refusal.reason)

@@ -242,7 +242,7 @@ impl Engine {
                 signatures,
                 waiting: HashMap::new(),
                 refused: HashSet::new(),
-                paths: revans_model::Paths::default(),
+                memo: revans_model::Memo::default(),
                 allowed: BTreeSet::new(),
                 peers,
                 validity: Validity::default(),
@@ -611,7 +611,7 @@ impl Engine {
                 }
                 let judged = match &doc.judge {
                     Judge::Set(set) => {
-                        revans_model::check_change_with(&doc.doc, set, change, &mut doc.paths)
+                        revans_model::check_change_with(&doc.doc, set, change, &mut doc.memo)
                             .map_err(|refusal| refusal.reason)
                     }
                     Judge::Journal(journal) => {

@@ -503,9 +503,9 @@ fn verification(history: &History, figures: &mut Figures) -> Result<()> {
     })?;
     let judged = time(&mut || {
         let mut doc = automerge::Automerge::new();
-        let mut paths = revans_model::Paths::default();
+        let mut memo = revans_model::Memo::default();
         for change in &changes {
-            revans_model::check_change_with(&doc, &history.id, change, &mut paths)
+            revans_model::check_change_with(&doc, &history.id, change, &mut memo)
                 .map_err(|r| anyhow::anyhow!("the history breaks a rule: {r}"))?;
             doc.apply_changes([change.clone()])?;
         }
