@@ -146,6 +146,7 @@ pub fn check_change_with(
         paths: &mut memo.paths,
         created: HashMap::new(),
         objects: HashSet::new(),
+        adds_devices: false,
         made: HashSet::new(),
         written: BTreeMap::new(),
         touched: HashSet::new(),
@@ -163,11 +164,12 @@ pub fn check_change_with(
         paths,
         created,
         objects,
+        adds_devices,
         records,
         ..
     } = check;
     paths.extend(created);
-    memo.carried = past.carry(change.hash(), &objects);
+    memo.carried = past.carry(change.hash(), &objects, adds_devices);
     Ok(records)
 }
 
@@ -262,6 +264,8 @@ struct Check<'a> {
     created: HashMap<(u64, Vec<u8>), Path>,
     /// Every object this change writes into.
     objects: HashSet<ObjId>,
+    /// Whether this change writes a device into a member's record.
+    adds_devices: bool,
     /// Scalar values this change writes, by path.
     written: BTreeMap<Path, ScalarValue>,
     /// Single values (not elements of a text or list) this change writes or removes.
@@ -335,6 +339,8 @@ impl Check<'_> {
                 Key::Seq(_) => target.push(SEQ.into()),
             }
             self.records.note(&target);
+            self.adds_devices |=
+                target.len() > 3 && target[0] == "members" && target[2] == "devices";
             if target.len() > MAX_DEPTH {
                 return Err(format!(
                     "a value nested deeper than anything in {}",

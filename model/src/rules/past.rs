@@ -28,7 +28,14 @@ pub(super) struct Carried {
     after: ChangeHash,
     read: Reads,
     listed: HashMap<ObjId, Vec<String>>,
+    candidates: Candidates,
 }
+
+/// By device, the members whose record names it in the document as it was when a change
+/// of this run was checked: a superset of those naming it in the past of every later
+/// change of the run, as long as no change of the run adds a device to a record (a
+/// device is never taken out of one).
+type Candidates = HashMap<String, Vec<String>>;
 
 /// The document as it stood at a change's dependencies: everything the change's author
 /// had seen, and nothing else, so every device reads the same.
@@ -45,6 +52,7 @@ pub(super) struct Past<'a> {
     /// (Begun from what the previous change carried, when this one builds on it alone.)
     read: RefCell<Reads>,
     listed: RefCell<HashMap<ObjId, Vec<String>>>,
+    candidates: RefCell<Candidates>,
 }
 
 impl<'a> Past<'a> {
@@ -53,8 +61,8 @@ impl<'a> Past<'a> {
         heads.sort();
         let mut deps = deps.to_vec();
         deps.sort();
-        let (read, listed) = match carried {
-            Some(c) if deps == [c.after] => (c.read, c.listed),
+        let (read, listed, candidates) = match carried {
+            Some(c) if deps == [c.after] => (c.read, c.listed, c.candidates),
             _ => Default::default(),
         };
         Self {
@@ -63,23 +71,32 @@ impl<'a> Past<'a> {
             deps,
             read: RefCell::new(read),
             listed: RefCell::new(listed),
+            candidates: RefCell::new(candidates),
         }
     }
 
     /// What this past read, for the change that builds on `change` alone: the places in
-    /// the objects `change` writes into are forgotten (read again when asked for).
-    pub(super) fn carry(self, change: ChangeHash, written: &HashSet<ObjId>) -> Option<Carried> {
-        if self.now {
-            return None;
-        }
+    /// the objects `change` writes into are forgotten (read again when asked for), and so
+    /// is which members name which device if `change` adds a device to a record.
+    pub(super) fn carry(
+        self,
+        change: ChangeHash,
+        written: &HashSet<ObjId>,
+        adds_devices: bool,
+    ) -> Option<Carried> {
         let mut read = self.read.into_inner();
         let mut listed = self.listed.into_inner();
+        let mut candidates = self.candidates.into_inner();
         read.retain(|(obj, _), _| !written.contains(obj));
         listed.retain(|obj, _| !written.contains(obj));
-        (read.len() + listed.len() <= MOST_CARRIED).then_some(Carried {
+        if adds_devices {
+            candidates.clear();
+        }
+        (read.len() + listed.len() + candidates.len() <= MOST_CARRIED).then_some(Carried {
             after: change,
             read,
             listed,
+            candidates,
         })
     }
 
@@ -135,23 +152,25 @@ impl<'a> Past<'a> {
         // Devices are never taken out of a member's record, so the members whose record
         // names the device in the past are among those that name it now: look those up
         // as they are (cheap), then read only them as they were.
-        let candidates: Vec<String> = self
-            .doc
-            .keys(&members)
-            .filter(|m| {
-                let Ok(Some((Value::Object(ObjType::Map), record))) =
-                    self.doc.get(&members, m.as_str())
-                else {
-                    return false;
-                };
-                match self.doc.get(&record, "devices") {
-                    Ok(Some((Value::Object(ObjType::Map), devices))) => {
-                        matches!(self.doc.get(&devices, device.as_ref()), Ok(Some(_)))
-                    }
-                    _ => false,
-                }
-            })
-            .collect();
+        // The list is carried along a run of changes (see `Candidates`).
+        let known = self.candidates.borrow().get(device.as_ref()).cloned();
+        let candidates = known.unwrap_or_else(|| {
+            let named = self.naming_now(&members, device);
+            self.candidates
+                .borrow_mut()
+                .insert(device.as_ref().to_owned(), named.clone());
+            named
+        });
+        debug_assert!(
+            self.naming_now(&members, device)
+                .iter()
+                .filter(|m| self
+                    .map_at(&members, m)
+                    .and_then(|r| self.map_at(&r, "devices"))
+                    .is_some_and(|d| self.map_at(&d, device.as_ref()).is_some()))
+                .all(|m| candidates.contains(m)),
+            "members remembered as naming {device:?} miss one that names it in the past"
+        );
         // Of the members whose record names the device and whose admission stands, the
         // one it joined first (as the set's read has it: see `drop_lost_admissions`).
         let mut lost = false;
@@ -197,6 +216,26 @@ impl<'a> Past<'a> {
             ));
         }
         Ok(member)
+    }
+
+    /// The members whose record names a device in the document as it is now.
+    fn naming_now(&self, members: &ObjId, device: &DeviceId) -> Vec<String> {
+        self.doc
+            .keys(members)
+            .filter(|m| {
+                let Ok(Some((Value::Object(ObjType::Map), record))) =
+                    self.doc.get(members, m.as_str())
+                else {
+                    return false;
+                };
+                match self.doc.get(&record, "devices") {
+                    Ok(Some((Value::Object(ObjType::Map), devices))) => {
+                        matches!(self.doc.get(&devices, device.as_ref()), Ok(Some(_)))
+                    }
+                    _ => false,
+                }
+            })
+            .collect()
     }
 
     /// Whether someone was a member, not departed, at the change's causal past.

@@ -676,6 +676,7 @@ async fn catching_up(sizes: &Sizes, figures: &mut Figures) -> Result<()> {
     let converged = wait_identical(&nodes, &set, Duration::from_mins(2)).await?;
     let total = start.elapsed();
     let after = wire_counters();
+    let checking = Checking::measure(&offline_docs, &history.doc.get_heads(), &set)?;
     let (reference, ref_messages, ref_bytes) = in_memory_sync(offline_docs)?;
     let (messages, wire_bytes) = (
         after.messages_sent - before.messages_sent,
@@ -709,7 +710,116 @@ async fn catching_up(sizes: &Sizes, figures: &mut Figures) -> Result<()> {
     for mut t in nodes {
         t.stop().await;
     }
-    Ok(())
+    checking.report(converged.max(total), figures)
+}
+
+/// What checking costs in a catch-up: each node's work of taking the other six nodes'
+/// offline changes, one by one in runs as they arrive, applied unchecked beside judged by
+/// the rules and applied (the signature's cost, per change, from section 3a). Measured on
+/// one thread; the catch-up itself runs seven nodes on the machine's cores.
+struct Checking {
+    unchecked: Duration,
+    judged: Duration,
+    changes: usize,
+}
+
+impl Checking {
+    fn measure(
+        offline_docs: &[automerge::Automerge],
+        base: &[automerge::ChangeHash],
+        set: &revans_model::SetId,
+    ) -> Result<Self> {
+        let (mut unchecked, mut judged, mut changes) = (Duration::ZERO, Duration::ZERO, 0usize);
+        for (i, own) in offline_docs.iter().enumerate() {
+            let theirs: Vec<automerge::Change> = offline_docs
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .flat_map(|(_, doc)| doc.get_changes(base))
+                .collect();
+            changes += theirs.len();
+            let mut doc = own.fork();
+            let start = Instant::now();
+            for change in &theirs {
+                doc.apply_changes([change.clone()])?;
+            }
+            unchecked += start.elapsed();
+            let mut doc = own.fork();
+            let mut memo = revans_model::Memo::default();
+            let start = Instant::now();
+            for change in &theirs {
+                revans_model::check_change_with(&doc, set, change, &mut memo)
+                    .map_err(|r| anyhow::anyhow!("an offline change breaks a rule: {r}"))?;
+                doc.apply_changes([change.clone()])?;
+            }
+            judged += start.elapsed();
+        }
+        Ok(Self {
+            unchecked,
+            judged,
+            changes,
+        })
+    }
+
+    fn report(&self, catchup: Duration, figures: &mut Figures) -> Result<()> {
+        let Self {
+            unchecked,
+            judged,
+            changes,
+        } = *self;
+        let signature_us = figures
+            .get("verify_signature_us")
+            .and_then(serde_json::Value::as_f64)
+            .context("section 3a measures the signature first")?;
+        let rules = judged.saturating_sub(unchecked);
+        let signatures = Duration::from_secs_f64(signature_us * changes as f64 / 1e6);
+        let checking = rules + signatures;
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+        // The catch-up is the nodes' work shared over the cores: without checking, it would
+        // be shorter by the checking's share of them.
+        let without = catchup.saturating_sub(checking / u32::try_from(cores)?);
+        let per = |d: Duration| d.as_secs_f64() * 1e6 / changes as f64;
+        figures.insert("catchup_rules_us".into(), per(rules).into());
+        figures.insert("catchup_take_unchecked_us".into(), per(unchecked).into());
+        figures.insert("catchup_checking_ms".into(), millis(checking));
+        figures.insert(
+            "catchup_verified_over_unverified".into(),
+            (catchup.as_secs_f64() / without.as_secs_f64()).into(),
+        );
+        figures.insert(
+            "catchup_take_verified_over_unverified".into(),
+            ((unchecked + checking).as_secs_f64() / unchecked.as_secs_f64()).into(),
+        );
+        println!(
+            "## 3c. What checking adds to the catch-up ({changes} changes taken over 7 nodes)\n"
+        );
+        println!("| | per change | all nodes |\n|---|---|---|");
+        println!(
+            "| applied one by one, unchecked, in runs as they arrive | {:.1} us | {} |",
+            per(unchecked),
+            ms(unchecked)
+        );
+        println!(
+            "| the rules, each run's changes carrying what they read | {:.1} us | {} |",
+            per(rules),
+            ms(rules)
+        );
+        println!(
+            "| the signature (section 3a) | {signature_us:.1} us | {} |",
+            ms(signatures)
+        );
+        println!(
+            "| taking the changes, checked / unchecked | {:.2}x | |",
+            (unchecked + checking).as_secs_f64() / unchecked.as_secs_f64()
+        );
+        println!(
+            "| the catch-up above / the same less the checking's share of {cores} cores (estimate) | {:.2}x | {} / {} |\n",
+            catchup.as_secs_f64() / without.as_secs_f64(),
+            ms(catchup),
+            ms(without)
+        );
+        Ok(())
+    }
 }
 
 /// 4. Opening sets from disk, beside `automerge::load` of the same bytes.
