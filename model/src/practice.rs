@@ -31,13 +31,15 @@ pub const SUGGESTED_GROUND_RULES: &[&str] = &[
     "Achievements will be celebrated in an appropriate way.",
 ];
 
-/// The practice's good questions for action learning, each with when it tends to help.
+/// The practice's good questions for action learning, each with when it tends to help,
+/// addressed to the presenter ("What am I trying to do?" is asked of them as "What are you
+/// trying to do?").
 pub const QUESTION_BANK: &[(QuestionCategory, &str)] = &[
     (
         QuestionCategory::Opening,
         "What do you want to get out of this session?",
     ),
-    (QuestionCategory::Opening, "What am I trying to do?"),
+    (QuestionCategory::Opening, "What are you trying to do?"),
     (
         QuestionCategory::Exploring,
         "Can you tell us the story as it happened?",

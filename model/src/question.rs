@@ -61,19 +61,28 @@ impl QuestionCategory {
         QuestionCategory::Process,
     ];
 
-    /// The categories that tend to help with `elapsed` of a turn's allotted time gone:
-    /// opening and exploring in its first fifth, exploring and feelings to past half way,
-    /// options for action to its last fifth, then commitment.
+    /// The stages of a turn and the kinds of question each calls for: opening and
+    /// exploring in its first fifth, exploring and feelings to past half way, options
+    /// for action to its last fifth, then commitment.
+    pub const TURN_STAGES: [&'static [QuestionCategory]; 4] = [
+        &[QuestionCategory::Opening, QuestionCategory::Exploring],
+        &[QuestionCategory::Exploring, QuestionCategory::Feelings],
+        &[QuestionCategory::Options],
+        &[QuestionCategory::Commitment],
+    ];
+
+    /// The stage (an index into [`Self::TURN_STAGES`]) a turn with `elapsed` of its
+    /// allotted time gone has reached; over time is still commitment.
     #[must_use]
-    pub fn for_turn_at(elapsed: f64) -> &'static [QuestionCategory] {
+    pub fn stage_at(elapsed: f64) -> usize {
         if elapsed < 0.2 {
-            &[QuestionCategory::Opening, QuestionCategory::Exploring]
+            0
         } else if elapsed < 0.55 {
-            &[QuestionCategory::Exploring, QuestionCategory::Feelings]
+            1
         } else if elapsed < 0.8 {
-            &[QuestionCategory::Options]
+            2
         } else {
-            &[QuestionCategory::Commitment]
+            3
         }
     }
 

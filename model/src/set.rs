@@ -451,27 +451,55 @@ impl ActionLearningSet {
         in_joining_order(&self.members)
     }
 
-    /// Up to `n` prompts for a turn with `elapsed` of its allotted time gone (0.0 at its
-    /// start, 1.0 at its end): the questions of the stage the turn has reached (opening
-    /// and exploring, then feelings, options for action, and commitment), the practice's
-    /// own in its order, then the set's own as they were added.
+    /// The prompts for `presenter`'s turn in `meeting` with `elapsed` of its allotted time
+    /// gone (0.0 at its start, 1.0 at its end): one question of each kind the stage the
+    /// turn has reached calls for (opening and exploring, then exploring and feelings,
+    /// options for action, and commitment). Each kind rotates through its questions (the
+    /// practice's own in its order, then the set's own as they were added) stage by stage
+    /// and turn by turn over the set's life, so none is offered again in a meeting before
+    /// the rest of its kind, and every device offers the same.
     #[must_use]
-    pub fn prompts(&self, elapsed: f64, n: usize) -> Vec<&crate::Question> {
-        let stage = crate::QuestionCategory::for_turn_at(elapsed);
-        let mut fitting: Vec<_> = self
-            .question_bank
+    pub fn prompts(
+        &self,
+        meeting: &Meeting,
+        presenter: &MemberId,
+        elapsed: f64,
+    ) -> Vec<&crate::Question> {
+        use crate::QuestionCategory;
+        // Turns begun before this one in the set's life (all begun so far for a turn
+        // still to come).
+        let begun = meeting.turns.get(presenter).map(|t| t.started_at);
+        let earlier = self
+            .meetings
             .values()
-            .filter(|q| stage.contains(&q.category))
-            .collect();
-        fitting.sort_by_cached_key(|q| {
-            let place = crate::practice::QUESTION_BANK
-                .iter()
-                .position(|(_, text)| *text == q.text)
-                .unwrap_or(usize::MAX);
-            (q.category, place, q.added_at, q.text.clone())
-        });
-        fitting.truncate(n);
-        fitting
+            .flat_map(|m| m.turns.values())
+            .filter(|t| begun.is_none_or(|b| t.started_at < b))
+            .count();
+        let stages = QuestionCategory::TURN_STAGES;
+        let stage = QuestionCategory::stage_at(elapsed);
+        stages[stage]
+            .iter()
+            .filter_map(|&kind| {
+                let mut of_kind: Vec<_> = self
+                    .question_bank
+                    .values()
+                    .filter(|q| q.category == kind)
+                    .collect();
+                of_kind.sort_by_cached_key(|q| {
+                    let place = crate::practice::QUESTION_BANK
+                        .iter()
+                        .position(|(_, text)| *text == q.text)
+                        .unwrap_or(usize::MAX);
+                    (place, q.added_at, q.text.clone())
+                });
+                // How often this kind was offered before: in every earlier turn, and in
+                // this turn's earlier stages.
+                let per_turn = stages.iter().filter(|s| s.contains(&kind)).count();
+                let before = stages[..stage].iter().filter(|s| s.contains(&kind)).count();
+                let offered = earlier * per_turn + before;
+                of_kind.get(offered.checked_rem(of_kind.len())?).copied()
+            })
+            .collect()
     }
 
     /// Whether `id` is a current member.

@@ -1,6 +1,8 @@
 //! Figures derived from the document: the proposed batting order, the turn clock with
 //! overruns, airtime, follow-through and calibration.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use chrono::TimeDelta;
 use revans_model::{
     Applied, Command, CommandError, ContributionKind, MeetingId, MemberReviewAnswers, Outcome,
@@ -443,37 +445,66 @@ fn follow_through_meeting_by_meeting_counts_what_was_reported_of_each_meetings_a
 }
 
 #[test]
-fn prompts_follow_the_turn_from_opening_to_commitment() {
-    use revans_model::QuestionCategory;
-    let set = Fixture::new().set();
-    let opening = set.prompts(0.0, 3);
-    assert_eq!(opening.len(), 3);
-    // The practice's own order: its first question opens the turn.
-    assert_eq!(
-        opening[0].text,
-        "What do you want to get out of this session?"
-    );
-    assert!(opening.iter().all(|q| matches!(
-        q.category,
-        QuestionCategory::Opening | QuestionCategory::Exploring
-    )));
-    let options = set.prompts(0.6, 4);
-    assert!(!options.is_empty());
-    assert!(
-        options
-            .iter()
-            .all(|q| q.category == QuestionCategory::Options)
-    );
-    // In the last fifth and over time: commitment.
-    for elapsed in [0.85, 1.4] {
-        let closing = set.prompts(elapsed, 3);
-        assert!(!closing.is_empty());
-        assert!(
-            closing
-                .iter()
-                .all(|q| q.category == QuestionCategory::Commitment)
+fn prompts_offer_one_question_of_each_kind_the_stage_calls_for_rotating_through_the_meeting() {
+    use revans_model::QuestionCategory as Kind;
+    let mut f = Fixture::new();
+    let m = running_meeting(&mut f);
+    let mut offered: BTreeMap<Kind, Vec<String>> = BTreeMap::new();
+    for (i, presenter) in f.members[..3].to_vec().iter().enumerate() {
+        let at = 15 + 30 * i as i64;
+        f.ok(
+            0,
+            at,
+            Command::StartTurn {
+                meeting: m.clone(),
+                presenter: presenter.clone(),
+            },
         );
+        let set = f.set();
+        let meeting = &set.meetings[&m];
+        let kinds = |elapsed: f64| -> Vec<Kind> {
+            let prompts = set.prompts(meeting, presenter, elapsed);
+            prompts.iter().map(|q| q.category).collect()
+        };
+        // Opening and exploring, exploring and feelings, options, then commitment (and
+        // still commitment once over time).
+        assert_eq!(kinds(0.0), [Kind::Opening, Kind::Exploring]);
+        assert_eq!(kinds(0.3), [Kind::Exploring, Kind::Feelings]);
+        assert_eq!(kinds(0.6), [Kind::Options]);
+        assert_eq!(kinds(0.9), [Kind::Commitment]);
+        assert_eq!(kinds(1.4), [Kind::Commitment]);
+        for elapsed in [0.0, 0.3, 0.6, 0.9] {
+            for q in set.prompts(meeting, presenter, elapsed) {
+                offered.entry(q.category).or_default().push(q.text.clone());
+            }
+        }
+        f.ok(0, at + 29, Command::EndTurn { meeting: m.clone() });
     }
+    // The meeting opens with the practice's first question, and asks the presenter in the
+    // second person.
+    assert_eq!(
+        offered[&Kind::Opening][..2],
+        [
+            "What do you want to get out of this session?",
+            "What are you trying to do?"
+        ]
+    );
+    // No question comes again in the meeting before the rest of its kind have been
+    // offered: six of the seven exploring questions, three of the four on feelings,
+    // three of the eight options; then the two opening questions come round again.
+    let set = f.set();
+    for (kind, texts) in &offered {
+        let of_kind = set
+            .question_bank
+            .values()
+            .filter(|q| q.category == *kind)
+            .count();
+        let first: BTreeSet<&String> = texts.iter().take(of_kind).collect();
+        assert_eq!(first.len(), texts.len().min(of_kind), "{kind:?}: {texts:?}");
+    }
+    assert_eq!(offered[&Kind::Exploring].len(), 6);
+    assert_eq!(offered[&Kind::Feelings].len(), 3);
+    assert_eq!(offered[&Kind::Opening][2], offered[&Kind::Opening][0]);
 }
 
 #[test]

@@ -163,7 +163,7 @@ impl Console {
                             .size(28.0 * k)
                             .italics(),
                     );
-                    for q in set.prompts(elapsed(left, allotted), 3) {
+                    for q in set.prompts(meeting, &presenter, elapsed(left, allotted)) {
                         ui.label(RichText::new(format!("· {}", q.text)).size(26.0 * k));
                     }
                 });

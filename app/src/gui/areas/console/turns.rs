@@ -90,7 +90,7 @@ impl Console {
                 );
             }
             ui.label(RichText::new("Ask questions rather than give advice.").italics());
-            for q in set.prompts(elapsed(left, allotted), 4) {
+            for q in set.prompts(meeting, &presenter, elapsed(left, allotted)) {
                 ui.label(format!("· {}", q.text));
             }
             let entered = app.text(ui, "Words (optional)", "said.text");
