@@ -136,6 +136,11 @@ pub enum Cmd {
     ///
     /// Example: revans question "Tuesday set" next "What would success look like?"
     Question(QuestionArgs),
+    /// Keep what struck the presenter in the running turn (the whole text: it replaces
+    /// what was kept).
+    ///
+    /// Example: revans insights "Tuesday set" next "I have been avoiding the board."
+    Insights(InsightsArgs),
     /// Actions: commit to one, report back on one, list them.
     #[command(subcommand)]
     Action(ActionCmd),
@@ -325,6 +330,17 @@ pub struct QuestionArgs {
     /// Who asked it (name, id or prefix); by default you.
     #[arg(long, value_name = "MEMBER")]
     pub by: Option<String>,
+}
+
+/// What `revans insights` takes.
+#[derive(Debug, Args)]
+pub struct InsightsArgs {
+    /// The set.
+    pub set: String,
+    /// The meeting (id or prefix, or `next`).
+    pub meeting: String,
+    /// What struck the presenter.
+    pub text: String,
 }
 
 /// What `revans sync` takes.

@@ -36,6 +36,7 @@ pub async fn execute(node: &Node, cmd: Cmd, json: bool, out: &mut Output) -> Res
         Cmd::Agenda(args) => meetings::agenda(io, args).await,
         Cmd::Turn(args) => meetings::turn(io, args).await,
         Cmd::Question(args) => meetings::question(io, args).await,
+        Cmd::Insights(args) => meetings::insights(io, args).await,
         Cmd::Action(cmd) => actions::action(io, cmd).await,
         Cmd::Review(cmd) => actions::review(io, cmd).await,
         Cmd::Journal(cmd) => journal::journal(io, cmd).await,

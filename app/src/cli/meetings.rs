@@ -12,7 +12,7 @@ use revans_model::{
 use serde_json::json;
 
 use super::args::{
-    AgendaArgs, BidArgs, CatchupArgs, MeetingCmd, MeetingListArgs, MeetingMoveArgs,
+    AgendaArgs, BidArgs, CatchupArgs, InsightsArgs, MeetingCmd, MeetingListArgs, MeetingMoveArgs,
     MeetingPhaseArgs, MeetingPlanArgs, PhaseArg, QuestionArgs, TurnAction, TurnArgs, UrgencyArg,
 };
 use super::input::rfc3339;
@@ -386,6 +386,36 @@ pub(super) async fn question(
         } else {
             "Question logged."
         },
+    );
+    Ok(())
+}
+
+/// Keep what struck the presenter in the running turn.
+pub(super) async fn insights(
+    io: &mut Io<'_>,
+    InsightsArgs { set, meeting, text }: InsightsArgs,
+) -> Result<()> {
+    let (id, state) = io.set(&set)?;
+    let meeting = refs::meeting(&state, &meeting)?;
+    let presenter = state
+        .meetings
+        .get(&meeting)
+        .and_then(|m| m.running_turn())
+        .map(|(p, _)| p.clone());
+    io.apply(
+        &id,
+        Command::NoteInsights {
+            meeting: meeting.clone(),
+            insights: text,
+        },
+    )
+    .await?;
+    let who = presenter
+        .as_ref()
+        .map_or_else(String::new, |p| name_of(&state, p));
+    io.emit(
+        &json!({ "meeting": meeting, "presenter": presenter }),
+        &format!("Insights kept in {who}'s turn."),
     );
     Ok(())
 }

@@ -1157,6 +1157,37 @@ fn the_room_view_credits_who_asked_and_the_meeting_closes_on_its_summary() {
     assert_eq!(summary.members[&bo].questions, 1, "the question is Bo's");
 }
 
+/// What struck the presenter is kept in their turn from the console, shows there for the
+/// next one to open, and is in the meeting's summary once it closes.
+#[test]
+fn insights_kept_in_a_turn_show_in_the_turn_and_the_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app(dir.path());
+    profile_and_set(&mut h, "Ada");
+    let meeting = meeting_in_turns(&h);
+    click(&mut h, "Meeting console");
+    click(&mut h, "Start Ada's turn");
+    settled(&mut h);
+    click(&mut h, "Insights");
+    type_into(&mut h, "What struck Ada", "I have been avoiding the board.");
+    click(&mut h, "Keep insights");
+    settled(&mut h);
+    let (node, set) = scene(&h);
+    let kept = node.set(&set).unwrap();
+    let ada = kept.meetings[&meeting].running_turn().unwrap().1;
+    assert_eq!(ada.insights.as_str(), "I have been avoiding the board.");
+
+    click(&mut h, "End turn");
+    settled(&mut h);
+    click(&mut h, "Move on to Review");
+    settled(&mut h);
+    click(&mut h, "Close the meeting");
+    click(&mut h, "Yes, close it");
+    settled(&mut h);
+    see(&mut h, "How the meeting went");
+    see(&mut h, "Ada: I have been avoiding the board.");
+}
+
 /// The Actions area lists mine, the open ones or all, each with its likelihood and state,
 /// and charts what was said against what was done.
 #[test]

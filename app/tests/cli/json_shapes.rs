@@ -363,6 +363,12 @@ fn the_readme_json_table_is_what_the_commands_print() {
             "Bo",
         ],
     );
+    keep(
+        p,
+        "insights",
+        &ada,
+        &["insights", &set, "next", "I have been avoiding the board."],
+    );
     let action = id(
         &keep(
             p,

@@ -73,6 +73,10 @@ pub(crate) struct Console {
     bid_issue: Option<revans_model::IssueId>,
     /// The likelihood on the action form, 1 to 10.
     likelihood: u8,
+    /// Whose turn's insights the insights box holds, and the text it was filled with:
+    /// the box follows the turn, and takes others' words while this device has not
+    /// changed it.
+    insights_of: Option<(MemberId, String)>,
 }
 
 /// The meeting the console shows, in the set it belongs to: what each phase draws from.
@@ -91,6 +95,7 @@ impl Default for Console {
             asker: None,
             bid_issue: None,
             likelihood: 7,
+            insights_of: None,
         }
     }
 }

@@ -367,6 +367,7 @@ pub(crate) fn summary(
                 .map_or(String::new(), |r| format!(", {}", outcome_words(r.outcome)))
         ));
     }
+    insights(ui, set, meeting_id);
     let review = &summary.process_review;
     ui.add_space(8.0);
     ui.label(RichText::new("The set's review").strong());
@@ -383,6 +384,30 @@ pub(crate) fn summary(
     }
     if !any {
         ui.label(RichText::new("The set did not write a review of this meeting.").weak());
+    }
+}
+
+/// What struck each presenter, kept in their turn, in the order the turns were taken.
+fn insights(ui: &mut egui::Ui, set: &ActionLearningSet, meeting_id: &MeetingId) {
+    let Some(meeting) = set.meetings.get(meeting_id) else {
+        return;
+    };
+    let mut kept: Vec<_> = meeting
+        .turns
+        .iter()
+        .filter(|(_, turn)| !turn.insights.is_blank())
+        .collect();
+    kept.sort_by_key(|(_, turn)| turn.started_at);
+    if !kept.is_empty() {
+        ui.add_space(8.0);
+        ui.label(RichText::new("Insights").strong());
+    }
+    for (presenter, turn) in kept {
+        ui.label(format!(
+            "{}: {}",
+            name_of(set, presenter),
+            turn.insights.as_str().trim()
+        ));
     }
 }
 

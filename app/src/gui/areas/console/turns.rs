@@ -3,8 +3,8 @@
 use chrono::TimeDelta;
 use egui::RichText;
 use revans_model::{
-    ActionLearningSet, Command, ContributionKind, MeetingId, TurnState, turn_schedule,
-    turn_time_left,
+    ActionLearningSet, Command, ContributionKind, MeetingId, MemberId, Turn, TurnState,
+    turn_schedule, turn_time_left,
 };
 
 use super::room::{batting_bar, clock, elapsed, said_in, time_colour, words};
@@ -137,6 +137,19 @@ impl Console {
                 }
             }
             app.status(ui, "said");
+            if let Some((_, turn)) = meeting.running_turn() {
+                self.insights(
+                    app,
+                    ui,
+                    Shown {
+                        set,
+                        meeting_id,
+                        meeting,
+                    },
+                    &presenter,
+                    turn,
+                );
+            }
             if app.me().as_ref() == Some(&presenter) {
                 self.action_capture(app, ui, meeting_id);
             }
@@ -167,6 +180,50 @@ impl Console {
             ui.label("Every turn is done: move on to the review.");
         }
         app.status(ui, "turn");
+    }
+
+    /// What struck the presenter, kept in their turn: a few lines the presenter writes,
+    /// or whoever keeps the record for them, folded away until wanted.
+    fn insights(
+        &mut self,
+        app: &mut Shell,
+        ui: &mut egui::Ui,
+        shown: Shown<'_>,
+        presenter: &MemberId,
+        turn: &Turn,
+    ) {
+        let kept = turn.insights.as_str();
+        // Filled from the turn when the turn changes, and when someone else's words
+        // arrive while this device has not touched the box.
+        let filled = match &self.insights_of {
+            Some((of, text)) if of == presenter => {
+                text != kept && app.value("insights.text") == *text
+            }
+            _ => true,
+        };
+        if filled {
+            kept.clone_into(app.field("insights.text"));
+            self.insights_of = Some((presenter.clone(), kept.to_owned()));
+        }
+        egui::CollapsingHeader::new("Insights")
+            .default_open(!turn.insights.is_blank())
+            .show(ui, |ui| {
+                let label = format!("What struck {}", name_of(shown.set, presenter));
+                app.prose(ui, &label, "insights.text");
+                if ui.button("Keep insights").clicked() {
+                    let insights = app.value("insights.text");
+                    self.insights_of = Some((presenter.clone(), insights.clone()));
+                    app.apply(
+                        "insights",
+                        "Keeping the insights…",
+                        Command::NoteInsights {
+                            meeting: shown.meeting_id.clone(),
+                            insights,
+                        },
+                    );
+                }
+                app.status(ui, "insights");
+            });
     }
 
     /// Logs a question or statement as asked by `asker`; with no one picked, says so.
