@@ -59,13 +59,15 @@ pub(super) fn chip(ui: &mut egui::Ui, text: &str, colour: Color32) {
         });
 }
 
-/// The colour of an action's state.
+/// The colour of an action's state: done is celebrated in green; partly and not done are
+/// calm, a learning to talk about and not an alarm (the practice: "safe to admit
+/// mistakes").
 pub(super) fn outcome_colour(outcome: Option<revans_model::Outcome>) -> Color32 {
     match outcome {
         None => Color32::from_rgb(0x3b, 0x82, 0xc4),
         Some(revans_model::Outcome::Done) => Color32::from_rgb(0x3f, 0x9e, 0x5a),
-        Some(revans_model::Outcome::Partly) => Color32::from_rgb(0xe0, 0x9a, 0x1f),
-        Some(revans_model::Outcome::Not) => Color32::from_rgb(0xc2, 0x4b, 0x4b),
+        Some(revans_model::Outcome::Partly) => Color32::from_rgb(0x5f, 0x9e, 0x9a),
+        Some(revans_model::Outcome::Not) => Color32::from_rgb(0x8a, 0x8f, 0x98),
     }
 }
 

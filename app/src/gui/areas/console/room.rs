@@ -74,6 +74,11 @@ pub(crate) fn said_in(turn: &Turn) -> Said<'_> {
     }
 }
 
+/// What the set is asked when it tells more than it asks: a nudge to the whole set, in
+/// the practice's words, never a warning against anyone.
+pub(crate) const TRY_ASKING: &str =
+    "More telling than asking so far: what question would help the presenter find it?";
+
 /// A contribution's words after its speaker: ": the words", or nothing if none were noted.
 pub(crate) fn words(c: &Contribution) -> String {
     if c.text.is_empty() {
@@ -191,22 +196,20 @@ impl Console {
             ui.add_space(12.0 * k);
             if let Some(turn) = turn {
                 let said = said_in(turn);
+                // The room sees the turn's balance and the questions with who asked
+                // them; a statement is counted, never put on the screen under a name.
                 ui.label(RichText::new(said.counts()).size(28.0 * k).strong());
                 if said.statements > said.questions {
-                    ui.label(
-                        RichText::new("More statements than questions: ask, don't tell.")
-                            .size(32.0 * k)
-                            .color(ui.visuals().warn_fg_color),
-                    );
+                    ui.label(RichText::new(TRY_ASKING).size(28.0 * k).italics());
                 }
-                for c in said.newest_first.into_iter().take(6) {
+                let questions = said
+                    .newest_first
+                    .into_iter()
+                    .filter(|c| c.kind == ContributionKind::Question);
+                for c in questions.take(6) {
                     let who = c.asked_by();
-                    let kind = match c.kind {
-                        ContributionKind::Question => "asked",
-                        ContributionKind::Statement => "said",
-                    };
                     ui.label(
-                        RichText::new(format!("{} {kind}{}", name_of(set, who), words(c)))
+                        RichText::new(format!("{} asked{}", name_of(set, who), words(c)))
                             .size(26.0 * k)
                             .color(member_colour(set, who)),
                     );
@@ -316,15 +319,7 @@ pub(crate) fn summary(
         .striped(true)
         .spacing(vec2(16.0, 6.0))
         .show(ui, |ui| {
-            for heading in [
-                "Member",
-                "Airtime",
-                "",
-                "Questions",
-                "Statements",
-                "Actions",
-                "Own review",
-            ] {
+            for heading in ["Member", "Airtime", "", "Questions asked", "Actions"] {
                 ui.label(RichText::new(heading).strong());
             }
             ui.end_row();
@@ -334,21 +329,22 @@ pub(crate) fn summary(
                 airtime_bar(ui, colour, part.planned_minutes, part.used_seconds, longest);
                 ui.label(airtime_words(part.planned_minutes, part.used_seconds));
                 ui.label(part.questions.to_string());
-                ui.label(part.statements.to_string());
                 ui.label(part.actions.to_string());
-                ui.label(if part.reviewed {
-                    "filled in"
-                } else {
-                    "not yet"
-                });
                 ui.end_row();
             }
         });
+    // The set's balance of asking and telling, not anyone's tally of statements.
+    let (questions, statements) = summary
+        .members
+        .values()
+        .fold((0, 0), |(q, s), m| (q + m.questions, s + m.statements));
+    ui.label(format!(
+        "The set asked {} and made {}.",
+        counted(questions, "question"),
+        counted(statements, "statement")
+    ));
     if summary.told_more_than_asked() {
-        ui.colored_label(
-            ui.visuals().warn_fg_color,
-            "More statements than questions in this meeting: ask, don't tell.",
-        );
+        ui.label(RichText::new(TRY_ASKING).italics());
     }
     ui.add_space(8.0);
     ui.label(RichText::new("Actions committed").strong());

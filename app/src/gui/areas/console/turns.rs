@@ -7,7 +7,7 @@ use revans_model::{
     turn_schedule, turn_time_left,
 };
 
-use super::room::{batting_bar, clock, elapsed, said_in, time_colour, words};
+use super::room::{TRY_ASKING, batting_bar, clock, elapsed, said_in, time_colour, words};
 use super::{Console, Shown};
 use crate::gui::Shell;
 use crate::gui::look::member_colour;
@@ -119,10 +119,7 @@ impl Console {
                 let said = said_in(turn);
                 ui.label(format!("{} so far", said.counts()));
                 if said.statements > said.questions {
-                    ui.colored_label(
-                        Shell::warn_color(ui),
-                        "More statements than questions: ask, don't tell.",
-                    );
+                    ui.label(RichText::new(TRY_ASKING).italics());
                 }
                 for c in said.newest_first {
                     let who = c.asked_by();
