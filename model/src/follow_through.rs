@@ -115,13 +115,29 @@ pub struct MeetingFollowThrough {
 pub fn follow_through_by_meeting(
     set: &ActionLearningSet,
 ) -> BTreeMap<MemberId, Vec<MeetingFollowThrough>> {
+    by_meeting(set, Clone::clone)
+}
+
+/// The whole set's follow-through meeting by meeting, every member's reported actions
+/// together: what each member sees beside their own, with no one named.
+#[must_use]
+pub fn the_sets_follow_through_by_meeting(set: &ActionLearningSet) -> Vec<MeetingFollowThrough> {
+    by_meeting(set, |_| ()).remove(&()).unwrap_or_default()
+}
+
+/// Follow-through meeting by meeting, the actions grouped by what `group` makes of their
+/// owner.
+fn by_meeting<K: Ord>(
+    set: &ActionLearningSet,
+    group: impl Fn(&MemberId) -> K,
+) -> BTreeMap<K, Vec<MeetingFollowThrough>> {
     let order: BTreeMap<&MeetingId, usize> = set
         .meetings_in_order()
         .into_iter()
         .enumerate()
         .map(|(i, (id, _))| (id, i + 1))
         .collect();
-    let mut pairs: BTreeMap<(MemberId, usize), Said> = BTreeMap::new();
+    let mut pairs: BTreeMap<(K, usize), Said> = BTreeMap::new();
     for action in set.actions.values() {
         let (Some(meeting), Some(report)) = (&action.meeting, &action.report_back) else {
             continue;
@@ -130,7 +146,7 @@ pub fn follow_through_by_meeting(
             continue;
         };
         pairs
-            .entry((action.owner.clone(), *number))
+            .entry((group(&action.owner), *number))
             .or_insert_with(|| (meeting.clone(), Vec::new()))
             .1
             .push((
@@ -138,10 +154,10 @@ pub fn follow_through_by_meeting(
                 report.outcome.score(),
             ));
     }
-    let mut out: BTreeMap<MemberId, Vec<MeetingFollowThrough>> = BTreeMap::new();
-    for ((member, number), (meeting, pairs)) in pairs {
+    let mut out: BTreeMap<K, Vec<MeetingFollowThrough>> = BTreeMap::new();
+    for ((key, number), (meeting, pairs)) in pairs {
         let n = pairs.len() as f64;
-        out.entry(member).or_default().push(MeetingFollowThrough {
+        out.entry(key).or_default().push(MeetingFollowThrough {
             meeting,
             number,
             said: pairs.iter().map(|(p, _)| p).sum::<f64>() / n,

@@ -153,8 +153,10 @@ fn the_summary_of_a_closed_meeting_in_the_light_theme() {
 #[test]
 fn the_charts_of_three_meetings() {
     let set = ActionLearningSet::from_doc(&seeded().doc).unwrap();
+    // As the set's first member sees them: theirs beside the whole set's.
+    let me = set.members_in_joining_order()[0].0.clone();
     let mut h = view(egui::vec2(900.0, 820.0), egui::Theme::Dark, move |ui| {
-        egui::ScrollArea::vertical().show(ui, |ui| charts::charts(ui, &set, now()));
+        egui::ScrollArea::vertical().show(ui, |ui| charts::charts(ui, &set, Some(&me), now()));
     });
     h.snapshot("charts");
 }

@@ -1240,5 +1240,8 @@ fn actions_are_filtered_and_follow_through_is_charted() {
     click(&mut h, "Mine");
     see(&mut h, "Call the board");
     see(&mut h, "Said and done");
-    see_text(&mut h, "Latest: Ada said 70% and did 100% at meeting 1.");
+    see_text(
+        &mut h,
+        "Latest: you said 70% and did 100% at meeting 1; the whole set said 70% and did 100% at meeting 1.",
+    );
 }

@@ -442,6 +442,24 @@ fn follow_through_meeting_by_meeting_counts_what_was_reported_of_each_meetings_a
     );
     assert!((series[0].said - 0.8).abs() < 1e-9 && (series[0].did - 0.5).abs() < 1e-9);
     assert!((series[1].said - 0.6).abs() < 1e-9 && (series[1].did - 0.5).abs() < 1e-9);
+
+    // Cy did what she said at the first meeting: the whole set's figures count hers with
+    // Bo's, and name no one.
+    let d = commit(&mut f, 2, Some(&first), 4);
+    f.ok(
+        2,
+        61,
+        Command::ReportBack {
+            action: d,
+            outcome: Outcome::Done,
+            what_happened: String::new(),
+            learned: String::new(),
+        },
+    );
+    let whole = revans_model::the_sets_follow_through_by_meeting(&f.set());
+    let figures: Vec<(usize, u32)> = whole.iter().map(|m| (m.number, m.reported)).collect();
+    assert_eq!(figures, vec![(1, 3), (2, 1)]);
+    assert!((whole[0].said - 2.0 / 3.0).abs() < 1e-9 && (whole[0].did - 2.0 / 3.0).abs() < 1e-9);
 }
 
 #[test]

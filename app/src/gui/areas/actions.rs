@@ -4,7 +4,7 @@ use egui::RichText;
 use revans_model::{Field, follow_through};
 
 use crate::gui::forms::Editing;
-use crate::gui::look::{in_joining_order, member_colour};
+use crate::gui::look::member_colour;
 use crate::gui::{Shell, charts, look};
 use crate::render::name_of;
 
@@ -123,25 +123,31 @@ impl Actions {
                 app.edit_form(ui, &set);
             }
         }
+        // Your own follow-through is yours to see; the set's is everyone's, with no one
+        // named.
         look::section(ui, "Follow-through");
         let by_member = follow_through(&set);
-        for (member, f) in in_joining_order(&set, &by_member) {
-            let calibration = f.calibration.as_ref().map_or_else(String::new, |c| {
+        let me = app.me();
+        if let Some(mine) = me.as_ref().and_then(|me| by_member.get(me)) {
+            let calibration = mine.calibration.as_ref().map_or_else(String::new, |c| {
                 format!(
-                    "; said {:.0}% likely on average, did {:.0}%",
+                    "; you said {:.0}% likely on average and did {:.0}%",
                     c.mean_likelihood * 10.0,
                     c.follow_through * 100.0
                 )
             });
             ui.label(format!(
-                "{}: {} done, {} partly, {} not, {} open{calibration}",
-                name_of(&set, member),
-                f.done,
-                f.partly,
-                f.not,
-                f.open
+                "Yours: {} done, {} partly, {} not, {} open{calibration}",
+                mine.done, mine.partly, mine.not, mine.open
             ));
         }
-        charts::charts(ui, &set, app.now());
+        let all = by_member.values().fold([0; 4], |[d, p, n, o], f| {
+            [d + f.done, p + f.partly, n + f.not, o + f.open]
+        });
+        ui.label(format!(
+            "The whole set: {} done, {} partly, {} not, {} open",
+            all[0], all[1], all[2], all[3]
+        ));
+        charts::charts(ui, &set, me.as_ref(), app.now());
     }
 }
