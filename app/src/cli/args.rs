@@ -124,9 +124,10 @@ pub enum Cmd {
     ///
     /// Example: revans bid "Tuesday set" next --minutes 25 --urgency high
     Bid(BidArgs),
-    /// Show the proposed (or locked) batting order with minutes; `--lock` locks it.
+    /// Show the proposed (or locked) batting order with minutes; `--lock` locks it, as
+    /// proposed or as `--order` and `--minutes` arrange it.
     ///
-    /// Example: revans agenda "Tuesday set" next --lock
+    /// Example: revans agenda "Tuesday set" next --lock --order Cy,Ada --minutes Cy=40
     Agenda(AgendaArgs),
     /// Start or end a presenter's turn.
     ///
@@ -297,9 +298,22 @@ pub struct AgendaArgs {
     pub set: String,
     /// The meeting (id or prefix, or `next`).
     pub meeting: String,
-    /// Lock the proposed order.
+    /// Lock the order: the proposed one, or the one `--order` and `--minutes` arrange.
     #[arg(long)]
     pub lock: bool,
+    /// The order the set agreed, by name: those who bid and are left out pass this time
+    /// (needs --lock).
+    #[arg(long, value_delimiter = ',', value_name = "A,B,C", requires = "lock")]
+    pub order: Vec<String>,
+    /// A presenter's minutes, as NAME=MINUTES; repeat or separate with commas (needs
+    /// --lock).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "NAME=MINUTES",
+        requires = "lock"
+    )]
+    pub minutes: Vec<String>,
 }
 
 /// What `revans turn` takes.

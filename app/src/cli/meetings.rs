@@ -256,16 +256,27 @@ pub(super) async fn bid(
 /// Show the proposed (or locked) batting order with minutes; `--lock` locks it.
 pub(super) async fn agenda(
     io: &mut Io<'_>,
-    AgendaArgs { set, meeting, lock }: AgendaArgs,
+    AgendaArgs {
+        set,
+        meeting,
+        lock,
+        order,
+        minutes,
+    }: AgendaArgs,
 ) -> Result<()> {
     let (id, state) = io.set(&set)?;
     let meeting_id = refs::meeting(&state, &meeting)?;
     let state = if lock {
+        let slots = if order.is_empty() && minutes.is_empty() {
+            None
+        } else {
+            Some(arranged(&state, &meeting_id, &order, &minutes)?)
+        };
         io.apply(
             &id,
             Command::LockAgenda {
                 meeting: meeting_id.clone(),
-                slots: None,
+                slots,
             },
         )
         .await?;
@@ -275,6 +286,65 @@ pub(super) async fn agenda(
     };
     print_agenda(&state, &meeting_id, io)?;
     Ok(())
+}
+
+/// The proposed batting order as the set arranged it: in `order` (by name; those left out
+/// pass this time), with `minutes` (`NAME=MINUTES`) for those named there.
+fn arranged(
+    state: &ActionLearningSet,
+    meeting: &revans_model::MeetingId,
+    order: &[String],
+    minutes: &[String],
+) -> Result<Vec<revans_model::Slot>> {
+    let m = state
+        .meetings
+        .get(meeting)
+        .ok_or_else(|| anyhow!("The meeting is gone."))?;
+    let proposed = revans_model::batting_order(state, m).slots;
+    let mut slots = if order.is_empty() {
+        proposed.clone()
+    } else {
+        order
+            .iter()
+            .map(|given| {
+                let member = refs::member(state, given)?;
+                proposed
+                    .iter()
+                    .find(|s| s.member == member)
+                    .cloned()
+                    .ok_or_else(|| {
+                        anyhow!(
+                            "{} has not bid for time at this meeting: they bid first, or leave them out of --order.",
+                            name_of(state, &member)
+                        )
+                    })
+            })
+            .collect::<Result<Vec<_>>>()?
+    };
+    for given in minutes {
+        let (who, wanted) = given
+            .split_once('=')
+            .ok_or_else(|| anyhow!("Write each of --minutes as NAME=MINUTES, such as Bo=20."))?;
+        let member = refs::member(state, who)?;
+        let wanted: u32 = wanted.trim().parse().map_err(|_| {
+            anyhow!(
+                "Write {}'s minutes as a whole number, such as {}=20.",
+                who.trim(),
+                who.trim()
+            )
+        })?;
+        let slot = slots
+            .iter_mut()
+            .find(|s| s.member == member)
+            .ok_or_else(|| {
+                anyhow!(
+                    "{} is not in the batting order: name them in --order to give them minutes.",
+                    name_of(state, &member)
+                )
+            })?;
+        slot.minutes = wanted;
+    }
+    Ok(slots)
 }
 
 /// Start or end a presenter's turn.

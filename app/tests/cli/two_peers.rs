@@ -67,13 +67,36 @@ fn two_peers_go_from_invitation_to_an_exported_record() {
         Some(64)
     );
 
-    let agenda = ada.json(&["agenda", &set, "next", "--lock"]);
+    let proposed = ada.json(&["agenda", &set, "next"]);
+    assert_eq!(proposed["locked"], false);
+    let slots = proposed["slots"].as_array().unwrap();
+    let names: Vec<&str> = slots.iter().map(|s| s["name"].as_str().unwrap()).collect();
+    assert_eq!(names.len(), 2, "both bids are on the agenda: {proposed}");
+    assert_eq!(names[0], "Bo", "the urgent bid goes first");
+    // The set shapes the order before it is locked: more minutes than the meeting has
+    // are refused, saying so; the order is agreed as proposed, with Bo's minutes cut to
+    // 35 (the app's test reorders it).
+    let refused = ada.fails(&["agenda", &set, "next", "--lock", "--minutes", "Bo=500"]);
+    assert!(refused.contains("minutes for turns"), "{refused}");
+    let agenda = ada.json(&[
+        "agenda",
+        &set,
+        "next",
+        "--lock",
+        "--order",
+        "Bo,Ada",
+        "--minutes",
+        "Bo=35",
+    ]);
     assert_eq!(agenda["locked"], true);
     let slots = agenda["slots"].as_array().unwrap();
-    let names: Vec<&str> = slots.iter().map(|s| s["name"].as_str().unwrap()).collect();
-    assert_eq!(names.len(), 2, "both bids are on the agenda: {agenda}");
-    assert_eq!(names[0], "Bo", "the urgent bid goes first");
-    let allocated: u64 = slots.iter().map(|s| s["minutes"].as_u64().unwrap()).sum();
+    let arranged: Vec<(&str, u64)> = slots
+        .iter()
+        .map(|s| (s["name"].as_str().unwrap(), s["minutes"].as_u64().unwrap()))
+        .collect();
+    let ada_proposed = proposed["slots"][1]["minutes"].as_u64().unwrap();
+    assert_eq!(arranged, [("Bo", 35), ("Ada", ada_proposed)]);
+    let allocated: u64 = arranged.iter().map(|(_, m)| m).sum();
     assert!(allocated <= agenda["minutes_for_turns"].as_u64().unwrap());
 
     ada.ok(&["meeting", "phase", &set, "next", "turns"]);
