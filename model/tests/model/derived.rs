@@ -445,12 +445,12 @@ fn follow_through_meeting_by_meeting_counts_what_was_reported_of_each_meetings_a
 
     // Cy did what she said at the first meeting: the whole set's figures count hers with
     // Bo's, and name no one.
-    let d = commit(&mut f, 2, Some(&first), 4);
+    let cys = commit(&mut f, 2, Some(&first), 4);
     f.ok(
         2,
         61,
         Command::ReportBack {
-            action: d,
+            action: cys,
             outcome: Outcome::Done,
             what_happened: String::new(),
             learned: String::new(),
