@@ -1077,6 +1077,18 @@ fn a_value_changed_on_two_devices_at_once_shows_both_and_one_is_kept() {
 /// Bo joins Ada's set from a node of his own, which then goes away; he is a member in
 /// Ada's app.
 fn bo_joins(h: &mut Harness<'static, RevansApp>, dir: &std::path::Path) -> revans_model::MemberId {
+    let (bo, member) = bo_joins_running(h, dir);
+    let runtime = h.state().shell.runtime.clone();
+    runtime.block_on(bo.shutdown());
+    member
+}
+
+/// Bo joins Ada's set from a node of his own, which goes on running; he is a member in
+/// Ada's app.
+fn bo_joins_running(
+    h: &mut Harness<'static, RevansApp>,
+    dir: &std::path::Path,
+) -> (revans_sync::Node, revans_model::MemberId) {
     let (ada, set) = scene(h);
     let runtime = h.state().shell.runtime.clone();
     let ticket = runtime
@@ -1095,14 +1107,90 @@ fn bo_joins(h: &mut Harness<'static, RevansApp>, dir: &std::path::Path) -> revan
         bo
     });
     let member = bo.me(&set).unwrap();
-    runtime.block_on(bo.shutdown());
     until(h, "Bo to be a member in Ada's app", |h| {
         h.state()
             .shell
             .set()
             .is_some_and(|s| s.is_current_member(&member))
     });
-    member
+    (bo, member)
+}
+
+/// The set arranges its batting order before locking it: each bid shows what its member
+/// wants from the set today, the second presenter is moved first, and the order locked
+/// is the one arranged.
+#[test]
+fn the_set_arranges_its_batting_order_and_locks_it() {
+    use revans_model::{Command, Phase, Urgency};
+    let root = tempfile::tempdir().unwrap();
+    let mut h = app(&root.path().join("ada"));
+    profile_and_set(&mut h, "Ada");
+    let (bo, bo_member) = bo_joins_running(&mut h, &root.path().join("bo"));
+    let (_, set) = scene(&h);
+    let meeting = plan_now(&h);
+    for to in [Phase::CatchUp, Phase::Agenda] {
+        let meeting = meeting.clone();
+        apply(&h, Command::MovePhase { meeting, to });
+    }
+    until(&mut h, "the agenda to reach Bo", |_| {
+        bo.set(&set).is_ok_and(|s| {
+            s.meetings
+                .get(&meeting)
+                .is_some_and(|m| m.phase == Phase::Agenda)
+        })
+    });
+    let runtime = h.state().shell.runtime.clone();
+    runtime
+        .block_on(bo.apply(
+            &set,
+            Command::BidForTime {
+                meeting: meeting.clone(),
+                minutes: Some(20),
+                urgency: Urgency::Normal,
+                issue: None,
+                note: "A sounding board on the rota".into(),
+            },
+        ))
+        .unwrap();
+    click(&mut h, "Meeting console");
+    type_into(&mut h, "Minutes wanted (blank for an equal share)", "30");
+    type_into(
+        &mut h,
+        "What I want from the set today (optional)",
+        "Courage for the board",
+    );
+    click(&mut h, "Bid for time");
+    settled(&mut h);
+    until(&mut h, "Bo's bid to reach Ada", |h| {
+        h.state()
+            .shell
+            .set()
+            .is_some_and(|s| s.meetings[&meeting].bids.contains_key(&bo_member))
+    });
+    see_text(&mut h, "A sounding board on the rota");
+    see_text(&mut h, "Courage for the board");
+    let proposed: Vec<_> = {
+        let set = h.state().shell.set().unwrap();
+        revans_model::batting_order(set, &set.meetings[&meeting])
+            .slots
+            .into_iter()
+            .map(|s| s.member)
+            .collect()
+    };
+    assert_eq!(proposed.len(), 2);
+    click_beside(&mut h, "1.", "Later");
+    see(&mut h, "Batting order as the set arranges it");
+    click(&mut h, "Lock batting order");
+    settled(&mut h);
+    see(&mut h, "Batting order (locked)");
+    let (node, _) = scene(&h);
+    let agenda = node.set(&set).unwrap().meetings[&meeting]
+        .agenda
+        .clone()
+        .unwrap();
+    let locked: Vec<_> = agenda.slots.into_iter().map(|s| s.member).collect();
+    assert_eq!(locked, [proposed[1].clone(), proposed[0].clone()]);
+    runtime.block_on(bo.shutdown());
 }
 
 /// The room view shows the running turn for the whole room; the one at the shared screen

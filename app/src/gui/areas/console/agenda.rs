@@ -1,7 +1,7 @@
-//! The agenda: the batting order proposed from the bids, locked by the set.
+//! The agenda: the batting order proposed from the bids, arranged and locked by the set.
 
 use egui::RichText;
-use revans_model::{Command, Urgency, batting_order};
+use revans_model::{ActionLearningSet, Command, MeetingId, Urgency, batting_order};
 
 use super::{Console, Shown};
 use crate::gui::Shell;
@@ -80,7 +80,8 @@ impl Console {
                         }
                     });
             }
-            if ui.button("Bid for time").clicked() || entered {
+            let noted = app.text(ui, "What I want from the set today (optional)", "bid.note");
+            if ui.button("Bid for time").clicked() || entered || noted {
                 let minutes = app.value("bid.minutes");
                 let minutes = if minutes.trim().is_empty() {
                     Ok(None)
@@ -102,7 +103,7 @@ impl Console {
                             minutes,
                             urgency,
                             issue: self.bid_issue.clone(),
-                            note: String::new(),
+                            note: app.value("bid.note").trim().to_owned(),
                         },
                     ),
                 }
@@ -110,45 +111,151 @@ impl Console {
             app.status(ui, "bid");
         }
         ui.add_space(8.0);
+        self.batting_order(app, ui, set, meeting_id, meeting);
+    }
+
+    /// The batting order: proposed from the bids, then arranged by the set (a presenter
+    /// moved up or down, their minutes changed, or passing this time) and locked.
+    fn batting_order(
+        &mut self,
+        app: &mut Shell,
+        ui: &mut egui::Ui,
+        set: &ActionLearningSet,
+        meeting_id: &MeetingId,
+        meeting: &revans_model::Meeting,
+    ) {
         let order = batting_order(set, meeting);
+        if order.locked {
+            self.arranged = None;
+        }
+        let arranging = match &self.arranged {
+            Some((m, slots)) if m == meeting_id => Some(slots.clone()),
+            _ => None,
+        };
+        let mut slots = arranging.clone().unwrap_or_else(|| order.slots.clone());
         ui.label(
             RichText::new(if order.locked {
                 "Batting order (locked)"
+            } else if arranging.is_some() {
+                "Batting order as the set arranges it"
             } else {
                 "Proposed batting order"
             })
             .strong(),
         );
+        let allocated: u32 = slots.iter().map(|s| s.minutes).sum();
         ui.label(format!(
-            "{} of {} minutes for turns allocated",
-            order.allocated(),
+            "{allocated} of {} minutes for turns allocated",
             order.minutes_for_turns
         ));
-        egui::Grid::new("order").striped(true).show(ui, |ui| {
-            for (i, slot) in order.slots.iter().enumerate() {
-                ui.label(format!("{}.", i + 1));
-                ui.label(name_of(set, &slot.member));
-                ui.label(format!("{} min", slot.minutes));
-                ui.label(
-                    slot.issue
-                        .as_ref()
-                        .and_then(|i| set.issues.get(i))
-                        .map(|i| i.statement.clone())
-                        .unwrap_or_default(),
+        let changed = arrange(
+            ui,
+            set,
+            meeting,
+            &mut slots,
+            order.locked,
+            order.minutes_for_turns,
+        );
+        if changed {
+            self.arranged = Some((meeting_id.clone(), slots.clone()));
+        }
+        if order.locked {
+            app.status(ui, "lock");
+            return;
+        }
+        ui.horizontal(|ui| {
+            if !slots.is_empty() && ui.button("Lock batting order").clicked() {
+                app.apply(
+                    "lock",
+                    "Locking…",
+                    Command::LockAgenda {
+                        meeting: meeting_id.clone(),
+                        slots: self.arranged.as_ref().map(|(_, s)| s.clone()),
+                    },
                 );
-                ui.end_row();
+            }
+            if self.arranged.is_some() && ui.button("Back to the proposed order").clicked() {
+                self.arranged = None;
             }
         });
-        if !order.locked && !order.slots.is_empty() && ui.button("Lock batting order").clicked() {
-            app.apply(
-                "lock",
-                "Locking…",
-                Command::LockAgenda {
-                    meeting: meeting_id.clone(),
-                    slots: None,
-                },
-            );
-        }
         app.status(ui, "lock");
     }
+}
+
+/// The batting order's rows; unless it is locked, each presenter's minutes can be changed
+/// and they can be moved earlier or later or pass this time. Returns whether anything was.
+fn arrange(
+    ui: &mut egui::Ui,
+    set: &ActionLearningSet,
+    meeting: &revans_model::Meeting,
+    slots: &mut Vec<revans_model::Slot>,
+    locked: bool,
+    minutes_for_turns: u32,
+) -> bool {
+    let mut changed = false;
+    egui::Grid::new("order").striped(true).show(ui, |ui| {
+        let mut moved: Option<(usize, usize)> = None;
+        let mut passing: Option<usize> = None;
+        let last = slots.len().saturating_sub(1);
+        for (i, slot) in slots.iter_mut().enumerate() {
+            ui.label(format!("{}.", i + 1));
+            ui.label(name_of(set, &slot.member));
+            if locked {
+                ui.label(format!("{} min", slot.minutes));
+            } else {
+                let minutes = egui::DragValue::new(&mut slot.minutes)
+                    .range(1..=minutes_for_turns.max(1))
+                    .suffix(" min");
+                changed |= ui.add(minutes).changed();
+            }
+            ui.label(
+                slot.issue
+                    .as_ref()
+                    .and_then(|i| set.issues.get(i))
+                    .map(|i| i.statement.clone())
+                    .unwrap_or_default(),
+            );
+            ui.label(
+                meeting
+                    .bids
+                    .get(&slot.member)
+                    .map(|b| b.note.clone())
+                    .unwrap_or_default(),
+            );
+            if !locked {
+                let who = name_of(set, &slot.member);
+                if ui
+                    .add_enabled(i > 0, egui::Button::new("Earlier"))
+                    .on_hover_text(format!("{who} presents earlier"))
+                    .clicked()
+                {
+                    moved = Some((i, i - 1));
+                }
+                if ui
+                    .add_enabled(i < last, egui::Button::new("Later"))
+                    .on_hover_text(format!("{who} presents later"))
+                    .clicked()
+                {
+                    moved = Some((i, i + 1));
+                }
+                if ui
+                    .button("Pass")
+                    .on_hover_text(format!("{who} passes this time"))
+                    .clicked()
+                {
+                    passing = Some(i);
+                }
+            }
+            ui.end_row();
+        }
+        if let Some((from, to)) = moved {
+            slots.swap(from, to);
+            changed = true;
+        }
+        if let Some(i) = passing {
+            slots.remove(i);
+            changed = true;
+        }
+    });
+    changed
 }

@@ -77,6 +77,9 @@ pub(crate) struct Console {
     /// the box follows the turn, and takes others' words while this device has not
     /// changed it.
     insights_of: Option<(MemberId, String)>,
+    /// The batting order as the set is arranging it before locking it (moved, minutes
+    /// changed, someone passing), for the meeting named; `None` shows the proposal.
+    arranged: Option<(MeetingId, Vec<revans_model::Slot>)>,
 }
 
 /// The meeting the console shows, in the set it belongs to: what each phase draws from.
@@ -96,6 +99,7 @@ impl Default for Console {
             bid_issue: None,
             likelihood: 7,
             insights_of: None,
+            arranged: None,
         }
     }
 }
