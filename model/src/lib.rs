@@ -75,7 +75,7 @@ pub use journal::{
 };
 pub use limits::{LINE_MAX, NAME_MAX, PROSE_MAX};
 pub use meeting::{
-    Agenda, Bid, CatchUp, Contribution, ContributionKind, Meeting, MemberReview, Phase,
+    Agenda, Attendance, Bid, CatchUp, Contribution, ContributionKind, Meeting, MemberReview, Phase,
     ProcessReview, Slot, Turn, Urgency,
 };
 pub use member::{Departure, DepartureKind, Device, Member, Role};

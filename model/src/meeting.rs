@@ -41,6 +41,10 @@ pub struct Meeting {
     /// Each member's bid for time, under their own key.
     #[autosurgeon(missing = "BTreeMap::new")]
     pub bids: BTreeMap<MemberId, Bid>,
+    /// Each member's word on coming, or their apologies, under their own key: "commitment
+    /// to attending, and having a really good reason if you can't".
+    #[autosurgeon(missing = "BTreeMap::new")]
+    pub attendance: BTreeMap<MemberId, Attendance>,
     /// The batting order, once the set has locked it.
     #[autosurgeon(missing = "Option::default")]
     pub agenda: Option<Agenda>,
@@ -59,6 +63,17 @@ pub struct Meeting {
 }
 
 impl Meeting {
+    /// Those who sent apologies, with what they said.
+    pub fn away(&self) -> impl Iterator<Item = (&MemberId, &Attendance)> {
+        self.attendance.iter().filter(|(_, a)| !a.coming)
+    }
+
+    /// Whether a member sent apologies for this meeting.
+    #[must_use]
+    pub fn is_away(&self, member: &MemberId) -> bool {
+        self.attendance.get(member).is_some_and(|a| !a.coming)
+    }
+
     /// The minutes for turns: the meeting's length less catch-up and review.
     #[must_use]
     pub fn minutes_for_turns(&self) -> u32 {
@@ -172,6 +187,17 @@ pub struct CatchUp {
     pub news: SharedText,
     /// When it was last changed.
     pub updated_at: Timestamp,
+}
+
+/// A member's word on a meeting: coming, or apologies with the reason (shown to the set).
+#[derive(Clone, Debug, PartialEq, Eq, Reconcile, Hydrate, Serialize, Deserialize)]
+pub struct Attendance {
+    /// Coming; `false` sends apologies.
+    pub coming: bool,
+    /// Why they cannot come (empty when coming, or if they gave none).
+    pub reason: String,
+    /// When they said so.
+    pub said_at: Timestamp,
 }
 
 /// "Each meeting starts with a bid for time."

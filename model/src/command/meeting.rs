@@ -7,8 +7,8 @@ use chrono::{DateTime, Utc};
 use super::{Applied, Host, MeetingPlan, MemberReviewAnswers, Writer, optional, required};
 use crate::error::{CommandError, MAX_MEETING_MINUTES, MIN_MEETING_MINUTES};
 use crate::ids::MeetingId;
-use crate::limits::{NAME_MAX, PROSE_MAX};
-use crate::meeting::{CatchUp, Meeting, MemberReview, Phase, ProcessReview};
+use crate::limits::{LINE_MAX, NAME_MAX, PROSE_MAX};
+use crate::meeting::{Attendance, CatchUp, Meeting, MemberReview, Phase, ProcessReview};
 use crate::practice;
 use crate::text::SharedText;
 use crate::time::Timestamp;
@@ -41,6 +41,7 @@ impl Writer<'_, '_> {
             closed_at: None,
             catch_up: BTreeMap::new(),
             bids: BTreeMap::new(),
+            attendance: BTreeMap::new(),
             agenda: None,
             turns: BTreeMap::new(),
             process_review: ProcessReview::default(),
@@ -155,6 +156,37 @@ impl Writer<'_, '_> {
             };
             meeting.catch_up.insert(self.author.clone(), entry);
         }
+        self.put_meeting(id, &meeting)?;
+        Ok(Applied::Done)
+    }
+
+    pub(super) fn attend(
+        &mut self,
+        id: &MeetingId,
+        coming: bool,
+        reason: &str,
+    ) -> Result<Applied, CommandError> {
+        let mut meeting = self.meeting(id)?;
+        if meeting.phase == Phase::Closed {
+            return Err(CommandError::WrongPhase {
+                what: "say whether you are coming",
+                when: "before the meeting closes",
+                phase: meeting.phase,
+            });
+        }
+        let reason = if coming {
+            String::new()
+        } else {
+            optional(reason, "reason", LINE_MAX)?
+        };
+        meeting.attendance.insert(
+            self.author.clone(),
+            Attendance {
+                coming,
+                reason,
+                said_at: self.at,
+            },
+        );
         self.put_meeting(id, &meeting)?;
         Ok(Applied::Done)
     }

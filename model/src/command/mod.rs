@@ -199,6 +199,16 @@ pub enum Command {
         /// The news.
         news: String,
     },
+    /// Say one is coming to a meeting, or send apologies with the reason (a second word
+    /// replaces the first).
+    Attend {
+        /// Which meeting.
+        meeting: MeetingId,
+        /// Coming; `false` sends apologies.
+        coming: bool,
+        /// Why one cannot come (apologies only).
+        reason: String,
+    },
     /// Bid for time at a meeting (a second bid replaces the first).
     BidForTime {
         /// Which meeting.
@@ -403,6 +413,7 @@ impl Command {
             Command::MoveMeeting { .. } => "move a meeting",
             Command::MovePhase { .. } => "move a meeting's phase",
             Command::CatchUp { .. } => "share catch-up news",
+            Command::Attend { .. } => "say whether one is coming",
             Command::BidForTime { .. } => "bid for time",
             Command::LockAgenda { .. } => "lock the agenda",
             Command::StartTurn { .. } => "start a turn",
@@ -540,6 +551,11 @@ impl<'a, 'b> Writer<'a, 'b> {
             } => self.move_meeting(&meeting, scheduled_at, location.as_deref(), host),
             Command::MovePhase { meeting, to } => self.move_phase(&meeting, to),
             Command::CatchUp { meeting, news } => self.catch_up(&meeting, &news),
+            Command::Attend {
+                meeting,
+                coming,
+                reason,
+            } => self.attend(&meeting, coming, &reason),
             Command::BidForTime {
                 meeting,
                 minutes,

@@ -8,7 +8,7 @@
 //!
 //! | what | who may write it |
 //! |---|---|
-//! | a member's own records: profile, devices' addresses, bids, catch-up news, member reviews, agreements to rules, their issues, actions and report-backs | that member's devices only |
+//! | a member's own records: profile, devices' addresses, coming or apologies, bids, catch-up news, member reviews, agreements to rules, their issues, actions and report-backs | that member's devices only |
 //! | admitting a member or linking a device | any member's device, only with a valid, unused, unexpired invitation's signature (its key is in the ticket) and the new device's own consent |
 //! | removing a member | the facilitator while the set is facilitated; otherwise any member. Leaving: the member themself |
 //! | facilitation and the hand-over | the facilitator while facilitated; any member once rotating or self-managed |
@@ -656,9 +656,13 @@ impl Check<'_> {
             }
             ["actions", a, ..] => self.owned("actions", a, made(2)),
 
-            ["meetings", _, "catch_up" | "bids" | "member_reviews", m, ..] => {
-                Who::Owner(MemberId::from(*m))
-            }
+            [
+                "meetings",
+                _,
+                "catch_up" | "bids" | "attendance" | "member_reviews",
+                m,
+                ..,
+            ] => Who::Owner(MemberId::from(*m)),
             ["meetings", _, "created_by" | "created_at"] => Who::AtCreation,
             ["meetings" | "question_bank" | "celebrations", ..] => Who::Anyone,
 

@@ -76,7 +76,7 @@ pub(super) fn check_field(
     let minutes = u64::from(MAX_MEETING_MINUTES) * 2;
     match key {
         "name" | "display_name" | "organisation" | "location" | "for_name" => text(NAME_MAX),
-        "statement" | "text" | "note" => text(LINE_MAX),
+        "statement" | "text" | "note" | "reason" => text(LINE_MAX),
         "minutes" => number(0, minutes, true),
         "catch_up_minutes" | "review_minutes" | "allocated_minutes" | "first" | "later" => {
             number(0, minutes, false)
@@ -96,7 +96,7 @@ pub(super) fn check_field(
             "Process",
         ]),
         "kind" => one_of(&["Question", "Statement", "Left", "Removed"]),
-        "suggested" => match value {
+        "suggested" | "coming" => match value {
             ScalarValue::Boolean(_) => Ok(()),
             _ => Err("something other than yes or no"),
         },
@@ -202,6 +202,7 @@ pub(super) const COLLECTIONS: &[&str] = &[
     "meetings",
     "catch_up",
     "bids",
+    "attendance",
     "turns",
     "contributions",
     "member_reviews",
@@ -271,6 +272,7 @@ pub(super) fn describe(target: &[String]) -> String {
         ["issues", ..] => "an issue",
         ["actions", ..] => "an action",
         ["meetings", _, "bids", ..] => "a bid for time",
+        ["meetings", _, "attendance", ..] => "coming or apologies",
         ["meetings", _, "catch_up", ..] => "catch-up news",
         ["meetings", _, "member_reviews", ..] => "a member's review",
         ["meetings", ..] => "a meeting",

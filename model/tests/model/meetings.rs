@@ -694,3 +694,51 @@ fn the_process_review_and_each_members_review() {
     f.advance(&m, Phase::Closed, 120);
     f.ok(3, 130, review(Some("Timekeeping, and the tea.")));
 }
+
+fn attend(meeting: &MeetingId, coming: bool, reason: &str) -> Command {
+    Command::Attend {
+        meeting: meeting.clone(),
+        coming,
+        reason: reason.into(),
+    }
+}
+
+#[test]
+fn each_member_says_they_are_coming_or_sends_apologies_with_a_reason_the_set_sees() {
+    let mut f = Fixture::new();
+    let m = f.plan(60 * 24, 120);
+    let (ada, bo, cy) = (
+        f.members[0].clone(),
+        f.members[1].clone(),
+        f.members[2].clone(),
+    );
+    f.ok(0, 10, attend(&m, true, "ignored when coming"));
+    f.ok(1, 11, attend(&m, false, "  At a funeral that day.  "));
+    let set = f.set();
+    let meeting = &set.meetings[&m];
+    assert!(meeting.attendance[&ada].coming);
+    assert_eq!(
+        meeting.attendance[&ada].reason, "",
+        "a reason goes with apologies"
+    );
+    let away: Vec<_> = meeting
+        .away()
+        .map(|(who, a)| (who.clone(), a.reason.clone()))
+        .collect();
+    assert_eq!(away, [(bo.clone(), "At a funeral that day.".to_owned())]);
+    assert!(
+        meeting.is_away(&bo) && !meeting.is_away(&cy),
+        "Cy has said nothing"
+    );
+
+    // Plans change: Bo can come after all; his second word replaces the first.
+    f.ok(1, 12, attend(&m, true, ""));
+    assert!(!f.set().meetings[&m].is_away(&bo));
+
+    // A reason too long for a line is refused, saying so.
+    let long = "a".repeat(revans_model::LINE_MAX + 1);
+    assert!(matches!(
+        f.refused(2, 13, attend(&m, false, &long)),
+        CommandError::TooLong { .. }
+    ));
+}

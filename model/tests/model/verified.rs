@@ -95,6 +95,37 @@ fn another_members_bid_vote_or_name_is_not_forged() {
         bid.unwrap_err()
             .starts_with("a change to a bid for time of another member")
     );
+    // Nor does Bo say Ada is not coming.
+    f.ok(
+        0,
+        63,
+        Command::Attend {
+            meeting: m.clone(),
+            coming: true,
+            reason: String::new(),
+        },
+    );
+    let apologies = hostile(&f, 1, |tx| {
+        let word = at(tx, &["meetings", m.as_str(), "attendance", ada.as_str()]);
+        tx.put(&word, "coming", false)?;
+        tx.put(&word, "reason", "Ada is busy.")?;
+        Ok(())
+    });
+    assert!(
+        apologies
+            .unwrap_err()
+            .starts_with("a change to coming or apologies of another member")
+    );
+    // And a word on coming is yes or no.
+    let maybe = hostile(&f, 0, |tx| {
+        let word = at(tx, &["meetings", m.as_str(), "attendance", ada.as_str()]);
+        tx.put(&word, "coming", "maybe")?;
+        Ok(())
+    });
+    assert_eq!(
+        maybe.unwrap_err(),
+        "something other than yes or no for coming or apologies"
+    );
     let rule = f.set().ground_rules.keys().next().unwrap().clone();
     let vote = hostile(&f, 1, |tx| {
         let agreed = at(tx, &["ground_rules", rule.as_str(), "agreed_by"]);
@@ -612,6 +643,7 @@ fn a_map_of_members_records_is_never_replaced() {
     for (key, what) in [
         ("catch_up", "catch-up news"),
         ("bids", "a bid for time"),
+        ("attendance", "coming or apologies"),
         ("member_reviews", "a member's review"),
         ("turns", "a meeting"),
     ] {
