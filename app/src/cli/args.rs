@@ -120,6 +120,11 @@ pub enum Cmd {
     ///
     /// Example: revans catchup "Tuesday set" 3f2a "The restructure went ahead."
     Catchup(CatchupArgs),
+    /// Say you are coming to a meeting, or send your apologies (with a reason, shown to
+    /// the set); a second word replaces your first.
+    ///
+    /// Example: revans attend "Tuesday set" next --apologies "At a funeral that day"
+    Attend(AttendArgs),
     /// Bid for time at a meeting; a second bid replaces your first.
     ///
     /// Example: revans bid "Tuesday set" next --minutes 25 --urgency high
@@ -344,6 +349,25 @@ pub struct QuestionArgs {
     /// Who asked it (name, id or prefix); by default you.
     #[arg(long, value_name = "MEMBER")]
     pub by: Option<String>,
+}
+
+/// What `revans attend` takes.
+#[derive(Debug, Args)]
+pub struct AttendArgs {
+    /// The set.
+    pub set: String,
+    /// The meeting (id or prefix, or `next`).
+    pub meeting: String,
+    /// You are coming.
+    #[arg(
+        long,
+        conflicts_with = "apologies",
+        required_unless_present = "apologies"
+    )]
+    pub coming: bool,
+    /// You cannot come: your apologies, with the reason if you give one.
+    #[arg(long, value_name = "REASON", num_args = 0..=1, default_missing_value = "")]
+    pub apologies: Option<String>,
 }
 
 /// What `revans insights` takes.

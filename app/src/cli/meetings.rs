@@ -12,8 +12,9 @@ use revans_model::{
 use serde_json::json;
 
 use super::args::{
-    AgendaArgs, BidArgs, CatchupArgs, InsightsArgs, MeetingCmd, MeetingListArgs, MeetingMoveArgs,
-    MeetingPhaseArgs, MeetingPlanArgs, PhaseArg, QuestionArgs, TurnAction, TurnArgs, UrgencyArg,
+    AgendaArgs, AttendArgs, BidArgs, CatchupArgs, InsightsArgs, MeetingCmd, MeetingListArgs,
+    MeetingMoveArgs, MeetingPhaseArgs, MeetingPlanArgs, PhaseArg, QuestionArgs, TurnAction,
+    TurnArgs, UrgencyArg,
 };
 use super::input::rfc3339;
 use super::output::{Io, applied_id};
@@ -455,6 +456,45 @@ pub(super) async fn question(
             "Statement logged."
         } else {
             "Question logged."
+        },
+    );
+    Ok(())
+}
+
+/// Say you are coming to a meeting, or send your apologies.
+pub(super) async fn attend(
+    io: &mut Io<'_>,
+    AttendArgs {
+        set,
+        meeting,
+        coming,
+        apologies,
+    }: AttendArgs,
+) -> Result<()> {
+    let (id, state) = io.set(&set)?;
+    let meeting = refs::meeting(&state, &meeting)?;
+    let coming = coming || apologies.is_none();
+    let reason = apologies.unwrap_or_default().trim().to_owned();
+    io.apply(
+        &id,
+        Command::Attend {
+            meeting: meeting.clone(),
+            coming,
+            reason: reason.clone(),
+        },
+    )
+    .await?;
+    let when = state
+        .meetings
+        .get(&meeting)
+        .map(|m| local(m.scheduled_at.get()))
+        .unwrap_or_default();
+    io.emit(
+        &json!({ "meeting": meeting, "coming": coming, "reason": reason }),
+        &if coming {
+            format!("You are coming to the meeting of {when}.")
+        } else {
+            format!("Your apologies for the meeting of {when} are sent to the set.")
         },
     );
     Ok(())

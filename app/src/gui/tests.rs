@@ -1116,6 +1116,71 @@ fn bo_joins_running(
     (bo, member)
 }
 
+/// Bo sends apologies from his own device with a reason; Ada sees it where meetings are
+/// planned and says she is coming; at the catch-up Bo's open action carries to the next
+/// meeting instead of waiting for an account.
+#[test]
+fn apologies_are_shown_to_the_set_and_an_away_members_actions_carry() {
+    use revans_model::{Command, Phase};
+    let root = tempfile::tempdir().unwrap();
+    let mut h = app(&root.path().join("ada"));
+    profile_and_set(&mut h, "Ada");
+    let (bo, bo_member) = bo_joins_running(&mut h, &root.path().join("bo"));
+    let (_, set) = scene(&h);
+    let meeting = plan_now(&h);
+    until(&mut h, "the meeting to reach Bo", |_| {
+        bo.set(&set)
+            .is_ok_and(|s| s.meetings.contains_key(&meeting))
+    });
+    let runtime = h.state().shell.runtime.clone();
+    for command in [
+        Command::AddAction {
+            text: "Ask the rota team".into(),
+            likelihood: 6,
+            issue: None,
+            meeting: None,
+        },
+        Command::Attend {
+            meeting: meeting.clone(),
+            coming: false,
+            reason: "At a funeral that day".into(),
+        },
+    ] {
+        runtime.block_on(bo.apply(&set, command)).unwrap();
+    }
+    until(&mut h, "Bo's apologies to reach Ada", |h| {
+        h.state()
+            .shell
+            .set()
+            .is_some_and(|s| s.meetings[&meeting].is_away(&bo_member))
+    });
+    click(&mut h, "Meetings");
+    see(&mut h, "Apologies from Bo: At a funeral that day");
+    click(&mut h, "I'm coming");
+    settled(&mut h);
+    see(&mut h, "Coming: Ada");
+
+    apply(
+        &h,
+        Command::MovePhase {
+            meeting: meeting.clone(),
+            to: Phase::CatchUp,
+        },
+    );
+    click(&mut h, "Meeting console");
+    see(
+        &mut h,
+        "Bo sent apologies (At a funeral that day); 1 action carried to the next meeting.",
+    );
+    assert!(
+        h.query_all_by_label_contains("Ask the rota team")
+            .next()
+            .is_none(),
+        "the away member's action is not among those to report on"
+    );
+    runtime.block_on(bo.shutdown());
+}
+
 /// The set arranges its batting order before locking it: each bid shows what its member
 /// wants from the set today, the second presenter is moved first, and the order locked
 /// is the one arranged.

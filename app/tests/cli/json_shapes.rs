@@ -334,6 +334,18 @@ fn the_readme_json_table_is_what_the_commands_print() {
 
     keep(
         p,
+        "attend",
+        &bo,
+        &[
+            "attend",
+            &set,
+            "next",
+            "--apologies",
+            "At a funeral that day",
+        ],
+    );
+    keep(
+        p,
         "meeting phase",
         &ada,
         &["meeting", "phase", &set, "next", "catch-up"],

@@ -112,6 +112,7 @@ impl Meetings {
             app.edit_form(ui, &set);
             return;
         }
+        attendance(app, ui, &set);
         ui.add_space(8.0);
         ui.label(RichText::new("Plan a meeting").strong());
         ui.label("The first meeting is three hours by default, later ones two; meet at members' workplaces in turn.");
@@ -195,4 +196,70 @@ impl Meetings {
         }
         app.status(ui, "plan");
     }
+}
+
+/// Who is coming to the next meeting and who sent apologies (with their reasons, shown
+/// to the set), and this member's own word on it.
+fn attendance(app: &mut Shell, ui: &mut egui::Ui, set: &ActionLearningSet) {
+    let Some((id, meeting)) = set
+        .meetings_in_order()
+        .into_iter()
+        .find(|(_, m)| m.phase != revans_model::Phase::Closed)
+    else {
+        return;
+    };
+    ui.add_space(8.0);
+    ui.label(RichText::new(format!("Coming on {}?", local(meeting.scheduled_at.get()))).strong());
+    let (mut coming, mut unsaid) = (Vec::new(), Vec::new());
+    for (member, _) in set.current_members() {
+        match meeting.attendance.get(member) {
+            Some(word) if word.coming => coming.push(name_of(set, member)),
+            Some(_) => {}
+            None => unsaid.push(name_of(set, member)),
+        }
+    }
+    if !coming.is_empty() {
+        ui.label(format!("Coming: {}", coming.join(", ")));
+    }
+    for (member, word) in meeting.away() {
+        ui.label(if word.reason.is_empty() {
+            format!("Apologies from {}", name_of(set, member))
+        } else {
+            format!("Apologies from {}: {}", name_of(set, member), word.reason)
+        });
+    }
+    if !unsaid.is_empty() {
+        ui.label(RichText::new(format!("Not said yet: {}", unsaid.join(", "))).weak());
+    }
+    let Some(me) = app.me() else { return };
+    let mine = meeting.attendance.get(&me);
+    ui.horizontal(|ui| {
+        if mine.is_none_or(|w| !w.coming) && ui.button("I'm coming").clicked() {
+            app.apply(
+                "attend",
+                "Saying you are coming…",
+                Command::Attend {
+                    meeting: id.clone(),
+                    coming: true,
+                    reason: String::new(),
+                },
+            );
+        }
+    });
+    if mine.is_none_or(|w| w.coming) {
+        let entered = app.text(ui, "Reason (optional, shown to the set)", "attend.reason");
+        if ui.button("Send apologies").clicked() || entered {
+            let reason = app.value("attend.reason");
+            app.apply(
+                "attend",
+                "Sending your apologies…",
+                Command::Attend {
+                    meeting: id.clone(),
+                    coming: false,
+                    reason,
+                },
+            );
+        }
+    }
+    app.status(ui, "attend");
 }

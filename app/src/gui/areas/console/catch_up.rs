@@ -34,12 +34,38 @@ pub(super) fn catch_up(app: &mut Shell, ui: &mut egui::Ui, shown: Shown<'_>) {
     }
     app.status(ui, "news");
 
+    // Who is away today, with what they said: their actions carry to the next meeting,
+    // not reported here as not done.
+    for (member, word) in meeting.away() {
+        let reason = if word.reason.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", word.reason)
+        };
+        let open = set.open_actions_of(member).len();
+        let carries = if open == 0 {
+            String::new()
+        } else {
+            format!(
+                "; {} carried to the next meeting",
+                crate::render::counted(open, "action")
+            )
+        };
+        ui.label(
+            RichText::new(format!(
+                "{} sent apologies{reason}{carries}.",
+                name_of(set, member)
+            ))
+            .color(member_colour(set, member)),
+        );
+    }
     let me = app.me();
-    // Every member's open actions, theirs to report on; accounts as they are given.
+    // Every member's open actions, theirs to report on (the away member's carry);
+    // accounts as they are given.
     let others: Vec<_> = set
         .current_members()
         .into_iter()
-        .filter(|(id, _)| Some(*id) != me.as_ref())
+        .filter(|(id, _)| Some(*id) != me.as_ref() && !meeting.is_away(id))
         .flat_map(|(id, _)| set.open_actions_of(id))
         .collect();
     let began = meeting
