@@ -343,16 +343,9 @@ fn meeting_markdown(md: &mut String, set: &ActionLearningSet, id: &MeetingId, no
         md.push('\n');
     }
     let review = &meeting.process_review;
-    if !(review.worked_well.is_blank()
-        && review.was_difficult.is_blank()
-        && review.more_effective.is_blank())
-    {
+    if review.answers().iter().any(|(_, text)| !text.is_blank()) {
         md.push_str("**Review**\n\n");
-        for (label, text) in [
-            ("What worked well", &review.worked_well),
-            ("What was difficult", &review.was_difficult),
-            ("How we could be more effective", &review.more_effective),
-        ] {
+        for (label, text) in review.answers() {
             if !text.is_blank() {
                 let _ = writeln!(md, "- {label}: {}", text.as_str().trim());
             }
@@ -361,13 +354,7 @@ fn meeting_markdown(md: &mut String, set: &ActionLearningSet, id: &MeetingId, no
     }
     for (member, r) in &meeting.member_reviews {
         let _ = writeln!(md, "**{}'s review**\n", name(set, member));
-        for (label, text) in [
-            ("About my problem", &r.my_problem),
-            ("About myself", &r.myself),
-            ("My action steps", &r.my_action_steps),
-            ("About the others' problems", &r.other_members),
-            ("About the working of the set", &r.the_set),
-        ] {
+        for (label, text) in r.answers() {
             if !text.is_blank() {
                 let _ = writeln!(md, "- {label}: {}", text.as_str().trim());
             }

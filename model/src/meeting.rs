@@ -51,7 +51,8 @@ pub struct Meeting {
     /// Each presenter's turn, under their own key.
     #[autosurgeon(missing = "BTreeMap::new")]
     pub turns: BTreeMap<MemberId, Turn>,
-    /// The set's review of how the meeting went.
+    /// The set's review of how the meeting went, as written together before the review
+    /// became a round (read, no longer written: each member's say is in their review).
     pub process_review: ProcessReview,
     /// Each member's own review, under their own key.
     #[autosurgeon(missing = "BTreeMap::new")]
@@ -347,7 +348,9 @@ pub enum ContributionKind {
 }
 
 /// "Review – at the end of each session, the set takes a few minutes for feedback and
-/// discussion of the process."
+/// discussion of the process.": each member's say, in their own review
+/// ([`MemberReview::process`]); a meeting's `process_review` holds what sets wrote
+/// together before the review became a round.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Reconcile, Hydrate, Serialize, Deserialize)]
 pub struct ProcessReview {
     /// "What worked well?"
@@ -380,6 +383,55 @@ pub struct MemberReview {
     /// "The set. The thing that stands out for me today in terms of the working of this set is:"
     #[autosurgeon(missing = "SharedText::default")]
     pub the_set: SharedText,
+    /// Their say on the three questions of the process review: each member answers them
+    /// in their own words, in the round at the end of the meeting.
+    #[autosurgeon(missing = "ProcessReview::default")]
+    pub process: ProcessReview,
     /// When it was last changed.
     pub updated_at: Timestamp,
+}
+
+impl ProcessReview {
+    /// The three answers, each with its question in a few words.
+    #[must_use]
+    pub fn answers(&self) -> [(&'static str, &SharedText); 3] {
+        [
+            ("What worked well", &self.worked_well),
+            ("What was difficult", &self.was_difficult),
+            ("How we could be more effective", &self.more_effective),
+        ]
+    }
+}
+
+impl MemberReview {
+    /// Every answer, the say on the process first, each with its question in a few
+    /// words.
+    #[must_use]
+    pub fn answers(&self) -> [(&'static str, &SharedText); 8] {
+        let [worked, difficult, effective] = self.process.answers();
+        [
+            worked,
+            difficult,
+            effective,
+            ("About my problem", &self.my_problem),
+            ("About myself", &self.myself),
+            ("My action steps", &self.my_action_steps),
+            ("About the others' problems", &self.other_members),
+            ("About the working of the set", &self.the_set),
+        ]
+    }
+
+    /// A review with nothing written yet, begun at `at`.
+    #[must_use]
+    pub fn begun(at: Timestamp) -> Self {
+        Self {
+            my_problem: SharedText::default(),
+            myself: SharedText::default(),
+            my_action_steps: SharedText::default(),
+            other_members: SharedText::default(),
+            the_set: SharedText::default(),
+            process: ProcessReview::default(),
+            updated_at: at,
+        }
+    }
 }

@@ -166,7 +166,7 @@ fn list(io: &mut Io<'_>, ActionListArgs { set }: ActionListArgs) -> Result<()> {
     Ok(())
 }
 
-/// The set's review of a meeting, and your own.
+/// Your review of a meeting: your say on how it went, and your own learning.
 pub(super) async fn review(io: &mut Io<'_>, r: ReviewArgs) -> Result<()> {
     let (id, state) = io.set(&r.set)?;
     let meeting = refs::meeting(&state, &r.meeting)?;

@@ -150,7 +150,7 @@ pub enum Cmd {
     /// Actions: commit to one, report back on one, list them.
     #[command(subcommand)]
     Action(ActionCmd),
-    /// The set's review of a meeting, and your own.
+    /// Your review of a meeting: your say on how it went, and your own learning.
     ///
     /// Example: revans review "Tuesday set" 3f2a --worked-well "Good questions"
     Review(ReviewArgs),

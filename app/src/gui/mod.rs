@@ -57,7 +57,7 @@ fn acknowledgement(place: &str) -> Option<&'static str> {
         "turn" => "Turn updated",
         "said" => "Logged",
         "action" => "Action added",
-        "review" => "The set's review is saved",
+        "review" => "Your say on the meeting is shared with the set",
         "mine" => "Your review is saved",
         "journal" => "Journal entry written",
         "facilitation" => "Facilitation changed",

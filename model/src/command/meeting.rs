@@ -215,7 +215,13 @@ impl Writer<'_, '_> {
         more_effective: Option<String>,
     ) -> Result<Applied, CommandError> {
         let mut meeting = self.meeting_in_review(id, "review the process")?;
-        let review = &mut meeting.process_review;
+        let at = self.at;
+        let mine = meeting
+            .member_reviews
+            .entry(self.author.clone())
+            .or_insert_with(|| MemberReview::begun(at));
+        mine.updated_at = at;
+        let review = &mut mine.process;
         let answers = [
             (
                 &mut review.worked_well,
@@ -256,14 +262,7 @@ impl Writer<'_, '_> {
         let review = meeting
             .member_reviews
             .entry(self.author.clone())
-            .or_insert_with(|| MemberReview {
-                my_problem: SharedText::default(),
-                myself: SharedText::default(),
-                my_action_steps: SharedText::default(),
-                other_members: SharedText::default(),
-                the_set: SharedText::default(),
-                updated_at: self.at,
-            });
+            .or_insert_with(|| MemberReview::begun(self.at));
         let fields = [
             (
                 &mut review.my_problem,

@@ -176,6 +176,7 @@ pub(super) const MAPS: &[&str] = &[
     "retired",
     "agenda",
     "process_review",
+    "process",
     "report_back",
     "used",
     "revoked",

@@ -672,16 +672,19 @@ fn the_process_review_and_each_members_review() {
     );
     assert_eq!(e, CommandError::Blank { field: "review" });
 
+    // Each member's say on the process is their own, in the round: Ada's and Cy's stand
+    // side by side, and neither replaces the other's.
     let set = f.set();
     let meeting = &set.meetings[&m];
-    assert_eq!(meeting.process_review.worked_well.as_str(), "Timekeeping.");
-    assert_eq!(
-        meeting.process_review.was_difficult.as_str(),
-        "Too much advice."
-    );
-    assert_eq!(
-        meeting.process_review.more_effective.as_str(),
-        "Ask, don't tell."
+    let process = |member: usize| &meeting.member_reviews[&f.members[member]].process;
+    assert_eq!(process(0).worked_well.as_str(), "Timekeeping.");
+    assert!(process(0).was_difficult.is_blank());
+    assert!(process(2).worked_well.is_blank());
+    assert_eq!(process(2).was_difficult.as_str(), "Too much advice.");
+    assert_eq!(process(2).more_effective.as_str(), "Ask, don't tell.");
+    assert!(
+        meeting.process_review.worked_well.is_blank(),
+        "nothing is written in the set's one shared review any more"
     );
     let bos = &meeting.member_reviews[&f.members[1]];
     assert_eq!(bos.myself.as_str(), "I rush to fix things.");
@@ -690,9 +693,15 @@ fn the_process_review_and_each_members_review() {
         "It is older than me; it is about trust; it can wait."
     );
     assert!(bos.the_set.is_blank());
-    // The review closes the meeting.
+    // The review closes the meeting; a member's say can still follow.
     f.advance(&m, Phase::Closed, 120);
     f.ok(3, 130, review(Some("Timekeeping, and the tea.")));
+    let set = f.set();
+    let dis = &set.meetings[&m].member_reviews[&f.members[3]];
+    assert_eq!(
+        dis.process.worked_well.as_str(),
+        "Timekeeping, and the tea."
+    );
 }
 
 fn attend(meeting: &MeetingId, coming: bool, reason: &str) -> Command {

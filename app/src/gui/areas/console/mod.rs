@@ -192,7 +192,7 @@ impl Console {
             Phase::CatchUp => catch_up::catch_up(app, ui, shown),
             Phase::Agenda => self.agenda(app, ui, shown),
             Phase::Turns => self.turns(app, ui, shown),
-            Phase::Review => review::review(app, ui, &meeting_id, &meeting),
+            Phase::Review => review::review(app, ui, shown),
             Phase::Closed => summary(ui, &set, &meeting_id, app.now()),
         }
     }

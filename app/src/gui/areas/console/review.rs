@@ -1,9 +1,10 @@
 //! The end of a meeting: actions committed to, and the review of how it went.
 
 use egui::RichText;
-use revans_model::{Command, Meeting, MeetingId, MemberReviewAnswers};
+use revans_model::{Command, MeetingId, MemberReviewAnswers};
 
-use super::Console;
+use super::room::round;
+use super::{Console, Shown};
 use crate::gui::{Shell, look};
 
 use super::OWN_REVIEW;
@@ -39,27 +40,21 @@ impl Console {
     }
 }
 
-pub(super) fn review(
-    app: &mut Shell,
-    ui: &mut egui::Ui,
-    meeting_id: &MeetingId,
-    meeting: &Meeting,
-) {
-    ui.label(RichText::new("Review of the meeting").strong());
-    let r = &meeting.process_review;
-    for (label, text) in [
-        ("Worked well", &r.worked_well),
-        ("Was difficult", &r.was_difficult),
-        ("More effective", &r.more_effective),
-    ] {
-        if !text.is_blank() {
-            ui.label(format!("{label}: {}", text.as_str()));
-        }
-    }
+pub(super) fn review(app: &mut Shell, ui: &mut egui::Ui, shown: Shown<'_>) {
+    let Shown {
+        set,
+        meeting_id,
+        meeting,
+    } = shown;
+    ui.label(RichText::new("Review of the meeting, in the round").strong());
+    ui.label("Each member shares their review with the group: your say on how the meeting went, and your own learning.");
+    round(ui, set, meeting);
+    ui.add_space(8.0);
+    ui.label(RichText::new("Your say on the meeting").strong());
     app.prose(ui, "What worked well?", "review.worked");
     app.prose(ui, "What was difficult?", "review.difficult");
     app.prose(ui, "How could we be more effective?", "review.effective");
-    if ui.button("Save set review").clicked() {
+    if ui.button("Share my say").clicked() {
         let some = |s: String| (!s.trim().is_empty()).then_some(s);
         app.apply(
             "review",

@@ -11,7 +11,7 @@ use revans_model::{
 
 use super::{Console, Shown};
 use crate::gui::Shell;
-use crate::gui::look::{in_joining_order, member_colour};
+use crate::gui::look::{self, in_joining_order, member_colour};
 use crate::render::{counted, name_of};
 
 /// Green while there is time, amber in the last fifth, red once over.
@@ -236,6 +236,9 @@ impl Console {
             if meeting.phase == Phase::CatchUp {
                 catch_up(ui, set, meeting, k);
             }
+            if meeting.phase == Phase::Review {
+                round(ui, set, meeting);
+            }
         }
     }
 
@@ -364,22 +367,12 @@ pub(crate) fn summary(
         ));
     }
     insights(ui, set, meeting_id);
-    let review = &summary.process_review;
     ui.add_space(8.0);
-    ui.label(RichText::new("The set's review").strong());
-    let mut any = false;
-    for (label, text) in [
-        ("What worked well", &review.worked_well),
-        ("What was difficult", &review.was_difficult),
-        ("How we could be more effective", &review.more_effective),
-    ] {
-        if !text.is_blank() {
-            any = true;
-            ui.label(format!("{label}: {}", text.as_str()));
-        }
-    }
-    if !any {
-        ui.label(RichText::new("The set did not write a review of this meeting.").weak());
+    ui.label(RichText::new("The review, in the round").strong());
+    if let Some(meeting) = set.meetings.get(meeting_id)
+        && !round(ui, set, meeting)
+    {
+        ui.label(RichText::new("No one wrote a review of this meeting.").weak());
     }
 }
 
@@ -405,6 +398,44 @@ fn insights(ui: &mut egui::Ui, set: &ActionLearningSet, meeting_id: &MeetingId) 
             turn.insights.as_str().trim()
         ));
     }
+}
+
+/// The review as a round: each member's say on how the meeting went and their own
+/// review, in the order members joined, in their colour; and what the set wrote together
+/// before the review became a round. Returns whether there was anything to show.
+pub(crate) fn round(ui: &mut egui::Ui, set: &ActionLearningSet, meeting: &Meeting) -> bool {
+    let mut any = false;
+    let together = meeting.process_review.answers();
+    if together.iter().any(|(_, text)| !text.is_blank()) {
+        any = true;
+        look::card(ui, None, |ui| {
+            ui.label(RichText::new("The set, together").strong());
+            for (label, text) in together {
+                if !text.is_blank() {
+                    ui.label(format!("{label}: {}", text.as_str().trim()));
+                }
+            }
+        });
+    }
+    for (member, review) in in_joining_order(set, &meeting.member_reviews) {
+        let answers: Vec<_> = review
+            .answers()
+            .into_iter()
+            .filter(|(_, text)| !text.is_blank())
+            .collect();
+        if answers.is_empty() {
+            continue;
+        }
+        any = true;
+        let colour = member_colour(set, member);
+        look::card(ui, Some(colour), |ui| {
+            ui.label(RichText::new(name_of(set, member)).strong().color(colour));
+            for (label, text) in answers {
+                ui.label(format!("{label}: {}", text.as_str().trim()));
+            }
+        });
+    }
+    any
 }
 
 fn outcome_words(outcome: revans_model::Outcome) -> &'static str {
