@@ -93,15 +93,16 @@ fn view(
     h
 }
 
-#[test]
-fn the_room_view_in_a_turn() {
-    let dir = tempfile::tempdir().unwrap();
-    // The screen the room view is for: a 1080p projector.
-    let mut h = app_sized(dir.path(), egui::vec2(1920.0, 1080.0));
+/// The app on a 1080p projector's screen (the screen the room view is for), on Ada's
+/// second device holding `history`, seen at [`now`], on the meeting console.
+fn on_the_projector(
+    dir: &std::path::Path,
+    mut history: History,
+) -> Harness<'static, super::RevansApp> {
+    let mut h = app_sized(dir, egui::vec2(1920.0, 1080.0));
     type_into(&mut h, "Your name", "Ada Okafor");
     click(&mut h, "Save profile");
     settled(&mut h);
-    let mut history = seeded();
     let node = h.state().shell.node().cloned().unwrap();
     // This device is Ada's second: the scene is what her screen shows.
     history.link(0, &device_key(&node), now()).unwrap();
@@ -112,16 +113,27 @@ fn the_room_view_in_a_turn() {
     h.state_mut().shell.frozen_at = Some(now());
     see(&mut h, "Meeting console");
     click(&mut h, "Meeting console");
-    see_text(&mut h, "Bo Lindqvist is presenting");
-    click(&mut h, "Room view");
-    see(&mut h, "Leave room view");
-    see_text(&mut h, "Cy Mensah asked: What would success look like?");
-    // The acknowledgements of the steps above fade; the room sees the meeting.
-    until(&mut h, "the acknowledgements to fade", |h| {
+    h
+}
+
+/// The acknowledgements of the steps taken fade; the room sees the meeting alone.
+fn faded(h: &mut Harness<'static, super::RevansApp>) {
+    until(h, "the acknowledgements to fade", |h| {
         h.state().shell.toasts.is_empty()
     });
     h.remove_cursor();
     h.step();
+}
+
+#[test]
+fn the_room_view_in_a_turn() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = on_the_projector(dir.path(), seeded());
+    see_text(&mut h, "Bo Lindqvist is presenting");
+    click(&mut h, "Room view");
+    see(&mut h, "Leave room view");
+    see_text(&mut h, "Cy Mensah asked: What would success look like?");
+    faded(&mut h);
     h.snapshot("room_view_turn");
     // Two minutes over: the ring and its words turn red, the prompts turn to commitment.
     h.state_mut().shell.frozen_at = Some(now() + Duration::minutes(6));
@@ -131,6 +143,61 @@ fn the_room_view_in_a_turn() {
     h.ctx.set_theme(egui::Theme::Light);
     h.run();
     h.snapshot("room_view_over_time_light");
+}
+
+/// At review time the room reads the review in the round: each member's say and their
+/// own learning, in their colour.
+#[test]
+fn the_room_view_at_review_time() {
+    let mut history = seeded();
+    let set = ActionLearningSet::from_doc(&history.doc).unwrap();
+    let (meeting, _) = set
+        .meetings_in_order()
+        .into_iter()
+        .find(|(_, m)| m.phase == Phase::Turns)
+        .unwrap();
+    let meeting = meeting.clone();
+    let at = now() - Duration::minutes(1);
+    let end = Command::EndTurn {
+        meeting: meeting.clone(),
+    };
+    history.apply(0, at, end).unwrap();
+    let review = Command::MovePhase {
+        meeting: meeting.clone(),
+        to: Phase::Review,
+    };
+    history.apply(0, at, review).unwrap();
+    for (member, worked, learned) in [
+        (1, "Being heard out to the end.", "I decide too fast."),
+        (
+            2,
+            "The questions about feelings.",
+            "I avoid the hard conversation.",
+        ),
+    ] {
+        let say = Command::ReviewProcess {
+            meeting: meeting.clone(),
+            worked_well: Some(worked.into()),
+            was_difficult: None,
+            more_effective: None,
+        };
+        history.apply(member, at, say).unwrap();
+        let own = Command::ReviewMeeting {
+            meeting: meeting.clone(),
+            answers: revans_model::MemberReviewAnswers {
+                myself: Some(learned.into()),
+                ..revans_model::MemberReviewAnswers::default()
+            },
+        };
+        history.apply(member, at, own).unwrap();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = on_the_projector(dir.path(), history);
+    click(&mut h, "Room view");
+    see_text(&mut h, "What worked well: Being heard out to the end.");
+    see_text(&mut h, "About myself: I avoid the hard conversation.");
+    faded(&mut h);
+    h.snapshot("room_view_review");
 }
 
 #[test]

@@ -98,9 +98,10 @@ impl Console {
             .max(1.0);
         ui.scope(|ui| {
             crate::gui::look::enlarge_text(ui, k);
+            // Spacing in whole points, so everything drawn stays on the pixel grid.
             let style = ui.style_mut();
-            style.spacing.item_spacing *= k;
-            style.spacing.button_padding *= k;
+            style.spacing.item_spacing = (style.spacing.item_spacing * k).round();
+            style.spacing.button_padding = (style.spacing.button_padding * k).round();
             self.room_view_at(app, ui, shown, k);
         });
     }
@@ -237,7 +238,11 @@ impl Console {
                 catch_up(ui, set, meeting, k);
             }
             if meeting.phase == Phase::Review {
-                round(ui, set, meeting);
+                // Read from the back of the room, as the summary is.
+                ui.scope(|ui| {
+                    crate::gui::look::enlarge_text(ui, 1.5);
+                    round(ui, set, meeting);
+                });
             }
         }
     }
