@@ -70,7 +70,8 @@ pub fn batting_order(set: &ActionLearningSet, meeting: &Meeting) -> BattingOrder
     }
 }
 
-/// The batting order proposed from the bids of current members.
+/// The batting order proposed from the bids of current members (those passing this time
+/// have no turn).
 ///
 /// Order: more urgent bids first, then the issue the set prioritised higher, then who bid
 /// first (ties by member id, so every device agrees). Time: a bid for a number of minutes
@@ -84,7 +85,7 @@ pub fn propose(set: &ActionLearningSet, meeting: &Meeting) -> BattingOrder {
     let mut bids: Vec<_> = meeting
         .bids
         .iter()
-        .filter(|(member, _)| set.is_current_member(member))
+        .filter(|(member, bid)| set.is_current_member(member) && !bid.passing)
         .collect();
     bids.sort_by_key(|(member, bid)| {
         let priority = bid

@@ -214,6 +214,9 @@ pub struct Bid {
     pub issue: Option<IssueId>,
     /// Anything the set should know when agreeing the order.
     pub note: String,
+    /// Here, but passing this time: no turn, and not the same as being away.
+    #[autosurgeon(missing = "bool::default")]
+    pub passing: bool,
     /// When the bid was made or last changed.
     pub made_at: Timestamp,
     /// Who entered it (a member may enter a bid for another in the room).

@@ -291,9 +291,12 @@ pub struct BidArgs {
     /// The issue to work on (id or prefix).
     #[arg(long)]
     pub issue: Option<String>,
-    /// A note for the set.
+    /// A note for the set: what you want from it today.
     #[arg(long, default_value = "")]
     pub note: String,
+    /// Pass this time: you are here, but ask for no turn.
+    #[arg(long, conflicts_with_all = ["minutes", "issue", "note"])]
+    pub pass: bool,
 }
 
 /// What `revans agenda` takes.

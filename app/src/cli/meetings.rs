@@ -222,10 +222,25 @@ pub(super) async fn bid(
         urgency,
         issue,
         note,
+        pass,
     }: BidArgs,
 ) -> Result<()> {
     let (id, state) = io.set(&set)?;
     let meeting = refs::meeting(&state, &meeting)?;
+    if pass {
+        io.apply(
+            &id,
+            Command::Pass {
+                meeting: meeting.clone(),
+            },
+        )
+        .await?;
+        io.emit(
+            &json!({ "meeting": meeting, "minutes": null, "urgency": null, "passing": true }),
+            "You pass this time: you have no turn, and the set knows you are here.",
+        );
+        return Ok(());
+    }
     let issue = issue.map(|i| refs::issue(&state, &i)).transpose()?;
     let urgency = match urgency {
         UrgencyArg::Low => Urgency::Low,
@@ -248,7 +263,7 @@ pub(super) async fn bid(
         None => format!("You bid for an equal share ({} urgency).", urgency.name()),
     };
     io.emit(
-        &json!({ "meeting": meeting, "minutes": wanted, "urgency": urgency }),
+        &json!({ "meeting": meeting, "minutes": wanted, "urgency": urgency, "passing": false }),
         &human,
     );
     Ok(())

@@ -358,6 +358,11 @@ fn the_readme_json_table_is_what_the_commands_print() {
     );
     keep(p, "meeting list", &ada, &["meeting", "list", &set]);
     ada.json(&["meeting", "phase", &set, "next", "agenda"]);
+    // Passing this time: here, with no turn; a bid takes the pass back.
+    let passed = ada.json(&["bid", &set, "next", "--pass"]);
+    assert_eq!(passed["passing"], true);
+    let agenda = ada.json(&["agenda", &set, "next"]);
+    assert_eq!(agenda["slots"], serde_json::json!([]), "no turn: {agenda}");
     keep(p, "bid", &ada, &["bid", &set, "next", "--minutes", "30"]);
     keep(p, "agenda", &ada, &["agenda", &set, "next", "--lock"]);
     ada.json(&["meeting", "phase", &set, "next", "turns"]);

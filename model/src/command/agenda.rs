@@ -6,7 +6,7 @@ use crate::error::CommandError;
 use crate::ids::{IssueId, MeetingId};
 use crate::issue::IssueStatus;
 use crate::limits::LINE_MAX;
-use crate::meeting::{Agenda, Bid, Phase, Slot, Urgency};
+use crate::meeting::{Agenda, Bid, Meeting, Phase, Slot, Urgency};
 
 impl Writer<'_, '_> {
     pub(super) fn bid_for_time(
@@ -17,17 +17,7 @@ impl Writer<'_, '_> {
         issue: Option<IssueId>,
         note: &str,
     ) -> Result<Applied, CommandError> {
-        let mut meeting = self.meeting(id)?;
-        if meeting.phase > Phase::Agenda {
-            return Err(CommandError::BiddingClosed {
-                reason: format!("the meeting is in its {} phase", meeting.phase),
-            });
-        }
-        if meeting.agenda.is_some() {
-            return Err(CommandError::BiddingClosed {
-                reason: "the agenda is locked".into(),
-            });
-        }
+        let mut meeting = self.open_for_bids(id)?;
         let available = meeting.minutes_for_turns();
         match minutes {
             Some(0) => return Err(CommandError::BidTooShort),
@@ -45,6 +35,7 @@ impl Writer<'_, '_> {
             urgency,
             issue,
             note,
+            passing: false,
             made_at: self.at,
             made_by: self.author.clone(),
         };
@@ -70,6 +61,39 @@ impl Writer<'_, '_> {
             return Err(CommandError::IssueClosed(issue.status.name()));
         }
         Ok(())
+    }
+
+    /// Here, but passing this time: a bid for no turn, replacing one made.
+    pub(super) fn pass(&mut self, id: &MeetingId) -> Result<Applied, CommandError> {
+        let mut meeting = self.open_for_bids(id)?;
+        let bid = Bid {
+            minutes: None,
+            urgency: Urgency::Normal,
+            issue: None,
+            note: String::new(),
+            passing: true,
+            made_at: self.at,
+            made_by: self.author.clone(),
+        };
+        meeting.bids.insert(self.author.clone(), bid);
+        self.put_meeting(id, &meeting)?;
+        Ok(Applied::Done)
+    }
+
+    /// A meeting that still takes bids: not past its agenda, and the agenda not locked.
+    fn open_for_bids(&self, id: &MeetingId) -> Result<Meeting, CommandError> {
+        let meeting = self.meeting(id)?;
+        if meeting.phase > Phase::Agenda {
+            return Err(CommandError::BiddingClosed {
+                reason: format!("the meeting is in its {} phase", meeting.phase),
+            });
+        }
+        if meeting.agenda.is_some() {
+            return Err(CommandError::BiddingClosed {
+                reason: "the agenda is locked".into(),
+            });
+        }
+        Ok(meeting)
     }
 
     pub(super) fn lock_agenda(

@@ -222,6 +222,11 @@ pub enum Command {
         /// A note for the set.
         note: String,
     },
+    /// Pass this time: here, but asking for no turn (a bid that replaces one made).
+    Pass {
+        /// Which meeting.
+        meeting: MeetingId,
+    },
     /// Lock the batting order: the proposed one, or one the set agreed by hand.
     LockAgenda {
         /// Which meeting.
@@ -415,6 +420,7 @@ impl Command {
             Command::CatchUp { .. } => "share catch-up news",
             Command::Attend { .. } => "say whether one is coming",
             Command::BidForTime { .. } => "bid for time",
+            Command::Pass { .. } => "pass this time",
             Command::LockAgenda { .. } => "lock the agenda",
             Command::StartTurn { .. } => "start a turn",
             Command::EndTurn { .. } => "end a turn",
@@ -563,6 +569,7 @@ impl<'a, 'b> Writer<'a, 'b> {
                 issue,
                 note,
             } => self.bid_for_time(&meeting, minutes, urgency, issue, &note),
+            Command::Pass { meeting } => self.pass(&meeting),
             Command::LockAgenda { meeting, slots } => self.lock_agenda(&meeting, slots),
             Command::StartTurn { meeting, presenter } => self.start_turn(&meeting, &presenter),
             Command::EndTurn { meeting } => self.end_turn(&meeting),

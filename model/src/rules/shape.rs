@@ -96,7 +96,7 @@ pub(super) fn check_field(
             "Process",
         ]),
         "kind" => one_of(&["Question", "Statement", "Left", "Removed"]),
-        "suggested" | "coming" => match value {
+        "suggested" | "coming" | "passing" => match value {
             ScalarValue::Boolean(_) => Ok(()),
             _ => Err("something other than yes or no"),
         },

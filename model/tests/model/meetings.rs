@@ -751,3 +751,36 @@ fn each_member_says_they_are_coming_or_sends_apologies_with_a_reason_the_set_see
         CommandError::TooLong { .. }
     ));
 }
+
+#[test]
+fn a_member_passing_this_time_has_no_turn_and_is_not_away() {
+    let mut f = Fixture::new();
+    let m = meeting_with_bids(&mut f);
+    let bo = f.members[1].clone();
+    let pass = Command::Pass { meeting: m.clone() };
+    f.ok(1, 6, pass.clone());
+    let set = f.set();
+    let meeting = &set.meetings[&m];
+    assert!(meeting.bids[&bo].passing, "the pass replaces Bo's bid");
+    assert!(
+        !meeting.is_away(&bo),
+        "passing is not the same as being away"
+    );
+    let order = revans_model::batting_order(&set, meeting);
+    let presenting: std::collections::BTreeSet<_> =
+        order.slots.iter().map(|s| s.member.clone()).collect();
+    assert_eq!(
+        presenting,
+        [f.members[0].clone(), f.members[2].clone()].into(),
+        "Bo has no turn"
+    );
+    assert_eq!(order.allocated(), 90, "Ada and Cy share the time");
+    // A bid again takes the pass back; once the agenda is locked, no pass is taken.
+    f.ok(1, 7, bid(&m, None, Urgency::Normal));
+    assert!(!f.set().meetings[&m].bids[&bo].passing);
+    f.lock(&m, 0, 8);
+    assert!(matches!(
+        f.refused(1, 9, pass),
+        CommandError::BiddingClosed { .. }
+    ));
+}

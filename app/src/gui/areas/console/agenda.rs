@@ -19,11 +19,17 @@ impl Console {
         egui::Grid::new("bids").striped(true).show(ui, |ui| {
             for (member, bid) in &meeting.bids {
                 ui.label(name_of(set, member));
-                ui.label(
+                ui.label(if bid.passing {
+                    "passes this time".to_owned()
+                } else {
                     bid.minutes
-                        .map_or("an equal share".to_owned(), |m| format!("{m} min")),
-                );
-                ui.label(format!("{} urgency", bid.urgency.name()));
+                        .map_or("an equal share".to_owned(), |m| format!("{m} min"))
+                });
+                ui.label(if bid.passing {
+                    String::new()
+                } else {
+                    format!("{} urgency", bid.urgency.name())
+                });
                 ui.label(
                     bid.issue
                         .as_ref()
@@ -108,6 +114,19 @@ impl Console {
                     ),
                 }
             }
+            if ui
+                .button("Pass this time")
+                .on_hover_text("You are here, but ask for no turn today")
+                .clicked()
+            {
+                app.apply(
+                    "bid",
+                    "Passing…",
+                    Command::Pass {
+                        meeting: meeting_id.clone(),
+                    },
+                );
+            }
             app.status(ui, "bid");
         }
         ui.add_space(8.0);
@@ -115,7 +134,7 @@ impl Console {
     }
 
     /// The batting order: proposed from the bids, then arranged by the set (a presenter
-    /// moved up or down, their minutes changed, or passing this time) and locked.
+    /// moved up or down, their minutes changed, or left out this time) and locked.
     fn batting_order(
         &mut self,
         app: &mut Shell,
@@ -183,7 +202,7 @@ impl Console {
 }
 
 /// The batting order's rows; unless it is locked, each presenter's minutes can be changed
-/// and they can be moved earlier or later or pass this time. Returns whether anything was.
+/// and they can be moved earlier or later or left out this time. Returns whether anything was.
 fn arrange(
     ui: &mut egui::Ui,
     set: &ActionLearningSet,
