@@ -2,8 +2,10 @@
 
 use std::collections::BTreeMap;
 
-use anyhow::{Result, bail};
-use revans_model::{Command, MemberReviewAnswers, Outcome, follow_through};
+use std::fmt::Write as _;
+
+use anyhow::{Result, anyhow, bail};
+use revans_model::{ActionLearningSet, Command, MemberReviewAnswers, Outcome, follow_through};
 use serde_json::json;
 
 use super::args::{
@@ -166,7 +168,8 @@ fn list(io: &mut Io<'_>, ActionListArgs { set }: ActionListArgs) -> Result<()> {
     Ok(())
 }
 
-/// Your review of a meeting: your say on how it went, and your own learning.
+/// Your review of a meeting: your say on how it went, and your own learning; with
+/// `--show`, the review in the round as the set has it.
 pub(super) async fn review(io: &mut Io<'_>, r: ReviewArgs) -> Result<()> {
     let (id, state) = io.set(&r.set)?;
     let meeting = refs::meeting(&state, &r.meeting)?;
@@ -178,10 +181,13 @@ pub(super) async fn review(io: &mut Io<'_>, r: ReviewArgs) -> Result<()> {
         other_members: r.other_members,
         the_set: r.the_set,
     };
+    if r.show {
+        return show_round(io, &state, &meeting);
+    }
     let personal = own != MemberReviewAnswers::default();
     if !process && !personal {
         bail!(
-            "Give at least one answer, such as --worked-well, --difficult, --more-effective or --my-problem."
+            "Give at least one answer, such as --worked-well, --difficult, --more-effective or --my-problem; or --show to see the review in the round."
         );
     }
     if process {
@@ -207,5 +213,72 @@ pub(super) async fn review(io: &mut Io<'_>, r: ReviewArgs) -> Result<()> {
         .await?;
     }
     io.emit(&json!({ "meeting": meeting }), "Review recorded.");
+    Ok(())
+}
+
+/// The review in the round: each member's answers, in the order members joined, and what
+/// the set wrote together before the review became a round.
+fn show_round(
+    io: &mut Io<'_>,
+    state: &ActionLearningSet,
+    meeting: &revans_model::MeetingId,
+) -> Result<()> {
+    let m = state
+        .meetings
+        .get(meeting)
+        .ok_or_else(|| anyhow!("The meeting is gone."))?;
+    let written = |answers: &[(&'static str, &revans_model::SharedText)]| {
+        answers
+            .iter()
+            .filter(|(_, text)| !text.is_blank())
+            .map(|(label, text)| ((*label).to_owned(), text.as_str().trim().to_owned()))
+            .collect::<Vec<_>>()
+    };
+    let together = written(&m.process_review.answers());
+    let round: Vec<_> = state
+        .members_in_joining_order()
+        .into_iter()
+        .filter_map(|(member, _)| {
+            let answers = written(&m.member_reviews.get(member)?.answers());
+            (!answers.is_empty()).then(|| (member.clone(), answers))
+        })
+        .collect();
+    let mut human = String::new();
+    if !together.is_empty() {
+        human.push_str("The set, together:\n");
+        for (label, text) in &together {
+            let _ = writeln!(human, "  {label}: {text}");
+        }
+    }
+    for (member, answers) in &round {
+        let _ = writeln!(human, "{}:", name_of(state, member));
+        for (label, text) in answers {
+            let _ = writeln!(human, "  {label}: {text}");
+        }
+    }
+    if human.is_empty() {
+        human = "No one has written a review of this meeting yet.".to_owned();
+    }
+    let as_map = |answers: &[(String, String)]| {
+        answers
+            .iter()
+            .map(|(label, text)| (label.clone(), serde_json::Value::from(text.clone())))
+            .collect::<serde_json::Map<_, _>>()
+    };
+    io.emit(
+        &json!({
+            "meeting": meeting,
+            "together": as_map(&together),
+            "round": round
+                .iter()
+                .map(|(member, answers)| json!({
+                    "member": member,
+                    "name": name_of(state, member),
+                    "answers": as_map(answers),
+                }))
+                .collect::<Vec<_>>(),
+        }),
+        human.trim_end(),
+    );
     Ok(())
 }

@@ -153,6 +153,7 @@ pub enum Cmd {
     /// Your review of a meeting: your say on how it went, and your own learning.
     ///
     /// Example: revans review "Tuesday set" 3f2a --worked-well "Good questions"
+    /// revans review "Tuesday set" 3f2a --show
     Review(ReviewArgs),
     /// Your private journal: only your own devices ever hold it.
     #[command(subcommand)]
@@ -838,6 +839,15 @@ pub struct ReviewArgs {
     /// What stands out about the working of this set.
     #[arg(long)]
     pub the_set: Option<String>,
+    /// Show the review in the round: every member's answers, yours among them.
+    #[arg(
+        long,
+        conflicts_with_all = [
+            "worked_well", "difficult", "more_effective", "my_problem", "myself",
+            "my_action_steps", "other_members", "the_set",
+        ]
+    )]
+    pub show: bool,
 }
 
 #[derive(Debug, Subcommand)]

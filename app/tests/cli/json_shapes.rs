@@ -82,7 +82,7 @@ fn parse(text: &str) -> Shape {
 }
 
 /// Keys the table writes for a map keyed by ids, not literal keys.
-const PLACEHOLDERS: [&str; 1] = ["member"];
+const PLACEHOLDERS: [&str; 2] = ["member", "question"];
 
 fn check(shape: &Shape, value: &Value, path: &str) {
     match shape {
@@ -432,6 +432,16 @@ fn the_readme_json_table_is_what_the_commands_print() {
         "review",
         &ada,
         &["review", &set, "next", "--worked-well", "Good questions"],
+    );
+    let round = keep(
+        p,
+        "review --show",
+        &ada,
+        &["review", &set, "next", "--show"],
+    );
+    assert_eq!(
+        round["round"][0]["answers"]["What worked well"], "Good questions",
+        "the writer sees their say back: {round}"
     );
     keep(
         p,
