@@ -257,7 +257,7 @@ fn show_round(
         }
     }
     if human.is_empty() {
-        human = "No one has written a review of this meeting yet.".to_owned();
+        "No one has written a review of this meeting yet.".clone_into(&mut human);
     }
     let as_map = |answers: &[(String, String)]| {
         answers
