@@ -9,8 +9,8 @@ use revans_model::{ActionLearningSet, Command, MemberReviewAnswers, Outcome, fol
 use serde_json::json;
 
 use super::args::{
-    ActionAddArgs, ActionCmd, ActionEditArgs, ActionListArgs, ActionReportArgs, OutcomeArg,
-    ReviewArgs,
+    ActionAddArgs, ActionCmd, ActionEditArgs, ActionListArgs, ActionReportArgs, CelebrateArgs,
+    OutcomeArg, ReviewArgs,
 };
 use super::output::{Io, applied_id};
 use super::refs;
@@ -279,6 +279,29 @@ fn show_round(
                 .collect::<Vec<_>>(),
         }),
         human.trim_end(),
+    );
+    Ok(())
+}
+
+/// Celebrate a member's achievement.
+pub(super) async fn celebrate(
+    io: &mut Io<'_>,
+    CelebrateArgs { set, member, text }: CelebrateArgs,
+) -> Result<()> {
+    let (id, state) = io.set(&set)?;
+    let member = refs::member(&state, &member)?;
+    let applied = io
+        .apply(
+            &id,
+            Command::Celebrate {
+                member: member.clone(),
+                text,
+            },
+        )
+        .await?;
+    io.emit(
+        &json!({ "celebration": applied_id(&applied), "member": member }),
+        &format!("Celebrated with {}.", name_of(&state, &member)),
     );
     Ok(())
 }

@@ -150,6 +150,15 @@ pub enum Cmd {
     /// Actions: commit to one, report back on one, list them.
     #[command(subcommand)]
     Action(ActionCmd),
+    /// Add a question to the set's bank, offered as a prompt in the turn's stage its
+    /// kind fits.
+    ///
+    /// Example: revans question-add "Tuesday set" "What would you regret not trying?" --kind options
+    QuestionAdd(QuestionAddArgs),
+    /// Celebrate a member's achievement, for the set to see.
+    ///
+    /// Example: revans celebrate "Tuesday set" Bo "The rota went live on every ward"
+    Celebrate(CelebrateArgs),
     /// Your review of a meeting: your say on how it went, and your own learning.
     ///
     /// Example: revans review "Tuesday set" 3f2a --worked-well "Good questions"
@@ -385,6 +394,40 @@ pub struct InsightsArgs {
     pub text: String,
 }
 
+/// What `revans question-add` takes.
+#[derive(Debug, Args)]
+pub struct QuestionAddArgs {
+    /// The set.
+    pub set: String,
+    /// The question.
+    pub text: String,
+    /// When in a turn it helps.
+    #[arg(long, default_value = "exploring")]
+    pub kind: KindArg,
+}
+
+/// The kinds of question, as `--kind` takes them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum KindArg {
+    Opening,
+    Exploring,
+    Feelings,
+    Options,
+    Commitment,
+    Process,
+}
+
+/// What `revans celebrate` takes.
+#[derive(Debug, Args)]
+pub struct CelebrateArgs {
+    /// The set.
+    pub set: String,
+    /// Whose achievement (name, id or prefix).
+    pub member: String,
+    /// What they achieved.
+    pub text: String,
+}
+
 /// What `revans sync` takes.
 #[derive(Debug, Args)]
 pub struct SyncArgs {
@@ -573,6 +616,21 @@ pub enum IssueCmd {
     ///
     /// Example: revans issue list "Tuesday set"
     List(IssueListArgs),
+    /// The priorities the set agreed: open issues, first priority first (those left out
+    /// have none).
+    ///
+    /// Example: revans issue prioritise "Tuesday set" 4d2c,9a1b
+    Prioritise(IssuePrioritiseArgs),
+}
+
+/// What `revans issue prioritise` takes.
+#[derive(Debug, Args)]
+pub struct IssuePrioritiseArgs {
+    /// The set.
+    pub set: String,
+    /// The open issues (ids or prefixes), first priority first.
+    #[arg(value_delimiter = ',', required = true, value_name = "ISSUE,ISSUE")]
+    pub order: Vec<String>,
 }
 
 /// What `revans issue add` takes.

@@ -38,6 +38,8 @@ pub async fn execute(node: &Node, cmd: Cmd, json: bool, out: &mut Output) -> Res
         Cmd::Question(args) => meetings::question(io, args).await,
         Cmd::Insights(args) => meetings::insights(io, args).await,
         Cmd::Attend(args) => meetings::attend(io, args).await,
+        Cmd::QuestionAdd(args) => meetings::question_add(io, args).await,
+        Cmd::Celebrate(args) => actions::celebrate(io, args).await,
         Cmd::Action(cmd) => actions::action(io, cmd).await,
         Cmd::Review(cmd) => actions::review(io, cmd).await,
         Cmd::Journal(cmd) => journal::journal(io, cmd).await,

@@ -5,7 +5,8 @@ use revans_model::{Command, ProblemStatement};
 use serde_json::json;
 
 use super::args::{
-    Answers, IssueAddArgs, IssueCmd, IssueDropArgs, IssueEditArgs, IssueListArgs, IssueResolveArgs,
+    Answers, IssueAddArgs, IssueCmd, IssueDropArgs, IssueEditArgs, IssueListArgs,
+    IssuePrioritiseArgs, IssueResolveArgs,
 };
 use super::output::{Io, applied_id};
 use super::refs;
@@ -19,6 +20,7 @@ pub(super) async fn issue(io: &mut Io<'_>, cmd: IssueCmd) -> Result<()> {
         IssueCmd::Resolve(args) => resolve(io, args).await,
         IssueCmd::Drop(args) => drop_issue(io, args).await,
         IssueCmd::List(args) => list(io, args),
+        IssueCmd::Prioritise(args) => prioritise(io, args).await,
     }
 }
 
@@ -166,4 +168,37 @@ fn answered(problem: &mut ProblemStatement, answers: Answers) {
             *answer = given;
         }
     }
+}
+
+/// The priorities the set agreed: open issues, first priority first.
+async fn prioritise(
+    io: &mut Io<'_>,
+    IssuePrioritiseArgs { set, order }: IssuePrioritiseArgs,
+) -> Result<()> {
+    let (id, state) = io.set(&set)?;
+    let order = order
+        .iter()
+        .map(|given| refs::issue(&state, given))
+        .collect::<Result<Vec<_>>>()?;
+    io.apply(
+        &id,
+        Command::PrioritiseIssues {
+            order: order.clone(),
+        },
+    )
+    .await?;
+    let human = order
+        .iter()
+        .enumerate()
+        .map(|(i, issue)| {
+            let statement = state
+                .issues
+                .get(issue)
+                .map_or_else(String::new, |i| i.statement.clone());
+            format!("{}. {statement}", i + 1)
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    io.emit(&json!({ "order": order }), &human);
+    Ok(())
 }

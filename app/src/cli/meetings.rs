@@ -13,8 +13,8 @@ use serde_json::json;
 
 use super::args::{
     AgendaArgs, AttendArgs, BidArgs, CatchupArgs, InsightsArgs, MeetingCmd, MeetingListArgs,
-    MeetingMoveArgs, MeetingPhaseArgs, MeetingPlanArgs, PhaseArg, QuestionArgs, TurnAction,
-    TurnArgs, UrgencyArg,
+    MeetingMoveArgs, MeetingPhaseArgs, MeetingPlanArgs, PhaseArg, QuestionAddArgs, QuestionArgs,
+    TurnAction, TurnArgs, UrgencyArg,
 };
 use super::input::rfc3339;
 use super::output::{Io, applied_id};
@@ -541,6 +541,35 @@ pub(super) async fn insights(
     io.emit(
         &json!({ "meeting": meeting, "presenter": presenter }),
         &format!("Insights kept in {who}'s turn."),
+    );
+    Ok(())
+}
+
+/// Add a question to the set's bank.
+pub(super) async fn question_add(
+    io: &mut Io<'_>,
+    QuestionAddArgs { set, text, kind }: QuestionAddArgs,
+) -> Result<()> {
+    use super::args::KindArg;
+    use revans_model::QuestionCategory;
+    let (id, _) = io.set(&set)?;
+    let category = match kind {
+        KindArg::Opening => QuestionCategory::Opening,
+        KindArg::Exploring => QuestionCategory::Exploring,
+        KindArg::Feelings => QuestionCategory::Feelings,
+        KindArg::Options => QuestionCategory::Options,
+        KindArg::Commitment => QuestionCategory::Commitment,
+        KindArg::Process => QuestionCategory::Process,
+    };
+    let applied = io
+        .apply(&id, Command::AddQuestion { text, category })
+        .await?;
+    io.emit(
+        &json!({ "question": applied_id(&applied), "kind": category.name() }),
+        &format!(
+            "Added to the set's questions, offered among the {} ones.",
+            category.name()
+        ),
     );
     Ok(())
 }

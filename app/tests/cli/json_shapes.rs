@@ -329,8 +329,50 @@ fn the_readme_json_table_is_what_the_commands_print() {
         &ada,
         &["issue", "edit", &set, &second, "--why-me", "I lead both"],
     );
+    // The set agrees its priorities: the list puts the first first.
+    let third = id(
+        &ada.json(&["issue", "add", &set, "My budget halves in April"]),
+        "issue",
+    );
+    keep(
+        p,
+        "issue prioritise",
+        &ada,
+        &["issue", "prioritise", &set, &format!("{third},{second}")],
+    );
+    let listed = ada.json(&["issue", "list", &set]);
+    let open: Vec<(&str, u64)> = listed["issues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["status"] == "Open")
+        .map(|i| (i["statement"].as_str().unwrap(), i["priority"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(
+        open,
+        [("My budget halves in April", 1), ("Two teams will not talk", 2)],
+        "{listed}"
+    );
     keep(p, "issue drop", &ada, &["issue", "drop", &set, &second]);
     keep(p, "issue list", &ada, &["issue", "list", &set]);
+    keep(
+        p,
+        "question-add",
+        &ada,
+        &[
+            "question-add",
+            &set,
+            "What would you regret not trying?",
+            "--kind",
+            "options",
+        ],
+    );
+    keep(
+        p,
+        "celebrate",
+        &ada,
+        &["celebrate", &set, "Bo", "The rota went live on every ward"],
+    );
 
     keep(
         p,
