@@ -1118,6 +1118,45 @@ fn bo_joins_running(
     (bo, member)
 }
 
+/// The set agrees its priorities in the Issues area: moving the first issue later
+/// records the whole order, and the cards follow it.
+#[test]
+fn the_set_orders_its_priorities_among_the_open_issues() {
+    use revans_model::{Command, ProblemStatement};
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app(dir.path());
+    profile_and_set(&mut h, "Ada");
+    for statement in ["The rota will not stick", "My budget halves in April"] {
+        apply(
+            &h,
+            Command::AddIssue {
+                problem: ProblemStatement {
+                    statement: statement.into(),
+                    ..ProblemStatement::default()
+                },
+            },
+        );
+    }
+    click(&mut h, "Issues");
+    see(&mut h, "The set's priorities");
+    let first = {
+        let set = h.state().shell.set().unwrap();
+        set.open_issues_by_priority()[0].1.statement.clone()
+    };
+    click_beside(&mut h, "1.", "Later");
+    settled(&mut h);
+    let (node, set) = scene(&h);
+    let state = node.set(&set).unwrap();
+    let agreed: Vec<_> = state
+        .open_issues_by_priority()
+        .into_iter()
+        .map(|(_, i)| (i.statement.clone(), i.priority))
+        .collect();
+    assert_eq!(agreed.len(), 2);
+    assert_eq!(agreed[1], (first, Some(2)), "the first moved second");
+    assert_eq!(agreed[0].1, Some(1));
+}
+
 /// Bo sends apologies from his own device with a reason; Ada sees it where meetings are
 /// planned and says she is coming; at the catch-up Bo's open action carries to the next
 /// meeting instead of waiting for an account.

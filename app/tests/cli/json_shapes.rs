@@ -346,11 +346,19 @@ fn the_readme_json_table_is_what_the_commands_print() {
         .unwrap()
         .iter()
         .filter(|i| i["status"] == "Open")
-        .map(|i| (i["statement"].as_str().unwrap(), i["priority"].as_u64().unwrap()))
+        .map(|i| {
+            (
+                i["statement"].as_str().unwrap(),
+                i["priority"].as_u64().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(
         open,
-        [("My budget halves in April", 1), ("Two teams will not talk", 2)],
+        [
+            ("My budget halves in April", 1),
+            ("Two teams will not talk", 2)
+        ],
         "{listed}"
     );
     keep(p, "issue drop", &ada, &["issue", "drop", &set, &second]);

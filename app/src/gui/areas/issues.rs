@@ -22,8 +22,16 @@ pub(crate) fn ui(app: &mut Shell, ui: &mut egui::Ui) {
             "No issues yet: bring the problem you want the set's help with, below. Only the one sentence is needed to start.",
         );
     }
-    let mut issues: Vec<_> = set.issues.iter().collect();
-    issues.sort_by_key(|(id, i)| (i.status != IssueStatus::Open, i.priority, i.created_at, *id));
+    priorities(app, ui, &set);
+    // Open issues in the set's order of priority, then the resolved and dropped.
+    let mut issues = set.open_issues_by_priority();
+    let mut closed: Vec<_> = set
+        .issues
+        .iter()
+        .filter(|(_, i)| i.status != IssueStatus::Open)
+        .collect();
+    closed.sort_by_key(|(id, i)| (i.created_at, *id));
+    issues.extend(closed);
     for (id, issue) in issues {
         look::card(ui, Some(member_colour(&set, &issue.owner)), |ui| {
             ui.label(RichText::new(&issue.statement).strong());
@@ -109,4 +117,46 @@ pub(crate) fn ui(app: &mut Shell, ui: &mut egui::Ui) {
     }
     app.status(ui, "issue");
     app.status(ui, "issues");
+}
+
+/// The set's priorities among the open issues, agreed together: moving one earlier or
+/// later records the whole order for every member at once (the batting order follows it).
+fn priorities(app: &mut Shell, ui: &mut egui::Ui, set: &revans_model::ActionLearningSet) {
+    let open = set.open_issues_by_priority();
+    if open.len() < 2 {
+        return;
+    }
+    look::section(ui, "The set's priorities");
+    let order: Vec<_> = open.iter().map(|(id, _)| (*id).clone()).collect();
+    let mut moved = None;
+    egui::Grid::new("priorities").striped(true).show(ui, |ui| {
+        for (i, (_, issue)) in open.iter().enumerate() {
+            ui.label(format!("{}.", i + 1));
+            ui.label(&issue.statement);
+            ui.label(name_of(set, &issue.owner));
+            if ui
+                .add_enabled(i > 0, egui::Button::new("Earlier"))
+                .clicked()
+            {
+                moved = Some((i, i - 1));
+            }
+            if ui
+                .add_enabled(i + 1 < open.len(), egui::Button::new("Later"))
+                .clicked()
+            {
+                moved = Some((i, i + 1));
+            }
+            ui.end_row();
+        }
+    });
+    if let Some((from, to)) = moved {
+        let mut order = order;
+        order.swap(from, to);
+        app.apply(
+            "priorities",
+            "Recording the set's priorities…",
+            Command::PrioritiseIssues { order },
+        );
+    }
+    app.status(ui, "priorities");
 }
