@@ -23,16 +23,7 @@ pub(crate) fn ui(app: &mut Shell, ui: &mut egui::Ui) {
         );
     }
     priorities(app, ui, &set);
-    // Open issues in the set's order of priority, then the resolved and dropped.
-    let mut issues = set.open_issues_by_priority();
-    let mut closed: Vec<_> = set
-        .issues
-        .iter()
-        .filter(|(_, i)| i.status != IssueStatus::Open)
-        .collect();
-    closed.sort_by_key(|(id, i)| (i.created_at, *id));
-    issues.extend(closed);
-    for (id, issue) in issues {
+    for (id, issue) in in_order(&set) {
         look::card(ui, Some(member_colour(&set, &issue.owner)), |ui| {
             ui.label(RichText::new(&issue.statement).strong());
             ui.label(format!(
@@ -159,4 +150,19 @@ fn priorities(app: &mut Shell, ui: &mut egui::Ui, set: &revans_model::ActionLear
         );
     }
     app.status(ui, "priorities");
+}
+
+/// Open issues in the set's order of priority, then the resolved and dropped.
+fn in_order(
+    set: &revans_model::ActionLearningSet,
+) -> Vec<(&revans_model::IssueId, &revans_model::Issue)> {
+    let mut issues = set.open_issues_by_priority();
+    let mut closed: Vec<_> = set
+        .issues
+        .iter()
+        .filter(|(_, i)| i.status != IssueStatus::Open)
+        .collect();
+    closed.sort_by_key(|(id, i)| (i.created_at, *id));
+    issues.extend(closed);
+    issues
 }
