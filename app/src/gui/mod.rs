@@ -60,6 +60,7 @@ fn acknowledgement(place: &str) -> Option<&'static str> {
         "insights" => "Insights kept",
         "attend" => "Your word is with the set",
         "priorities" => "The set's priorities are recorded",
+        "celebrate" => "Celebrated",
         "review" => "Your say on the meeting is shared with the set",
         "mine" => "Your review is saved",
         "journal" => "Journal entry written",

@@ -449,6 +449,20 @@ fn each_open_action_has_its_own_report_back_fields() {
         "only the action reported on: {reported:?}"
     );
     assert_eq!(reported[0].1, "The board said yes");
+    // A done action is celebrated in one click, once.
+    click(&mut h, "Celebrate");
+    settled(&mut h);
+    see(&mut h, "Celebrated");
+    let (node, id) = scene(&h);
+    let celebrations: Vec<_> = node
+        .set(&id)
+        .unwrap()
+        .celebrations
+        .values()
+        .map(|c| c.text.clone())
+        .collect();
+    assert_eq!(celebrations, ["Call the board"]);
+    assert!(h.query_all_by_label("Celebrate").next().is_none());
 
     // The room sees the catch-up too: each action, and an account's outcome as given.
     click(&mut h, "Room view");

@@ -101,9 +101,29 @@ pub(super) fn catch_up(app: &mut Shell, ui: &mut egui::Ui, shown: Shown<'_>) {
                         ui.label(format!("{label}: {}", text.as_str()));
                     }
                 }
+                // "Achievements will be celebrated in an appropriate way."
+                let done = report.outcome == ActionOutcome::Done;
+                let celebrated = set
+                    .celebrations
+                    .values()
+                    .any(|c| c.member == action.owner && c.text == action.text);
+                if done && !celebrated && ui.button("Celebrate").clicked() {
+                    app.apply(
+                        "celebrate",
+                        "Celebrating…",
+                        Command::Celebrate {
+                            member: action.owner.clone(),
+                            text: action.text.clone(),
+                        },
+                    );
+                }
+                if celebrated {
+                    ui.label(RichText::new("Celebrated").strong());
+                }
             });
         }
     }
+    app.status(ui, "celebrate");
     if !others.is_empty() {
         ui.add_space(8.0);
         ui.label(RichText::new("Actions the others will report on").strong());

@@ -372,12 +372,38 @@ pub(crate) fn summary(
         ));
     }
     insights(ui, set, meeting_id);
+    celebrated(ui, set, meeting_id);
     ui.add_space(8.0);
     ui.label(RichText::new("The review, in the round").strong());
     if let Some(meeting) = set.meetings.get(meeting_id)
         && !round(ui, set, meeting)
     {
         ui.label(RichText::new("No one wrote a review of this meeting.").weak());
+    }
+}
+
+/// What the set celebrated while the meeting ran.
+fn celebrated(ui: &mut egui::Ui, set: &ActionLearningSet, meeting_id: &MeetingId) {
+    let Some(meeting) = set.meetings.get(meeting_id) else {
+        return;
+    };
+    let Some(began) = meeting.started_at else {
+        return;
+    };
+    let until = meeting.closed_at.map_or(i64::MAX, |t| t.millis());
+    let mut during: Vec<_> = set
+        .celebrations
+        .values()
+        .filter(|c| (began.millis()..=until).contains(&c.at.millis()))
+        .collect();
+    if during.is_empty() {
+        return;
+    }
+    during.sort_by_key(|c| c.at);
+    ui.add_space(8.0);
+    ui.label(RichText::new("Celebrated").strong());
+    for c in during {
+        ui.label(format!("{}: {}", name_of(set, &c.member), c.text));
     }
 }
 
