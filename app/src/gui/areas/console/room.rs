@@ -390,7 +390,9 @@ fn celebrated(ui: &mut egui::Ui, set: &ActionLearningSet, meeting_id: &MeetingId
     let Some(began) = meeting.started_at else {
         return;
     };
-    let until = meeting.closed_at.map_or(i64::MAX, |t| t.millis());
+    let until = meeting
+        .closed_at
+        .map_or(i64::MAX, revans_model::Timestamp::millis);
     let mut during: Vec<_> = set
         .celebrations
         .values()
