@@ -1132,6 +1132,28 @@ fn bo_joins_running(
     (bo, member)
 }
 
+/// When facilitation rotates, the console says whose meeting it is to run.
+#[test]
+fn the_console_says_who_facilitates_today_when_it_rotates() {
+    use revans_model::{Command, Facilitation};
+    let root = tempfile::tempdir().unwrap();
+    let mut h = app(&root.path().join("ada"));
+    profile_and_set(&mut h, "Ada");
+    let bo = bo_joins(&mut h, &root.path().join("bo"));
+    let ada = h.state().shell.me().unwrap();
+    apply(
+        &h,
+        Command::ChangeFacilitation {
+            to: Facilitation::Rotating {
+                order: vec![bo, ada],
+            },
+        },
+    );
+    plan_now(&h);
+    click(&mut h, "Meeting console");
+    see(&mut h, "Facilitating today: Bo");
+}
+
 /// The set agrees its priorities in the Issues area: moving the first issue later
 /// records the whole order, and the cards follow it.
 #[test]

@@ -16,7 +16,7 @@ use revans_model::{
 };
 
 use crate::gui::Shell;
-use crate::render::local;
+use crate::render::{local, name_of};
 use room::summary;
 
 /// A member's own review at the end of a meeting, in the practice's words.
@@ -183,6 +183,12 @@ impl Console {
             ));
         }
 
+        // When facilitation rotates, whose meeting this is to run.
+        if let Some(today) = set.rotating_facilitator(&meeting_id) {
+            ui.label(
+                RichText::new(format!("Facilitating today: {}", name_of(&set, today))).strong(),
+            );
+        }
         stepper(app, ui, &meeting_id, &meeting);
         ui.separator();
         match meeting.phase {
