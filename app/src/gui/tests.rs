@@ -1132,6 +1132,52 @@ fn bo_joins_running(
     (bo, member)
 }
 
+/// Before the meeting begins, a member writes their news and their bid ahead; the
+/// catch-up round and the agenda start from them.
+#[test]
+fn news_and_a_bid_are_prepared_before_the_meeting_begins() {
+    use revans_model::{Command, Phase};
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app(dir.path());
+    profile_and_set(&mut h, "Ada");
+    let meeting = plan_now(&h);
+    click(&mut h, "Meeting console");
+    see(&mut h, "Before we meet");
+    type_into(&mut h, "Your news", "The restructure went ahead.");
+    click(&mut h, "Share news");
+    settled(&mut h);
+    type_into(&mut h, "Minutes wanted (blank for an equal share)", "25");
+    type_into(
+        &mut h,
+        "What I want from the set today (optional)",
+        "A way to talk to the board",
+    );
+    click(&mut h, "Bid for time");
+    settled(&mut h);
+    see_text(&mut h, "A way to talk to the board");
+    let (node, set) = scene(&h);
+    let state = node.set(&set).unwrap();
+    let m = &state.meetings[&meeting];
+    assert_eq!(
+        m.phase,
+        Phase::Planned,
+        "all of it before the meeting began"
+    );
+    let bid = m.bids.values().next().unwrap();
+    assert_eq!(
+        (bid.minutes, bid.note.as_str()),
+        (Some(25), "A way to talk to the board")
+    );
+    apply(
+        &h,
+        Command::MovePhase {
+            meeting: meeting.clone(),
+            to: Phase::CatchUp,
+        },
+    );
+    see(&mut h, "Ada: The restructure went ahead.");
+}
+
 /// When facilitation rotates, the console says whose meeting it is to run.
 #[test]
 fn the_console_says_who_facilitates_today_when_it_rotates() {

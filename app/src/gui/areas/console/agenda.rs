@@ -8,129 +8,119 @@ use crate::gui::Shell;
 use crate::render::name_of;
 
 impl Console {
-    #[allow(clippy::too_many_lines)] // the area drawn top to bottom, as it appears
     pub(super) fn agenda(&mut self, app: &mut Shell, ui: &mut egui::Ui, shown: Shown<'_>) {
         let Shown {
             set,
             meeting_id,
             meeting,
         } = shown;
-        ui.label(RichText::new("Bids for time").strong());
-        egui::Grid::new("bids").striped(true).show(ui, |ui| {
-            for (member, bid) in &meeting.bids {
-                ui.label(name_of(set, member));
-                ui.label(if bid.passing {
-                    "passes this time".to_owned()
-                } else {
-                    bid.minutes
-                        .map_or("an equal share".to_owned(), |m| format!("{m} min"))
-                });
-                ui.label(if bid.passing {
-                    String::new()
-                } else {
-                    format!("{} urgency", bid.urgency.name())
-                });
-                ui.label(
-                    bid.issue
-                        .as_ref()
-                        .and_then(|i| set.issues.get(i))
-                        .map(|i| i.statement.clone())
-                        .unwrap_or_default(),
-                );
-                ui.label(&bid.note);
-                ui.end_row();
-            }
-        });
+        bids(ui, set, meeting);
         if meeting.agenda.is_none() {
-            let entered = app.text(
-                ui,
-                "Minutes wanted (blank for an equal share)",
-                "bid.minutes",
-            );
-            ui.horizontal(|ui| {
-                ui.label("Urgency");
-                let urgency = app.field("bid.urgency.keep");
-                if urgency.is_empty() {
-                    "normal".clone_into(urgency);
-                }
-                for u in ["low", "normal", "high"] {
-                    let selected = app.value("bid.urgency.keep") == u;
-                    if ui.selectable_label(selected, u).clicked() {
-                        u.clone_into(app.field("bid.urgency.keep"));
-                    }
-                }
-            });
-            // The bid names the issue to work on: one of this member's open issues.
-            let mine: Vec<_> = app
-                .me()
-                .map(|me| {
-                    set.open_issues_by_priority()
-                        .into_iter()
-                        .filter(|(_, i)| i.owner == me)
-                        .map(|(id, i)| (id.clone(), i.statement.clone()))
-                        .collect()
-                })
-                .unwrap_or_default();
-            if !mine.is_empty() {
-                let chosen = self
-                    .bid_issue
-                    .as_ref()
-                    .and_then(|c| mine.iter().find(|(id, _)| id == c))
-                    .map_or_else(|| "No particular issue".to_owned(), |(_, s)| s.clone());
-                egui::ComboBox::from_label("Issue to work on")
-                    .selected_text(chosen)
-                    .show_ui(ui, |ui| {
-                        ui.selectable_value(&mut self.bid_issue, None, "No particular issue");
-                        for (id, statement) in &mine {
-                            ui.selectable_value(&mut self.bid_issue, Some(id.clone()), statement);
-                        }
-                    });
-            }
-            let noted = app.text(ui, "What I want from the set today (optional)", "bid.note");
-            if ui.button("Bid for time").clicked() || entered || noted {
-                let minutes = app.value("bid.minutes");
-                let minutes = if minutes.trim().is_empty() {
-                    Ok(None)
-                } else {
-                    minutes.trim().parse::<u32>().map(Some)
-                };
-                let urgency = match app.value("bid.urgency.keep").as_str() {
-                    "low" => Urgency::Low,
-                    "high" => Urgency::High,
-                    _ => Urgency::Normal,
-                };
-                match minutes {
-                    Err(_) => app.error("bid", "Write the minutes as a whole number, or leave it blank for an equal share."),
-                    Ok(minutes) => app.apply(
-                        "bid",
-                        "Bidding…",
-                        Command::BidForTime {
-                            meeting: meeting_id.clone(),
-                            minutes,
-                            urgency,
-                            issue: self.bid_issue.clone(),
-                            note: app.value("bid.note").trim().to_owned(),
-                        },
-                    ),
-                }
-            }
-            if ui
-                .button("Pass this time")
-                .on_hover_text("You are here, but ask for no turn today")
-                .clicked()
-            {
-                app.apply(
-                    "bid",
-                    "Passing…",
-                    Command::Pass {
-                        meeting: meeting_id.clone(),
-                    },
-                );
-            }
-            app.status(ui, "bid");
+            self.bid_form(app, ui, set, meeting_id);
         }
         ui.add_space(8.0);
         self.batting_order(app, ui, set, meeting_id, meeting);
+    }
+
+    /// This member's bid: minutes, urgency, the issue, what they want from the set today;
+    /// or a pass. Offered from the meeting's planning until its agenda is locked.
+    #[allow(clippy::too_many_lines)] // the form drawn top to bottom, as it appears
+    pub(super) fn bid_form(
+        &mut self,
+        app: &mut Shell,
+        ui: &mut egui::Ui,
+        set: &ActionLearningSet,
+        meeting_id: &MeetingId,
+    ) {
+        let entered = app.text(
+            ui,
+            "Minutes wanted (blank for an equal share)",
+            "bid.minutes",
+        );
+        ui.horizontal(|ui| {
+            ui.label("Urgency");
+            let urgency = app.field("bid.urgency.keep");
+            if urgency.is_empty() {
+                "normal".clone_into(urgency);
+            }
+            for u in ["low", "normal", "high"] {
+                let selected = app.value("bid.urgency.keep") == u;
+                if ui.selectable_label(selected, u).clicked() {
+                    u.clone_into(app.field("bid.urgency.keep"));
+                }
+            }
+        });
+        // The bid names the issue to work on: one of this member's open issues.
+        let mine: Vec<_> = app
+            .me()
+            .map(|me| {
+                set.open_issues_by_priority()
+                    .into_iter()
+                    .filter(|(_, i)| i.owner == me)
+                    .map(|(id, i)| (id.clone(), i.statement.clone()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        if !mine.is_empty() {
+            let chosen = self
+                .bid_issue
+                .as_ref()
+                .and_then(|c| mine.iter().find(|(id, _)| id == c))
+                .map_or_else(|| "No particular issue".to_owned(), |(_, s)| s.clone());
+            egui::ComboBox::from_label("Issue to work on")
+                .selected_text(chosen)
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut self.bid_issue, None, "No particular issue");
+                    for (id, statement) in &mine {
+                        ui.selectable_value(&mut self.bid_issue, Some(id.clone()), statement);
+                    }
+                });
+        }
+        let noted = app.text(ui, "What I want from the set today (optional)", "bid.note");
+        if ui.button("Bid for time").clicked() || entered || noted {
+            let minutes = app.value("bid.minutes");
+            let minutes = if minutes.trim().is_empty() {
+                Ok(None)
+            } else {
+                minutes.trim().parse::<u32>().map(Some)
+            };
+            let urgency = match app.value("bid.urgency.keep").as_str() {
+                "low" => Urgency::Low,
+                "high" => Urgency::High,
+                _ => Urgency::Normal,
+            };
+            match minutes {
+                Err(_) => app.error(
+                    "bid",
+                    "Write the minutes as a whole number, or leave it blank for an equal share.",
+                ),
+                Ok(minutes) => app.apply(
+                    "bid",
+                    "Bidding…",
+                    Command::BidForTime {
+                        meeting: meeting_id.clone(),
+                        minutes,
+                        urgency,
+                        issue: self.bid_issue.clone(),
+                        note: app.value("bid.note").trim().to_owned(),
+                    },
+                ),
+            }
+        }
+        if ui
+            .button("Pass this time")
+            .on_hover_text("You are here, but ask for no turn today")
+            .clicked()
+        {
+            app.apply(
+                "bid",
+                "Passing…",
+                Command::Pass {
+                    meeting: meeting_id.clone(),
+                },
+            );
+        }
+        app.status(ui, "bid");
     }
 
     /// The batting order: proposed from the bids, then arranged by the set (a presenter
@@ -277,4 +267,34 @@ fn arrange(
         }
     });
     changed
+}
+
+/// The bids made so far: minutes, urgency, issue, and what each wants from the set.
+pub(super) fn bids(ui: &mut egui::Ui, set: &ActionLearningSet, meeting: &revans_model::Meeting) {
+    ui.label(RichText::new("Bids for time").strong());
+    egui::Grid::new("bids").striped(true).show(ui, |ui| {
+        for (member, bid) in &meeting.bids {
+            ui.label(name_of(set, member));
+            ui.label(if bid.passing {
+                "passes this time".to_owned()
+            } else {
+                bid.minutes
+                    .map_or("an equal share".to_owned(), |m| format!("{m} min"))
+            });
+            ui.label(if bid.passing {
+                String::new()
+            } else {
+                format!("{} urgency", bid.urgency.name())
+            });
+            ui.label(
+                bid.issue
+                    .as_ref()
+                    .and_then(|i| set.issues.get(i))
+                    .map(|i| i.statement.clone())
+                    .unwrap_or_default(),
+            );
+            ui.label(&bid.note);
+            ui.end_row();
+        }
+    });
 }

@@ -1,7 +1,7 @@
 //! The catch-up round: each member's news, and bids for time.
 
 use egui::RichText;
-use revans_model::{Command, Outcome as ActionOutcome};
+use revans_model::{ActionLearningSet, Command, MeetingId, MemberId, Outcome as ActionOutcome};
 
 use super::Shown;
 use crate::gui::look::member_colour;
@@ -20,19 +20,7 @@ pub(super) fn catch_up(app: &mut Shell, ui: &mut egui::Ui, shown: Shown<'_>) {
     for (member, news) in &meeting.catch_up {
         ui.label(format!("{}: {}", name_of(set, member), news.news.as_str()));
     }
-    app.prose(ui, "Your news", "news.text");
-    if ui.button("Share news").clicked() {
-        let news = app.value("news.text");
-        app.apply(
-            "news",
-            "Sharing…",
-            Command::CatchUp {
-                meeting: meeting_id.clone(),
-                news,
-            },
-        );
-    }
-    app.status(ui, "news");
+    news_form(app, ui, meeting_id);
 
     // Who is away today, with what they said: their actions carry to the next meeting,
     // not reported here as not done.
@@ -139,8 +127,38 @@ pub(super) fn catch_up(app: &mut Shell, ui: &mut egui::Ui, shown: Shown<'_>) {
             );
         }
     }
-    let Some(me) = me else { return };
-    let open = set.open_actions_of(&me);
+    if let Some(me) = me {
+        your_reports(app, ui, set, &me);
+    }
+}
+
+/// This member's news for the catch-up round: written ahead, from the meeting's planning,
+/// or in the round itself.
+pub(super) fn news_form(app: &mut Shell, ui: &mut egui::Ui, meeting_id: &MeetingId) {
+    app.prose(ui, "Your news", "news.text");
+    if ui.button("Share news").clicked() {
+        let news = app.value("news.text");
+        app.apply(
+            "news",
+            "Sharing…",
+            Command::CatchUp {
+                meeting: meeting_id.clone(),
+                news,
+            },
+        );
+    }
+    app.status(ui, "news");
+}
+
+/// This member's open actions, each with its own fields to report back on: ahead of the
+/// meeting or at its catch-up.
+pub(super) fn your_reports(
+    app: &mut Shell,
+    ui: &mut egui::Ui,
+    set: &ActionLearningSet,
+    me: &MemberId,
+) {
+    let open = set.open_actions_of(me);
     if open.is_empty() {
         return;
     }

@@ -192,9 +192,7 @@ impl Console {
         stepper(app, ui, &meeting_id, &meeting);
         ui.separator();
         match meeting.phase {
-            Phase::Planned => {
-                ui.label("The meeting opens with a catch-up round: move on to Catch-up when the set has gathered.");
-            }
+            Phase::Planned => self.before_we_meet(app, ui, shown),
             Phase::CatchUp => catch_up::catch_up(app, ui, shown),
             Phase::Agenda => self.agenda(app, ui, shown),
             Phase::Turns => self.turns(app, ui, shown),
@@ -274,4 +272,26 @@ fn stepper(app: &mut Shell, ui: &mut egui::Ui, meeting_id: &MeetingId, meeting: 
         }
     });
     app.status(ui, "phase");
+}
+
+impl Console {
+    /// Before the meeting begins: each member writes their news, their bid and their
+    /// report-backs ahead, and the round starts from what was prepared.
+    fn before_we_meet(&mut self, app: &mut Shell, ui: &mut egui::Ui, shown: Shown<'_>) {
+        let Shown {
+            set,
+            meeting_id,
+            meeting,
+        } = shown;
+        ui.label("The meeting opens with a catch-up round: move on to Catch-up when the set has gathered.");
+        ui.add_space(8.0);
+        ui.label(RichText::new("Before we meet").strong());
+        ui.label("Write your news, your bid for time and your report-backs ahead: they reach the set now, and the meeting starts from them.");
+        catch_up::news_form(app, ui, meeting_id);
+        agenda::bids(ui, set, meeting);
+        self.bid_form(app, ui, set, meeting_id);
+        if let Some(me) = app.me() {
+            catch_up::your_reports(app, ui, set, &me);
+        }
+    }
 }
