@@ -188,6 +188,10 @@ fn a_set_runs_a_whole_meeting_from_plan_to_review() {
     // The summary holds the review in the round: Ada's say and her own review.
     see(&mut h, "The review, in the round");
     see(&mut h, "My action steps: Call the board on Monday");
+    // And Ada's own learning comes back in her journal, meeting by meeting.
+    click(&mut h, "Journal");
+    see(&mut h, "Your learning, meeting by meeting");
+    see(&mut h, "My action steps: Call the board on Monday");
 
     // The history tells the meeting in the practice's words.
     click(&mut h, "History");
@@ -1176,6 +1180,35 @@ fn news_and_a_bid_are_prepared_before_the_meeting_begins() {
         },
     );
     see(&mut h, "Ada: The restructure went ahead.");
+}
+
+/// A journal entry can be a note for the next meeting: it shows on that meeting's
+/// console, on this member's devices only.
+#[test]
+fn a_private_note_for_the_next_meeting_shows_on_its_console() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app(dir.path());
+    profile_and_set(&mut h, "Ada");
+    let meeting = plan_now(&h);
+    click(&mut h, "Journal");
+    type_into(&mut h, "New entry", "Ask Bo how the rota talk went.");
+    let when = {
+        let set = h.state().shell.set().unwrap();
+        crate::render::local(set.meetings[&meeting].scheduled_at.get())
+    };
+    click(&mut h, &format!("A note for the meeting of {when}"));
+    click(&mut h, "Write entry");
+    settled(&mut h);
+    see_text(&mut h, &format!("for the meeting of {when}"));
+    click(&mut h, "Meeting console");
+    see(&mut h, "Your private notes for this meeting");
+    see(&mut h, "Ask Bo how the rota talk went.");
+    let (node, set) = scene(&h);
+    let shared = node.set(&set).unwrap();
+    assert!(
+        !format!("{shared:?}").contains("Ask Bo how the rota talk went."),
+        "the note never enters the set"
+    );
 }
 
 /// When facilitation rotates, the console says whose meeting it is to run.

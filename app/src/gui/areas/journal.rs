@@ -1,34 +1,85 @@
-//! The member's private journal: what reaches only their own devices.
+//! The member's private journal: what reaches only their own devices. Entries can be
+//! notes for the next meeting (shown on its console, on this member's devices alone), and
+//! the member's own reviews come back here meeting by meeting: learning at three levels,
+//! in one place.
 
 use egui::RichText;
-use revans_model::JournalCommand;
+use revans_model::{ActionLearningSet, JournalCommand, Phase};
 
-use crate::gui::{Outcome, Shell};
+use crate::gui::{Outcome, Shell, look};
 use crate::render::local;
 
 pub(crate) fn ui(app: &mut Shell, ui: &mut egui::Ui) {
     ui.heading("Journal");
     ui.label("Private: only your own devices ever hold it.");
+    let set = app.set().cloned();
+    // The meeting an entry can be a note for: the set's next one not yet closed.
+    let next = set.as_ref().and_then(|set| {
+        set.meetings_in_order()
+            .into_iter()
+            .find(|(_, m)| m.phase != Phase::Closed)
+            .map(|(id, m)| (id.clone(), local(m.scheduled_at.get())))
+    });
     app.prose(ui, "New entry", "journal.text");
+    let mut for_next = app.value("journal.for_next.keep") == "yes";
+    if let Some((_, when)) = &next
+        && ui
+            .checkbox(&mut for_next, format!("A note for the meeting of {when}"))
+            .changed()
+    {
+        (if for_next { "yes" } else { "" }).clone_into(app.field("journal.for_next.keep"));
+    }
     if ui.button("Write entry").clicked() {
         let text = app.value("journal.text");
+        let meeting = next.as_ref().filter(|_| for_next).map(|(id, _)| id.clone());
         let set = app.selected.clone();
         app.run("journal", "Writing…", move |node| async move {
-            node.journal_apply(JournalCommand::Write {
-                text,
-                set,
-                meeting: None,
-            })
-            .await
-            .map(|_| Outcome::Done)
+            node.journal_apply(JournalCommand::Write { text, set, meeting })
+                .await
+                .map(|_| Outcome::Done)
         });
     }
     app.status(ui, "journal");
     if let Some(journal) = &app.journal {
         for (_, entry) in journal.newest_first() {
             ui.separator();
-            ui.label(RichText::new(local(entry.written_at.get())).weak());
+            let about = entry
+                .meeting
+                .as_ref()
+                .and_then(|m| set.as_ref()?.meetings.get(m))
+                .map_or_else(String::new, |m| {
+                    format!(" · for the meeting of {}", local(m.scheduled_at.get()))
+                });
+            ui.label(RichText::new(format!("{}{about}", local(entry.written_at.get()))).weak());
             ui.label(entry.text.as_str());
         }
+    }
+    if let (Some(set), Some(me)) = (&set, app.me()) {
+        own_learning(ui, set, &me);
+    }
+}
+
+/// The member's own reviews, meeting by meeting, newest first: what they learned about
+/// their problem, themselves and the set.
+fn own_learning(ui: &mut egui::Ui, set: &ActionLearningSet, me: &revans_model::MemberId) {
+    let mut reviews: Vec<_> = set
+        .meetings_in_order()
+        .into_iter()
+        .filter_map(|(_, m)| m.member_reviews.get(me).map(|r| (m, r)))
+        .collect();
+    if reviews.is_empty() {
+        return;
+    }
+    reviews.reverse();
+    look::section(ui, "Your learning, meeting by meeting");
+    for (meeting, review) in reviews {
+        look::card(ui, None, |ui| {
+            ui.label(RichText::new(local(meeting.scheduled_at.get())).strong());
+            for (label, text) in review.answers() {
+                if !text.is_blank() {
+                    ui.label(format!("{label}: {}", text.as_str().trim()));
+                }
+            }
+        });
     }
 }

@@ -183,6 +183,25 @@ impl Console {
             ));
         }
 
+        // This member's private notes for this meeting, from their journal: on their own
+        // devices only, never the set's.
+        let notes: Vec<String> = app.journal.as_ref().map_or_else(Vec::new, |journal| {
+            journal
+                .newest_first()
+                .into_iter()
+                .filter(|(_, e)| e.meeting.as_ref() == Some(&meeting_id))
+                .map(|(_, e)| e.text.as_str().to_owned())
+                .collect()
+        });
+        if !notes.is_empty() {
+            egui::CollapsingHeader::new("Your private notes for this meeting")
+                .default_open(meeting.phase == Phase::Planned)
+                .show(ui, |ui| {
+                    for note in notes {
+                        ui.label(note);
+                    }
+                });
+        }
         // When facilitation rotates, whose meeting this is to run.
         if let Some(today) = set.rotating_facilitator(&meeting_id) {
             ui.label(
