@@ -61,6 +61,7 @@ fn acknowledgement(place: &str) -> Option<&'static str> {
         "attend" => "Your word is with the set",
         "priorities" => "The set's priorities are recorded",
         "celebrate" => "Celebrated",
+        "question" => "Added to the set's questions",
         "review" => "Your say on the meeting is shared with the set",
         "mine" => "Your review is saved",
         "journal" => "Journal entry written",

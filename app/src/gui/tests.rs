@@ -1211,6 +1211,42 @@ fn a_private_note_for_the_next_meeting_shows_on_its_console() {
     );
 }
 
+/// The set adds a question of its own, with when it helps; it joins the bank the turn's
+/// prompts rotate through.
+#[test]
+fn the_set_adds_a_question_of_its_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app(dir.path());
+    profile_and_set(&mut h, "Ada");
+    click(&mut h, "Overview");
+    type_into(
+        &mut h,
+        "A question of the set's own",
+        "What would you regret not trying?",
+    );
+    click(&mut h, "When it helps");
+    click(&mut h, "options");
+    click(&mut h, "Add question");
+    settled(&mut h);
+    see(&mut h, "What would you regret not trying? (options)");
+    let (node, set) = scene(&h);
+    let added: Vec<_> = node
+        .set(&set)
+        .unwrap()
+        .question_bank
+        .values()
+        .filter(|q| q.added_by.is_some())
+        .map(|q| (q.text.clone(), q.category))
+        .collect();
+    assert_eq!(
+        added,
+        [(
+            "What would you regret not trying?".to_owned(),
+            revans_model::QuestionCategory::Options
+        )]
+    );
+}
+
 /// When facilitation rotates, the console says whose meeting it is to run.
 #[test]
 fn the_console_says_who_facilitates_today_when_it_rotates() {

@@ -8,7 +8,7 @@ use revans_model::{ActionLearningSet, Command, Facilitation, Field};
 use crate::export;
 use crate::export::ExportFormat;
 use crate::gui::forms::Editing;
-use crate::gui::{Outcome, Shell};
+use crate::gui::{Outcome, Shell, look};
 use crate::render::name_of;
 
 /// What the app exports, in the order offered.
@@ -48,16 +48,19 @@ fn extension(format: ExportFormat) -> &'static str {
     }
 }
 
-/// The overview: the set at a glance, and exporting it. It keeps the format chosen for
-/// an export.
+/// The overview: the set at a glance, its own questions, and exporting it. It keeps the
+/// format chosen for an export and the kind of question being added.
 pub(crate) struct Overview {
     format: ExportFormat,
+    /// The kind of question on the add-a-question form.
+    kind: revans_model::QuestionCategory,
 }
 
 impl Default for Overview {
     fn default() -> Self {
         Self {
             format: ExportFormat::Md,
+            kind: revans_model::QuestionCategory::Exploring,
         }
     }
 }
@@ -204,8 +207,50 @@ impl Overview {
             app.apply("rules", "Proposing…", Command::ProposeRule { text });
         }
         app.status(ui, "rules");
+        self.questions(app, ui, &set);
         ui.add_space(8.0);
         self.export(app, ui, &set);
+    }
+
+    /// The set's own questions, beside the practice's: each offered as a prompt in the
+    /// stage of a turn its kind fits.
+    fn questions(&mut self, app: &mut Shell, ui: &mut egui::Ui, set: &ActionLearningSet) {
+        use revans_model::QuestionCategory;
+        look::section(ui, "The set's own questions");
+        let own: Vec<_> = set
+            .question_bank
+            .values()
+            .filter(|q| q.added_by.is_some())
+            .collect();
+        if own.is_empty() {
+            ui.label(
+                RichText::new("The practice's questions are offered as prompts in each turn; add the set's own here.")
+                    .weak(),
+            );
+        }
+        for q in own {
+            ui.label(format!("{} ({})", q.text, q.category.name()));
+        }
+        let entered = app.text(ui, "A question of the set's own", "question.text");
+        egui::ComboBox::from_label("When it helps")
+            .selected_text(self.kind.name())
+            .show_ui(ui, |ui| {
+                for kind in QuestionCategory::ALL {
+                    ui.selectable_value(&mut self.kind, kind, kind.name());
+                }
+            });
+        if ui.button("Add question").clicked() || entered {
+            let text = app.value("question.text");
+            app.apply(
+                "question",
+                "Adding…",
+                Command::AddQuestion {
+                    text,
+                    category: self.kind,
+                },
+            );
+        }
+        app.status(ui, "question");
     }
 
     /// Exports the record to a file: where it went, and a way to open its folder.
