@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use chrono::{DateTime, Utc};
-use icalendar::{Calendar, Component, Event, EventLike};
+use icalendar::{Alarm, Calendar, Component, Event, EventLike};
 use revans_model::{
     ActionLearningSet, ContributionKind, Facilitation, IssueStatus, MeetingId, MemberId, Phase,
     batting_order, follow_through,
@@ -67,8 +67,9 @@ pub fn json(set: &ActionLearningSet) -> serde_json::Result<String> {
     serde_json::to_string_pretty(set)
 }
 
-/// The set's meetings as an RFC 5545 calendar. Only times, places and the set's name:
-/// nothing said in a meeting leaves in a calendar.
+/// The set's meetings as an RFC 5545 calendar, each with reminders the day before and an
+/// hour before (a member's calendar app lets them switch either off). Only times, places
+/// and the set's name: nothing said in a meeting leaves in a calendar.
 pub fn ics(set: &ActionLearningSet) -> String {
     let mut calendar = Calendar::new();
     calendar.name(&set.name);
@@ -89,7 +90,15 @@ pub fn ics(set: &ActionLearningSet) -> String {
                 meeting.minutes
             ))
             .starts(start)
-            .ends(end);
+            .ends(end)
+            .alarm(Alarm::display(
+                &format!("{} meets tomorrow", set.name),
+                -chrono::Duration::days(1),
+            ))
+            .alarm(Alarm::display(
+                &format!("{} meets in an hour", set.name),
+                -chrono::Duration::hours(1),
+            ));
         if !meeting.location.trim().is_empty() {
             event.location(&meeting.location);
         }

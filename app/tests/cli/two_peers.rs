@@ -175,6 +175,11 @@ fn two_peers_go_from_invitation_to_an_exported_record() {
         "three hours long: {ics}"
     );
     assert!(ics.contains("LOCATION:Room 4"));
+    // Reminders the day before and an hour before, each saying which set meets.
+    assert_eq!(ics.matches("BEGIN:VALARM").count(), 2, "{ics}");
+    assert!(ics.contains("TRIGGER:-PT86400S"), "{ics}");
+    assert!(ics.contains("TRIGGER:-PT3600S"), "{ics}");
+    assert!(ics.contains("DESCRIPTION:Tuesday set meets in an hour"), "{ics}");
 
     let file = root.path().join("set.automerge");
     ada.ok(&[
