@@ -401,20 +401,20 @@ pub struct QuestionAddArgs {
     pub set: String,
     /// The question.
     pub text: String,
-    /// When in a turn it helps.
-    #[arg(long, default_value = "exploring")]
-    pub kind: KindArg,
+    /// When in a turn it helps: opening, exploring, feelings, options, commitment or
+    /// process.
+    #[arg(long, default_value = "exploring", value_parser = kind)]
+    pub kind: revans_model::QuestionCategory,
 }
 
-/// The kinds of question, as `--kind` takes them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum KindArg {
-    Opening,
-    Exploring,
-    Feelings,
-    Options,
-    Commitment,
-    Process,
+/// A kind of question by the name the model gives it.
+fn kind(given: &str) -> Result<revans_model::QuestionCategory, String> {
+    revans_model::QuestionCategory::ALL
+        .into_iter()
+        .find(|k| k.name() == given.trim().to_lowercase())
+        .ok_or_else(|| {
+            "one of opening, exploring, feelings, options, commitment or process".to_owned()
+        })
 }
 
 /// What `revans celebrate` takes.

@@ -550,17 +550,8 @@ pub(super) async fn question_add(
     io: &mut Io<'_>,
     QuestionAddArgs { set, text, kind }: QuestionAddArgs,
 ) -> Result<()> {
-    use super::args::KindArg;
-    use revans_model::QuestionCategory;
     let (id, _) = io.set(&set)?;
-    let category = match kind {
-        KindArg::Opening => QuestionCategory::Opening,
-        KindArg::Exploring => QuestionCategory::Exploring,
-        KindArg::Feelings => QuestionCategory::Feelings,
-        KindArg::Options => QuestionCategory::Options,
-        KindArg::Commitment => QuestionCategory::Commitment,
-        KindArg::Process => QuestionCategory::Process,
-    };
+    let category = kind;
     let applied = io
         .apply(&id, Command::AddQuestion { text, category })
         .await?;

@@ -32,13 +32,7 @@ fn seeded() -> History {
         .collect();
     let mut history = history::generate(&keys, 3, 7, now()).unwrap();
     history::open_a_meeting_in_turns(&mut history, now()).unwrap();
-    let set = ActionLearningSet::from_doc(&history.doc).unwrap();
-    let (meeting, _) = set
-        .meetings_in_order()
-        .into_iter()
-        .find(|(_, m)| m.phase == Phase::Turns)
-        .unwrap();
-    let meeting = meeting.clone();
+    let meeting = in_turns(&history);
     for (minute, asker, kind, text) in [
         (
             6,
@@ -74,6 +68,16 @@ fn seeded() -> History {
             .unwrap();
     }
     history
+}
+
+/// The seeded set's meeting in its turns.
+fn in_turns(history: &History) -> revans_model::MeetingId {
+    let set = ActionLearningSet::from_doc(&history.doc).unwrap();
+    set.meetings_in_order()
+        .into_iter()
+        .find(|(_, m)| m.phase == Phase::Turns)
+        .map(|(id, _)| id.clone())
+        .unwrap()
 }
 
 /// A harness drawing `draw` alone, in the app's type scale and the `theme` given.
@@ -150,13 +154,7 @@ fn the_room_view_in_a_turn() {
 #[test]
 fn the_room_view_at_review_time() {
     let mut history = seeded();
-    let set = ActionLearningSet::from_doc(&history.doc).unwrap();
-    let (meeting, _) = set
-        .meetings_in_order()
-        .into_iter()
-        .find(|(_, m)| m.phase == Phase::Turns)
-        .unwrap();
-    let meeting = meeting.clone();
+    let meeting = in_turns(&history);
     let at = now() - Duration::minutes(1);
     let end = Command::EndTurn {
         meeting: meeting.clone(),

@@ -179,7 +179,10 @@ fn two_peers_go_from_invitation_to_an_exported_record() {
     assert_eq!(ics.matches("BEGIN:VALARM").count(), 2, "{ics}");
     assert!(ics.contains("TRIGGER:-PT86400S"), "{ics}");
     assert!(ics.contains("TRIGGER:-PT3600S"), "{ics}");
-    assert!(ics.contains("DESCRIPTION:Tuesday set meets in an hour"), "{ics}");
+    assert!(
+        ics.contains("DESCRIPTION:Tuesday set meets in an hour"),
+        "{ics}"
+    );
 
     let file = root.path().join("set.automerge");
     ada.ok(&[
