@@ -27,8 +27,6 @@ pub struct MemberSummary {
     pub statements: usize,
     /// Actions they committed to at the meeting.
     pub actions: usize,
-    /// Whether they filled in their own review of the meeting.
-    pub reviewed: bool,
 }
 
 /// A meeting as it went.
@@ -43,13 +41,18 @@ pub struct MeetingSummary {
 }
 
 impl MeetingSummary {
+    /// The set's questions and statements, all told: its balance of asking and telling.
+    #[must_use]
+    pub fn asked_and_told(&self) -> (usize, usize) {
+        self.members
+            .values()
+            .fold((0, 0), |(q, s), m| (q + m.questions, s + m.statements))
+    }
+
     /// Whether statements outnumbered questions: the set drifted into advice.
     #[must_use]
     pub fn told_more_than_asked(&self) -> bool {
-        let (questions, statements) = self
-            .members
-            .values()
-            .fold((0, 0), |(q, s), m| (q + m.questions, s + m.statements));
+        let (questions, statements) = self.asked_and_told();
         statements > questions
     }
 }
@@ -105,9 +108,6 @@ pub fn meeting_summary(
     actions.sort_by(|(a_id, a), (b_id, b)| (a.created_at, a_id).cmp(&(b.created_at, b_id)));
     for (_, action) in &actions {
         members.entry(action.owner.clone()).or_default().actions += 1;
-    }
-    for member in record.member_reviews.keys() {
-        members.entry(member.clone()).or_default().reviewed = true;
     }
     Some(MeetingSummary {
         members,

@@ -342,10 +342,7 @@ pub(crate) fn summary(
             }
         });
     // The set's balance of asking and telling, not anyone's tally of statements.
-    let (questions, statements) = summary
-        .members
-        .values()
-        .fold((0, 0), |(q, s), m| (q + m.questions, s + m.statements));
+    let (questions, statements) = summary.asked_and_told();
     ui.label(format!(
         "The set asked {} and made {}.",
         counted(questions, "question"),
