@@ -535,11 +535,7 @@ impl ActionLearningSet {
         let facilitator = match &self.facilitation {
             Facilitation::Facilitated { facilitator } => Some(facilitator),
             Facilitation::Rotating { .. } => {
-                let next = self
-                    .meetings_in_order()
-                    .into_iter()
-                    .find(|(_, m)| m.closed_at.is_none())
-                    .map(|(mid, _)| mid);
+                let next = self.next_meeting().map(|(mid, _)| mid);
                 next.and_then(|mid| self.rotating_facilitator(mid))
             }
             Facilitation::SelfManaged => None,
@@ -573,6 +569,14 @@ impl ActionLearningSet {
         let mut meetings: Vec<_> = self.meetings.iter().collect();
         meetings.sort_by_key(|(id, m)| (m.scheduled_at, *id));
         meetings
+    }
+
+    /// The set's next meeting: the first, by scheduled start, not yet closed.
+    #[must_use]
+    pub fn next_meeting(&self) -> Option<(&MeetingId, &Meeting)> {
+        self.meetings_in_order()
+            .into_iter()
+            .find(|(_, m)| m.closed_at.is_none())
     }
 
     /// The meeting an action is due at: the first meeting after the one it was committed

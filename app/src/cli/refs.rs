@@ -85,9 +85,7 @@ pub fn member(state: &ActionLearningSet, given: &str) -> Result<MemberId> {
 pub fn meeting(state: &ActionLearningSet, given: &str) -> Result<MeetingId> {
     if given.trim().eq_ignore_ascii_case("next") {
         return state
-            .meetings_in_order()
-            .into_iter()
-            .find(|(_, m)| m.closed_at.is_none())
+            .next_meeting()
             .map(|(id, _)| id.clone())
             .ok_or_else(|| {
                 anyhow::anyhow!(

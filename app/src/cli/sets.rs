@@ -102,11 +102,7 @@ pub(super) async fn set(io: &mut Io<'_>, cmd: SetCmd) -> Result<()> {
             for (id, loaded) in io.node.sets() {
                 match loaded {
                     Ok(set) => {
-                        let next = set
-                            .meetings_in_order()
-                            .into_iter()
-                            .find(|(_, m)| m.closed_at.is_none())
-                            .map(|(_, m)| m.scheduled_at.get());
+                        let next = set.next_meeting().map(|(_, m)| m.scheduled_at.get());
                         table.row(vec![
                             id.as_str().chars().take(10).collect(),
                             set.name.clone(),

@@ -778,6 +778,7 @@ impl Checking {
         // The catch-up is the nodes' work shared over the cores: without checking, it would
         // be shorter by the checking's share of them.
         let without = catchup.saturating_sub(checking / u32::try_from(cores)?);
+        let take_ratio = (unchecked + checking).as_secs_f64() / unchecked.as_secs_f64();
         let per = |d: Duration| d.as_secs_f64() * 1e6 / changes as f64;
         figures.insert("catchup_rules_us".into(), per(rules).into());
         figures.insert("catchup_take_unchecked_us".into(), per(unchecked).into());
@@ -788,7 +789,7 @@ impl Checking {
         );
         figures.insert(
             "catchup_take_verified_over_unverified".into(),
-            ((unchecked + checking).as_secs_f64() / unchecked.as_secs_f64()).into(),
+            take_ratio.into(),
         );
         println!(
             "## 3c. What checking adds to the catch-up ({changes} changes taken over 7 nodes)\n"
@@ -808,10 +809,7 @@ impl Checking {
             "| the signature (section 3a) | {signature_us:.1} us | {} |",
             ms(signatures)
         );
-        println!(
-            "| taking the changes, checked / unchecked | {:.2}x | |",
-            (unchecked + checking).as_secs_f64() / unchecked.as_secs_f64()
-        );
+        println!("| taking the changes, checked / unchecked | {take_ratio:.2}x | |");
         println!(
             "| the catch-up above / the same less the checking's share of {cores} cores (estimate) | {:.2}x | {} / {} |\n",
             catchup.as_secs_f64() / without.as_secs_f64(),

@@ -4,7 +4,7 @@
 //! in one place.
 
 use egui::RichText;
-use revans_model::{ActionLearningSet, JournalCommand, Phase};
+use revans_model::{ActionLearningSet, JournalCommand};
 
 use crate::gui::{Outcome, Shell, look};
 use crate::render::local;
@@ -15,9 +15,7 @@ pub(crate) fn ui(app: &mut Shell, ui: &mut egui::Ui) {
     let set = app.set().cloned();
     // The meeting an entry can be a note for: the set's next one not yet closed.
     let next = set.as_ref().and_then(|set| {
-        set.meetings_in_order()
-            .into_iter()
-            .find(|(_, m)| m.phase != Phase::Closed)
+        set.next_meeting()
             .map(|(id, m)| (id.clone(), local(m.scheduled_at.get())))
     });
     app.prose(ui, "New entry", "journal.text");

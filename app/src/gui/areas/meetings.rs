@@ -201,11 +201,7 @@ impl Meetings {
 /// Who is coming to the next meeting and who sent apologies (with their reasons, shown
 /// to the set), and this member's own word on it.
 fn attendance(app: &mut Shell, ui: &mut egui::Ui, set: &ActionLearningSet) {
-    let Some((id, meeting)) = set
-        .meetings_in_order()
-        .into_iter()
-        .find(|(_, m)| m.phase != revans_model::Phase::Closed)
-    else {
+    let Some((id, meeting)) = set.next_meeting() else {
         return;
     };
     ui.add_space(8.0);

@@ -110,12 +110,7 @@ impl Console {
         self.meeting
             .clone()
             .filter(|m| set.meetings.contains_key(m))
-            .or_else(|| {
-                set.meetings_in_order()
-                    .into_iter()
-                    .find(|(_, m)| m.closed_at.is_none())
-                    .map(|(id, _)| id.clone())
-            })
+            .or_else(|| set.next_meeting().map(|(id, _)| id.clone()))
             .or_else(|| {
                 set.meetings_in_order()
                     .into_iter()
