@@ -12,6 +12,22 @@ pub fn name_of(state: &ActionLearningSet, member: &MemberId) -> String {
         .map_or_else(|| member.short().to_owned(), |m| m.display_name.clone())
 }
 
+/// "entered by Ada for Bo", for a member's record the room's scribe wrote down for them;
+/// `None` for the member's own word.
+pub fn entered(
+    state: &ActionLearningSet,
+    owner: &MemberId,
+    entered_by: Option<&MemberId>,
+) -> Option<String> {
+    entered_by.filter(|by| *by != owner).map(|by| {
+        format!(
+            "entered by {} for {}",
+            name_of(state, by),
+            name_of(state, owner)
+        )
+    })
+}
+
 /// A table whose columns line up, with a header row.
 pub struct Table {
     rows: Vec<Vec<String>>,

@@ -32,6 +32,11 @@ pub struct Action {
     /// The account brought back to the set.
     #[autosurgeon(missing = "Option::default")]
     pub report_back: Option<ReportBack>,
+    /// Who wrote it down for its owner in the room, as the meeting's scribe, until the
+    /// owner confirms or changes it; `None` when it is the owner's own word.
+    #[autosurgeon(missing = "Option::default")]
+    #[serde(default)]
+    pub entered_by: Option<MemberId>,
 }
 
 impl Action {
@@ -55,6 +60,11 @@ pub struct ReportBack {
     pub learned: SharedText,
     /// When it was reported (or last changed).
     pub reported_at: Timestamp,
+    /// Who gave the account for its owner in the room, as the meeting's scribe; `None`
+    /// when it is the owner's own word.
+    #[autosurgeon(missing = "Option::default")]
+    #[serde(default)]
+    pub entered_by: Option<MemberId>,
 }
 
 /// How far an action was carried out.

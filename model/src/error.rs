@@ -197,6 +197,35 @@ pub enum CommandError {
         /// Whose it is.
         owner: String,
     },
+    /// A scribe's entry for another member outside a running meeting.
+    #[error(
+        "You can enter what {name} says only while a meeting is running; {name} can write it from their own device."
+    )]
+    NotInTheRoom {
+        /// Whose words.
+        name: String,
+    },
+    /// A scribe's entry for a member nobody has said is at the meeting.
+    #[error(
+        "{name} is not marked as here at this meeting: mark them as here first, or let them write it themselves."
+    )]
+    NotPresent {
+        /// Whose words.
+        name: String,
+    },
+    /// A scribe's entry over what the member wrote themselves.
+    #[error(
+        "{name} wrote this themselves, so it stands as they wrote it: only they can change it."
+    )]
+    TheirOwnWord {
+        /// Whose words.
+        name: String,
+    },
+    /// Something a scribe cannot enter for another member.
+    #[error(
+        "Only a member's news, coming or apologies, bid, actions, report-backs and review can be entered for them, not to {0}."
+    )]
+    NotForAnother(&'static str),
     /// An issue that is no longer open.
     #[error("This issue is {0} already.")]
     IssueClosed(&'static str),

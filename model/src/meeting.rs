@@ -69,6 +69,19 @@ impl Meeting {
         self.attendance.iter().filter(|(_, a)| !a.coming)
     }
 
+    /// Whether the meeting is running: begun and not yet closed.
+    #[must_use]
+    pub fn is_running(&self) -> bool {
+        !matches!(self.phase, Phase::Planned | Phase::Closed)
+    }
+
+    /// Whether a member is marked as here: they said they were coming, or the room's
+    /// scribe marked them as here.
+    #[must_use]
+    pub fn is_here(&self, member: &MemberId) -> bool {
+        self.attendance.get(member).is_some_and(|a| a.coming)
+    }
+
     /// Whether a member sent apologies for this meeting.
     #[must_use]
     pub fn is_away(&self, member: &MemberId) -> bool {
@@ -188,6 +201,11 @@ pub struct CatchUp {
     pub news: SharedText,
     /// When it was last changed.
     pub updated_at: Timestamp,
+    /// Who entered it for them in the room, as the meeting's scribe; `None` when the
+    /// member wrote it themselves (their own word, which no scribe may change).
+    #[autosurgeon(missing = "Option::default")]
+    #[serde(default)]
+    pub entered_by: Option<MemberId>,
 }
 
 /// A member's word on a meeting: coming, or apologies with the reason (shown to the set).
@@ -199,6 +217,11 @@ pub struct Attendance {
     pub reason: String,
     /// When they said so.
     pub said_at: Timestamp,
+    /// Who entered it for them in the room, as the meeting's scribe; `None` when the
+    /// member wrote it themselves (their own word, which no scribe may change).
+    #[autosurgeon(missing = "Option::default")]
+    #[serde(default)]
+    pub entered_by: Option<MemberId>,
 }
 
 /// "Each meeting starts with a bid for time."
@@ -219,8 +242,11 @@ pub struct Bid {
     pub passing: bool,
     /// When the bid was made or last changed.
     pub made_at: Timestamp,
-    /// Who entered it (a member may enter a bid for another in the room).
-    pub made_by: MemberId,
+    /// Who entered it for them in the room, as the meeting's scribe; `None` when the
+    /// member wrote it themselves (their own word, which no scribe may change).
+    #[autosurgeon(missing = "Option::default")]
+    #[serde(default)]
+    pub entered_by: Option<MemberId>,
 }
 
 /// How urgent a bid is.
@@ -392,6 +418,11 @@ pub struct MemberReview {
     pub process: ProcessReview,
     /// When it was last changed.
     pub updated_at: Timestamp,
+    /// Who entered it for them in the room, as the meeting's scribe; `None` when the
+    /// member wrote it themselves (their own word, which no scribe may change).
+    #[autosurgeon(missing = "Option::default")]
+    #[serde(default)]
+    pub entered_by: Option<MemberId>,
 }
 
 impl ProcessReview {
@@ -435,6 +466,7 @@ impl MemberReview {
             the_set: SharedText::default(),
             process: ProcessReview::default(),
             updated_at: at,
+            entered_by: None,
         }
     }
 }

@@ -19,8 +19,9 @@ use crate::ids::DocId;
 /// Sync of sets and journals; bump the number on any wire change, and on any change to
 /// what the rules accept: a device on the old rules would refuse the new records (and
 /// count each against the device that sent it) rather than not sync at all. (5: coming or
-/// apologies, passing, each member's say in the review.)
-pub const SYNC_ALPN: &[u8] = b"revans/sync/5";
+/// apologies, passing, each member's say in the review; 6: what the room's scribe enters
+/// for a member at a running meeting.)
+pub const SYNC_ALPN: &[u8] = b"revans/sync/6";
 /// Admission of newcomers and linked devices.
 pub const JOIN_ALPN: &[u8] = b"revans/join/3";
 

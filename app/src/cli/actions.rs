@@ -35,23 +35,23 @@ async fn add(
         likelihood,
         issue,
         meeting,
+        scribe,
     }: ActionAddArgs,
 ) -> Result<()> {
     let (id, state) = io.set(&set)?;
     let issue = issue.map(|i| refs::issue(&state, &i)).transpose()?;
     let meeting = meeting.map(|m| refs::meeting(&state, &m)).transpose()?;
-    let applied = io
-        .node
-        .apply(
-            &id,
-            Command::AddAction {
-                text,
-                likelihood,
-                issue,
-                meeting,
-            },
-        )
-        .await?;
+    let (command, _) = refs::spoken(
+        &state,
+        &scribe,
+        Command::AddAction {
+            text,
+            likelihood,
+            issue,
+            meeting,
+        },
+    )?;
+    let applied = io.node.apply(&id, command).await?;
     let action = applied_id(&applied).unwrap_or_default();
     io.emit(
         &json!({ "action": action, "likelihood": likelihood }),
@@ -68,26 +68,38 @@ async fn edit(
         action,
         text,
         likelihood,
+        scribe,
     }: ActionEditArgs,
 ) -> Result<()> {
     let (id, state) = io.set(&set)?;
     let action = refs::action(&state, &action)?;
-    if text.is_none() && likelihood.is_none() {
+    // An action a scribe wrote down for you is confirmed by an edit of nothing.
+    let entered = state
+        .actions
+        .get(&action)
+        .is_some_and(|a| a.entered_by.is_some());
+    if text.is_none() && likelihood.is_none() && (scribe.member.is_some() || !entered) {
         bail!("Say what changes: --text TEXT or --likelihood N (1 to 10).");
     }
-    io.apply(
-        &id,
+    let (command, whose) = refs::spoken(
+        &state,
+        &scribe,
         Command::EditAction {
             action: action.clone(),
             text,
             likelihood,
         },
-    )
-    .await?;
+    )?;
+    io.apply(&id, command).await?;
     let edited = &io.node.set(&id)?.actions[&action];
+    let human = if whose.is_empty() {
+        "Your action is changed.".to_owned()
+    } else {
+        format!("{whose}the action is changed.")
+    };
     io.emit(
         &json!({ "action": action, "text": edited.text, "likelihood": edited.likelihood }),
-        "Your action is changed.",
+        &human,
     );
     Ok(())
 }
@@ -101,6 +113,7 @@ async fn report(
         status,
         text,
         learned,
+        scribe,
     }: ActionReportArgs,
 ) -> Result<()> {
     let (id, state) = io.set(&set)?;
@@ -110,19 +123,20 @@ async fn report(
         OutcomeArg::Partly => Outcome::Partly,
         OutcomeArg::Not => Outcome::Not,
     };
-    io.apply(
-        &id,
+    let (command, whose) = refs::spoken(
+        &state,
+        &scribe,
         Command::ReportBack {
             action: action.clone(),
             outcome,
             what_happened: text,
             learned,
         },
-    )
-    .await?;
+    )?;
+    io.apply(&id, command).await?;
     io.emit(
         &json!({ "action": action, "status": outcome }),
-        &format!("Reported back: {}.", outcome.name()),
+        &format!("{whose}Reported back: {}.", outcome.name()),
     );
     Ok(())
 }
@@ -190,29 +204,37 @@ pub(super) async fn review(io: &mut Io<'_>, r: ReviewArgs) -> Result<()> {
             "Give at least one answer, such as --worked-well, --difficult, --more-effective or --my-problem; or --show to see the review in the round."
         );
     }
+    let mut whose = String::new();
     if process {
-        io.apply(
-            &id,
+        let (command, said) = refs::spoken(
+            &state,
+            &r.scribe,
             Command::ReviewProcess {
                 meeting: meeting.clone(),
                 worked_well: r.worked_well,
                 was_difficult: r.difficult,
                 more_effective: r.more_effective,
             },
-        )
-        .await?;
+        )?;
+        io.apply(&id, command).await?;
+        whose = said;
     }
     if personal {
-        io.apply(
-            &id,
+        let (command, said) = refs::spoken(
+            &state,
+            &r.scribe,
             Command::ReviewMeeting {
                 meeting: meeting.clone(),
                 answers: own,
             },
-        )
-        .await?;
+        )?;
+        io.apply(&id, command).await?;
+        whose = said;
     }
-    io.emit(&json!({ "meeting": meeting }), "Review recorded.");
+    io.emit(
+        &json!({ "meeting": meeting }),
+        &format!("{whose}Review recorded."),
+    );
     Ok(())
 }
 

@@ -274,6 +274,15 @@ pub struct FacilitationArgs {
     pub member: Option<String>,
 }
 
+/// Whose words a command records: by default yours.
+#[derive(Debug, Args)]
+pub struct Scribe {
+    /// Enter it for another member at a running meeting, as the room's scribe (name, id
+    /// or prefix): marked as entered by you until they confirm or change it.
+    #[arg(long = "for", value_name = "MEMBER")]
+    pub member: Option<String>,
+}
+
 /// What `revans catchup` takes.
 #[derive(Debug, Args)]
 pub struct CatchupArgs {
@@ -283,6 +292,9 @@ pub struct CatchupArgs {
     pub meeting: String,
     /// Your news.
     pub text: String,
+    /// As the room's scribe: whose words these are.
+    #[command(flatten)]
+    pub scribe: Scribe,
 }
 
 /// What `revans bid` takes.
@@ -307,6 +319,9 @@ pub struct BidArgs {
     /// Pass this time: you are here, but ask for no turn.
     #[arg(long, conflicts_with_all = ["minutes", "issue", "note"])]
     pub pass: bool,
+    /// As the room's scribe: whose words these are.
+    #[command(flatten)]
+    pub scribe: Scribe,
 }
 
 /// What `revans agenda` takes.
@@ -381,6 +396,9 @@ pub struct AttendArgs {
     /// You cannot come: your apologies, with the reason if you give one.
     #[arg(long, value_name = "REASON", num_args = 0..=1, default_missing_value = "")]
     pub apologies: Option<String>,
+    /// As the room's scribe: whose words these are.
+    #[command(flatten)]
+    pub scribe: Scribe,
 }
 
 /// What `revans insights` takes.
@@ -825,6 +843,9 @@ pub struct ActionAddArgs {
     /// The meeting it is committed at (id or prefix, or `next`).
     #[arg(long)]
     pub meeting: Option<String>,
+    /// As the room's scribe: whose words these are.
+    #[command(flatten)]
+    pub scribe: Scribe,
 }
 
 /// What `revans action edit` takes.
@@ -840,6 +861,9 @@ pub struct ActionEditArgs {
     /// How likely you are to do it, 1 to 10.
     #[arg(long)]
     pub likelihood: Option<u8>,
+    /// As the room's scribe: whose words these are.
+    #[command(flatten)]
+    pub scribe: Scribe,
 }
 
 /// What `revans action report` takes.
@@ -857,6 +881,9 @@ pub struct ActionReportArgs {
     /// What you learned.
     #[arg(long, default_value = "")]
     pub learned: String,
+    /// As the room's scribe: whose words these are.
+    #[command(flatten)]
+    pub scribe: Scribe,
 }
 
 /// What `revans action list` takes.
@@ -906,6 +933,9 @@ pub struct ReviewArgs {
         ]
     )]
     pub show: bool,
+    /// As the room's scribe: whose words these are.
+    #[command(flatten)]
+    pub scribe: Scribe,
 }
 
 #[derive(Debug, Subcommand)]

@@ -196,19 +196,30 @@ fn list(io: &mut Io<'_>, MeetingListArgs { set }: MeetingListArgs) -> Result<()>
 /// Share your news in a meeting's catch-up round.
 pub(super) async fn catchup(
     io: &mut Io<'_>,
-    CatchupArgs { set, meeting, text }: CatchupArgs,
+    CatchupArgs {
+        set,
+        meeting,
+        text,
+        scribe,
+    }: CatchupArgs,
 ) -> Result<()> {
     let (id, state) = io.set(&set)?;
     let meeting = refs::meeting(&state, &meeting)?;
-    io.apply(
-        &id,
+    let (command, whose) = refs::spoken(
+        &state,
+        &scribe,
         Command::CatchUp {
             meeting: meeting.clone(),
             news: text,
         },
-    )
-    .await?;
-    io.emit(&json!({ "meeting": meeting }), "Your news is shared.");
+    )?;
+    io.apply(&id, command).await?;
+    let human = if whose.is_empty() {
+        "Your news is shared.".to_owned()
+    } else {
+        format!("{whose}the news is shared.")
+    };
+    io.emit(&json!({ "meeting": meeting }), &human);
     Ok(())
 }
 
@@ -223,21 +234,27 @@ pub(super) async fn bid(
         issue,
         note,
         pass,
+        scribe,
     }: BidArgs,
 ) -> Result<()> {
     let (id, state) = io.set(&set)?;
     let meeting = refs::meeting(&state, &meeting)?;
     if pass {
-        io.apply(
-            &id,
+        let (command, whose) = refs::spoken(
+            &state,
+            &scribe,
             Command::Pass {
                 meeting: meeting.clone(),
             },
-        )
-        .await?;
+        )?;
+        io.apply(&id, command).await?;
         io.emit(
             &json!({ "meeting": meeting, "minutes": null, "urgency": null, "passing": true }),
-            "You pass this time: you have no turn, and the set knows you are here.",
+            &if whose.is_empty() {
+                "You pass this time: you have no turn, and the set knows you are here.".to_owned()
+            } else {
+                format!("{whose}passing this time.")
+            },
         );
         return Ok(());
     }
@@ -247,8 +264,9 @@ pub(super) async fn bid(
         UrgencyArg::Normal => Urgency::Normal,
         UrgencyArg::High => Urgency::High,
     };
-    io.apply(
-        &id,
+    let (command, whose) = refs::spoken(
+        &state,
+        &scribe,
         Command::BidForTime {
             meeting: meeting.clone(),
             minutes: wanted,
@@ -256,11 +274,16 @@ pub(super) async fn bid(
             issue,
             note,
         },
-    )
-    .await?;
-    let human = match wanted {
-        Some(m) => format!("You bid for {} ({} urgency).", minutes(m), urgency.name()),
-        None => format!("You bid for an equal share ({} urgency).", urgency.name()),
+    )?;
+    io.apply(&id, command).await?;
+    let share = match wanted {
+        Some(m) => minutes(m),
+        None => "an equal share".to_owned(),
+    };
+    let human = if whose.is_empty() {
+        format!("You bid for {share} ({} urgency).", urgency.name())
+    } else {
+        format!("{whose}a bid for {share} ({} urgency).", urgency.name())
     };
     io.emit(
         &json!({ "meeting": meeting, "minutes": wanted, "urgency": urgency, "passing": false }),
@@ -484,21 +507,23 @@ pub(super) async fn attend(
         meeting,
         coming,
         apologies,
+        scribe,
     }: AttendArgs,
 ) -> Result<()> {
     let (id, state) = io.set(&set)?;
     let meeting = refs::meeting(&state, &meeting)?;
     let coming = coming || apologies.is_none();
     let reason = apologies.unwrap_or_default().trim().to_owned();
-    io.apply(
-        &id,
+    let (command, whose) = refs::spoken(
+        &state,
+        &scribe,
         Command::Attend {
             meeting: meeting.clone(),
             coming,
             reason: reason.clone(),
         },
-    )
-    .await?;
+    )?;
+    io.apply(&id, command).await?;
     let when = state
         .meetings
         .get(&meeting)
@@ -506,10 +531,13 @@ pub(super) async fn attend(
         .unwrap_or_default();
     io.emit(
         &json!({ "meeting": meeting, "coming": coming, "reason": reason }),
-        &if coming {
-            format!("You are coming to the meeting of {when}.")
-        } else {
-            format!("Your apologies for the meeting of {when} are sent to the set.")
+        &match (coming, whose.is_empty()) {
+            (true, true) => format!("You are coming to the meeting of {when}."),
+            (false, true) => {
+                format!("Your apologies for the meeting of {when} are sent to the set.")
+            }
+            (true, false) => format!("{whose}here at the meeting of {when}."),
+            (false, false) => format!("{whose}apologies for the meeting of {when}."),
         },
     );
     Ok(())

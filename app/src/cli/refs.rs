@@ -2,7 +2,7 @@
 //! a name. Each failure says what was given and how to find the right one.
 
 use anyhow::{Result, bail};
-use revans_model::{ActionLearningSet, MeetingId, MemberId, SetId};
+use revans_model::{ActionLearningSet, Command, MeetingId, MemberId, SetId};
 use revans_sync::Node;
 
 /// Picks the one candidate `given` names: its whole id first, then its name (ignoring
@@ -79,6 +79,28 @@ pub fn member(state: &ActionLearningSet, given: &str) -> Result<MemberId> {
         .iter()
         .map(|(id, m)| (id.as_str(), Some(m.display_name.as_str()), id.clone()));
     pick(given, candidates, "member", "revans member list SET")
+}
+
+/// `command` as the member `--for` names would do it, entered by this device's member as
+/// the room's scribe (else as it is), and the words that begin a message about it: "For
+/// Bo: " when it is another's, nothing when it is your own.
+pub fn spoken(
+    state: &ActionLearningSet,
+    scribe: &super::args::Scribe,
+    command: Command,
+) -> Result<(Command, String)> {
+    let Some(given) = &scribe.member else {
+        return Ok((command, String::new()));
+    };
+    let member = member(state, given)?;
+    let name = crate::render::name_of(state, &member);
+    Ok((
+        Command::For {
+            member,
+            command: Box::new(command),
+        },
+        format!("For {name}: "),
+    ))
 }
 
 /// A meeting: its id or prefix, or `next` for the first one not yet closed.

@@ -19,6 +19,8 @@ mod look;
 mod notices;
 #[cfg(test)]
 mod pictures;
+#[cfg(test)]
+mod scribing;
 mod sidebar;
 #[cfg(test)]
 mod tests;

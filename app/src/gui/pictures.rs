@@ -198,6 +198,28 @@ fn the_room_view_at_review_time() {
     h.snapshot("room_view_review");
 }
 
+/// With one laptop in the room, Ada records Bo's words in his turn: whose words she is
+/// recording, and his action marked as entered by her.
+#[test]
+fn the_scribes_console_in_a_turn() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = on_the_projector(dir.path(), seeded());
+    see_text(&mut h, "Bo Lindqvist is presenting");
+    click(&mut h, "Bo Lindqvist's words");
+    click(&mut h, "Bo Lindqvist is here");
+    settled(&mut h);
+    type_into(
+        &mut h,
+        "Action",
+        "Ask the ward sisters what they would change",
+    );
+    click(&mut h, "Add action");
+    settled(&mut h);
+    see_text(&mut h, "(entered by Ada Okafor for Bo Lindqvist)");
+    faded(&mut h);
+    h.snapshot("scribe_console");
+}
+
 #[test]
 fn the_summary_of_a_closed_meeting_in_the_light_theme() {
     let set = ActionLearningSet::from_doc(&seeded().doc).unwrap();

@@ -14,7 +14,7 @@ use super::RevansApp;
 
 const TIMEOUT: Duration = Duration::from_secs(30);
 
-fn app(dir: &std::path::Path) -> Harness<'static, RevansApp> {
+pub(super) fn app(dir: &std::path::Path) -> Harness<'static, RevansApp> {
     app_sized(dir, egui::vec2(1200.0, 1600.0))
 }
 
@@ -89,7 +89,7 @@ pub(super) fn device_key(node: &revans_sync::Node) -> iroh::SecretKey {
     iroh::SecretKey::from_bytes(&bytes.try_into().unwrap())
 }
 
-fn profile_and_set(h: &mut Harness<'static, RevansApp>, name: &str) {
+pub(super) fn profile_and_set(h: &mut Harness<'static, RevansApp>, name: &str) {
     type_into(h, "Your name", name);
     click(h, "Save profile");
     settled(h);
@@ -106,7 +106,7 @@ fn a_set_runs_a_whole_meeting_from_plan_to_review() {
     let mut h = app(&root.path().join("ada"));
     see_text(&mut h, "how should your set know you");
     profile_and_set(&mut h, "Ada");
-    bo_joins(&mut h, &root.path().join("bo"));
+    joins(&mut h, &root.path().join("bo"), "Bo");
 
     click(&mut h, "Meetings");
     // The date picker starts a week from today, at 09:30.
@@ -319,21 +319,21 @@ fn a_bid_made_in_one_app_appears_in_the_other() {
 }
 
 /// The node, the selected set and the app's runtime, to set a scene up directly.
-fn scene(h: &Harness<'static, RevansApp>) -> (revans_sync::Node, revans_model::SetId) {
+pub(super) fn scene(h: &Harness<'static, RevansApp>) -> (revans_sync::Node, revans_model::SetId) {
     (
         h.state().shell.node().cloned().unwrap(),
         h.state().shell.selected.clone().unwrap(),
     )
 }
 
-fn apply(h: &Harness<'static, RevansApp>, command: revans_model::Command) {
+pub(super) fn apply(h: &Harness<'static, RevansApp>, command: revans_model::Command) {
     let (node, set) = scene(h);
     let runtime = h.state().shell.runtime.clone();
     runtime.block_on(node.apply(&set, command)).unwrap();
 }
 
 /// A meeting planned for now in Room 4.
-fn plan_now(h: &Harness<'static, RevansApp>) -> revans_model::MeetingId {
+pub(super) fn plan_now(h: &Harness<'static, RevansApp>) -> revans_model::MeetingId {
     apply(
         h,
         revans_model::Command::PlanMeeting(revans_model::MeetingPlan {
@@ -1094,25 +1094,30 @@ fn a_value_changed_on_two_devices_at_once_shows_both_and_one_is_kept() {
     runtime.block_on(bo.shutdown());
 }
 
-/// Bo joins Ada's set from a node of his own, which then goes away; he is a member in
-/// Ada's app.
-fn bo_joins(h: &mut Harness<'static, RevansApp>, dir: &std::path::Path) -> revans_model::MemberId {
-    let (bo, member) = bo_joins_running(h, dir);
+/// `name` joins Ada's set from a node of their own, which then goes away; they are a
+/// member in Ada's app.
+pub(super) fn joins(
+    h: &mut Harness<'static, RevansApp>,
+    dir: &std::path::Path,
+    name: &str,
+) -> revans_model::MemberId {
+    let (bo, member) = joins_running(h, dir, name);
     let runtime = h.state().shell.runtime.clone();
     runtime.block_on(bo.shutdown());
     member
 }
 
-/// Bo joins Ada's set from a node of his own, which goes on running; he is a member in
-/// Ada's app.
-fn bo_joins_running(
+/// `name` joins Ada's set from a node of their own, which goes on running; they are a
+/// member in Ada's app.
+fn joins_running(
     h: &mut Harness<'static, RevansApp>,
     dir: &std::path::Path,
+    name: &str,
 ) -> (revans_sync::Node, revans_model::MemberId) {
     let (ada, set) = scene(h);
     let runtime = h.state().shell.runtime.clone();
     let ticket = runtime
-        .block_on(ada.invite(&set, "Bo", Duration::from_hours(1), None))
+        .block_on(ada.invite(&set, name, Duration::from_hours(1), None))
         .unwrap()
         .to_string();
     let bo = runtime.block_on(async {
@@ -1120,14 +1125,14 @@ fn bo_joins_running(
             .await
             .unwrap();
         let profile = revans_model::Profile {
-            display_name: "Bo".into(),
+            display_name: name.into(),
             organisation: "City Council".into(),
         };
         bo.join(&ticket, profile, TIMEOUT).await.unwrap();
         bo
     });
     let member = bo.me(&set).unwrap();
-    until(h, "Bo to be a member in Ada's app", |h| {
+    until(h, "the newcomer to be a member in Ada's app", |h| {
         h.state()
             .shell
             .set()
@@ -1254,7 +1259,7 @@ fn the_console_says_who_facilitates_today_when_it_rotates() {
     let root = tempfile::tempdir().unwrap();
     let mut h = app(&root.path().join("ada"));
     profile_and_set(&mut h, "Ada");
-    let bo = bo_joins(&mut h, &root.path().join("bo"));
+    let bo = joins(&mut h, &root.path().join("bo"), "Bo");
     let ada = h.state().shell.me().unwrap();
     apply(
         &h,
@@ -1317,7 +1322,7 @@ fn apologies_are_shown_to_the_set_and_an_away_members_actions_carry() {
     let root = tempfile::tempdir().unwrap();
     let mut h = app(&root.path().join("ada"));
     profile_and_set(&mut h, "Ada");
-    let (bo, bo_member) = bo_joins_running(&mut h, &root.path().join("bo"));
+    let (bo, bo_member) = joins_running(&mut h, &root.path().join("bo"), "Bo");
     let (_, set) = scene(&h);
     let meeting = plan_now(&h);
     until(&mut h, "the meeting to reach Bo", |_| {
@@ -1382,7 +1387,7 @@ fn the_set_arranges_its_batting_order_and_locks_it() {
     let root = tempfile::tempdir().unwrap();
     let mut h = app(&root.path().join("ada"));
     profile_and_set(&mut h, "Ada");
-    let (bo, bo_member) = bo_joins_running(&mut h, &root.path().join("bo"));
+    let (bo, bo_member) = joins_running(&mut h, &root.path().join("bo"), "Bo");
     let (_, set) = scene(&h);
     let meeting = plan_now(&h);
     for to in [Phase::CatchUp, Phase::Agenda] {
@@ -1458,7 +1463,7 @@ fn the_room_view_credits_who_asked_and_the_meeting_closes_on_its_summary() {
     let root = tempfile::tempdir().unwrap();
     let mut h = app(&root.path().join("ada"));
     profile_and_set(&mut h, "Ada");
-    let bo = bo_joins(&mut h, &root.path().join("bo"));
+    let bo = joins(&mut h, &root.path().join("bo"), "Bo");
     let meeting = meeting_in_turns(&h);
     click(&mut h, "Meeting console");
     click(&mut h, "Start Ada's turn");

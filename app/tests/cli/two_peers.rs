@@ -241,6 +241,59 @@ fn bo_joins_adas_set(root: &std::path::Path) -> (Device, Device, String, crate::
     (ada, bo, set, serving)
 }
 
+/// With one laptop in the room, Ada enters Bo's words with `--for`: only once the
+/// meeting runs and Bo is marked as here, and never over what Bo wrote himself.
+#[test]
+fn the_rooms_scribe_enters_a_members_words_with_for() {
+    let root = tempfile::tempdir().unwrap();
+    let (ada, _bo, set, _serving) = bo_joins_adas_set(root.path());
+    let soon = (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339();
+    ada.ok(&[
+        "meeting",
+        "plan",
+        &set,
+        "--at",
+        &soon,
+        "--location",
+        "Room 4",
+    ]);
+    let news = [
+        "catchup",
+        &set,
+        "next",
+        "The ward is short of staff.",
+        "--for",
+        "Bo",
+    ];
+    let early = ada.fails(&news);
+    assert!(early.contains("only while a meeting is running"), "{early}");
+    ada.ok(&["meeting", "phase", &set, "next", "catch-up"]);
+    let absent = ada.fails(&news);
+    assert!(absent.contains("Bo is not marked as here"), "{absent}");
+    let here = ada.ok(&["attend", &set, "next", "--coming", "--for", "Bo"]);
+    assert!(here.starts_with("For Bo: here at the meeting of"), "{here}");
+    assert_eq!(ada.ok(&news), "For Bo: the news is shared.");
+    let shown = ada.json(&["set", "show", &set]);
+    let meeting = shown["meetings"]
+        .as_object()
+        .unwrap()
+        .values()
+        .next()
+        .unwrap();
+    let (member, entry) = meeting["catch_up"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .next()
+        .unwrap();
+    assert_eq!(entry["news"], "The ward is short of staff.");
+    assert_eq!(shown["members"][member]["display_name"], "Bo");
+    assert_eq!(
+        shown["members"][entry["entered_by"].as_str().unwrap()]["display_name"],
+        "Ada"
+    );
+}
+
 /// `revans status` says what a member needs to know: with nothing running on the data
 /// directory, that nothing is connected; with `serve` running, who is unreachable, and
 /// for a connected device how the connection runs.

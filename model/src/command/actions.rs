@@ -27,7 +27,7 @@ impl Writer<'_, '_> {
                 .issues
                 .get(issue_id)
                 .ok_or_else(|| CommandError::UnknownIssue(issue_id.to_string()))?;
-            if issue.owner != self.author {
+            if issue.owner != self.owner {
                 return Err(CommandError::NotYours {
                     what: "issue",
                     owner: self.name_of(&issue.owner),
@@ -38,7 +38,7 @@ impl Writer<'_, '_> {
             self.meeting(meeting_id)?;
         }
         let action = Action {
-            owner: self.author.clone(),
+            owner: self.owner.clone(),
             issue,
             meeting,
             text,
@@ -46,6 +46,7 @@ impl Writer<'_, '_> {
             created_by: self.author.clone(),
             created_at: self.at,
             report_back: None,
+            entered_by: self.entered_by.clone(),
         };
         let id = ActionId::random();
         self.put("actions", id.as_str(), &action)?;
@@ -68,6 +69,7 @@ impl Writer<'_, '_> {
                 report.what_happened.set(&what_happened);
                 report.learned.set(&learned);
                 report.reported_at = self.at;
+                report.entered_by.clone_from(&self.entered_by);
             }
             None => {
                 action.report_back = Some(ReportBack {
@@ -75,6 +77,7 @@ impl Writer<'_, '_> {
                     what_happened: SharedText::new(&what_happened),
                     learned: SharedText::new(&learned),
                     reported_at: self.at,
+                    entered_by: self.entered_by.clone(),
                 });
             }
         }
@@ -89,7 +92,7 @@ impl Writer<'_, '_> {
             .actions
             .get(id)
             .ok_or_else(|| CommandError::UnknownAction(id.to_string()))?;
-        if action.owner != self.author {
+        if action.owner != self.owner {
             return Err(CommandError::NotYours {
                 what: "action",
                 owner: self.name_of(&action.owner),
@@ -98,7 +101,8 @@ impl Writer<'_, '_> {
         Ok(action.clone())
     }
 
-    /// One's own action, changed before it is reported on.
+    /// One's own action, changed before it is reported on; its owner's edit (even of
+    /// nothing) confirms what a scribe entered for them.
     pub(super) fn edit_action(
         &mut self,
         id: &ActionId,
@@ -110,6 +114,7 @@ impl Writer<'_, '_> {
             return Err(CommandError::ActionReported);
         }
         let before = action.clone();
+        action.entered_by.clone_from(&self.entered_by);
         if let Some(text) = text {
             action.text = required(text, "action", LINE_MAX)?;
         }

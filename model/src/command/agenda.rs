@@ -37,9 +37,9 @@ impl Writer<'_, '_> {
             note,
             passing: false,
             made_at: self.at,
-            made_by: self.author.clone(),
+            entered_by: self.entered_by.clone(),
         };
-        meeting.bids.insert(self.author.clone(), bid);
+        meeting.bids.insert(self.owner.clone(), bid);
         self.put_meeting(id, &meeting)?;
         Ok(Applied::Done)
     }
@@ -51,7 +51,7 @@ impl Writer<'_, '_> {
             .issues
             .get(id)
             .ok_or_else(|| CommandError::UnknownIssue(id.to_string()))?;
-        if issue.owner != self.author {
+        if issue.owner != self.owner {
             return Err(CommandError::NotYours {
                 what: "issue",
                 owner: self.name_of(&issue.owner),
@@ -73,9 +73,9 @@ impl Writer<'_, '_> {
             note: String::new(),
             passing: true,
             made_at: self.at,
-            made_by: self.author.clone(),
+            entered_by: self.entered_by.clone(),
         };
-        meeting.bids.insert(self.author.clone(), bid);
+        meeting.bids.insert(self.owner.clone(), bid);
         self.put_meeting(id, &meeting)?;
         Ok(Applied::Done)
     }

@@ -146,15 +146,17 @@ impl Writer<'_, '_> {
             });
         }
         let news = required(news, "news", PROSE_MAX)?;
-        if let Some(entry) = meeting.catch_up.get_mut(&self.author) {
+        if let Some(entry) = meeting.catch_up.get_mut(&self.owner) {
             entry.news.set(&news);
             entry.updated_at = self.at;
+            entry.entered_by.clone_from(&self.entered_by);
         } else {
             let entry = CatchUp {
                 news: SharedText::new(&news),
                 updated_at: self.at,
+                entered_by: self.entered_by.clone(),
             };
-            meeting.catch_up.insert(self.author.clone(), entry);
+            meeting.catch_up.insert(self.owner.clone(), entry);
         }
         self.put_meeting(id, &meeting)?;
         Ok(Applied::Done)
@@ -180,11 +182,12 @@ impl Writer<'_, '_> {
             optional(reason, "reason", LINE_MAX)?
         };
         meeting.attendance.insert(
-            self.author.clone(),
+            self.owner.clone(),
             Attendance {
                 coming,
                 reason,
                 said_at: self.at,
+                entered_by: self.entered_by.clone(),
             },
         );
         self.put_meeting(id, &meeting)?;
@@ -218,9 +221,10 @@ impl Writer<'_, '_> {
         let at = self.at;
         let mine = meeting
             .member_reviews
-            .entry(self.author.clone())
+            .entry(self.owner.clone())
             .or_insert_with(|| MemberReview::begun(at));
         mine.updated_at = at;
+        mine.entered_by.clone_from(&self.entered_by);
         let review = &mut mine.process;
         let answers = [
             (
@@ -261,8 +265,9 @@ impl Writer<'_, '_> {
         let mut meeting = self.meeting_in_review(id, "write your meeting review")?;
         let review = meeting
             .member_reviews
-            .entry(self.author.clone())
+            .entry(self.owner.clone())
             .or_insert_with(|| MemberReview::begun(self.at));
+        review.entered_by.clone_from(&self.entered_by);
         let fields = [
             (
                 &mut review.my_problem,

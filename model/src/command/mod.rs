@@ -14,6 +14,7 @@ mod keep;
 mod meeting;
 mod membership;
 mod rules;
+mod scribe;
 mod turns;
 
 use std::sync::Arc;
@@ -313,6 +314,16 @@ pub enum Command {
         /// The answers.
         answers: MemberReviewAnswers,
     },
+    /// Enter, as the room's scribe, what another member at a running meeting says is
+    /// theirs: their news, coming or apologies, bid or pass, an action, a report-back or
+    /// their review. It is marked as entered by the author until the member confirms or
+    /// changes it from their own device, and then their own word stands.
+    For {
+        /// Whose words.
+        member: MemberId,
+        /// What they say, as they would do it themselves.
+        command: Box<Command>,
+    },
     /// Celebrate a member's achievement.
     Celebrate {
         /// Whose.
@@ -431,6 +442,7 @@ impl Command {
             Command::ReportBack { .. } => "report back",
             Command::ReviewProcess { .. } => "review the process",
             Command::ReviewMeeting { .. } => "review the meeting",
+            Command::For { .. } => "enter what a member says",
             Command::Celebrate { .. } => "celebrate",
             Command::AddQuestion { .. } => "add a question",
             Command::Invite { .. } => "invite",
@@ -497,6 +509,11 @@ pub(crate) struct Writer<'a, 'b> {
     tx: &'a mut Transaction<'b>,
     pub(crate) set: Arc<ActionLearningSet>,
     pub(crate) author: MemberId,
+    /// Whose own records the command writes: the author's, or (entered by the room's
+    /// scribe) the member they enter for.
+    pub(crate) owner: MemberId,
+    /// Who entered the records written, when not their owner.
+    pub(crate) entered_by: Option<MemberId>,
     pub(crate) at: Timestamp,
 }
 
@@ -523,6 +540,8 @@ impl<'a, 'b> Writer<'a, 'b> {
             tx,
             set,
             author: author.member.clone(),
+            owner: author.member.clone(),
+            entered_by: None,
             at: Timestamp::new(author.at),
         })
     }
@@ -604,6 +623,7 @@ impl<'a, 'b> Writer<'a, 'b> {
                 more_effective,
             } => self.review_process(&meeting, worked_well, was_difficult, more_effective),
             Command::ReviewMeeting { meeting, answers } => self.review_meeting(&meeting, &answers),
+            Command::For { member, command } => self.enter_for(&member, *command),
             Command::Celebrate { member, text } => self.celebrate(&member, &text),
             Command::AddQuestion { text, category } => self.add_question(&text, category),
             Command::Invite {

@@ -9,6 +9,7 @@
 //! | what | who may write it |
 //! |---|---|
 //! | a member's own records: profile, devices' addresses, coming or apologies, bids, catch-up news, member reviews, agreements to rules, their issues, actions and report-backs | that member's devices only |
+//! | what a member at a running meeting says is theirs (coming, news, a bid, an action, a report-back, their review), marked as entered by the author | any current member's device, for a member marked as here, while the meeting runs, and never over what the member wrote themselves |
 //! | admitting a member or linking a device | any member's device, only with a valid, unused, unexpired invitation's signature (its key is in the ticket) and the new device's own consent |
 //! | removing a member | the facilitator while the set is facilitated; otherwise any member. Leaving: the member themself |
 //! | facilitation and the hand-over | the facilitator while facilitated; any member once rotating or self-managed |
@@ -24,6 +25,7 @@
 //! the document at a change's dependencies; in `shape`: what each place of the set holds.
 
 mod past;
+mod scribe;
 mod shape;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -155,6 +157,7 @@ pub fn check_change_with(
         grown: HashMap::new(),
         sequences: HashMap::new(),
         records: Touched::default(),
+        scribed: BTreeMap::new(),
     };
     check
         .ordinary(change)
@@ -281,6 +284,9 @@ struct Check<'a> {
     sequences: HashMap<ObjectId, Path>,
     /// The records this change writes.
     records: Touched,
+    /// Records of another member's this change writes as the room's scribe, with their
+    /// owner: checked at the end of the change (see `scribe`).
+    scribed: BTreeMap<Path, String>,
 }
 
 /// Who may write at a place.
@@ -394,7 +400,8 @@ impl Check<'_> {
         self.deletions()?;
         self.lengths()?;
         self.rewordings()?;
-        self.admissions()
+        self.admissions()?;
+        self.scribes()
     }
 
     /// Every text and list this change writes into stays within its length, counted as
@@ -542,12 +549,16 @@ impl Check<'_> {
         self.made.contains(path)
     }
 
-    fn allowed(&self, target: &[String], action: &OpType) -> Result<(), String> {
+    fn allowed(&mut self, target: &[String], action: &OpType) -> Result<(), String> {
         let who = self.who(target);
         let author = self.author.clone();
         match who {
             Who::Anyone => Ok(()),
             Who::Owner(owner) if owner == author => Ok(()),
+            Who::Owner(owner) if scribe::record(target).is_some() => {
+                self.scribing(target, owner.as_str());
+                Ok(())
+            }
             Who::Owner(owner) => Err(format!(
                 "a change to {} of another member ({})",
                 describe(target),
@@ -731,7 +742,7 @@ impl Check<'_> {
         }
     }
 
-    fn check_value(&self, target: &[String], value: &ScalarValue) -> Result<(), String> {
+    fn check_value(&mut self, target: &[String], value: &ScalarValue) -> Result<(), String> {
         let Some(key) = target.last() else {
             return Ok(());
         };
@@ -798,6 +809,13 @@ impl Check<'_> {
         if key.ends_with("_by") || key == "by" || key == "owner" {
             return match value {
                 ScalarValue::Str(s) if s.as_str() == author => Ok(()),
+                // An action the room's scribe writes down for its owner.
+                ScalarValue::Str(s)
+                    if key == "owner" && target[0] == "actions" && self.made_here(&target[..2]) =>
+                {
+                    self.scribing(target, s);
+                    Ok(())
+                }
                 ScalarValue::Null if key != "owner" => Ok(()),
                 ScalarValue::Str(_) => bad("another member's name"),
                 _ => bad("something other than a member"),

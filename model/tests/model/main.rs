@@ -19,4 +19,5 @@ mod issues_and_rules;
 mod journal;
 mod meetings;
 mod membership;
+mod scribe;
 mod verified;

@@ -664,10 +664,9 @@ fn a_map_of_members_records_is_never_replaced() {
         tx.put_object(&bids, ada.as_str(), ObjType::Map)?;
         Ok(())
     });
-    assert!(
-        replaced_bid
-            .unwrap_err()
-            .starts_with("a change to a bid for time of another member"),
+    assert_eq!(
+        replaced_bid.unwrap_err(),
+        "replacing a bid for time as a whole"
     );
     assert!(f.set().meetings[&m].bids.contains_key(&ada));
 }

@@ -92,6 +92,35 @@ impl Actions {
                     outcome.map_or("open", revans_model::Outcome::name),
                     look::outcome_colour(outcome),
                 );
+                // Written down by the room's scribe: theirs until the owner confirms it.
+                let account = a.report_back.as_ref().and_then(|r| {
+                    crate::render::entered(&set, &a.owner, r.entered_by.as_ref())
+                        .map(|note| format!("account {note}"))
+                });
+                let note =
+                    crate::render::entered(&set, &a.owner, a.entered_by.as_ref()).or(account);
+                if let Some(note) = note {
+                    ui.label(RichText::new(note).italics());
+                }
+                let entered_for_me = a.entered_by.as_ref().is_some_and(|by| *by != a.owner);
+                if Some(&a.owner) == me.as_ref()
+                    && entered_for_me
+                    && a.report_back.is_none()
+                    && ui
+                        .button("Confirm")
+                        .on_hover_text("It is as I said it: make it my own word")
+                        .clicked()
+                {
+                    app.apply(
+                        "confirm",
+                        "Confirming…",
+                        revans_model::Command::EditAction {
+                            action: (*id).clone(),
+                            text: None,
+                            likelihood: None,
+                        },
+                    );
+                }
                 let marked = app.in_conflict(&Field::ActionText((*id).clone()))
                     || app.in_conflict(&Field::ActionLikelihood((*id).clone()));
                 if marked {
@@ -123,6 +152,7 @@ impl Actions {
                 app.edit_form(ui, &set);
             }
         }
+        app.status(ui, "confirm");
         // Your own follow-through is yours to see; the set's is everyone's, with no one
         // named.
         look::section(ui, "Follow-through");

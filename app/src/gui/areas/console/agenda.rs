@@ -3,12 +3,18 @@
 use egui::RichText;
 use revans_model::{ActionLearningSet, Command, MeetingId, Urgency, batting_order};
 
-use super::{Console, Shown};
+use super::{Console, Shown, Voice};
 use crate::gui::Shell;
-use crate::render::name_of;
+use crate::render::{entered, name_of};
 
 impl Console {
-    pub(super) fn agenda(&mut self, app: &mut Shell, ui: &mut egui::Ui, shown: Shown<'_>) {
+    pub(super) fn agenda(
+        &mut self,
+        app: &mut Shell,
+        ui: &mut egui::Ui,
+        shown: Shown<'_>,
+        voice: &Voice,
+    ) {
         let Shown {
             set,
             meeting_id,
@@ -16,14 +22,15 @@ impl Console {
         } = shown;
         bids(ui, set, meeting);
         if meeting.agenda.is_none() {
-            self.bid_form(app, ui, set, meeting_id);
+            self.bid_form(app, ui, set, meeting_id, voice);
         }
         ui.add_space(8.0);
         self.batting_order(app, ui, set, meeting_id, meeting);
     }
 
-    /// This member's bid: minutes, urgency, the issue, what they want from the set today;
-    /// or a pass. Offered from the meeting's planning until its agenda is locked.
+    /// The bid of the member speaking: minutes, urgency, the issue, what they want from
+    /// the set today; or a pass. Offered from the meeting's planning until its agenda is
+    /// locked.
     #[allow(clippy::too_many_lines)] // the form drawn top to bottom, as it appears
     pub(super) fn bid_form(
         &mut self,
@@ -31,11 +38,15 @@ impl Console {
         ui: &mut egui::Ui,
         set: &ActionLearningSet,
         meeting_id: &MeetingId,
+        voice: &Voice,
     ) {
+        ui.label(RichText::new(format!("{} bid for time", voice.whose())).strong());
+        let minutes_field = voice.field("bid.minutes");
+        let note_field = voice.field("bid.note");
         let entered = app.text(
             ui,
             "Minutes wanted (blank for an equal share)",
-            "bid.minutes",
+            &minutes_field,
         );
         ui.horizontal(|ui| {
             ui.label("Urgency");
@@ -51,12 +62,13 @@ impl Console {
             }
         });
         // The bid names the issue to work on: one of this member's open issues.
-        let mine: Vec<_> = app
-            .me()
+        let mine: Vec<_> = voice
+            .member
+            .as_ref()
             .map(|me| {
                 set.open_issues_by_priority()
                     .into_iter()
-                    .filter(|(_, i)| i.owner == me)
+                    .filter(|(_, i)| i.owner == *me)
                     .map(|(id, i)| (id.clone(), i.statement.clone()))
                     .collect()
             })
@@ -76,9 +88,9 @@ impl Console {
                     }
                 });
         }
-        let noted = app.text(ui, "What I want from the set today (optional)", "bid.note");
+        let noted = app.text(ui, "What I want from the set today (optional)", &note_field);
         if ui.button("Bid for time").clicked() || entered || noted {
-            let minutes = app.value("bid.minutes");
+            let minutes = app.value(&minutes_field);
             let minutes = if minutes.trim().is_empty() {
                 Ok(None)
             } else {
@@ -97,13 +109,17 @@ impl Console {
                 Ok(minutes) => app.apply(
                     "bid",
                     "Bidding…",
-                    Command::BidForTime {
+                    voice.command(Command::BidForTime {
                         meeting: meeting_id.clone(),
                         minutes,
                         urgency,
-                        issue: self.bid_issue.clone(),
-                        note: app.value("bid.note").trim().to_owned(),
-                    },
+                        // Only an issue of the member's own, whoever was spoken for before.
+                        issue: self
+                            .bid_issue
+                            .clone()
+                            .filter(|c| mine.iter().any(|(id, _)| id == c)),
+                        note: app.value(&note_field).trim().to_owned(),
+                    }),
                 ),
             }
         }
@@ -115,9 +131,9 @@ impl Console {
             app.apply(
                 "bid",
                 "Passing…",
-                Command::Pass {
+                voice.command(Command::Pass {
                     meeting: meeting_id.clone(),
-                },
+                }),
             );
         }
         app.status(ui, "bid");
@@ -294,6 +310,7 @@ pub(super) fn bids(ui: &mut egui::Ui, set: &ActionLearningSet, meeting: &revans_
                     .unwrap_or_default(),
             );
             ui.label(&bid.note);
+            ui.label(entered(set, member, bid.entered_by.as_ref()).unwrap_or_default());
             ui.end_row();
         }
     });

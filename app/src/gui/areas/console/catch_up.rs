@@ -3,13 +3,21 @@
 use egui::RichText;
 use revans_model::{ActionLearningSet, Command, MeetingId, MemberId, Outcome as ActionOutcome};
 
-use super::Shown;
+use super::{Shown, Voice};
 use crate::gui::look::member_colour;
 use crate::gui::{Shell, look};
-use crate::render::name_of;
+use crate::render::{entered, name_of};
+
+/// A line, with who entered it for its owner if the room's scribe did.
+fn said(set: &ActionLearningSet, owner: &MemberId, by: Option<&MemberId>, text: String) -> String {
+    match entered(set, owner, by) {
+        Some(note) => format!("{text} ({note})"),
+        None => text,
+    }
+}
 
 #[allow(clippy::too_many_lines)] // the area drawn top to bottom, as it appears
-pub(super) fn catch_up(app: &mut Shell, ui: &mut egui::Ui, shown: Shown<'_>) {
+pub(super) fn catch_up(app: &mut Shell, ui: &mut egui::Ui, shown: Shown<'_>, voice: &Voice) {
     let Shown {
         set,
         meeting_id,
@@ -18,9 +26,14 @@ pub(super) fn catch_up(app: &mut Shell, ui: &mut egui::Ui, shown: Shown<'_>) {
     ui.label(RichText::new("Catching up").strong());
     ui.label("A round which allows each person to share immediate news.");
     for (member, news) in &meeting.catch_up {
-        ui.label(format!("{}: {}", name_of(set, member), news.news.as_str()));
+        ui.label(said(
+            set,
+            member,
+            news.entered_by.as_ref(),
+            format!("{}: {}", name_of(set, member), news.news.as_str()),
+        ));
     }
-    news_form(app, ui, meeting_id);
+    news_form(app, ui, meeting_id, voice);
 
     // Who is away today, with what they said: their actions carry to the next meeting,
     // not reported here as not done.
@@ -47,13 +60,12 @@ pub(super) fn catch_up(app: &mut Shell, ui: &mut egui::Ui, shown: Shown<'_>) {
             .color(member_colour(set, member)),
         );
     }
-    let me = app.me();
     // Every member's open actions, theirs to report on (the away member's carry);
     // accounts as they are given.
     let others: Vec<_> = set
         .current_members()
         .into_iter()
-        .filter(|(id, _)| Some(*id) != me.as_ref() && !meeting.is_away(id))
+        .filter(|(id, _)| Some(*id) != voice.member.as_ref() && !meeting.is_away(id))
         .flat_map(|(id, _)| set.open_actions_of(id))
         .collect();
     let began = meeting
@@ -72,12 +84,17 @@ pub(super) fn catch_up(app: &mut Shell, ui: &mut egui::Ui, shown: Shown<'_>) {
         for (action, report) in accounts {
             look::card(ui, Some(member_colour(set, &action.owner)), |ui| {
                 ui.label(
-                    RichText::new(format!(
-                        "{}: {} ({}/10 likely): {}",
-                        name_of(set, &action.owner),
-                        action.text,
-                        action.likelihood,
-                        report.outcome.name()
+                    RichText::new(said(
+                        set,
+                        &action.owner,
+                        report.entered_by.as_ref(),
+                        format!(
+                            "{}: {} ({}/10 likely): {}",
+                            name_of(set, &action.owner),
+                            action.text,
+                            action.likelihood,
+                            report.outcome.name()
+                        ),
                     ))
                     .color(member_colour(set, &action.owner)),
                 );
@@ -127,43 +144,45 @@ pub(super) fn catch_up(app: &mut Shell, ui: &mut egui::Ui, shown: Shown<'_>) {
             );
         }
     }
-    if let Some(me) = me {
-        your_reports(app, ui, set, &me);
-    }
+    your_reports(app, ui, set, voice);
 }
 
 /// This member's news for the catch-up round: written ahead, from the meeting's planning,
 /// or in the round itself.
-pub(super) fn news_form(app: &mut Shell, ui: &mut egui::Ui, meeting_id: &MeetingId) {
-    app.prose(ui, "Your news", "news.text");
+pub(super) fn news_form(app: &mut Shell, ui: &mut egui::Ui, meeting_id: &MeetingId, voice: &Voice) {
+    let field = voice.field("news.text");
+    app.prose(ui, &format!("{} news", voice.whose()), &field);
     if ui.button("Share news").clicked() {
-        let news = app.value("news.text");
+        let news = app.value(&field);
         app.apply(
             "news",
             "Sharing…",
-            Command::CatchUp {
+            voice.command(Command::CatchUp {
                 meeting: meeting_id.clone(),
                 news,
-            },
+            }),
         );
     }
     app.status(ui, "news");
 }
 
-/// This member's open actions, each with its own fields to report back on: ahead of the
-/// meeting or at its catch-up.
+/// The open actions of the member speaking, each with its own fields to report back on:
+/// ahead of the meeting or at its catch-up.
 pub(super) fn your_reports(
     app: &mut Shell,
     ui: &mut egui::Ui,
     set: &ActionLearningSet,
-    me: &MemberId,
+    voice: &Voice,
 ) {
+    let Some(me) = &voice.member else {
+        return;
+    };
     let open = set.open_actions_of(me);
     if open.is_empty() {
         return;
     }
     ui.add_space(8.0);
-    ui.label(RichText::new("Your actions to report back on").strong());
+    ui.label(RichText::new(format!("{} actions to report back on", voice.whose())).strong());
     for (action_id, action) in open {
         let action_id = action_id.clone();
         // Each action its own fields: typing about one never fills another's.
@@ -189,12 +208,12 @@ pub(super) fn your_reports(
                         app.apply(
                             "report",
                             "Reporting…",
-                            Command::ReportBack {
+                            voice.command(Command::ReportBack {
                                 action: action_id.clone(),
                                 outcome,
                                 what_happened,
                                 learned,
-                            },
+                            }),
                         );
                     }
                 }

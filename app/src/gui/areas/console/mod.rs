@@ -80,6 +80,53 @@ pub(crate) struct Console {
     /// The batting order as the set is arranging it before locking it (moved, minutes
     /// changed, someone passing), for the meeting named; `None` shows the proposal.
     arranged: Option<(MeetingId, Vec<revans_model::Slot>)>,
+    /// Whose words the forms record, when this device keeps the record for the room:
+    /// another member at the meeting (else this device's member).
+    speaking: Option<MemberId>,
+}
+
+/// Whose words the console's forms record: this device's member's own, or (this device
+/// keeping the record for the room) another member's at the meeting.
+pub(super) struct Voice {
+    /// Whose records the forms write; `None` on a device whose member is not known.
+    pub(super) member: Option<MemberId>,
+    /// Their name, when they are not this device's member.
+    other: Option<String>,
+}
+
+impl Voice {
+    /// `command` as the member speaking would do it: entered for them by this device's
+    /// member when it is another's.
+    pub(super) fn command(&self, command: Command) -> Command {
+        match (&self.member, &self.other) {
+            (Some(member), Some(_)) => Command::For {
+                member: member.clone(),
+                command: Box::new(command),
+            },
+            _ => command,
+        }
+    }
+
+    /// A form field's name, one per member spoken for: words typed for one member never
+    /// fill another's form.
+    pub(super) fn field(&self, name: &str) -> String {
+        match (&self.member, &self.other) {
+            (Some(member), Some(_)) => format!("{name}.{member}"),
+            _ => name.to_owned(),
+        }
+    }
+
+    /// Whether the forms record this device's member's own words.
+    pub(super) fn is_own(&self) -> bool {
+        self.other.is_none()
+    }
+
+    /// "Your", or "Bo's".
+    pub(super) fn whose(&self) -> String {
+        self.other
+            .as_ref()
+            .map_or_else(|| "Your".to_owned(), |name| format!("{name}'s"))
+    }
 }
 
 /// The meeting the console shows, in the set it belongs to: what each phase draws from.
@@ -100,6 +147,7 @@ impl Default for Console {
             likelihood: 7,
             insights_of: None,
             arranged: None,
+            speaking: None,
         }
     }
 }
@@ -117,6 +165,88 @@ impl Console {
                     .last()
                     .map(|(id, _)| id.clone())
             })
+    }
+
+    /// Whose words the forms record now: the member chosen to speak for, while they are
+    /// a current member and the meeting runs; else this device's member.
+    fn voice(&self, app: &Shell, set: &ActionLearningSet, meeting: &Meeting) -> Voice {
+        let me = app.me();
+        let other = self
+            .speaking
+            .as_ref()
+            .filter(|m| Some(*m) != me.as_ref() && meeting.is_running())
+            .filter(|m| set.member(m).is_some_and(revans_model::Member::is_current));
+        match other {
+            Some(member) => Voice {
+                member: Some(member.clone()),
+                other: Some(name_of(set, member)),
+            },
+            None => Voice {
+                member: me,
+                other: None,
+            },
+        }
+    }
+
+    /// With one laptop in the circle: whose words to record, one click a member, and
+    /// marking them as here.
+    fn recording_for(&mut self, app: &mut Shell, ui: &mut egui::Ui, shown: Shown<'_>) {
+        let Shown {
+            set,
+            meeting_id,
+            meeting,
+        } = shown;
+        let me = app.me();
+        let members = set.current_members();
+        if !meeting.is_running() || members.len() < 2 {
+            return;
+        }
+        ui.horizontal_wrapped(|ui| {
+            ui.label("Recording")
+                .on_hover_text("With one laptop in the room: record each member's words as they speak, marked as entered by you");
+            if ui
+                .selectable_label(self.speaking.is_none(), "My own words")
+                .clicked()
+            {
+                self.speaking = None;
+            }
+            for (id, member) in members {
+                if Some(id) == me.as_ref() {
+                    continue;
+                }
+                let chosen = self.speaking.as_ref() == Some(id);
+                if ui
+                    .selectable_label(chosen, format!("{}'s words", member.display_name))
+                    .clicked()
+                {
+                    self.speaking = Some(id.clone());
+                }
+            }
+        });
+        let voice = self.voice(app, set, meeting);
+        if let (Some(member), Some(name)) = (&voice.member, &voice.other) {
+            ui.label(format!(
+                "What you enter now is {name}'s, marked \"entered by {} for {name}\" until {name} confirms or changes it from their own device.",
+                me.as_ref().map_or_else(String::new, |m| name_of(set, m)),
+            ));
+            if !meeting.is_here(member) {
+                ui.horizontal(|ui| {
+                    ui.label(format!("{name} is not marked as here."));
+                    if ui.button(format!("{name} is here")).clicked() {
+                        app.apply(
+                            "here",
+                            "Marking…",
+                            voice.command(Command::Attend {
+                                meeting: meeting_id.clone(),
+                                coming: true,
+                                reason: String::new(),
+                            }),
+                        );
+                    }
+                });
+            }
+            app.status(ui, "here");
+        }
     }
 
     pub(crate) fn ui(&mut self, app: &mut Shell, ui: &mut egui::Ui) {
@@ -204,13 +334,15 @@ impl Console {
             );
         }
         stepper(app, ui, &meeting_id, &meeting);
+        self.recording_for(app, ui, shown);
         ui.separator();
+        let voice = self.voice(app, &set, &meeting);
         match meeting.phase {
-            Phase::Planned => self.before_we_meet(app, ui, shown),
-            Phase::CatchUp => catch_up::catch_up(app, ui, shown),
-            Phase::Agenda => self.agenda(app, ui, shown),
-            Phase::Turns => self.turns(app, ui, shown),
-            Phase::Review => review::review(app, ui, shown),
+            Phase::Planned => self.before_we_meet(app, ui, shown, &voice),
+            Phase::CatchUp => catch_up::catch_up(app, ui, shown, &voice),
+            Phase::Agenda => self.agenda(app, ui, shown, &voice),
+            Phase::Turns => self.turns(app, ui, shown, &voice),
+            Phase::Review => review::review(app, ui, shown, &voice),
             Phase::Closed => summary(ui, &set, &meeting_id, app.now()),
         }
     }
@@ -291,7 +423,13 @@ fn stepper(app: &mut Shell, ui: &mut egui::Ui, meeting_id: &MeetingId, meeting: 
 impl Console {
     /// Before the meeting begins: each member writes their news, their bid and their
     /// report-backs ahead, and the round starts from what was prepared.
-    fn before_we_meet(&mut self, app: &mut Shell, ui: &mut egui::Ui, shown: Shown<'_>) {
+    fn before_we_meet(
+        &mut self,
+        app: &mut Shell,
+        ui: &mut egui::Ui,
+        shown: Shown<'_>,
+        voice: &Voice,
+    ) {
         let Shown {
             set,
             meeting_id,
@@ -301,11 +439,9 @@ impl Console {
         ui.add_space(8.0);
         ui.label(RichText::new("Before we meet").strong());
         ui.label("Write your news, your bid for time and your report-backs ahead: they reach the set now, and the meeting starts from them.");
-        catch_up::news_form(app, ui, meeting_id);
+        catch_up::news_form(app, ui, meeting_id, voice);
         agenda::bids(ui, set, meeting);
-        self.bid_form(app, ui, set, meeting_id);
-        if let Some(me) = app.me() {
-            catch_up::your_reports(app, ui, set, &me);
-        }
+        self.bid_form(app, ui, set, meeting_id, voice);
+        catch_up::your_reports(app, ui, set, voice);
     }
 }

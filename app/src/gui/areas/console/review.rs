@@ -1,38 +1,55 @@
 //! The end of a meeting: actions committed to, and the review of how it went.
 
 use egui::RichText;
-use revans_model::{Command, MeetingId, MemberReviewAnswers};
+use revans_model::{ActionLearningSet, Command, MeetingId, MemberReviewAnswers};
 
 use super::room::round;
-use super::{Console, Shown};
+use super::{Console, Shown, Voice};
 use crate::gui::{Shell, look};
 
 use super::OWN_REVIEW;
 
 impl Console {
-    /// The presenter's actions, each with how likely they are to do it.
+    /// The actions of the member speaking, each with how likely they are to do it.
     pub(super) fn action_capture(
         &mut self,
         app: &mut Shell,
         ui: &mut egui::Ui,
-        meeting_id: &MeetingId,
+        (set, meeting_id): (&ActionLearningSet, &MeetingId),
+        voice: &Voice,
     ) {
         look::card(ui, None, |ui| {
-            ui.label(RichText::new("Your actions before the next meeting").strong());
-            let entered = app.text(ui, "Action", "action.text");
+            ui.label(
+                RichText::new(format!("{} actions before the next meeting", voice.whose()))
+                    .strong(),
+            );
+            // What they committed to at this meeting so far, and who wrote it down.
+            let committed = set.actions.values().filter(|a| {
+                Some(&a.owner) == voice.member.as_ref() && a.meeting.as_ref() == Some(meeting_id)
+            });
+            for action in committed {
+                let note = crate::render::entered(set, &action.owner, action.entered_by.as_ref())
+                    .map_or_else(String::new, |note| format!(" ({note})"));
+                ui.label(format!(
+                    "{} ({}/10 likely){note}",
+                    action.text, action.likelihood
+                ));
+            }
+            let field = voice.field("action.text");
+            let entered = app.text(ui, "Action", &field);
             ui.add(egui::Slider::new(&mut self.likelihood, 1..=10).text("Likelihood (1-10)"));
             if ui.button("Add action").clicked() || entered {
-                let text = app.value("action.text");
+                let text = app.value(&field);
                 let likelihood = self.likelihood;
                 app.apply(
                     "action",
                     "Adding…",
-                    Command::AddAction {
+                    voice.command(Command::AddAction {
                         text,
                         likelihood,
                         issue: None,
                         meeting: Some(meeting_id.clone()),
-                    },
+                    }),
                 );
             }
             app.status(ui, "action");
@@ -40,7 +57,8 @@ impl Console {
     }
 }
 
-pub(super) fn review(app: &mut Shell, ui: &mut egui::Ui, shown: Shown<'_>) {
+/// The review in the round, and the say and own review of the member speaking.
+pub(super) fn review(app: &mut Shell, ui: &mut egui::Ui, shown: Shown<'_>, voice: &Voice) {
     let Shown {
         set,
         meeting_id,
@@ -50,44 +68,55 @@ pub(super) fn review(app: &mut Shell, ui: &mut egui::Ui, shown: Shown<'_>) {
     ui.label("Each member shares their review with the group: your say on how the meeting went, and your own learning.");
     round(ui, set, meeting);
     ui.add_space(8.0);
-    ui.label(RichText::new("Your say on the meeting").strong());
-    app.prose(ui, "What worked well?", "review.worked");
-    app.prose(ui, "What was difficult?", "review.difficult");
-    app.prose(ui, "How could we be more effective?", "review.effective");
-    if ui.button("Share my say").clicked() {
+    let whose = voice.whose();
+    let (share, save) = if voice.is_own() {
+        ("Share my say".to_owned(), "Save my review".to_owned())
+    } else {
+        (format!("Share {whose} say"), format!("Save {whose} review"))
+    };
+    ui.label(RichText::new(format!("{whose} say on the meeting")).strong());
+    let [worked, difficult, effective] =
+        ["review.worked", "review.difficult", "review.effective"].map(|f| voice.field(f));
+    app.prose(ui, "What worked well?", &worked);
+    app.prose(ui, "What was difficult?", &difficult);
+    app.prose(ui, "How could we be more effective?", &effective);
+    if ui.button(share).clicked() {
         let some = |s: String| (!s.trim().is_empty()).then_some(s);
         app.apply(
             "review",
             "Saving…",
-            Command::ReviewProcess {
+            voice.command(Command::ReviewProcess {
                 meeting: meeting_id.clone(),
-                worked_well: some(app.value("review.worked")),
-                was_difficult: some(app.value("review.difficult")),
-                more_effective: some(app.value("review.effective")),
-            },
+                worked_well: some(app.value(&worked)),
+                was_difficult: some(app.value(&difficult)),
+                more_effective: some(app.value(&effective)),
+            }),
         );
     }
     app.status(ui, "review");
     ui.add_space(8.0);
-    ui.label(RichText::new("Your own review").strong());
-    for (label, name) in OWN_REVIEW {
+    ui.label(RichText::new(format!("{whose} own review")).strong());
+    let fields = OWN_REVIEW.map(|(label, name)| (label, voice.field(name)));
+    for (label, name) in &fields {
         app.prose(ui, label, name);
     }
-    if ui.button("Save my review").clicked() {
+    if ui.button(save).clicked() {
         let some = |s: String| (!s.trim().is_empty()).then_some(s);
+        let [problem, myself, steps, others, the_set] =
+            fields.map(|(_, name)| some(app.value(&name)));
         app.apply(
             "mine",
             "Saving…",
-            Command::ReviewMeeting {
+            voice.command(Command::ReviewMeeting {
                 meeting: meeting_id.clone(),
                 answers: MemberReviewAnswers {
-                    my_problem: some(app.value("mine.problem")),
-                    myself: some(app.value("mine.myself")),
-                    my_action_steps: some(app.value("mine.steps")),
-                    other_members: some(app.value("mine.others")),
-                    the_set: some(app.value("mine.set")),
+                    my_problem: problem,
+                    myself,
+                    my_action_steps: steps,
+                    other_members: others,
+                    the_set,
                 },
-            },
+            }),
         );
     }
     app.status(ui, "mine");

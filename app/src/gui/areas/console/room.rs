@@ -460,6 +460,9 @@ pub(crate) fn round(ui: &mut egui::Ui, set: &ActionLearningSet, meeting: &Meetin
         let colour = member_colour(set, member);
         look::card(ui, Some(colour), |ui| {
             ui.label(RichText::new(name_of(set, member)).strong().color(colour));
+            if let Some(note) = crate::render::entered(set, member, review.entered_by.as_ref()) {
+                ui.label(RichText::new(note).italics());
+            }
             for (label, text) in answers {
                 ui.label(format!("{label}: {}", text.as_str().trim()));
             }

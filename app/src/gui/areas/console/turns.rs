@@ -8,14 +8,20 @@ use revans_model::{
 };
 
 use super::room::{TRY_ASKING, batting_bar, clock, elapsed, said_in, time_colour, words};
-use super::{Console, Shown};
+use super::{Console, Shown, Voice};
 use crate::gui::Shell;
 use crate::gui::look::member_colour;
 use crate::render::name_of;
 
 impl Console {
     #[allow(clippy::too_many_lines)] // the area drawn top to bottom, as it appears
-    pub(super) fn turns(&mut self, app: &mut Shell, ui: &mut egui::Ui, shown: Shown<'_>) {
+    pub(super) fn turns(
+        &mut self,
+        app: &mut Shell,
+        ui: &mut egui::Ui,
+        shown: Shown<'_>,
+        voice: &Voice,
+    ) {
         let Shown {
             set,
             meeting_id,
@@ -147,13 +153,17 @@ impl Console {
                     turn,
                 );
             }
-            if app.me().as_ref() == Some(&presenter) {
-                self.action_capture(app, ui, meeting_id);
+            if voice.member.as_ref() == Some(&presenter) {
+                self.action_capture(app, ui, (set, meeting_id), voice);
             }
         } else if let Some(next) = schedule.iter().find(|t| t.state == TurnState::Waiting) {
             let who = name_of(set, &next.member);
-            if app.me().is_some_and(|me| meeting.turns.contains_key(&me)) {
-                self.action_capture(app, ui, meeting_id);
+            if voice
+                .member
+                .as_ref()
+                .is_some_and(|me| meeting.turns.contains_key(me))
+            {
+                self.action_capture(app, ui, (set, meeting_id), voice);
             }
             if ui
                 .button(format!("Start {who}'s turn"))
@@ -171,8 +181,12 @@ impl Console {
                 );
             }
         } else {
-            if app.me().is_some_and(|me| meeting.turns.contains_key(&me)) {
-                self.action_capture(app, ui, meeting_id);
+            if voice
+                .member
+                .as_ref()
+                .is_some_and(|me| meeting.turns.contains_key(me))
+            {
+                self.action_capture(app, ui, (set, meeting_id), voice);
             }
             ui.label("Every turn is done: move on to the review.");
         }
