@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::action::Outcome;
+use crate::action::{Action, Outcome};
 use crate::ids::{MeetingId, MemberId};
 use crate::set::ActionLearningSet;
 
@@ -46,9 +46,26 @@ pub struct Calibration {
 /// Every member's follow-through, for members with at least one action.
 #[must_use]
 pub fn follow_through(set: &ActionLearningSet) -> BTreeMap<MemberId, FollowThrough> {
-    let mut records: BTreeMap<MemberId, (FollowThrough, Vec<(f64, f64)>)> = BTreeMap::new();
+    let mut by_owner: BTreeMap<&MemberId, Vec<&Action>> = BTreeMap::new();
     for action in set.actions.values() {
-        let (record, pairs) = records.entry(action.owner.clone()).or_default();
+        by_owner.entry(&action.owner).or_default().push(action);
+    }
+    by_owner
+        .into_iter()
+        .map(|(member, actions)| (member.clone(), tally(actions)))
+        .collect()
+}
+
+/// The whole set's follow-through, naming no one: what every member may see.
+#[must_use]
+pub fn the_sets_follow_through(set: &ActionLearningSet) -> FollowThrough {
+    tally(set.actions.values())
+}
+
+fn tally<'a>(actions: impl IntoIterator<Item = &'a Action>) -> FollowThrough {
+    let mut record = FollowThrough::default();
+    let mut pairs = Vec::new();
+    for action in actions {
         let Some(report) = &action.report_back else {
             record.open += 1;
             continue;
@@ -63,13 +80,8 @@ pub fn follow_through(set: &ActionLearningSet) -> BTreeMap<MemberId, FollowThrou
             report.outcome.score(),
         ));
     }
-    records
-        .into_iter()
-        .map(|(member, (mut record, pairs))| {
-            record.calibration = calibrate(&pairs);
-            (member, record)
-        })
-        .collect()
+    record.calibration = calibrate(&pairs);
+    record
 }
 
 fn calibrate(pairs: &[(f64, f64)]) -> Option<Calibration> {

@@ -61,7 +61,7 @@ pub use conflict::{Conflict, Field, Kept, Version, conflicts, conflicts_since};
 pub use error::{CommandError, LoadError, MAX_MEETING_MINUTES, MIN_MEETING_MINUTES};
 pub use follow_through::{
     Calibration, FollowThrough, MeetingFollowThrough, follow_through, follow_through_by_meeting,
-    the_sets_follow_through_by_meeting,
+    the_sets_follow_through, the_sets_follow_through_by_meeting,
 };
 pub use ground_rule::{GroundRule, Retirement};
 pub use ids::{

@@ -1,11 +1,11 @@
 //! Actions and reviews: committing to an action, reporting back, and reviewing a meeting.
-
-use std::collections::BTreeMap;
-
 use std::fmt::Write as _;
 
 use anyhow::{Result, anyhow, bail};
-use revans_model::{ActionLearningSet, Command, MemberReviewAnswers, Outcome, follow_through};
+use revans_model::{
+    ActionLearningSet, Command, MemberReviewAnswers, Outcome, follow_through,
+    the_sets_follow_through,
+};
 use serde_json::json;
 
 use super::args::{
@@ -141,7 +141,7 @@ async fn report(
     Ok(())
 }
 
-/// Actions: yours first, then everyone's.
+/// Actions: yours first, then everyone's; your follow-through, and the set's.
 fn list(io: &mut Io<'_>, ActionListArgs { set }: ActionListArgs) -> Result<()> {
     let (id, state) = io.set(&set)?;
     let me = io.node.me(&id).ok();
@@ -156,25 +156,31 @@ fn list(io: &mut Io<'_>, ActionListArgs { set }: ActionListArgs) -> Result<()> {
             name_of(&state, &a.owner),
             format!("{}/10", a.likelihood),
             status.to_owned(),
-            line(&a.text, 60),
+            match crate::render::entered(&state, &a.owner, a.entered_by.as_ref()) {
+                Some(note) => format!("{} ({note})", line(&a.text, 60)),
+                None => line(&a.text, 60),
+            },
         ]);
         rows.push(json!({
             "id": aid, "owner": a.owner, "text": a.text, "likelihood": a.likelihood,
             "status": status, "meeting": a.meeting, "issue": a.issue,
         }));
     }
-    let figures: BTreeMap<_, _> = follow_through(&state)
-        .into_iter()
-        .map(|(m, f)| {
-            (
-                m.to_string(),
-                json!({ "done": f.done, "partly": f.partly, "not": f.not, "open": f.open,
-                        "calibration": f.calibration.map(|c| json!({
-                            "reported": c.reported, "mean_likelihood": c.mean_likelihood,
-                            "follow_through": c.follow_through, "brier": c.brier })) }),
-            )
-        })
-        .collect();
+    // Your own follow-through is yours; the set's names no one.
+    let figures = |f: &revans_model::FollowThrough| {
+        json!({ "done": f.done, "partly": f.partly, "not": f.not, "open": f.open,
+                "calibration": f.calibration.as_ref().map(|c| json!({
+                    "reported": c.reported, "mean_likelihood": c.mean_likelihood,
+                    "follow_through": c.follow_through, "brier": c.brier })) })
+    };
+    let yours = me
+        .as_ref()
+        .and_then(|me| follow_through(&state).remove(me))
+        .map(|f| figures(&f));
+    let figures = json!({
+        "yours": yours,
+        "the_set": figures(&the_sets_follow_through(&state)),
+    });
     io.emit(
         &json!({ "actions": rows, "follow_through": figures }),
         &table.render(),
@@ -273,7 +279,12 @@ fn show_round(
         }
     }
     for (member, answers) in &round {
-        let _ = writeln!(human, "{}:", name_of(state, member));
+        let note = m
+            .member_reviews
+            .get(member)
+            .and_then(|r| crate::render::entered(state, member, r.entered_by.as_ref()))
+            .map_or_else(String::new, |note| format!(" ({note})"));
+        let _ = writeln!(human, "{}{note}:", name_of(state, member));
         for (label, text) in answers {
             let _ = writeln!(human, "  {label}: {text}");
         }

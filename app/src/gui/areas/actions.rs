@@ -171,12 +171,10 @@ impl Actions {
                 mine.done, mine.partly, mine.not, mine.open
             ));
         }
-        let all = by_member.values().fold([0; 4], |[d, p, n, o], f| {
-            [d + f.done, p + f.partly, n + f.not, o + f.open]
-        });
+        let all = revans_model::the_sets_follow_through(&set);
         ui.label(format!(
             "The whole set: {} done, {} partly, {} not, {} open",
-            all[0], all[1], all[2], all[3]
+            all.done, all.partly, all.not, all.open
         ));
         charts::charts(ui, &set, me.as_ref(), app.now());
     }

@@ -271,6 +271,9 @@ fn catch_up(ui: &mut egui::Ui, set: &ActionLearningSet, meeting: &Meeting, k: f3
         );
         if let Some(news) = meeting.catch_up.get(member) {
             ui.label(RichText::new(news.news.as_str()).size(24.0 * k));
+            if let Some(note) = crate::render::entered(set, member, news.entered_by.as_ref()) {
+                ui.label(RichText::new(note).size(18.0 * k).italics());
+            }
         }
         let mut actions: Vec<_> = set
             .actions
@@ -358,14 +361,16 @@ pub(crate) fn summary(
     }
     for (_, action) in &summary.actions {
         ui.label(format!(
-            "{}: {} ({}/10 likely){}",
+            "{}: {} ({}/10 likely){}{}",
             name_of(set, &action.owner),
             action.text,
             action.likelihood,
             action
                 .report_back
                 .as_ref()
-                .map_or(String::new(), |r| format!(", {}", outcome_words(r.outcome)))
+                .map_or(String::new(), |r| format!(", {}", outcome_words(r.outcome))),
+            crate::render::entered(set, &action.owner, action.entered_by.as_ref())
+                .map_or_else(String::new, |note| format!(" ({note})"))
         ));
     }
     insights(ui, set, meeting_id);
