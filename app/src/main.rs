@@ -8,6 +8,7 @@ mod control;
 mod export;
 mod gui;
 mod history;
+mod reminders;
 mod render;
 mod tab;
 

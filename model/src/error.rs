@@ -226,6 +226,17 @@ pub enum CommandError {
         "Only a member's news, coming or apologies, bid, actions, report-backs and review can be entered for them, not to {0}."
     )]
     NotForAnother(&'static str),
+    /// A change to a closed set.
+    #[error(
+        "This set closed on {on}: its record is kept and can be read, exported and searched, but not changed. You can still leave it."
+    )]
+    SetClosed {
+        /// When it closed.
+        on: String,
+    },
+    /// Closing a set while one of its meetings runs.
+    #[error("A meeting of this set is still running: close it before closing the set.")]
+    MeetingStillRunning,
     /// An issue that is no longer open.
     #[error("This issue is {0} already.")]
     IssueClosed(&'static str),

@@ -83,8 +83,8 @@ pub use past::{heads_at, set_at};
 pub use question::{Question, QuestionCategory};
 pub use rules::{Memo, Refusal, check_change, check_change_with, founding_id};
 pub use set::{
-    ActionLearningSet, Facilitation, Handover, MeetingLengths, SCHEMA_VERSION, current_members,
-    whole_reads,
+    ActionLearningSet, Closed, Facilitation, Handover, MeetingLengths, SCHEMA_VERSION,
+    current_members, whole_reads,
 };
 pub use summary::{MeetingSummary, MemberSummary, meeting_summary};
 pub use text::SharedText;

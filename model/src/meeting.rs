@@ -57,6 +57,10 @@ pub struct Meeting {
     /// Each member's own review, under their own key.
     #[autosurgeon(missing = "BTreeMap::new")]
     pub member_reviews: BTreeMap<MemberId, MemberReview>,
+    /// The set's last meeting, whose review looks back over the set's life.
+    #[autosurgeon(missing = "bool::default")]
+    #[serde(default)]
+    pub closing: bool,
     /// Who planned it.
     pub created_by: MemberId,
     /// When it was planned.

@@ -81,6 +81,19 @@ pub struct ActionLearningSet {
     /// Invitations: who may join, by hash of a one-time secret.
     #[autosurgeon(missing = "BTreeMap::new")]
     pub invitations: BTreeMap<InvitationId, Invitation>,
+    /// When the set was closed, and by whom: its record is kept, read-only.
+    #[autosurgeon(missing = "Option::default")]
+    #[serde(default)]
+    pub closed: Option<Closed>,
+}
+
+/// A set's closing: kept as the set's last word, never undone.
+#[derive(Clone, Debug, PartialEq, Eq, Reconcile, Hydrate, Serialize, Deserialize)]
+pub struct Closed {
+    /// When.
+    pub at: Timestamp,
+    /// Who closed it.
+    pub by: MemberId,
 }
 
 /// Who runs the set's meetings. A facilitator runs the first meetings and steps back
@@ -257,6 +270,7 @@ impl ActionLearningSet {
             question_bank: records(doc, "question_bank"),
             celebrations: records(doc, "celebrations"),
             invitations: records(doc, "invitations"),
+            closed: readable(doc, "closed").unwrap_or_default(),
         };
         set.drop_lost_admissions();
         Ok(set)
@@ -301,6 +315,10 @@ impl ActionLearningSet {
                 }
                 "meeting_lengths" => {
                     self.meeting_lengths = readable(doc, "meeting_lengths").unwrap_or_default();
+                    true
+                }
+                "closed" => {
+                    self.closed = readable(doc, "closed").unwrap_or_default();
                     true
                 }
                 "members" | "invitations" => {

@@ -80,6 +80,32 @@ pub struct Settings {
     /// Per set, the devices of its members as last known: a set whose files are all
     /// damaged is refilled from them.
     pub known_peers: std::collections::BTreeMap<String, Vec<String>>,
+    /// Which reminders this device's person wants.
+    pub reminders: Reminding,
+    /// The reminders already given, by key, so that none is given twice.
+    pub reminded: std::collections::BTreeSet<String>,
+}
+
+/// Which reminders a member wants on this device; each on unless switched off.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Reminding {
+    /// The day before a meeting.
+    pub day_before: bool,
+    /// An hour before a meeting.
+    pub hour_before: bool,
+    /// The day before an action of theirs is due (at the next meeting).
+    pub actions_due: bool,
+}
+
+impl Default for Reminding {
+    fn default() -> Self {
+        Self {
+            day_before: true,
+            hour_before: true,
+            actions_due: true,
+        }
+    }
 }
 
 /// A member's profile as this device remembers it.
@@ -291,6 +317,11 @@ mod tests {
                 organisation: String::new(),
             }),
             known_peers: std::collections::BTreeMap::new(),
+            reminders: Reminding {
+                hour_before: false,
+                ..Reminding::default()
+            },
+            reminded: ["a-set/a-meeting/day".to_owned()].into(),
         };
         data.update_settings(|s| *s = settings.clone()).unwrap();
         assert_eq!(data.settings().unwrap(), settings);

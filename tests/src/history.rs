@@ -321,6 +321,7 @@ pub fn generate(
                 minutes: None,
                 location: NAMES[n as usize % NAMES.len()].1.into(),
                 host: Some(host.clone()),
+                closing: false,
             }),
         )?
         else {
@@ -504,6 +505,7 @@ pub fn open_a_meeting_in_turns(history: &mut History, at: DateTime<Utc>) -> anyh
             minutes: None,
             location: NAMES[0].1.into(),
             host: Some(chair.clone()),
+            closing: false,
         }),
     )?
     else {

@@ -201,6 +201,26 @@ pub enum Cmd {
     ///
     /// Example: revans import tuesday-set.revans
     Import(ImportArgs),
+    /// Show or switch this device's reminders: the day before and an hour before a
+    /// meeting, and the day before an action of yours is due (given as desktop
+    /// notifications while the app runs).
+    ///
+    /// Example: revans remind --hour-before off
+    Remind(RemindArgs),
+}
+
+/// What `revans remind` takes: each left out stays as it is.
+#[derive(Debug, Args)]
+pub struct RemindArgs {
+    /// The day before a meeting.
+    #[arg(long, value_name = "on|off")]
+    pub day_before: Option<OnOff>,
+    /// An hour before a meeting.
+    #[arg(long, value_name = "on|off")]
+    pub hour_before: Option<OnOff>,
+    /// The day before an action of yours is due.
+    #[arg(long, value_name = "on|off")]
+    pub actions_due: Option<OnOff>,
 }
 
 /// What `revans profile` takes.
@@ -527,6 +547,14 @@ pub enum SetCmd {
         /// Its new name.
         name: String,
     },
+    /// Close the set once its last meeting is over: its record is kept on every member's
+    /// device, read-only (export it with `revans export`); members can still leave it.
+    ///
+    /// Example: revans set close "Tuesday set"
+    Close {
+        /// The set.
+        set: String,
+    },
     /// The whole set (--json: the same shape as `export --format json`).
     ///
     /// Example: revans set show "Tuesday set" --at 2026-12-01
@@ -769,6 +797,10 @@ pub struct MeetingPlanArgs {
     /// The member whose workplace hosts it.
     #[arg(long)]
     pub host: Option<String>,
+    /// The set's last meeting: its review looks back over the set's life, and once it
+    /// closes the set can be closed (`revans set close`).
+    #[arg(long)]
+    pub closing: bool,
 }
 
 /// What `revans meeting move` takes.

@@ -10,7 +10,9 @@ use revans_sync::Node;
 
 use super::args::{Cli, Cmd};
 use super::output::{Io, Output};
-use super::{actions, conflicts, files, invitations, issues, journal, meetings, rules, sets, sync};
+use super::{
+    actions, conflicts, files, invitations, issues, journal, meetings, remind, rules, sets, sync,
+};
 use crate::control::{Answer, Executor, Request};
 
 /// Carries out one command (not `serve`) with the node.
@@ -52,6 +54,7 @@ pub async fn execute(node: &Node, cmd: Cmd, json: bool, out: &mut Output) -> Res
         Cmd::Status(args) => sync::status(io, args),
         Cmd::Export(args) => files::export(io, args).await,
         Cmd::Import(args) => files::import(io, args).await,
+        Cmd::Remind(args) => remind::remind(io, &args),
     }
 }
 

@@ -40,6 +40,7 @@ async fn plan(
         minutes: length,
         location,
         host,
+        closing,
     }: MeetingPlanArgs,
 ) -> Result<()> {
     let (id, state) = io.set(&set)?;
@@ -68,6 +69,7 @@ async fn plan(
                 minutes: length,
                 location,
                 host,
+                closing,
             }),
         )
         .await?;

@@ -12,6 +12,7 @@ mod journal;
 mod meetings;
 pub mod output;
 pub mod refs;
+mod remind;
 mod rules;
 mod sets;
 pub mod sync;

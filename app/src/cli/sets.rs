@@ -103,17 +103,24 @@ pub(super) async fn set(io: &mut Io<'_>, cmd: SetCmd) -> Result<()> {
                 match loaded {
                     Ok(set) => {
                         let next = set.next_meeting().map(|(_, m)| m.scheduled_at.get());
+                        let closed = set.closed.as_ref().map(|c| c.at.get());
+                        let when = match (closed, next) {
+                            (Some(closed), _) => format!("closed on {}", local(closed)),
+                            (None, Some(next)) => local(next),
+                            (None, None) => "none planned".to_owned(),
+                        };
                         table.row(vec![
                             id.as_str().chars().take(10).collect(),
                             set.name.clone(),
                             set.current_members().len().to_string(),
-                            next.map_or_else(|| "none planned".to_owned(), local),
+                            when,
                         ]);
                         rows.push(json!({
                             "id": id,
                             "name": set.name,
                             "members": set.current_members().len(),
                             "next_meeting": next,
+                            "closed": closed,
                         }));
                     }
                     Err(e) => {
@@ -148,6 +155,19 @@ pub(super) async fn set(io: &mut Io<'_>, cmd: SetCmd) -> Result<()> {
             io.emit(
                 &json!({ "set": id, "name": name }),
                 &format!("The set is now called {name}."),
+            );
+        }
+        SetCmd::Close { set } => {
+            let (id, _) = io.set(&set)?;
+            io.apply(&id, Command::CloseSet).await?;
+            let state = io.node.set(&id)?;
+            let at = state.closed.as_ref().map(|c| c.at.get());
+            io.emit(
+                &json!({ "set": id, "closed_at": at }),
+                &format!(
+                    "{} is closed: its record is kept on every member's device, read-only. Export it with `revans export`.",
+                    state.name
+                ),
             );
         }
         SetCmd::Show { set, at } => {

@@ -15,6 +15,8 @@ mod charts;
 mod editing;
 mod fields;
 mod forms;
+#[cfg(test)]
+mod life;
 mod look;
 mod notices;
 #[cfg(test)]
@@ -195,6 +197,8 @@ pub(crate) struct Shell {
     /// A moment the app takes as now, for pictures that must come out the same every
     /// time (the snapshot tests); otherwise the system clock.
     frozen_at: Option<chrono::DateTime<Utc>>,
+    /// The reminders of meetings and actions due, given as desktop notifications.
+    reminders: crate::reminders::Reminders,
 }
 
 impl RevansApp {
@@ -257,6 +261,7 @@ impl RevansApp {
             past: None,
             config: config.clone(),
             frozen_at: None,
+            reminders: crate::reminders::Reminders::new(Box::new(crate::reminders::Desktop)),
         };
         shell.start_node(config);
         Ok(Self {
@@ -274,6 +279,7 @@ impl eframe::App for RevansApp {
         }
         let ctx = ui.ctx().clone();
         self.shell.toasts(&ctx);
+        self.shell.remind(&ctx);
         self.shell.confirmation(&ctx);
         // The room view has the whole screen: no sidebar, no tabs.
         if self.areas.console.room
@@ -388,6 +394,18 @@ impl eframe::App for RevansApp {
                     });
             });
             ui.separator();
+            let closed = self.shell.set().and_then(|s| s.closed.clone());
+            if let Some(closed) = &closed {
+                egui::Frame::group(ui.style()).show(ui, |ui| {
+                    ui.label(
+                        RichText::new(format!(
+                            "This set closed on {}. Its record is kept on every member's device, read-only: export it under Overview, and leave it under People and sync when you wish.",
+                            crate::render::local(closed.at.get())
+                        ))
+                        .strong(),
+                    );
+                });
+            }
             if let Some(moment) = self.shell.past.as_ref().map(|p| p.moment.clone()) {
                 let mut back = false;
                 egui::Frame::group(ui.style())
@@ -408,7 +426,13 @@ impl eframe::App for RevansApp {
                 }
             }
             // The past is read-only; the History tab stays live, to choose another moment.
-            let editable = self.shell.past.is_none() || self.shell.tab == Tab::History;
+            // A closed set is read, exported and left, not changed.
+            let editable = (self.shell.past.is_none() || self.shell.tab == Tab::History)
+                && (closed.is_none()
+                    || matches!(
+                        self.shell.tab,
+                        Tab::Overview | Tab::People | Tab::History | Tab::Journal
+                    ));
             egui::ScrollArea::vertical()
                 .auto_shrink([false, false])
                 .show(ui, |ui| {

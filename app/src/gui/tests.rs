@@ -341,6 +341,7 @@ pub(super) fn plan_now(h: &Harness<'static, RevansApp>) -> revans_model::Meeting
             minutes: None,
             location: "Room 4".into(),
             host: None,
+            closing: false,
         }),
     );
     let (node, set) = scene(h);
@@ -988,6 +989,7 @@ fn a_value_changed_on_two_devices_at_once_shows_both_and_one_is_kept() {
             minutes: None,
             location: "Room 4".into(),
             host: None,
+            closing: false,
         }),
     );
     let ticket = runtime

@@ -178,6 +178,9 @@ impl Shell {
                 None => self.sets.push((id.clone(), state)),
             }
         }
+        if !changed.is_empty() {
+            self.reminders.look_again();
+        }
         self.sort_sets();
         for (id, _) in &self.sets {
             if let Ok(status) = node.sync_status(id) {
@@ -278,6 +281,8 @@ impl Shell {
             }
         }
         self.sets = sets;
+        // What is to come may have moved: the reminders look again.
+        self.reminders.look_again();
         self.sort_sets();
         self.profile = profile;
         self.journal = journal;
@@ -298,6 +303,22 @@ impl Shell {
             .iter()
             .find(|(s, _)| s == id)
             .and_then(|(_, s)| s.as_ref().ok())
+    }
+
+    /// Gives the reminders whose time has come, and wakes the app when the next is due.
+    pub(super) fn remind(&mut self, ctx: &egui::Context) {
+        let Some(node) = self.node().cloned() else {
+            return;
+        };
+        let sets: Vec<_> = self
+            .sets
+            .iter()
+            .filter_map(|(id, s)| s.as_ref().ok().map(|s| (id.clone(), s.clone())))
+            .collect();
+        let now = self.now();
+        if let Some(next) = self.reminders.tick(&node, &sets, now) {
+            ctx.request_repaint_after(next);
+        }
     }
 
     pub(super) fn me(&self) -> Option<MemberId> {

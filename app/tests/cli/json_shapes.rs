@@ -500,6 +500,14 @@ fn the_readme_json_table_is_what_the_commands_print() {
         &["journal", "add", "Quieter than I expected."],
     );
     keep(p, "journal list", &ada, &["journal", "list"]);
+    let quieter = keep(p, "remind", &ada, &["remind", "--hour-before", "off"]);
+    assert_eq!(
+        (
+            quieter["day_before"].as_bool(),
+            quieter["hour_before"].as_bool()
+        ),
+        (Some(true), Some(false))
+    );
 
     keep(p, "sync", &bo, &["sync", &set, "--timeout", "20s"]);
     keep(p, "status", &ada, &["status", &set]);
@@ -525,6 +533,11 @@ fn the_readme_json_table_is_what_the_commands_print() {
         &ada,
         &["facilitation", &set, "self-managed"],
     );
+    // The set's end: its last meeting closed, the set closes, and takes nothing more.
+    ada.json(&["meeting", "phase", &set, "next", "closed"]);
+    keep(p, "set close", &ada, &["set", "close", &set]);
+    let after = ada.fails(&["catchup", &set, &moved, "Too late"]);
+    assert!(after.contains("This set closed on"), "{after}");
 
     let rows = documented();
     assert!(rows.len() > 30, "the table's rows were read: {rows:?}");

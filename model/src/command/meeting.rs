@@ -48,6 +48,7 @@ impl Writer<'_, '_> {
             member_reviews: BTreeMap::new(),
             created_by: self.author.clone(),
             created_at: self.at,
+            closing: plan.closing,
         };
         let id = MeetingId::random();
         self.put_meeting(&id, &meeting)?;

@@ -10,10 +10,13 @@ use crate::error::CommandError;
 use crate::ground_rule::GroundRule;
 use crate::ids::{DeviceId, HandoverId, InvitationId, MemberId, QuestionId, RuleId, SetId};
 use crate::limits::{NAME_MAX, PROSE_MAX};
+use crate::meeting::Meeting;
 use crate::member::{Departure, DepartureKind, Device, Member};
 use crate::practice;
 use crate::question::Question;
-use crate::set::{ActionLearningSet, Facilitation, Handover, MeetingLengths, SCHEMA_VERSION};
+use crate::set::{
+    ActionLearningSet, Closed, Facilitation, Handover, MeetingLengths, SCHEMA_VERSION,
+};
 use crate::text::SharedText;
 use crate::time::Timestamp;
 
@@ -124,6 +127,7 @@ pub fn create_set(
         question_bank,
         celebrations: BTreeMap::new(),
         invitations: BTreeMap::new(),
+        closed: None,
     };
     let mut doc = Automerge::new().with_actor(actor);
     doc.transact_with(
@@ -263,8 +267,9 @@ impl Writer<'_, '_> {
                 name: record.display_name,
             });
         }
-        if matches!(&self.set.facilitation, Facilitation::Facilitated { facilitator } if facilitator == member)
-        {
+        // Once the set is closed there is nothing left to facilitate.
+        let facilitating = matches!(&self.set.facilitation, Facilitation::Facilitated { facilitator } if facilitator == member);
+        if facilitating && self.set.closed.is_none() {
             return Err(CommandError::FacilitatorLeaving {
                 name: record.display_name,
             });
@@ -280,6 +285,20 @@ impl Writer<'_, '_> {
             at: self.at,
         });
         self.put("members", member.as_str(), &record)?;
+        Ok(Applied::Done)
+    }
+
+    /// Closes the set, once no meeting of it runs.
+    pub(super) fn close_set(&mut self) -> Result<Applied, CommandError> {
+        self.facilitators_call("close the set")?;
+        if self.set.meetings.values().any(Meeting::is_running) {
+            return Err(CommandError::MeetingStillRunning);
+        }
+        let closed = Closed {
+            at: self.at,
+            by: self.author.clone(),
+        };
+        self.put_root("closed", &Some(closed))?;
         Ok(Applied::Done)
     }
 

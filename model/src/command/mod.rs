@@ -70,6 +70,9 @@ pub struct MeetingPlan {
     pub location: String,
     /// The member whose workplace hosts it.
     pub host: Option<MemberId>,
+    /// The set's last meeting: its review looks back over the set's life, and once it
+    /// closes the set can be closed.
+    pub closing: bool,
 }
 
 /// Who hosts a meeting, when it moves.
@@ -324,6 +327,10 @@ pub enum Command {
         /// What they say, as they would do it themselves.
         command: Box<Command>,
     },
+    /// Close the set: its record is kept on every member's device, read-only, and the
+    /// only change it takes after is a member leaving (the facilitator's call while the
+    /// set is facilitated).
+    CloseSet,
     /// Celebrate a member's achievement.
     Celebrate {
         /// Whose.
@@ -443,6 +450,7 @@ impl Command {
             Command::ReviewProcess { .. } => "review the process",
             Command::ReviewMeeting { .. } => "review the meeting",
             Command::For { .. } => "enter what a member says",
+            Command::CloseSet => "close the set",
             Command::Celebrate { .. } => "celebrate",
             Command::AddQuestion { .. } => "add a question",
             Command::Invite { .. } => "invite",
@@ -493,7 +501,7 @@ fn carry_out(
                 .with_time(seconds)
         },
         |tx| {
-            let mut w = Writer::new(tx, author, kept)?;
+            let mut w = Writer::new(tx, author, kept, &command)?;
             w.execute(command)
         },
     )
@@ -522,6 +530,7 @@ impl<'a, 'b> Writer<'a, 'b> {
         tx: &'a mut Transaction<'b>,
         author: &Author,
         kept: Option<Arc<ActionLearningSet>>,
+        command: &Command,
     ) -> Result<Self, CommandError> {
         let set = match kept {
             Some(set) => set,
@@ -535,6 +544,16 @@ impl<'a, 'b> Writer<'a, 'b> {
                 });
             }
             Some(_) => {}
+        }
+        // A closed set takes a member's leaving and their devices' addresses, nothing else.
+        if let Some(closed) = &set.closed {
+            let leaving =
+                matches!(&command, Command::RemoveMember { member } if *member == author.member);
+            if !leaving && !matches!(command, Command::RecordAddresses { .. }) {
+                return Err(CommandError::SetClosed {
+                    on: closed.at.get().format("%-d %B %Y").to_string(),
+                });
+            }
         }
         Ok(Self {
             tx,
@@ -624,6 +643,7 @@ impl<'a, 'b> Writer<'a, 'b> {
             } => self.review_process(&meeting, worked_well, was_difficult, more_effective),
             Command::ReviewMeeting { meeting, answers } => self.review_meeting(&meeting, &answers),
             Command::For { member, command } => self.enter_for(&member, *command),
+            Command::CloseSet => self.close_set(),
             Command::Celebrate { member, text } => self.celebrate(&member, &text),
             Command::AddQuestion { text, category } => self.add_question(&text, category),
             Command::Invite {

@@ -15,6 +15,8 @@
 //! | facilitation and the hand-over | the facilitator while facilitated; any member once rotating or self-managed |
 //! | the set's shared records: name, purpose, rules' texts, meetings, phases, agenda, turns, logged questions, the process review, the question bank, celebrations, invitations | any current member |
 //! | a rule's new words | any current member, only with its agreement begun anew |
+//! | closing the set | the facilitator while facilitated; otherwise any member |
+//! | anything in a closed set but a member's leaving and their devices' addresses | nobody |
 //! | an action's text and likelihood after its owner reported on it | nobody |
 //! | `schema`, `id`, `created_*`, anyone's `*_by` but the author's own | nobody after creation |
 //!
@@ -550,6 +552,7 @@ impl Check<'_> {
     }
 
     fn allowed(&mut self, target: &[String], action: &OpType) -> Result<(), String> {
+        self.open_or_leaving(target)?;
         let who = self.who(target);
         let author = self.author.clone();
         match who {
@@ -606,6 +609,25 @@ impl Check<'_> {
         }
     }
 
+    /// A closed set takes nothing but a member's leaving and their own devices'
+    /// addresses; and a set once closed stays closed.
+    fn open_or_leaving(&self, target: &[String]) -> Result<(), String> {
+        let closed = self.past.map_at(&automerge::ROOT, "closed").is_some();
+        if !closed {
+            return Ok(());
+        }
+        let author = self.author.as_str();
+        match target {
+            [m, who, d, ..] if m == "members" && who == author && d == "departure" => Ok(()),
+            [m, who, d, _, ..] if m == "members" && who == author && d == "devices" => Ok(()),
+            [c, ..] if c == "closed" => Err("reopening a closed set, which nobody may do".into()),
+            _ => Err(format!(
+                "a change to {} of a closed set, which keeps its record as it is",
+                describe(target)
+            )),
+        }
+    }
+
     /// The facilitator while the set is facilitated; anyone otherwise.
     fn facilitates(&self, author: &MemberId, target: &[String]) -> Result<(), String> {
         let facilitation = self.past.map_at(&automerge::ROOT, "facilitation");
@@ -633,7 +655,7 @@ impl Check<'_> {
                 Who::Nobody("a change to the set's identity, which nobody may change")
             }
             ["name"] | ["purpose" | "meeting_lengths", ..] => Who::Anyone,
-            ["facilitation", ..] | ["handovers", _, ..] => Who::Facilitation,
+            ["facilitation" | "closed", ..] | ["handovers", _, ..] => Who::Facilitation,
             [_] => Who::Nobody("a change to the set's structure, which nobody may change"),
 
             ["members", _] => Who::Admission,

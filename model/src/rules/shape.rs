@@ -96,7 +96,7 @@ pub(super) fn check_field(
             "Process",
         ]),
         "kind" => one_of(&["Question", "Statement", "Left", "Removed"]),
-        "suggested" | "coming" | "passing" => match value {
+        "suggested" | "coming" | "passing" | "closing" => match value {
             ScalarValue::Boolean(_) => Ok(()),
             _ => Err("something other than yes or no"),
         },
@@ -181,6 +181,7 @@ pub(super) const MAPS: &[&str] = &[
     "used",
     "revoked",
     "agreed_by",
+    "closed",
 ];
 
 /// Maps that are optional: null where there is none.
@@ -191,6 +192,7 @@ pub(super) const OPTIONAL_MAPS: &[&str] = &[
     "report_back",
     "used",
     "revoked",
+    "closed",
 ];
 
 /// Maps keyed by id: each of their values is a record (a map).
@@ -281,6 +283,7 @@ pub(super) fn describe(target: &[String]) -> String {
         ["question_bank", ..] => "the question bank",
         ["celebrations", ..] => "a celebration",
         ["schema"] => "the set's schema",
+        ["closed", ..] => "the set's closing",
         _ => "the set",
     };
     what.to_owned()

@@ -191,6 +191,7 @@ fn a_former_facilitator_cannot_act_as_one_with_a_backdated_change() {
             minutes: Some(120),
             location: "Room 4".into(),
             host: None,
+            closing: false,
         }),
     );
     f.doc.merge(&mut later).unwrap();
@@ -248,6 +249,7 @@ fn validity_does_not_depend_on_the_order_changes_arrive_in() {
             minutes: Some(120),
             location: "Room 4".into(),
             host: None,
+            closing: false,
         }),
     );
     on(

@@ -135,6 +135,7 @@ fn a_set_from_a_newer_schema_is_refused_not_rewritten() {
             minutes: None,
             location: "Here".into(),
             host: None,
+            closing: false,
         }),
     )
     .unwrap_err();

@@ -318,6 +318,7 @@ fn command(step: &Step, doc: &Automerge, members: &[MemberId], meeting: &Meeting
             minutes: Some(*minutes),
             location: "Cy's school".into(),
             host: None,
+            closing: false,
         }),
     }
 }

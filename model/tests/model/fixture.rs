@@ -204,6 +204,7 @@ impl Fixture {
                 minutes: Some(minutes),
                 location: "Bo's hospital, room 4".into(),
                 host: Some(self.members[1].clone()),
+                closing: false,
             }),
         ) {
             Applied::Meeting(id) => id,

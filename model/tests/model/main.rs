@@ -9,6 +9,7 @@
 
 mod actions;
 mod authority;
+mod closing;
 mod compatibility;
 mod convergence;
 mod derived;

@@ -13,6 +13,7 @@ fn plan(minutes: Option<u32>, location: &str, host: Option<revans_model::MemberI
         minutes,
         location: location.into(),
         host,
+        closing: false,
     })
 }
 

@@ -26,7 +26,7 @@ use revans_model::{Journal, JournalCommand, JournalEntryId, apply_journal, creat
 use tokio::sync::{broadcast, watch};
 
 use crate::access::Access;
-use crate::data_dir::{DataDir, StoredProfile};
+use crate::data_dir::{DataDir, Reminding, StoredProfile};
 use crate::ids::{DocId, PeerId, endpoint_of};
 use crate::join::JoinProtocol;
 use crate::protocol::{JOIN_ALPN, SYNC_ALPN};
@@ -452,6 +452,28 @@ impl Node {
                 display_name: profile.display_name.clone(),
                 organisation: profile.organisation.clone(),
             });
+        })?;
+        Ok(())
+    }
+
+    /// Which reminders this device's person wants, and which were given already.
+    pub fn reminders(&self) -> Result<(Reminding, BTreeSet<String>), NodeError> {
+        let settings = self.inner.data.settings()?;
+        Ok((settings.reminders, settings.reminded))
+    }
+
+    /// Switches reminders on or off.
+    pub fn set_reminders(&self, reminding: Reminding) -> Result<(), NodeError> {
+        self.inner
+            .data
+            .update_settings(|settings| settings.reminders = reminding)?;
+        Ok(())
+    }
+
+    /// Remembers that the reminders `keys` were given.
+    pub fn reminded(&self, keys: &[String]) -> Result<(), NodeError> {
+        self.inner.data.update_settings(|settings| {
+            settings.reminded.extend(keys.iter().cloned());
         })?;
         Ok(())
     }

@@ -43,6 +43,7 @@ async fn create_invite_join_both_edit_both_converge() -> Result<()> {
                 minutes: None,
                 location: "Ada's office".into(),
                 host: None,
+                closing: false,
             }),
         )
         .await?;

@@ -34,6 +34,8 @@ fn next_meeting_date(set: &ActionLearningSet, today: chrono::NaiveDate) -> jiff:
 pub(crate) struct Meetings {
     date: Option<jiff::civil::Date>,
     host: Option<MemberId>,
+    /// Whether the meeting planned is the set's last.
+    closing: bool,
 }
 
 impl Meetings {
@@ -42,6 +44,7 @@ impl Meetings {
         if place == "plan" {
             self.date = None;
             self.host = None;
+            self.closing = false;
         }
     }
 }
@@ -160,6 +163,8 @@ impl Meetings {
             *app.field("plan.where") = organisation;
         }
         let entered = entered | app.text(ui, "Where", "plan.where");
+        ui.checkbox(&mut self.closing, "The set's last meeting")
+            .on_hover_text("Its review looks back over the set's life; once it closes, the set can be closed and its record kept");
         if ui.button("Plan meeting").clicked() || entered {
             let date = self.date.unwrap_or_else(|| next_meeting_date(&set, today));
             let when = parse_local(&format!("{date} {}", app.value("plan.time.keep")));
@@ -189,6 +194,7 @@ impl Meetings {
                             minutes,
                             location,
                             host,
+                            closing: self.closing,
                         }),
                     );
                 }

@@ -197,6 +197,39 @@ pub(crate) fn ui(app: &mut Shell, ui: &mut egui::Ui) {
     }
     app.status(ui, "link");
     ticket(app, ui, "link");
+    reminders(app, ui);
+}
+
+/// This device's reminders, each switched on or off; and why the desktop showed none,
+/// if it would not.
+fn reminders(app: &mut Shell, ui: &mut egui::Ui) {
+    let Some(node) = app.node().cloned() else {
+        return;
+    };
+    look::section(ui, "Reminders on this device");
+    let Ok((mut wanted, _)) = node.reminders() else {
+        return;
+    };
+    let before = wanted;
+    ui.checkbox(&mut wanted.day_before, "The day before a meeting");
+    ui.checkbox(&mut wanted.hour_before, "An hour before a meeting");
+    ui.checkbox(
+        &mut wanted.actions_due,
+        "The day before an action of mine is due",
+    );
+    if wanted != before {
+        match node.set_reminders(wanted) {
+            Ok(()) => app.reminders.look_again(),
+            Err(e) => app.error("reminders", e.to_string()),
+        }
+    }
+    if let Some(why) = &app.reminders.trouble {
+        ui.label(
+            RichText::new(format!("The desktop did not show the last reminder: {why}"))
+                .color(ui.visuals().warn_fg_color),
+        );
+    }
+    app.status(ui, "reminders");
 }
 
 /// Invitations no one has used yet, with whom each is for and until when, and a way to

@@ -343,9 +343,29 @@ impl Console {
             Phase::Agenda => self.agenda(app, ui, shown, &voice),
             Phase::Turns => self.turns(app, ui, shown, &voice),
             Phase::Review => review::review(app, ui, shown, &voice),
-            Phase::Closed => summary(ui, &set, &meeting_id, app.now()),
+            Phase::Closed => {
+                if meeting.closing && set.closed.is_none() {
+                    close_the_set(app, ui);
+                }
+                summary(ui, &set, &meeting_id, app.now());
+            }
         }
     }
+}
+
+/// After the set's last meeting: closing the set, asked first.
+fn close_the_set(app: &mut Shell, ui: &mut egui::Ui) {
+    ui.label("This was the set's last meeting.");
+    if ui.button("Close the set").clicked() {
+        app.ask(
+            "Close the set? Its record is kept on every member's device, read-only: it can be read, exported and searched, but not changed, and it cannot be reopened.",
+            "Yes, close the set",
+            ("close", "Closing…"),
+            Command::CloseSet,
+        );
+    }
+    app.status(ui, "close");
+    ui.add_space(8.0);
 }
 
 fn stepper(app: &mut Shell, ui: &mut egui::Ui, meeting_id: &MeetingId, meeting: &Meeting) {

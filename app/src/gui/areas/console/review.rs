@@ -64,6 +64,9 @@ pub(super) fn review(app: &mut Shell, ui: &mut egui::Ui, shown: Shown<'_>, voice
         meeting_id,
         meeting,
     } = shown;
+    if meeting.closing {
+        looking_back(app, ui, set);
+    }
     ui.label(RichText::new("Review of the meeting, in the round").strong());
     ui.label("Each member shares their review with the group: your say on how the meeting went, and your own learning.");
     round(ui, set, meeting);
@@ -120,4 +123,60 @@ pub(super) fn review(app: &mut Shell, ui: &mut egui::Ui, shown: Shown<'_>, voice
         );
     }
     app.status(ui, "mine");
+}
+
+/// The set's last meeting looks back over its life: what each member achieved, each
+/// achievement offered for celebration.
+fn looking_back(app: &mut Shell, ui: &mut egui::Ui, set: &ActionLearningSet) {
+    ui.label(RichText::new("The set's last meeting: looking back").strong());
+    ui.label("What each member achieved over the set's life. Celebrate it together before the set closes.");
+    for (member, who) in set.current_members() {
+        let resolved = set
+            .issues
+            .values()
+            .filter(|i| i.owner == *member && i.status == revans_model::IssueStatus::Resolved);
+        let done = set.actions.values().filter(|a| {
+            a.owner == *member
+                && a.report_back
+                    .as_ref()
+                    .is_some_and(|r| r.outcome == revans_model::Outcome::Done)
+        });
+        let achieved: Vec<String> = resolved
+            .map(|i| i.statement.clone())
+            .chain(done.map(|a| a.text.clone()))
+            .collect();
+        if achieved.is_empty() {
+            continue;
+        }
+        look::card(
+            ui,
+            Some(crate::gui::look::member_colour(set, member)),
+            |ui| {
+                ui.label(RichText::new(&who.display_name).strong());
+                for text in achieved {
+                    ui.horizontal_wrapped(|ui| {
+                        ui.label(&text);
+                        let celebrated = set
+                            .celebrations
+                            .values()
+                            .any(|c| c.member == *member && c.text == text);
+                        if celebrated {
+                            ui.label(RichText::new("Celebrated").strong());
+                        } else if ui.button("Celebrate").clicked() {
+                            app.apply(
+                                "celebrate",
+                                "Celebrating…",
+                                Command::Celebrate {
+                                    member: member.clone(),
+                                    text,
+                                },
+                            );
+                        }
+                    });
+                }
+            },
+        );
+    }
+    app.status(ui, "celebrate");
+    ui.add_space(8.0);
 }
