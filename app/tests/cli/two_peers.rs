@@ -175,13 +175,41 @@ fn two_peers_go_from_invitation_to_an_exported_record() {
         "three hours long: {ics}"
     );
     assert!(ics.contains("LOCATION:Room 4"));
-    // Reminders the day before and an hour before, each saying which set meets.
-    assert_eq!(ics.matches("BEGIN:VALARM").count(), 2, "{ics}");
-    assert!(ics.contains("TRIGGER:-PT86400S"), "{ics}");
-    assert!(ics.contains("TRIGGER:-PT3600S"), "{ics}");
+    // Reminders the day before and an hour before, each saying which set meets, as a
+    // calendar reads them (a parser that is not the one that wrote the file).
+    let calendar = ical::IcalParser::new(std::io::BufReader::new(ics.as_bytes()))
+        .next()
+        .unwrap()
+        .unwrap();
+    let event = &calendar.events[0];
+    let property = |props: &[ical::property::Property], name: &str| {
+        props
+            .iter()
+            .find(|p| p.name == name)
+            .and_then(|p| p.value.clone())
+            .unwrap_or_default()
+    };
+    assert_eq!(property(&event.properties, "LOCATION"), "Room 4");
+    let alarms: Vec<(String, String, String)> = event
+        .alarms
+        .iter()
+        .map(|a| {
+            (
+                property(&a.properties, "ACTION"),
+                property(&a.properties, "TRIGGER"),
+                property(&a.properties, "DESCRIPTION"),
+            )
+        })
+        .collect();
+    assert_eq!(alarms.len(), 2, "{ics}");
+    assert!(alarms.iter().all(|(action, _, _)| action == "DISPLAY"), "{alarms:?}");
+    let triggers: Vec<&str> = alarms.iter().map(|(_, t, _)| t.as_str()).collect();
+    assert_eq!(triggers, ["-PT86400S", "-PT3600S"], "{ics}");
     assert!(
-        ics.contains("DESCRIPTION:Tuesday set meets in an hour"),
-        "{ics}"
+        alarms
+            .iter()
+            .any(|(_, _, d)| d == "Tuesday set meets in an hour"),
+        "{alarms:?}"
     );
 
     let file = root.path().join("set.automerge");
