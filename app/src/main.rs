@@ -25,7 +25,7 @@ use crate::cli::exec::execute;
 use crate::cli::output::Output;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::parse_from(crate::cli::input::read_as_written(std::env::args()));
     let serving = matches!(cli.command, Some(Cmd::Serve));
     // A headless peer logs who connects and what changes; a command only what fails.
     init_logging(if serving {
@@ -149,7 +149,9 @@ async fn one_shot(global: &Global, mut cmd: Cmd) -> Result<ExitCode> {
         }
         Err(NodeError::DataDir(DataDirError::Busy(dir))) => {
             let request = control::Request {
-                argv: std::env::args().skip(1).collect(),
+                argv: crate::cli::input::read_as_written(std::env::args())
+                    .skip(1)
+                    .collect(),
                 cwd,
                 stdout_is_terminal,
                 stdin,

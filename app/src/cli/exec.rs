@@ -70,7 +70,8 @@ async fn carry_out(node: &Node, request: Request) -> Answer {
         cwd: request.cwd,
         ..Output::default()
     };
-    let args = std::iter::once("revans".to_owned()).chain(request.argv);
+    let args =
+        super::input::read_as_written(std::iter::once("revans".to_owned()).chain(request.argv));
     // The command's name only: its arguments may be what the set says.
     let parsed = Cli::command()
         .try_get_matches_from(args)

@@ -112,3 +112,30 @@ pub(super) fn profile_or(
         organisation: org.unwrap_or(stored.organisation),
     })
 }
+
+/// The command line as written, with two spellings read as the commands they name:
+/// `question add SET TEXT` is `question-add SET TEXT`, and `review show SET MEETING` is
+/// `review SET MEETING --show` (`question` and `review` otherwise begin with the set).
+pub fn read_as_written(args: impl IntoIterator<Item = String>) -> impl Iterator<Item = String> {
+    let mut args: Vec<String> = args.into_iter().collect();
+    let verb = args.iter().position(|a| a == "question" || a == "review");
+    // Only as the command itself: everything before it is an option or an option's value.
+    let command_at =
+        |at: usize| (1..at).all(|i| args[i].starts_with('-') || args[i - 1].starts_with("--"));
+    if let Some(at) = verb
+        && command_at(at)
+        && at + 1 < args.len()
+    {
+        match (args[at].as_str(), args[at + 1].as_str()) {
+            ("question", "add") => {
+                args.splice(at..at + 2, ["question-add".to_owned()]);
+            }
+            ("review", "show") => {
+                args.remove(at + 1);
+                args.push("--show".to_owned());
+            }
+            _ => {}
+        }
+    }
+    args.into_iter()
+}

@@ -5,7 +5,7 @@ pub mod args;
 mod conflicts;
 pub mod exec;
 mod files;
-mod input;
+pub mod input;
 mod invitations;
 mod issues;
 mod journal;

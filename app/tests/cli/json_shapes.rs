@@ -363,6 +363,15 @@ fn the_readme_json_table_is_what_the_commands_print() {
     );
     keep(p, "issue drop", &ada, &["issue", "drop", &set, &second]);
     keep(p, "issue list", &ada, &["issue", "list", &set]);
+    let spelled = ada.json(&[
+        "question",
+        "add",
+        &set,
+        "What are you afraid of here?",
+        "--kind",
+        "feelings",
+    ]);
+    assert!(spelled["question"].is_string(), "{spelled}");
     keep(
         p,
         "question-add",
@@ -489,6 +498,8 @@ fn the_readme_json_table_is_what_the_commands_print() {
         &ada,
         &["review", &set, "next", "--show"],
     );
+    // As the issue spelled it, too.
+    assert_eq!(ada.json(&["review", "show", &set, "next"]), round);
     assert_eq!(
         round["round"][0]["answers"]["What worked well"], "Good questions",
         "the writer sees their say back: {round}"

@@ -202,7 +202,10 @@ fn two_peers_go_from_invitation_to_an_exported_record() {
         })
         .collect();
     assert_eq!(alarms.len(), 2, "{ics}");
-    assert!(alarms.iter().all(|(action, _, _)| action == "DISPLAY"), "{alarms:?}");
+    assert!(
+        alarms.iter().all(|(action, _, _)| action == "DISPLAY"),
+        "{alarms:?}"
+    );
     let triggers: Vec<&str> = alarms.iter().map(|(_, t, _)| t.as_str()).collect();
     assert_eq!(triggers, ["-PT86400S", "-PT3600S"], "{ics}");
     assert!(
