@@ -28,6 +28,40 @@ pub fn entered(
     })
 }
 
+/// The welcome a ticket can carry to a newcomer: who invites them, what the set is for,
+/// what action learning is, and the ground rules (the set's, or the practice's first few
+/// until the set agrees its own), within what a ticket carries.
+pub fn welcome(state: &ActionLearningSet, inviter: &MemberId) -> String {
+    let purpose = state.purpose.as_str().trim();
+    let purpose = if purpose.is_empty() {
+        String::new()
+    } else {
+        format!(" It is for: {purpose}")
+    };
+    let agreed: Vec<&str> = state
+        .ground_rules
+        .values()
+        .filter(|r| r.agreed_by_all(state.current_members().into_iter().map(|(id, _)| id)))
+        .map(|r| r.text.as_str())
+        .collect();
+    let rules = if agreed.is_empty() {
+        format!(
+            "The set agrees its own ground rules together, such as: {}",
+            revans_model::practice::SUGGESTED_GROUND_RULES[..4].join(" ")
+        )
+    } else {
+        format!("Its ground rules: {}", agreed.join(" "))
+    };
+    let text = format!(
+        "{} invites you to {}, an Action Learning Set.{purpose}\n\nAction learning: five to seven peers meet every few weeks. Each brings a real problem of their own; in turn, the others ask questions rather than give advice, and each commits to actions before the next meeting. What is said stays in the room.\n\n{rules}",
+        name_of(state, inviter),
+        state.name
+    );
+    text.chars()
+        .take(revans_sync::ticket::WELCOME_MAX)
+        .collect()
+}
+
 /// A table whose columns line up, with a header row.
 pub struct Table {
     rows: Vec<Vec<String>>,

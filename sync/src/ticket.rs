@@ -26,7 +26,13 @@ pub struct InviteTicket {
     /// Set when the ticket links a member's own new device rather than inviting a
     /// newcomer.
     pub link: Option<Link>,
+    /// A short welcome the inviting member chose to send with it (the set's purpose, what
+    /// action learning is, its ground rules), shown before joining; empty for none.
+    pub welcome: String,
 }
+
+/// The longest welcome a ticket carries, in characters: a few short paragraphs.
+pub const WELCOME_MAX: usize = 1500;
 
 /// What a ticket that links a member's own new device says besides.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -47,31 +53,56 @@ enum Wire {
         peers: Vec<EndpointAddr>,
         link: Option<Link>,
     },
+    /// With a welcome.
+    V3 {
+        set: String,
+        invitation: String,
+        key: [u8; 32],
+        peers: Vec<EndpointAddr>,
+        link: Option<Link>,
+        welcome: String,
+    },
 }
 
 impl Ticket for InviteTicket {
     const KIND: &'static str = "revans";
 
     fn encode_bytes(&self) -> Vec<u8> {
-        let wire = Wire::V2 {
+        let wire = Wire::V3 {
             set: self.set.clone(),
             invitation: self.invitation.clone(),
             key: self.key,
             peers: self.peers.clone(),
             link: self.link.clone(),
+            welcome: self.welcome.clone(),
         };
         // Serialising owned strings, bytes and addresses into a Vec cannot fail.
         postcard::to_stdvec(&wire).unwrap_or_default()
     }
 
     fn decode_bytes(bytes: &[u8]) -> Result<Self, ParseError> {
-        let Wire::V2 {
-            set,
-            invitation,
-            key,
-            peers,
-            link,
-        } = postcard::from_bytes(bytes)?;
+        let (set, invitation, key, peers, link, welcome) = match postcard::from_bytes(bytes)? {
+            Wire::V2 {
+                set,
+                invitation,
+                key,
+                peers,
+                link,
+            } => (set, invitation, key, peers, link, String::new()),
+            Wire::V3 {
+                set,
+                invitation,
+                key,
+                peers,
+                link,
+                welcome,
+            } => (set, invitation, key, peers, link, welcome),
+        };
+        if welcome.chars().count() > WELCOME_MAX {
+            return Err(ParseError::verification_failed(
+                "its welcome is longer than a ticket carries",
+            ));
+        }
         let id = |s: &str| !s.is_empty() && s.len() <= 64;
         if !id(&set) || !id(&invitation) {
             return Err(ParseError::verification_failed(
@@ -97,6 +128,7 @@ impl Ticket for InviteTicket {
             key,
             peers,
             link,
+            welcome,
         })
     }
 }
@@ -148,7 +180,31 @@ mod tests {
                 member: "0123456789abcdef0123456789abcdef".into(),
                 journal: "3JournalDocId".into(),
             }),
+            welcome: "Ada invites you to Tuesday set.".into(),
         }
+    }
+
+    /// A ticket made before tickets carried a welcome still admits, with none.
+    #[test]
+    fn a_ticket_without_a_welcome_still_reads_and_a_long_one_is_refused() {
+        let t = ticket();
+        let old = Wire::V2 {
+            set: t.set.clone(),
+            invitation: t.invitation.clone(),
+            key: t.key,
+            peers: t.peers.clone(),
+            link: t.link.clone(),
+        };
+        let bytes = postcard::to_stdvec(&old).unwrap();
+        let read = InviteTicket::decode_bytes(&bytes).unwrap();
+        assert_eq!(read.welcome, "");
+        assert_eq!(read.key, t.key);
+        let long = InviteTicket {
+            welcome: "a".repeat(WELCOME_MAX + 1),
+            ..t
+        };
+        let e = long.to_string().parse::<InviteTicket>().unwrap_err();
+        assert!(e.to_string().contains("welcome is longer"), "{e}");
     }
 
     #[test]

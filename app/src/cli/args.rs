@@ -245,6 +245,10 @@ pub struct InviteArgs {
     /// How long the ticket admits: 30m, 12h, 7d.
     #[arg(long, default_value = "7d", value_name = "DURATION")]
     pub expires: String,
+    /// Send a short welcome in the ticket, shown to them before they join: your own words,
+    /// or with no words the set's purpose, what action learning is and its ground rules.
+    #[arg(long, value_name = "TEXT", num_args = 0..=1, default_missing_value = "")]
+    pub welcome: Option<String>,
 }
 
 /// What `revans join` takes.

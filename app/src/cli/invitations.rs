@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 use std::sync::Arc;
 
-use anyhow::Result;
+use anyhow::{Result, bail};
 use chrono::Utc;
 use revans_model::{ActionLearningSet, MemberId, SetId};
 use serde_json::json;
@@ -21,11 +21,27 @@ pub(super) async fn invite(
         set,
         for_name,
         expires,
+        welcome,
     }: InviteArgs,
 ) -> Result<()> {
-    let (id, _) = io.set(&set)?;
+    let (id, state) = io.set(&set)?;
     let valid = parse_duration(&expires)?;
-    let ticket = io.node.invite(&id, &for_name, valid, None).await?;
+    let welcome = match welcome {
+        None => String::new(),
+        Some(words) if words.trim().is_empty() => {
+            let me = io.node.me(&id)?;
+            crate::render::welcome(&state, &me)
+        }
+        Some(words) => words.trim().to_owned(),
+    };
+    if welcome.chars().count() > revans_sync::ticket::WELCOME_MAX {
+        bail!(
+            "A welcome travels in the ticket, so it is at most {} characters; shorten it.",
+            revans_sync::ticket::WELCOME_MAX
+        );
+    }
+    let mut ticket = io.node.invite(&id, &for_name, valid, None).await?;
+    ticket.welcome = welcome;
     let expires_at = Utc::now() + chrono::Duration::from_std(valid).unwrap_or_default();
     io.emit(
         &json!({
@@ -82,6 +98,12 @@ pub(super) async fn join(
 ) -> Result<()> {
     let profile = profile_or(io.node, name, org)?;
     let timeout = parse_duration(&timeout)?;
+    // The welcome the member sent with it, before anything is asked of the set.
+    if let Ok(parsed) = ticket.trim().parse::<revans_sync::ticket::InviteTicket>()
+        && !parsed.welcome.is_empty()
+    {
+        let _ = writeln!(io.out.stderr, "{}\n", parsed.welcome);
+    }
     let id = io.node.join(&ticket, profile, timeout).await?;
     let (state, _) = joined(io, &id)?;
     let _ = writeln!(io.out.stderr, "You are now a member of {}.", state.name);

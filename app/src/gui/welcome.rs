@@ -63,9 +63,19 @@ impl Shell {
             let ticket = self.value("join.ticket").trim().to_owned();
             // The two kinds of ticket are told apart as the CLI does: `join` takes an
             // invitation, `link-device` a link.
-            let link = ticket
-                .parse::<revans_sync::ticket::InviteTicket>()
-                .is_ok_and(|t| t.link.is_some());
+            let parsed = ticket.parse::<revans_sync::ticket::InviteTicket>().ok();
+            let link = parsed.as_ref().is_some_and(|t| t.link.is_some());
+            // What the member who invited them sent with it, read before joining.
+            if let Some(welcome) = parsed
+                .as_ref()
+                .map(|t| t.welcome.trim())
+                .filter(|w| !w.is_empty())
+            {
+                egui::Frame::group(ui.style()).show(ui, |ui| {
+                    ui.label(RichText::new("A welcome from the set").strong());
+                    ui.label(welcome);
+                });
+            }
             if link {
                 ui.label(RichText::new("This ticket links this device to the member who made it on their other device: their journal comes here too.").weak());
             }

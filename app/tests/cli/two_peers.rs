@@ -272,6 +272,44 @@ fn bo_joins_adas_set(root: &std::path::Path) -> (Device, Device, String, crate::
     (ada, bo, set, serving)
 }
 
+/// A ticket can carry a welcome: the newcomer reads it before their device asks to join.
+#[test]
+fn a_welcome_travels_in_the_ticket_and_is_read_before_joining() {
+    let root = tempfile::tempdir().unwrap();
+    let ada = Device::new(root.path(), "ada");
+    let bo = Device::new(root.path(), "bo");
+    ada.ok(&["profile", "--name", "Ada", "--org", "Engines Ltd"]);
+    let set = ada.json(&[
+        "set",
+        "create",
+        "Tuesday set",
+        "--purpose",
+        "Leading change in the public sector",
+    ])["set"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let ticket = ada.ok(&["invite", &set, "--for", "Bo", "--welcome"]);
+    let _serving = ada.serve();
+    let out = bo
+        .cmd()
+        .args(["join", &ticket, "--name", "Bo", "--org", "City Council"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let said = String::from_utf8(out.stderr).unwrap();
+    let welcome = said
+        .find("Ada invites you to Tuesday set, an Action Learning Set. It is for: Leading change in the public sector")
+        .unwrap_or_else(|| panic!("{said}"));
+    let joined = said.find("You are now a member of Tuesday set").unwrap();
+    assert!(welcome < joined, "read before joining: {said}");
+    assert!(said.contains("Everything stays in the room."), "{said}");
+    // A welcome too long for a ticket is refused, in words.
+    let long = "a".repeat(revans_sync::ticket::WELCOME_MAX + 1);
+    let refused = ada.fails(&["invite", &set, "--for", "Cy", "--welcome", &long]);
+    assert!(refused.contains("shorten it"), "{refused}");
+}
+
 /// With one laptop in the room, Ada enters Bo's words with `--for`: only once the
 /// meeting runs and Bo is marked as here, and never over what Bo wrote himself.
 #[test]

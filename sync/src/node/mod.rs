@@ -428,6 +428,7 @@ impl Node {
             None => None,
         };
         Ok(InviteTicket {
+            welcome: String::new(),
             set: set.to_string(),
             invitation: invitation.to_string(),
             key: seed,

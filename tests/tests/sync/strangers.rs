@@ -52,6 +52,7 @@ async fn made_up_and_altered_tickets_are_refused_and_nothing_of_the_set_arrives(
         key: [1; 32],
         peers: real.peers.clone(),
         link: None,
+        welcome: String::new(),
     };
     let e = eve
         .node()

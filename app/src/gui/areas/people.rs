@@ -153,8 +153,23 @@ pub(crate) fn ui(app: &mut Shell, ui: &mut egui::Ui) {
 
     ui.label(RichText::new("Invite someone").strong());
     let entered = app.text(ui, "Who is it for", "invite.for");
+    // A welcome travels in the ticket, shown to them before they join.
+    app.prose(
+        ui,
+        "A welcome sent with the ticket (optional)",
+        "invite.welcome",
+    );
+    if ui
+        .button("Write the usual welcome")
+        .on_hover_text("The set's purpose, what action learning is, and the ground rules")
+        .clicked()
+        && let Some(me) = &me
+    {
+        *app.field("invite.welcome") = crate::render::welcome(&set, me);
+    }
     if ui.button("Make invitation ticket").clicked() || entered {
         let for_name = app.value("invite.for").trim().to_owned();
+        let welcome = app.value("invite.welcome").trim().to_owned();
         let set_id = id.clone();
         let valid = std::time::Duration::from_hours(7 * 24);
         let about = format!(
@@ -162,12 +177,19 @@ pub(crate) fn ui(app: &mut Shell, ui: &mut egui::Ui) {
             local(Utc::now() + chrono::Duration::from_std(valid).unwrap_or_default())
         );
         app.run("invite", "Making a ticket…", move |node| async move {
-            node.invite(&set_id, &for_name, valid, None).await.map(|t| {
-                Outcome::Ticket(Ticket {
-                    text: t.to_string(),
-                    about,
+            let welcome: String = welcome
+                .chars()
+                .take(revans_sync::ticket::WELCOME_MAX)
+                .collect();
+            node.invite(&set_id, &for_name, valid, None)
+                .await
+                .map(|mut t| {
+                    t.welcome = welcome;
+                    Outcome::Ticket(Ticket {
+                        text: t.to_string(),
+                        about,
+                    })
                 })
-            })
         });
     }
     app.status(ui, "invite");
