@@ -39,6 +39,15 @@ pub struct Retirement {
 }
 
 impl GroundRule {
+    /// A rule the practice suggests that no member has picked yet: offered to the set,
+    /// not proposed. The first member to agree to it picks it, and the others agree to it
+    /// as to any proposal; a set begins with the practice's rules offered, so its first
+    /// meeting chooses its own.
+    #[must_use]
+    pub fn is_offered(&self) -> bool {
+        self.suggested && self.agreed_by.is_empty() && self.retired.is_none()
+    }
+
     /// Whether every one of `members` has agreed to the rule: a rule is the set's once
     /// all its current members have agreed.
     pub fn agreed_by_all<'a>(&self, mut members: impl Iterator<Item = &'a MemberId>) -> bool {

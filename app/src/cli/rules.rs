@@ -65,12 +65,14 @@ pub(super) async fn rule(io: &mut Io<'_>, cmd: RuleCmd) -> Result<()> {
             {
                 let agreed: Vec<String> =
                     rule.agreed_by.keys().map(|m| name_of(&state, m)).collect();
-                table.row(vec![
-                    id.short().to_owned(),
-                    line(&rule.text, 60),
-                    agreed.join(", "),
-                ]);
-                rows.push(json!({ "id": id, "text": rule.text, "agreed_by": rule.agreed_by.keys().collect::<Vec<_>>() }));
+                // The practice's suggestions, offered until a member picks one (`rule agree`).
+                let agreed = if rule.is_offered() {
+                    "(offered: pick it with `rule agree`)".to_owned()
+                } else {
+                    agreed.join(", ")
+                };
+                table.row(vec![id.short().to_owned(), line(&rule.text, 60), agreed]);
+                rows.push(json!({ "id": id, "text": rule.text, "offered": rule.is_offered(), "agreed_by": rule.agreed_by.keys().collect::<Vec<_>>() }));
             }
             io.emit(&json!({ "rules": rows }), &table.render());
         }

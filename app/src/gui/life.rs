@@ -7,7 +7,10 @@ use revans_model::{Command, MeetingPlan, Outcome, Phase};
 
 use std::sync::{Arc, Mutex};
 
-use super::tests::{app, apply, click, profile_and_set, scene, see, see_text, settled, until};
+use super::tests::{
+    app, apply, click, click_beside, joins, plan_now, profile_and_set, scene, see, see_text,
+    settled, type_into, until,
+};
 use crate::reminders::{Notifier, Reminders};
 
 /// Notifications as a desktop would show them, kept for the test to read.
@@ -184,4 +187,59 @@ fn a_set_closes_after_its_last_meeting() {
         refused.to_string().contains("You can still leave it"),
         "{refused}"
     );
+}
+
+/// The set's first meeting opens with introductions, ground rules the set picks from the
+/// practice's suggestions (none is proposed before), and its issues in the order it
+/// agrees.
+#[test]
+fn the_first_meeting_introduces_chooses_rules_and_orders_issues() {
+    let root = tempfile::tempdir().unwrap();
+    let mut h = app(&root.path().join("ada"));
+    profile_and_set(&mut h, "Ada");
+    joins(&mut h, &root.path().join("bo"), "Bo");
+    plan_now(&h);
+    // Before anyone picks one, the practice's rules are offered, not proposed.
+    click(&mut h, "Overview");
+    see_text(&mut h, "None yet: the set chooses its own");
+    click(&mut h, "Meeting console");
+    click(&mut h, "Move on to Catch-up");
+    settled(&mut h);
+    see(&mut h, "Introductions");
+    see(&mut h, "Bo, City Council");
+    click(
+        &mut h,
+        "Suggested by the practice (14): pick the ones the set wants",
+    );
+    click_beside(&mut h, "Everything stays in the room.", "Pick");
+    settled(&mut h);
+    see(&mut h, "agreed by Ada");
+    see_text(&mut h, "Suggested by the practice (13)");
+    for issue in ["Two teams will not talk", "My budget halves in April"] {
+        type_into(&mut h, "My issue, in one sentence", issue);
+        click(&mut h, "Bring this issue");
+        settled(&mut h);
+    }
+    see(&mut h, "The set's priorities");
+    // The set agrees the budget comes first.
+    click_beside(&mut h, "My budget halves in April", "Earlier");
+    settled(&mut h);
+    let (node, set) = scene(&h);
+    let state = node.set(&set).unwrap();
+    let order: Vec<&str> = state
+        .open_issues_by_priority()
+        .into_iter()
+        .map(|(_, i)| i.statement.as_str())
+        .collect();
+    assert_eq!(
+        order,
+        ["My budget halves in April", "Two teams will not talk"]
+    );
+    let picked: Vec<&str> = state
+        .ground_rules
+        .values()
+        .filter(|r| !r.is_offered())
+        .map(|r| r.text.as_str())
+        .collect();
+    assert_eq!(picked, ["Everything stays in the room."]);
 }

@@ -940,7 +940,7 @@ fn replace_in(h: &mut Harness<'static, RevansApp>, label: &str, text: &str) {
 
 /// Clicks the button labelled `button` on the row that shows `row` (a rule's Reword
 /// among many).
-fn click_beside(h: &mut Harness<'static, RevansApp>, row: &str, button: &str) {
+pub(super) fn click_beside(h: &mut Harness<'static, RevansApp>, row: &str, button: &str) {
     see(h, row);
     let y = h.get_by_label(row).rect().center().y;
     let distance = |node: &egui_kittest::Node<'_>| (node.rect().center().y - y).abs();

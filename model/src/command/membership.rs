@@ -34,8 +34,8 @@ pub struct NewSet {
 }
 
 /// Creates a set's document: the founder as its first member and facilitator, the
-/// practice's suggested ground rules proposed for the set to agree, and the practice's
-/// question bank. Returns the document, the set's id and the founder's member id.
+/// practice's suggested ground rules offered for the set to pick from (see
+/// [`GroundRule::is_offered`]), and the practice's question bank. Returns the document, the set's id and the founder's member id.
 pub fn create_set(
     new: NewSet,
     at: DateTime<Utc>,

@@ -112,7 +112,11 @@ pub(crate) fn ui(app: &mut Shell, ui: &mut egui::Ui) {
 
 /// The set's priorities among the open issues, agreed together: moving one earlier or
 /// later records the whole order for every member at once (the batting order follows it).
-fn priorities(app: &mut Shell, ui: &mut egui::Ui, set: &revans_model::ActionLearningSet) {
+pub(super) fn priorities(
+    app: &mut Shell,
+    ui: &mut egui::Ui,
+    set: &revans_model::ActionLearningSet,
+) {
     let open = set.open_issues_by_priority();
     if open.len() < 2 {
         return;

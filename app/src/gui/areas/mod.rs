@@ -7,8 +7,9 @@
 
 mod actions;
 pub(crate) mod console;
+pub(crate) mod ground_rules;
 mod history;
-mod issues;
+pub(crate) mod issues;
 mod journal;
 mod meetings;
 mod overview;

@@ -9,7 +9,6 @@ use crate::export;
 use crate::export::ExportFormat;
 use crate::gui::forms::Editing;
 use crate::gui::{Outcome, Shell, look};
-use crate::render::name_of;
 
 /// What the app exports, in the order offered.
 const EXPORTS: [(ExportFormat, &str); 5] = [
@@ -156,57 +155,7 @@ impl Overview {
         app.status(ui, "facilitation");
         ui.add_space(8.0);
 
-        ui.label(RichText::new("Ground rules").strong());
-        // In the order proposed: a rule proposed elsewhere lands at the end, not mid-list.
-        let mut rules: Vec<_> = set
-            .ground_rules
-            .iter()
-            .filter(|(_, r)| r.retired.is_none())
-            .collect();
-        rules.sort_by_key(|(id, r)| (r.proposed_at, *id));
-        for (id, rule) in rules {
-            ui.horizontal_wrapped(|ui| {
-                let agreed: Vec<String> = rule.agreed_by.keys().map(|m| name_of(&set, m)).collect();
-                ui.label(&rule.text);
-                if agreed.is_empty() {
-                    ui.label(RichText::new("not yet agreed").weak());
-                } else {
-                    ui.label(RichText::new(format!("agreed by {}", agreed.join(", "))).weak());
-                }
-                let mine = me.as_ref().is_some_and(|m| rule.agreed_by.contains_key(m));
-                if !mine
-                    && ui
-                        .button("Agree")
-                        .on_hover_text(format!("Agree to: {}", rule.text))
-                        .clicked()
-                {
-                    app.apply(
-                        "rules",
-                        "Agreeing…",
-                        Command::AgreeRule { rule: id.clone() },
-                    );
-                }
-                let editing = Editing::Rule(id.clone());
-                if !app.editing(&editing)
-                    && ui
-                        .button("Reword")
-                        .on_hover_text(format!("New words for: {}", rule.text))
-                        .clicked()
-                {
-                    app.edit(&set, editing);
-                }
-            });
-            app.versions(ui, &set, &Field::RuleWording(id.clone()));
-            if app.editing(&Editing::Rule(id.clone())) {
-                app.edit_form(ui, &set);
-            }
-        }
-        let entered = app.text(ui, "New ground rule", "rules.text");
-        if ui.button("Propose rule").clicked() || entered {
-            let text = app.value("rules.text");
-            app.apply("rules", "Proposing…", Command::ProposeRule { text });
-        }
-        app.status(ui, "rules");
+        super::ground_rules::ui(app, ui, &set, me.as_ref());
         self.questions(app, ui, &set);
         ui.add_space(8.0);
         self.export(app, ui, &set);

@@ -5,6 +5,7 @@
 
 mod agenda;
 mod catch_up;
+mod first;
 mod review;
 pub(crate) mod room;
 mod turns;
@@ -337,6 +338,9 @@ impl Console {
         self.recording_for(app, ui, shown);
         ui.separator();
         let voice = self.voice(app, &set, &meeting);
+        if meeting.phase == Phase::CatchUp && first::is_first(shown) {
+            first::first_meeting(app, ui, shown);
+        }
         match meeting.phase {
             Phase::Planned => self.before_we_meet(app, ui, shown, &voice),
             Phase::CatchUp => catch_up::catch_up(app, ui, shown, &voice),
