@@ -290,3 +290,26 @@ fn the_set_prioritises_its_open_issues() {
         CommandError::IssueClosed("resolved")
     );
 }
+
+#[test]
+fn a_set_begins_with_the_practices_rules_offered_and_the_first_to_agree_picks_one() {
+    let mut f = Fixture::new();
+    let set = f.set();
+    assert_eq!(set.ground_rules.len(), 14);
+    assert!(set.ground_rules.values().all(|r| r.is_offered()));
+    let (rule, _) = set
+        .ground_rules
+        .iter()
+        .find(|(_, r)| r.text == "Everything stays in the room.")
+        .unwrap();
+    f.ok(2, 6, Command::AgreeRule { rule: rule.clone() });
+    let set = f.set();
+    assert!(!set.ground_rules[rule].is_offered(), "picked by Cy");
+    assert_eq!(
+        set.ground_rules.values().filter(|r| r.is_offered()).count(),
+        13
+    );
+    // A member's own rule is proposed, never offered.
+    let own = propose(&mut f, 1, "Phones away during turns.");
+    assert!(!f.set().ground_rules[&own].is_offered());
+}
