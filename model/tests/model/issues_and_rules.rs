@@ -296,7 +296,11 @@ fn a_set_begins_with_the_practices_rules_offered_and_the_first_to_agree_picks_on
     let mut f = Fixture::new();
     let set = f.set();
     assert_eq!(set.ground_rules.len(), 14);
-    assert!(set.ground_rules.values().all(|r| r.is_offered()));
+    assert!(
+        set.ground_rules
+            .values()
+            .all(revans_model::GroundRule::is_offered)
+    );
     let (rule, _) = set
         .ground_rules
         .iter()
