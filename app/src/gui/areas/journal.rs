@@ -53,30 +53,69 @@ pub(crate) fn ui(app: &mut Shell, ui: &mut egui::Ui) {
         }
     }
     if let (Some(set), Some(me)) = (&set, app.me()) {
-        own_learning(ui, set, &me);
+        own_learning(ui, set, &me, app.journal.as_ref());
     }
 }
 
-/// The member's own reviews, meeting by meeting, newest first: what they learned about
-/// their problem, themselves and the set.
-fn own_learning(ui: &mut egui::Ui, set: &ActionLearningSet, me: &revans_model::MemberId) {
-    let mut reviews: Vec<_> = set
-        .meetings_in_order()
-        .into_iter()
-        .filter_map(|(_, m)| m.member_reviews.get(me).map(|r| (m, r)))
-        .collect();
-    if reviews.is_empty() {
-        return;
-    }
-    reviews.reverse();
-    look::section(ui, "Your learning, meeting by meeting");
-    for (meeting, review) in reviews {
+/// The member's own learning, meeting by meeting, newest first: their review (what they
+/// learned about their problem, themselves and the set), the accounts they gave of their
+/// actions, and their journal's notes for that meeting. Theirs alone to see.
+fn own_learning(
+    ui: &mut egui::Ui,
+    set: &ActionLearningSet,
+    me: &revans_model::MemberId,
+    journal: Option<&revans_model::Journal>,
+) {
+    let mut meetings = set.meetings_in_order();
+    meetings.reverse();
+    let mut any = false;
+    for (id, meeting) in meetings {
+        let review = meeting.member_reviews.get(me);
+        let accounts: Vec<_> = set
+            .actions
+            .values()
+            .filter(|a| a.owner == *me && set.due_meeting(a) == Some(id))
+            .filter_map(|a| a.report_back.as_ref().map(|r| (a, r)))
+            .collect();
+        let notes: Vec<String> = journal.map_or_else(Vec::new, |j| {
+            j.newest_first()
+                .into_iter()
+                .filter(|(_, e)| e.meeting.as_ref() == Some(id))
+                .map(|(_, e)| e.text.as_str().trim().to_owned())
+                .collect()
+        });
+        let answers: Vec<_> = review.map_or_else(Vec::new, |r| {
+            r.answers()
+                .into_iter()
+                .filter(|(_, text)| !text.is_blank())
+                .collect()
+        });
+        if answers.is_empty() && accounts.is_empty() && notes.is_empty() {
+            continue;
+        }
+        if !any {
+            look::section(ui, "Your learning, meeting by meeting");
+            any = true;
+        }
         look::card(ui, None, |ui| {
             ui.label(RichText::new(local(meeting.scheduled_at.get())).strong());
-            for (label, text) in review.answers() {
-                if !text.is_blank() {
-                    ui.label(format!("{label}: {}", text.as_str().trim()));
-                }
+            for (label, text) in answers {
+                ui.label(format!("{label}: {}", text.as_str().trim()));
+            }
+            for (action, report) in accounts {
+                let learned = if report.learned.is_blank() {
+                    String::new()
+                } else {
+                    format!("; learned: {}", report.learned.as_str().trim())
+                };
+                ui.label(format!(
+                    "My action: {} ({}){learned}",
+                    action.text,
+                    report.outcome.name()
+                ));
+            }
+            for note in notes {
+                ui.label(format!("My note: {note}"));
             }
         });
     }
