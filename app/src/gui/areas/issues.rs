@@ -51,6 +51,25 @@ pub(crate) fn ui(app: &mut Shell, ui: &mut egui::Ui) {
                     ui.label(format!("{label}: {}", text.as_str()));
                 }
             }
+            // "Achievements will be celebrated in an appropriate way."
+            if issue.status == IssueStatus::Resolved {
+                let celebrated = set
+                    .celebrations
+                    .values()
+                    .any(|c| c.member == issue.owner && c.text == issue.statement);
+                if celebrated {
+                    ui.label(RichText::new("Celebrated").strong());
+                } else if ui.button("Celebrate").clicked() {
+                    app.apply(
+                        "issues",
+                        "Celebrating…",
+                        Command::Celebrate {
+                            member: issue.owner.clone(),
+                            text: issue.statement.clone(),
+                        },
+                    );
+                }
+            }
             app.versions(ui, &set, &Field::IssueStatement(id.clone()));
             let editing = Editing::Issue(id.clone());
             if app.editing(&editing) {
