@@ -51,25 +51,7 @@ pub(crate) fn ui(app: &mut Shell, ui: &mut egui::Ui) {
                     ui.label(format!("{label}: {}", text.as_str()));
                 }
             }
-            // "Achievements will be celebrated in an appropriate way."
-            if issue.status == IssueStatus::Resolved {
-                let celebrated = set
-                    .celebrations
-                    .values()
-                    .any(|c| c.member == issue.owner && c.text == issue.statement);
-                if celebrated {
-                    ui.label(RichText::new("Celebrated").strong());
-                } else if ui.button("Celebrate").clicked() {
-                    app.apply(
-                        "issues",
-                        "Celebrating…",
-                        Command::Celebrate {
-                            member: issue.owner.clone(),
-                            text: issue.statement.clone(),
-                        },
-                    );
-                }
-            }
+            celebrate_resolved(app, ui, &set, issue);
             app.versions(ui, &set, &Field::IssueStatement(id.clone()));
             let editing = Editing::Issue(id.clone());
             if app.editing(&editing) {
@@ -173,6 +155,34 @@ pub(super) fn priorities(
         );
     }
     app.status(ui, "priorities");
+}
+
+/// "Achievements will be celebrated in an appropriate way": a resolved issue, once.
+fn celebrate_resolved(
+    app: &mut Shell,
+    ui: &mut egui::Ui,
+    set: &revans_model::ActionLearningSet,
+    issue: &revans_model::Issue,
+) {
+    if issue.status != IssueStatus::Resolved {
+        return;
+    }
+    let celebrated = set
+        .celebrations
+        .values()
+        .any(|c| c.member == issue.owner && c.text == issue.statement);
+    if celebrated {
+        ui.label(RichText::new("Celebrated").strong());
+    } else if ui.button("Celebrate").clicked() {
+        app.apply(
+            "issues",
+            "Celebrating…",
+            Command::Celebrate {
+                member: issue.owner.clone(),
+                text: issue.statement.clone(),
+            },
+        );
+    }
 }
 
 /// Open issues in the set's order of priority, then the resolved and dropped.
