@@ -152,6 +152,12 @@ mod unix {
         Ok(())
     }
 
+    /// Whether a node running on `data_dir` takes commands there (one that is stopping no
+    /// longer does, though it still holds the directory).
+    pub async fn answers(data_dir: &Path) -> bool {
+        UnixStream::connect(socket_path(data_dir)).await.is_ok()
+    }
+
     /// Hands a command to the node running on `data_dir`, if one answers there.
     pub async fn forward(data_dir: &Path, request: &Request) -> Option<Result<(Header, Vec<u8>)>> {
         let stream = UnixStream::connect(socket_path(data_dir)).await.ok()?;
@@ -178,7 +184,14 @@ mod unix {
 }
 
 #[cfg(unix)]
-pub use unix::{forward, listen};
+pub use unix::{answers, forward, listen};
+
+/// Without Unix sockets, whether a running node takes commands cannot be told: taken as
+/// yes, so a command does not wait for it to stop.
+#[cfg(not(unix))]
+pub async fn answers(_data_dir: &Path) -> bool {
+    true
+}
 
 /// Without Unix sockets, commands cannot be handed to a running node.
 #[cfg(not(unix))]

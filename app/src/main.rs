@@ -44,6 +44,24 @@ fn main() -> ExitCode {
         }
     };
     let result = match cli.command {
+        Some(Cmd::Completions { shell }) => {
+            // Written whole into memory (which cannot fail), then to standard output.
+            let mut script = Vec::new();
+            clap_complete::generate(
+                shell,
+                &mut <Cli as clap::CommandFactory>::command(),
+                "revans",
+                &mut script,
+            );
+            print_all(&script)
+        }
+        Some(Cmd::Man) => {
+            let mut page = Vec::new();
+            clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())
+                .render(&mut page)
+                .map_err(|e| anyhow::anyhow!("Could not write the manual page: {e}"))
+                .and_then(|()| print_all(&page))
+        }
         None => {
             // The window's own event loop runs here; the node has its own runtime.
             drop(runtime);
@@ -65,13 +83,29 @@ fn main() -> ExitCode {
     }
 }
 
+/// Writes `bytes` to standard output; a reader that stopped reading (`| head`) is not
+/// an error.
+fn print_all(bytes: &[u8]) -> Result<ExitCode> {
+    use std::io::Write as _;
+    match std::io::stdout().lock().write_all(bytes) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(anyhow::anyhow!("Could not write to standard output: {e}"))
+        }
+        _ => Ok(ExitCode::SUCCESS),
+    }
+}
+
 fn init_logging(default: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
+        // Colour only for a person at a terminal who has not asked for none (no-color.org).
+        .with_ansi(
+            std::io::stderr().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        )
         .try_init();
 }
 
@@ -132,17 +166,39 @@ async fn one_shot(global: &Global, mut cmd: Cmd) -> Result<ExitCode> {
     // Only the commands that meet other devices dial them; the rest work on this
     // device's copy and return at once (`sync` sends what they changed).
     config.dial = matches!(cmd, Cmd::Join(_) | Cmd::LinkDevice(_) | Cmd::Sync(_));
+    let waiting = match cmd {
+        Cmd::Join(_) | Cmd::LinkDevice(_) => Some("Reaching the set's members"),
+        Cmd::Sync(_) => Some("Syncing with members' devices"),
+        _ => None,
+    };
     let data_dir = config.data_dir.clone();
     let cwd = std::env::current_dir().context("Could not read the current directory")?;
     let stdout_is_terminal = std::io::stdout().is_terminal();
-    match Node::start(config).await {
+    let mut started = Node::start(config.clone()).await;
+    // A process that is stopping still holds the data directory for a moment, and no
+    // longer answers on it: wait a few seconds for it to let go.
+    for _ in 0..10 {
+        match &started {
+            Err(NodeError::DataDir(DataDirError::Busy(dir))) if !control::answers(dir).await => {
+                tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+                started = Node::start(config.clone()).await;
+            }
+            _ => break,
+        }
+    }
+    match started {
         Ok(node) => {
             let mut out = Output {
                 stdout_is_terminal,
                 cwd,
                 ..Output::default()
             };
+            let progress = waiting.and_then(progress);
             let result = execute(&node, cmd, global.json, &mut out).await;
+            if let Some(progress) = progress {
+                progress.abort();
+                eprint!("\r\x1b[2K");
+            }
             node.shutdown().await;
             write_out(&out.stdout, &out.stderr)?;
             result.map(|()| ExitCode::SUCCESS)
@@ -170,6 +226,22 @@ async fn one_shot(global: &Global, mut cmd: Cmd) -> Result<ExitCode> {
         }
         Err(e) => Err(e).with_context(|| format!("Could not open {}", data_dir.display())),
     }
+}
+
+/// While a command waits on the network: a line on standard error, rewritten each
+/// second, when a person is watching it at a terminal; nothing otherwise.
+fn progress(what: &'static str) -> Option<tokio::task::JoinHandle<()>> {
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    Some(tokio::spawn(async move {
+        let began = std::time::Instant::now();
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+        loop {
+            tick.tick().await;
+            eprint!("\r\x1b[2K{what}… {} s", began.elapsed().as_secs());
+        }
+    }))
 }
 
 fn write_out(stdout: &[u8], stderr: &str) -> Result<()> {
@@ -236,7 +308,29 @@ async fn stop_signal() {
             }
         }
     }
-    #[cfg(not(unix))]
+    // Windows: Ctrl+C, Ctrl+Break, the console closing, the user logging off or the
+    // machine shutting down.
+    #[cfg(windows)]
+    {
+        use tokio::signal::windows;
+        let (Ok(mut brk), Ok(mut close), Ok(mut logoff), Ok(mut shutdown)) = (
+            windows::ctrl_break(),
+            windows::ctrl_close(),
+            windows::ctrl_logoff(),
+            windows::ctrl_shutdown(),
+        ) else {
+            let _ = tokio::signal::ctrl_c().await;
+            return;
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = brk.recv() => {}
+            _ = close.recv() => {}
+            _ = logoff.recv() => {}
+            _ = shutdown.recv() => {}
+        }
+    }
+    #[cfg(not(any(unix, windows)))]
     {
         let _ = tokio::signal::ctrl_c().await;
     }

@@ -127,10 +127,13 @@ pub struct DataDir {
 }
 
 impl DataDir {
-    /// The platform's data directory for Revans (for example `~/.local/share/revans`).
+    /// The platform's data directory for Revans (for example `~/.local/share/revans`):
+    /// the local one, never the roaming one (on Windows, `AppData\Local`, not `Roaming`),
+    /// for the device key and the logs are this machine's and confidential, and must not
+    /// be copied to an employer's servers or shared by two machines.
     pub fn default_path() -> Result<PathBuf, DataDirError> {
         directories::ProjectDirs::from("", "", "Revans")
-            .map(|dirs| dirs.data_dir().to_owned())
+            .map(|dirs| dirs.data_local_dir().to_owned())
             .ok_or(DataDirError::NoDefault)
     }
 

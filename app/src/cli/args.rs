@@ -207,6 +207,17 @@ pub enum Cmd {
     ///
     /// Example: revans remind --hour-before off
     Remind(RemindArgs),
+    /// Print the shell's completion script for `revans` (it needs no data directory).
+    ///
+    /// Example: revans completions bash > ~/.local/share/bash-completion/completions/revans
+    Completions {
+        /// The shell: bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page for `revans`, as roff (it needs no data directory).
+    ///
+    /// Example: revans man > ~/.local/share/man/man1/revans.1
+    Man,
 }
 
 /// What `revans remind` takes: each left out stays as it is.

@@ -55,6 +55,11 @@ pub async fn execute(node: &Node, cmd: Cmd, json: bool, out: &mut Output) -> Res
         Cmd::Export(args) => files::export(io, args).await,
         Cmd::Import(args) => files::import(io, args).await,
         Cmd::Remind(args) => remind::remind(io, &args),
+        Cmd::Completions { .. } | Cmd::Man => {
+            bail!(
+                "`revans completions` and `revans man` print without a data directory; run them on their own."
+            )
+        }
     }
 }
 

@@ -80,7 +80,11 @@ pub fn parse_duration(text: &str) -> Result<Duration> {
         )
     })?;
     let seconds = match unit {
-        "s" | "" => n,
+        // A bare number is refused: `--expires 7` meant a week far more often than 7 s.
+        "" => bail!(
+            "\"{text}\" needs a unit: {n}d for {n} days, {n}h for {n} hours, {n}m for minutes or {n}s for seconds."
+        ),
+        "s" => n,
         "m" => n.saturating_mul(60),
         "h" => n.saturating_mul(3600),
         "d" => n.saturating_mul(86_400),

@@ -80,6 +80,13 @@ fn each_bad_input_is_one_line_exit_one_and_changes_nothing() {
     let bad_time = ada.fails(&["meeting", "plan", &set, "--at", "next tuesday"]);
     assert!(one_line(&bad_time).contains("RFC 3339"), "{bad_time}");
 
+    // A bare number is not a week: it is refused, with the units to write.
+    let bare = ada.fails(&["invite", &set, "--for", "Bo", "--expires", "7"]);
+    assert_eq!(
+        one_line(&bare),
+        "\"7\" needs a unit: 7d for 7 days, 7h for 7 hours, 7m for minutes or 7s for seconds."
+    );
+
     assert_eq!(
         ada.ok(&["export", &set, "--format", "json"]),
         closed_before,

@@ -10,6 +10,7 @@
 )]
 
 mod bad_input;
+mod conventions;
 mod json_shapes;
 #[cfg(unix)]
 mod private;
@@ -143,6 +144,14 @@ pub struct Served {
 }
 
 impl Served {
+    /// Asks it to stop with SIGTERM, and goes on at once.
+    pub fn ask_to_stop(&self) {
+        StdCommand::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+    }
+
     /// Stops it with SIGTERM; returns its exit status and what it logged.
     pub fn stop(mut self) -> (std::process::ExitStatus, String) {
         let pid = self.child.id().to_string();

@@ -1,0 +1,35 @@
+//! What people expect of a command line: completions and a manual page, and a command
+//! run just as another process lets go of the data directory.
+
+use crate::Device;
+
+#[test]
+fn completions_and_the_manual_page_need_no_data_directory() {
+    let root = tempfile::tempdir().unwrap();
+    let nowhere = Device::new(root.path(), "never-made");
+    let bash = nowhere.ok(&["completions", "bash"]);
+    assert!(bash.contains("_revans()"), "{bash}");
+    for command in ["catchup", "remind", "completions"] {
+        assert!(bash.contains(command), "completes {command}");
+    }
+    let fish = nowhere.ok(&["completions", "fish"]);
+    assert!(fish.contains("complete -c revans"), "{fish}");
+    let page = nowhere.ok(&["man"]);
+    assert!(page.contains(".TH revans 1"), "{page}");
+    assert!(page.contains("Action Learning Set"), "{page}");
+    assert!(!nowhere.dir.exists(), "neither made a data directory");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_command_run_as_serve_stops_waits_for_it_to_let_go() {
+    let root = tempfile::tempdir().unwrap();
+    let ada = Device::new(root.path(), "ada");
+    ada.ok(&["profile", "--name", "Ada", "--org", "Engines Ltd"]);
+    ada.ok(&["set", "create", "Tuesday set"]);
+    let served = ada.serve();
+    served.ask_to_stop();
+    // At once, while serve may still hold the directory and no longer answers on it.
+    let listed = ada.json(&["set", "list"]);
+    assert_eq!(listed["sets"][0]["name"], "Tuesday set", "{listed}");
+}
