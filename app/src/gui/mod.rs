@@ -499,6 +499,9 @@ impl Shell {
     }
 }
 
+/// The app id: the desktop file, the icon and the window are named by it.
+pub const APP_ID: &str = "org.revans.Revans";
+
 /// Opens the desktop app on the data directory the options name, on `show` if given, or
 /// full screen in the room view if `room`.
 pub fn run(
@@ -514,12 +517,23 @@ pub fn run(
         persistence_path: Some(config.data_dir.join("window.ron")),
         viewport: egui::ViewportBuilder::default()
             .with_title("Revans")
+            // The app id names the window to the desktop, as the .desktop file and the
+            // icon installed beside it are named (packaging/).
+            .with_app_id(APP_ID)
+            .with_icon(
+                eframe::icon_data::from_png_bytes(include_bytes!(
+                    "../../../packaging/icons/org.revans.Revans-256.png"
+                ))
+                .unwrap_or_default(),
+            )
             .with_inner_size([1100.0, 760.0])
             .with_min_inner_size([640.0, 480.0])
             .with_fullscreen(room),
         // The one renderer the app is built with; the tests' pictures use wgpu on the CPU.
         renderer: eframe::Renderer::Glow,
         persist_window: !room,
+        // Names in any script: a glyph the built-in fonts lack comes from the system's.
+        system_font_fallback: true,
         ..Default::default()
     };
     eframe::run_native(
