@@ -62,6 +62,19 @@ pub fn welcome(state: &ActionLearningSet, inviter: &MemberId) -> String {
         .collect()
 }
 
+/// What a member is told when another member's Revans speaks another sync protocol: who
+/// needs to update.
+pub fn version_gap(name: &str, theirs: u32) -> String {
+    let ours = revans_sync::protocol::sync_version(revans_sync::protocol::SYNC_ALPN).unwrap_or(0);
+    if theirs < ours {
+        format!("{name}'s Revans is older and cannot sync with yours: ask {name} to update.")
+    } else {
+        format!(
+            "{name}'s Revans is newer and cannot sync with yours: update Revans on this device."
+        )
+    }
+}
+
 /// A table whose columns line up, with a header row.
 pub struct Table {
     rows: Vec<Vec<String>>,

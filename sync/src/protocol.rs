@@ -22,6 +22,20 @@ use crate::ids::DocId;
 /// apologies, passing, each member's say in the review; 6: what the room's scribe enters
 /// for a member at a running meeting.)
 pub const SYNC_ALPN: &[u8] = b"revans/sync/6";
+/// The sync protocols of earlier versions, newest first: recognised, not spoken. Each
+/// version's rules accept what the last refused (a scribe's entries, a closed set), so
+/// a device on an earlier one would refuse this one's records; instead the two devices
+/// tell each other their versions and both say, in words, who needs to update.
+pub const EARLIER_SYNC_ALPNS: [&[u8]; 3] = [b"revans/sync/5", b"revans/sync/4", b"revans/sync/3"];
+
+/// The version number a sync protocol's name carries (`revans/sync/6` is 6).
+#[must_use]
+pub fn sync_version(alpn: &[u8]) -> Option<u32> {
+    std::str::from_utf8(alpn.strip_prefix(b"revans/sync/")?)
+        .ok()?
+        .parse()
+        .ok()
+}
 /// Admission of newcomers and linked devices.
 pub const JOIN_ALPN: &[u8] = b"revans/join/3";
 
@@ -48,6 +62,9 @@ pub mod close {
     pub const SHUTDOWN: VarInt = VarInt::from_u32(4);
     /// Both devices dialled at once; this connection gives way to the other.
     pub const DUPLICATE: VarInt = VarInt::from_u32(5);
+    /// The two devices' versions of Revans cannot sync; the reason is the name of the
+    /// sync protocol the closing device speaks (`revans/sync/6`).
+    pub const VERSION: VarInt = VarInt::from_u32(6);
 }
 
 /// One frame on a sync stream.

@@ -285,7 +285,15 @@ pub(super) fn status(io: &mut Io<'_>, StatusArgs { set }: StatusArgs) -> Result<
                     "device": d.device, "this_device": d.this_device, "connected": d.connected,
                     "route": d.route.map(Route::as_str),
                     "up_to_date": d.up_to_date, "last_heard": d.last_heard,
+                    "other_version": d.other_version,
                 }));
+            }
+            // A member whose Revans cannot sync with this one's: who needs to update.
+            if let Some(theirs) = devices.iter().find_map(|d| d.other_version) {
+                unreachable.push(crate::render::version_gap(
+                    &name_of(&state, &member),
+                    theirs,
+                ));
             }
             let mine = devices.iter().any(|d| d.this_device);
             let reachable = devices.iter().any(&reachable_now);

@@ -115,10 +115,14 @@ impl Node {
             device: me.device(),
             journal: Arc::new(Mutex::new(journal)),
         };
-        let router = Router::builder(endpoint.clone())
+        let mut router = Router::builder(endpoint.clone())
             .accept(SYNC_ALPN, links.protocol())
-            .accept(JOIN_ALPN, JoinProtocol::new(sets.clone()))
-            .spawn();
+            .accept(JOIN_ALPN, JoinProtocol::new(sets.clone()));
+        // A device on an earlier version is told this one's, not left to fail in silence.
+        for alpn in crate::protocol::EARLIER_SYNC_ALPNS {
+            router = router.accept(alpn, links.earlier_protocol());
+        }
+        let router = router.spawn();
         let inner = Arc::new(Inner {
             data,
             sets,
@@ -649,6 +653,8 @@ impl Node {
                                 .and_then(|p| self.inner.links.route(&p)),
                             refuses_us: PeerId::of_device(device)
                                 .is_some_and(|p| self.inner.links.refuses_us(&p)),
+                            other_version: PeerId::of_device(device)
+                                .and_then(|p| self.inner.links.other_version(&p)),
                         }
                     })
                     .collect();

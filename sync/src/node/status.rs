@@ -27,6 +27,9 @@ pub struct DeviceSync {
     /// Whether it closed this device's last dial as not a member's device: this device's
     /// member was removed, or their admission has not reached it yet.
     pub refuses_us: bool,
+    /// The sync protocol its Revans speaks, when it is another version than this one's
+    /// and the two cannot sync (see `protocol::EARLIER_SYNC_ALPNS`).
+    pub other_version: Option<u32>,
 }
 
 /// A relay this device uses, as it stands now.

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use futures::FutureExt;
 use iroh::address_lookup::MemoryLookup;
-use iroh::endpoint::{ConnectError, ConnectingError, Connection, ConnectionError};
+use iroh::endpoint::{ConnectError, ConnectOptions, ConnectingError, Connection, ConnectionError};
 use iroh::protocol::{AcceptError, ProtocolHandler};
 use iroh::{Endpoint, EndpointAddr, EndpointId, RelayUrl, TransportAddr};
 use tokio::sync::{Notify, broadcast, watch};
@@ -26,7 +26,8 @@ use crate::access::Access;
 use crate::ids::{DocId, PeerId};
 use crate::node::event::Event;
 use crate::protocol::{
-    Frame, MAX_FRAME, MAX_HELLO, SYNC_ALPN, WIRE_VERSION, close, read_frame, write_frame,
+    EARLIER_SYNC_ALPNS, Frame, MAX_FRAME, MAX_HELLO, SYNC_ALPN, WIRE_VERSION, close, read_frame,
+    sync_version, write_frame,
 };
 
 /// How long the device with the larger id waits for the smaller one to dial.
@@ -90,6 +91,9 @@ struct Inner {
     /// Peers that closed this device's last dial as not a member's device (it was
     /// removed, or its admission has not reached them).
     refused_us: Mutex<std::collections::HashSet<PeerId>>,
+    /// Peers whose Revans speaks another sync protocol than this one's, by its version:
+    /// the two cannot sync until one of them updates.
+    versions: Mutex<HashMap<PeerId, u32>>,
     watcher: Mutex<Option<JoinHandle<()>>>,
     /// Whether to dial at all (see `NodeConfig::dial`); turned on by `sync_now`.
     dial: std::sync::atomic::AtomicBool,
@@ -152,6 +156,7 @@ impl Links {
                 wake: Notify::new(),
                 dialers: Mutex::new(HashMap::new()),
                 refused_us: Mutex::new(std::collections::HashSet::new()),
+                versions: Mutex::new(HashMap::new()),
                 watcher: Mutex::new(None),
                 dial: std::sync::atomic::AtomicBool::new(dial),
                 access: access.clone(),
@@ -205,6 +210,34 @@ impl Links {
     #[must_use]
     pub fn refuses_us(&self, peer: &PeerId) -> bool {
         lock(&self.inner.refused_us).contains(peer)
+    }
+
+    /// The sync protocol version a peer's Revans speaks, when it is not this one's and
+    /// the two cannot sync.
+    #[must_use]
+    pub fn other_version(&self, peer: &PeerId) -> Option<u32> {
+        lock(&self.inner.versions).get(peer).copied()
+    }
+
+    /// The handler for sync connections in an earlier version's protocol: the peer is
+    /// told this device's version, and is remembered as older.
+    #[must_use]
+    pub fn earlier_protocol(&self) -> EarlierSync {
+        EarlierSync {
+            links: self.clone(),
+        }
+    }
+
+    /// Notes what a closed connection says of the peer's version: a close for versions
+    /// names the closer's protocol.
+    fn note_version(&self, peer: PeerId, closed: Option<&ConnectionError>) {
+        if let Some(ConnectionError::ApplicationClosed(closed)) = closed
+            && closed.error_code == close::VERSION
+            && let Some(theirs) = sync_version(&closed.reason)
+        {
+            tracing::info!(theirs, "a device whose Revans speaks another sync protocol");
+            lock(&self.inner.versions).insert(peer, theirs);
+        }
     }
 
     /// Whether this node dials members' devices (a one-shot command's node does not).
@@ -296,15 +329,35 @@ impl Links {
                     continue;
                 }
             }
-            match tokio::time::timeout(CONNECT_TIMEOUT, self.inner.endpoint.connect(id, SYNC_ALPN))
-                .await
-            {
+            // Offering the earlier protocols too, so a device on one is found to be older
+            // rather than simply unreachable.
+            let offered = ConnectOptions::new()
+                .with_additional_alpns(EARLIER_SYNC_ALPNS.iter().map(|a| a.to_vec()).collect());
+            let endpoint = self.inner.endpoint.clone();
+            let dialled = tokio::time::timeout(CONNECT_TIMEOUT, async move {
+                let connecting = endpoint.connect_with_opts(id, SYNC_ALPN, offered).await?;
+                Ok::<_, ConnectError>(connecting.await?)
+            });
+            match dialled.await {
+                Ok(Ok(conn)) if conn.alpn() != SYNC_ALPN => {
+                    // It speaks an earlier protocol only: say ours, and try again only
+                    // now and then (it may be updated).
+                    if let Some(theirs) = sync_version(conn.alpn()) {
+                        lock(&self.inner.versions).insert(peer, theirs);
+                    }
+                    conn.close(close::VERSION, SYNC_ALPN);
+                    tokio::select! {
+                        () = tokio::time::sleep(MAX_BACKOFF) => {}
+                        () = self.inner.wake.notified() => {}
+                    }
+                }
                 Ok(Ok(conn)) => {
                     let began = tokio::time::Instant::now();
                     self.serve(conn.clone(), true).await;
                     // Its handshake done, a dial looks connected until the other side's
                     // refusal arrives: only how it closed says whether it was refused.
                     tracing::debug!(reason = ?conn.close_reason(), "the dialled connection closed");
+                    self.note_version(peer, conn.close_reason().as_ref());
                     if conn.close_reason().as_ref().is_some_and(refuses_us) {
                         lock(&self.inner.refused_us).insert(peer);
                     } else if began.elapsed() >= STEADY {
@@ -338,6 +391,7 @@ impl Links {
                             if closed.is_some_and(refuses_us) {
                                 lock(&self.inner.refused_us).insert(peer);
                             }
+                            self.note_version(peer, closed);
                             e.to_string()
                         }
                         _ => "timed out".to_owned(),
@@ -380,8 +434,10 @@ impl Links {
             });
             if let Ok(Some((send, recv, hello))) = hello.await {
                 if let Ok(Some(Frame::Hello { .. })) = hello {
-                    // It dialled this device and said hello: it counts this one a member's.
+                    // It dialled this device and said hello: it counts this one a member's,
+                    // and speaks its protocol.
                     lock(&self.inner.refused_us).remove(&peer);
+                    lock(&self.inner.versions).remove(&peer);
                     Some((send, recv))
                 } else {
                     conn.close(close::MALFORMED, b"expected a hello");
@@ -535,6 +591,25 @@ impl Drop for Cleanup<'_> {
 #[derive(Clone, Debug)]
 pub struct SyncProtocol {
     links: Links,
+}
+
+/// Accepts sync connections in an earlier version's protocol, only to say this device's
+/// version: the two cannot sync, and both say so (see [`EARLIER_SYNC_ALPNS`]).
+#[derive(Clone, Debug)]
+pub struct EarlierSync {
+    links: Links,
+}
+
+impl ProtocolHandler for EarlierSync {
+    async fn accept(&self, conn: Connection) -> Result<(), AcceptError> {
+        let peer = PeerId(*conn.remote_id().as_bytes());
+        if let Some(theirs) = sync_version(conn.alpn()) {
+            tracing::info!(peer = %conn.remote_id().fmt_short(), theirs, "a device on an earlier Revans");
+            lock(&self.links.inner.versions).insert(peer, theirs);
+        }
+        conn.close(close::VERSION, SYNC_ALPN);
+        Ok(())
+    }
 }
 
 impl ProtocolHandler for SyncProtocol {

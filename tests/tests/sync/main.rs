@@ -17,3 +17,4 @@ mod order;
 mod relay;
 mod simulation;
 mod strangers;
+mod versions;

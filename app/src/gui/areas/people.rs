@@ -20,6 +20,9 @@ fn device_state(
     if d.this_device {
         return "this device".to_owned();
     }
+    if let Some(theirs) = d.other_version {
+        return crate::render::version_gap(&name_of(set, member), theirs);
+    }
     let online = match (d.connected, d.route) {
         (false, _) => "offline",
         (true, Some(revans_sync::Route::Direct)) => "online (direct connection)",
