@@ -12,6 +12,9 @@
 
 mod areas;
 mod charts;
+#[cfg(test)]
+mod conventions;
+mod desktop;
 mod editing;
 mod fields;
 mod forms;
@@ -199,6 +202,8 @@ pub(crate) struct Shell {
     frozen_at: Option<chrono::DateTime<Utc>>,
     /// The reminders of meetings and actions due, given as desktop notifications.
     reminders: crate::reminders::Reminders,
+    /// The desktop's file dialogs and file manager.
+    desktop: Box<dyn desktop::Desktop>,
 }
 
 impl RevansApp {
@@ -262,6 +267,7 @@ impl RevansApp {
             config: config.clone(),
             frozen_at: None,
             reminders: crate::reminders::Reminders::new(Box::new(crate::reminders::Desktop)),
+            desktop: Box::new(desktop::Native),
         };
         shell.start_node(config);
         Ok(Self {
@@ -280,6 +286,7 @@ impl eframe::App for RevansApp {
         let ctx = ui.ctx().clone();
         self.shell.toasts(&ctx);
         self.shell.remind(&ctx);
+        self.shell.dropped(&ctx);
         self.shell.confirmation(&ctx);
         // The room view has the whole screen: no sidebar, no tabs.
         if self.areas.console.room

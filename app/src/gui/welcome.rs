@@ -35,6 +35,22 @@ impl Shell {
         ui.heading("Start a set, or join one");
         ui.add_space(6.0);
         look::card(ui, None, |ui| {
+            ui.label(RichText::new("Restore a set from a backup").strong());
+            ui.label("A backup made with Export (Signed backup) or `revans export --format revans`: every change in it is checked, as if a member's device had sent it. You can also drop the file on this window.");
+            if ui
+                .add_enabled(
+                    !self.busy("restore"),
+                    egui::Button::new("Choose a backup file…"),
+                )
+                .clicked()
+                && let Some(path) = self.desktop.choose_backup()
+            {
+                self.restore(path);
+            }
+            self.status(ui, "restore");
+        });
+        ui.add_space(6.0);
+        look::card(ui, None, |ui| {
             ui.label(RichText::new("Create a set").strong());
             let entered = self.text(ui, "Set name", "create.name")
                 | self.text(ui, "Purpose", "create.purpose");

@@ -305,6 +305,41 @@ impl Shell {
             .and_then(|(_, s)| s.as_ref().ok())
     }
 
+    /// Restores a set from a backup file (a `.revans` file chosen or dropped on the window):
+    /// every change in it checked as if a member's device had sent it.
+    pub(super) fn restore(&mut self, path: std::path::PathBuf) {
+        self.run("restore", "Restoring the set…", move |node| async move {
+            let bytes = tokio::fs::read(&path)
+                .await
+                .map_err(|e| format!("Could not read {}: {e}.", path.display()))?;
+            let imported = node.import_set(&bytes).await.map_err(|e| e.to_string())?;
+            if !imported.refused.is_empty() {
+                tracing::warn!(refused = ?imported.refused, "changes in the backup were refused");
+            }
+            Ok::<_, String>(Outcome::Set(imported.set))
+        });
+    }
+
+    /// Files dropped on the window: a backup is restored; anything else is refused in
+    /// words.
+    pub(super) fn dropped(&mut self, ctx: &egui::Context) {
+        let dropped: Vec<_> = ctx.input(|i| i.raw.dropped_files.clone());
+        for file in dropped {
+            let path = file.path().to_owned();
+            if path.extension().is_some_and(|e| e == "revans") {
+                self.restore(path);
+            } else {
+                self.error(
+                    "restore",
+                    format!(
+                        "{} is not a Revans backup: drop a .revans file made by Export (Signed backup).",
+                        path.display()
+                    ),
+                );
+            }
+        }
+    }
+
     /// Gives the reminders whose time has come, and wakes the app when the next is due.
     pub(super) fn remind(&mut self, ctx: &egui::Context) {
         let Some(node) = self.node().cloned() else {

@@ -222,8 +222,17 @@ impl Overview {
                 .unwrap_or_default();
             *app.field("export.dir.keep") = folder;
         }
-        let entered = app.text(ui, "Folder", "export.dir.keep");
-        if ui.button("Export").clicked() || entered {
+        // The folder, chosen in the system's own dialog.
+        ui.horizontal_wrapped(|ui| {
+            ui.label(format!("Folder: {}", app.value("export.dir.keep")));
+            if ui.button("Choose folder…").clicked() {
+                let start = std::path::PathBuf::from(app.value("export.dir.keep"));
+                if let Some(folder) = app.desktop.choose_folder(&start) {
+                    *app.field("export.dir.keep") = folder.display().to_string();
+                }
+            }
+        });
+        if ui.button("Export").clicked() {
             let folder = std::path::PathBuf::from(app.value("export.dir.keep").trim());
             let format = self.format;
             let stem: String = set
@@ -268,11 +277,12 @@ impl Overview {
                 ui.label(format!("Exported to {}", path.display()));
                 if let Some(folder) = path.parent()
                     && ui.button("Open folder").clicked()
+                    && let Err(why) = app.desktop.open_folder(folder)
                 {
-                    ui.ctx().open_url(egui::OpenUrl::new_tab(format!(
-                        "file://{}",
-                        folder.display()
-                    )));
+                    app.error(
+                        "export",
+                        format!("The file manager did not open {}: {why}.", folder.display()),
+                    );
                 }
             });
         }

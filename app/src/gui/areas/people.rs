@@ -306,6 +306,47 @@ fn pending_invitations(
 }
 
 /// A ticket to copy, once made, with whom it is for and until when.
+/// A ticket as a QR code, for a phone or laptop in the same room to read off the screen
+/// (dark modules on a light ground, with the quiet zone readers need).
+fn qr_code(ui: &mut egui::Ui, text: &str) {
+    let Ok(code) = qrcode::QrCode::with_error_correction_level(text, qrcode::EcLevel::L) else {
+        ui.label(
+            RichText::new(
+                "This ticket is too long for a QR code (its welcome makes it so): copy it instead.",
+            )
+            .weak(),
+        );
+        return;
+    };
+    let width = code.width();
+    let modules = code.to_colors();
+    let quiet = 4;
+    #[allow(clippy::cast_precision_loss)] // a few hundred modules at most
+    let across = (width + 2 * quiet) as f32;
+    let module = (260.0 / across).clamp(2.0, 6.0).floor();
+    let (rect, response) = ui.allocate_exact_size(
+        egui::vec2(across * module, across * module),
+        egui::Sense::hover(),
+    );
+    let painter = ui.painter_at(rect);
+    painter.rect_filled(rect, 0.0, egui::Color32::WHITE);
+    for (i, colour) in modules.iter().enumerate() {
+        if *colour == qrcode::Color::Dark {
+            #[allow(clippy::cast_precision_loss)]
+            let (x, y) = ((i % width + quiet) as f32, (i / width + quiet) as f32);
+            let at = rect.min + egui::vec2(x * module, y * module);
+            painter.rect_filled(
+                egui::Rect::from_min_size(at, egui::vec2(module, module)),
+                0.0,
+                egui::Color32::BLACK,
+            );
+        }
+    }
+    response.widget_info(|| {
+        egui::WidgetInfo::labeled(egui::Role::Image, true, "QR code of the ticket")
+    });
+}
+
 fn ticket(app: &mut Shell, ui: &mut egui::Ui, place: &'static str) {
     let Some(ticket) = app.tickets.get(place).cloned() else {
         return;
@@ -320,11 +361,15 @@ fn ticket(app: &mut Shell, ui: &mut egui::Ui, place: &'static str) {
     .labelled_by(label.id);
     ui.horizontal(|ui| {
         if ui.button("Copy ticket").clicked() {
-            ui.ctx().copy_text(ticket.text);
+            ui.ctx().copy_text(ticket.text.clone());
             app.toast("Ticket copied to the clipboard");
         }
         ui.label(ticket.about);
     });
+    // For someone in the same room: read off the screen instead of copied.
+    egui::CollapsingHeader::new("Show as a QR code")
+        .id_salt((place, "qr"))
+        .show(ui, |ui| qr_code(ui, &ticket.text));
 }
 
 /// Changes members' devices sent that this device refused, newest first: who sent

@@ -1,7 +1,9 @@
 //! The meeting console: the phase stepper and each phase's work, live for every member.
 //!
 //! Shortcuts: F5 logs a question, F6 a statement, F7 starts the next turn or ends the
-//! running one, F8 moves the meeting to its next phase.
+//! running one, F8 moves the meeting to its next phase, F11 shows the room view; and, for
+//! laptops whose function keys are media keys, Ctrl+Shift (Cmd+Shift on a Mac) with Q, S,
+//! T, N and R the same.
 
 mod agenda;
 mod catch_up;
@@ -40,6 +42,15 @@ const OWN_REVIEW: [(&str, &str); 5] = [
         "mine.set",
     ),
 ];
+
+/// A console shortcut: its function key, or Ctrl (Cmd on a Mac) with Shift and a letter,
+/// for laptops whose function keys are media keys. Each shortcut's hover text names both.
+pub(super) fn shortcut(ui: &egui::Ui, function: egui::Key, letter: egui::Key) -> bool {
+    ui.input_mut(|i| {
+        i.key_pressed(function)
+            || i.consume_key(egui::Modifiers::COMMAND | egui::Modifiers::SHIFT, letter)
+    })
+}
 
 const PHASES: [Phase; 5] = [
     Phase::CatchUp,
@@ -268,7 +279,7 @@ impl Console {
             meeting: &meeting,
         };
         let now = app.now();
-        let f11 = ui.input(|i| i.key_pressed(egui::Key::F11));
+        let f11 = shortcut(ui, egui::Key::F11, egui::Key::R);
         if f11 {
             self.set_room(ui.ctx(), !self.room);
         }
@@ -280,7 +291,9 @@ impl Console {
             ui.heading("Meeting console");
             if ui
                 .button("Room view")
-                .on_hover_text("F11: full screen, for a shared screen or a projector")
+                .on_hover_text(
+                    "F11 or Ctrl+Shift+R: full screen, for a shared screen or a projector",
+                )
                 .clicked()
             {
                 self.set_room(ui.ctx(), true);
@@ -309,25 +322,7 @@ impl Console {
             ));
         }
 
-        // This member's private notes for this meeting, from their journal: on their own
-        // devices only, never the set's.
-        let notes: Vec<String> = app.journal.as_ref().map_or_else(Vec::new, |journal| {
-            journal
-                .newest_first()
-                .into_iter()
-                .filter(|(_, e)| e.meeting.as_ref() == Some(&meeting_id))
-                .map(|(_, e)| e.text.as_str().to_owned())
-                .collect()
-        });
-        if !notes.is_empty() {
-            egui::CollapsingHeader::new("Your private notes for this meeting")
-                .default_open(meeting.phase == Phase::Planned)
-                .show(ui, |ui| {
-                    for note in notes {
-                        ui.label(note);
-                    }
-                });
-        }
+        private_notes(app, ui, &meeting_id, &meeting);
         // When facilitation rotates, whose meeting this is to run.
         if let Some(today) = set.rotating_facilitator(&meeting_id) {
             ui.label(
@@ -354,6 +349,28 @@ impl Console {
                 summary(ui, &set, &meeting_id, app.now());
             }
         }
+    }
+}
+
+/// This member's private notes for this meeting, from their journal: on their own
+/// devices only, never the set's.
+fn private_notes(app: &Shell, ui: &mut egui::Ui, meeting_id: &MeetingId, meeting: &Meeting) {
+    let notes: Vec<String> = app.journal.as_ref().map_or_else(Vec::new, |journal| {
+        journal
+            .newest_first()
+            .into_iter()
+            .filter(|(_, e)| e.meeting.as_ref() == Some(meeting_id))
+            .map(|(_, e)| e.text.as_str().to_owned())
+            .collect()
+    });
+    if !notes.is_empty() {
+        egui::CollapsingHeader::new("Your private notes for this meeting")
+            .default_open(meeting.phase == Phase::Planned)
+            .show(ui, |ui| {
+                for note in notes {
+                    ui.label(note);
+                }
+            });
     }
 }
 
@@ -410,8 +427,13 @@ fn stepper(app: &mut Shell, ui: &mut egui::Ui, meeting_id: &MeetingId, meeting: 
             } else {
                 format!("Move on to {}", phase_title(next))
             };
-            let pressed = ui.input(|i| i.key_pressed(egui::Key::F8));
-            if ui.button(label).on_hover_text("F8").clicked() || pressed {
+            let pressed = shortcut(ui, egui::Key::F8, egui::Key::N);
+            if ui
+                .button(label)
+                .on_hover_text("F8 or Ctrl+Shift+N")
+                .clicked()
+                || pressed
+            {
                 let command = Command::MovePhase {
                     meeting: meeting_id.clone(),
                     to: next,

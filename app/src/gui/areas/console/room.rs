@@ -177,13 +177,22 @@ impl Console {
             ui.add_space(16.0 * k);
             batting_bar(ui, set, &schedule, 48.0 * k);
             ui.add_space(12.0 * k);
-            // Logging from the shared screen: pick who asked (1 to 7), then F5 or F6.
+            // Logging from the shared screen: pick who asked (1 to 7), then F5 or F6 (or
+            // Ctrl+Shift+Q or S).
             let asker = self.asker_picker(app, ui, set, &presenter);
-            let f5 = ui.input(|i| i.key_pressed(egui::Key::F5));
-            let f6 = ui.input(|i| i.key_pressed(egui::Key::F6));
+            let f5 = super::shortcut(ui, egui::Key::F5, egui::Key::Q);
+            let f6 = super::shortcut(ui, egui::Key::F6, egui::Key::S);
             ui.horizontal(|ui| {
-                let question = ui.button("Log question").on_hover_text("F5").clicked() || f5;
-                let statement = ui.button("Log statement").on_hover_text("F6").clicked() || f6;
+                let question = ui
+                    .button("Log question")
+                    .on_hover_text("F5 or Ctrl+Shift+Q")
+                    .clicked()
+                    || f5;
+                let statement = ui
+                    .button("Log statement")
+                    .on_hover_text("F6 or Ctrl+Shift+S")
+                    .clicked()
+                    || f6;
                 for (pressed, kind) in [
                     (question, ContributionKind::Question),
                     (statement, ContributionKind::Statement),

@@ -52,7 +52,7 @@ impl Console {
             }
         });
         ui.add_space(8.0);
-        let f7 = ui.input(|i| i.key_pressed(egui::Key::F7));
+        let f7 = super::shortcut(ui, egui::Key::F7, egui::Key::T);
         if let Some((presenter, left)) = turn_time_left(meeting, now) {
             let issue = schedule
                 .iter()
@@ -84,7 +84,10 @@ impl Console {
                 if left < TimeDelta::zero() {
                     shown.on_hover_text("Over time: the turns still to come lose these minutes");
                 }
-                end |= ui.button("End turn").on_hover_text("F7").clicked();
+                end |= ui
+                    .button("End turn")
+                    .on_hover_text("F7 or Ctrl+Shift+T")
+                    .clicked();
             });
             if end {
                 app.apply(
@@ -101,16 +104,20 @@ impl Console {
             }
             let entered = app.text(ui, "Words (optional)", "said.text");
             let asker = self.asker_picker(app, ui, set, &presenter);
-            let f5 = ui.input(|i| i.key_pressed(egui::Key::F5));
-            let f6 = ui.input(|i| i.key_pressed(egui::Key::F6));
+            let f5 = super::shortcut(ui, egui::Key::F5, egui::Key::Q);
+            let f6 = super::shortcut(ui, egui::Key::F6, egui::Key::S);
             ui.horizontal(|ui| {
                 let question = ui
                     .button("Log question")
-                    .on_hover_text("F5 or Enter")
+                    .on_hover_text("F5, Ctrl+Shift+Q or Enter")
                     .clicked()
                     || f5
                     || entered;
-                let statement = ui.button("Log statement").on_hover_text("F6").clicked() || f6;
+                let statement = ui
+                    .button("Log statement")
+                    .on_hover_text("F6 or Ctrl+Shift+S")
+                    .clicked()
+                    || f6;
                 for (pressed, kind) in [
                     (question, ContributionKind::Question),
                     (statement, ContributionKind::Statement),
@@ -167,7 +174,7 @@ impl Console {
             }
             if ui
                 .button(format!("Start {who}'s turn"))
-                .on_hover_text("F7")
+                .on_hover_text("F7 or Ctrl+Shift+T")
                 .clicked()
                 || f7
             {
