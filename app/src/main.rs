@@ -142,6 +142,7 @@ pub fn node_config(global: &Global) -> Result<NodeConfig> {
         config.relay = RelayChoice::parse(relay).map_err(anyhow::Error::msg)?;
     }
     config.relay_ca.clone_from(&global.relay_ca);
+    config.proxy.clone_from(&global.proxy);
     if let Some(bind) = &global.bind {
         config.bind = Some(bind.trim().parse().map_err(|_| {
             anyhow::anyhow!(

@@ -49,6 +49,10 @@ pub struct Global {
     /// certificate, trusted besides the usual public authorities.
     #[arg(long, global = true, env = "REVANS_RELAY_CA", value_name = "FILE")]
     pub relay_ca: Option<PathBuf>,
+    /// An HTTP(S) proxy to reach relays through, for example `http://proxy.example:3128`
+    /// (default: the one `HTTPS_PROXY` or `HTTP_PROXY` names, if any).
+    #[arg(long, global = true, env = "REVANS_PROXY", value_name = "URL")]
+    pub proxy: Option<String>,
     /// The address to listen on, for example 0.0.0.0:7777 or 127.0.0.1:0.
     #[arg(long, global = true, env = "REVANS_BIND", value_name = "ADDR")]
     pub bind: Option<String>,

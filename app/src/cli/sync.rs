@@ -255,6 +255,13 @@ pub(super) fn status(io: &mut Io<'_>, StatusArgs { set }: StatusArgs) -> Result<
         );
     }
     let relays = node.relays();
+    let proxy = node.proxy();
+    if let Some((url, from)) = &proxy {
+        let _ = writeln!(
+            human,
+            "Relays are reached through the proxy {url} (from {from})."
+        );
+    }
     say_relays(&relays, running, &mut human);
     // A connection through a relay that is down carries nothing, though it stays open
     // a while in case the relay comes straight back.
@@ -325,7 +332,12 @@ pub(super) fn status(io: &mut Io<'_>, StatusArgs { set }: StatusArgs) -> Result<
         .map(|r| json!({ "url": r.url, "connected": r.connected, "error": r.error }))
         .collect();
     io.emit(
-        &json!({ "running": running, "relays": relays, "sets": sets }),
+        &json!({
+            "running": running,
+            "relays": relays,
+            "proxy": proxy.map(|(url, _)| url),
+            "sets": sets,
+        }),
         human.trim_end(),
     );
     Ok(())
@@ -337,6 +349,20 @@ fn say_relays(relays: &[RelayState], running: bool, human: &mut String) {
     for relay in relays {
         if relay.connected {
             let _ = writeln!(human, "Relay {}: connected.", relay.url);
+        } else if running
+            && relay
+                .error
+                .as_deref()
+                .is_some_and(|e| e.contains("certificate") || e.contains("UnknownIssuer"))
+        {
+            // What stood in the way: a network that inspects TLS puts its own certificate
+            // in front of the relay's.
+            let _ = writeln!(
+                human,
+                "Relay {}: its certificate is not trusted here ({}). If your organisation's network inspects secure connections, ask IT for its certificate authority and add it to this computer's certificate store, or pass it with --relay-ca FILE.",
+                relay.url,
+                relay.error.as_deref().unwrap_or_default()
+            );
         } else if running {
             let _ = writeln!(
                 human,

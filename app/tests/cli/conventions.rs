@@ -33,3 +33,37 @@ fn a_command_run_as_serve_stops_waits_for_it_to_let_go() {
     let listed = ada.json(&["set", "list"]);
     assert_eq!(listed["sets"][0]["name"], "Tuesday set", "{listed}");
 }
+
+/// Behind a corporate proxy: the one the environment names (or `--proxy`) is the one
+/// relays are reached through, and `status` says so; a proxy that is not a URL is
+/// refused in words.
+#[test]
+fn status_names_the_proxy_relays_are_reached_through() {
+    let root = tempfile::tempdir().unwrap();
+    let ada = Device::new(root.path(), "ada");
+    ada.ok(&["profile", "--name", "Ada", "--org", "Engines Ltd"]);
+    let out = ada
+        .cmd()
+        .env("HTTPS_PROXY", "http://127.0.0.1:3128")
+        .args(["status", "--json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let status: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(status["proxy"], "http://127.0.0.1:3128", "{status}");
+    let said = ada
+        .cmd()
+        .env("HTTPS_PROXY", "http://127.0.0.1:3128")
+        .args(["status"])
+        .output()
+        .unwrap();
+    let said = String::from_utf8(said.stdout).unwrap();
+    assert!(
+        said.contains(
+            "Relays are reached through the proxy http://127.0.0.1:3128 (from HTTPS_PROXY)."
+        ),
+        "{said}"
+    );
+    let bad = ada.fails(&["status", "--proxy", "proxy at work"]);
+    assert!(bad.contains("is not a URL"), "{bad}");
+}

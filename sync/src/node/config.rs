@@ -61,6 +61,26 @@ pub struct NodeConfig {
     /// goes out at the next sync (a dial in flight would hold up the exit by seconds).
     /// Devices that dial this one are served either way.
     pub dial: bool,
+    /// An HTTP(S) proxy for reaching relays, chosen by the person; else the one the
+    /// environment names (`HTTPS_PROXY`, `HTTP_PROXY`), if any.
+    pub proxy: Option<String>,
+}
+
+/// The proxy relays are reached through, and where it was chosen: the person's choice,
+/// else the environment's. `None` when there is none.
+#[must_use]
+pub fn proxy_in_use(config: &NodeConfig) -> Option<(String, &'static str)> {
+    if let Some(proxy) = config.proxy.as_ref().filter(|p| !p.trim().is_empty()) {
+        return Some((proxy.trim().to_owned(), "--proxy"));
+    }
+    ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"]
+        .into_iter()
+        .find_map(|name| {
+            std::env::var(name)
+                .ok()
+                .filter(|v| !v.trim().is_empty())
+                .map(|v| (v.trim().to_owned(), name))
+        })
 }
 
 impl NodeConfig {
@@ -74,6 +94,7 @@ impl NodeConfig {
             bind: None,
             local_discovery: true,
             dial: true,
+            proxy: None,
         }
     }
 
@@ -87,6 +108,7 @@ impl NodeConfig {
             bind: Some(SocketAddr::from(([127, 0, 0, 1], 0))),
             local_discovery: false,
             dial: true,
+            proxy: None,
         }
     }
 }
@@ -125,10 +147,33 @@ pub(super) async fn bind_endpoint(
     if config.local_discovery {
         builder = builder.address_lookup(iroh_mdns_address_lookup::MdnsAddressLookup::builder());
     }
-    if let Some(path) = &config.relay_ca {
-        builder = builder.ca_tls_config(
-            iroh::tls::CaTlsConfig::embedded().with_extra_roots(relay_authorities(path)?),
-        );
+    // Relays' certificates are checked against the system's own store (which holds what
+    // an organisation adds, such as the authority of a network that inspects TLS), and
+    // the authority a self-hosted relay's owner gives.
+    let extra = match &config.relay_ca {
+        Some(path) => relay_authorities(path)?,
+        None => Vec::new(),
+    };
+    builder = builder.ca_tls_config(iroh::tls::CaTlsConfig::system().with_extra_roots(extra));
+    // Relays are reached through the proxy the person or the environment names.
+    if let Some((proxy, from)) = proxy_in_use(config) {
+        // Written without its scheme (proxy.example:3128), as environments often have it.
+        let written = if proxy.contains("://") {
+            proxy.clone()
+        } else {
+            format!("http://{proxy}")
+        };
+        match url::Url::parse(&written) {
+            Ok(url) => builder = builder.proxy_url(url),
+            // The person's own choice is refused in words; an environment's that does not
+            // read is left aside, rather than stop every command.
+            Err(e) if from == "--proxy" => {
+                return Err(NodeError::Network(format!(
+                    "the proxy {proxy} is not a URL ({e}); write it like http://proxy.example:3128"
+                )));
+            }
+            Err(e) => tracing::warn!(%proxy, from, %e, "a proxy that is not a URL, left aside"),
+        }
     }
     #[cfg(feature = "test-relay")]
     if matches!(config.relay, RelayChoice::TestRelayOnly(_)) {

@@ -31,6 +31,8 @@ pub(crate) struct Inner {
     /// This device's key: it signs the device's consent when it joins.
     pub(crate) key: SecretKey,
     pub(super) tasks: Mutex<Vec<JoinHandle<()>>>,
+    /// The proxy relays are reached through, and where it was chosen.
+    pub(super) proxy: Option<(String, &'static str)>,
 }
 
 /// What acting on this device's sets and journal takes: the engine's handle, this

@@ -42,7 +42,7 @@ mod joining;
 mod status;
 
 use config::bind_endpoint;
-pub use config::{NodeConfig, RelayChoice};
+pub use config::{NodeConfig, RelayChoice, proxy_in_use};
 pub use error::NodeError;
 pub use event::{Event, Imported, RefusedChange};
 use inner::{Inner, Sets, doc_id, lock};
@@ -132,6 +132,7 @@ impl Node {
             events,
             key: key.clone(),
             tasks: Mutex::new(Vec::new()),
+            proxy: proxy_in_use(&config),
         });
         let node = Node { inner };
 
@@ -481,6 +482,13 @@ impl Node {
             settings.reminded.extend(keys.iter().cloned());
         })?;
         Ok(())
+    }
+
+    /// The HTTP(S) proxy relays are reached through, and where it was chosen
+    /// (`--proxy`, or the environment variable that names it).
+    #[must_use]
+    pub fn proxy(&self) -> Option<(String, &'static str)> {
+        self.inner.proxy.clone()
     }
 
     /// The data directory this node holds.

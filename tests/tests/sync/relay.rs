@@ -20,6 +20,7 @@ async fn two_devices_sync_through_a_relay_alone() -> Result<()> {
         bind: None,
         local_discovery: false,
         dial: true,
+        proxy: None,
     };
     let (ada_dir, bo_dir) = (tempfile::tempdir()?, tempfile::tempdir()?);
     let ada = Node::start(config(&ada_dir)).await?;
