@@ -520,7 +520,7 @@ pub fn run(
     // The window's own state goes inside the data directory, made owner-only before the
     // window toolkit writes anything (left to itself it would make the folder 0755).
     revans_sync::data_dir::DataDir::make_private(&config.data_dir)?;
-    let options = eframe::NativeOptions {
+    let options = |renderer| eframe::NativeOptions {
         persistence_path: Some(config.data_dir.join("window.ron")),
         viewport: egui::ViewportBuilder::default()
             .with_title("Revans")
@@ -536,16 +536,15 @@ pub fn run(
             .with_inner_size([1100.0, 760.0])
             .with_min_inner_size([640.0, 480.0])
             .with_fullscreen(room),
-        // The one renderer the app is built with; the tests' pictures use wgpu on the CPU.
-        renderer: eframe::Renderer::Glow,
+        // wgpu (Vulkan, Metal, DirectX 12), as the tests' pictures are drawn; OpenGL where
+        // it cannot start (see below).
+        renderer,
         persist_window: !room,
         // Names in any script: a glyph the built-in fonts lack comes from the system's.
         system_font_fallback: true,
         ..Default::default()
     };
-    eframe::run_native(
-        "Revans",
-        options,
+    let app = |config: NodeConfig, commands: Executor| -> eframe::AppCreator<'static> {
         Box::new(move |cc| {
             let mut app = RevansApp::new(cc, config, commands)?;
             if let Some(tab) = show {
@@ -556,7 +555,25 @@ pub fn run(
                 app.areas.console.room = true;
             }
             Ok(Box::new(app))
-        }),
-    )
+        })
+    };
+    let drawn = eframe::run_native(
+        "Revans",
+        options(eframe::Renderer::Wgpu),
+        app(config.clone(), commands.clone()),
+    );
+    match drawn {
+        // No adapter wgpu can use (a remote desktop with GDI only, an old GPU driver):
+        // the same window, drawn with OpenGL.
+        Err(eframe::Error::Wgpu(why)) => {
+            tracing::warn!(%why, "wgpu could not start; drawing with OpenGL instead");
+            eframe::run_native(
+                "Revans",
+                options(eframe::Renderer::Glow),
+                app(config, commands),
+            )
+        }
+        other => other,
+    }
     .map_err(|e| anyhow::anyhow!("The window could not open: {e}"))
 }
