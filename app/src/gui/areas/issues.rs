@@ -9,6 +9,7 @@ use crate::gui::look::member_colour;
 use crate::gui::{Shell, look};
 use crate::render::name_of;
 
+#[allow(clippy::too_many_lines)] // the area drawn top to bottom, as it appears
 pub(crate) fn ui(app: &mut Shell, ui: &mut egui::Ui) {
     let Some(set) = app.set().cloned() else {
         return;
@@ -51,7 +52,15 @@ pub(crate) fn ui(app: &mut Shell, ui: &mut egui::Ui) {
                     ui.label(format!("{label}: {}", text.as_str()));
                 }
             }
-            celebrate_resolved(app, ui, &set, issue);
+            if issue.status == IssueStatus::Resolved {
+                super::celebrate(
+                    app,
+                    ui,
+                    &set,
+                    (&issue.owner, &issue.statement, true),
+                    "issues",
+                );
+            }
             app.versions(ui, &set, &Field::IssueStatement(id.clone()));
             let editing = Editing::Issue(id.clone());
             if app.editing(&editing) {
@@ -155,34 +164,6 @@ pub(super) fn priorities(
         );
     }
     app.status(ui, "priorities");
-}
-
-/// "Achievements will be celebrated in an appropriate way": a resolved issue, once.
-fn celebrate_resolved(
-    app: &mut Shell,
-    ui: &mut egui::Ui,
-    set: &revans_model::ActionLearningSet,
-    issue: &revans_model::Issue,
-) {
-    if issue.status != IssueStatus::Resolved {
-        return;
-    }
-    let celebrated = set
-        .celebrations
-        .values()
-        .any(|c| c.member == issue.owner && c.text == issue.statement);
-    if celebrated {
-        ui.label(RichText::new("Celebrated").strong());
-    } else if ui.button("Celebrate").clicked() {
-        app.apply(
-            "issues",
-            "Celebrating…",
-            Command::Celebrate {
-                member: issue.owner.clone(),
-                text: issue.statement.clone(),
-            },
-        );
-    }
 }
 
 /// Open issues in the set's order of priority, then the resolved and dropped.

@@ -20,6 +20,35 @@ pub(crate) use console::Console;
 pub(crate) use meetings::Meetings;
 pub(crate) use overview::Overview;
 
+/// "Achievements will be celebrated in an appropriate way": "Celebrated" once the set has
+/// celebrated `member` for `text`, else (when `offered`) a button that does, its work
+/// shown at `place`. The catch-up, the last meeting's looking back and the Issues area
+/// share it.
+pub(crate) fn celebrate(
+    app: &mut super::Shell,
+    ui: &mut egui::Ui,
+    set: &revans_model::ActionLearningSet,
+    (member, text, offered): (&revans_model::MemberId, &str, bool),
+    place: &'static str,
+) {
+    let celebrated = set
+        .celebrations
+        .values()
+        .any(|c| c.member == *member && c.text == text);
+    if celebrated {
+        ui.label(egui::RichText::new("Celebrated").strong());
+    } else if offered && ui.button("Celebrate").clicked() {
+        app.apply(
+            place,
+            "Celebrating…",
+            revans_model::Command::Celebrate {
+                member: member.clone(),
+                text: text.to_owned(),
+            },
+        );
+    }
+}
+
 /// The areas that keep state of their own.
 #[derive(Default)]
 pub(crate) struct Areas {

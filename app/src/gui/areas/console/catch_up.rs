@@ -106,25 +106,15 @@ pub(super) fn catch_up(app: &mut Shell, ui: &mut egui::Ui, shown: Shown<'_>, voi
                         ui.label(format!("{label}: {}", text.as_str()));
                     }
                 }
-                // "Achievements will be celebrated in an appropriate way."
+                // A done action is offered for celebration.
                 let done = report.outcome == ActionOutcome::Done;
-                let celebrated = set
-                    .celebrations
-                    .values()
-                    .any(|c| c.member == action.owner && c.text == action.text);
-                if done && !celebrated && ui.button("Celebrate").clicked() {
-                    app.apply(
-                        "celebrate",
-                        "Celebrating…",
-                        Command::Celebrate {
-                            member: action.owner.clone(),
-                            text: action.text.clone(),
-                        },
-                    );
-                }
-                if celebrated {
-                    ui.label(RichText::new("Celebrated").strong());
-                }
+                crate::gui::areas::celebrate(
+                    app,
+                    ui,
+                    set,
+                    (&action.owner, &action.text, done),
+                    "celebrate",
+                );
             });
         }
     }

@@ -156,22 +156,13 @@ fn looking_back(app: &mut Shell, ui: &mut egui::Ui, set: &ActionLearningSet) {
                 for text in achieved {
                     ui.horizontal_wrapped(|ui| {
                         ui.label(&text);
-                        let celebrated = set
-                            .celebrations
-                            .values()
-                            .any(|c| c.member == *member && c.text == text);
-                        if celebrated {
-                            ui.label(RichText::new("Celebrated").strong());
-                        } else if ui.button("Celebrate").clicked() {
-                            app.apply(
-                                "celebrate",
-                                "Celebrating…",
-                                Command::Celebrate {
-                                    member: member.clone(),
-                                    text,
-                                },
-                            );
-                        }
+                        crate::gui::areas::celebrate(
+                            app,
+                            ui,
+                            set,
+                            (member, &text, true),
+                            "celebrate",
+                        );
                     });
                 }
             },
