@@ -30,6 +30,6 @@ pub use ids::{device_of, endpoint_of};
 pub use log::file::StorageProblem;
 pub use node::{
     DeviceSync, Event, Imported, Node, NodeConfig, NodeError, RefusedChange, RelayChoice,
-    RelayState, proxy_in_use,
+    RelayState,
 };
 pub use runtime::links::Route;

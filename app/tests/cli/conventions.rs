@@ -66,4 +66,14 @@ fn status_names_the_proxy_relays_are_reached_through() {
     );
     let bad = ada.fails(&["status", "--proxy", "proxy at work"]);
     assert!(bad.contains("is not a URL"), "{bad}");
+    // The environment's, when it does not read, is left aside, and not named as in use.
+    let aside = ada
+        .cmd()
+        .env("HTTPS_PROXY", "proxy at work")
+        .args(["status", "--json"])
+        .output()
+        .unwrap();
+    assert!(aside.status.success());
+    let status: serde_json::Value = serde_json::from_slice(&aside.stdout).unwrap();
+    assert_eq!(status["proxy"], serde_json::Value::Null, "{status}");
 }

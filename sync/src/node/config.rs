@@ -66,10 +66,9 @@ pub struct NodeConfig {
     pub proxy: Option<String>,
 }
 
-/// The proxy relays are reached through, and where it was chosen: the person's choice,
-/// else the environment's. `None` when there is none.
-#[must_use]
-pub fn proxy_in_use(config: &NodeConfig) -> Option<(String, &'static str)> {
+/// The proxy named for reaching relays, and where: the person's choice, else the
+/// environment's. `None` when there is none.
+fn proxy_named(config: &NodeConfig) -> Option<(String, &'static str)> {
     if let Some(proxy) = config.proxy.as_ref().filter(|p| !p.trim().is_empty()) {
         return Some((proxy.trim().to_owned(), "--proxy"));
     }
@@ -113,6 +112,39 @@ impl NodeConfig {
     }
 }
 
+/// The proxy relays are reached through: as written, where it was named, and read as a
+/// URL. One written without its scheme (proxy.example:3128, as environments often have
+/// it) is read as http. The person's own choice that does not read is refused in words;
+/// an environment's is left aside, rather than stop every command.
+pub(super) fn proxy(config: &NodeConfig) -> Result<Option<Proxy>, NodeError> {
+    let Some((written, from)) = proxy_named(config) else {
+        return Ok(None);
+    };
+    let url = if written.contains("://") {
+        written.clone()
+    } else {
+        format!("http://{written}")
+    };
+    match url::Url::parse(&url) {
+        Ok(url) => Ok(Some(Proxy { written, from, url })),
+        Err(e) if from == "--proxy" => Err(NodeError::Network(format!(
+            "the proxy {written} is not a URL ({e}); write it like http://proxy.example:3128"
+        ))),
+        Err(e) => {
+            tracing::warn!(proxy = %written, from, %e, "a proxy that is not a URL, left aside");
+            Ok(None)
+        }
+    }
+}
+
+/// A proxy in use: as the person or the environment wrote it, where, and as a URL.
+#[derive(Clone, Debug)]
+pub(super) struct Proxy {
+    pub(super) written: String,
+    pub(super) from: &'static str,
+    pub(super) url: url::Url,
+}
+
 /// Binds the endpoint: no relay, no discovery service and no internet are waited for.
 pub(super) async fn bind_endpoint(
     config: &NodeConfig,
@@ -120,6 +152,7 @@ pub(super) async fn bind_endpoint(
     bind: Option<SocketAddr>,
     lookup: &MemoryLookup,
     access: &watch::Receiver<Access>,
+    proxy: Option<&url::Url>,
 ) -> Result<Endpoint, NodeError> {
     let relay_mode = match &config.relay {
         RelayChoice::Disabled => RelayMode::Disabled,
@@ -156,24 +189,8 @@ pub(super) async fn bind_endpoint(
     };
     builder = builder.ca_tls_config(iroh::tls::CaTlsConfig::system().with_extra_roots(extra));
     // Relays are reached through the proxy the person or the environment names.
-    if let Some((proxy, from)) = proxy_in_use(config) {
-        // Written without its scheme (proxy.example:3128), as environments often have it.
-        let written = if proxy.contains("://") {
-            proxy.clone()
-        } else {
-            format!("http://{proxy}")
-        };
-        match url::Url::parse(&written) {
-            Ok(url) => builder = builder.proxy_url(url),
-            // The person's own choice is refused in words; an environment's that does not
-            // read is left aside, rather than stop every command.
-            Err(e) if from == "--proxy" => {
-                return Err(NodeError::Network(format!(
-                    "the proxy {proxy} is not a URL ({e}); write it like http://proxy.example:3128"
-                )));
-            }
-            Err(e) => tracing::warn!(%proxy, from, %e, "a proxy that is not a URL, left aside"),
-        }
+    if let Some(proxy) = proxy {
+        builder = builder.proxy_url(proxy.clone());
     }
     #[cfg(feature = "test-relay")]
     if matches!(config.relay, RelayChoice::TestRelayOnly(_)) {

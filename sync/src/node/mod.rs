@@ -42,7 +42,7 @@ mod joining;
 mod status;
 
 use config::bind_endpoint;
-pub use config::{NodeConfig, RelayChoice, proxy_in_use};
+pub use config::{NodeConfig, RelayChoice};
 pub use error::NodeError;
 pub use event::{Event, Imported, RefusedChange};
 use inner::{Inner, Sets, doc_id, lock};
@@ -82,11 +82,27 @@ impl Node {
             (None, Some(port)) => Some(SocketAddr::from(([0, 0, 0, 0], port))),
             (None, None) => None,
         };
-        let endpoint = match bind_endpoint(&config, &key, remembered, &lookup, &access_rx).await {
+        let proxy = config::proxy(&config)?;
+        let through = proxy.as_ref().map(|p| &p.url);
+        // Boxed: binding is the largest part of starting, and a node's start is awaited
+        // inside other futures.
+        let bound = Box::pin(bind_endpoint(
+            &config, &key, remembered, &lookup, &access_rx, through,
+        ))
+        .await;
+        let endpoint = match bound {
             Ok(endpoint) => endpoint,
             Err(e) if remembered != config.bind => {
                 tracing::info!(error = %e, "the remembered port is taken; listening on another");
-                bind_endpoint(&config, &key, config.bind, &lookup, &access_rx).await?
+                Box::pin(bind_endpoint(
+                    &config,
+                    &key,
+                    config.bind,
+                    &lookup,
+                    &access_rx,
+                    through,
+                ))
+                .await?
             }
             Err(e) => return Err(e),
         };
@@ -132,7 +148,7 @@ impl Node {
             events,
             key: key.clone(),
             tasks: Mutex::new(Vec::new()),
-            proxy: proxy_in_use(&config),
+            proxy: proxy.map(|p| (p.written, p.from)),
         });
         let node = Node { inner };
 
