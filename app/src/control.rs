@@ -1,18 +1,29 @@
-//! The local control socket: while `revans serve` or the app holds a data directory, a
+//! The local control channel: while `revans serve` or the app holds a data directory, a
 //! `revans` command given the same directory is carried out by that running node.
 //!
-//! The socket lives inside the data directory (owner-only, 0700), is itself 0600, and the
-//! server also checks the connecting process belongs to the directory's owner. One request
-//! per connection: a JSON line with the command's arguments; the answer is a JSON line
-//! (exit code, standard error, the length of standard output) followed by standard output's
-//! bytes.
+//! One request per connection: a JSON line with the command's arguments; the answer is a
+//! JSON line (exit code, standard error, the length of standard output) followed by
+//! standard output's bytes, kept open until the caller has read them and hung up. That
+//! exchange is the same everywhere; only the channel differs (`transport`):
+//! - on Unix, a socket inside the data directory (owner-only, 0700), itself 0600, and the
+//!   connecting process must belong to the directory's owner;
+//! - on Windows, a named pipe local to the machine, whose name is drawn at random when the
+//!   node starts and written only inside the data directory (in the user's own profile),
+//!   so no other account can find it, and none can take the name first: the node creates
+//!   the pipe's first instance or does not listen.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context as _, Result};
+use revans_sync::Node;
+use tokio::io::{
+    AsyncBufReadExt as _, AsyncRead, AsyncReadExt as _, AsyncWrite, AsyncWriteExt as _, BufReader,
+};
+use tokio::task::JoinHandle;
 
 use serde::{Deserialize, Serialize};
 
-/// The socket's file name inside the data directory.
-pub const SOCKET: &str = "control.sock";
 /// The longest request accepted: a command line, not a payload.
 const MAX_REQUEST: u64 = 1 << 20;
 
@@ -64,149 +75,259 @@ pub type Executor = std::sync::Arc<
         + Sync,
 >;
 
-/// The socket's path for a data directory.
-pub fn socket_path(data_dir: &Path) -> PathBuf {
-    data_dir.join(SOCKET)
+/// How long an answer waits for its caller to read it and hang up.
+const READ_BY: Duration = Duration::from_secs(30);
+
+/// A node listening for commands; [`Listening::stop`] ends it.
+pub struct Listening {
+    task: JoinHandle<()>,
+    /// The channel's file in the data directory: the socket, or the pipe's name.
+    file: PathBuf,
 }
 
-#[cfg(unix)]
-mod unix {
-    use std::os::unix::fs::{MetadataExt, PermissionsExt};
-    use std::path::Path;
+impl Listening {
+    /// Stops taking commands: the channel closes and its file is removed, so a command
+    /// given now waits for the node to let go of the data directory.
+    pub fn stop(self) {
+        self.task.abort();
+        let _ = std::fs::remove_file(&self.file);
+    }
+}
 
-    use anyhow::{Context as _, Result, bail};
-    use revans_sync::Node;
-    use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+/// Listens on the data directory's channel and has `carry_out` carry out each command
+/// with `node`. The caller holds the data directory's lock, so a channel file left by a
+/// process that died is stale and replaced.
+pub fn listen(node: Node, carry_out: Executor) -> Result<Listening> {
+    let dir = node.data_dir().to_owned();
+    let mut listener = transport::Listener::bind(&dir)?;
+    let task = tokio::spawn(async move {
+        loop {
+            let stream = match listener.accept().await {
+                Ok(stream) => stream,
+                Err(e) => {
+                    tracing::warn!(error = %e, "control channel: a caller was not taken");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            };
+            let (node, carry_out) = (node.clone(), carry_out.clone());
+            tokio::spawn(async move {
+                if let Err(e) = answer(node, &carry_out, stream).await {
+                    tracing::warn!(error = %e, "control channel: a request failed");
+                }
+            });
+        }
+    });
+    Ok(Listening {
+        task,
+        file: transport::file(&dir),
+    })
+}
+
+/// Reads one request from `stream`, carries it out and writes the answer.
+async fn answer<S>(node: Node, carry_out: &Executor, stream: S) -> Result<()>
+where
+    S: AsyncRead + AsyncWrite + Send,
+{
+    let (read, mut write) = tokio::io::split(stream);
+    let mut reader = BufReader::new(read);
+    let mut line = String::new();
+    (&mut reader).take(MAX_REQUEST).read_line(&mut line).await?;
+    let request: Request = serde_json::from_str(&line).context("a malformed request")?;
+    let answer = carry_out(node, request).await;
+    let header = Header {
+        code: answer.code,
+        stderr: answer.stderr,
+        stdout_len: answer.stdout.len() as u64,
+    };
+    let mut bytes = serde_json::to_vec(&header)?;
+    bytes.push(b'\n');
+    write.write_all(&bytes).await?;
+    write.write_all(&answer.stdout).await?;
+    write.flush().await?;
+    // Held open until the caller has read it all and hung up: a pipe closed by its
+    // server may drop what its client has not yet read.
+    let _ = tokio::time::timeout(
+        READ_BY,
+        tokio::io::copy(&mut reader, &mut tokio::io::sink()),
+    )
+    .await;
+    Ok(())
+}
+
+/// Whether a node running on `data_dir` takes commands there (one that is stopping no
+/// longer does, though it still holds the directory).
+pub async fn answers(data_dir: &Path) -> bool {
+    transport::connect(data_dir).await.is_some()
+}
+
+/// Hands a command to the node running on `data_dir`, if one answers there.
+pub async fn forward(data_dir: &Path, request: &Request) -> Option<Result<(Header, Vec<u8>)>> {
+    let stream = transport::connect(data_dir).await?;
+    Some(exchange(stream, request).await)
+}
+
+async fn exchange<S>(stream: S, request: &Request) -> Result<(Header, Vec<u8>)>
+where
+    S: AsyncRead + AsyncWrite,
+{
+    let (read, mut write) = tokio::io::split(stream);
+    let mut bytes = serde_json::to_vec(request)?;
+    bytes.push(b'\n');
+    write.write_all(&bytes).await?;
+    write.flush().await?;
+    let mut reader = BufReader::new(read);
+    let mut line = String::new();
+    reader.read_line(&mut line).await?;
+    let header: Header = serde_json::from_str(&line)
+        .context("The running Revans gave an answer this version cannot read")?;
+    let mut stdout = Vec::new();
+    reader
+        .take(header.stdout_len)
+        .read_to_end(&mut stdout)
+        .await?;
+    Ok((header, stdout))
+}
+
+/// The channel on Unix: a socket in the data directory, for its owner only.
+#[cfg(unix)]
+mod transport {
+    use std::os::unix::fs::{MetadataExt as _, PermissionsExt as _};
+    use std::path::{Path, PathBuf};
+
+    use anyhow::{Context as _, Result};
     use tokio::net::{UnixListener, UnixStream};
-    use tokio::task::JoinHandle;
 
-    use super::{Executor, Header, MAX_REQUEST, Request, socket_path};
+    /// The socket's file name inside the data directory.
+    const SOCKET: &str = "control.sock";
 
-    /// Listens on the data directory's socket and has `carry_out` carry out each command
-    /// with `node`. The caller holds the data directory's lock, so a socket file left by a
-    /// process that died is stale and replaced.
-    pub fn listen(node: Node, carry_out: Executor) -> Result<JoinHandle<()>> {
-        let dir = node.data_dir().to_owned();
-        let path = socket_path(&dir);
-        match std::fs::remove_file(&path) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => {
-                return Err(e).with_context(|| format!("Could not replace {}", path.display()));
-            }
-        }
-        let listener = UnixListener::bind(&path)
-            .with_context(|| format!("Could not open the control socket {}", path.display()))?;
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
-            .with_context(|| format!("Could not restrict {}", path.display()))?;
-        let owner = std::fs::metadata(&dir)
-            .with_context(|| format!("Could not read {}", dir.display()))?
-            .uid();
-        Ok(tokio::spawn(async move {
-            loop {
-                let stream = match listener.accept().await {
-                    Ok((stream, _)) => stream,
-                    Err(e) => {
-                        tracing::warn!(error = %e, "control socket: accept failed");
-                        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-                        continue;
-                    }
-                };
-                let (node, carry_out) = (node.clone(), carry_out.clone());
-                tokio::spawn(async move {
-                    if let Err(e) = answer(&node, &carry_out, stream, owner).await {
-                        tracing::warn!(error = %e, "control socket: a request failed");
-                    }
-                });
-            }
-        }))
+    /// The channel's file in `data_dir`.
+    pub fn file(data_dir: &Path) -> PathBuf {
+        data_dir.join(SOCKET)
     }
 
-    async fn answer(
-        node: &Node,
-        carry_out: &Executor,
-        stream: UnixStream,
+    pub struct Listener {
+        listener: UnixListener,
+        /// The data directory's owner, the only user whose commands are taken.
         owner: u32,
-    ) -> Result<()> {
-        let uid = stream.peer_cred()?.uid();
-        if uid != owner {
-            bail!("refused a command from user {uid}, who does not own the data directory");
+    }
+
+    impl Listener {
+        pub fn bind(data_dir: &Path) -> Result<Self> {
+            let path = file(data_dir);
+            match std::fs::remove_file(&path) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => {
+                    return Err(e).with_context(|| format!("Could not replace {}", path.display()));
+                }
+            }
+            let listener = UnixListener::bind(&path)
+                .with_context(|| format!("Could not open the control socket {}", path.display()))?;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
+                .with_context(|| format!("Could not restrict {}", path.display()))?;
+            let owner = std::fs::metadata(data_dir)
+                .with_context(|| format!("Could not read {}", data_dir.display()))?
+                .uid();
+            Ok(Self { listener, owner })
         }
-        let (read, mut write) = stream.into_split();
-        let mut line = String::new();
-        BufReader::new(read.take(MAX_REQUEST))
-            .read_line(&mut line)
-            .await?;
-        let request: Request = serde_json::from_str(&line).context("a malformed request")?;
-        let answer = carry_out(node.clone(), request).await;
-        let header = Header {
-            code: answer.code,
-            stderr: answer.stderr,
-            stdout_len: answer.stdout.len() as u64,
-        };
-        let mut bytes = serde_json::to_vec(&header)?;
-        bytes.push(b'\n');
-        write.write_all(&bytes).await?;
-        write.write_all(&answer.stdout).await?;
-        write.shutdown().await?;
-        Ok(())
+
+        /// The next caller, if it is the directory's owner.
+        pub async fn accept(&mut self) -> std::io::Result<UnixStream> {
+            let (stream, _) = self.listener.accept().await?;
+            let uid = stream.peer_cred()?.uid();
+            if uid != self.owner {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::PermissionDenied,
+                    format!("refused user {uid}, who does not own the data directory"),
+                ));
+            }
+            Ok(stream)
+        }
     }
 
-    /// Whether a node running on `data_dir` takes commands there (one that is stopping no
-    /// longer does, though it still holds the directory).
-    pub async fn answers(data_dir: &Path) -> bool {
-        UnixStream::connect(socket_path(data_dir)).await.is_ok()
-    }
-
-    /// Hands a command to the node running on `data_dir`, if one answers there.
-    pub async fn forward(data_dir: &Path, request: &Request) -> Option<Result<(Header, Vec<u8>)>> {
-        let stream = UnixStream::connect(socket_path(data_dir)).await.ok()?;
-        Some(exchange(stream, request).await)
-    }
-
-    async fn exchange(stream: UnixStream, request: &Request) -> Result<(Header, Vec<u8>)> {
-        let (read, mut write) = stream.into_split();
-        let mut bytes = serde_json::to_vec(request)?;
-        bytes.push(b'\n');
-        write.write_all(&bytes).await?;
-        let mut reader = BufReader::new(read);
-        let mut line = String::new();
-        reader.read_line(&mut line).await?;
-        let header: Header = serde_json::from_str(&line)
-            .context("The running Revans gave an answer this version cannot read")?;
-        let mut stdout = Vec::new();
-        reader
-            .take(header.stdout_len)
-            .read_to_end(&mut stdout)
-            .await?;
-        Ok((header, stdout))
+    /// The node running on `data_dir`, if one answers there.
+    pub async fn connect(data_dir: &Path) -> Option<UnixStream> {
+        UnixStream::connect(file(data_dir)).await.ok()
     }
 }
 
-#[cfg(unix)]
-pub use unix::{answers, forward, listen};
+/// The channel on Windows: a named pipe, local to the machine, under a name drawn at
+/// random and written only in the data directory.
+#[cfg(windows)]
+mod transport {
+    use std::fmt::Write as _;
+    use std::path::{Path, PathBuf};
+    use std::time::Duration;
 
-/// Without Unix sockets, whether a running node takes commands cannot be told: taken as
-/// yes, so a command does not wait for it to stop.
-#[cfg(not(unix))]
-pub async fn answers(_data_dir: &Path) -> bool {
-    true
-}
+    use anyhow::{Context as _, Result};
+    use tokio::net::windows::named_pipe::{
+        ClientOptions, NamedPipeClient, NamedPipeServer, ServerOptions,
+    };
 
-/// Without Unix sockets, commands cannot be handed to a running node.
-#[cfg(not(unix))]
-pub async fn forward(
-    _data_dir: &Path,
-    _request: &Request,
-) -> Option<anyhow::Result<(Header, Vec<u8>)>> {
-    None
-}
+    /// The file inside the data directory that holds the pipe's name.
+    const PIPE_NAME: &str = "control.pipe";
+    /// Every instance of the pipe is taken (winerror.h).
+    const ERROR_PIPE_BUSY: i32 = 231;
 
-/// Without Unix sockets there is no control socket to listen on.
-#[cfg(not(unix))]
-pub fn listen(
-    _node: revans_sync::Node,
-    _carry_out: Executor,
-) -> anyhow::Result<tokio::task::JoinHandle<()>> {
-    Ok(tokio::spawn(async {}))
+    /// The channel's file in `data_dir`.
+    pub fn file(data_dir: &Path) -> PathBuf {
+        data_dir.join(PIPE_NAME)
+    }
+
+    pub struct Listener {
+        name: String,
+        /// The instance the next caller connects to.
+        next: NamedPipeServer,
+    }
+
+    fn instance(name: &str, first: bool) -> std::io::Result<NamedPipeServer> {
+        ServerOptions::new()
+            .first_pipe_instance(first)
+            .reject_remote_clients(true)
+            .create(name)
+    }
+
+    impl Listener {
+        pub fn bind(data_dir: &Path) -> Result<Self> {
+            let mut name = String::from(r"\\.\pipe\revans-");
+            for byte in rand::random::<[u8; 16]>() {
+                let _ = write!(name, "{byte:02x}");
+            }
+            let next = instance(&name, true)
+                .with_context(|| format!("Could not open the control pipe {name}"))?;
+            let path = file(data_dir);
+            std::fs::write(&path, &name)
+                .with_context(|| format!("Could not write {}", path.display()))?;
+            Ok(Self { name, next })
+        }
+
+        /// The next caller. Only the account that owns the data directory can read the
+        /// pipe's name there.
+        pub async fn accept(&mut self) -> std::io::Result<NamedPipeServer> {
+            if let Err(e) = self.next.connect().await {
+                // The instance may be left broken by a caller that went at once.
+                self.next = instance(&self.name, false)?;
+                return Err(e);
+            }
+            let fresh = instance(&self.name, false)?;
+            Ok(std::mem::replace(&mut self.next, fresh))
+        }
+    }
+
+    /// The node running on `data_dir`, if one answers there.
+    pub async fn connect(data_dir: &Path) -> Option<NamedPipeClient> {
+        let name = std::fs::read_to_string(file(data_dir)).ok()?;
+        // A second or so while every instance is busy with another command.
+        for _ in 0..40 {
+            match ClientOptions::new().open(name.trim()) {
+                Ok(client) => return Some(client),
+                Err(e) if e.raw_os_error() == Some(ERROR_PIPE_BUSY) => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                Err(_) => return None,
+            }
+        }
+        None
+    }
 }

@@ -285,10 +285,8 @@ async fn serve(global: &Global) -> Result<()> {
         }
     }
     tracing::info!("stopping");
-    control.abort();
-    let socket = control::socket_path(node.data_dir());
+    control.stop();
     node.shutdown().await;
-    let _ = std::fs::remove_file(socket);
     tracing::info!("stopped; everything is on disk");
     Ok(())
 }

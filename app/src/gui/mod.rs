@@ -186,7 +186,7 @@ pub(crate) struct Shell {
     /// A step that cannot be undone, waiting for the person to confirm it.
     confirm: Option<Confirm>,
     remembered: Remembered,
-    control: Option<tokio::task::JoinHandle<()>>,
+    control: Option<crate::control::Listening>,
     /// What carries out the `revans` commands the control socket hands to this window.
     commands: Executor,
     /// Whether the person asked to create or join another set.
@@ -488,12 +488,10 @@ impl Shell {
     /// Stops the node with everything on disk.
     fn shutdown(&mut self) {
         if let Some(control) = self.control.take() {
-            control.abort();
+            control.stop();
         }
         if let NodeSlot::Ready(node) = std::mem::replace(&mut self.slot, NodeSlot::Starting) {
-            let socket = crate::control::socket_path(node.data_dir());
             self.runtime.block_on(node.shutdown());
-            let _ = std::fs::remove_file(socket);
         }
     }
 
