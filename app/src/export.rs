@@ -39,6 +39,8 @@ pub fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()
         file.write_all(bytes)?;
         file.sync_all()
     }
+    // Elsewhere (Windows) a new file takes its folder's access list, which in the user's
+    // own profile is theirs alone; a folder shared with others is the person's choice.
     #[cfg(not(unix))]
     {
         let mut file = options.open(path)?;

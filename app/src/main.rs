@@ -28,10 +28,11 @@ fn main() -> ExitCode {
     let cli = Cli::parse_from(crate::cli::input::read_as_written(std::env::args()));
     let serving = matches!(cli.command, Some(Cmd::Serve));
     // A headless peer logs who connects and what changes; a command only what fails.
+    // iroh says its relay's channel closed, as an error, whenever a node stops.
     init_logging(if serving {
         "info,iroh=warn,swarm_discovery=warn"
     } else {
-        "error"
+        "error,iroh::socket::transports::relay=off"
     });
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -84,6 +84,9 @@ pub struct Settings {
     pub reminders: Reminding,
     /// The reminders already given, by key, so that none is given twice.
     pub reminded: std::collections::BTreeSet<String>,
+    /// The HTTP(S) proxy this device's person chose for reaching relays; one given for
+    /// a run (`--proxy`) comes first, the environment's after.
+    pub proxy: Option<String>,
 }
 
 /// Which reminders a member wants on this device; each on unless switched off.
@@ -259,6 +262,8 @@ fn restrict_to_owner(path: &Path) -> io::Result<()> {
             fs::set_permissions(path, fs::Permissions::from_mode(0o600))?;
         }
     }
+    // Windows: the key sits in the user's local (never roaming) profile, whose access
+    // list is the user's alone, and a file there inherits it.
     #[cfg(not(unix))]
     let _ = path;
     Ok(())
@@ -325,6 +330,7 @@ mod tests {
                 ..Reminding::default()
             },
             reminded: ["a-set/a-meeting/day".to_owned()].into(),
+            proxy: Some("http://proxy.example:3128".into()),
         };
         data.update_settings(|s| *s = settings.clone()).unwrap();
         assert_eq!(data.settings().unwrap(), settings);

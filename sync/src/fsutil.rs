@@ -110,6 +110,8 @@ pub fn sync_dir(dir: &Path) -> io::Result<()> {
         FSYNCS.fetch_add(1, Ordering::Relaxed);
         File::open(dir)?.sync_all()
     }
+    // Windows: NTFS journals a rename or removal itself, and a directory cannot be
+    // opened to be flushed there.
     #[cfg(not(unix))]
     {
         let _ = dir;

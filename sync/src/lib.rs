@@ -29,7 +29,7 @@ pub mod ticket;
 pub use ids::{device_of, endpoint_of};
 pub use log::file::StorageProblem;
 pub use node::{
-    DeviceSync, Event, Imported, Node, NodeConfig, NodeError, RefusedChange, RelayChoice,
-    RelayState,
+    DeviceSync, Event, FROM_SETTINGS, Imported, Node, NodeConfig, NodeError, RefusedChange,
+    RelayChoice, RelayState,
 };
 pub use runtime::links::Route;

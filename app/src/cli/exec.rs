@@ -11,7 +11,7 @@ use revans_sync::Node;
 use super::args::{Cli, Cmd};
 use super::output::{Io, Output};
 use super::{
-    actions, conflicts, files, invitations, issues, journal, meetings, remind, rules, sets, sync,
+    actions, conflicts, device, files, invitations, issues, journal, meetings, rules, sets, sync,
 };
 use crate::control::{Answer, Executor, Request};
 
@@ -54,7 +54,8 @@ pub async fn execute(node: &Node, cmd: Cmd, json: bool, out: &mut Output) -> Res
         Cmd::Status(args) => sync::status(io, args),
         Cmd::Export(args) => files::export(io, args).await,
         Cmd::Import(args) => files::import(io, args).await,
-        Cmd::Remind(args) => remind::remind(io, &args),
+        Cmd::Remind(args) => device::remind(io, &args),
+        Cmd::Proxy(args) => device::proxy(io, &args),
         Cmd::Completions { .. } | Cmd::Man => {
             bail!(
                 "`revans completions` and `revans man` print without a data directory; run them on their own."

@@ -3,6 +3,7 @@
 mod actions;
 pub mod args;
 mod conflicts;
+mod device;
 pub mod exec;
 mod files;
 pub mod input;
@@ -12,7 +13,6 @@ mod journal;
 mod meetings;
 pub mod output;
 pub mod refs;
-mod remind;
 mod rules;
 mod sets;
 pub mod sync;

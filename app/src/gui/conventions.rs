@@ -1,6 +1,7 @@
 //! What people expect of a desktop app, driven by labels as a person would: a ticket read
 //! off the screen as a QR code, and a set restored from a backup by the system's dialog
-//! or by dropping the file on the window.
+//! or by dropping the file on the window, shortcuts, and a workplace's proxy saved in
+//! the app.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -142,4 +143,42 @@ fn ctrl_shift_letters_stand_beside_the_function_keys() {
         node.set(&set).unwrap().meetings[&meeting].phase,
         revans_model::Phase::CatchUp
     );
+}
+
+/// Behind a workplace proxy: saved in People and sync, the app reconnects through it at
+/// once and says where it came from; one that is not an HTTP(S) proxy is refused in
+/// words, and nothing is saved.
+#[test]
+fn a_proxy_saved_in_the_app_is_used_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app(dir.path());
+    profile_and_set(&mut h, "Ada");
+    click(&mut h, "People and sync");
+    type_into(&mut h, "HTTP(S) proxy", "socks5://127.0.0.1:1080");
+    click(&mut h, "Save and reconnect");
+    see_text(
+        &mut h,
+        "Not saved: the proxy socks5://127.0.0.1:1080 is not an HTTP(S) proxy",
+    );
+    // Held only while asked: the node restarts once the data directory is its alone.
+    assert_eq!(scene(&h).0.saved_proxy().unwrap(), None);
+    // The person clears the box and names the proxy IT gave them.
+    h.state_mut().shell.field("proxy").clear();
+    type_into(&mut h, "HTTP(S) proxy", "127.0.0.1:3128");
+    click(&mut h, "Save and reconnect");
+    see(
+        &mut h,
+        "Relays are reached through the proxy 127.0.0.1:3128 (from the settings).",
+    );
+    let (node, _) = scene(&h);
+    assert_eq!(
+        node.saved_proxy().unwrap().as_deref(),
+        Some("127.0.0.1:3128")
+    );
+    assert_eq!(
+        node.proxy(),
+        Some(("127.0.0.1:3128".to_owned(), revans_sync::FROM_SETTINGS))
+    );
+    // The set is still there after reconnecting.
+    see(&mut h, "Tuesday set");
 }

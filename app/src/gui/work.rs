@@ -13,6 +13,13 @@ use crate::tab::Tab;
 use super::{Msg, NodeSlot, Outcome, Shell, acknowledgement};
 
 impl Shell {
+    /// Stops the node, everything on disk, and starts it again: for a setting its
+    /// endpoint reads only as it starts.
+    pub(super) fn restart_node(&mut self) {
+        self.shutdown();
+        self.start_node(self.config.clone());
+    }
+
     pub(super) fn start_node(&self, config: NodeConfig) {
         let tx = self.tx.clone();
         let ctx = self.ctx.clone();

@@ -77,3 +77,46 @@ fn status_names_the_proxy_relays_are_reached_through() {
     let status: serde_json::Value = serde_json::from_slice(&aside.stdout).unwrap();
     assert_eq!(status["proxy"], serde_json::Value::Null, "{status}");
 }
+
+/// A proxy saved on the device (`revans proxy`) comes before the environment's, and
+/// after one given for a run; one that is not an HTTP(S) proxy is not saved.
+#[test]
+fn a_saved_proxy_comes_between_the_run_and_the_environment() {
+    let root = tempfile::tempdir().unwrap();
+    let ada = Device::new(root.path(), "ada");
+    ada.ok(&["profile", "--name", "Ada", "--org", "Engines Ltd"]);
+    let refused = ada.fails(&["proxy", "socks5://127.0.0.1:1080"]);
+    assert!(
+        refused.contains("Not saved: the proxy socks5://127.0.0.1:1080 is not an HTTP(S) proxy"),
+        "{refused}"
+    );
+    assert_eq!(ada.json(&["proxy"])["saved"], serde_json::Value::Null);
+    ada.ok(&["proxy", "127.0.0.1:3129"]);
+    let status = |extra: &[&str]| -> serde_json::Value {
+        let out = ada
+            .cmd()
+            .env("HTTPS_PROXY", "http://127.0.0.1:3128")
+            .args(extra)
+            .args(["proxy", "--json"])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let saved = status(&[]);
+    assert_eq!(
+        (&saved["in_use"], &saved["from"]),
+        (&"127.0.0.1:3129".into(), &"the settings".into()),
+        "{saved}"
+    );
+    let given = status(&["--proxy", "http://127.0.0.1:3130"]);
+    assert_eq!(given["in_use"], "http://127.0.0.1:3130", "{given}");
+    assert_eq!(given["saved"], "127.0.0.1:3129", "{given}");
+    ada.ok(&["proxy", "--none"]);
+    let environment = status(&[]);
+    assert_eq!(
+        (&environment["in_use"], &environment["from"]),
+        (&"http://127.0.0.1:3128".into(), &"HTTPS_PROXY".into()),
+        "{environment}"
+    );
+}

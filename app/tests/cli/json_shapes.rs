@@ -520,6 +520,10 @@ fn the_readme_json_table_is_what_the_commands_print() {
         (Some(true), Some(false))
     );
 
+    let saved = keep(p, "proxy", &ada, &["proxy", "127.0.0.1:3128"]);
+    assert_eq!(saved["saved"], "127.0.0.1:3128", "{saved}");
+    ada.ok(&["proxy", "--none"]);
+
     keep(p, "sync", &bo, &["sync", &set, "--timeout", "20s"]);
     keep(p, "status", &ada, &["status", &set]);
     let backup = root.path().join("set.revans");

@@ -61,16 +61,23 @@ pub struct NodeConfig {
     /// goes out at the next sync (a dial in flight would hold up the exit by seconds).
     /// Devices that dial this one are served either way.
     pub dial: bool,
-    /// An HTTP(S) proxy for reaching relays, chosen by the person; else the one the
-    /// environment names (`HTTPS_PROXY`, `HTTP_PROXY`), if any.
+    /// An HTTP(S) proxy for reaching relays, given for this run (`--proxy`); else the
+    /// one saved in the settings; else the one the environment names (`HTTPS_PROXY`,
+    /// `HTTP_PROXY`), if any.
     pub proxy: Option<String>,
 }
 
-/// The proxy named for reaching relays, and where: the person's choice, else the
-/// environment's. `None` when there is none.
-fn proxy_named(config: &NodeConfig) -> Option<(String, &'static str)> {
+/// Where a proxy saved in the settings is said to come from.
+pub const FROM_SETTINGS: &str = "the settings";
+
+/// The proxy named for reaching relays, and where: given for this run, else saved in
+/// the settings, else the environment's. `None` when there is none.
+fn proxy_named(config: &NodeConfig, saved: Option<&str>) -> Option<(String, &'static str)> {
     if let Some(proxy) = config.proxy.as_ref().filter(|p| !p.trim().is_empty()) {
         return Some((proxy.trim().to_owned(), "--proxy"));
+    }
+    if let Some(proxy) = saved.filter(|p| !p.trim().is_empty()) {
+        return Some((proxy.trim().to_owned(), FROM_SETTINGS));
     }
     ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"]
         .into_iter()
@@ -80,6 +87,28 @@ fn proxy_named(config: &NodeConfig) -> Option<(String, &'static str)> {
                 .filter(|v| !v.trim().is_empty())
                 .map(|v| (v.trim().to_owned(), name))
         })
+}
+
+/// A proxy as written, read as a URL: one written without its scheme
+/// (proxy.example:3128, as environments often have it) is read as http. What does not
+/// read is refused in words that say how to write it.
+pub fn read_proxy(written: &str) -> Result<url::Url, String> {
+    let written = written.trim();
+    let url = if written.contains("://") {
+        written.to_owned()
+    } else {
+        format!("http://{written}")
+    };
+    match url::Url::parse(&url) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => Ok(url),
+        Ok(url) => Err(format!(
+            "the proxy {written} is not an HTTP(S) proxy ({} is not one); write it like http://proxy.example:3128",
+            url.scheme()
+        )),
+        Err(e) => Err(format!(
+            "the proxy {written} is not a URL ({e}); write it like http://proxy.example:3128"
+        )),
+    }
 }
 
 impl NodeConfig {
@@ -113,23 +142,16 @@ impl NodeConfig {
 }
 
 /// The proxy relays are reached through: as written, where it was named, and read as a
-/// URL. One written without its scheme (proxy.example:3128, as environments often have
-/// it) is read as http. The person's own choice that does not read is refused in words;
-/// an environment's is left aside, rather than stop every command.
-pub(super) fn proxy(config: &NodeConfig) -> Result<Option<Proxy>, NodeError> {
-    let Some((written, from)) = proxy_named(config) else {
+/// URL ([`read_proxy`]). One given for this run that does not read is refused in words;
+/// a saved or an environment's one is left aside, rather than stop every command (the
+/// settings take only one that reads, but the file can be edited by hand).
+pub(super) fn proxy(config: &NodeConfig, saved: Option<&str>) -> Result<Option<Proxy>, NodeError> {
+    let Some((written, from)) = proxy_named(config, saved) else {
         return Ok(None);
     };
-    let url = if written.contains("://") {
-        written.clone()
-    } else {
-        format!("http://{written}")
-    };
-    match url::Url::parse(&url) {
+    match read_proxy(&written) {
         Ok(url) => Ok(Some(Proxy { written, from, url })),
-        Err(e) if from == "--proxy" => Err(NodeError::Network(format!(
-            "the proxy {written} is not a URL ({e}); write it like http://proxy.example:3128"
-        ))),
+        Err(e) if from == "--proxy" => Err(NodeError::Network(e)),
         Err(e) => {
             tracing::warn!(proxy = %written, from, %e, "a proxy that is not a URL, left aside");
             Ok(None)

@@ -16,6 +16,9 @@ pub enum NodeError {
     /// The network endpoint could not start.
     #[error("Could not start networking: {0}.")]
     Network(String),
+    /// A proxy to save that does not read as an HTTP(S) proxy.
+    #[error("Not saved: {0}.")]
+    Proxy(String),
     /// The relay's certificate authority file does not read.
     #[error(
         "Could not read the relay's certificate authority from {path}: {reason}. Give the PEM file of the authority that signed your relay's certificate (-----BEGIN CERTIFICATE-----), or leave --relay-ca out."

@@ -42,7 +42,7 @@ mod joining;
 mod status;
 
 use config::bind_endpoint;
-pub use config::{NodeConfig, RelayChoice};
+pub use config::{FROM_SETTINGS, NodeConfig, RelayChoice};
 pub use error::NodeError;
 pub use event::{Event, Imported, RefusedChange};
 use inner::{Inner, Sets, doc_id, lock};
@@ -82,7 +82,7 @@ impl Node {
             (None, Some(port)) => Some(SocketAddr::from(([0, 0, 0, 0], port))),
             (None, None) => None,
         };
-        let proxy = config::proxy(&config)?;
+        let proxy = config::proxy(&config, settings.proxy.as_deref())?;
         let through = proxy.as_ref().map(|p| &p.url);
         // Boxed: binding is the largest part of starting, and a node's start is awaited
         // inside other futures.
@@ -500,8 +500,26 @@ impl Node {
         Ok(())
     }
 
+    /// The proxy saved in this device's settings, used from the node's next start.
+    pub fn saved_proxy(&self) -> Result<Option<String>, NodeError> {
+        Ok(self.inner.data.settings()?.proxy)
+    }
+
+    /// Saves the proxy for reaching relays, or none: read first, and refused in words if
+    /// it is not an HTTP(S) proxy. The endpoint takes it when the node next starts.
+    pub fn save_proxy(&self, proxy: Option<&str>) -> Result<(), NodeError> {
+        let proxy = proxy.map(str::trim).filter(|p| !p.is_empty());
+        if let Some(proxy) = proxy {
+            config::read_proxy(proxy).map_err(NodeError::Proxy)?;
+        }
+        self.inner
+            .data
+            .update_settings(|settings| settings.proxy = proxy.map(str::to_owned))?;
+        Ok(())
+    }
+
     /// The HTTP(S) proxy relays are reached through, and where it was chosen
-    /// (`--proxy`, or the environment variable that names it).
+    /// (`--proxy`, [`FROM_SETTINGS`], or the environment variable that names it).
     #[must_use]
     pub fn proxy(&self) -> Option<(String, &'static str)> {
         self.inner.proxy.clone()

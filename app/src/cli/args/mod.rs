@@ -215,6 +215,12 @@ pub enum Cmd {
     ///
     /// Example: revans remind --hour-before off
     Remind(RemindArgs),
+    /// Show or save the HTTP(S) proxy this device reaches relays through, from Revans'
+    /// next start here. `--proxy` (or `REVANS_PROXY`) comes before it for one run; the
+    /// environment's `HTTPS_PROXY` or `HTTP_PROXY` after it.
+    ///
+    /// Example: revans proxy proxy.example:3128
+    Proxy(ProxyArgs),
     /// Print the shell's completion script for `revans` (it needs no data directory).
     ///
     /// Example: revans completions bash > ~/.local/share/bash-completion/completions/revans
@@ -240,6 +246,17 @@ pub struct RemindArgs {
     /// The day before an action of yours is due.
     #[arg(long, value_name = "on|off")]
     pub actions_due: Option<OnOff>,
+}
+
+/// What `revans proxy` takes: with neither, it shows the proxy.
+#[derive(Debug, Args)]
+pub struct ProxyArgs {
+    /// The proxy to save, like `http://proxy.example:3128`.
+    #[arg(conflicts_with = "none")]
+    pub url: Option<String>,
+    /// Save no proxy (the environment's, if any, is used).
+    #[arg(long)]
+    pub none: bool,
 }
 
 /// What `revans profile` takes.

@@ -223,6 +223,52 @@ pub(crate) fn ui(app: &mut Shell, ui: &mut egui::Ui) {
     app.status(ui, "link");
     ticket(app, ui, "link");
     reminders(app, ui);
+    proxy(app, ui);
+}
+
+/// The proxy this device reaches relays through: the one in use and where it came from,
+/// and a field to save one (or none), which reconnects with it.
+fn proxy(app: &mut Shell, ui: &mut egui::Ui) {
+    let Some(node) = app.node().cloned() else {
+        return;
+    };
+    look::section(ui, "Network on this device");
+    ui.label(match node.proxy() {
+        Some((url, from)) => format!("Relays are reached through the proxy {url} (from {from})."),
+        None => "Relays are reached directly, through no proxy.".to_owned(),
+    });
+    if !app.fields.contains_key("proxy") {
+        let saved = node.saved_proxy().ok().flatten().unwrap_or_default();
+        *app.field("proxy") = saved;
+    }
+    ui.label(
+        RichText::new(
+            "Behind a workplace proxy, name it here (ask IT for it, like http://proxy.example:3128); leave it empty for none.",
+        )
+        .weak(),
+    );
+    let entered = app.text(ui, "HTTP(S) proxy", "proxy");
+    if ui.button("Save and reconnect").clicked() || entered {
+        let written = app.value("proxy");
+        match node.save_proxy(Some(&written)) {
+            Ok(()) => {
+                app.errors.remove("proxy");
+                app.fields.remove("proxy");
+                // The endpoint takes a proxy only when it starts; the node stops once
+                // this clone of it is gone.
+                drop(node);
+                app.restart_node();
+                return;
+            }
+            Err(e) => app.error("proxy", e.to_string()),
+        }
+    }
+    if matches!(node.proxy(), Some((_, "--proxy"))) {
+        ui.label(
+            RichText::new("The proxy given with --proxy when Revans started comes first.").weak(),
+        );
+    }
+    app.status(ui, "proxy");
 }
 
 /// This device's reminders, each switched on or off; and why the desktop showed none,
