@@ -246,6 +246,14 @@ pub fn lowercase_first(text: &str) -> String {
     })
 }
 
+/// What it means that the system's certificate store could not be read, and what to do.
+#[must_use]
+pub fn unread_certificate_store(why: &str) -> String {
+    format!(
+        "This computer's certificate store could not be read ({why}): relays' certificates are checked against the authorities Revans carries, so one your organisation added is not trusted here. Install the system's certificates (on Debian or Ubuntu, the ca-certificates package), or give your relay's authority with --relay-ca FILE."
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

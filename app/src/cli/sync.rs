@@ -236,6 +236,26 @@ fn unreachable_report(node: &Node, waiting: &[SetId], timeout: Duration) -> Stri
     )
 }
 
+/// What stands between this device and the relays, said: the proxy they are reached
+/// through, and a certificate store that could not be read. Returns both, for `--json`.
+fn say_the_way_out(
+    node: &revans_sync::Node,
+    human: &mut String,
+) -> (Option<String>, Option<String>) {
+    let proxy = node.proxy();
+    if let Some((url, from)) = &proxy {
+        let _ = writeln!(
+            human,
+            "Relays are reached through the proxy {url} (from {from})."
+        );
+    }
+    let store = node.certificate_store_problem().map(str::to_owned);
+    if let Some(why) = &store {
+        let _ = writeln!(human, "{}", crate::render::unread_certificate_store(why));
+    }
+    (proxy.map(|(url, _)| url), store)
+}
+
 /// Per member: their devices, whether connected, whether they hold our latest change.
 pub(super) fn status(io: &mut Io<'_>, StatusArgs { set }: StatusArgs) -> Result<()> {
     let node = io.node;
@@ -255,13 +275,7 @@ pub(super) fn status(io: &mut Io<'_>, StatusArgs { set }: StatusArgs) -> Result<
         );
     }
     let relays = node.relays();
-    let proxy = node.proxy();
-    if let Some((url, from)) = &proxy {
-        let _ = writeln!(
-            human,
-            "Relays are reached through the proxy {url} (from {from})."
-        );
-    }
+    let (proxy, store) = say_the_way_out(node, &mut human);
     say_relays(&relays, running, &mut human);
     // A connection through a relay that is down carries nothing, though it stays open
     // a while in case the relay comes straight back.
@@ -335,7 +349,8 @@ pub(super) fn status(io: &mut Io<'_>, StatusArgs { set }: StatusArgs) -> Result<
         &json!({
             "running": running,
             "relays": relays,
-            "proxy": proxy.map(|(url, _)| url),
+            "proxy": proxy,
+            "certificate_store": store,
             "sets": sets,
         }),
         human.trim_end(),

@@ -78,6 +78,40 @@ fn status_names_the_proxy_relays_are_reached_through() {
     assert_eq!(status["proxy"], serde_json::Value::Null, "{status}");
 }
 
+/// A machine whose certificate store cannot be read (a minimal install without its
+/// certificates) still starts, and `status` says what that means and what to do.
+#[test]
+fn a_machine_without_a_certificate_store_starts_and_says_so() {
+    let root = tempfile::tempdir().unwrap();
+    let ada = Device::new(root.path(), "ada");
+    let empty = root.path().join("no-certificates.pem");
+    std::fs::write(&empty, "").unwrap();
+    let status = |args: &[&str]| {
+        let out = ada
+            .cmd()
+            .env("SSL_CERT_FILE", &empty)
+            .env("SSL_CERT_DIR", root.path().join("no-such-dir"))
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let said = status(&["status"]);
+    assert!(
+        said.contains("This computer's certificate store could not be read")
+            && said.contains("ca-certificates"),
+        "{said}"
+    );
+    let json: serde_json::Value = serde_json::from_str(&status(&["status", "--json"])).unwrap();
+    assert!(json["certificate_store"].is_string(), "{json}");
+    // With the system's store there, nothing is said.
+    assert_eq!(
+        ada.json(&["status"])["certificate_store"],
+        serde_json::Value::Null
+    );
+}
+
 /// A proxy saved on the device (`revans proxy`) comes before the environment's, and
 /// after one given for a run; one that is not an HTTP(S) proxy is not saved.
 #[test]

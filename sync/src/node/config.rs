@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use iroh::address_lookup::MemoryLookup;
 use iroh::endpoint::presets;
+use iroh::tls::CaTlsConfig;
 use iroh::{Endpoint, RelayMode, RelayUrl, SecretKey};
 use tokio::sync::watch;
 
@@ -167,6 +168,29 @@ pub(super) struct Proxy {
     pub(super) url: url::Url,
 }
 
+/// What relays' certificates are checked against: the system's own store (which holds
+/// what an organisation adds, such as the authority of a network that inspects TLS), and
+/// the authority a self-hosted relay's owner gives. Where the system's store cannot be
+/// read (a minimal machine without its certificates), the authorities Revans carries
+/// stand in for it, and why is kept for `status` to say: the node starts either way.
+pub(super) fn relay_trust(config: &NodeConfig) -> Result<(CaTlsConfig, Option<String>), NodeError> {
+    let extra = match &config.relay_ca {
+        Some(path) => relay_authorities(path)?,
+        None => Vec::new(),
+    };
+    let system = CaTlsConfig::system().with_extra_roots(extra.clone());
+    match system.server_cert_verifier(iroh::tls::default_provider()) {
+        Ok(_) => Ok((system, None)),
+        Err(e) => {
+            tracing::warn!(error = %e, "the system's certificate store could not be read; relays are checked against the authorities Revans carries");
+            Ok((
+                CaTlsConfig::embedded().with_extra_roots(extra),
+                Some(e.to_string()),
+            ))
+        }
+    }
+}
+
 /// Binds the endpoint: no relay, no discovery service and no internet are waited for.
 pub(super) async fn bind_endpoint(
     config: &NodeConfig,
@@ -175,6 +199,7 @@ pub(super) async fn bind_endpoint(
     lookup: &MemoryLookup,
     access: &watch::Receiver<Access>,
     proxy: Option<&url::Url>,
+    trust: &CaTlsConfig,
 ) -> Result<Endpoint, NodeError> {
     let relay_mode = match &config.relay {
         RelayChoice::Disabled => RelayMode::Disabled,
@@ -202,14 +227,7 @@ pub(super) async fn bind_endpoint(
     if config.local_discovery {
         builder = builder.address_lookup(iroh_mdns_address_lookup::MdnsAddressLookup::builder());
     }
-    // Relays' certificates are checked against the system's own store (which holds what
-    // an organisation adds, such as the authority of a network that inspects TLS), and
-    // the authority a self-hosted relay's owner gives.
-    let extra = match &config.relay_ca {
-        Some(path) => relay_authorities(path)?,
-        None => Vec::new(),
-    };
-    builder = builder.ca_tls_config(iroh::tls::CaTlsConfig::system().with_extra_roots(extra));
+    builder = builder.ca_tls_config(trust.clone());
     // Relays are reached through the proxy the person or the environment names.
     if let Some(proxy) = proxy {
         builder = builder.proxy_url(proxy.clone());
@@ -217,7 +235,7 @@ pub(super) async fn bind_endpoint(
     #[cfg(feature = "test-relay")]
     if matches!(config.relay, RelayChoice::TestRelayOnly(_)) {
         builder = builder
-            .ca_tls_config(iroh::tls::CaTlsConfig::insecure_skip_verify())
+            .ca_tls_config(CaTlsConfig::insecure_skip_verify())
             .clear_ip_transports()
             .portmapper_config(iroh::endpoint::PortmapperConfig::Disabled);
     }

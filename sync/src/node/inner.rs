@@ -33,6 +33,8 @@ pub(crate) struct Inner {
     pub(super) tasks: Mutex<Vec<JoinHandle<()>>>,
     /// The proxy relays are reached through, and where it was chosen.
     pub(super) proxy: Option<(String, &'static str)>,
+    /// Why the system's certificate store could not be read, if it could not.
+    pub(super) certificate_store: Option<String>,
 }
 
 /// What acting on this device's sets and journal takes: the engine's handle, this

@@ -84,10 +84,11 @@ impl Node {
         };
         let proxy = config::proxy(&config, settings.proxy.as_deref())?;
         let through = proxy.as_ref().map(|p| &p.url);
+        let (trust, certificate_store) = config::relay_trust(&config)?;
         // Boxed: binding is the largest part of starting, and a node's start is awaited
         // inside other futures.
         let bound = Box::pin(bind_endpoint(
-            &config, &key, remembered, &lookup, &access_rx, through,
+            &config, &key, remembered, &lookup, &access_rx, through, &trust,
         ))
         .await;
         let endpoint = match bound {
@@ -101,6 +102,7 @@ impl Node {
                     &lookup,
                     &access_rx,
                     through,
+                    &trust,
                 ))
                 .await?
             }
@@ -149,6 +151,7 @@ impl Node {
             key: key.clone(),
             tasks: Mutex::new(Vec::new()),
             proxy: proxy.map(|p| (p.written, p.from)),
+            certificate_store,
         });
         let node = Node { inner };
 
@@ -516,6 +519,13 @@ impl Node {
             .data
             .update_settings(|settings| settings.proxy = proxy.map(str::to_owned))?;
         Ok(())
+    }
+
+    /// Why the system's certificate store could not be read, if it could not: relays'
+    /// certificates are then checked against the authorities Revans carries alone.
+    #[must_use]
+    pub fn certificate_store_problem(&self) -> Option<&str> {
+        self.inner.certificate_store.as_deref()
     }
 
     /// The HTTP(S) proxy relays are reached through, and where it was chosen

@@ -237,6 +237,12 @@ fn proxy(app: &mut Shell, ui: &mut egui::Ui) {
         Some((url, from)) => format!("Relays are reached through the proxy {url} (from {from})."),
         None => "Relays are reached directly, through no proxy.".to_owned(),
     });
+    if let Some(why) = node.certificate_store_problem() {
+        ui.label(
+            RichText::new(crate::render::unread_certificate_store(why))
+                .color(ui.visuals().warn_fg_color),
+        );
+    }
     if !app.fields.contains_key("proxy") {
         let saved = node.saved_proxy().ok().flatten().unwrap_or_default();
         *app.field("proxy") = saved;
