@@ -197,10 +197,7 @@ async fn one_shot(global: &Global, mut cmd: Cmd) -> Result<ExitCode> {
             };
             let progress = waiting.and_then(progress);
             let result = execute(&node, cmd, global.json, &mut out).await;
-            if let Some(progress) = progress {
-                progress.abort();
-                eprint!("\r\x1b[2K");
-            }
+            end_progress(progress);
             node.shutdown().await;
             write_out(&out.stdout, &out.stderr)?;
             result.map(|()| ExitCode::SUCCESS)
@@ -214,7 +211,11 @@ async fn one_shot(global: &Global, mut cmd: Cmd) -> Result<ExitCode> {
                 stdout_is_terminal,
                 stdin,
             };
-            match control::forward(&dir, &request).await {
+            // The running node does the waiting; this process shows it.
+            let progress = waiting.and_then(progress);
+            let answer = control::forward(&dir, &request).await;
+            end_progress(progress);
+            match answer {
                 Some(Ok((header, stdout))) => {
                     write_out(&stdout, &header.stderr)?;
                     Ok(ExitCode::from(header.code))
@@ -230,8 +231,17 @@ async fn one_shot(global: &Global, mut cmd: Cmd) -> Result<ExitCode> {
     }
 }
 
-/// While a command waits on the network: a line on standard error, rewritten each
-/// second, when a person is watching it at a terminal; nothing otherwise.
+/// Stops the progress line, and clears it.
+fn end_progress(progress: Option<tokio::task::JoinHandle<()>>) {
+    if let Some(progress) = progress {
+        progress.abort();
+        eprint!("\r\x1b[2K");
+    }
+}
+
+/// While a command waits on the network, on this process's node or on the running one
+/// it was handed to: a line on standard error, rewritten each second, when a person is
+/// watching it at a terminal; nothing otherwise.
 fn progress(what: &'static str) -> Option<tokio::task::JoinHandle<()>> {
     if !std::io::stderr().is_terminal() {
         return None;

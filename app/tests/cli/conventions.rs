@@ -1,5 +1,6 @@
-//! What people expect of a command line: completions and a manual page, and a command
-//! run just as another process lets go of the data directory.
+//! What people expect of a command line: completions and a manual page, progress shown
+//! while a command waits, and a command run just as another process lets go of the data
+//! directory.
 
 use crate::Device;
 
@@ -152,5 +153,55 @@ fn a_saved_proxy_comes_between_the_run_and_the_environment() {
         (&environment["in_use"], &environment["from"]),
         (&"http://127.0.0.1:3128".into(), &"HTTPS_PROXY".into()),
         "{environment}"
+    );
+}
+
+/// At a terminal, a command that waits on the network says how long it has waited, on
+/// its own node and when it was handed to the running one (which does the waiting).
+#[cfg(unix)]
+#[test]
+fn a_wait_shows_its_progress_at_a_terminal_when_handed_over_too() {
+    let root = tempfile::tempdir().unwrap();
+    let ada = Device::new(root.path(), "ada");
+    let bo = Device::new(root.path(), "bo");
+    ada.ok(&["profile", "--name", "Ada", "--org", "Engines Ltd"]);
+    bo.ok(&["profile", "--name", "Bo", "--org", "City Council"]);
+    let set = ada.json(&["set", "create", "Tuesday set"])["set"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let ticket = ada.ok(&["invite", &set, "--for", "Bo", "--expires", "1h"]);
+    // Ada's device is not running: Bo's join waits the whole of its timeout.
+    let join_at_a_terminal = || {
+        let line = [
+            env!("CARGO_BIN_EXE_revans"),
+            "--data-dir",
+            bo.dir.to_str().unwrap(),
+        ]
+        .into_iter()
+        .chain(crate::LOOPBACK.iter().copied())
+        .chain(["join", ticket.trim(), "--timeout", "2s"])
+        .map(|word| format!("'{word}'"))
+        .collect::<Vec<_>>()
+        .join(" ");
+        let out = std::process::Command::new("script")
+            .args(["-qec", &line, "/dev/null"])
+            .env_remove("RUST_LOG")
+            .output()
+            .unwrap();
+        assert!(
+            !out.status.success(),
+            "Ada's device was not there to admit Bo"
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let alone = join_at_a_terminal();
+    assert!(alone.contains("Reaching the set's members… 0 s"), "{alone}");
+    let served = bo.serve();
+    let handed = join_at_a_terminal();
+    served.stop();
+    assert!(
+        handed.contains("Reaching the set's members… 0 s"),
+        "{handed}"
     );
 }
