@@ -205,3 +205,19 @@ fn a_wait_shows_its_progress_at_a_terminal_when_handed_over_too() {
         "{handed}"
     );
 }
+
+/// The Start menu's launcher (`revans-window`, a desktop program on Windows) runs the
+/// `revans` installed beside it with the same arguments, and exits as it did.
+#[test]
+fn the_window_launcher_runs_the_revans_beside_it() {
+    let launcher = || std::process::Command::new(env!("CARGO_BIN_EXE_revans-window"));
+    let out = launcher().arg("--version").output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!("revans {}\n", env!("CARGO_PKG_VERSION"))
+    );
+    let refused = launcher().arg("--no-such-option").output().unwrap();
+    assert_eq!(refused.status.code(), Some(2), "{refused:?}");
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--no-such-option"));
+}
