@@ -7,10 +7,12 @@
 //! exchange is the same everywhere; only the channel differs (`transport`):
 //! - on Unix, a socket inside the data directory (owner-only, 0700), itself 0600, and the
 //!   connecting process must belong to the directory's owner;
-//! - on Windows, a named pipe local to the machine, whose name is drawn at random when the
-//!   node starts and written only inside the data directory (in the user's own profile),
-//!   so no other account can find it, and none can take the name first: the node creates
-//!   the pipe's first instance or does not listen.
+//! - on Windows, a named pipe local to the machine (remote callers refused), under a name
+//!   drawn at random when the node starts and written in the data directory, in the
+//!   user's own profile. Another account may list pipes' names, but a pipe's default
+//!   access lets it only read, so it can neither send a request nor add an instance; the
+//!   node creates the pipe's first instance or does not listen; and a command is handed
+//!   over only while a process holds the data directory, to the name that process wrote.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -75,7 +77,7 @@ pub type Executor = std::sync::Arc<
         + Sync,
 >;
 
-/// How long an answer waits for its caller to read it and hang up.
+/// How long a caller has to send its request, and then to read the answer and hang up.
 const READ_BY: Duration = Duration::from_secs(30);
 
 /// A node listening for commands; [`Listening::stop`] ends it.
@@ -132,7 +134,12 @@ where
     let (read, mut write) = tokio::io::split(stream);
     let mut reader = BufReader::new(read);
     let mut line = String::new();
-    (&mut reader).take(MAX_REQUEST).read_line(&mut line).await?;
+    tokio::time::timeout(
+        READ_BY,
+        (&mut reader).take(MAX_REQUEST).read_line(&mut line),
+    )
+    .await
+    .context("no request came")??;
     let request: Request = serde_json::from_str(&line).context("a malformed request")?;
     let answer = carry_out(node, request).await;
     let header = Header {
@@ -253,7 +260,8 @@ mod transport {
 }
 
 /// The channel on Windows: a named pipe, local to the machine, under a name drawn at
-/// random and written only in the data directory.
+/// random and written in the data directory. Not built here: there is no Windows
+/// machine, and this crate is not checked for a Windows target.
 #[cfg(windows)]
 mod transport {
     use std::fmt::Write as _;
@@ -290,21 +298,34 @@ mod transport {
 
     impl Listener {
         pub fn bind(data_dir: &Path) -> Result<Self> {
+            // A name left by a process that died goes first: a command is handed over only
+            // while a process holds the data directory, and then only to the name that
+            // process wrote, never to one another account could have taken since.
+            let path = file(data_dir);
+            match std::fs::remove_file(&path) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => {
+                    return Err(e).with_context(|| format!("Could not replace {}", path.display()));
+                }
+            }
             let mut name = String::from(r"\\.\pipe\revans-");
             for byte in rand::random::<[u8; 16]>() {
                 let _ = write!(name, "{byte:02x}");
             }
             let next = instance(&name, true)
                 .with_context(|| format!("Could not open the control pipe {name}"))?;
-            let path = file(data_dir);
             std::fs::write(&path, &name)
                 .with_context(|| format!("Could not write {}", path.display()))?;
             Ok(Self { name, next })
         }
 
-        /// The next caller. Only the account that owns the data directory can read the
-        /// pipe's name there.
+        /// The next caller: only the pipe's owner (or an administrator) can write a request
+        /// to it, since the default access gives other accounts reading alone.
         pub async fn accept(&mut self) -> std::io::Result<NamedPipeServer> {
+            // An instance is let go of only once its successor exists (the assignment
+            // makes the new before dropping the old), so the name is never free for
+            // another account to take.
             if let Err(e) = self.next.connect().await {
                 // The instance may be left broken by a caller that went at once.
                 self.next = instance(&self.name, false)?;

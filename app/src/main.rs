@@ -25,7 +25,7 @@ use crate::cli::exec::execute;
 use crate::cli::output::Output;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse_from(crate::cli::input::read_as_written(std::env::args()));
+    let cli = Cli::parse_from(arguments());
     let serving = matches!(cli.command, Some(Cmd::Serve));
     // A headless peer logs who connects and what changes; a command only what fails.
     // iroh says its relay's channel closed, as an error, whenever a node stops.
@@ -82,6 +82,15 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The command line as written ([`cli::input::read_as_written`]). On macOS, a first
+/// launch from the Finder may add a process serial number (`-psn_0_…`), which is
+/// the system's, not the person's.
+fn arguments() -> impl Iterator<Item = String> {
+    crate::cli::input::read_as_written(
+        std::env::args().filter(|arg| !(cfg!(target_os = "macos") && arg.starts_with("-psn_"))),
+    )
 }
 
 /// Writes `bytes` to standard output; a reader that stopped reading (`| head`) is not
@@ -204,9 +213,7 @@ async fn one_shot(global: &Global, mut cmd: Cmd) -> Result<ExitCode> {
         }
         Err(NodeError::DataDir(DataDirError::Busy(dir))) => {
             let request = control::Request {
-                argv: crate::cli::input::read_as_written(std::env::args())
-                    .skip(1)
-                    .collect(),
+                argv: arguments().skip(1).collect(),
                 cwd,
                 stdout_is_terminal,
                 stdin,
