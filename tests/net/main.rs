@@ -1,20 +1,22 @@
 //! `revans-net`: the network-namespace suite (`bash tests/net/run`). Drives the real
 //! `revans` binary, and iroh's own `iroh-relay`, inside network namespaces it makes and
 //! removes: a room without internet found by mDNS, members behind separate NATs meeting
-//! through a self-hosted relay, and that relay going away. Needs root (`ip netns`).
+//! through a self-hosted relay, that relay going away, and members whose networks let
+//! out only their workplace's HTTP proxy. Needs root (`ip netns`).
 //!
 //! Nothing leaves the namespaces: they have no link to the machine's own network, every
 //! address in them is the suite's (198.18.0.0/24 for the simulated internet, 10.N.0.0/24
 //! behind each NAT, 10.77.0.0/24 for the room), and the only relay is the one the suite
 //! starts.
 //!
-//! Usage: `revans-net [same-room|behind-nat|relay-goes-away]...` with `REVANS_BIN` and
+//! Usage: `revans-net [same-room|behind-nat|relay-goes-away|behind-a-proxy]...` with `REVANS_BIN` and
 //! `IROH_RELAY_BIN` naming the binaries; `RVNET_PREFIX` starts every namespace's name;
 //! with `RVNET_LOGS` set, the ends of the processes' logs are printed after a scenario
 //! passes too (they always are after one fails), and with `RVNET_LOGS=all` the whole logs.
 
 mod device;
 mod lab;
+mod proxy;
 mod scenarios;
 
 use std::path::PathBuf;
@@ -27,10 +29,11 @@ use crate::lab::{Binaries, Lab};
 
 type Scenario = fn(&Lab, &Binaries) -> Result<Vec<String>>;
 
-const SCENARIOS: [(&str, Scenario); 3] = [
+const SCENARIOS: [(&str, Scenario); 4] = [
     ("same-room", scenarios::same_room),
     ("behind-nat", scenarios::behind_nat),
     ("relay-goes-away", scenarios::relay_goes_away),
+    ("behind-a-proxy", scenarios::behind_a_proxy),
 ];
 
 fn binary(var: &str) -> Result<PathBuf> {
@@ -40,6 +43,17 @@ fn binary(var: &str) -> Result<PathBuf> {
 }
 
 fn main() -> ExitCode {
+    // The suite runs its workplace proxy as itself, inside a namespace.
+    if std::env::args().nth(1).as_deref() == Some("proxy") {
+        let address = std::env::args().nth(2).unwrap_or_default();
+        return match proxy::serve(&address) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("{e:#}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let bins = match binary("REVANS_BIN").and_then(|revans| {
         Ok(Binaries {
             revans,

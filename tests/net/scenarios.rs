@@ -1,6 +1,7 @@
 //! The scenarios of shared/DESIGN.md section 1 on real networks: a room with no internet,
-//! members behind separate NATs with a self-hosted relay, and that relay going away. Each
-//! returns what it measured, one line each.
+//! members behind separate NATs with a self-hosted relay, that relay going away, and
+//! members whose workplaces let out only an HTTP proxy. Each returns what it measured,
+//! one line each.
 
 use std::fmt::Write as _;
 use std::process::Command;
@@ -20,6 +21,9 @@ use crate::lab::{
 /// internet sees it, for hole-punching.
 const RELAY_HOST: &str = "198.18.0.1";
 const RELAY_URL: &str = "https://198.18.0.1";
+/// The workplaces' HTTP proxy, on the same host of the simulated internet.
+const PROXY_PORT: u16 = 3128;
+const PROXY_URL: &str = "http://198.18.0.1:3128";
 
 fn seconds(since: Instant) -> String {
     format!("{:.1} s", since.elapsed().as_secs_f64())
@@ -145,12 +149,24 @@ pub fn same_room(lab: &Lab, bins: &Binaries) -> Result<Vec<String>> {
     Ok(said)
 }
 
+/// What each member's router lets out.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Firewall {
+    /// Everything, as a home router does.
+    Open,
+    /// Only TCP to the relay, as a strict organisation's firewall would: no direct path
+    /// can exist.
+    RelayOnly,
+    /// Only TCP to the workplace's HTTP proxy: the relay is reached through it or not at
+    /// all.
+    ProxyOnly,
+}
+
 /// The simulated internet (198.18.0.0/24 on a bridge in a "public" namespace, where the
-/// relay runs) and, for each member, a home network (10.N.0.0/24) behind its own router
-/// that masquerades. There is no route from one home network to the other. With
-/// `firewalled`, each router lets out only TCP to the relay (and what answers it), as a
-/// strict organisation's firewall would: no direct path can exist.
-fn internet(lab: &Lab, members: &[&str], firewalled: bool) -> Result<(String, Vec<String>)> {
+/// relay and the workplaces' proxy run) and, for each member, a home network
+/// (10.N.0.0/24) behind its own router that masquerades. There is no route from one home
+/// network to the other; each router lets out what `firewall` says (and what answers it).
+fn internet(lab: &Lab, members: &[&str], firewall: Firewall) -> Result<(String, Vec<String>)> {
     let public = lab.namespace("internet")?;
     bridge(&public, "br0")?;
     address(&public, "br0", "198.18.0.1/24")?;
@@ -178,10 +194,15 @@ fn internet(lab: &Lab, members: &[&str], firewalled: bool) -> Result<(String, Ve
         let mut rules = String::from(
             "table ip lab {\n  chain post {\n    type nat hook postrouting priority srcnat;\n    oifname \"wan\" masquerade\n  }\n  chain input {\n    type filter hook input priority filter; policy accept;\n    iifname \"wan\" ct state new drop\n  }\n",
         );
-        if firewalled {
+        let way_out = match firewall {
+            Firewall::Open => None,
+            Firewall::RelayOnly => Some(443),
+            Firewall::ProxyOnly => Some(PROXY_PORT),
+        };
+        if let Some(port) = way_out {
             let _ = write!(
                 rules,
-                "  chain forward {{\n    type filter hook forward priority filter; policy drop;\n    ct state established,related accept\n    iifname \"lan\" oifname \"wan\" ip daddr {RELAY_HOST} tcp dport 443 accept\n  }}\n"
+                "  chain forward {{\n    type filter hook forward priority filter; policy drop;\n    ct state established,related accept\n    iifname \"lan\" oifname \"wan\" ip daddr {RELAY_HOST} tcp dport {port} accept\n  }}\n"
             );
         }
         rules.push_str("}\n");
@@ -355,7 +376,7 @@ fn found_and_join(
 /// a direct path is reported, not required.
 pub fn behind_nat(lab: &Lab, bins: &Binaries) -> Result<Vec<String>> {
     let mut said = Vec::new();
-    let (public, homes) = internet(lab, &["Ada", "Bo"], false)?;
+    let (public, homes) = internet(lab, &["Ada", "Bo"], Firewall::Open)?;
     let authority = relay_certificate(lab)?;
     let _relay = start_relay(lab, bins, &public)?;
     let mut ada = Device::new(lab, &bins.revans, "Ada", &homes[0], RELAY_URL);
@@ -429,7 +450,7 @@ pub fn behind_nat(lab: &Lab, bins: &Binaries) -> Result<Vec<String>> {
 /// and it arrives once the relay is back.
 pub fn relay_goes_away(lab: &Lab, bins: &Binaries) -> Result<Vec<String>> {
     let mut said = Vec::new();
-    let (public, homes) = internet(lab, &["Ada", "Bo"], true)?;
+    let (public, homes) = internet(lab, &["Ada", "Bo"], Firewall::RelayOnly)?;
     let authority = relay_certificate(lab)?;
     let relay = start_relay(lab, bins, &public)?;
     let mut ada = Device::new(lab, &bins.revans, "Ada", &homes[0], RELAY_URL);
@@ -521,6 +542,84 @@ pub fn relay_goes_away(lab: &Lab, bins: &Binaries) -> Result<Vec<String>> {
     said.push(format!(
         "relay back: the rule Ada proposed meanwhile reached Bo {} after it restarted",
         seconds(start)
+    ));
+    Ok(said)
+}
+
+/// Starts the workplaces' HTTP proxy in the public namespace (this harness, as `proxy`).
+fn start_proxy(lab: &Lab, public: &str) -> Result<Process> {
+    let me = std::env::current_exe().context("could not find the harness's own binary")?;
+    let mut cmd = command(public, &me);
+    cmd.args(["proxy", &format!("{RELAY_HOST}:{PROXY_PORT}")]);
+    let mut proxy = Process::spawn(cmd, lab.dir.path().join("proxy.log"))?;
+    wait_for("the proxy to listen", Duration::from_secs(10), || {
+        if proxy.exited() {
+            return Err(anyhow!("the proxy exited: {}", proxy.log()));
+        }
+        Ok(proxy.log().contains("listening on").then_some(()))
+    })?;
+    Ok(proxy)
+}
+
+/// Members whose workplace networks let out only an HTTP proxy: each saves it on their
+/// device (`revans proxy`, as IT would tell them), and their devices reach the relay
+/// through it; the set is joined and an edit crosses that way, and the proxy's log shows
+/// the tunnels it carried.
+pub fn behind_a_proxy(lab: &Lab, bins: &Binaries) -> Result<Vec<String>> {
+    let mut said = Vec::new();
+    let (public, homes) = internet(lab, &["Ada", "Bo"], Firewall::ProxyOnly)?;
+    let authority = relay_certificate(lab)?;
+    let _relay = start_relay(lab, bins, &public)?;
+    let proxy = start_proxy(lab, &public)?;
+    let mut ada = Device::new(lab, &bins.revans, "Ada", &homes[0], RELAY_URL);
+    let mut bo = Device::new(lab, &bins.revans, "Bo", &homes[1], RELAY_URL);
+    ada.trust(&authority);
+    bo.trust(&authority);
+    for device in [&ada, &bo] {
+        device.run(&["proxy", PROXY_URL])?;
+    }
+    let (set, _) = found_and_join(&mut ada, &mut bo, &mut said)?;
+    let status = ada.json(&["status"])?;
+    ensure!(
+        status["proxy"] == PROXY_URL,
+        "Ada's status does not name the proxy she saved: {status}"
+    );
+    wait_for(
+        "Ada's device connected to Bo's through the relay",
+        Duration::from_mins(1),
+        || Ok((ada.sees(&set, "Bo")? == (true, Some("relay".to_owned()))).then_some(())),
+    )?;
+    let rule = id_in(
+        &ada.json(&["rule", "propose", &set, "Phones face down"])?,
+        "rule",
+    )?;
+    let start = Instant::now();
+    wait_for(
+        "Ada's rule to reach Bo's device",
+        Duration::from_mins(1),
+        || {
+            let rules = bo.json(&["rule", "list", &set])?;
+            Ok(rules["rules"]
+                .as_array()
+                .is_some_and(|all| all.iter().any(|r| r["id"] == rule.as_str()))
+                .then_some(()))
+        },
+    )?;
+    said.push(format!(
+        "Ada's rule reached Bo {} after she proposed it",
+        seconds(start)
+    ));
+    let log = proxy.log();
+    let tunnels = log
+        .lines()
+        .filter(|line| *line == format!("CONNECT {RELAY_HOST}:443"))
+        .count();
+    ensure!(
+        tunnels >= 2,
+        "the proxy carried {tunnels} tunnel(s) to the relay, not one from each device:\n{log}"
+    );
+    said.push(format!(
+        "each device saved the proxy ({PROXY_URL}), its network's only way out, and reached the relay through it ({tunnels} tunnels)"
     ));
     Ok(said)
 }
