@@ -64,7 +64,7 @@ pub async fn execute(node: &Node, cmd: Cmd, json: bool, out: &mut Output) -> Res
     }
 }
 
-/// What the control socket carries out commands with: the command line, read from the
+/// What the control channel carries out commands with: the command line, read from the
 /// request's arguments as a one-shot `revans` reads its own.
 pub fn handed_over() -> Executor {
     Arc::new(|node, request| Box::pin(async move { carry_out(&node, request).await }))
@@ -113,7 +113,7 @@ async fn carry_out(node: &Node, request: Request) -> Answer {
             });
             tracing::debug!(
                 command = named.as_deref().unwrap_or_default(),
-                "carrying out a command from the control socket"
+                "carrying out a command from the control channel"
             );
             match execute(node, cmd, global.json, &mut out).await {
                 Ok(()) => 0,

@@ -1,5 +1,5 @@
 //! The one printer: what a command prints, as text for people or as JSON, to standard
-//! output's bytes and standard error's text (so a command handed over the control socket
+//! output's bytes and standard error's text (so a command handed over the control channel
 //! prints where its caller reads).
 
 use revans_model::{ActionLearningSet, Applied, Command, SetId};

@@ -187,7 +187,7 @@ pub(crate) struct Shell {
     confirm: Option<Confirm>,
     remembered: Remembered,
     control: Option<crate::control::Listening>,
-    /// What carries out the `revans` commands the control socket hands to this window.
+    /// What carries out the `revans` commands the control channel hands to this window.
     commands: Executor,
     /// Whether the person asked to create or join another set.
     adding: bool,
