@@ -66,8 +66,8 @@ pub struct Answer {
     pub stdout: Vec<u8>,
 }
 
-/// What carries out a command handed over the socket, with the running node. The
-/// command line supplies it, so the socket knows nothing of commands.
+/// What carries out a command handed over the channel, with the running node. The
+/// command line supplies it, so the channel knows nothing of commands.
 pub type Executor = std::sync::Arc<
     dyn Fn(
             revans_sync::Node,
