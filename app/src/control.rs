@@ -196,6 +196,16 @@ where
     Ok((header, stdout))
 }
 
+/// Removes a channel file a process that died left behind (the caller holds the data
+/// directory's lock, so no live process uses it).
+fn remove_stale(path: &Path) -> Result<()> {
+    match std::fs::remove_file(path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e).with_context(|| format!("Could not replace {}", path.display())),
+    }
+}
+
 /// The channel on Unix: a socket in the data directory, for its owner only.
 #[cfg(unix)]
 mod transport {
@@ -222,13 +232,7 @@ mod transport {
     impl Listener {
         pub fn bind(data_dir: &Path) -> Result<Self> {
             let path = file(data_dir);
-            match std::fs::remove_file(&path) {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => {
-                    return Err(e).with_context(|| format!("Could not replace {}", path.display()));
-                }
-            }
+            super::remove_stale(&path)?;
             let listener = UnixListener::bind(&path)
                 .with_context(|| format!("Could not open the control socket {}", path.display()))?;
             std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
@@ -302,13 +306,7 @@ mod transport {
             // while a process holds the data directory, and then only to the name that
             // process wrote, never to one another account could have taken since.
             let path = file(data_dir);
-            match std::fs::remove_file(&path) {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => {
-                    return Err(e).with_context(|| format!("Could not replace {}", path.display()));
-                }
-            }
+            super::remove_stale(&path)?;
             let mut name = String::from(r"\\.\pipe\revans-");
             for byte in rand::random::<[u8; 16]>() {
                 let _ = write!(name, "{byte:02x}");

@@ -327,6 +327,29 @@ fn start_relay(lab: &Lab, bins: &Binaries, public: &str) -> Result<Process> {
     Ok(relay)
 }
 
+/// Ada's and Bo's devices in their home networks, using the lab's relay and trusting the
+/// authority that signed its certificate.
+fn ada_and_bo(
+    lab: &Lab,
+    bins: &Binaries,
+    homes: &[String],
+    authority: &std::path::Path,
+) -> (Device, Device) {
+    let mut ada = Device::new(lab, &bins.revans, "Ada", &homes[0], RELAY_URL);
+    let mut bo = Device::new(lab, &bins.revans, "Bo", &homes[1], RELAY_URL);
+    ada.trust(authority);
+    bo.trust(authority);
+    (ada, bo)
+}
+
+/// Whether `device` holds the ground rule `rule` of `set`.
+fn holds_rule(device: &Device, set: &str, rule: &str) -> Result<bool> {
+    let rules = device.json(&["rule", "list", set])?;
+    Ok(rules["rules"]
+        .as_array()
+        .is_some_and(|all| all.iter().any(|r| r["id"] == rule)))
+}
+
 /// Ada founds a set behind her NAT once her device has reached the relay, and invites
 /// Bo; Bo joins from behind his. Returns the set and when Bo's device had joined.
 fn found_and_join(
@@ -379,10 +402,7 @@ pub fn behind_nat(lab: &Lab, bins: &Binaries) -> Result<Vec<String>> {
     let (public, homes) = internet(lab, &["Ada", "Bo"], Firewall::Open)?;
     let authority = relay_certificate(lab)?;
     let _relay = start_relay(lab, bins, &public)?;
-    let mut ada = Device::new(lab, &bins.revans, "Ada", &homes[0], RELAY_URL);
-    let mut bo = Device::new(lab, &bins.revans, "Bo", &homes[1], RELAY_URL);
-    ada.trust(&authority);
-    bo.trust(&authority);
+    let (mut ada, mut bo) = ada_and_bo(lab, bins, &homes, &authority);
     let (set, joined_at) = found_and_join(&mut ada, &mut bo, &mut said)?;
 
     let start = Instant::now();
@@ -453,10 +473,7 @@ pub fn relay_goes_away(lab: &Lab, bins: &Binaries) -> Result<Vec<String>> {
     let (public, homes) = internet(lab, &["Ada", "Bo"], Firewall::RelayOnly)?;
     let authority = relay_certificate(lab)?;
     let relay = start_relay(lab, bins, &public)?;
-    let mut ada = Device::new(lab, &bins.revans, "Ada", &homes[0], RELAY_URL);
-    let mut bo = Device::new(lab, &bins.revans, "Bo", &homes[1], RELAY_URL);
-    ada.trust(&authority);
-    bo.trust(&authority);
+    let (mut ada, mut bo) = ada_and_bo(lab, bins, &homes, &authority);
     let (set, _) = found_and_join(&mut ada, &mut bo, &mut said)?;
     wait_for(
         "Ada's device connected to Bo's through the relay",
@@ -496,12 +513,7 @@ pub fn relay_goes_away(lab: &Lab, bins: &Binaries) -> Result<Vec<String>> {
         &ada.json(&["rule", "propose", &set, "Phones face down"])?,
         "rule",
     )?;
-    let holds_rule = |device: &Device| -> Result<bool> {
-        let rules = device.json(&["rule", "list", &set])?;
-        Ok(rules["rules"]
-            .as_array()
-            .is_some_and(|all| all.iter().any(|r| r["id"] == rule.as_str())))
-    };
+    let holds_rule = |device: &Device| holds_rule(device, &set, &rule);
     ensure!(
         !holds_rule(&bo)?,
         "Bo's device holds Ada's rule with the relay down: some other path exists"
@@ -571,10 +583,7 @@ pub fn behind_a_proxy(lab: &Lab, bins: &Binaries) -> Result<Vec<String>> {
     let authority = relay_certificate(lab)?;
     let _relay = start_relay(lab, bins, &public)?;
     let proxy = start_proxy(lab, &public)?;
-    let mut ada = Device::new(lab, &bins.revans, "Ada", &homes[0], RELAY_URL);
-    let mut bo = Device::new(lab, &bins.revans, "Bo", &homes[1], RELAY_URL);
-    ada.trust(&authority);
-    bo.trust(&authority);
+    let (mut ada, mut bo) = ada_and_bo(lab, bins, &homes, &authority);
     for device in [&ada, &bo] {
         device.run(&["proxy", PROXY_URL])?;
     }
@@ -597,13 +606,7 @@ pub fn behind_a_proxy(lab: &Lab, bins: &Binaries) -> Result<Vec<String>> {
     wait_for(
         "Ada's rule to reach Bo's device",
         Duration::from_mins(1),
-        || {
-            let rules = bo.json(&["rule", "list", &set])?;
-            Ok(rules["rules"]
-                .as_array()
-                .is_some_and(|all| all.iter().any(|r| r["id"] == rule.as_str()))
-                .then_some(()))
-        },
+        || Ok(holds_rule(&bo, &set, &rule)?.then_some(())),
     )?;
     said.push(format!(
         "Ada's rule reached Bo {} after she proposed it",

@@ -233,7 +233,8 @@ fn proxy(app: &mut Shell, ui: &mut egui::Ui) {
         return;
     };
     look::section(ui, "Network on this device");
-    ui.label(match node.proxy() {
+    let in_use = node.proxy();
+    ui.label(match &in_use {
         Some((url, from)) => format!("Relays are reached through the proxy {url} (from {from})."),
         None => "Relays are reached directly, through no proxy.".to_owned(),
     });
@@ -269,7 +270,7 @@ fn proxy(app: &mut Shell, ui: &mut egui::Ui) {
             Err(e) => app.error("proxy", e.to_string()),
         }
     }
-    if matches!(node.proxy(), Some((_, "--proxy"))) {
+    if matches!(in_use, Some((_, "--proxy"))) {
         ui.label(
             RichText::new("The proxy given with --proxy when Revans started comes first.").weak(),
         );
