@@ -165,7 +165,12 @@ fn a_proxy_saved_in_the_app_is_used_at_once() {
     // The person clears the box and names the proxy IT gave them.
     h.state_mut().shell.field("proxy").clear();
     type_into(&mut h, "HTTP(S) proxy", "127.0.0.1:3128");
+    // Work in hand (here the test's own hold on the node) delays the node's stop: the
+    // window goes on drawing meanwhile, and the node starts again once it is let go.
+    let work_in_hand = scene(&h).0;
     click(&mut h, "Save and reconnect");
+    see(&mut h, "Opening your sets…");
+    drop(work_in_hand);
     see(
         &mut h,
         "Relays are reached through the proxy 127.0.0.1:3128 (from the settings).",

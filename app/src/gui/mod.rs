@@ -269,7 +269,7 @@ impl RevansApp {
             reminders: crate::reminders::Reminders::new(Box::new(crate::reminders::Desktop)),
             desktop: Box::new(desktop::Native),
         };
-        shell.start_node(config);
+        shell.start_node(None, config);
         Ok(Self {
             shell,
             areas: areas::Areas::default(),
@@ -359,7 +359,7 @@ impl eframe::App for RevansApp {
                 });
                 if retry {
                     self.shell.slot = NodeSlot::Starting;
-                    self.shell.start_node(self.shell.config.clone());
+                    self.shell.start_node(None, self.shell.config.clone());
                 }
                 return;
             }

@@ -14,16 +14,29 @@ use super::{Msg, NodeSlot, Outcome, Shell, acknowledgement};
 
 impl Shell {
     /// Stops the node, everything on disk, and starts it again: for a setting its
-    /// endpoint reads only as it starts.
+    /// endpoint reads only as it starts. The stop (a few seconds at most, while work in
+    /// hand finishes) happens on the node's runtime, so the window goes on drawing and
+    /// shows that the sets are being opened.
     pub(super) fn restart_node(&mut self) {
-        self.shutdown();
-        self.start_node(self.config.clone());
+        if let Some(control) = self.control.take() {
+            control.stop();
+        }
+        let running = match std::mem::replace(&mut self.slot, NodeSlot::Starting) {
+            NodeSlot::Ready(node) => Some(node),
+            NodeSlot::Starting | NodeSlot::Failed(_) => None,
+        };
+        self.start_node(running, self.config.clone());
     }
 
-    pub(super) fn start_node(&self, config: NodeConfig) {
+    /// Starts the node on `config`, once `running` (the node it replaces) has stopped
+    /// and let go of the data directory.
+    pub(super) fn start_node(&self, running: Option<Node>, config: NodeConfig) {
         let tx = self.tx.clone();
         let ctx = self.ctx.clone();
         self.runtime.spawn(async move {
+            if let Some(node) = running {
+                node.shutdown().await;
+            }
             let result = Node::start(config).await.map_err(|e| match e {
                 NodeError::DataDir(revans_sync::data_dir::DataDirError::Busy(dir)) => format!(
                     "Another Revans is using {}: close it (or stop `revans serve`) and open the app again.",
