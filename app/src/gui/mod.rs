@@ -487,11 +487,20 @@ impl Shell {
 
     /// Stops the node with everything on disk.
     fn shutdown(&mut self) {
+        if let Some(node) = self.let_go_of_node() {
+            self.runtime.block_on(node.shutdown());
+        }
+    }
+
+    /// Closes the control channel and takes the running node out of the window, which
+    /// shows it starting from now on: for the caller to stop.
+    fn let_go_of_node(&mut self) -> Option<Node> {
         if let Some(control) = self.control.take() {
             control.stop();
         }
-        if let NodeSlot::Ready(node) = std::mem::replace(&mut self.slot, NodeSlot::Starting) {
-            self.runtime.block_on(node.shutdown());
+        match std::mem::replace(&mut self.slot, NodeSlot::Starting) {
+            NodeSlot::Ready(node) => Some(node),
+            NodeSlot::Starting | NodeSlot::Failed(_) => None,
         }
     }
 

@@ -18,13 +18,7 @@ impl Shell {
     /// hand finishes) happens on the node's runtime, so the window goes on drawing and
     /// shows that the sets are being opened.
     pub(super) fn restart_node(&mut self) {
-        if let Some(control) = self.control.take() {
-            control.stop();
-        }
-        let running = match std::mem::replace(&mut self.slot, NodeSlot::Starting) {
-            NodeSlot::Ready(node) => Some(node),
-            NodeSlot::Starting | NodeSlot::Failed(_) => None,
-        };
+        let running = self.let_go_of_node();
         self.start_node(running, self.config.clone());
     }
 
